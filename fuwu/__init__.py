@@ -1,0 +1,1 @@
+"""Fuwu (服务): customer-service work procedures."""

@@ -1,0 +1,31 @@
+"""Shared pieces of the API: the error schema, the declared error statuses, the caller's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+
+from fuwu.core.actors import Actor, actor_for
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+# Declared on every endpoint so the OpenAPI document lists each status the API can return.
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+}
+
+
+def language(request: HttpRequest) -> str:
+    return getattr(request, "LANGUAGE_CODE", None) or "zh-hans"
+
+
+def actor(request: HttpRequest) -> Actor:
+    return actor_for(request.user)

@@ -1,0 +1,129 @@
+"""Customers and assets: create, get, search (within the caller's sites)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.core.actors import Actor
+from fuwu.core.models import Site
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset, Customer
+from fuwu.procedures.engine.errors import Conflict, EngineError, FieldError, NotFound
+
+router = Router(tags=["customers and assets"])
+
+
+class CustomerIn(Schema):
+    site: str = Field(..., max_length=40)
+    name: str = Field(..., min_length=1, max_length=100)
+    phone: str = Field("", max_length=30, pattern=r"^[0-9+\- ]*$")
+    email: str = Field("", max_length=254)
+    preferences: dict[str, Any] = {}
+
+
+class CustomerOut(Schema):
+    id: int
+    site: str
+    name: str
+    phone: str
+    email: str
+    preferences: dict[str, Any]
+
+
+class AssetIn(Schema):
+    site: str = Field(..., max_length=40)
+    kind: AssetKind
+    label: str = Field(..., min_length=1, max_length=100)
+    owner_id: int | None = None
+    attributes: dict[str, Any] = {}
+
+
+class AssetOut(Schema):
+    id: int
+    site: str
+    kind: str
+    label: str
+    owner_id: int | None
+    attributes: dict[str, Any]
+
+
+def _site(who: Actor, code: str) -> Site:
+    site = Site.objects.filter(code=code).first()
+    if site is None or not who.may_see_site(site.pk):
+        raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
+    return site
+
+
+def _customer_out(c: Customer) -> CustomerOut:
+    return CustomerOut(id=c.pk, site=c.site.code, name=c.name, phone=c.phone, email=c.email, preferences=c.preferences)
+
+
+def _asset_out(a: Asset) -> AssetOut:
+    return AssetOut(id=a.pk, site=a.site.code, kind=a.kind, label=a.label, owner_id=a.owner_id, attributes=a.attributes)
+
+
+def _visible(qs: Any, who: Actor) -> Any:
+    return qs if who.superuser else qs.filter(site_id__in=who.site_ids)
+
+
+@router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
+def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+    site = _site(actor(request), payload.site)
+    c = Customer.objects.create(site=site, name=payload.name.strip(), phone=payload.phone.strip(),
+                                email=payload.email.strip(), preferences=payload.preferences)
+    return 201, _customer_out(c)
+
+
+@router.get("/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer")
+def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
+    c = _visible(Customer.objects.select_related("site"), actor(request)).filter(pk=customer_id).first()
+    if c is None:
+        raise NotFound("not_found", what="customer")
+    return _customer_out(c)
+
+
+@router.get("/customers", response={200: list[CustomerOut], **READ_ERRORS}, summary="Search customers by name or phone")
+def search_customers(request: HttpRequest, q: str = Field("", max_length=100), limit: int = Field(20, ge=1, le=100)) -> list[CustomerOut]:
+    qs = _visible(Customer.objects.select_related("site"), actor(request))
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(phone__contains=q.strip()) | Q(assets__label__icontains=q.strip())).distinct()
+    return [_customer_out(c) for c in qs.order_by("name", "pk")[:limit]]
+
+
+@router.post("/assets", response={201: AssetOut, **WRITE_ERRORS}, summary="Create an asset (unit, vehicle, equipment …)")
+def create_asset(request: HttpRequest, payload: AssetIn) -> tuple[int, AssetOut]:
+    site = _site(actor(request), payload.site)
+    if payload.owner_id is not None and not Customer.objects.filter(pk=payload.owner_id, site=site).exists():
+        raise EngineError("invalid_form", fields={"owner_id": FieldError("required")})
+    try:
+        with transaction.atomic():
+            a = Asset.objects.create(site=site, kind=payload.kind, label=payload.label.strip(),
+                                     owner_id=payload.owner_id, attributes=payload.attributes)
+    except IntegrityError:
+        raise Conflict("conflict", reason=payload.label) from None
+    return 201, _asset_out(a)
+
+
+@router.get("/assets/{int:asset_id}", response={200: AssetOut, **READ_ERRORS}, summary="An asset")
+def get_asset(request: HttpRequest, asset_id: int) -> AssetOut:
+    a = _visible(Asset.objects.select_related("site"), actor(request)).filter(pk=asset_id).first()
+    if a is None:
+        raise NotFound("not_found", what="asset")
+    return _asset_out(a)
+
+
+@router.get("/assets", response={200: list[AssetOut], **READ_ERRORS}, summary="Search assets by label (unit, plate …)")
+def search_assets(request: HttpRequest, q: str = Field("", max_length=100), kind: AssetKind | None = None,
+                  limit: int = Field(20, ge=1, le=100)) -> list[AssetOut]:
+    qs = _visible(Asset.objects.select_related("site"), actor(request))
+    if q.strip():
+        qs = qs.filter(label__icontains=q.strip())
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [_asset_out(a) for a in qs.order_by("label", "pk")[:limit]]

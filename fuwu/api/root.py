@@ -1,0 +1,85 @@
+"""The REST API under /api/ (django-ninja). OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Errors are always JSON `{code, message, details}` with `message` in the caller's language
+(Accept-Language: zh-Hans or en); every status an endpoint can return is declared on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from fuwu.api.auth import SessionOrCsrf, TokenAuth
+from fuwu.api.common import language
+from fuwu.procedures.engine.errors import MESSAGES, EngineError, render
+
+api = NinjaAPI(
+    title="Fuwu API",
+    version="1",
+    description="Cases, procedures, customers and assets. Authenticate with `Authorization: Bearer <token>`"
+    " (create one with `fuwu token create USERNAME` or POST /api/tokens while logged in).",
+    auth=[TokenAuth(), SessionOrCsrf()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, details: dict[str, Any] | None = None,
+           **params: Any) -> HttpResponse:
+    lang = language(request)
+    return api.create_response(
+        request, {"code": code, "message": render(MESSAGES, code, lang, params), "details": details or {}},
+        status=status,
+    )
+
+
+@api.exception_handler(EngineError)
+def _engine_error(request: HttpRequest, exc: EngineError) -> HttpResponse:
+    lang = language(request)
+    return api.create_response(
+        request, {"code": exc.code, "message": exc.message(lang), "details": exc.details(lang)}, status=exc.status
+    )
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "filters")]
+        fields[".".join(loc) or "body"] = err.get("msg", "invalid")
+    return _error(request, 422, "invalid_form", {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthorized")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 413, "too_large")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, "not_found", what="resource")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja raises HttpError(400) for a body that is not valid JSON.
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}.get(exc.status_code, "bad_request")
+    reason = "malformed JSON" if exc.status_code == 400 else str(exc)
+    return _error(request, exc.status_code, code, reason=reason, what="resource")
+
+
+from fuwu.api import cases, customers, procedures, tokens  # noqa: E402  (routers need `api`)
+
+api.add_router("/procedures", procedures.router)
+api.add_router("/cases", cases.router)
+api.add_router("/", customers.router)
+api.add_router("/", tokens.router)

@@ -1,0 +1,361 @@
+"""Every change to a case goes through these functions (STYLE.md §3).
+
+Each action runs in one transaction: lock the case (row lock on PostgreSQL; SQLite's IMMEDIATE
+transaction holds the write lock) and check the version the caller saw, validate, change, append
+the events and queue side effects (inbox rows, e-mail and clock-check tasks in the same
+transaction). Views, the API, the CLI and background jobs all call these; nothing else writes
+`Case.step`, `status`, `department` or `assignee`. A refused action raises `EngineError` (or a
+subclass) and has changed nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from fuwu.cases.choices import EventKind, TaskState, WorkKind
+from fuwu.cases.flow import Change, department_by_code, lock_case
+from fuwu.cases.models import Case, CaseTask, WorkLog
+from fuwu.core.actors import Actor
+from fuwu.core.models import Department, Site, Staff
+from fuwu.customers.models import Asset, Customer
+from fuwu.procedures.engine.definition import FieldDef
+from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
+from fuwu.procedures.engine.machine import (
+    CaseView,
+    clean_checklist,
+    clean_value,
+    follow_automatic,
+    plan_transition,
+)
+from fuwu.procedures.registry import current_version, definition_of
+from fuwu.sla import clocks
+
+User = get_user_model()
+ASSIGNING_ROLES = frozenset({"dispatcher", "manager", "agent", "admin", "vp", "specialist"})
+
+
+def _is_person(username: str) -> bool:
+    return User.objects.filter(username=username, is_active=True, staff__isnull=False).exists()
+
+
+def view_of(case: Case) -> CaseView:
+    return CaseView(step=case.step, status=case.status, priority=case.priority, channel=case.channel,
+                    category=case.category, is_major=case.is_major, comeback_count=case.comeback_count,
+                    data=case.data)
+
+
+def clean_fields(fields: list[FieldDef], submitted: dict[str, Any], *, enforce_required: bool) -> dict[str, Any]:
+    by_key = {f.key: f for f in fields}
+    errors: dict[str, FieldError] = {}
+    values: dict[str, Any] = {}
+    for key, raw in submitted.items():
+        f = by_key.get(key)
+        if f is None:
+            errors[key] = FieldError("unknown_field")
+            continue
+        value, error = clean_value(f, raw, is_person=_is_person)
+        if error:
+            errors[key] = error
+        elif value is not None:
+            values[key] = value
+    if enforce_required:
+        for f in fields:
+            if f.required and f.key not in values and f.key not in errors:
+                errors[f.key] = FieldError("required")
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+    return values
+
+
+@transaction.atomic
+def open_case(
+    actor: Actor,
+    *,
+    procedure_key: str,
+    site_id: int,
+    channel: str,
+    title: str,
+    description: str = "",
+    priority: str | None = None,
+    category: str = "",
+    customer_id: int | None = None,
+    asset_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    is_major: bool = False,
+    assignee_id: int | None = None,
+    parent_id: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case on the procedure's current version, at its start step.
+
+    Writes `opened` (and `major_flagged` when flagged); starts the response, resolution and
+    step clocks; queues the clock check, and the major-case alert when flagged.
+    """
+    version = current_version(procedure_key)
+    if version is None:
+        raise NotFound("procedure_unknown", procedure=procedure_key)
+    procedure = definition_of(version)
+    if channel not in procedure.channels:
+        raise EngineError("channel_not_allowed", channel=channel)
+    if not actor.may_see_site(site_id):
+        raise NotFound("not_found", what="site")
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        raise NotFound("not_found", what="site")
+    if customer_id is not None and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists():
+        raise EngineError("invalid_form", fields={"customer": FieldError("required")})
+    if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
+        raise EngineError("invalid_form", fields={"asset": FieldError("required")})
+    start = procedure.steps[procedure.start]
+    values = clean_fields([*procedure.fields, *start.form], data or {}, enforce_required=parent_id is None)
+    owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
+    department = department_by_code(site_id, owner.department) if owner.department else None
+    if department is None:
+        raise EngineError("no_such_department", department="")
+    now = now or timezone.now()
+    case = Case(
+        procedure=version, procedure_key=procedure.key, site=site, title=title.strip()[:200],
+        description=description, step="", priority=priority or procedure.default_priority,
+        channel=channel, category=category, customer_id=customer_id, asset_id=asset_id,
+        department=department, data=values, parent_id=parent_id, created_by=actor.user,
+        created_at=now, updated_at=now,
+    )
+    if assignee_id is not None:
+        case.assignee = _eligible_assignee(case, assignee_id)
+    if procedure.response_on_open:
+        case.first_response_at = now  # the call-centre seed: opening the case is the response
+    change = Change(case, actor, now)
+    clocks.start_clocks(case, procedure, now)
+    visited, effects = follow_automatic(procedure, procedure.start)
+    change.event(EventKind.OPENED, procedure=procedure.key, version=version.version, channel=channel,
+                 priority=case.priority, visited=visited)
+    change.arrive(visited, effects)
+    if is_major:
+        change.flag_major()
+    return change.finish()
+
+
+@transaction.atomic
+def take_transition(
+    actor: Actor, case_id: int, transition: str, *, version: int | None,
+    form: dict[str, Any] | None = None, checklist: dict[str, Any] | None = None,
+) -> Case:
+    """Take a transition out of the current step, as the procedure allows this actor.
+
+    Checks role, fields, checklist and guard (engine), then moves the case, applies the
+    transition's and passed automatic steps' effects. Writes `transitioned`.
+    """
+    case = lock_case(case_id, actor, version=version)
+    change = Change(case, actor)
+    plan = plan_transition(change.procedure, view_of(case), transition, actor.roles, form or {},
+                           checklist, superuser=actor.superuser, is_person=_is_person)
+    data = {**case.data, **plan.values}
+    if plan.checks:
+        checks = dict(data.get("checks", {}))
+        checks[plan.from_step] = {**checks.get(plan.from_step, {}), **plan.checks}
+        data["checks"] = checks
+    case.data = data
+    change.responded()
+    if plan.transition.reopens:
+        change.reopen()
+    change.event(EventKind.TRANSITIONED, transition=transition, **{"from": plan.from_step}, to=plan.to_step,
+                 visited=plan.visited, values=plan.values, checks=plan.checks)
+    change.arrive(plan.visited, plan.effects)
+    return change.finish()
+
+
+def _eligible_assignee(case: Case, user_id: int) -> Any:
+    user = User.objects.filter(pk=user_id, is_active=True, staff__sites=case.site_id).first()
+    if user is None:
+        raise EngineError("assignee_not_eligible", person=str(user_id))
+    return user
+
+
+@transaction.atomic
+def assign(actor: Actor, case_id: int, *, assignee_id: int | None, version: int | None) -> Case:
+    """Give the case to a person on its site (or take it back with None). Writes `assigned`."""
+    case = lock_case(case_id, actor, version=version)
+    self_assign = assignee_id is not None and assignee_id == actor.user_id
+    if not (actor.superuser or self_assign or actor.roles & ASSIGNING_ROLES):
+        raise Forbidden("forbidden")
+    change = Change(case, actor)
+    previous = case.assignee_id
+    case.assignee = _eligible_assignee(case, assignee_id) if assignee_id is not None else None
+    change.responded()
+    change.event(EventKind.ASSIGNED, **{"from": previous}, to=case.assignee_id)
+    if case.assignee_id and case.assignee_id != actor.user_id:
+        from fuwu.notifications.services import notify
+
+        change.after_save.append(lambda: notify([case.assignee], case=case, kind="assigned", data=change.note_data()))
+    return change.finish()
+
+
+@transaction.atomic
+def transfer(actor: Actor, case_id: int, *, department_id: int | None = None, department_code: str | None = None,
+             version: int | None, note: str = "") -> Case:
+    """Move ownership to another department in one step (never "between" departments).
+
+    Clears the assignee; writes `transferred`; tells the new department's manager.
+    """
+    case = lock_case(case_id, actor, version=version)
+    if department_id is not None:
+        target = Department.objects.filter(pk=department_id, site_id=case.site_id).first()
+        if target is None:
+            raise EngineError("no_such_department", department=str(department_id))
+    else:
+        target = department_by_code(case.site_id, department_code or "")
+    if target.pk == case.department_id:
+        raise EngineError("same_department")
+    change = Change(case, actor)
+    previous = case.department_id
+    case.department = target
+    case.assignee = None
+    change.responded()
+    change.event(EventKind.TRANSFERRED, **{"from": previous}, to=target.pk, note=note[:1000])
+    if target.manager_id:
+        from fuwu.notifications.services import notify
+
+        change.after_save.append(lambda: notify([target.manager], case=case, kind="transferred", data=change.note_data()))
+    return change.finish()
+
+
+@transaction.atomic
+def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) -> Case:
+    """Add a remark to the timeline (internal ones are for staff only). Writes `commented`."""
+    text = text.strip()
+    if not text:
+        raise EngineError("invalid_form", fields={"text": FieldError("required")})
+    if len(text) > 10000:
+        raise EngineError("invalid_form", fields={"text": FieldError("too_long", max=10000)})
+    case = lock_case(case_id, actor, version=None, write=False)
+    change = Change(case, actor)
+    change.responded()
+    change.event(EventKind.COMMENTED, text=text, internal=internal)
+    return change.finish()
+
+
+@dataclass(frozen=True)
+class WorkEntry:
+    kind: WorkKind
+    description: str
+    hours: Decimal | None = None
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+
+
+@transaction.atomic
+def log_work(actor: Actor, case_id: int, entry: WorkEntry) -> WorkLog:
+    """Record labour hours, a part (quantity × price) or a tool used. Writes `work_logged`."""
+    errors: dict[str, FieldError] = {}
+    if not entry.description.strip():
+        errors["description"] = FieldError("required")
+    if entry.kind == WorkKind.LABOUR and (entry.hours is None or entry.hours <= 0):
+        errors["hours"] = FieldError("below_min", min="0.01") if entry.hours is not None else FieldError("required")
+    if entry.kind == WorkKind.PART:
+        if entry.quantity is None or entry.quantity <= 0:
+            errors["quantity"] = FieldError("required") if entry.quantity is None else FieldError("below_min", min="0.01")
+        if entry.unit_price is not None and entry.unit_price < 0:
+            errors["unit_price"] = FieldError("below_min", min="0")
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+    case = lock_case(case_id, actor, version=None)
+    change = Change(case, actor)
+    row = WorkLog.objects.create(case=case, kind=entry.kind, description=entry.description.strip()[:200],
+                                 hours=entry.hours, quantity=entry.quantity, unit_price=entry.unit_price,
+                                 by=actor.user, at=change.now)
+    change.responded()
+    change.event(EventKind.WORK_LOGGED, id=row.pk, kind=str(entry.kind), description=row.description,
+                 hours=_num(entry.hours), quantity=_num(entry.quantity), unit_price=_num(entry.unit_price))
+    change.finish()
+    return row
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@transaction.atomic
+def pause_clock(actor: Actor, case_id: int, *, version: int | None, reason: str = "") -> Case:
+    """Stop the resolution clock while waiting on the customer. Writes `paused`."""
+    case = lock_case(case_id, actor, version=version)
+    if case.paused_at is not None:
+        raise EngineError("already_paused")
+    change = Change(case, actor)
+    clocks.pause(case, change.now)
+    change.responded()
+    change.event(EventKind.PAUSED, reason=reason[:500] or "manual")
+    return change.finish()
+
+
+@transaction.atomic
+def resume_clock(actor: Actor, case_id: int, *, version: int | None) -> Case:
+    """Restart the clock; the resolution deadline moves by the business time spent paused."""
+    case = lock_case(case_id, actor, version=version)
+    if case.paused_at is None:
+        raise EngineError("not_paused")
+    change = Change(case, actor)
+    clocks.resume(case, change.procedure, change.now)
+    change.event(EventKind.RESUMED, reason="manual")
+    return change.finish()
+
+
+@transaction.atomic
+def flag_major(actor: Actor, case_id: int, *, version: int | None) -> Case:
+    """Mark a case major: the responsible head is told at once. Writes `major_flagged`."""
+    case = lock_case(case_id, actor, version=version)
+    change = Change(case, actor)
+    change.flag_major()
+    return change.finish()
+
+
+@transaction.atomic
+def complete_task(actor: Actor, case_id: int, *, branch: str, version: int | None,
+                  form: dict[str, Any] | None = None, checklist: dict[str, Any] | None = None) -> Case:
+    """Finish one department's branch of a parallel step; the last one moves the case on.
+
+    Writes `task_completed`, and `joined` when it was the last open branch.
+    """
+    case = lock_case(case_id, actor, version=version)
+    change = Change(case, actor)
+    step = change.step
+    spec = next((b for b in step.branches if b.key == branch), None)
+    if spec is None:
+        raise EngineError("not_parallel")
+    task = CaseTask.objects.select_related("department").filter(
+        case=case, step=case.step, cycle=case.step_cycle, branch=branch).first()
+    if task is None:
+        raise EngineError("not_parallel")
+    if task.state == TaskState.DONE:
+        raise EngineError("task_done")
+    if not (actor.superuser or actor.department_id == task.department_id or "manager" in actor.roles):
+        raise Forbidden("forbidden")
+    values = clean_fields(spec.form, form or {}, enforce_required=True)
+    checks, errors = clean_checklist(spec.checklist, checklist or {})
+    missing = {f"checklist.{i.key}": FieldError("not_done") for i in spec.checklist
+               if i.required and i.key not in checks and f"checklist.{i.key}" not in errors}
+    if errors or missing:
+        raise EngineError("invalid_form", fields={**errors, **missing})
+    CaseTask.objects.filter(pk=task.pk).update(
+        state=TaskState.DONE, data={**values, "checks": checks}, done_by=actor.user, done_at=change.now)
+    case.data = {**case.data, **values}
+    change.responded()
+    change.event(EventKind.TASK_COMPLETED, branch=branch, values=values, checks=checks)
+    remaining = CaseTask.objects.filter(case=case, step=case.step, cycle=case.step_cycle,
+                                        state=TaskState.OPEN).exists()
+    if not remaining:
+        change.join()
+    return change.finish()
+
+
+def staff_user_by_username(username: str) -> Any:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None or not Staff.objects.filter(user=user).exists():
+        raise NotFound("not_found", what=username)
+    return user

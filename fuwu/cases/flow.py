@@ -1,0 +1,244 @@
+"""The inside of the action layer: a unit of work on one locked case.
+
+`Change` is opened by an action in `actions.py` inside `transaction.atomic()` on a locked row.
+It moves the case between steps, applies effects, collects events and, in `finish()`, writes
+the case, appends the events with the new values of the tracked fields (so the state can be
+rebuilt from events alone) and schedules the next clock check — all in that one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from fuwu.cases.choices import EventKind, TaskState
+from fuwu.cases.models import Case, CaseTask, Event
+from fuwu.core.actors import Actor
+from fuwu.core.models import Department
+from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
+from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
+from fuwu.procedures.engine.machine import follow_automatic, status_for
+from fuwu.procedures.registry import definition_of
+from fuwu.sla import clocks
+
+TRACKED = ("step", "status", "department_id", "assignee_id")
+
+
+def tracked_state(case: Case) -> dict[str, Any]:
+    return {name.removesuffix("_id"): getattr(case, name) for name in TRACKED}
+
+
+def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = True) -> Case:
+    """Fetch and lock a case the actor may see. A case they may not see does not exist (404)."""
+    qs = Case.objects.select_related("procedure", "site", "department")
+    if connection.features.has_select_for_update:
+        # Lock only the case row: joined rows (site, department) are read, not changed.
+        qs = qs.select_for_update(of=("self",))
+    if not actor.superuser:
+        qs = qs.filter(site_id__in=actor.site_ids)
+    case = qs.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("not_found", what="case")
+    if version is not None and case.version != version:
+        raise Stale("stale", seen=version, current=case.version)
+    if write and case.is_closed:
+        raise EngineError("case_closed")
+    return case
+
+
+def department_by_code(site_id: int, code: str) -> Department:
+    dept = Department.objects.filter(site_id=site_id, code=code).first()
+    if dept is None:
+        raise EngineError("no_such_department", department=code)
+    return dept
+
+
+@dataclass
+class Change:
+    case: Case
+    actor: Actor
+    now: datetime = field(default_factory=timezone.now)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)
+    next_before: datetime | None = None
+    # Work that needs the case's id (notifications, linked cases): run in finish(), same transaction.
+    after_save: list[Any] = field(default_factory=list)
+    _pending_tasks: list[CaseTask] = field(default_factory=list)
+    procedure: Procedure = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.procedure = definition_of(self.case.procedure)
+        self.before = tracked_state(self.case) if self.case.pk else {}
+        self.next_before = self.case.next_escalation_at
+
+    @property
+    def step(self) -> Step:
+        return self.procedure.steps[self.case.step]
+
+    def event(self, kind: EventKind | str, **data: Any) -> None:
+        self.events.append((str(kind), data))
+
+    def responded(self) -> None:
+        """A person acted on the case: the response clock stops at the first such action."""
+        if not self.actor.is_system and self.case.first_response_at is None:
+            self.case.first_response_at = self.now
+
+    # -- moving between steps -------------------------------------------------------------
+
+    def arrive(self, visited: list[str], effects: list[Effect]) -> None:
+        """Put the case on the last of `visited` (automatic steps already passed through)."""
+        case, procedure = self.case, self.procedure
+        leaving = procedure.steps.get(case.step) if case.step else None
+        target = procedure.steps[visited[-1]]
+        case.step = visited[-1]
+        owner = target.owner
+        if owner and not owner.keep and owner.department and (
+            case.department_id is None or case.department.code != owner.department
+        ):
+            case.department = department_by_code(case.site_id, owner.department)
+            case.assignee = None  # the new department's dispatcher decides who does it
+        if target.resolves and case.resolved_at is None:
+            case.resolved_at = self.now
+        if target.pauses_clock and case.paused_at is None:
+            clocks.pause(case, self.now)
+            self.event(EventKind.PAUSED, reason="wait_step", step=case.step)
+        elif not target.pauses_clock and case.paused_at is not None and leaving and leaving.pauses_clock:
+            clocks.resume(case, procedure, self.now)
+            self.event(EventKind.RESUMED, reason="wait_step")
+        clocks.enter_step(case, procedure, self.now)
+        if target.kind is StepKind.END:
+            case.closed_at = self.now
+            case.return_visit_due = None if case.return_visit_due and case.return_visit_due > self.now else case.return_visit_due
+        case.status = status_for(target, resolved=case.resolved_at is not None)
+        self.apply(effects)
+        if target.kind is StepKind.PARALLEL:
+            self._open_branches(target)
+
+    def _open_branches(self, step: Step) -> None:
+        tasks = []
+        for branch in step.branches:
+            dept = self.case.department if not branch.owner.department else department_by_code(
+                self.case.site_id, branch.owner.department)
+            tasks.append(CaseTask(case=self.case, step=self.case.step, branch=branch.key,
+                                  cycle=self.case.step_cycle, department=dept))
+        self._pending_tasks = tasks
+
+    def join(self) -> None:
+        """All branches of the parallel step are done: move on to its `next`."""
+        step = self.step
+        assert step.next is not None
+        visited, effects = follow_automatic(self.procedure, step.next)
+        from_step = self.case.step
+        self.arrive(visited, effects)
+        self.event(EventKind.JOINED, **{"from": from_step, "to": self.case.step, "visited": visited})
+
+    def reopen(self) -> None:
+        """Back into work after resolution: a new resolution clock, counted as a comeback."""
+        case = self.case
+        case.resolved_at = None
+        case.comeback_count += 1
+        case.clock_cycle += 1
+        case.return_visit_due = None
+        clocks.start_clocks(case, self.procedure, self.now)
+
+    # -- effects ---------------------------------------------------------------------------
+
+    def apply(self, effects: list[Effect]) -> None:
+        from fuwu.notifications.services import notify, recipients
+
+        case = self.case
+        for effect in effects:
+            if effect.notify:
+                n = effect.notify
+                users = recipients(case, n.to, level=n.level, role=n.role, department=n.department)
+                msg = {"message_zh": n.message.zh, "message_en": n.message.en} if n.message else {}
+                self.after_save.append(lambda users=users, msg=msg: notify(
+                    users, case=case, kind="notify", data={**self.note_data(), **msg}))
+            elif effect.schedule_return_visit:
+                from fuwu.procedures.engine.durations import parse_duration
+
+                due = clocks.calendar_for(case, self.procedure).add(
+                    self.now, parse_duration(effect.schedule_return_visit))
+                case.return_visit_due = due
+                self.event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
+            elif effect.mark_comeback:
+                case.comeback_count += 1
+            elif effect.flag_major:
+                self.flag_major()
+            elif effect.set is not None:
+                case.data = {**case.data, **effect.set}
+            elif effect.open_linked_case:
+                link = effect.open_linked_case
+                self.after_save.append(lambda link=link: self._open_linked(link.procedure, link.copy_fields))
+
+    def _open_linked(self, procedure_key: str, copy_fields: list[str]) -> None:
+        from fuwu.cases.actions import open_case
+
+        case = self.case
+        child = open_case(
+            self.actor, procedure_key=procedure_key, site_id=case.site_id, channel="system",
+            title=case.title, description=case.description, priority=case.priority,
+            customer_id=case.customer_id, asset_id=case.asset_id, parent_id=case.pk,
+            data={k: case.data[k] for k in copy_fields if k in case.data},
+        )
+        self.event(EventKind.LINKED_CASE_OPENED, case=child.pk, procedure=procedure_key)
+
+    def flag_major(self) -> None:
+        from fuwu.notifications.services import notify, recipients
+
+        if self.case.is_major:
+            return
+        self.case.is_major = True
+        self.event(EventKind.MAJOR_FLAGGED)
+        spec = self.procedure.major_notify
+        case = self.case
+
+        def tell() -> None:
+            users = recipients(case, spec.to, level=spec.level, role=spec.role, department=spec.department) if spec \
+                else recipients(case, "top")
+            notify(users, case=case, kind="major", data=self.note_data())
+        self.after_save.append(tell)
+
+    def note_data(self) -> dict[str, Any]:
+        return {"number": self.case.number, "title": self.case.title, "step": self.case.step}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def finish(self) -> Case:
+        """Write the case, its events and tasks; reschedule its clock check. Same transaction."""
+        case = self.case
+        case.next_escalation_at = clocks.next_moment(case, self.procedure)
+        case.updated_at = self.now
+        created = case.pk is None
+        if created:
+            case.save()
+        else:
+            case.version += 1
+        for callback in self.after_save:
+            callback()
+        after = tracked_state(case)
+        changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
+        rows = []
+        for i, (kind, data) in enumerate(self.events):
+            if i == 0 and changed:
+                data = {**data, "set": changed}
+            case.last_seq += 1
+            rows.append(Event(case=case, seq=case.last_seq, kind=kind, actor=self.actor.user, at=self.now, data=data))
+        case.save()
+        Event.objects.bulk_create(rows)
+        if self._pending_tasks:
+            CaseTask.objects.bulk_create(self._pending_tasks)
+        if case.next_escalation_at and case.next_escalation_at != self.next_before:
+            from fuwu.sla.tasks import check_clocks
+
+            # Enqueued in this transaction (database task backend): it exists iff the change does.
+            check_clocks.using(run_after=case.next_escalation_at).enqueue(case.pk)
+        return case
+
+
+def open_tasks(case: Case) -> list[CaseTask]:
+    return list(CaseTask.objects.filter(case=case, step=case.step, cycle=case.step_cycle, state=TaskState.OPEN))

@@ -1,0 +1,156 @@
+"""Cases, their parallel tasks, their append-only events and their work log.
+
+Only `fuwu.cases.actions` writes these rows (STYLE.md §3): nothing else assigns `step`,
+`status`, `department` or `assignee`, and every change appends an `Event`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fuwu.cases.choices import Channel, EventKind, Priority, Status, TaskState, WorkKind
+from fuwu.core.models import Department, Site
+from fuwu.customers.models import Asset, Customer
+from fuwu.procedures.models import ProcedureVersion
+
+
+class Case(models.Model):
+    procedure = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="cases")
+    procedure_key = models.SlugField(max_length=64, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("描述"), blank=True)
+    step = models.CharField(_("当前步骤"), max_length=64)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    priority = models.CharField(_("优先级"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    category = models.CharField(_("类别"), max_length=64, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    is_major = models.BooleanField(_("重大"), default=False)
+    comeback_count = models.PositiveIntegerField(_("返修次数"), default=0)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="linked")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Clocks (STYLE.md §6): stored, never recomputed in queries. A clock's "start" is its
+    # effective start, moved forward by time spent paused, so percentages stay true.
+    response_due = models.DateTimeField(null=True, blank=True)
+    resolution_start = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    step_start = models.DateTimeField(null=True, blank=True)
+    step_due = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.FloatField(default=0)  # business time paused in this resolution cycle
+    clock_cycle = models.PositiveIntegerField(default=0)  # bumps when the resolution clock restarts
+    step_cycle = models.PositiveIntegerField(default=0)  # bumps on every step entry
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    fired_rungs = models.JSONField(default=list, blank=True)  # keys already fired; see sla.clocks
+    last_seq = models.PositiveIntegerField(default=0)  # seq of the newest event
+    return_visit_due = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        indexes = [
+            models.Index(fields=["next_escalation_at"], name="case_next_escalation",
+                         condition=models.Q(next_escalation_at__isnull=False)),
+            models.Index(fields=["site", "status", "-created_at"], name="case_site_status"),
+            models.Index(fields=["department", "status"], name="case_department_status"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            models.Index(fields=["-created_at"], name="case_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """The case number people quote: opening date and id, derived so it costs no write."""
+        local = timezone.localtime(self.created_at)
+        return f"{local:%Y%m%d}-{self.pk:06d}"
+
+    @staticmethod
+    def pk_from_number(text: str) -> int | None:
+        text = text.strip()
+        digits = text.split("-", 1)[1] if "-" in text else text
+        return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {Status.CLOSED, Status.CANCELLED, Status.REJECTED}
+
+
+class CaseTask(models.Model):
+    """One branch of a parallel step: a department's share of the work, joined when all are done."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    step = models.CharField(max_length=64)
+    branch = models.CharField(max_length=64)
+    cycle = models.PositiveIntegerField(default=0)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=8, choices=TaskState.choices, default=TaskState.OPEN)
+    data = models.JSONField(default=dict, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("并行任务")
+        verbose_name_plural = _("并行任务")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "step", "branch", "cycle"], name="case_task_unique"),
+        ]
+
+
+class Event(models.Model):
+    """Append-only history of a case. Machine values only; labels are translated when shown.
+
+    `data["set"]` holds the new values of the case's tracked fields (step, status, department,
+    assignee) so the current state can be rebuilt from the events alone (`fuwu events verify`).
+    On PostgreSQL a trigger refuses UPDATE and DELETE on this table.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["case_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq")]
+        indexes = [models.Index(fields=["kind", "at"], name="event_kind_at")]
+
+
+class WorkLog(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="work_log")
+    kind = models.CharField(_("类型"), max_length=8, choices=WorkKind.choices)
+    description = models.CharField(_("内容"), max_length=200)
+    hours = models.DecimalField(_("工时"), max_digits=6, decimal_places=2, null=True, blank=True)
+    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2, null=True, blank=True)
+    unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=2, null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工作记录")
+        verbose_name_plural = _("工作记录")

@@ -1,0 +1,196 @@
+"""Organisation, sites, departments and staff: who works where, in which role, reporting to whom."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fuwu.core.choices import CalendarKind, DayKind, RoleCode
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A tenancy boundary: a residential compound, a dealership, a hotel."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites")
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=40, blank=True)
+    calendar_kind = models.CharField(
+        _("日历"), max_length=10, choices=CalendarKind.choices, default=CalendarKind.WORKING
+    )
+    timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    work_start = models.TimeField(_("上午上班"), default=time(9, 0))
+    lunch_start = models.TimeField(_("午休开始"), default=time(12, 0))
+    lunch_end = models.TimeField(_("午休结束"), default=time(13, 30))
+    work_end = models.TimeField(_("下班"), default=time(18, 0))
+    use_statutory_holidays = models.BooleanField(_("使用法定节假日与调休"), default=True)
+
+    class Meta:
+        verbose_name = _("项目/门店")
+        verbose_name_plural = _("项目/门店")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """An extra day off or make-up working day the holidays package does not know (yet)."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_days",
+        help_text=_("留空表示适用于所有项目"),
+    )
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=DayKind.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="calendar_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class Department(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="departments")
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="managed_departments", verbose_name=_("部门经理"),
+    )
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        constraints = [models.UniqueConstraint(fields=["site", "code"], name="department_code")]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} · {self.name}"
+
+
+class Role(models.Model):
+    code = models.CharField(_("代码"), max_length=30, unique=True, choices=RoleCode.choices)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class Skill(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("技能")
+        verbose_name_plural = _("技能")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Shift(models.Model):
+    name = models.CharField(_("名称"), max_length=50)
+    start = models.TimeField(_("开始"))
+    end = models.TimeField(_("结束"))
+
+    class Meta:
+        verbose_name = _("班次")
+        verbose_name_plural = _("班次")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Staff(models.Model):
+    """The working profile of a user: where, in which department and roles, reporting to whom."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    display_name = models.CharField(_("姓名"), max_length=100)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    sites = models.ManyToManyField(Site, related_name="staff", verbose_name=_("项目"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="members", verbose_name=_("部门")
+    )
+    roles = models.ManyToManyField(Role, related_name="staff", verbose_name=_("角色"))
+    skills = models.ManyToManyField(Skill, blank=True, related_name="staff", verbose_name=_("技能"))
+    shift = models.ForeignKey(
+        Shift, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("班次")
+    )
+    reports_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
+        verbose_name=_("上级"),
+    )
+    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+
+    class Meta:
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only its hash is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=100, default="api")
+    prefix = models.CharField(max_length=8, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user: object, name: str = "api") -> tuple[ApiToken, str]:
+        raw = "fw_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[3:11], digest=_hash_token(raw))
+        return token, raw
+
+    @classmethod
+    def lookup(cls, raw: str) -> ApiToken | None:
+        return (
+            cls.objects.select_related("user")
+            .filter(digest=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )

@@ -1,0 +1,70 @@
+"""Customers (客户档案) and what a service is about (服务对象: units, vehicles, equipment …)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fuwu.core.models import Site
+from fuwu.customers.choices import AssetKind
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: the form staff lists show; the full number is only on the record."""
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    return digits
+
+
+class Customer(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="customers")
+    name = models.CharField(_("姓名"), max_length=100)
+    phone = models.CharField(_("电话"), max_length=30, blank=True, db_index=True)
+    email = models.EmailField(_("电子邮件"), blank=True)
+    preferences = models.JSONField(_("偏好"), default=dict, blank=True)
+    consent_contact = models.BooleanField(_("同意回访联系"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="customer",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        indexes = [models.Index(fields=["site", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Asset(models.Model):
+    """A unit, vehicle, item of equipment …; typed attributes live in `attributes`."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets")
+    kind = models.CharField(_("类型"), max_length=20, choices=AssetKind.choices)
+    label = models.CharField(_("标识"), max_length=100, db_index=True,
+                             help_text=_("房号、车牌号、设备编号等"))
+    owner = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="assets",
+        verbose_name=_("所有人"),
+    )
+    attributes = models.JSONField(_("属性"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("服务对象")
+        verbose_name_plural = _("服务对象")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "kind", "label"], name="asset_label"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

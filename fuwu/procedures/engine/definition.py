@@ -1,0 +1,317 @@
+"""The procedure definition format, as typed models.
+
+A procedure is authored as YAML (see docs/procedure-format.md). These pydantic models are the
+single description of what a definition may contain: `extra="forbid"` everywhere, so a typo in
+a key is an error with its exact location rather than a silently ignored setting. Cross-references
+(targets of transitions, fields named by `require`, roles, guards) are checked in `validate.py`.
+
+This module imports nothing from Django: the engine is tested without a database.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fuwu.procedures.engine.durations import parse_duration
+
+KEY_RE = r"^[a-z][a-z0-9_]{0,62}$"
+Key = Annotated[str, Field(pattern=KEY_RE)]
+PRIORITIES = ("urgent", "high", "normal", "low")
+CHANNELS = ("phone", "walk_in", "email", "web", "wechat", "sms", "letter", "visit", "system")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A bilingual label: Chinese is the primary language, English must be complete too."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, language: str | None) -> str:
+        return self.en if (language or "").lower().startswith("en") else self.zh
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    CHOICE = "choice"
+    DATETIME = "datetime"
+    DATE = "date"
+    BOOL = "bool"
+    PERSON = "person"
+    MONEY = "money"
+
+
+class ChoiceOption(Strict):
+    value: Key
+    label: Text
+
+
+class FieldDef(Strict):
+    key: Key
+    type: FieldType
+    label: Text
+    required: bool = False
+    options: list[ChoiceOption] | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int = Field(default=2000, ge=1, le=20000)
+    help: Text | None = None
+
+    @model_validator(mode="after")
+    def _options_match_type(self) -> FieldDef:
+        if self.type is FieldType.CHOICE and not self.options:
+            raise ValueError("a choice field needs `options`")
+        if self.type is not FieldType.CHOICE and self.options:
+            raise ValueError("only a choice field takes `options`")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("`min` is greater than `max`")
+        return self
+
+
+class ChecklistKind(StrEnum):
+    YES_NO = "yes_no"
+    TEXT = "text"
+    PHOTO = "photo"
+    MEASUREMENT = "measurement"
+
+
+class ChecklistItem(Strict):
+    key: Key
+    label: Text
+    type: ChecklistKind = ChecklistKind.YES_NO
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _range_for_measurements(self) -> ChecklistItem:
+        if self.type is ChecklistKind.MEASUREMENT:
+            if self.min is None and self.max is None:
+                raise ValueError("a measurement needs an accepted range: `min`, `max` or both")
+            if not self.unit:
+                raise ValueError("a measurement needs a `unit`")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ValueError("`min` is greater than `max`")
+        elif self.min is not None or self.max is not None:
+            raise ValueError("only a measurement takes `min`/`max`")
+        return self
+
+
+class Owner(Strict):
+    """Who owns a step: a department (by code) and/or a role. `keep` leaves ownership as it is."""
+
+    department: str | None = None
+    role: str | None = None
+    keep: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> Owner:
+        if not (self.department or self.role or self.keep):
+            raise ValueError("an owner names a `department`, a `role`, or `keep: true`")
+        return self
+
+
+Duration = Annotated[str, Field(min_length=2)]
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)  # raises ValueError with a clear message
+    return value
+
+
+class Limit(Strict):
+    """A time limit: one duration, or one per priority (`default` used for the rest)."""
+
+    default: Duration | None = None
+    urgent: Duration | None = None
+    high: Duration | None = None
+    normal: Duration | None = None
+    low: Duration | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _durations(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
+
+    def seconds_for(self, priority: str) -> float | None:
+        value = getattr(self, priority, None) or self.default
+        return None if value is None else parse_duration(value)
+
+
+def _limit(value: Any) -> Any:
+    return {"default": value} if isinstance(value, str) else value
+
+
+class NotifyTarget(StrEnum):
+    ASSIGNEE = "assignee"
+    DEPARTMENT_MANAGER = "department_manager"
+    REPORTING_LINE = "reporting_line"
+    TOP = "top"  # the head of the reporting line (主管副总)
+    CUSTOMER = "customer"
+    DEPARTMENT = "department"
+    ROLE = "role"
+
+
+class Notify(Strict):
+    to: NotifyTarget
+    level: int = Field(default=1, ge=1, le=10)
+    department: str | None = None
+    role: str | None = None
+    message: Text | None = None
+
+
+class LinkedCase(Strict):
+    procedure: Key
+    copy_fields: list[Key] = []
+
+
+class Effect(Strict):
+    """Exactly one of these keys: what happens when a transition is taken or a step runs."""
+
+    notify: Notify | None = None
+    schedule_return_visit: Duration | None = None
+    open_linked_case: LinkedCase | None = None
+    mark_comeback: Literal[True] | None = None
+    flag_major: Literal[True] | None = None
+    set: dict[Key, str | int | float | bool | None] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Effect:
+        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
+                f" mark_comeback, flag_major, set (found: {', '.join(given) or 'none'})"
+            )
+        if self.schedule_return_visit is not None:
+            _check_duration(self.schedule_return_visit)
+        return self
+
+
+class Transition(Strict):
+    key: Key
+    to: Key
+    label: Text
+    roles: list[str] = Field(min_length=1)
+    guard: str | None = None
+    require: list[Key] = []
+    fields: list[FieldDef] = []
+    effects: list[Effect] = []
+    reopens: bool = False  # moving back into work after resolution (a dissatisfied return visit)
+
+
+class StepKind(StrEnum):
+    TASK = "task"
+    APPROVAL = "approval"
+    WAIT = "wait"
+    AUTOMATIC = "automatic"
+    PARALLEL = "parallel"
+    END = "end"
+
+
+class Branch(Strict):
+    key: Key
+    name: Text
+    owner: Owner
+    form: list[FieldDef] = []
+    checklist: list[ChecklistItem] = []
+
+
+class Step(Strict):
+    kind: StepKind
+    name: Text
+    owner: Owner | None = None
+    form: list[FieldDef] = []
+    checklist: list[ChecklistItem] = []
+    limit: Limit | None = None
+    transitions: list[Transition] = []
+    pauses_clock: bool = False
+    resolves: bool = False
+    on_timeout: Key | None = None
+    effects: list[Effect] = []
+    next: Key | None = None
+    branches: list[Branch] = []
+    outcome: Literal["done", "cancelled", "rejected"] = "done"
+
+    _limit_shorthand = field_validator("limit", mode="before")(classmethod(lambda cls, v: _limit(v)))
+
+
+class Clock(StrEnum):
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+    STEP = "step"
+
+
+class Rung(Strict):
+    """One rung of the escalation ladder: when `clock` reaches `at` percent, notify someone."""
+
+    at: str
+    clock: Clock = Clock.RESOLUTION
+    notify: NotifyTarget
+    level: int = Field(default=1, ge=1, le=10)
+    role: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _percent(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{1,4}%", value) or int(value[:-1]) == 0:
+            raise ValueError("write a percentage of the limit, such as 80% or 150%")
+        return value
+
+    @property
+    def fraction(self) -> float:
+        return int(self.at[:-1]) / 100
+
+
+class Limits(Strict):
+    response: Limit | None = None
+    resolution: Limit | None = None
+
+    _shorthand = field_validator("response", "resolution", mode="before")(
+        classmethod(lambda cls, v: _limit(v))
+    )
+
+
+class Procedure(Strict):
+    key: Key
+    name: Text
+    description: Text | None = None
+    seed: str = Field(min_length=1)
+    open_to_customers: bool = False
+    channels: list[Literal[CHANNELS]] = list(CHANNELS)  # type: ignore[valid-type]
+    calendar: Literal["site", "24x7"] = "site"
+    response_on_open: bool = False
+    default_priority: Literal[PRIORITIES] = "normal"  # type: ignore[valid-type]
+    owner: Owner
+    fields: list[FieldDef] = []
+    start: Key
+    steps: dict[Key, Step] = Field(min_length=2)
+    limits: Limits = Limits()
+    escalation: list[Rung] = []
+    major_notify: Notify | None = None
+
+    def step(self, key: str) -> Step:
+        return self.steps[key]
+
+    def all_fields(self) -> dict[str, FieldDef]:
+        """Every data field the procedure declares, wherever it is declared."""
+        found: dict[str, FieldDef] = {f.key: f for f in self.fields}
+        for step in self.steps.values():
+            for f in step.form:
+                found.setdefault(f.key, f)
+            for branch in step.branches:
+                for f in branch.form:
+                    found.setdefault(f.key, f)
+            for t in step.transitions:
+                for f in t.fields:
+                    found.setdefault(f.key, f)
+        return found

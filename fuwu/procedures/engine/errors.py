@@ -1,0 +1,115 @@
+"""Errors the engine and the action layer raise, with messages in both UI languages.
+
+The engine imports no Django, so it cannot use gettext; each error carries a stable `code`,
+machine `params` and a bilingual template. The API and the web pages pick the language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "not_found": ("未找到{what}", "{what} not found"),
+    "unknown_transition": ("当前步骤“{step}”没有操作“{transition}”", "Step '{step}' has no action '{transition}'"),
+    "role_not_allowed": ("您的角色不能执行“{transition}”(需要: {roles})", "Your roles may not take '{transition}' (needs: {roles})"),
+    "guard_failed": ("条件不满足,不能执行“{transition}”", "The condition for '{transition}' is not met"),
+    "invalid_form": ("表单有误,请检查标出的字段", "The form has errors; check the marked fields"),
+    "stale": ("该工单已被他人修改(您看到的是第 {seen} 版,当前为第 {current} 版),请刷新后重试", "Someone else changed this case (you saw version {seen}, it is now {current}); reload and try again"),
+    "case_closed": ("工单已关闭,不能再修改", "The case is closed and cannot be changed"),
+    "no_such_department": ("部门“{department}”不存在", "Department '{department}' does not exist"),
+    "same_department": ("工单已属于该部门", "The case already belongs to that department"),
+    "assignee_not_eligible": ("{person} 不能承接此工单(不在该项目或已停用)", "{person} cannot take this case (not on its site or inactive)"),
+    "not_parallel": ("当前步骤没有并行任务", "The current step has no parallel tasks"),
+    "task_done": ("该任务已完成", "That task is already done"),
+    "procedure_unknown": ("服务程序“{procedure}”不存在", "Procedure '{procedure}' does not exist"),
+    "channel_not_allowed": ("该服务程序不受理渠道“{channel}”", "This procedure does not take the channel '{channel}'"),
+    "not_paused": ("工单计时未暂停", "The case clock is not paused"),
+    "already_paused": ("工单计时已暂停", "The case clock is already paused"),
+    "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
+    "automatic_loop": ("自动步骤形成循环", "Automatic steps form a loop"),
+    "bad_request": ("请求无效: {reason}", "Invalid request: {reason}"),
+    "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
+    "too_large": ("请求体过大", "The request body is too large"),
+    "conflict": ("数据冲突: {reason}", "Conflict: {reason}"),
+}
+
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("必填", "This field is required"),
+    "not_text": ("应为文字", "Must be text"),
+    "too_long": ("不能超过 {max} 个字符", "At most {max} characters"),
+    "not_number": ("应为数字", "Must be a number"),
+    "below_min": ("不能小于 {min}", "Must be at least {min}"),
+    "above_max": ("不能大于 {max}", "Must be at most {max}"),
+    "bad_choice": ("无效选项,可选: {options}", "Not an option; choose one of: {options}"),
+    "not_datetime": ("应为日期时间(ISO 8601)", "Must be a date-time (ISO 8601)"),
+    "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
+    "not_bool": ("应为是/否", "Must be yes or no"),
+    "not_person": ("应为员工用户名", "Must be a staff username"),
+    "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
+    "unknown_field": ("此步骤没有该字段", "This step has no such field"),
+    "out_of_range": ("测量值 {value}{unit} 超出允许范围 {range}", "Measured {value}{unit} is outside the accepted range {range}"),
+    "not_done": ("检查项未完成", "Checklist item not done"),
+}
+
+
+def render(table: dict[str, tuple[str, str]], code: str, language: str | None, params: dict[str, Any]) -> str:
+    zh, en = table.get(code, (code, code))
+    template = en if (language or "").lower().startswith("en") else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+class FieldError:
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+
+    def message(self, language: str | None) -> str:
+        return render(FIELD_MESSAGES, self.code, language, self.params)
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.code!r}, {self.params!r})"
+
+
+class EngineError(Exception):
+    """A refused move. Nothing was changed when this is raised."""
+
+    status = 400
+
+    def __init__(self, code: str, *, fields: dict[str, FieldError] | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.fields = fields or {}
+
+    def message(self, language: str | None) -> str:
+        return render(MESSAGES, self.code, language, self.params)
+
+    def details(self, language: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v for k, v in self.params.items() if isinstance(v, str | int | float | bool | list)}
+        if self.fields:
+            out["fields"] = {k: e.message(language) for k, e in self.fields.items()}
+        return out
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class Forbidden(EngineError):
+    status = 403
+
+
+class NotFound(EngineError):
+    status = 404
+
+
+class Stale(EngineError):
+    status = 409
+
+
+class Conflict(EngineError):
+    status = 409

@@ -1,0 +1,44 @@
+"""Guard conditions in CEL (Common Expression Language), compiled once and evaluated sandboxed.
+
+CEL has no I/O, no attribute access on Python objects and guaranteed termination, which is
+why procedure authors' conditions use it and never Python `eval`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import cel
+
+GUARD_VARIABLES = frozenset({"data", "case", "checklist"})
+
+
+class CompiledGuard:
+    __slots__ = ("program", "source", "variables")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        try:
+            self.program = cel.compile(source)
+        except ValueError as exc:
+            # The library's message holds the position marker; keep its first line.
+            raise ValueError(str(exc).splitlines()[0]) from None
+        self.variables: list[str] = list(self.program.variables())
+
+    def evaluate(self, context: dict[str, Any]) -> bool:
+        """True only when the expression evaluates to boolean true.
+
+        A missing field or a type mismatch (e.g. comparing an empty number field) means the
+        condition is not met, not a crash: guards are about data a person may not have filled yet.
+        """
+        try:
+            result = self.program.execute(context)
+        except (KeyError, TypeError, RuntimeError, ValueError):
+            return False
+        return result is True
+
+
+@lru_cache(maxsize=2048)
+def compile_guard(source: str) -> CompiledGuard:
+    return CompiledGuard(source)

@@ -1,0 +1,323 @@
+"""Interpreting a procedure: which moves a person may make, checking a form, planning a move.
+
+Pure functions over a `CaseView` (the few facts of a case the rules look at). The action layer
+(`fuwu.cases.actions`) turns a `Plan` into rows, events and side effects inside one transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fuwu.procedures.engine.definition import (
+    ChecklistItem,
+    ChecklistKind,
+    Effect,
+    FieldDef,
+    FieldType,
+    Procedure,
+    Step,
+    StepKind,
+    Transition,
+)
+from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden
+from fuwu.procedures.engine.expressions import compile_guard
+
+CHECKS_KEY = "checks"  # data[CHECKS_KEY][step][item] = {"value": ..., "passed": bool}
+
+
+@dataclass(frozen=True)
+class CaseView:
+    step: str
+    status: str
+    priority: str
+    channel: str
+    category: str
+    is_major: bool
+    comeback_count: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    transition: Transition
+    allowed: bool
+    reason: str | None  # None, "role" or "guard"
+
+
+@dataclass
+class Plan:
+    transition: Transition
+    from_step: str
+    to_step: str
+    visited: list[str]
+    values: dict[str, Any]
+    checks: dict[str, dict[str, Any]]
+    effects: list[Effect] = field(default_factory=list)
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def guard_context(procedure: Procedure, view: CaseView, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = view.data if data is None else data
+    full = {key: None for key in procedure.all_fields()}
+    full.update({k: v for k, v in data.items() if k != CHECKS_KEY})
+    items = data.get(CHECKS_KEY, {}).get(view.step, {})
+    failed = sorted(k for k, r in items.items() if not r.get("passed", True))
+    return {
+        "data": full,
+        "case": {
+            "step": view.step, "status": view.status, "priority": view.priority,
+            "channel": view.channel, "category": view.category, "is_major": view.is_major,
+            "comeback_count": view.comeback_count,
+        },
+        "checklist": {"passed": not failed, "failed": failed, "items": items},
+    }
+
+
+def _role_ok(transition: Transition, roles: Iterable[str], superuser: bool) -> bool:
+    return superuser or bool(set(transition.roles) & set(roles))
+
+
+def options(procedure: Procedure, view: CaseView, roles: Iterable[str], *, superuser: bool = False) -> list[Option]:
+    """Every transition out of the current step, marked allowed or not (and why not)."""
+    step = procedure.steps[view.step]
+    context = guard_context(procedure, view)
+    roles = set(roles)
+    out = []
+    for t in step.transitions:
+        if not _role_ok(t, roles, superuser):
+            out.append(Option(t, False, "role"))
+        elif t.guard and not _guard_may_pass(t, procedure, step, context):
+            out.append(Option(t, False, "guard"))
+        else:
+            out.append(Option(t, True, None))
+    return out
+
+
+def _guard_may_pass(t: Transition, procedure: Procedure, step: Step, context: dict[str, Any]) -> bool:
+    # A guard that reads a field the person fills in on this very form cannot be judged
+    # before the form is submitted, so offer the transition and judge it on submission.
+    assert t.guard is not None
+    form_keys = {f.key for f in step.form} | {f.key for f in t.fields}
+    if step.checklist and "checklist" in t.guard:
+        return True
+    if any(re.search(rf"\bdata\.{re.escape(k)}\b", t.guard) for k in form_keys):
+        return True
+    return compile_guard(t.guard).evaluate(context)
+
+
+PersonCheck = Callable[[str], bool]
+
+
+def clean_value(f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None) -> tuple[Any, FieldError | None]:
+    """Normalise one submitted value to its stored form, or say what is wrong with it."""
+    if is_blank(raw):
+        return None, (FieldError("required") if f.required else None)
+    match f.type:
+        case FieldType.TEXT:
+            if not isinstance(raw, str):
+                return None, FieldError("not_text")
+            value = raw.strip()
+            if len(value) > f.max_length:
+                return None, FieldError("too_long", max=f.max_length)
+            return value, None
+        case FieldType.NUMBER:
+            if isinstance(raw, bool):
+                return None, FieldError("not_number")
+            try:
+                number = float(raw)
+            except (TypeError, ValueError):
+                return None, FieldError("not_number")
+            if not math.isfinite(number):
+                return None, FieldError("not_number")
+            if f.min is not None and number < f.min:
+                return None, FieldError("below_min", min=_fmt(f.min))
+            if f.max is not None and number > f.max:
+                return None, FieldError("above_max", max=_fmt(f.max))
+            return (int(number) if number.is_integer() else number), None
+        case FieldType.MONEY:
+            try:
+                amount = Decimal(str(raw))
+            except InvalidOperation:
+                return None, FieldError("not_money")
+            if not amount.is_finite() or amount.as_tuple().exponent < -2 or isinstance(raw, bool):  # type: ignore[operator]
+                return None, FieldError("not_money")
+            if f.min is not None and amount < Decimal(str(f.min)):
+                return None, FieldError("below_min", min=_fmt(f.min))
+            if f.max is not None and amount > Decimal(str(f.max)):
+                return None, FieldError("above_max", max=_fmt(f.max))
+            return f"{amount:.2f}", None
+        case FieldType.CHOICE:
+            values = [o.value for o in f.options or []]
+            if raw not in values:
+                return None, FieldError("bad_choice", options=", ".join(values))
+            return raw, None
+        case FieldType.BOOL:
+            if isinstance(raw, bool):
+                return raw, None
+            if raw in ("true", "yes", "1", 1):
+                return True, None
+            if raw in ("false", "no", "0", 0):
+                return False, None
+            return None, FieldError("not_bool")
+        case FieldType.DATETIME:
+            try:
+                moment = datetime.fromisoformat(str(raw))
+            except ValueError:
+                return None, FieldError("not_datetime")
+            if moment.tzinfo is None:
+                return None, FieldError("not_datetime")
+            return moment.isoformat(), None
+        case FieldType.DATE:
+            try:
+                return date.fromisoformat(str(raw)).isoformat(), None
+            except ValueError:
+                return None, FieldError("not_date")
+        case FieldType.PERSON:
+            if not isinstance(raw, str) or (is_person is not None and not is_person(raw)):
+                return None, FieldError("not_person")
+            return raw, None
+    return None, FieldError("not_text")  # pragma: no cover - every type handled above
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def clean_checklist(items: list[ChecklistItem], submitted: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, FieldError]]:
+    """Each answered item becomes {"value", "passed"}; a measurement passes only inside its range."""
+    results: dict[str, dict[str, Any]] = {}
+    errors: dict[str, FieldError] = {}
+    by_key = {i.key: i for i in items}
+    for key in submitted:
+        if key not in by_key:
+            errors[f"checklist.{key}"] = FieldError("unknown_field")
+    for item in items:
+        if item.key not in submitted or is_blank(submitted[item.key]):
+            continue
+        raw = submitted[item.key]
+        if item.type is ChecklistKind.MEASUREMENT:
+            try:
+                value = float(raw)
+                if not math.isfinite(value) or isinstance(raw, bool):
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors[f"checklist.{item.key}"] = FieldError("not_number")
+                continue
+            passed = (item.min is None or value >= item.min) and (item.max is None or value <= item.max)
+            results[item.key] = {"value": value, "passed": passed}
+        elif item.type is ChecklistKind.YES_NO:
+            if not isinstance(raw, bool):
+                errors[f"checklist.{item.key}"] = FieldError("not_bool")
+                continue
+            results[item.key] = {"value": raw, "passed": raw}
+        else:
+            if not isinstance(raw, str):
+                errors[f"checklist.{item.key}"] = FieldError("not_text")
+                continue
+            results[item.key] = {"value": raw.strip()[:2000], "passed": True}
+    return results, errors
+
+
+def range_text(item: ChecklistItem) -> str:
+    if item.min is not None and item.max is not None:
+        return f"{_fmt(item.min)}–{_fmt(item.max)} {item.unit}"
+    if item.max is not None:
+        return f"≤ {_fmt(item.max)} {item.unit}"
+    return f"≥ {_fmt(item.min or 0)} {item.unit}"
+
+
+def plan_transition(
+    procedure: Procedure,
+    view: CaseView,
+    transition_key: str,
+    roles: Iterable[str],
+    form: dict[str, Any],
+    checklist: dict[str, Any] | None = None,
+    *,
+    superuser: bool = False,
+    is_person: PersonCheck | None = None,
+) -> Plan:
+    """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
+    step = procedure.steps[view.step]
+    transition = next((t for t in step.transitions if t.key == transition_key), None)
+    if transition is None:
+        raise EngineError("unknown_transition", step=view.step, transition=transition_key)
+    if not _role_ok(transition, roles, superuser):
+        raise Forbidden("role_not_allowed", transition=transition_key, roles=", ".join(transition.roles))
+
+    fields = {f.key: f for f in procedure.fields}
+    fields.update({f.key: f for f in step.form})
+    fields.update({f.key: f for f in transition.fields})
+    errors: dict[str, FieldError] = {}
+    values: dict[str, Any] = {}
+    for key, raw in form.items():
+        f = fields.get(key)
+        if f is None:
+            errors[key] = FieldError("unknown_field")
+            continue
+        value, error = clean_value(f.model_copy(update={"required": False}), raw, is_person=is_person)
+        if error:
+            errors[key] = error
+        else:
+            values[key] = value
+    checks, check_errors = clean_checklist(step.checklist, checklist or {})
+    errors.update(check_errors)
+
+    merged = {**view.data, **values}
+    step_checks = {**merged.get(CHECKS_KEY, {}).get(view.step, {}), **checks}
+    required = [f.key for f in step.form if f.required] + [f.key for f in transition.fields if f.required]
+    for key in dict.fromkeys([*required, *transition.require]):
+        if key not in errors and is_blank(merged.get(key)):
+            errors[key] = FieldError("required")
+    for item in step.checklist:
+        if item.required and item.key not in step_checks and f"checklist.{item.key}" not in errors:
+            errors[f"checklist.{item.key}"] = FieldError("not_done")
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+
+    if step_checks:
+        merged[CHECKS_KEY] = {**merged.get(CHECKS_KEY, {}), view.step: step_checks}
+    if transition.guard and not compile_guard(transition.guard).evaluate(guard_context(procedure, view, merged)):
+        failed = {
+            f"checklist.{i.key}": FieldError("out_of_range", value=_fmt(step_checks[i.key]["value"]),
+                                              unit=i.unit or "", range=range_text(i))
+            for i in step.checklist
+            if i.type is ChecklistKind.MEASUREMENT and i.key in step_checks and not step_checks[i.key]["passed"]
+        }
+        raise EngineError("guard_failed", transition=transition_key, fields=failed)
+
+    visited, effects = follow_automatic(procedure, transition.to)
+    return Plan(transition, view.step, visited[-1], visited, values, checks, [*transition.effects, *effects])
+
+
+def follow_automatic(procedure: Procedure, to: str) -> tuple[list[str], list[Effect]]:
+    """Automatic steps act and move on at once: the steps passed through and their effects."""
+    visited = [to]
+    effects: list[Effect] = []
+    while procedure.steps[to].kind is StepKind.AUTOMATIC:
+        step = procedure.steps[to]
+        effects.extend(step.effects)
+        assert step.next is not None  # validated
+        to = step.next
+        visited.append(to)
+    return visited, effects
+
+
+def status_for(step: Step, *, resolved: bool) -> str:
+    """The case status implied by the step it stands on."""
+    if step.kind is StepKind.END:
+        return "closed" if step.outcome == "done" else step.outcome
+    if resolved:
+        return "resolved"
+    if step.pauses_clock:
+        return "waiting"
+    return "open"

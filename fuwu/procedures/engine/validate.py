@@ -1,0 +1,285 @@
+"""Load procedure files and report every problem precisely: file, place, what is wrong.
+
+`load_file` parses YAML into the typed model (`definition.py`) and then checks what a schema
+cannot: that transitions lead to existing steps, required fields exist, guards compile and
+name only known variables, every step is reachable and can reach an end, and so on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from fuwu.procedures.engine.definition import (
+    NotifyTarget,
+    Procedure,
+    Step,
+    StepKind,
+)
+from fuwu.procedures.engine.expressions import GUARD_VARIABLES, compile_guard
+
+DEFAULT_ROLES = frozenset(
+    {"agent", "dispatcher", "technician", "engineer", "specialist", "manager", "vp", "qc",
+     "finance", "security", "admin", "customer"}
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}" if self.where else f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    path: str
+    procedure: Procedure | None
+    raw: dict[str, Any] | None
+    problems: list[Problem]
+
+    @property
+    def checksum(self) -> str:
+        return definition_checksum(self.raw or {})
+
+
+def definition_checksum(raw: dict[str, Any]) -> str:
+    """A stable hash of a definition's content: the same content is the same version."""
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def parse(raw: Any, file: str, *, roles: frozenset[str] = DEFAULT_ROLES,
+          departments: frozenset[str] | None = None) -> tuple[Procedure | None, list[Problem]]:
+    """Validate an already-parsed definition (a dict). Returns the procedure or the problems."""
+    if not isinstance(raw, dict):
+        return None, [Problem(file, "", "a procedure file must be a mapping (key: value) at the top")]
+    try:
+        procedure = Procedure.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(file, _loc(err["loc"]), msg))
+        return None, problems
+    problems = [Problem(file, w, m) for w, m in check(procedure, roles=roles, departments=departments)]
+    return (procedure if not problems else None), problems
+
+
+def load_file(path: Path | str, *, roles: frozenset[str] = DEFAULT_ROLES,
+              departments: frozenset[str] | None = None) -> Loaded:
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return Loaded(name, None, None, [Problem(name, "", f"cannot read: {exc.strerror}")])
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        return Loaded(name, None, None, [Problem(name, where, f"YAML syntax error: {reason}")])
+    procedure, problems = parse(raw, name, roles=roles, departments=departments)
+    if procedure is not None and path.stem != procedure.key:
+        problems.append(Problem(name, "key", f"the key '{procedure.key}' must match the file name '{path.stem}'"))
+        procedure = None
+    return Loaded(name, procedure, raw if isinstance(raw, dict) else None, problems)
+
+
+def load_directory(directory: Path | str, **kwargs: Any) -> list[Loaded]:
+    loaded = [load_file(p, **kwargs) for p in sorted(Path(directory).glob("*.yaml"))]
+    known = {item.procedure.key for item in loaded if item.procedure}
+    # Links between procedures can only be checked once all files are read.
+    for item in loaded:
+        if not item.procedure:
+            continue
+        for step_key, step in item.procedure.steps.items():
+            for i, t in enumerate(step.transitions):
+                for j, effect in enumerate(t.effects):
+                    if effect.open_linked_case and effect.open_linked_case.procedure not in known:
+                        item.problems.append(Problem(
+                            item.path, f"steps.{step_key}.transitions[{i}].effects[{j}].open_linked_case",
+                            f"no procedure '{effect.open_linked_case.procedure}' in the library"))
+    return loaded
+
+
+def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | None) -> list[tuple[str, str]]:
+    """Cross-reference checks. Returns (where, message) pairs; empty means valid."""
+    problems: list[tuple[str, str]] = []
+    add = problems.append
+    steps = p.steps
+    if p.start not in steps:
+        add(("start", f"no step '{p.start}'"))
+    procedure_fields = {f.key for f in p.fields}
+    _unique([f.key for f in p.fields], "fields", problems)
+
+    def check_owner(where: str, department: str | None, role: str | None) -> None:
+        if role and role not in roles:
+            add((where + ".role", f"unknown role '{role}'"))
+        if department and departments is not None and department not in departments:
+            add((where + ".department", f"unknown department '{department}'"))
+
+    check_owner("owner", p.owner.department, p.owner.role)
+    for key, step in steps.items():
+        where = f"steps.{key}"
+        if step.owner:
+            check_owner(where + ".owner", step.owner.department, step.owner.role)
+        _check_step_shape(where, step, steps, add)
+        step_fields = procedure_fields | {f.key for f in step.form}
+        _unique([f.key for f in step.form], where + ".form", problems)
+        _unique([c.key for c in step.checklist], where + ".checklist", problems)
+        _unique([t.key for t in step.transitions], where + ".transitions", problems)
+        for b_i, branch in enumerate(step.branches):
+            check_owner(f"{where}.branches[{b_i}].owner", branch.owner.department, branch.owner.role)
+        _unique([b.key for b in step.branches], where + ".branches", problems)
+        for i, t in enumerate(step.transitions):
+            tw = f"{where}.transitions[{i}]"
+            if t.to not in steps:
+                add((tw + ".to", f"no step '{t.to}'"))
+            for role in t.roles:
+                if role not in roles:
+                    add((tw + ".roles", f"unknown role '{role}'"))
+            available = step_fields | {f.key for f in t.fields}
+            for field in t.require:
+                if field not in available:
+                    add((tw + ".require", f"'{field}' is not a field of this step, this transition or the procedure"))
+            if t.guard:
+                try:
+                    compiled = compile_guard(t.guard)
+                except ValueError as exc:
+                    add((tw + ".guard", f"does not compile: {exc}"))
+                else:
+                    unknown = set(compiled.variables) - GUARD_VARIABLES
+                    if unknown:
+                        add((tw + ".guard", f"unknown names {sorted(unknown)}; use data, case or checklist"))
+            for j, effect in enumerate(t.effects):
+                _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
+        for j, effect in enumerate(step.effects):
+            _check_notify(f"{where}.effects[{j}].notify", effect.notify, roles, add)
+        if step.on_timeout and step.on_timeout not in {t.key for t in step.transitions}:
+            add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
+        if step.on_timeout and not step.limit:
+            add((where + ".on_timeout", "needs a `limit` to time out after"))
+    for i, rung in enumerate(p.escalation):
+        if rung.notify is NotifyTarget.ROLE and not rung.role:
+            add((f"escalation[{i}].role", "a rung that notifies a role must name it"))
+        if rung.notify is NotifyTarget.CUSTOMER:
+            add((f"escalation[{i}].notify", "escalation notifies staff, not the customer"))
+        limit = p.limits.response if rung.clock == "response" else p.limits.resolution
+        if rung.clock != "step" and limit is None:
+            add((f"escalation[{i}].clock", f"the procedure has no {rung.clock} limit"))
+    if p.major_notify:
+        _check_notify("major_notify", p.major_notify, roles, add)
+    if p.start in steps:
+        _check_graph(p, add)
+    return problems
+
+
+def _unique(keys: list[str], where: str, problems: list[tuple[str, str]]) -> None:
+    seen: set[str] = set()
+    for k in keys:
+        if k in seen:
+            problems.append((where, f"'{k}' appears twice"))
+        seen.add(k)
+
+
+def _check_notify(where: str, notify: Any, roles: frozenset[str], add: Any) -> None:
+    if notify is None:
+        return
+    if notify.to is NotifyTarget.ROLE and (not notify.role or notify.role not in roles):
+        add((where + ".role", "notify a role: name a known `role`"))
+    if notify.to is NotifyTarget.DEPARTMENT and not notify.department:
+        add((where + ".department", "notify a department: name its `department` code"))
+
+
+def _check_step_shape(where: str, step: Step, steps: dict[str, Step], add: Any) -> None:
+    kind = step.kind
+    if kind is StepKind.END:
+        if step.transitions or step.next or step.branches:
+            add((where, "an end step has no transitions, next or branches"))
+        return
+    if kind in (StepKind.AUTOMATIC, StepKind.PARALLEL):
+        if not step.next:
+            add((where + ".next", f"a {kind.value} step needs `next`"))
+        elif step.next not in steps:
+            add((where + ".next", f"no step '{step.next}'"))
+        if step.transitions:
+            add((where + ".transitions", f"a {kind.value} step moves on by itself; use `next`"))
+    elif step.next:
+        add((where + ".next", f"a {kind.value} step moves by its transitions, not `next`"))
+    if kind is StepKind.PARALLEL and len(step.branches) < 2:
+        add((where + ".branches", "a parallel step hands work to two or more branches"))
+    if kind is not StepKind.PARALLEL and step.branches:
+        add((where + ".branches", "only a parallel step has branches"))
+    if kind in (StepKind.TASK, StepKind.WAIT) and not step.transitions:
+        add((where + ".transitions", f"a {kind.value} step needs at least one transition"))
+    if kind is StepKind.APPROVAL and len(step.transitions) < 2:
+        add((where + ".transitions", "an approval step needs an approve and a reject transition"))
+    if kind is not StepKind.WAIT and step.pauses_clock:
+        add((where + ".pauses_clock", "only a wait step pauses the clock"))
+
+
+def _check_graph(p: Procedure, add: Any) -> None:
+    def successors(step: Step) -> list[str]:
+        nxt = [t.to for t in step.transitions]
+        if step.next:
+            nxt.append(step.next)
+        return [s for s in nxt if s in p.steps]
+
+    reachable: set[str] = set()
+    stack = [p.start]
+    while stack:
+        key = stack.pop()
+        if key in reachable:
+            continue
+        reachable.add(key)
+        stack.extend(successors(p.steps[key]))
+    for key in p.steps:
+        if key not in reachable:
+            add((f"steps.{key}", "cannot be reached from the start step"))
+    ends = {k for k, s in p.steps.items() if s.kind is StepKind.END}
+    if not ends:
+        add(("steps", "the procedure has no end step"))
+        return
+    # Reverse reachability from the end steps.
+    can_end = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for key, step in p.steps.items():
+            if key not in can_end and any(s in can_end for s in successors(step)):
+                can_end.add(key)
+                changed = True
+    for key in p.steps:
+        if key in reachable and key not in can_end:
+            add((f"steps.{key}", "no path from here leads to an end step"))
+    # Automatic steps chain by themselves: a loop of them would never stop.
+    for key, step in p.steps.items():
+        seen = {key}
+        nxt = step.next if step.kind is StepKind.AUTOMATIC else None
+        while nxt and nxt in p.steps:
+            if nxt in seen:
+                add((f"steps.{key}.next", "automatic steps form a loop"))
+                break
+            seen.add(nxt)
+            following = p.steps[nxt]
+            nxt = following.next if following.kind is StepKind.AUTOMATIC else None

@@ -1,0 +1,87 @@
+"""Loading the procedure library into the database and reading definitions back, cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from fuwu.core.choices import RoleCode
+from fuwu.procedures.engine.definition import Procedure
+from fuwu.procedures.engine.validate import Loaded, load_directory
+from fuwu.procedures.models import ProcedureVersion
+
+ROLES = frozenset(RoleCode.values) | {"customer"}
+
+
+def library_dirs() -> list[Path]:
+    return [Path(d) for d in settings.FUWU_PROCEDURE_DIRS]
+
+
+def check_library(dirs: list[Path] | None = None) -> list[Loaded]:
+    loaded: list[Loaded] = []
+    for directory in dirs or library_dirs():
+        loaded.extend(load_directory(directory, roles=ROLES))
+    return loaded
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: list[ProcedureVersion]
+    unchanged: list[str]
+    problems: list[str]
+
+
+def sync_library(dirs: list[Path] | None = None) -> SyncResult:
+    """Store each valid definition whose content changed as a new current version.
+
+    Nothing is stored if any file has a problem: a half-loaded library would let cases start
+    on a mix of old and new procedures.
+    """
+    loaded = check_library(dirs)
+    problems = [str(p) for item in loaded for p in item.problems]
+    if problems:
+        return SyncResult([], [], problems)
+    created: list[ProcedureVersion] = []
+    unchanged: list[str] = []
+    with transaction.atomic():
+        for item in loaded:
+            assert item.procedure is not None and item.raw is not None
+            p = item.procedure
+            current = ProcedureVersion.objects.filter(key=p.key, is_current=True).first()
+            if current and current.checksum == item.checksum:
+                unchanged.append(p.key)
+                continue
+            number = 1
+            if current:
+                number = current.version + 1
+                ProcedureVersion.objects.filter(pk=current.pk).update(is_current=False)
+            created.append(ProcedureVersion.objects.create(
+                key=p.key, version=number, checksum=item.checksum, name_zh=p.name.zh,
+                name_en=p.name.en, definition=item.raw, source=Path(item.path).name,
+            ))
+    return SyncResult(created, unchanged, [])
+
+
+# Versions never change once stored, so a parsed definition can be kept for the process's life.
+_PARSED: dict[int, Procedure] = {}
+
+
+def definition_of(version: ProcedureVersion) -> Procedure:
+    parsed = _PARSED.get(version.pk)
+    if parsed is None:
+        parsed = _PARSED[version.pk] = Procedure.model_validate(version.definition)
+    return parsed
+
+
+def definition_by_id(version_id: int) -> Procedure:
+    parsed = _PARSED.get(version_id)
+    if parsed is None:
+        parsed = definition_of(ProcedureVersion.objects.get(pk=version_id))
+    return parsed
+
+
+def current_version(key: str) -> ProcedureVersion | None:
+    return ProcedureVersion.objects.filter(key=key, is_current=True).first()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+from django_tasks_db.management.commands.db_worker import Worker
+
+from fuwu.sla.escalation import sweep
+
+log = logging.getLogger("fuwu.worker")
+
+
+class Command(BaseCommand):
+    help = "Run a background worker: queued tasks (notifications, clock checks) and the periodic clock sweep."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls when idle")
+        parser.add_argument("--sweep-interval", type=float, default=settings.FUWU_SWEEP_INTERVAL)
+        parser.add_argument("--batch", action="store_true", help="run what is due now, then exit")
+        parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = options["worker_id"][:64]
+        if options["batch"]:
+            sweep(worker=worker_id)
+        else:
+            threading.Thread(target=self._sweeper, args=(options["sweep_interval"], worker_id),
+                             daemon=True, name="fuwu-sweep").start()
+            self.stdout.write(f"Fuwu worker {worker_id} started (sweep every {options['sweep_interval']} s).")
+        worker = Worker(queue_names=["*"], interval=options["interval"], batch=options["batch"],
+                        backend_name="default", startup_delay=not options["batch"], max_tasks=None,
+                        worker_id=worker_id, excluded_queue_names=[])
+        worker.configure_signals()
+        worker.run()
+
+    @staticmethod
+    def _sweeper(interval: float, worker_id: str) -> None:
+        # Catches clock checks a deferred task missed (a worker killed while running it, a lost row).
+        while True:
+            try:
+                close_old_connections()
+                sweep(worker=worker_id)
+            except Exception:
+                log.exception("clock sweep failed")
+            finally:
+                connection.close()
+            time.sleep(interval)

@@ -1,0 +1,22 @@
+"""The record that makes each escalation rung fire exactly once per case."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Firing(models.Model):
+    """One rung fired for one case. The unique constraint is what two racing workers meet:
+    whichever inserts second fails and rolls back its whole attempt, so nothing is sent twice."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="firings")
+    key = models.CharField(max_length=80)
+    at = models.DateTimeField(default=timezone.now)
+    worker = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("升级记录")
+        verbose_name_plural = _("升级记录")
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="firing_once")]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from fuwu.api.root import api
+from fuwu.core.views import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
+]
