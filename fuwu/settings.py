@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "fuwu.cases",
     "fuwu.sla",
     "fuwu.notifications",
+    "fuwu.demo",
 ]
 
 MIDDLEWARE = [

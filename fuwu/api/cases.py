@@ -388,7 +388,9 @@ class WorkOut(Schema):
 
 
 def _work_out(w: WorkLog) -> WorkOut:
-    amount = w.quantity * w.unit_price if w.quantity is not None and w.unit_price is not None else None
+    amount = None
+    if w.quantity is not None and w.unit_price is not None:
+        amount = (Decimal(w.quantity) * Decimal(w.unit_price)).quantize(Decimal("0.01"))
     return WorkOut(id=w.pk, kind=w.kind, description=w.description, hours=w.hours, quantity=w.quantity,
                    unit_price=w.unit_price, amount=amount, by=_person(w.by), at=w.at)
 

@@ -79,7 +79,7 @@ class Change:
     def step(self) -> Step:
         return self.procedure.steps[self.case.step]
 
-    def event(self, kind: EventKind | str, **data: Any) -> None:
+    def event(self, kind: EventKind | str, /, **data: Any) -> None:
         self.events.append((str(kind), data))
 
     def responded(self) -> None:
@@ -96,10 +96,11 @@ class Change:
         target = procedure.steps[visited[-1]]
         case.step = visited[-1]
         owner = target.owner
-        if owner and not owner.keep and owner.department and (
-            case.department_id is None or case.department.code != owner.department
-        ):
-            case.department = department_by_code(case.site_id, owner.department)
+        code = None
+        if owner and not owner.keep:
+            code = owner.department or (case.data.get(owner.department_field) if owner.department_field else None)
+        if code and (case.department_id is None or case.department.code != code):
+            case.department = department_by_code(case.site_id, code)
             case.assignee = None  # the new department's dispatcher decides who does it
         if target.resolves and case.resolved_at is None:
             case.resolved_at = self.now

@@ -66,20 +66,15 @@ def sync_library(dirs: list[Path] | None = None) -> SyncResult:
 
 
 # Versions never change once stored, so a parsed definition can be kept for the process's life.
-_PARSED: dict[int, Procedure] = {}
+# Keyed by (id, checksum) so that a reused id (a test database rolled back) never returns stale content.
+_PARSED: dict[tuple[int, str], Procedure] = {}
 
 
 def definition_of(version: ProcedureVersion) -> Procedure:
-    parsed = _PARSED.get(version.pk)
+    key = (version.pk, version.checksum)
+    parsed = _PARSED.get(key)
     if parsed is None:
-        parsed = _PARSED[version.pk] = Procedure.model_validate(version.definition)
-    return parsed
-
-
-def definition_by_id(version_id: int) -> Procedure:
-    parsed = _PARSED.get(version_id)
-    if parsed is None:
-        parsed = definition_of(ProcedureVersion.objects.get(pk=version_id))
+        parsed = _PARSED[key] = Procedure.model_validate(version.definition)
     return parsed
 
 

@@ -110,13 +110,16 @@ class Owner(Strict):
     """Who owns a step: a department (by code) and/or a role. `keep` leaves ownership as it is."""
 
     department: str | None = None
+    department_field: Key | None = None  # a choice field whose value is the department code
     role: str | None = None
     keep: bool = False
 
     @model_validator(mode="after")
     def _something(self) -> Owner:
-        if not (self.department or self.role or self.keep):
-            raise ValueError("an owner names a `department`, a `role`, or `keep: true`")
+        if not (self.department or self.department_field or self.role or self.keep):
+            raise ValueError("an owner names a `department`, a `department_field`, a `role`, or `keep: true`")
+        if self.department and self.department_field:
+            raise ValueError("name either `department` or `department_field`, not both")
         return self
 
 
@@ -207,6 +210,9 @@ class Transition(Strict):
     fields: list[FieldDef] = []
     effects: list[Effect] = []
     reopens: bool = False  # moving back into work after resolution (a dissatisfied return visit)
+    # Leaves the step without completing its form and checklist (wait, cancel, escalate …):
+    # the step's required fields and checklist items are then not demanded.
+    skip_form: bool = False
 
 
 class StepKind(StrEnum):

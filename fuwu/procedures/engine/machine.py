@@ -274,11 +274,12 @@ def plan_transition(
 
     merged = {**view.data, **values}
     step_checks = {**merged.get(CHECKS_KEY, {}).get(view.step, {}), **checks}
-    required = [f.key for f in step.form if f.required] + [f.key for f in transition.fields if f.required]
+    step_required = [] if transition.skip_form else [f.key for f in step.form if f.required]
+    required = step_required + [f.key for f in transition.fields if f.required]
     for key in dict.fromkeys([*required, *transition.require]):
         if key not in errors and is_blank(merged.get(key)):
             errors[key] = FieldError("required")
-    for item in step.checklist:
+    for item in [] if transition.skip_form else step.checklist:
         if item.required and item.key not in step_checks and f"checklist.{item.key}" not in errors:
             errors[f"checklist.{item.key}"] = FieldError("not_done")
     if errors:

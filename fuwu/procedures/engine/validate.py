@@ -143,6 +143,15 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
         where = f"steps.{key}"
         if step.owner:
             check_owner(where + ".owner", step.owner.department, step.owner.role)
+            chosen = step.owner.department_field
+            if chosen:
+                f = p.all_fields().get(chosen)
+                if f is None or f.type.value != "choice":
+                    add((where + ".owner.department_field", f"'{chosen}' is not a choice field of the procedure"))
+                elif departments is not None:
+                    for o in f.options or []:
+                        if o.value not in departments:
+                            add((where + ".owner.department_field", f"option '{o.value}' is not a department"))
         _check_step_shape(where, step, steps, add)
         step_fields = procedure_fields | {f.key for f in step.form}
         _unique([f.key for f in step.form], where + ".form", problems)

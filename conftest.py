@@ -1,0 +1,55 @@
+"""Shared test fixtures: the procedure library, a small organisation, API clients per persona."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fuwu.procedures.registry import sync_library
+from fuwu.sla.clocks import forget_calendars
+from fuwu.testing.factories import World, build_world
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return f"fuwu database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+@pytest.fixture
+def library(db: None) -> None:
+    result = sync_library()
+    assert not result.problems, result.problems
+
+
+@pytest.fixture
+def world(library: None) -> World:
+    forget_calendars()
+    return build_world()
+
+
+class Api:
+    """An HTTP client for one persona, speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None, language: str = "zh-hans") -> None:
+        self.client = Client()
+        self.headers = {"HTTP_ACCEPT_LANGUAGE": language}
+        if token:
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params, **self.headers)
+
+    def post(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.client.post(path, body if body is not None else {}, content_type="application/json",
+                                **self.headers, **extra)
+
+
+@pytest.fixture
+def api(world: World) -> Callable[..., Api]:
+    def make(persona: str | None, language: str = "zh-hans") -> Api:
+        return Api(world.token(persona) if persona else None, language)
+    return make
