@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Status, Field, Query, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language
 from fuwu.cases import actions
@@ -160,7 +160,7 @@ class CaseIn(Schema):
 
 
 @router.post("", response={201: CaseOut, **WRITE_ERRORS}, summary="Open a case")
-def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
+def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     who = actor(request)
     site = Site.objects.filter(code=payload.site).only("pk").first()
     if site is None or not who.may_see_site(site.pk):
@@ -170,7 +170,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
         description=payload.description, priority=payload.priority, category=payload.category,
         customer_id=payload.customer_id, asset_id=payload.asset_id, data=payload.data, is_major=payload.is_major,
     )
-    return 201, _detail(request, case.pk)
+    return Status(201, _detail(request, case.pk))
 
 
 class CasePage(Schema):
@@ -351,10 +351,10 @@ class EventOut(Schema):
 
 
 @router.post("/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, summary="Comment on a case")
-def add_comment(request: HttpRequest, case_id: int, payload: CommentIn) -> tuple[int, EventOut]:
+def add_comment(request: HttpRequest, case_id: int, payload: CommentIn) -> Status[EventOut]:
     case = actions.comment(actor(request), case_id, text=payload.text, internal=payload.internal)
     event = Event.objects.select_related("actor__staff").get(case=case, seq=case.last_seq)
-    return 201, _event_out(event)
+    return Status(201, _event_out(event))
 
 
 def _event_out(e: Event) -> EventOut:
@@ -396,11 +396,11 @@ def _work_out(w: WorkLog) -> WorkOut:
 
 
 @router.post("/{int:case_id}/work-log", response={201: WorkOut, **WRITE_ERRORS}, summary="Log labour, a part or a tool")
-def add_work(request: HttpRequest, case_id: int, payload: WorkIn) -> tuple[int, WorkOut]:
+def add_work(request: HttpRequest, case_id: int, payload: WorkIn) -> Status[WorkOut]:
     row = actions.log_work(actor(request), case_id, actions.WorkEntry(
         kind=payload.kind, description=payload.description, hours=payload.hours, quantity=payload.quantity,
         unit_price=payload.unit_price))
-    return 201, _work_out(WorkLog.objects.select_related("by__staff").get(pk=row.pk))
+    return Status(201, _work_out(WorkLog.objects.select_related("by__staff").get(pk=row.pk)))
 
 
 @router.get("/{int:case_id}/work-log", response={200: list[WorkOut], **READ_ERRORS}, summary="The case's work log")

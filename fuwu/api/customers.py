@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Status, Field, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.core.actors import Actor
@@ -73,11 +73,11 @@ def _visible(qs: Any, who: Actor) -> Any:
 
 
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
     site = _site(actor(request), payload.site)
     c = Customer.objects.create(site=site, name=payload.name.strip(), phone=payload.phone.strip(),
                                 email=payload.email.strip(), preferences=payload.preferences)
-    return 201, _customer_out(c)
+    return Status(201, _customer_out(c))
 
 
 @router.get("/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer")
@@ -97,7 +97,7 @@ def search_customers(request: HttpRequest, q: str = Field("", max_length=100), l
 
 
 @router.post("/assets", response={201: AssetOut, **WRITE_ERRORS}, summary="Create an asset (unit, vehicle, equipment …)")
-def create_asset(request: HttpRequest, payload: AssetIn) -> tuple[int, AssetOut]:
+def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
     site = _site(actor(request), payload.site)
     if payload.owner_id is not None and not Customer.objects.filter(pk=payload.owner_id, site=site).exists():
         raise EngineError("invalid_form", fields={"owner_id": FieldError("required")})
@@ -107,7 +107,7 @@ def create_asset(request: HttpRequest, payload: AssetIn) -> tuple[int, AssetOut]
                                      owner_id=payload.owner_id, attributes=payload.attributes)
     except IntegrityError:
         raise Conflict("conflict", reason=payload.label) from None
-    return 201, _asset_out(a)
+    return Status(201, _asset_out(a))
 
 
 @router.get("/assets/{int:asset_id}", response={200: AssetOut, **READ_ERRORS}, summary="An asset")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Status, Field, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, language
 from fuwu.core.models import ApiToken
@@ -33,9 +33,9 @@ class NewTokenOut(TokenOut):
 
 
 @router.post("/tokens", response={201: NewTokenOut, **WRITE_ERRORS}, summary="Create an API token for yourself")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, NewTokenOut]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
     token, raw = ApiToken.issue(request.user, payload.name)
-    return 201, NewTokenOut(prefix=token.prefix, name=token.name, created_at=token.created_at, revoked_at=None, token=raw)
+    return Status(201, NewTokenOut(prefix=token.prefix, name=token.name, created_at=token.created_at, revoked_at=None, token=raw))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS}, summary="Your API tokens")

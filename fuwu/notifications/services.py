@@ -47,8 +47,9 @@ def recipients(case: Case, target: NotifyTarget | str, *, level: int = 1, role: 
             start = Staff.objects.select_related("reports_to").filter(user_id=case.assignee_id).first()
         chain = _chain_from(start) if start else []
         if not chain:
+            # Nobody assigned: the department manager is responsible, so "up" starts above them.
             manager = _manager_staff(case)
-            chain = ([manager] if manager else []) + _chain_from(manager)
+            chain = _chain_from(manager) or ([manager] if manager else [])
         if not chain:
             return []
         chosen = chain[-1] if target is NotifyTarget.TOP else chain[min(level, len(chain)) - 1]

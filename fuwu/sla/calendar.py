@@ -27,6 +27,11 @@ Design notes (the *why*):
   returns that end (e.g. 12:00, not 13:30): it is the earliest moment at which
   the budget is spent, which is what a deadline means.  This is the only case
   where :meth:`add` returns a moment outside working time.
+* **Comparing results.**  Results are aware datetimes in the calendar's zone.
+  Python compares two datetimes that share a tzinfo on the *wall clock* and
+  ignores ``fold``, so in a zone with DST the repeated autumn hour can compare
+  in the wrong order; compare ``.astimezone(UTC)`` values there (no issue for
+  Asia/Shanghai, which has no DST).
 * **No Django.**  This module is pure Python so it can be tested and reasoned
   about without a database; persistence of the configuration lives elsewhere.
 """

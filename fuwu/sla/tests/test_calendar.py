@@ -27,9 +27,9 @@ ONE_US = timedelta(microseconds=1)
 TOLERANCE = 1e-6  # one microsecond, in seconds
 
 
-def sh(*args: int) -> datetime:
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """Shorthand for a Shanghai wall-clock datetime."""
-    return datetime(*args, tzinfo=SH)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +66,13 @@ def test_2025_spring_festival_and_national_day_are_off(
 
 def test_2026_arrangement(cal: Calendar) -> None:
     # Jan 4 (Sun), Feb 14 and 28 (Sat), May 9 (Sat), Sep 20 (Sun), Oct 10 (Sat) are worked.
-    for day in [(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)]:
-        assert cal.is_working_day(date(2026, *day)), day
+    for month, dom in [(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)]:
+        assert cal.is_working_day(date(2026, month, dom)), (month, dom)
     # Spring Festival Feb 15-23 and National Day Oct 1-7 are off.
-    for first, last in [(date(2026, 2, 15), date(2026, 2, 23)), (date(2026, 10, 1), date(2026, 10, 7))]:
+    for first, last in [
+        (date(2026, 2, 15), date(2026, 2, 23)),
+        (date(2026, 10, 1), date(2026, 10, 7)),
+    ]:
         day = first
         while day <= last:
             assert not cal.is_working_day(day), day
@@ -312,7 +315,9 @@ def test_year_long_span_is_fast(cal: Calendar) -> None:
 ZONES = [SH, ZoneInfo("UTC"), NY, BERLIN]
 DAYS = st.dates(date(2024, 1, 1), date(2026, 12, 31))
 STARTS = st.datetimes(
-    min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.sampled_from(ZONES)
+    min_value=datetime(2024, 1, 1),
+    max_value=datetime(2026, 12, 31),
+    timezones=st.sampled_from(ZONES),
 )
 
 
@@ -355,9 +360,7 @@ def calendar_and_budget(draw: st.DrawFn) -> tuple[Calendar, float]:
     return cal, budget
 
 
-PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def utc(moment: datetime) -> datetime:
@@ -399,9 +402,7 @@ def test_add_is_monotonic(cb: tuple[Calendar, float], start: datetime, ratio: fl
 
 @PROPERTY
 @given(calendars(), STARTS, st.lists(st.floats(0, 90 * 86400), min_size=2, max_size=2))
-def test_elapsed_is_additive(
-    cd: tuple[Calendar, float], a: datetime, offsets: list[float]
-) -> None:
+def test_elapsed_is_additive(cd: tuple[Calendar, float], a: datetime, offsets: list[float]) -> None:
     cal, _ = cd
     first, second = sorted(offsets)
     b = utc(a) + timedelta(seconds=first)  # real-time offsets, not wall-clock ones
