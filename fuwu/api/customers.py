@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Status, Field, Router, Schema
+from ninja import Field, Query as QueryParam, Status, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.core.actors import Actor
@@ -89,7 +89,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
 
 
 @router.get("/customers", response={200: list[CustomerOut], **READ_ERRORS}, summary="Search customers by name or phone")
-def search_customers(request: HttpRequest, q: str = Field("", max_length=100), limit: int = Field(20, ge=1, le=100)) -> list[CustomerOut]:
+def search_customers(request: HttpRequest, q: str = QueryParam("", max_length=100), limit: int = QueryParam(20, ge=1, le=100)) -> list[CustomerOut]:
     qs = _visible(Customer.objects.select_related("site"), actor(request))
     if q.strip():
         qs = qs.filter(Q(name__icontains=q.strip()) | Q(phone__contains=q.strip()) | Q(assets__label__icontains=q.strip())).distinct()
@@ -119,8 +119,8 @@ def get_asset(request: HttpRequest, asset_id: int) -> AssetOut:
 
 
 @router.get("/assets", response={200: list[AssetOut], **READ_ERRORS}, summary="Search assets by label (unit, plate …)")
-def search_assets(request: HttpRequest, q: str = Field("", max_length=100), kind: AssetKind | None = None,
-                  limit: int = Field(20, ge=1, le=100)) -> list[AssetOut]:
+def search_assets(request: HttpRequest, q: str = QueryParam("", max_length=100), kind: AssetKind | None = None,
+                  limit: int = QueryParam(20, ge=1, le=100)) -> list[AssetOut]:
     qs = _visible(Asset.objects.select_related("site"), actor(request))
     if q.strip():
         qs = qs.filter(label__icontains=q.strip())

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Status, Field, Router, Schema
+from ninja import Field, Query as QueryParam, Status, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, language
 from fuwu.core.models import ApiToken
@@ -66,7 +66,7 @@ class NotificationOut(Schema):
 
 
 @router.get("/notifications", response={200: list[NotificationOut], **READ_ERRORS}, summary="Your inbox")
-def inbox(request: HttpRequest, unread: bool = False, limit: int = Field(50, ge=1, le=200)) -> list[NotificationOut]:
+def inbox(request: HttpRequest, unread: bool = False, limit: int = QueryParam(50, ge=1, le=200)) -> list[NotificationOut]:
     qs = Notification.objects.filter(recipient=request.user)
     if unread:
         qs = qs.filter(read_at__isnull=True)
