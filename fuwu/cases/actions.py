@@ -102,7 +102,7 @@ def open_case(
     if version is None:
         raise NotFound("procedure_unknown", procedure=procedure_key)
     procedure = definition_of(version)
-    if channel not in procedure.channels:
+    if channel not in procedure.channels and parent_id is None:  # linked cases come from the system
         raise EngineError("channel_not_allowed", channel=channel)
     if not actor.may_see_site(site_id):
         raise NotFound("not_found", what="site")

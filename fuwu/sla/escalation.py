@@ -52,7 +52,7 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
             if item.kind == "rung":
                 rung = item.rung
                 assert rung is not None
-                users = recipients(case, rung.notify, level=rung.level, role=rung.role)
+                users = recipients(case, rung.notify, level=rung.level, role=rung.role, department=rung.department)
                 data = {**change.note_data(), "clock": rung.clock.value, "percent": rung.at, "key": item.key}
                 change.after_save.append(lambda users=users, data=data: notify(
                     users, case=case, kind="escalation", data=data))

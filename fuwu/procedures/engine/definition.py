@@ -265,6 +265,7 @@ class Rung(Strict):
     notify: NotifyTarget
     level: int = Field(default=1, ge=1, le=10)
     role: str | None = None
+    department: str | None = None
 
     @field_validator("at")
     @classmethod

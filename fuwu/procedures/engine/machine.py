@@ -106,7 +106,10 @@ def _guard_may_pass(t: Transition, procedure: Procedure, step: Step, context: di
     # A guard that reads a field the person fills in on this very form cannot be judged
     # before the form is submitted, so offer the transition and judge it on submission.
     assert t.guard is not None
-    form_keys = {f.key for f in step.form} | {f.key for f in t.fields}
+    # Procedure-level fields can be submitted with any move, so a blank one is judged later too.
+    data = context["data"]
+    blank_case_fields = {f.key for f in procedure.fields if is_blank(data.get(f.key))}
+    form_keys = {f.key for f in step.form} | {f.key for f in t.fields} | blank_case_fields
     if step.checklist and "checklist" in t.guard:
         return True
     if any(re.search(rf"\bdata\.{re.escape(k)}\b", t.guard) for k in form_keys):
@@ -119,6 +122,8 @@ PersonCheck = Callable[[str], bool]
 
 def clean_value(f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None) -> tuple[Any, FieldError | None]:
     """Normalise one submitted value to its stored form, or say what is wrong with it."""
+    if isinstance(raw, str):
+        raw = raw.strip()  # "   " is as empty as "" for a required field
     if is_blank(raw):
         return None, (FieldError("required") if f.required else None)
     match f.type:
@@ -134,7 +139,7 @@ def clean_value(f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None) 
                 return None, FieldError("not_number")
             try:
                 number = float(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return None, FieldError("not_number")
             if not math.isfinite(number):
                 return None, FieldError("not_number")
@@ -209,7 +214,7 @@ def clean_checklist(items: list[ChecklistItem], submitted: dict[str, Any]) -> tu
                 value = float(raw)
                 if not math.isfinite(value) or isinstance(raw, bool):
                     raise ValueError
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 errors[f"checklist.{item.key}"] = FieldError("not_number")
                 continue
             passed = (item.min is None or value >= item.min) and (item.max is None or value <= item.max)
@@ -301,15 +306,18 @@ def plan_transition(
 
 
 def follow_automatic(procedure: Procedure, to: str) -> tuple[list[str], list[Effect]]:
-    """Automatic steps act and move on at once: the steps passed through and their effects."""
+    """The steps entered (automatic ones act and move on at once) and the effects of entering them.
+
+    A step's `effects` run when the case enters it, whatever its kind.
+    """
     visited = [to]
-    effects: list[Effect] = []
+    effects: list[Effect] = list(procedure.steps[to].effects)
     while procedure.steps[to].kind is StepKind.AUTOMATIC:
         step = procedure.steps[to]
-        effects.extend(step.effects)
         assert step.next is not None  # validated
         to = step.next
         visited.append(to)
+        effects.extend(procedure.steps[to].effects)
     return visited, effects
 
 

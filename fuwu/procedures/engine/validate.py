@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,24 @@ def definition_checksum(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicated keys (YAML would silently keep the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicated key '{key}'", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def _loc(loc: Iterable[Any]) -> str:
     out = ""
     for part in loc:
@@ -90,7 +109,7 @@ def load_file(path: Path | str, *, roles: frozenset[str] = DEFAULT_ROLES,
     path = Path(path)
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except OSError as exc:
         return Loaded(name, None, None, [Problem(name, "", f"cannot read: {exc.strerror}")])
     except yaml.YAMLError as exc:
@@ -113,12 +132,14 @@ def load_directory(directory: Path | str, **kwargs: Any) -> list[Loaded]:
         if not item.procedure:
             continue
         for step_key, step in item.procedure.steps.items():
-            for i, t in enumerate(step.transitions):
-                for j, effect in enumerate(t.effects):
-                    if effect.open_linked_case and effect.open_linked_case.procedure not in known:
-                        item.problems.append(Problem(
-                            item.path, f"steps.{step_key}.transitions[{i}].effects[{j}].open_linked_case",
-                            f"no procedure '{effect.open_linked_case.procedure}' in the library"))
+            places = [(f"steps.{step_key}.effects[{j}]", e) for j, e in enumerate(step.effects)]
+            places += [(f"steps.{step_key}.transitions[{i}].effects[{j}]", e)
+                       for i, t in enumerate(step.transitions) for j, e in enumerate(t.effects)]
+            for where, effect in places:
+                if effect.open_linked_case and effect.open_linked_case.procedure not in known:
+                    item.problems.append(Problem(
+                        item.path, f"{where}.open_linked_case",
+                        f"no procedure '{effect.open_linked_case.procedure}' in the library"))
     return loaded
 
 
@@ -139,6 +160,13 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
             add((where + ".department", f"unknown department '{department}'"))
 
     check_owner("owner", p.owner.department, p.owner.role)
+    if not p.owner.department:
+        add(("owner.department", "the procedure's owner must name the department that receives new cases"))
+    declared = set(p.all_fields()) | {
+        key for step in p.steps.values()
+        for effect in [*step.effects, *(e for t in step.transitions for e in t.effects)]
+        for key in (effect.set or {})
+    }
     for key, step in steps.items():
         where = f"steps.{key}"
         if step.owner:
@@ -180,6 +208,8 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
                     unknown = set(compiled.variables) - GUARD_VARIABLES
                     if unknown:
                         add((tw + ".guard", f"unknown names {sorted(unknown)}; use data, case or checklist"))
+                    for name in sorted(set(re.findall(r"\bdata\.([A-Za-z_]\w*)", t.guard)) - declared):
+                        add((tw + ".guard", f"'data.{name}' is not a field of the procedure"))
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
         for j, effect in enumerate(step.effects):
@@ -188,9 +218,14 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
             add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
         if step.on_timeout and not step.limit:
             add((where + ".on_timeout", "needs a `limit` to time out after"))
+        timeout = next((t for t in step.transitions if t.key == step.on_timeout), None)
+        if timeout and (timeout.require or any(f.required for f in timeout.fields)):
+            add((where + ".on_timeout", "the system takes this transition by itself: it cannot require fields"))
     for i, rung in enumerate(p.escalation):
         if rung.notify is NotifyTarget.ROLE and not rung.role:
             add((f"escalation[{i}].role", "a rung that notifies a role must name it"))
+        if rung.notify is NotifyTarget.DEPARTMENT and not rung.department:
+            add((f"escalation[{i}].department", "a rung that notifies a department must name its code"))
         if rung.notify is NotifyTarget.CUSTOMER:
             add((f"escalation[{i}].notify", "escalation notifies staff, not the customer"))
         limit = p.limits.response if rung.clock == "response" else p.limits.resolution
@@ -228,23 +263,27 @@ def _check_step_shape(where: str, step: Step, steps: dict[str, Step], add: Any) 
         return
     if kind in (StepKind.AUTOMATIC, StepKind.PARALLEL):
         if not step.next:
-            add((where + ".next", f"a {kind.value} step needs `next`"))
+            add((where + ".next", f"{_article(kind.value)} step needs `next`"))
         elif step.next not in steps:
             add((where + ".next", f"no step '{step.next}'"))
         if step.transitions:
-            add((where + ".transitions", f"a {kind.value} step moves on by itself; use `next`"))
+            add((where + ".transitions", f"{_article(kind.value)} step moves on by itself; use `next`"))
     elif step.next:
-        add((where + ".next", f"a {kind.value} step moves by its transitions, not `next`"))
+        add((where + ".next", f"{_article(kind.value)} step moves by its transitions, not `next`"))
     if kind is StepKind.PARALLEL and len(step.branches) < 2:
         add((where + ".branches", "a parallel step hands work to two or more branches"))
     if kind is not StepKind.PARALLEL and step.branches:
         add((where + ".branches", "only a parallel step has branches"))
     if kind in (StepKind.TASK, StepKind.WAIT) and not step.transitions:
-        add((where + ".transitions", f"a {kind.value} step needs at least one transition"))
+        add((where + ".transitions", f"{_article(kind.value)} step needs at least one transition"))
     if kind is StepKind.APPROVAL and len(step.transitions) < 2:
         add((where + ".transitions", "an approval step needs an approve and a reject transition"))
     if kind is not StepKind.WAIT and step.pauses_clock:
         add((where + ".pauses_clock", "only a wait step pauses the clock"))
+
+
+def _article(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _check_graph(p: Procedure, add: Any) -> None:

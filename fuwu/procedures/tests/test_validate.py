@@ -47,15 +47,33 @@ def valid() -> dict[str, Any]:
                 "owner": {"department": "engineering", "role": "technician"},
                 "limit": "2h",
                 "form": [{"key": "result", "type": "text", "label": L}],
-                "checklist": [{"key": "gap", "type": "measurement", "unit": "mm", "min": 0.1,
-                               "max": 0.2, "label": L}],
-                "transitions": [{
-                    "key": "finish", "to": "archive", "label": L, "roles": ["technician"],
-                    "require": ["result"], "guard": "checklist.passed && data.result != ''",
-                }],
+                "checklist": [
+                    {
+                        "key": "gap",
+                        "type": "measurement",
+                        "unit": "mm",
+                        "min": 0.1,
+                        "max": 0.2,
+                        "label": L,
+                    }
+                ],
+                "transitions": [
+                    {
+                        "key": "finish",
+                        "to": "archive",
+                        "label": L,
+                        "roles": ["technician"],
+                        "require": ["result"],
+                        "guard": "checklist.passed && data.result != ''",
+                    }
+                ],
             },
-            "archive": {"kind": "automatic", "name": L, "next": "done",
-                        "effects": [{"set": {"note": "archived"}}]},
+            "archive": {
+                "kind": "automatic",
+                "name": L,
+                "next": "done",
+                "effects": [{"set": {"note": "archived"}}],
+            },
             "done": {"kind": "end", "name": {"zh": "完成", "en": "Done"}},
         },
     }
@@ -89,8 +107,11 @@ def test_builtin_file_is_valid(path: Path) -> None:
 def test_builtin_library_is_valid_as_a_whole() -> None:
     # Links between procedures (open_linked_case) are only checked across the directory.
     loaded = load_directory(LIBRARY)
-    assert {Path(item.path).stem for item in loaded} >= {"property_repair", "complaint",
-                                                         "after_sales_call_center"}
+    assert {Path(item.path).stem for item in loaded} >= {
+        "property_repair",
+        "complaint",
+        "after_sales_call_center",
+    }
     assert [str(p) for item in loaded for p in item.problems] == []
 
 
@@ -124,7 +145,8 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     assert problems(tmp_path, ["key", "mini"]) == [
-        ("", "a procedure file must be a mapping (key: value) at the top")]
+        ("", "a procedure file must be a mapping (key: value) at the top")
+    ]
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
@@ -137,7 +159,9 @@ def test_key_must_match_file_name(tmp_path: Path) -> None:
     path = write(tmp_path, valid(), name="other")
     loaded = load_file(path)
     assert loaded.procedure is None
-    assert loaded.problems == [Problem(str(path), "key", "the key 'mini' must match the file name 'other'")]
+    assert loaded.problems == [
+        Problem(str(path), "key", "the key 'mini' must match the file name 'other'")
+    ]
 
 
 def test_open_linked_case_needs_a_procedure_in_the_library(tmp_path: Path) -> None:
@@ -152,8 +176,13 @@ def test_open_linked_case_needs_a_procedure_in_the_library(tmp_path: Path) -> No
     write(tmp_path, sibling, name="sibling")
     loaded = {Path(item.path).stem: item for item in load_directory(tmp_path)}
     assert loaded["sibling"].problems == []
-    assert loaded["mini"].problems == [Problem(
-        str(path), "steps.work.transitions[0].effects[0].open_linked_case", "no procedure 'ghost' in the library")]
+    assert loaded["mini"].problems == [
+        Problem(
+            str(path),
+            "steps.work.transitions[0].effects[0].open_linked_case",
+            "no procedure 'ghost' in the library",
+        )
+    ]
 
 
 # -- schema and cross-reference problems ---------------------------------------------------
@@ -198,18 +227,28 @@ def _guard_variable(d: dict[str, Any]) -> None:
 
 
 def _unreachable(d: dict[str, Any]) -> None:
-    d["steps"]["orphan"] = {"kind": "task", "name": L, "transitions": [
-        {"key": "go", "to": "done", "label": L, "roles": ["agent"]}]}
+    d["steps"]["orphan"] = {
+        "kind": "task",
+        "name": L,
+        "transitions": [{"key": "go", "to": "done", "label": L, "roles": ["agent"]}],
+    }
 
 
 def _dead_end(d: dict[str, Any]) -> None:
-    d["steps"]["work"]["transitions"].append({"key": "park", "to": "parked", "label": L, "roles": ["agent"]})
-    d["steps"]["parked"] = {"kind": "wait", "name": L, "transitions": [
-        {"key": "again", "to": "parked", "label": L, "roles": ["agent"]}]}
+    d["steps"]["work"]["transitions"].append(
+        {"key": "park", "to": "parked", "label": L, "roles": ["agent"]}
+    )
+    d["steps"]["parked"] = {
+        "kind": "wait",
+        "name": L,
+        "transitions": [{"key": "again", "to": "parked", "label": L, "roles": ["agent"]}],
+    }
 
 
 def _end_with_transitions(d: dict[str, Any]) -> None:
-    d["steps"]["done"]["transitions"] = [{"key": "again", "to": "work", "label": L, "roles": ["agent"]}]
+    d["steps"]["done"]["transitions"] = [
+        {"key": "again", "to": "work", "label": L, "roles": ["agent"]}
+    ]
 
 
 def _automatic_without_next(d: dict[str, Any]) -> None:
@@ -222,12 +261,18 @@ def _automatic_loop(d: dict[str, Any]) -> None:
 
 
 def _automatic_with_transitions(d: dict[str, Any]) -> None:
-    d["steps"]["archive"]["transitions"] = [{"key": "go", "to": "done", "label": L, "roles": ["agent"]}]
+    d["steps"]["archive"]["transitions"] = [
+        {"key": "go", "to": "done", "label": L, "roles": ["agent"]}
+    ]
 
 
 def _parallel_one_branch(d: dict[str, Any]) -> None:
-    d["steps"]["archive"] = {"kind": "parallel", "name": L, "next": "done", "branches": [
-        {"key": "only", "name": L, "owner": {"department": "engineering"}}]}
+    d["steps"]["archive"] = {
+        "kind": "parallel",
+        "name": L,
+        "next": "done",
+        "branches": [{"key": "only", "name": L, "owner": {"department": "engineering"}}],
+    }
 
 
 def _branches_on_a_task(d: dict[str, Any]) -> None:
@@ -305,8 +350,11 @@ def _start_missing(d: dict[str, Any]) -> None:
 
 
 def _no_end(d: dict[str, Any]) -> None:
-    d["steps"]["done"] = {"kind": "task", "name": L, "transitions": [
-        {"key": "again", "to": "work", "label": L, "roles": ["agent"]}]}
+    d["steps"]["done"] = {
+        "kind": "task",
+        "name": L,
+        "transitions": [{"key": "again", "to": "work", "label": L, "roles": ["agent"]}],
+    }
 
 
 def _duplicate_transition(d: dict[str, Any]) -> None:
@@ -375,76 +423,217 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("transition to a missing step", _to_missing, TW + ".to", "no step 'nowhere'"),
     ("unknown role", _unknown_role, TW + ".roles", "unknown role 'agnet'"),
     ("unknown owner role", _unknown_owner_role, "steps.work.owner.role", "unknown role 'plumber'"),
-    ("require names an unknown field", _require_unknown, TW + ".require",
-     "'reslt' is not a field of this step, this transition or the procedure"),
+    (
+        "require names an unknown field",
+        _require_unknown,
+        TW + ".require",
+        "'reslt' is not a field of this step, this transition or the procedure",
+    ),
     ("guard does not compile", _guard_syntax, TW + ".guard", "does not compile: "),
-    ("guard uses an unknown variable", _guard_variable, TW + ".guard",
-     "unknown names ['result']; use data, case or checklist"),
+    (
+        "guard uses an unknown variable",
+        _guard_variable,
+        TW + ".guard",
+        "unknown names ['result']; use data, case or checklist",
+    ),
     ("unreachable step", _unreachable, "steps.orphan", "cannot be reached from the start step"),
     ("no path to an end", _dead_end, "steps.parked", "no path from here leads to an end step"),
-    ("end step with transitions", _end_with_transitions, "steps.done",
-     "an end step has no transitions, next or branches"),
-    ("automatic step without next", _automatic_without_next, "steps.archive.next",
-     "a automatic step needs `next`"),
+    (
+        "end step with transitions",
+        _end_with_transitions,
+        "steps.done",
+        "an end step has no transitions, next or branches",
+    ),
+    (
+        "automatic step without next",
+        _automatic_without_next,
+        "steps.archive.next",
+        "an automatic step needs `next`",
+    ),
     ("automatic loop", _automatic_loop, "steps.archive.next", "automatic steps form a loop"),
-    ("automatic step with transitions", _automatic_with_transitions, "steps.archive.transitions",
-     "a automatic step moves on by itself; use `next`"),
-    ("parallel with one branch", _parallel_one_branch, "steps.archive.branches",
-     "a parallel step hands work to two or more branches"),
-    ("branches on a task", _branches_on_a_task, "steps.work.branches", "only a parallel step has branches"),
-    ("measurement without range", _measurement_no_range, "steps.work.checklist[0]",
-     "a measurement needs an accepted range: `min`, `max` or both"),
-    ("measurement without unit", _measurement_no_unit, "steps.work.checklist[0]", "a measurement needs a `unit`"),
-    ("range on a yes/no item", _range_on_yes_no, "steps.work.checklist[1]", "only a measurement takes `min`/`max`"),
-    ("choice without options", _choice_without_options, "fields[1]", "a choice field needs `options`"),
-    ("options on a text field", _options_on_text, "fields[0]", "only a choice field takes `options`"),
+    (
+        "automatic step with transitions",
+        _automatic_with_transitions,
+        "steps.archive.transitions",
+        "an automatic step moves on by itself; use `next`",
+    ),
+    (
+        "parallel with one branch",
+        _parallel_one_branch,
+        "steps.archive.branches",
+        "a parallel step hands work to two or more branches",
+    ),
+    (
+        "branches on a task",
+        _branches_on_a_task,
+        "steps.work.branches",
+        "only a parallel step has branches",
+    ),
+    (
+        "measurement without range",
+        _measurement_no_range,
+        "steps.work.checklist[0]",
+        "a measurement needs an accepted range: `min`, `max` or both",
+    ),
+    (
+        "measurement without unit",
+        _measurement_no_unit,
+        "steps.work.checklist[0]",
+        "a measurement needs a `unit`",
+    ),
+    (
+        "range on a yes/no item",
+        _range_on_yes_no,
+        "steps.work.checklist[1]",
+        "only a measurement takes `min`/`max`",
+    ),
+    (
+        "choice without options",
+        _choice_without_options,
+        "fields[1]",
+        "a choice field needs `options`",
+    ),
+    (
+        "options on a text field",
+        _options_on_text,
+        "fields[0]",
+        "only a choice field takes `options`",
+    ),
     ("min above max", _min_above_max, "fields[1]", "`min` is greater than `max`"),
-    ("bad duration", _bad_duration, "steps.work.limit.default",
-     "'5 parsecs' is not a duration: write a number and a unit s, m, h, d, w or mo (e.g. 30m, 2h)"),
-    ("bad duration for one priority", _bad_priority_duration, "limits.resolution.urgent",
-     "'soon' is not a duration"),
+    (
+        "bad duration",
+        _bad_duration,
+        "steps.work.limit.default",
+        "'5 parsecs' is not a duration: write a number and a unit s, m, h, d, w or mo"
+        " (e.g. 30m, 2h)",
+    ),
+    (
+        "bad duration for one priority",
+        _bad_priority_duration,
+        "limits.resolution.urgent",
+        "'soon' is not a duration",
+    ),
     ("zero duration", _zero_duration, "limits.resolution.default", "'0h' must be longer than zero"),
-    ("percentage without %", _percent_without_sign, "escalation[0].at",
-     "write a percentage of the limit, such as 80% or 150%"),
+    (
+        "percentage without %",
+        _percent_without_sign,
+        "escalation[0].at",
+        "write a percentage of the limit, such as 80% or 150%",
+    ),
     ("zero percent", _zero_percent, "escalation[0].at", "write a percentage of the limit"),
-    ("rung on a clock without a limit", _rung_without_limit, "escalation[1].clock",
-     "the procedure has no response limit"),
-    ("rung notifying an unnamed role", _rung_role_unnamed, "escalation[1].role",
-     "a rung that notifies a role must name it"),
-    ("rung notifying the customer", _rung_to_customer, "escalation[1].notify",
-     "escalation notifies staff, not the customer"),
-    ("on_timeout without limit", _timeout_without_limit, "steps.work.on_timeout",
-     "needs a `limit` to time out after"),
-    ("on_timeout naming no transition", _timeout_unknown_transition, "steps.work.on_timeout",
-     "no transition 'finsh' in this step"),
+    (
+        "rung on a clock without a limit",
+        _rung_without_limit,
+        "escalation[1].clock",
+        "the procedure has no response limit",
+    ),
+    (
+        "rung notifying an unnamed role",
+        _rung_role_unnamed,
+        "escalation[1].role",
+        "a rung that notifies a role must name it",
+    ),
+    (
+        "rung notifying the customer",
+        _rung_to_customer,
+        "escalation[1].notify",
+        "escalation notifies staff, not the customer",
+    ),
+    (
+        "on_timeout without limit",
+        _timeout_without_limit,
+        "steps.work.on_timeout",
+        "needs a `limit` to time out after",
+    ),
+    (
+        "on_timeout naming no transition",
+        _timeout_unknown_transition,
+        "steps.work.on_timeout",
+        "no transition 'finsh' in this step",
+    ),
     ("start names no step", _start_missing, "start", "no step 'begin'"),
     ("no end step", _no_end, "steps", "the procedure has no end step"),
-    ("transition key twice", _duplicate_transition, "steps.work.transitions", "'finish' appears twice"),
-    ("approval with one transition", _approval_one_way, "steps.work.transitions",
-     "an approval step needs an approve and a reject transition"),
-    ("pauses_clock on a task", _pause_on_task, "steps.work.pauses_clock", "only a wait step pauses the clock"),
-    ("next on a task", _next_on_task, "steps.work.next", "a task step moves by its transitions, not `next`"),
-    ("effect with two keys", _two_effects_in_one, "steps.archive.effects[0]",
-     "an effect has exactly one of: notify, schedule_return_visit, open_linked_case, mark_comeback,"
-     " flag_major, set (found: mark_comeback, flag_major)"),
-    ("notify a role without naming it", _notify_role_unnamed, TW + ".effects[0].notify.role",
-     "notify a role: name a known `role`"),
-    ("notify a department without a code", _notify_department_unnamed, TW + ".effects[0].notify.department",
-     "notify a department: name its `department` code"),
-    ("department_field not a choice", _department_field_not_choice, "steps.work.owner.department_field",
-     "'note' is not a choice field of the procedure"),
-    ("department and department_field", _department_and_field, "steps.work.owner",
-     "name either `department` or `department_field`, not both"),
-    ("owner naming nobody", _empty_owner, "steps.work.owner",
-     "an owner names a `department`, a `department_field`, a `role`, or `keep: true`"),
+    (
+        "transition key twice",
+        _duplicate_transition,
+        "steps.work.transitions",
+        "'finish' appears twice",
+    ),
+    (
+        "approval with one transition",
+        _approval_one_way,
+        "steps.work.transitions",
+        "an approval step needs an approve and a reject transition",
+    ),
+    (
+        "pauses_clock on a task",
+        _pause_on_task,
+        "steps.work.pauses_clock",
+        "only a wait step pauses the clock",
+    ),
+    (
+        "next on a task",
+        _next_on_task,
+        "steps.work.next",
+        "a task step moves by its transitions, not `next`",
+    ),
+    (
+        "effect with two keys",
+        _two_effects_in_one,
+        "steps.archive.effects[0]",
+        "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
+        " mark_comeback, flag_major, set (found: mark_comeback, flag_major)",
+    ),
+    (
+        "notify a role without naming it",
+        _notify_role_unnamed,
+        TW + ".effects[0].notify.role",
+        "notify a role: name a known `role`",
+    ),
+    (
+        "notify a department without a code",
+        _notify_department_unnamed,
+        TW + ".effects[0].notify.department",
+        "notify a department: name its `department` code",
+    ),
+    (
+        "department_field not a choice",
+        _department_field_not_choice,
+        "steps.work.owner.department_field",
+        "'note' is not a choice field of the procedure",
+    ),
+    (
+        "department and department_field",
+        _department_and_field,
+        "steps.work.owner",
+        "name either `department` or `department_field`, not both",
+    ),
+    (
+        "owner naming nobody",
+        _empty_owner,
+        "steps.work.owner",
+        "an owner names a `department`, a `department_field`, a `role`, or `keep: true`",
+    ),
     ("step key not a key", _bad_key, "steps.Work Step.[key]", "String should match pattern"),
     ("unknown channel", _bad_channel, "channels[1]", "Input should be"),
-    ("unknown outcome", _bad_outcome, "steps.done.outcome", "Input should be 'done', 'cancelled' or 'rejected'"),
-    ("bad return-visit delay", _schedule_bad_duration, TW + ".effects[0]", "'3 days' is not a duration"),
+    (
+        "unknown outcome",
+        _bad_outcome,
+        "steps.done.outcome",
+        "Input should be 'done', 'cancelled' or 'rejected'",
+    ),
+    (
+        "bad return-visit delay",
+        _schedule_bad_duration,
+        TW + ".effects[0]",
+        "'3 days' is not a duration",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "where", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("mutate", "where", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_malformed_definition_gives_a_precise_problem(
     tmp_path: Path, mutate: Mutation, where: str, message: str
 ) -> None:
@@ -467,19 +656,33 @@ def test_unknown_department_only_when_departments_are_known() -> None:
     data = valid()
     data["steps"]["work"]["owner"]["department"] = "plumbing"
     assert parse(data, "f.yaml")[1] == []
-    procedure, found = parse(data, "f.yaml", departments=frozenset({"service_center", "engineering"}))
+    procedure, found = parse(
+        data, "f.yaml", departments=frozenset({"service_center", "engineering"})
+    )
     assert procedure is None
-    assert found == [Problem("f.yaml", "steps.work.owner.department", "unknown department 'plumbing'")]
+    assert found == [
+        Problem("f.yaml", "steps.work.owner.department", "unknown department 'plumbing'")
+    ]
 
 
 def test_department_field_options_must_be_departments() -> None:
     data = valid()
-    data["fields"].append({"key": "dept", "type": "choice", "label": L, "options": [
-        {"value": "engineering", "label": L}, {"value": "moon_base", "label": L}]})
+    data["fields"].append(
+        {
+            "key": "dept",
+            "type": "choice",
+            "label": L,
+            "options": [{"value": "engineering", "label": L}, {"value": "moon_base", "label": L}],
+        }
+    )
     data["steps"]["work"]["owner"] = {"department_field": "dept", "role": "technician"}
     assert parse(data, "f.yaml")[1] == []
     found = parse(data, "f.yaml", departments=frozenset({"service_center", "engineering"}))[1]
-    assert found == [Problem("f.yaml", "steps.work.owner.department_field", "option 'moon_base' is not a department")]
+    assert found == [
+        Problem(
+            "f.yaml", "steps.work.owner.department_field", "option 'moon_base' is not a department"
+        )
+    ]
 
 
 def test_roles_can_be_extended() -> None:
@@ -489,10 +692,9 @@ def test_roles_can_be_extended() -> None:
     assert parse(data, "f.yaml", roles=DEFAULT_ROLES | {"waiter"})[1] == []
 
 
-# -- known gaps in the validator (see the report; flip to passing when fixed) --------------
+# -- regressions: validator gaps found while testing -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="load_directory checks open_linked_case only in transition effects")
 def test_open_linked_case_in_an_automatic_step_is_checked(tmp_path: Path) -> None:
     data = valid()
     data["steps"]["archive"]["effects"] = [{"open_linked_case": {"procedure": "ghost"}}]
@@ -501,10 +703,11 @@ def test_open_linked_case_in_an_automatic_step_is_checked(tmp_path: Path) -> Non
     assert any("ghost" in p.message for p in item.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="PyYAML keeps the last of duplicated mapping keys silently")
 def test_a_duplicated_step_key_is_a_problem(tmp_path: Path) -> None:
     path = tmp_path / "mini.yaml"
     text = yaml.safe_dump(valid(), allow_unicode=True, sort_keys=False)
     # A second `done:` step: YAML allows the text, the first definition silently disappears.
-    path.write_text(text + "  done:\n    kind: end\n    name: {zh: 又完成, en: Done again}\n", encoding="utf-8")
+    path.write_text(
+        text + "  done:\n    kind: end\n    name: {zh: 又完成, en: Done again}\n", encoding="utf-8"
+    )
     assert load_file(path).problems != []
