@@ -1,0 +1,64 @@
+"""Admin for customers (客户档案) and the units, vehicles and equipment a service is about."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from fuwu.core.admin import shown, titled
+from fuwu.customers.models import Asset, Customer
+
+
+class AssetInline(admin.TabularInline[Asset, Customer]):
+    model = Asset
+    fk_name = "owner"
+    fields = ["site", "kind", "label", "attributes"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin[Customer]):
+    # The list shows the masked number, as staff lists do; the full number is on the record.
+    list_display = ["name", "masked_phone", "email", "site_name", "consent_contact", "created"]
+    list_filter = [
+        ("site", titled(_("项目"), admin.RelatedFieldListFilter)),
+        "consent_contact",
+    ]
+    list_select_related = ["site"]
+    search_fields = ["name", "phone", "email"]
+    autocomplete_fields = ["user"]
+    fields = ["site", "name", "phone", "email", "consent_contact", "preferences", "user"]
+    inlines = [AssetInline]
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("电话"), ordering="phone")
+    def masked_phone(self, obj: Customer) -> str:
+        return obj.masked_phone
+
+    @admin.display(description=_("项目"), ordering="site__name")
+    def site_name(self, obj: Customer) -> str:
+        return obj.site.name
+
+    @admin.display(description=_("创建时间"), ordering="created_at")
+    def created(self, obj: Customer) -> str:
+        return shown(obj.created_at)
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin[Asset]):
+    list_display = ["label", "kind", "site_name", "owner", "created"]
+    list_filter = ["kind", ("site", titled(_("项目"), admin.RelatedFieldListFilter))]
+    list_select_related = ["site", "owner"]
+    search_fields = ["label", "owner__name", "owner__phone"]
+    autocomplete_fields = ["owner"]
+    fields = ["site", "kind", "label", "owner", "attributes"]
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("项目"), ordering="site__name")
+    def site_name(self, obj: Asset) -> str:
+        return obj.site.name
+
+    @admin.display(description=_("创建时间"), ordering="created_at")
+    def created(self, obj: Asset) -> str:
+        return shown(obj.created_at)
