@@ -19,6 +19,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"fuwu database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    # Real hashing costs ~0.3 s a user; tests create dozens. Production keeps the default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def library(db: None) -> None:
     result = sync_library()
