@@ -50,12 +50,18 @@ class Api:
         return self.client.get(path, params, **self.headers)
 
     def post(self, path: str, body: Any = None, **extra: Any) -> Any:
-        return self.client.post(path, body if body is not None else {}, content_type="application/json",
-                                **self.headers, **extra)
+        return self.client.post(
+            path,
+            body if body is not None else {},
+            content_type="application/json",
+            **self.headers,
+            **extra,
+        )
 
 
 @pytest.fixture
 def api(world: World) -> Callable[..., Api]:
     def make(persona: str | None, language: str = "zh-hans") -> Api:
         return Api(world.token(persona) if persona else None, language)
+
     return make

@@ -16,9 +16,13 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("FUWU_VAR_DIR", BASE_DIR.parent / "var"))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "fuwu-dev-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = os.environ.get(
+    "SECRET_KEY", "fuwu-dev-insecure-key-change-me-in-production-0123456789"
+)
 DEBUG = os.environ.get("DEBUG", "false").lower() in {"1", "true", "yes"}
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,7 +79,7 @@ def _database() -> dict[str, Any]:
         db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
         if db["ENGINE"].endswith("sqlite3"):
             db["OPTIONS"] = _SQLITE_OPTIONS
-        return db
+        return dict(db)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -129,7 +133,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 MAILERS = {
-    "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
 

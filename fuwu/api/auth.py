@@ -35,6 +35,6 @@ class SessionOrCsrf(APIKeyCookie):
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check = CsrfViewMiddleware(lambda r: None)  # type: ignore[arg-type, return-value]
             check.process_request(request)
-            if check.process_view(request, lambda r: None, (), {}) is not None:  # type: ignore[arg-type]
+            if check.process_view(request, lambda r: None, (), {}) is not None:  # type: ignore[arg-type, return-value]
                 return None
         return user

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Status, Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language
 from fuwu.cases import actions
@@ -106,7 +106,11 @@ def _person(user: Any) -> PersonRef | None:
     if user is None:
         return None
     staff = getattr(user, "staff", None)
-    return PersonRef(id=user.pk, username=user.username, name=staff.display_name if staff else user.get_full_name() or user.username)
+    return PersonRef(
+        id=user.pk,
+        username=user.username,
+        name=staff.display_name if staff else user.get_full_name() or user.username,
+    )
 
 
 def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> CaseOut:
@@ -115,33 +119,79 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
     now = timezone.now()
     dept = case.department
     overdue = not case.is_closed and (
-        (case.resolution_due is not None and case.resolved_at is None and case.paused_at is None
-         and case.resolution_due < now) or (case.step_due is not None and case.step_due < now))
+        (
+            case.resolution_due is not None
+            and case.resolved_at is None
+            and case.paused_at is None
+            and case.resolution_due < now
+        )
+        or (case.step_due is not None and case.step_due < now)
+    )
     branch_names = {b.key: b.name.get(lang) for b in step.branches}
     return CaseOut(
-        id=case.pk, number=case.number,
-        procedure=ProcedureRef(key=procedure.key, version=case.procedure.version, name=procedure.name.get(lang)),
-        title=case.title, description=case.description,
+        id=case.pk,
+        number=case.number,
+        procedure=ProcedureRef(
+            key=procedure.key, version=case.procedure.version, name=procedure.name.get(lang)
+        ),
+        title=case.title,
+        description=case.description,
         step=StepRef(key=case.step, name=step.name.get(lang), kind=step.kind.value),
-        status=case.status, priority=case.priority, channel=case.channel, category=case.category,
+        status=case.status,
+        priority=case.priority,
+        channel=case.channel,
+        category=case.category,
         site=Ref(id=case.site.pk, code=case.site.code, name=case.site.name),
-        department=Ref(id=dept.pk, code=dept.code, name=dept.name_en if lang.startswith("en") and dept.name_en else dept.name),
+        department=Ref(
+            id=dept.pk,
+            code=dept.code,
+            name=dept.name_en if lang.startswith("en") and dept.name_en else dept.name,
+        ),
         assignee=_person(case.assignee),
-        customer=CustomerRef(id=case.customer.pk, name=case.customer.name, phone=case.customer.masked_phone) if case.customer else None,
-        asset=AssetRef(id=case.asset.pk, kind=case.asset.kind, label=case.asset.label) if case.asset else None,
-        is_major=case.is_major, comeback_count=case.comeback_count, version=case.version, data=case.data,
-        created_at=case.created_at, updated_at=case.updated_at, first_response_at=case.first_response_at,
-        resolved_at=case.resolved_at, closed_at=case.closed_at, response_due=case.response_due,
-        resolution_due=case.resolution_due, step_due=case.step_due, return_visit_due=case.return_visit_due,
-        paused=case.paused_at is not None, overdue=overdue, parent_id=case.parent_id,
-        tasks=[TaskOut(branch=t.branch, name=branch_names.get(t.branch, t.branch), department=t.department.code,
-                       state=t.state, done_at=t.done_at) for t in (tasks or [])],
+        customer=CustomerRef(
+            id=case.customer.pk, name=case.customer.name, phone=case.customer.masked_phone
+        )
+        if case.customer
+        else None,
+        asset=AssetRef(id=case.asset.pk, kind=case.asset.kind, label=case.asset.label)
+        if case.asset
+        else None,
+        is_major=case.is_major,
+        comeback_count=case.comeback_count,
+        version=case.version,
+        data=case.data,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        first_response_at=case.first_response_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        response_due=case.response_due,
+        resolution_due=case.resolution_due,
+        step_due=case.step_due,
+        return_visit_due=case.return_visit_due,
+        paused=case.paused_at is not None,
+        overdue=overdue,
+        parent_id=case.parent_id,
+        tasks=[
+            TaskOut(
+                branch=t.branch,
+                name=branch_names.get(t.branch, t.branch),
+                department=t.department.code,
+                state=t.state,
+                done_at=t.done_at,
+            )
+            for t in (tasks or [])
+        ],
     )
 
 
 def _detail(request: HttpRequest, case_id: int) -> CaseOut:
     case = get_case_for(actor(request), case_id)
-    tasks = list(CaseTask.objects.select_related("department").filter(case=case, step=case.step, cycle=case.step_cycle))
+    tasks = list(
+        CaseTask.objects.select_related("department").filter(
+            case=case, step=case.step, cycle=case.step_cycle
+        )
+    )
     return case_out(case, language(request), tasks)
 
 
@@ -166,9 +216,18 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     if site is None or not who.may_see_site(site.pk):
         raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
     case = actions.open_case(
-        who, procedure_key=payload.procedure, site_id=site.pk, channel=payload.channel, title=payload.title,
-        description=payload.description, priority=payload.priority, category=payload.category,
-        customer_id=payload.customer_id, asset_id=payload.asset_id, data=payload.data, is_major=payload.is_major,
+        who,
+        procedure_key=payload.procedure,
+        site_id=site.pk,
+        channel=payload.channel,
+        title=payload.title,
+        description=payload.description,
+        priority=payload.priority,
+        category=payload.category,
+        customer_id=payload.customer_id,
+        asset_id=payload.asset_id,
+        data=payload.data,
+        is_major=payload.is_major,
     )
     return Status(201, _detail(request, case.pk))
 
@@ -180,16 +239,26 @@ class CasePage(Schema):
     results: list[CaseOut]
 
 
-@router.get("", response={200: CasePage, **READ_ERRORS}, summary="List cases (filtered, paginated, ordered)")
+@router.get(
+    "", response={200: CasePage, **READ_ERRORS}, summary="List cases (filtered, paginated, ordered)"
+)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     who = actor(request)
     qs = filters.apply(cases_for(who), who)
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
-    rows = list(qs.select_related("procedure", "site", "department", "assignee__staff", "customer", "asset")
-                [start:start + filters.page_size])
+    rows = list(
+        qs.select_related(
+            "procedure", "site", "department", "assignee__staff", "customer", "asset"
+        )[start : start + filters.page_size]
+    )
     lang = language(request)
-    return CasePage(count=count, page=filters.page, page_size=filters.page_size, results=[case_out(c, lang) for c in rows])
+    return CasePage(
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        results=[case_out(c, lang) for c in rows],
+    )
 
 
 @router.get("/{int:case_id}", response={200: CaseOut, **READ_ERRORS}, summary="A case")
@@ -236,41 +305,88 @@ class TransitionsOut(Schema):
 
 
 def _field_out(f: Any, lang: str) -> FieldOut:
-    return FieldOut(key=f.key, type=f.type.value, label=f.label.get(lang), required=f.required,
-                    options=[{"value": o.value, "label": o.label.get(lang)} for o in f.options] if f.options else None,
-                    min=f.min, max=f.max)
+    return FieldOut(
+        key=f.key,
+        type=f.type.value,
+        label=f.label.get(lang),
+        required=f.required,
+        options=[{"value": o.value, "label": o.label.get(lang)} for o in f.options]
+        if f.options
+        else None,
+        min=f.min,
+        max=f.max,
+    )
 
 
-@router.get("/{int:case_id}/transitions", response={200: TransitionsOut, **READ_ERRORS},
-            summary="The current step's form and the transitions, marked allowed for this user or not")
+@router.get(
+    "/{int:case_id}/transitions",
+    response={200: TransitionsOut, **READ_ERRORS},
+    summary="The current step's form and the transitions, marked allowed for this user or not",
+)
 def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
     who = actor(request)
     lang = language(request)
     case = get_case_for(who, case_id)
     procedure = definition_of(case.procedure)
     step = procedure.steps[case.step]
-    opts = [] if case.is_closed else options(procedure, actions.view_of(case), who.roles, superuser=who.superuser)
+    opts = (
+        []
+        if case.is_closed
+        else options(procedure, actions.view_of(case), who.roles, superuser=who.superuser)
+    )
     return TransitionsOut(
-        step=StepRef(key=case.step, name=step.name.get(lang), kind=step.kind.value), version=case.version,
+        step=StepRef(key=case.step, name=step.name.get(lang), kind=step.kind.value),
+        version=case.version,
         form=[_field_out(f, lang) for f in step.form],
-        checklist=[ChecklistOut(key=c.key, type=c.type.value, label=c.label.get(lang), unit=c.unit, min=c.min,
-                                max=c.max, required=c.required) for c in step.checklist],
-        transitions=[TransitionOut(key=o.transition.key, label=o.transition.label.get(lang), to=o.transition.to,
-                                   allowed=o.allowed, reason=o.reason, require=o.transition.require,
-                                   fields=[_field_out(f, lang) for f in o.transition.fields]) for o in opts],
+        checklist=[
+            ChecklistOut(
+                key=c.key,
+                type=c.type.value,
+                label=c.label.get(lang),
+                unit=c.unit,
+                min=c.min,
+                max=c.max,
+                required=c.required,
+            )
+            for c in step.checklist
+        ],
+        transitions=[
+            TransitionOut(
+                key=o.transition.key,
+                label=o.transition.label.get(lang),
+                to=o.transition.to,
+                allowed=o.allowed,
+                reason=o.reason,
+                require=o.transition.require,
+                fields=[_field_out(f, lang) for f in o.transition.fields],
+            )
+            for o in opts
+        ],
     )
 
 
 class TakeIn(Schema):
-    version: int = Field(..., description="the case version the client saw (stale versions get 409)")
+    version: int = Field(
+        ..., description="the case version the client saw (stale versions get 409)"
+    )
     form: dict[str, Any] = {}
     checklist: dict[str, Any] = {}
 
 
-@router.post("/{int:case_id}/transitions/{key}", response={200: CaseOut, **WRITE_ERRORS}, summary="Take a transition")
+@router.post(
+    "/{int:case_id}/transitions/{key}",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Take a transition",
+)
 def take(request: HttpRequest, case_id: int, key: str, payload: TakeIn) -> CaseOut:
-    actions.take_transition(actor(request), case_id, key, version=payload.version, form=payload.form,
-                            checklist=payload.checklist)
+    actions.take_transition(
+        actor(request),
+        case_id,
+        key,
+        version=payload.version,
+        form=payload.form,
+        checklist=payload.checklist,
+    )
     return _detail(request, case_id)
 
 
@@ -279,7 +395,9 @@ class AssignIn(Schema):
     assignee: str | None = Field(None, description="username; null to unassign")
 
 
-@router.post("/{int:case_id}/assign", response={200: CaseOut, **WRITE_ERRORS}, summary="Assign or reassign")
+@router.post(
+    "/{int:case_id}/assign", response={200: CaseOut, **WRITE_ERRORS}, summary="Assign or reassign"
+)
 def assign(request: HttpRequest, case_id: int, payload: AssignIn) -> CaseOut:
     who = actor(request)
     get_case_for(who, case_id)  # 404 before revealing anything about users
@@ -299,10 +417,19 @@ class TransferIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/{int:case_id}/transfer", response={200: CaseOut, **WRITE_ERRORS}, summary="Transfer to another department")
+@router.post(
+    "/{int:case_id}/transfer",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Transfer to another department",
+)
 def transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> CaseOut:
-    actions.transfer(actor(request), case_id, department_code=payload.department, version=payload.version,
-                     note=payload.note)
+    actions.transfer(
+        actor(request),
+        case_id,
+        department_code=payload.department,
+        version=payload.version,
+        note=payload.note,
+    )
     return _detail(request, case_id)
 
 
@@ -311,29 +438,46 @@ class VersionIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-@router.post("/{int:case_id}/pause", response={200: CaseOut, **WRITE_ERRORS}, summary="Pause the clock (waiting on the customer)")
+@router.post(
+    "/{int:case_id}/pause",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Pause the clock (waiting on the customer)",
+)
 def pause(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
     actions.pause_clock(actor(request), case_id, version=payload.version, reason=payload.reason)
     return _detail(request, case_id)
 
 
-@router.post("/{int:case_id}/resume", response={200: CaseOut, **WRITE_ERRORS}, summary="Resume the clock")
+@router.post(
+    "/{int:case_id}/resume", response={200: CaseOut, **WRITE_ERRORS}, summary="Resume the clock"
+)
 def resume(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
     actions.resume_clock(actor(request), case_id, version=payload.version)
     return _detail(request, case_id)
 
 
-@router.post("/{int:case_id}/major", response={200: CaseOut, **WRITE_ERRORS}, summary="Flag as a major case")
+@router.post(
+    "/{int:case_id}/major", response={200: CaseOut, **WRITE_ERRORS}, summary="Flag as a major case"
+)
 def major(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
     actions.flag_major(actor(request), case_id, version=payload.version)
     return _detail(request, case_id)
 
 
-@router.post("/{int:case_id}/tasks/{branch}/complete", response={200: CaseOut, **WRITE_ERRORS},
-             summary="Complete one branch of a parallel step")
+@router.post(
+    "/{int:case_id}/tasks/{branch}/complete",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Complete one branch of a parallel step",
+)
 def complete_task(request: HttpRequest, case_id: int, branch: str, payload: TakeIn) -> CaseOut:
-    actions.complete_task(actor(request), case_id, branch=branch, version=payload.version, form=payload.form,
-                          checklist=payload.checklist)
+    actions.complete_task(
+        actor(request),
+        case_id,
+        branch=branch,
+        version=payload.version,
+        form=payload.form,
+        checklist=payload.checklist,
+    )
     return _detail(request, case_id)
 
 
@@ -350,7 +494,9 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
-@router.post("/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, summary="Comment on a case")
+@router.post(
+    "/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, summary="Comment on a case"
+)
 def add_comment(request: HttpRequest, case_id: int, payload: CommentIn) -> Status[EventOut]:
     case = actions.comment(actor(request), case_id, text=payload.text, internal=payload.internal)
     event = Event.objects.select_related("actor__staff").get(case=case, seq=case.last_seq)
@@ -361,10 +507,17 @@ def _event_out(e: Event) -> EventOut:
     return EventOut(seq=e.seq, kind=e.kind, at=e.at, actor=_person(e.actor), data=e.data)
 
 
-@router.get("/{int:case_id}/events", response={200: list[EventOut], **READ_ERRORS}, summary="The case's timeline")
+@router.get(
+    "/{int:case_id}/events",
+    response={200: list[EventOut], **READ_ERRORS},
+    summary="The case's timeline",
+)
 def events(request: HttpRequest, case_id: int) -> list[EventOut]:
     case = get_case_for(actor(request), case_id)
-    return [_event_out(e) for e in Event.objects.filter(case=case).select_related("actor__staff").order_by("seq")]
+    return [
+        _event_out(e)
+        for e in Event.objects.filter(case=case).select_related("actor__staff").order_by("seq")
+    ]
 
 
 class WorkIn(Schema):
@@ -391,22 +544,50 @@ def _work_out(w: WorkLog) -> WorkOut:
     amount = None
     if w.quantity is not None and w.unit_price is not None:
         amount = (Decimal(w.quantity) * Decimal(w.unit_price)).quantize(Decimal("0.01"))
-    return WorkOut(id=w.pk, kind=w.kind, description=w.description, hours=w.hours, quantity=w.quantity,
-                   unit_price=w.unit_price, amount=amount, by=_person(w.by), at=w.at)
+    return WorkOut(
+        id=w.pk,
+        kind=w.kind,
+        description=w.description,
+        hours=w.hours,
+        quantity=w.quantity,
+        unit_price=w.unit_price,
+        amount=amount,
+        by=_person(w.by),
+        at=w.at,
+    )
 
 
-@router.post("/{int:case_id}/work-log", response={201: WorkOut, **WRITE_ERRORS}, summary="Log labour, a part or a tool")
+@router.post(
+    "/{int:case_id}/work-log",
+    response={201: WorkOut, **WRITE_ERRORS},
+    summary="Log labour, a part or a tool",
+)
 def add_work(request: HttpRequest, case_id: int, payload: WorkIn) -> Status[WorkOut]:
-    row = actions.log_work(actor(request), case_id, actions.WorkEntry(
-        kind=payload.kind, description=payload.description, hours=payload.hours, quantity=payload.quantity,
-        unit_price=payload.unit_price))
+    row = actions.log_work(
+        actor(request),
+        case_id,
+        actions.WorkEntry(
+            kind=payload.kind,
+            description=payload.description,
+            hours=payload.hours,
+            quantity=payload.quantity,
+            unit_price=payload.unit_price,
+        ),
+    )
     return Status(201, _work_out(WorkLog.objects.select_related("by__staff").get(pk=row.pk)))
 
 
-@router.get("/{int:case_id}/work-log", response={200: list[WorkOut], **READ_ERRORS}, summary="The case's work log")
+@router.get(
+    "/{int:case_id}/work-log",
+    response={200: list[WorkOut], **READ_ERRORS},
+    summary="The case's work log",
+)
 def work_log(request: HttpRequest, case_id: int) -> list[WorkOut]:
     case = get_case_for(actor(request), case_id)
-    return [_work_out(w) for w in WorkLog.objects.filter(case=case).select_related("by__staff").order_by("at", "pk")]
+    return [
+        _work_out(w)
+        for w in WorkLog.objects.filter(case=case).select_related("by__staff").order_by("at", "pk")
+    ]
 
 
 __all__ = ["CLOSED_STATUSES", "TaskState", "router"]

@@ -7,7 +7,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query as QueryParam, Status, Router, Schema
+from ninja import Field, Router, Schema, Status
+from ninja import Query as QueryParam
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.core.actors import Actor
@@ -61,11 +62,25 @@ def _site(who: Actor, code: str) -> Site:
 
 
 def _customer_out(c: Customer) -> CustomerOut:
-    return CustomerOut(id=c.pk, site=c.site.code, name=c.name, phone=c.phone, email=c.email, preferences=c.preferences)
+    return CustomerOut(
+        id=c.pk,
+        site=c.site.code,
+        name=c.name,
+        phone=c.phone,
+        email=c.email,
+        preferences=c.preferences,
+    )
 
 
 def _asset_out(a: Asset) -> AssetOut:
-    return AssetOut(id=a.pk, site=a.site.code, kind=a.kind, label=a.label, owner_id=a.owner_id, attributes=a.attributes)
+    return AssetOut(
+        id=a.pk,
+        site=a.site.code,
+        kind=a.kind,
+        label=a.label,
+        owner_id=a.owner_id,
+        attributes=a.attributes,
+    )
 
 
 def _visible(qs: Any, who: Actor) -> Any:
@@ -75,36 +90,71 @@ def _visible(qs: Any, who: Actor) -> Any:
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
     site = _site(actor(request), payload.site)
-    c = Customer.objects.create(site=site, name=payload.name.strip(), phone=payload.phone.strip(),
-                                email=payload.email.strip(), preferences=payload.preferences)
+    c = Customer.objects.create(
+        site=site,
+        name=payload.name.strip(),
+        phone=payload.phone.strip(),
+        email=payload.email.strip(),
+        preferences=payload.preferences,
+    )
     return Status(201, _customer_out(c))
 
 
-@router.get("/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer")
+@router.get(
+    "/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer"
+)
 def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
-    c = _visible(Customer.objects.select_related("site"), actor(request)).filter(pk=customer_id).first()
+    c = (
+        _visible(Customer.objects.select_related("site"), actor(request))
+        .filter(pk=customer_id)
+        .first()
+    )
     if c is None:
         raise NotFound("not_found", what="customer")
     return _customer_out(c)
 
 
-@router.get("/customers", response={200: list[CustomerOut], **READ_ERRORS}, summary="Search customers by name or phone")
-def search_customers(request: HttpRequest, q: str = QueryParam("", max_length=100), limit: int = QueryParam(20, ge=1, le=100)) -> list[CustomerOut]:
+@router.get(
+    "/customers",
+    response={200: list[CustomerOut], **READ_ERRORS},
+    summary="Search customers by name or phone",
+)
+def search_customers(
+    request: HttpRequest,
+    q: str = QueryParam("", max_length=100),
+    limit: int = QueryParam(20, ge=1, le=100),
+) -> list[CustomerOut]:
     qs = _visible(Customer.objects.select_related("site"), actor(request))
     if q.strip():
-        qs = qs.filter(Q(name__icontains=q.strip()) | Q(phone__contains=q.strip()) | Q(assets__label__icontains=q.strip())).distinct()
+        qs = qs.filter(
+            Q(name__icontains=q.strip())
+            | Q(phone__contains=q.strip())
+            | Q(assets__label__icontains=q.strip())
+        ).distinct()
     return [_customer_out(c) for c in qs.order_by("name", "pk")[:limit]]
 
 
-@router.post("/assets", response={201: AssetOut, **WRITE_ERRORS}, summary="Create an asset (unit, vehicle, equipment …)")
+@router.post(
+    "/assets",
+    response={201: AssetOut, **WRITE_ERRORS},
+    summary="Create an asset (unit, vehicle, equipment …)",
+)
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
     site = _site(actor(request), payload.site)
-    if payload.owner_id is not None and not Customer.objects.filter(pk=payload.owner_id, site=site).exists():
+    if (
+        payload.owner_id is not None
+        and not Customer.objects.filter(pk=payload.owner_id, site=site).exists()
+    ):
         raise EngineError("invalid_form", fields={"owner_id": FieldError("required")})
     try:
         with transaction.atomic():
-            a = Asset.objects.create(site=site, kind=payload.kind, label=payload.label.strip(),
-                                     owner_id=payload.owner_id, attributes=payload.attributes)
+            a = Asset.objects.create(
+                site=site,
+                kind=payload.kind,
+                label=payload.label.strip(),
+                owner_id=payload.owner_id,
+                attributes=payload.attributes,
+            )
     except IntegrityError:
         raise Conflict("conflict", reason=payload.label) from None
     return Status(201, _asset_out(a))
@@ -118,9 +168,17 @@ def get_asset(request: HttpRequest, asset_id: int) -> AssetOut:
     return _asset_out(a)
 
 
-@router.get("/assets", response={200: list[AssetOut], **READ_ERRORS}, summary="Search assets by label (unit, plate …)")
-def search_assets(request: HttpRequest, q: str = QueryParam("", max_length=100), kind: AssetKind | None = None,
-                  limit: int = QueryParam(20, ge=1, le=100)) -> list[AssetOut]:
+@router.get(
+    "/assets",
+    response={200: list[AssetOut], **READ_ERRORS},
+    summary="Search assets by label (unit, plate …)",
+)
+def search_assets(
+    request: HttpRequest,
+    q: str = QueryParam("", max_length=100),
+    kind: AssetKind | None = None,
+    limit: int = QueryParam(20, ge=1, le=100),
+) -> list[AssetOut]:
     qs = _visible(Asset.objects.select_related("site"), actor(request))
     if q.strip():
         qs = qs.filter(label__icontains=q.strip())

@@ -32,18 +32,29 @@ class ProcedureDetail(ProcedureOut):
 
 def _out(row: ProcedureVersion, lang: str) -> dict[str, Any]:
     p = definition_of(row)
-    return {"key": p.key, "version": row.version, "name": p.name.get(lang), "name_zh": p.name.zh,
-            "name_en": p.name.en, "steps": len(p.steps), "open_to_customers": p.open_to_customers,
-            "channels": list(p.channels)}
+    return {
+        "key": p.key,
+        "version": row.version,
+        "name": p.name.get(lang),
+        "name_zh": p.name.zh,
+        "name_en": p.name.en,
+        "steps": len(p.steps),
+        "open_to_customers": p.open_to_customers,
+        "channels": list(p.channels),
+    }
 
 
-@router.get("", response={200: list[ProcedureOut], **READ_ERRORS}, summary="Procedures (current versions)")
+@router.get(
+    "", response={200: list[ProcedureOut], **READ_ERRORS}, summary="Procedures (current versions)"
+)
 def list_procedures(request: HttpRequest) -> list[dict[str, Any]]:
     lang = language(request)
     return [_out(r, lang) for r in ProcedureVersion.objects.filter(is_current=True).order_by("key")]
 
 
-@router.get("/{key}", response={200: ProcedureDetail, **READ_ERRORS}, summary="A procedure's definition")
+@router.get(
+    "/{key}", response={200: ProcedureDetail, **READ_ERRORS}, summary="A procedure's definition"
+)
 def get_procedure(request: HttpRequest, key: str, version: int | None = None) -> dict[str, Any]:
     qs = ProcedureVersion.objects.filter(key=key)
     row = qs.filter(version=version).first() if version else qs.filter(is_current=True).first()

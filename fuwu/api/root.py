@@ -28,11 +28,17 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, details: dict[str, Any] | None = None,
-           **params: Any) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    details: dict[str, Any] | None = None,
+    **params: Any,
+) -> HttpResponse:
     lang = language(request)
     return api.create_response(
-        request, {"code": code, "message": render(MESSAGES, code, lang, params), "details": details or {}},
+        request,
+        {"code": code, "message": render(MESSAGES, code, lang, params), "details": details or {}},
         status=status,
     )
 
@@ -41,7 +47,9 @@ def _error(request: HttpRequest, status: int, code: str, details: dict[str, Any]
 def _engine_error(request: HttpRequest, exc: EngineError) -> HttpResponse:
     lang = language(request)
     return api.create_response(
-        request, {"code": exc.code, "message": exc.message(lang), "details": exc.details(lang)}, status=exc.status
+        request,
+        {"code": exc.code, "message": exc.message(lang), "details": exc.details(lang)},
+        status=exc.status,
     )
 
 
@@ -49,7 +57,9 @@ def _engine_error(request: HttpRequest, exc: EngineError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "filters")]
+        loc = [
+            str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "filters")
+        ]
         fields[".".join(loc) or "body"] = err.get("msg", "invalid")
     return _error(request, 422, "invalid_form", {"fields": fields})
 
@@ -72,7 +82,9 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja raises HttpError(400) for a body that is not valid JSON.
-    code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}.get(exc.status_code, "bad_request")
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}.get(
+        exc.status_code, "bad_request"
+    )
     reason = "malformed JSON" if exc.status_code == 400 else str(exc)
     return _error(request, exc.status_code, code, reason=reason, what="resource")
 

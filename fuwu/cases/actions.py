@@ -46,12 +46,21 @@ def _is_person(username: str) -> bool:
 
 
 def view_of(case: Case) -> CaseView:
-    return CaseView(step=case.step, status=case.status, priority=case.priority, channel=case.channel,
-                    category=case.category, is_major=case.is_major, comeback_count=case.comeback_count,
-                    data=case.data)
+    return CaseView(
+        step=case.step,
+        status=case.status,
+        priority=case.priority,
+        channel=case.channel,
+        category=case.category,
+        is_major=case.is_major,
+        comeback_count=case.comeback_count,
+        data=case.data,
+    )
 
 
-def clean_fields(fields: list[FieldDef], submitted: dict[str, Any], *, enforce_required: bool) -> dict[str, Any]:
+def clean_fields(
+    fields: list[FieldDef], submitted: dict[str, Any], *, enforce_required: bool
+) -> dict[str, Any]:
     by_key = {f.key: f for f in fields}
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
@@ -109,23 +118,40 @@ def open_case(
     site = Site.objects.filter(pk=site_id).first()
     if site is None:
         raise NotFound("not_found", what="site")
-    if customer_id is not None and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists():
+    if (
+        customer_id is not None
+        and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists()
+    ):
         raise EngineError("invalid_form", fields={"customer": FieldError("required")})
     if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
         raise EngineError("invalid_form", fields={"asset": FieldError("required")})
     start = procedure.steps[procedure.start]
-    values = clean_fields([*procedure.fields, *start.form], data or {}, enforce_required=parent_id is None)
+    values = clean_fields(
+        [*procedure.fields, *start.form], data or {}, enforce_required=parent_id is None
+    )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = department_by_code(site_id, owner.department) if owner.department else None
     if department is None:
         raise EngineError("no_such_department", department="")
     now = now or timezone.now()
     case = Case(
-        procedure=version, procedure_key=procedure.key, site=site, title=title.strip()[:200],
-        description=description, step="", priority=priority or procedure.default_priority,
-        channel=channel, category=category, customer_id=customer_id, asset_id=asset_id,
-        department=department, data=values, parent_id=parent_id, created_by=actor.user,
-        created_at=now, updated_at=now,
+        procedure=version,
+        procedure_key=procedure.key,
+        site=site,
+        title=title.strip()[:200],
+        description=description,
+        step="",
+        priority=priority or procedure.default_priority,
+        channel=channel,
+        category=category,
+        customer_id=customer_id,
+        asset_id=asset_id,
+        department=department,
+        data=values,
+        parent_id=parent_id,
+        created_by=actor.user,
+        created_at=now,
+        updated_at=now,
     )
     if assignee_id is not None:
         case.assignee = _eligible_assignee(case, assignee_id)
@@ -134,8 +160,14 @@ def open_case(
     change = Change(case, actor, now)
     clocks.start_clocks(case, procedure, now)
     visited, effects = follow_automatic(procedure, procedure.start)
-    change.event(EventKind.OPENED, procedure=procedure.key, version=version.version, channel=channel,
-                 priority=case.priority, visited=visited)
+    change.event(
+        EventKind.OPENED,
+        procedure=procedure.key,
+        version=version.version,
+        channel=channel,
+        priority=case.priority,
+        visited=visited,
+    )
     change.arrive(visited, effects)
     if is_major:
         change.flag_major()
@@ -144,8 +176,13 @@ def open_case(
 
 @transaction.atomic
 def take_transition(
-    actor: Actor, case_id: int, transition: str, *, version: int | None,
-    form: dict[str, Any] | None = None, checklist: dict[str, Any] | None = None,
+    actor: Actor,
+    case_id: int,
+    transition: str,
+    *,
+    version: int | None,
+    form: dict[str, Any] | None = None,
+    checklist: dict[str, Any] | None = None,
 ) -> Case:
     """Take a transition out of the current step, as the procedure allows this actor.
 
@@ -154,8 +191,16 @@ def take_transition(
     """
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
-    plan = plan_transition(change.procedure, view_of(case), transition, actor.roles, form or {},
-                           checklist, superuser=actor.superuser, is_person=_is_person)
+    plan = plan_transition(
+        change.procedure,
+        view_of(case),
+        transition,
+        actor.roles,
+        form or {},
+        checklist,
+        superuser=actor.superuser,
+        is_person=_is_person,
+    )
     data = {**case.data, **plan.values}
     if plan.checks:
         checks = dict(data.get("checks", {}))
@@ -165,8 +210,15 @@ def take_transition(
     change.responded()
     if plan.transition.reopens:
         change.reopen()
-    change.event(EventKind.TRANSITIONED, transition=transition, **{"from": plan.from_step}, to=plan.to_step,
-                 visited=plan.visited, values=plan.values, checks=plan.checks)
+    change.event(
+        EventKind.TRANSITIONED,
+        transition=transition,
+        **{"from": plan.from_step},
+        to=plan.to_step,
+        visited=plan.visited,
+        values=plan.values,
+        checks=plan.checks,
+    )
     change.arrive(plan.visited, plan.effects)
     return change.finish()
 
@@ -193,13 +245,22 @@ def assign(actor: Actor, case_id: int, *, assignee_id: int | None, version: int 
     if case.assignee_id and case.assignee_id != actor.user_id:
         from fuwu.notifications.services import notify
 
-        change.after_save.append(lambda: notify([case.assignee], case=case, kind="assigned", data=change.note_data()))
+        change.after_save.append(
+            lambda: notify([case.assignee], case=case, kind="assigned", data=change.note_data())
+        )
     return change.finish()
 
 
 @transaction.atomic
-def transfer(actor: Actor, case_id: int, *, department_id: int | None = None, department_code: str | None = None,
-             version: int | None, note: str = "") -> Case:
+def transfer(
+    actor: Actor,
+    case_id: int,
+    *,
+    department_id: int | None = None,
+    department_code: str | None = None,
+    version: int | None,
+    note: str = "",
+) -> Case:
     """Move ownership to another department in one step (never "between" departments).
 
     Clears the assignee; writes `transferred`; tells the new department's manager.
@@ -222,7 +283,9 @@ def transfer(actor: Actor, case_id: int, *, department_id: int | None = None, de
     if target.manager_id:
         from fuwu.notifications.services import notify
 
-        change.after_save.append(lambda: notify([target.manager], case=case, kind="transferred", data=change.note_data()))
+        change.after_save.append(
+            lambda: notify([target.manager], case=case, kind="transferred", data=change.note_data())
+        )
     return change.finish()
 
 
@@ -257,22 +320,44 @@ def log_work(actor: Actor, case_id: int, entry: WorkEntry) -> WorkLog:
     if not entry.description.strip():
         errors["description"] = FieldError("required")
     if entry.kind == WorkKind.LABOUR and (entry.hours is None or entry.hours <= 0):
-        errors["hours"] = FieldError("below_min", min="0.01") if entry.hours is not None else FieldError("required")
+        errors["hours"] = (
+            FieldError("below_min", min="0.01")
+            if entry.hours is not None
+            else FieldError("required")
+        )
     if entry.kind == WorkKind.PART:
         if entry.quantity is None or entry.quantity <= 0:
-            errors["quantity"] = FieldError("required") if entry.quantity is None else FieldError("below_min", min="0.01")
+            errors["quantity"] = (
+                FieldError("required")
+                if entry.quantity is None
+                else FieldError("below_min", min="0.01")
+            )
         if entry.unit_price is not None and entry.unit_price < 0:
             errors["unit_price"] = FieldError("below_min", min="0")
     if errors:
         raise EngineError("invalid_form", fields=errors)
     case = lock_case(case_id, actor, version=None)
     change = Change(case, actor)
-    row = WorkLog.objects.create(case=case, kind=entry.kind, description=entry.description.strip()[:200],
-                                 hours=entry.hours, quantity=entry.quantity, unit_price=entry.unit_price,
-                                 by=actor.user, at=change.now)
+    row = WorkLog.objects.create(
+        case=case,
+        kind=entry.kind,
+        description=entry.description.strip()[:200],
+        hours=entry.hours,
+        quantity=entry.quantity,
+        unit_price=entry.unit_price,
+        by=actor.user,
+        at=change.now,
+    )
     change.responded()
-    change.event(EventKind.WORK_LOGGED, id=row.pk, kind=str(entry.kind), description=row.description,
-                 hours=_num(entry.hours), quantity=_num(entry.quantity), unit_price=_num(entry.unit_price))
+    change.event(
+        EventKind.WORK_LOGGED,
+        id=row.pk,
+        kind=str(entry.kind),
+        description=row.description,
+        hours=_num(entry.hours),
+        quantity=_num(entry.quantity),
+        unit_price=_num(entry.unit_price),
+    )
     change.finish()
     return row
 
@@ -316,8 +401,15 @@ def flag_major(actor: Actor, case_id: int, *, version: int | None) -> Case:
 
 
 @transaction.atomic
-def complete_task(actor: Actor, case_id: int, *, branch: str, version: int | None,
-                  form: dict[str, Any] | None = None, checklist: dict[str, Any] | None = None) -> Case:
+def complete_task(
+    actor: Actor,
+    case_id: int,
+    *,
+    branch: str,
+    version: int | None,
+    form: dict[str, Any] | None = None,
+    checklist: dict[str, Any] | None = None,
+) -> Case:
     """Finish one department's branch of a parallel step; the last one moves the case on.
 
     Writes `task_completed`, and `joined` when it was the last open branch.
@@ -328,27 +420,40 @@ def complete_task(actor: Actor, case_id: int, *, branch: str, version: int | Non
     spec = next((b for b in step.branches if b.key == branch), None)
     if spec is None:
         raise EngineError("not_parallel")
-    task = CaseTask.objects.select_related("department").filter(
-        case=case, step=case.step, cycle=case.step_cycle, branch=branch).first()
+    task = (
+        CaseTask.objects.select_related("department")
+        .filter(case=case, step=case.step, cycle=case.step_cycle, branch=branch)
+        .first()
+    )
     if task is None:
         raise EngineError("not_parallel")
     if task.state == TaskState.DONE:
         raise EngineError("task_done")
-    if not (actor.superuser or actor.department_id == task.department_id or "manager" in actor.roles):
+    if not (
+        actor.superuser or actor.department_id == task.department_id or "manager" in actor.roles
+    ):
         raise Forbidden("forbidden")
     values = clean_fields(spec.form, form or {}, enforce_required=True)
     checks, errors = clean_checklist(spec.checklist, checklist or {})
-    missing = {f"checklist.{i.key}": FieldError("not_done") for i in spec.checklist
-               if i.required and i.key not in checks and f"checklist.{i.key}" not in errors}
+    missing = {
+        f"checklist.{i.key}": FieldError("not_done")
+        for i in spec.checklist
+        if i.required and i.key not in checks and f"checklist.{i.key}" not in errors
+    }
     if errors or missing:
         raise EngineError("invalid_form", fields={**errors, **missing})
     CaseTask.objects.filter(pk=task.pk).update(
-        state=TaskState.DONE, data={**values, "checks": checks}, done_by=actor.user, done_at=change.now)
+        state=TaskState.DONE,
+        data={**values, "checks": checks},
+        done_by=actor.user,
+        done_at=change.now,
+    )
     case.data = {**case.data, **values}
     change.responded()
     change.event(EventKind.TASK_COMPLETED, branch=branch, values=values, checks=checks)
-    remaining = CaseTask.objects.filter(case=case, step=case.step, cycle=case.step_cycle,
-                                        state=TaskState.OPEN).exists()
+    remaining = CaseTask.objects.filter(
+        case=case, step=case.step, cycle=case.step_cycle, state=TaskState.OPEN
+    ).exists()
     if not remaining:
         change.join()
     return change.finish()

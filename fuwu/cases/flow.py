@@ -98,7 +98,9 @@ class Change:
         owner = target.owner
         code = None
         if owner and not owner.keep:
-            code = owner.department or (case.data.get(owner.department_field) if owner.department_field else None)
+            code = owner.department or (
+                case.data.get(owner.department_field) if owner.department_field else None
+            )
         if code and (case.department_id is None or case.department.code != code):
             case.department = department_by_code(case.site_id, code)
             case.assignee = None  # the new department's dispatcher decides who does it
@@ -107,13 +109,22 @@ class Change:
         if target.pauses_clock and case.paused_at is None:
             clocks.pause(case, self.now)
             self.event(EventKind.PAUSED, reason="wait_step", step=case.step)
-        elif not target.pauses_clock and case.paused_at is not None and leaving and leaving.pauses_clock:
+        elif (
+            not target.pauses_clock
+            and case.paused_at is not None
+            and leaving
+            and leaving.pauses_clock
+        ):
             clocks.resume(case, procedure, self.now)
             self.event(EventKind.RESUMED, reason="wait_step")
         clocks.enter_step(case, procedure, self.now)
         if target.kind is StepKind.END:
             case.closed_at = self.now
-            case.return_visit_due = None if case.return_visit_due and case.return_visit_due > self.now else case.return_visit_due
+            case.return_visit_due = (
+                None
+                if case.return_visit_due and case.return_visit_due > self.now
+                else case.return_visit_due
+            )
         case.status = status_for(target, resolved=case.resolved_at is not None)
         self.apply(effects)
         if target.kind is StepKind.PARALLEL:
@@ -122,10 +133,20 @@ class Change:
     def _open_branches(self, step: Step) -> None:
         tasks = []
         for branch in step.branches:
-            dept = self.case.department if not branch.owner.department else department_by_code(
-                self.case.site_id, branch.owner.department)
-            tasks.append(CaseTask(case=self.case, step=self.case.step, branch=branch.key,
-                                  cycle=self.case.step_cycle, department=dept))
+            dept = (
+                self.case.department
+                if not branch.owner.department
+                else department_by_code(self.case.site_id, branch.owner.department)
+            )
+            tasks.append(
+                CaseTask(
+                    case=self.case,
+                    step=self.case.step,
+                    branch=branch.key,
+                    cycle=self.case.step_cycle,
+                    department=dept,
+                )
+            )
         self._pending_tasks = tasks
 
     def join(self) -> None:
@@ -135,7 +156,9 @@ class Change:
         visited, effects = follow_automatic(self.procedure, step.next)
         from_step = self.case.step
         self.arrive(visited, effects)
-        self.event(EventKind.JOINED, **{"from": from_step, "to": self.case.step, "visited": visited})
+        self.event(
+            EventKind.JOINED, **{"from": from_step, "to": self.case.step, "visited": visited}
+        )
 
     def reopen(self) -> None:
         """Back into work after resolution: a new resolution clock, counted as a comeback."""
@@ -157,13 +180,17 @@ class Change:
                 n = effect.notify
                 users = recipients(case, n.to, level=n.level, role=n.role, department=n.department)
                 msg = {"message_zh": n.message.zh, "message_en": n.message.en} if n.message else {}
-                self.after_save.append(lambda users=users, msg=msg: notify(
-                    users, case=case, kind="notify", data={**self.note_data(), **msg}))
+                self.after_save.append(
+                    lambda users=users, msg=msg: notify(
+                        users, case=case, kind="notify", data={**self.note_data(), **msg}
+                    )
+                )
             elif effect.schedule_return_visit:
                 from fuwu.procedures.engine.durations import parse_duration
 
                 due = clocks.calendar_for(case, self.procedure).add(
-                    self.now, parse_duration(effect.schedule_return_visit))
+                    self.now, parse_duration(effect.schedule_return_visit)
+                )
                 case.return_visit_due = due
                 self.event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
             elif effect.mark_comeback:
@@ -174,16 +201,25 @@ class Change:
                 case.data = {**case.data, **effect.set}
             elif effect.open_linked_case:
                 link = effect.open_linked_case
-                self.after_save.append(lambda link=link: self._open_linked(link.procedure, link.copy_fields))
+                self.after_save.append(
+                    lambda link=link: self._open_linked(link.procedure, link.copy_fields)
+                )
 
     def _open_linked(self, procedure_key: str, copy_fields: list[str]) -> None:
         from fuwu.cases.actions import open_case
 
         case = self.case
         child = open_case(
-            self.actor, procedure_key=procedure_key, site_id=case.site_id, channel="system",
-            title=case.title, description=case.description, priority=case.priority,
-            customer_id=case.customer_id, asset_id=case.asset_id, parent_id=case.pk,
+            self.actor,
+            procedure_key=procedure_key,
+            site_id=case.site_id,
+            channel="system",
+            title=case.title,
+            description=case.description,
+            priority=case.priority,
+            customer_id=case.customer_id,
+            asset_id=case.asset_id,
+            parent_id=case.pk,
             data={k: case.data[k] for k in copy_fields if k in case.data},
         )
         self.event(EventKind.LINKED_CASE_OPENED, case=child.pk, procedure=procedure_key)
@@ -199,9 +235,15 @@ class Change:
         case = self.case
 
         def tell() -> None:
-            users = recipients(case, spec.to, level=spec.level, role=spec.role, department=spec.department) if spec \
+            users = (
+                recipients(
+                    case, spec.to, level=spec.level, role=spec.role, department=spec.department
+                )
+                if spec
                 else recipients(case, "top")
+            )
             notify(users, case=case, kind="major", data=self.note_data())
+
         self.after_save.append(tell)
 
     def note_data(self) -> dict[str, Any]:
@@ -228,7 +270,16 @@ class Change:
             if i == 0 and changed:
                 data = {**data, "set": changed}
             case.last_seq += 1
-            rows.append(Event(case=case, seq=case.last_seq, kind=kind, actor=self.actor.user, at=self.now, data=data))
+            rows.append(
+                Event(
+                    case=case,
+                    seq=case.last_seq,
+                    kind=kind,
+                    actor=self.actor.user,
+                    at=self.now,
+                    data=data,
+                )
+            )
         case.save()
         Event.objects.bulk_create(rows)
         if self._pending_tasks:
@@ -242,4 +293,8 @@ class Change:
 
 
 def open_tasks(case: Case) -> list[CaseTask]:
-    return list(CaseTask.objects.filter(case=case, step=case.step, cycle=case.step_cycle, state=TaskState.OPEN))
+    return list(
+        CaseTask.objects.filter(
+            case=case, step=case.step, cycle=case.step_cycle, state=TaskState.OPEN
+        )
+    )

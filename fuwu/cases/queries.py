@@ -17,10 +17,14 @@ from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import NotFound
 
 ORDERINGS = {
-    "created": "created_at", "-created": "-created_at",
-    "updated": "updated_at", "-updated": "-updated_at",
-    "due": "resolution_due", "-due": "-resolution_due",
-    "priority": "priority", "-priority": "-priority",
+    "created": "created_at",
+    "-created": "-created_at",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+    "due": "resolution_due",
+    "-due": "-resolution_due",
+    "priority": "priority",
+    "-priority": "-priority",
 }
 
 
@@ -31,8 +35,12 @@ def cases_for(actor: Actor) -> QuerySet[Case]:
 
 
 def get_case_for(actor: Actor, case_id: int) -> Case:
-    case = (cases_for(actor).select_related("procedure", "site", "department", "assignee", "customer", "asset")
-            .filter(pk=case_id).first())
+    case = (
+        cases_for(actor)
+        .select_related("procedure", "site", "department", "assignee", "customer", "asset")
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None:
         raise NotFound("not_found", what="case")
     return case
@@ -42,7 +50,9 @@ class CaseFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: list[str] | None = None
-    open: bool | None = Field(None, description="only cases not yet closed (true) or only closed (false)")
+    open: bool | None = Field(
+        None, description="only cases not yet closed (true) or only closed (false)"
+    )
     step: str | None = None
     procedure: str | None = None
     department: str | None = Field(None, description="department code")
@@ -52,8 +62,12 @@ class CaseFilter(BaseModel):
     channel: str | None = None
     overdue: bool | None = None
     major: bool | None = None
-    q: str | None = Field(None, max_length=100, description="case number, title, customer name or phone, asset label")
-    ordering: Literal["created", "-created", "updated", "-updated", "due", "-due", "priority", "-priority"] = "-created"
+    q: str | None = Field(
+        None, max_length=100, description="case number, title, customer name or phone, asset label"
+    )
+    ordering: Literal[
+        "created", "-created", "updated", "-updated", "due", "-due", "priority", "-priority"
+    ] = "-created"
     page: int = Field(1, ge=1, le=100000)
     page_size: int = Field(25, ge=1, le=200)
 
@@ -61,7 +75,11 @@ class CaseFilter(BaseModel):
         if self.status:
             qs = qs.filter(status__in=self.status)
         if self.open is not None:
-            qs = qs.exclude(status__in=CLOSED_STATUSES) if self.open else qs.filter(status__in=CLOSED_STATUSES)
+            qs = (
+                qs.exclude(status__in=CLOSED_STATUSES)
+                if self.open
+                else qs.filter(status__in=CLOSED_STATUSES)
+            )
         if self.step:
             qs = qs.filter(step=self.step)
         if self.procedure:
@@ -84,14 +102,19 @@ class CaseFilter(BaseModel):
             qs = qs.filter(is_major=self.major)
         if self.overdue is not None:
             now = timezone.now()
-            late = (Q(resolution_due__lt=now, resolved_at__isnull=True, paused_at__isnull=True)
-                    | Q(step_due__lt=now))
+            late = Q(resolution_due__lt=now, resolved_at__isnull=True, paused_at__isnull=True) | Q(
+                step_due__lt=now
+            )
             qs = qs.exclude(status__in=CLOSED_STATUSES)
             qs = qs.filter(late) if self.overdue else qs.exclude(late)
         if self.q:
             text = self.q.strip()
-            match = (Q(title__icontains=text) | Q(customer__name__icontains=text)
-                     | Q(customer__phone__contains=text) | Q(asset__label__icontains=text))
+            match = (
+                Q(title__icontains=text)
+                | Q(customer__name__icontains=text)
+                | Q(customer__phone__contains=text)
+                | Q(asset__label__icontains=text)
+            )
             pk = Case.pk_from_number(text)
             if pk is not None:
                 match |= Q(pk=pk)

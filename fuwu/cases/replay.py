@@ -26,8 +26,11 @@ def differences(batch: int = 2000) -> list[tuple[int, str, Any, Any]]:
             return out
         last = cases[-1].pk
         by_case: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in cases}
-        for case_id, data in (Event.objects.filter(case_id__in=by_case).order_by("case_id", "seq")
-                              .values_list("case_id", "data")):
+        for case_id, data in (
+            Event.objects.filter(case_id__in=by_case)
+            .order_by("case_id", "seq")
+            .values_list("case_id", "data")
+        ):
             by_case[case_id].append(data)
         for case in cases:
             rebuilt = rebuild(by_case[case.pk])

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -29,10 +27,12 @@ class Actor:
         return self.superuser or site_id in self.site_ids
 
 
-SYSTEM = Actor(user=None, roles=frozenset(), site_ids=frozenset(), department_id=None, superuser=True)
+SYSTEM = Actor(
+    user=None, roles=frozenset(), site_ids=frozenset(), department_id=None, superuser=True
+)
 
 
-def actor_for(user: AbstractBaseUser | AnonymousUser | Any) -> Actor:
+def actor_for(user: Any) -> Actor:
     """The actor for a user, cached on the user object for the rest of the request."""
     cached = getattr(user, "_fuwu_actor", None)
     if cached is not None:

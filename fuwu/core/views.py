@@ -16,5 +16,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         db = f"error: {exc.__class__.__name__}"
     ok = db == "ok"
-    return JsonResponse({"status": "ok" if ok else "degraded", "app": "ok", "database": db,
-                         "vendor": connection.vendor}, status=200 if ok else 503)
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "app": "ok",
+            "database": db,
+            "vendor": connection.vendor,
+        },
+        status=200 if ok else 503,
+    )

@@ -5,14 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 _TEMPLATES: dict[str, tuple[str, str]] = {
-    "escalation": ("工单 {number} 已达时限的 {percent}({clock}),请尽快处理", "Case {number} has reached {percent} of its {clock} limit"),
+    "escalation": (
+        "工单 {number} 已达时限的 {percent}({clock}),请尽快处理",
+        "Case {number} has reached {percent} of its {clock} limit",
+    ),
     "major": ("重大工单 {number}:{title}", "Major case {number}: {title}"),
     "assigned": ("工单 {number} 已指派给您:{title}", "Case {number} is assigned to you: {title}"),
-    "transferred": ("工单 {number} 已转至贵部门:{title}", "Case {number} was transferred to your department: {title}"),
+    "transferred": (
+        "工单 {number} 已转至贵部门:{title}",
+        "Case {number} was transferred to your department: {title}",
+    ),
     "return_visit_due": ("工单 {number} 需要回访", "Case {number} is due for a return visit"),
     "notify": ("工单 {number}:{message_zh}", "Case {number}: {message_en}"),
 }
-_CLOCKS = {"response": ("响应", "response"), "resolution": ("解决", "resolution"), "step": ("步骤", "step")}
+_CLOCKS = {
+    "response": ("响应", "response"),
+    "resolution": ("解决", "resolution"),
+    "step": ("步骤", "step"),
+}
 
 
 def render(kind: str, data: dict[str, Any], language: str | None) -> str:

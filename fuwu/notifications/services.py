@@ -28,11 +28,21 @@ def _chain_from(staff: Staff | None) -> list[Staff]:
 
 def _manager_staff(case: Case) -> Staff | None:
     manager_id = case.department.manager_id
-    return Staff.objects.select_related("user").filter(user_id=manager_id).first() if manager_id else None
+    return (
+        Staff.objects.select_related("user").filter(user_id=manager_id).first()
+        if manager_id
+        else None
+    )
 
 
-def recipients(case: Case, target: NotifyTarget | str, *, level: int = 1, role: str | None = None,
-               department: str | None = None) -> list[Any]:
+def recipients(
+    case: Case,
+    target: NotifyTarget | str,
+    *,
+    level: int = 1,
+    role: str | None = None,
+    department: str | None = None,
+) -> list[Any]:
     """Users a notification to `target` reaches for this case. May be empty (nobody in post)."""
     target = NotifyTarget(target)
     if target is NotifyTarget.ASSIGNEE:
@@ -44,7 +54,9 @@ def recipients(case: Case, target: NotifyTarget | str, *, level: int = 1, role: 
     if target in (NotifyTarget.REPORTING_LINE, NotifyTarget.TOP):
         start = None
         if case.assignee_id:
-            start = Staff.objects.select_related("reports_to").filter(user_id=case.assignee_id).first()
+            start = (
+                Staff.objects.select_related("reports_to").filter(user_id=case.assignee_id).first()
+            )
         chain = _chain_from(start) if start else []
         if not chain:
             # Nobody assigned: the department manager is responsible, so "up" starts above them.
@@ -55,8 +67,11 @@ def recipients(case: Case, target: NotifyTarget | str, *, level: int = 1, role: 
         chosen = chain[-1] if target is NotifyTarget.TOP else chain[min(level, len(chain)) - 1]
         return [chosen.user]
     if target is NotifyTarget.ROLE:
-        return list(User.objects.filter(
-            staff__roles__code=role, staff__sites=case.site_id, is_active=True).distinct())
+        return list(
+            User.objects.filter(
+                staff__roles__code=role, staff__sites=case.site_id, is_active=True
+            ).distinct()
+        )
     if target is NotifyTarget.DEPARTMENT:
         dept = Department.objects.filter(site_id=case.site_id, code=department).first()
         if dept is None:
@@ -64,11 +79,14 @@ def recipients(case: Case, target: NotifyTarget | str, *, level: int = 1, role: 
         users = list(User.objects.filter(staff__department=dept, is_active=True))
         return users or ([dept.manager] if dept.manager_id else [])
     if target is NotifyTarget.CUSTOMER:
-        return [case.customer.user] if case.customer_id and case.customer.user_id else []
+        customer = case.customer
+        return [customer.user] if customer is not None and customer.user_id else []
     return []
 
 
-def notify(users: list[Any], *, case: Case | None, kind: str, data: dict[str, Any]) -> list[Notification]:
+def notify(
+    users: list[Any], *, case: Case | None, kind: str, data: dict[str, Any]
+) -> list[Notification]:
     """Write inbox rows (in the caller's transaction) and queue their e-mail after commit."""
     unique = {u.pk: u for u in users if u is not None}
     rows = Notification.objects.bulk_create(

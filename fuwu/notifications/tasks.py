@@ -14,15 +14,17 @@ from fuwu.notifications.models import Notification
 @task(queue_name="notifications")
 def send_email(notification_ids: list[int]) -> int:
     sent = 0
-    for n in Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related(
-        "recipient", "recipient__staff"
-    ):
+    for n in Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient", "recipient__staff"):
         address = n.recipient.email
         if not address:
             continue
         # Claim first (conditional update): if two workers run this task, only one sends.
         with transaction.atomic():
-            claimed = Notification.objects.filter(pk=n.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+            claimed = Notification.objects.filter(pk=n.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
         if not claimed:
             continue
         language = getattr(getattr(n.recipient, "staff", None), "language", "zh-hans")

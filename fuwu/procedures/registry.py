@@ -58,10 +58,17 @@ def sync_library(dirs: list[Path] | None = None) -> SyncResult:
             if current:
                 number = current.version + 1
                 ProcedureVersion.objects.filter(pk=current.pk).update(is_current=False)
-            created.append(ProcedureVersion.objects.create(
-                key=p.key, version=number, checksum=item.checksum, name_zh=p.name.zh,
-                name_en=p.name.en, definition=item.raw, source=Path(item.path).name,
-            ))
+            created.append(
+                ProcedureVersion.objects.create(
+                    key=p.key,
+                    version=number,
+                    checksum=item.checksum,
+                    name_zh=p.name.zh,
+                    name_en=p.name.en,
+                    definition=item.raw,
+                    source=Path(item.path).name,
+                )
+            )
     return SyncResult(created, unchanged, [])
 
 

@@ -34,7 +34,9 @@ def site_calendar(site: Site) -> Calendar:
     if site.calendar_kind == CalendarKind.ALWAYS:
         calendar = _ALWAYS
     else:
-        days = CalendarDay.objects.filter(site__in=[site.pk]) | CalendarDay.objects.filter(site__isnull=True)
+        days = CalendarDay.objects.filter(site__in=[site.pk]) | CalendarDay.objects.filter(
+            site__isnull=True
+        )
         rows = list(days.values_list("date", "kind"))
         calendar = Calendar(
             tz=site.timezone,
@@ -47,7 +49,9 @@ def site_calendar(site: Site) -> Calendar:
     return calendar
 
 
-def _periods(start: time, lunch_start: time, lunch_end: time, end: time) -> tuple[tuple[time, time], ...]:
+def _periods(
+    start: time, lunch_start: time, lunch_end: time, end: time
+) -> tuple[tuple[time, time], ...]:
     if start < lunch_start < lunch_end < end:
         return ((start, lunch_start), (lunch_end, end))
     return ((start, end),)
@@ -130,14 +134,21 @@ def candidates(case: Case, procedure: Procedure) -> list[Due]:
                 continue
             key, at = f"response:{index}:0", calendar.add(case.created_at, rung.fraction * limit)
         elif rung.clock == "resolution":
-            if case.resolved_at is not None or case.paused_at is not None or case.resolution_start is None:
+            if (
+                case.resolved_at is not None
+                or case.paused_at is not None
+                or case.resolution_start is None
+            ):
                 continue
             key = f"resolution:{index}:{case.clock_cycle}"
             at = calendar.add(case.resolution_start, rung.fraction * limit + case.paused_seconds)
         else:
             if case.step_start is None:
                 continue
-            key, at = f"step:{index}:{case.step_cycle}", calendar.add(case.step_start, rung.fraction * limit)
+            key, at = (
+                f"step:{index}:{case.step_cycle}",
+                calendar.add(case.step_start, rung.fraction * limit),
+            )
         if key not in fired:
             out.append(Due(key, at, rung, "rung"))
     step = procedure.steps.get(case.step)

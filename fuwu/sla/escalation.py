@@ -43,7 +43,10 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
             if case.next_escalation_at is not None:
                 Case.objects.filter(pk=case.pk).update(next_escalation_at=None)
             return []
-        due = sorted((d for d in clocks.candidates(case, change.procedure) if d.at <= now), key=lambda d: d.at)
+        due = sorted(
+            (d for d in clocks.candidates(case, change.procedure) if d.at <= now),
+            key=lambda d: d.at,
+        )
         fired: list[str] = []
         for item in due:
             Firing.objects.create(case=case, key=item.key, at=now, worker=worker[:80])
@@ -52,28 +55,67 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
             if item.kind == "rung":
                 rung = item.rung
                 assert rung is not None
-                users = recipients(case, rung.notify, level=rung.level, role=rung.role, department=rung.department)
-                data = {**change.note_data(), "clock": rung.clock.value, "percent": rung.at, "key": item.key}
-                change.after_save.append(lambda users=users, data=data: notify(
-                    users, case=case, kind="escalation", data=data))
-                change.event(EventKind.ESCALATED, key=item.key, clock=rung.clock.value, percent=rung.at,
-                             target=rung.notify.value, level=rung.level, recipients=[u.pk for u in users])
+                users = recipients(
+                    case, rung.notify, level=rung.level, role=rung.role, department=rung.department
+                )
+                data = {
+                    **change.note_data(),
+                    "clock": rung.clock.value,
+                    "percent": rung.at,
+                    "key": item.key,
+                }
+                change.after_save.append(
+                    lambda users=users, data=data: notify(
+                        users, case=case, kind="escalation", data=data
+                    )
+                )
+                change.event(
+                    EventKind.ESCALATED,
+                    key=item.key,
+                    clock=rung.clock.value,
+                    percent=rung.at,
+                    target=rung.notify.value,
+                    level=rung.level,
+                    recipients=[u.pk for u in users],
+                )
             elif item.kind == "return_visit":
-                users = recipients(case, "department_manager") + recipients(case, "role", role="agent")
-                change.after_save.append(lambda users=users: notify(
-                    users, case=case, kind="return_visit_due", data=change.note_data()))
-                change.event(EventKind.ESCALATED, key=item.key, clock="return_visit", recipients=[u.pk for u in users])
+                users = recipients(case, "department_manager") + recipients(
+                    case, "role", role="agent"
+                )
+                change.after_save.append(
+                    lambda users=users: notify(
+                        users, case=case, kind="return_visit_due", data=change.note_data()
+                    )
+                )
+                change.event(
+                    EventKind.ESCALATED,
+                    key=item.key,
+                    clock="return_visit",
+                    recipients=[u.pk for u in users],
+                )
             else:
                 step = change.step
                 assert step.on_timeout is not None
                 try:
-                    plan = plan_transition(change.procedure, view_of(case), step.on_timeout, (), {},
-                                           superuser=True)
+                    plan = plan_transition(
+                        change.procedure, view_of(case), step.on_timeout, (), {}, superuser=True
+                    )
                 except EngineError as exc:
-                    change.event(EventKind.TIMED_OUT, key=item.key, transition=step.on_timeout, refused=exc.code)
+                    change.event(
+                        EventKind.TIMED_OUT,
+                        key=item.key,
+                        transition=step.on_timeout,
+                        refused=exc.code,
+                    )
                     continue
-                change.event(EventKind.TIMED_OUT, key=item.key, transition=step.on_timeout,
-                             **{"from": plan.from_step}, to=plan.to_step, visited=plan.visited)
+                change.event(
+                    EventKind.TIMED_OUT,
+                    key=item.key,
+                    transition=step.on_timeout,
+                    **{"from": plan.from_step},
+                    to=plan.to_step,
+                    visited=plan.visited,
+                )
                 change.arrive(plan.visited, plan.effects)
                 break  # the step changed: what else is due is judged on the new step next time
         if not fired:
@@ -89,8 +131,11 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
 def sweep(*, now: datetime | None = None, limit: int = 500, worker: str = "") -> int:
     """Fire everything overdue: the safety net under the deferred per-case tasks."""
     now = now or timezone.now()
-    ids = list(Case.objects.filter(next_escalation_at__lte=now).order_by("next_escalation_at")
-               .values_list("pk", flat=True)[:limit])
+    ids = list(
+        Case.objects.filter(next_escalation_at__lte=now)
+        .order_by("next_escalation_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     count = 0
     for case_id in ids:
         try:

@@ -15,10 +15,20 @@ from fuwu.customers.models import Asset, Customer
 User = get_user_model()
 
 DEPARTMENTS = {
-    "lanting": [("service_center", "客服中心"), ("engineering", "工程部"), ("security", "秩序维护部"),
-                ("finance", "财务部"), ("management", "综合管理部")],
-    "dealer": [("call_center", "用户服务呼叫中心"), ("aftersales", "售后服务部"),
-               ("project_management", "项目管理部"), ("workshop", "车间"), ("finance", "财务部")],
+    "lanting": [
+        ("service_center", "客服中心"),
+        ("engineering", "工程部"),
+        ("security", "秩序维护部"),
+        ("finance", "财务部"),
+        ("management", "综合管理部"),
+    ],
+    "dealer": [
+        ("call_center", "用户服务呼叫中心"),
+        ("aftersales", "售后服务部"),
+        ("project_management", "项目管理部"),
+        ("workshop", "车间"),
+        ("finance", "财务部"),
+    ],
 }
 
 # persona: (site, department, roles, reports_to persona)
@@ -65,12 +75,23 @@ def build_world(*, always_open: bool = True) -> World:
     org = Organisation.objects.create(name="测试服务集团")
     kind = CalendarKind.ALWAYS if always_open else CalendarKind.WORKING
     sites = {
-        "lanting": Site.objects.create(organisation=org, code="lanting", name="兰亭苑", kind="residential", calendar_kind=kind),
-        "dealer": Site.objects.create(organisation=org, code="dealer", name="华安丰田 4S 店", kind="dealer", calendar_kind=kind),
+        "lanting": Site.objects.create(
+            organisation=org, code="lanting", name="兰亭苑", kind="residential", calendar_kind=kind
+        ),
+        "dealer": Site.objects.create(
+            organisation=org,
+            code="dealer",
+            name="华安丰田 4S 店",
+            kind="dealer",
+            calendar_kind=kind,
+        ),
     }
     departments = {
-        (s, code): Department.objects.create(site=sites[s], code=code, name=name, name_en=code.replace("_", " ").title())
-        for s, rows in DEPARTMENTS.items() for code, name in rows
+        (s, code): Department.objects.create(
+            site=sites[s], code=code, name=name, name_en=code.replace("_", " ").title()
+        )
+        for s, rows in DEPARTMENTS.items()
+        for code, name in rows
     }
     departments[("lanting", "management")]  # the VP's home department
     roles = {code: Role.objects.get_or_create(code=code)[0] for code in RoleCode.values}
@@ -79,7 +100,9 @@ def build_world(*, always_open: bool = True) -> World:
     for persona, (site, dept, role_codes, _) in PERSONAS.items():
         user = User.objects.create_user(persona, f"{persona}@example.com", "pw-" + persona)
         home = "lanting" if site == "*" else site
-        member = Staff.objects.create(user=user, display_name=persona, department=departments[(home, dept)])
+        member = Staff.objects.create(
+            user=user, display_name=persona, department=departments[(home, dept)]
+        )
         member.sites.set(sites.values() if site == "*" else [sites[site]])
         member.roles.set([roles[r] for r in role_codes])
         users[persona], staff[persona] = user, member
@@ -87,20 +110,34 @@ def build_world(*, always_open: bool = True) -> World:
         if boss:
             staff[persona].reports_to = staff[boss]
             staff[persona].save(update_fields=["reports_to"])
-    for (site, code), manager in {("lanting", "engineering"): "eng_manager", ("lanting", "service_center"): "sc_manager",
-                                  ("dealer", "aftersales"): "as_manager", ("dealer", "project_management"): "pm",
-                                  ("lanting", "finance"): "finance", ("lanting", "management"): "vp",
-                                  ("dealer", "call_center"): "as_manager"}.items():
+    for (site, code), manager in {
+        ("lanting", "engineering"): "eng_manager",
+        ("lanting", "service_center"): "sc_manager",
+        ("dealer", "aftersales"): "as_manager",
+        ("dealer", "project_management"): "pm",
+        ("lanting", "finance"): "finance",
+        ("lanting", "management"): "vp",
+        ("dealer", "call_center"): "as_manager",
+    }.items():
         d = departments[(site, code)]
         d.manager = users[manager]
         d.save(update_fields=["manager"])
     world = World(sites, departments, users)
-    owner = Customer.objects.create(site=sites["lanting"], name="王芳", phone="13812345678", email="wang@example.com")
+    owner = Customer.objects.create(
+        site=sites["lanting"], name="王芳", phone="13812345678", email="wang@example.com"
+    )
     driver = Customer.objects.create(site=sites["dealer"], name="李强", phone="13987654321")
     world.customers = {"owner": owner, "driver": driver}
     world.assets = {
-        "unit": Asset.objects.create(site=sites["lanting"], kind="unit", label="3栋2单元1502", owner=owner),
-        "car": Asset.objects.create(site=sites["dealer"], kind="vehicle", label="粤B·3K5X8", owner=driver,
-                                    attributes={"vin": "LVGBE40K28G123456"}),
+        "unit": Asset.objects.create(
+            site=sites["lanting"], kind="unit", label="3栋2单元1502", owner=owner
+        ),
+        "car": Asset.objects.create(
+            site=sites["dealer"],
+            kind="vehicle",
+            label="粤B·3K5X8",
+            owner=driver,
+            attributes={"vin": "LVGBE40K28G123456"},
+        ),
     }
     return world

@@ -12,8 +12,14 @@ def main() -> int:
     url = sys.argv[1]
     cfg = dj_database_url.parse(url)
     try:
-        psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-                        password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+        psycopg.connect(
+            host=cfg["HOST"] or "127.0.0.1",
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"] or "postgres",
+            password=cfg["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
     except psycopg.Error as exc:
         print(f"PostgreSQL not reachable: {exc}".strip(), file=sys.stderr)
         return 1

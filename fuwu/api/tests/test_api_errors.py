@@ -10,14 +10,23 @@ from fuwu.cases.models import Case, Event
 
 
 def _open(client, world, **over):
-    body = {"procedure": "property_repair", "site": "lanting", "channel": "phone", "title": "门禁失灵",
-            "data": {"repair_item": "门禁失灵", "service_type": "free"}}
+    body = {
+        "procedure": "property_repair",
+        "site": "lanting",
+        "channel": "phone",
+        "title": "门禁失灵",
+        "data": {"repair_item": "门禁失灵", "service_type": "free"},
+    }
     body.update(over)
     return client.post("/api/cases", body)
 
 
 def _snapshot():
-    return Case.objects.count(), Event.objects.count(), list(Case.objects.values_list("version", flat=True))
+    return (
+        Case.objects.count(),
+        Event.objects.count(),
+        list(Case.objects.values_list("version", flat=True)),
+    )
 
 
 def test_no_token_and_bad_token_are_401_in_both_languages(world, api):
@@ -39,16 +48,23 @@ def test_revoked_token_stops_working(world, api):
     assert client.get("/api/cases").status_code == 401
 
 
-@pytest.mark.parametrize("body, code, status", [
-    ({"procedure": "no_such"}, "procedure_unknown", 404),
-    ({"channel": "fax"}, "channel_not_allowed", 400),
-    ({"site": "nowhere"}, "invalid_form", 400),
-    ({"data": {"repair_item": "x", "service_type": "gold"}}, "invalid_form", 400),
-    ({"data": {"service_type": "free"}}, "invalid_form", 400),
-    ({"data": {"repair_item": "x", "service_type": "free", "colour": "red"}}, "invalid_form", 400),
-    ({"title": ""}, "invalid_form", 422),
-    ({"priority": "whenever"}, "invalid_form", 422),
-])
+@pytest.mark.parametrize(
+    "body, code, status",
+    [
+        ({"procedure": "no_such"}, "procedure_unknown", 404),
+        ({"channel": "fax"}, "channel_not_allowed", 400),
+        ({"site": "nowhere"}, "invalid_form", 400),
+        ({"data": {"repair_item": "x", "service_type": "gold"}}, "invalid_form", 400),
+        ({"data": {"service_type": "free"}}, "invalid_form", 400),
+        (
+            {"data": {"repair_item": "x", "service_type": "free", "colour": "red"}},
+            "invalid_form",
+            400,
+        ),
+        ({"title": ""}, "invalid_form", 422),
+        ({"priority": "whenever"}, "invalid_form", 422),
+    ],
+)
 def test_bad_case_input_changes_nothing(world, api, body, code, status):
     before = _snapshot()
     r = _open(api("agent"), world, **body)
@@ -59,11 +75,24 @@ def test_bad_case_input_changes_nothing(world, api, body, code, status):
 
 def test_malformed_and_oversized_json(world, api, settings):
     client = api("agent", "en")
-    r = client.client.post("/api/cases", "{not json", content_type="application/json", **client.headers)
-    assert r.status_code == 400 and r.json()["code"] == "bad_request" and "malformed JSON" in r.json()["message"]
+    r = client.client.post(
+        "/api/cases", "{not json", content_type="application/json", **client.headers
+    )
+    assert (
+        r.status_code == 400
+        and r.json()["code"] == "bad_request"
+        and "malformed JSON" in r.json()["message"]
+    )
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    big = json.dumps({"procedure": "property_repair", "site": "lanting", "channel": "phone", "title": "x",
-                      "description": "长" * 5000})
+    big = json.dumps(
+        {
+            "procedure": "property_repair",
+            "site": "lanting",
+            "channel": "phone",
+            "title": "x",
+            "description": "长" * 5000,
+        }
+    )
     before = _snapshot()
     r = client.client.post("/api/cases", big, content_type="application/json", **client.headers)
     assert r.status_code == 413 and r.json()["code"] == "too_large"
@@ -73,12 +102,16 @@ def test_malformed_and_oversized_json(world, api, settings):
 def test_stale_version_is_409_and_changes_nothing(world, api):
     a1, a2 = api("agent"), api("agent2", "en")
     case = _open(a1, world).json()
-    ok = a1.post(f"/api/cases/{case['id']}/transitions/issue_work_order",
-                 {"version": case["version"], "form": {"details_confirmed": True}})
+    ok = a1.post(
+        f"/api/cases/{case['id']}/transitions/issue_work_order",
+        {"version": case["version"], "form": {"details_confirmed": True}},
+    )
     assert ok.status_code == 200
     before = _snapshot()
-    r = a2.post(f"/api/cases/{case['id']}/transitions/cancel",
-                {"version": case["version"], "form": {"cancel_reason": "重复"}})
+    r = a2.post(
+        f"/api/cases/{case['id']}/transitions/cancel",
+        {"version": case["version"], "form": {"cancel_reason": "重复"}},
+    )
     assert r.status_code == 409 and r.json()["code"] == "stale"
     assert "Someone else changed this case" in r.json()["message"]
     assert r.json()["details"] == {"seen": case["version"], "current": case["version"] + 1}
@@ -91,8 +124,10 @@ def test_unknown_transition_wrong_role_missing_fields(world, api):
     before = _snapshot()
     r = agent.post(f"/api/cases/{case['id']}/transitions/teleport", {"version": case["version"]})
     assert r.status_code == 400 and r.json()["code"] == "unknown_transition"
-    r = tech.post(f"/api/cases/{case['id']}/transitions/issue_work_order",
-                  {"version": case["version"], "form": {"details_confirmed": True}})
+    r = tech.post(
+        f"/api/cases/{case['id']}/transitions/issue_work_order",
+        {"version": case["version"], "form": {"details_confirmed": True}},
+    )
     assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
     assert "agent" in r.json()["message"]
     r = agent.post(f"/api/cases/{case['id']}/transitions/cancel", {"version": case["version"]})

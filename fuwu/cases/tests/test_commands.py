@@ -16,8 +16,14 @@ from fuwu.core.models import ApiToken
 
 
 def _case(world):
-    return actions.open_case(world.actor("agent"), procedure_key="property_repair", site_id=world.sites["lanting"].pk,
-                             channel="phone", title="灯不亮", data={"repair_item": "灯", "service_type": "free"})
+    return actions.open_case(
+        world.actor("agent"),
+        procedure_key="property_repair",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title="灯不亮",
+        data={"repair_item": "灯", "service_type": "free"},
+    )
 
 
 def test_procedures_check_and_list(db, tmp_path):
@@ -43,7 +49,9 @@ def test_procedures_check_and_list(db, tmp_path):
 def test_events_verify_finds_a_case_that_disagrees(world):
     case = _case(world)
     call_command("events", "verify", stdout=StringIO())
-    Case.objects.filter(pk=case.pk).update(step="archived")  # a write that bypassed the action layer
+    Case.objects.filter(pk=case.pk).update(
+        step="archived"
+    )  # a write that bypassed the action layer
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("events", "verify", stdout=out)
@@ -64,8 +72,10 @@ def test_postgresql_refuses_to_change_events(world):
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger is PostgreSQL's")
     case = _case(world)
-    for attempt in (lambda: Event.objects.filter(case=case).update(kind="hacked"),
-                    lambda: Event.objects.filter(case=case).delete()):
+    for attempt in (
+        lambda: Event.objects.filter(case=case).update(kind="hacked"),
+        lambda: Event.objects.filter(case=case).delete(),
+    ):
         with pytest.raises(DatabaseError), transaction.atomic():
             attempt()
     assert Event.objects.filter(case=case, kind="opened").count() == 1

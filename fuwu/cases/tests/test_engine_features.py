@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -10,9 +12,9 @@ from fuwu.cases import actions
 from fuwu.cases.models import Case, CaseTask, Event
 from fuwu.cases.replay import differences
 from fuwu.procedures.engine.errors import EngineError, Forbidden, Stale
-from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 
+LIBRARY = Path(__file__).resolve().parents[2] / "procedures" / "library"
 EVENT_YAML = textwrap.dedent("""
     key: test_event
     name: {zh: 测试活动, en: Test event}
@@ -80,17 +82,22 @@ EVENT_YAML = textwrap.dedent("""
 @pytest.fixture
 def event_procedure(world, tmp_path):
     (tmp_path / "test_event.yaml").write_text(EVENT_YAML, encoding="utf-8")
-    (tmp_path / "property_repair.yaml").write_text(
-        (ProcedureVersion.objects.get(key="property_repair").source and
-         open("fuwu/procedures/library/property_repair.yaml", encoding="utf-8").read()), encoding="utf-8")
+    # The linked procedure must be in the same library folder (links are checked across files).
+    shutil.copy(LIBRARY / "property_repair.yaml", tmp_path / "property_repair.yaml")
     result = sync_library([tmp_path])
     assert not result.problems, result.problems
     return tmp_path
 
 
 def _open_event(world):
-    return actions.open_case(world.actor("agent"), procedure_key="test_event", site_id=world.sites["lanting"].pk,
-                             channel="walk_in", title="中秋晚会", data={"plan_text": "中秋晚会"})
+    return actions.open_case(
+        world.actor("agent"),
+        procedure_key="test_event",
+        site_id=world.sites["lanting"].pk,
+        channel="walk_in",
+        title="中秋晚会",
+        data={"plan_text": "中秋晚会"},
+    )
 
 
 def test_parallel_branches_join_when_all_are_done(world, event_procedure):
@@ -102,21 +109,39 @@ def test_parallel_branches_join_when_all_are_done(world, event_procedure):
     case = actions.take_transition(world.actor("vp"), case.pk, "approve", version=case.version)
     assert case.step == "prepare"
     tasks = {t.branch: t for t in CaseTask.objects.filter(case=case)}
-    assert {b: t.department.code for b, t in tasks.items()} == {"venue": "engineering", "safety": "security"}
+    assert {b: t.department.code for b, t in tasks.items()} == {
+        "venue": "engineering",
+        "safety": "security",
+    }
     # Only the branch's department does its task; the checklist is enforced.
     with pytest.raises(Forbidden):
         actions.complete_task(world.actor("agent"), case.pk, branch="venue", version=case.version)
     with pytest.raises(EngineError) as err:
-        actions.complete_task(world.actor("technician"), case.pk, branch="venue", version=case.version)
+        actions.complete_task(
+            world.actor("technician"), case.pk, branch="venue", version=case.version
+        )
     assert "checklist.stage" in err.value.fields
-    case = actions.complete_task(world.actor("technician"), case.pk, branch="venue", version=case.version,
-                                 checklist={"stage": True})
+    case = actions.complete_task(
+        world.actor("technician"),
+        case.pk,
+        branch="venue",
+        version=case.version,
+        checklist={"stage": True},
+    )
     assert case.step == "prepare"  # still waiting for security
     with pytest.raises(EngineError):
-        actions.complete_task(world.actor("technician"), case.pk, branch="venue", version=case.version)
-    case = actions.complete_task(world.actor("security"), case.pk, branch="safety", version=case.version)
+        actions.complete_task(
+            world.actor("technician"), case.pk, branch="venue", version=case.version
+        )
+    case = actions.complete_task(
+        world.actor("security"), case.pk, branch="safety", version=case.version
+    )
     # joined, passed through the automatic step (its effects applied) and arrived at `run`
-    assert case.step == "run" and case.data["prepared"] is True and case.department.code == "service_center"
+    assert (
+        case.step == "run"
+        and case.data["prepared"] is True
+        and case.department.code == "service_center"
+    )
     kinds = list(Event.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds.count("task_completed") == 2 and "joined" in kinds
     case = actions.take_transition(world.actor("agent"), case.pk, "finish", version=case.version)
@@ -133,14 +158,21 @@ def test_rejection_ends_the_case_with_a_reason(world, event_procedure):
     with pytest.raises(EngineError) as err:
         actions.take_transition(world.actor("vp"), case.pk, "reject", version=case.version)
     assert set(err.value.fields) == {"reject_reason"}
-    case = actions.take_transition(world.actor("vp"), case.pk, "reject", version=case.version,
-                                   form={"reject_reason": "预算不足"})
+    case = actions.take_transition(
+        world.actor("vp"),
+        case.pk,
+        "reject",
+        version=case.version,
+        form={"reject_reason": "预算不足"},
+    )
     assert case.status == "rejected" and case.closed_at and case.data["reject_reason"] == "预算不足"
 
 
 def test_running_cases_keep_their_version(world, event_procedure, tmp_path):
     old = _open_event(world)
-    changed = EVENT_YAML.replace("name: {zh: 提出活动计划, en: Plan}", "name: {zh: 提出活动方案, en: Proposal}")
+    changed = EVENT_YAML.replace(
+        "name: {zh: 提出活动计划, en: Plan}", "name: {zh: 提出活动方案, en: Proposal}"
+    )
     (event_procedure / "test_event.yaml").write_text(changed, encoding="utf-8")
     result = sync_library([event_procedure])
     assert [(v.key, v.version) for v in result.created] == [("test_event", 2)]
@@ -153,9 +185,17 @@ def test_running_cases_keep_their_version(world, event_procedure, tmp_path):
 
 def test_transfer_moves_ownership_in_one_step(world):
     agent = world.actor("agent")
-    case = actions.open_case(agent, procedure_key="property_repair", site_id=world.sites["lanting"].pk,
-                             channel="phone", title="车库道闸故障", data={"repair_item": "道闸", "service_type": "free"})
-    case = actions.assign(agent, case.pk, assignee_id=world.users["agent2"].pk, version=case.version)
+    case = actions.open_case(
+        agent,
+        procedure_key="property_repair",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title="车库道闸故障",
+        data={"repair_item": "道闸", "service_type": "free"},
+    )
+    case = actions.assign(
+        agent, case.pk, assignee_id=world.users["agent2"].pk, version=case.version
+    )
     with pytest.raises(EngineError) as err:
         actions.transfer(agent, case.pk, department_code="service_center", version=case.version)
     assert err.value.code == "same_department"
@@ -163,22 +203,42 @@ def test_transfer_moves_ownership_in_one_step(world):
         actions.transfer(agent, case.pk, department_code="kitchen", version=case.version)
     with pytest.raises(Stale):
         actions.transfer(agent, case.pk, department_code="security", version=case.version - 1)
-    case = actions.transfer(agent, case.pk, department_code="security", version=case.version, note="道闸归秩序维护部")
+    case = actions.transfer(
+        agent, case.pk, department_code="security", version=case.version, note="道闸归秩序维护部"
+    )
     assert case.department.code == "security" and case.assignee is None
     event = Event.objects.get(case=case, kind="transferred")
-    assert event.data["set"] == {"department": world.dept("lanting", "security").pk, "assignee": None}
+    assert event.data["set"] == {
+        "department": world.dept("lanting", "security").pk,
+        "assignee": None,
+    }
     assert differences() == []
 
 
 def test_assignee_must_be_on_the_site(world):
     agent = world.actor("agent")
-    case = actions.open_case(agent, procedure_key="property_repair", site_id=world.sites["lanting"].pk,
-                             channel="phone", title="x", data={"repair_item": "x", "service_type": "free"})
+    case = actions.open_case(
+        agent,
+        procedure_key="property_repair",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title="x",
+        data={"repair_item": "x", "service_type": "free"},
+    )
     with pytest.raises(EngineError) as err:
         actions.assign(agent, case.pk, assignee_id=world.users["cc_agent"].pk, version=case.version)
     assert err.value.code == "assignee_not_eligible"
     with pytest.raises(Forbidden):
-        actions.assign(world.actor("technician"), case.pk, assignee_id=world.users["agent2"].pk, version=case.version)
-    case = actions.assign(world.actor("technician"), case.pk, assignee_id=world.users["technician"].pk,
-                          version=case.version)  # taking it yourself is allowed
+        actions.assign(
+            world.actor("technician"),
+            case.pk,
+            assignee_id=world.users["agent2"].pk,
+            version=case.version,
+        )
+    case = actions.assign(
+        world.actor("technician"),
+        case.pk,
+        assignee_id=world.users["technician"].pk,
+        version=case.version,
+    )  # taking it yourself is allowed
     assert case.assignee_id == world.users["technician"].pk

@@ -63,7 +63,8 @@ def test_cases_stand_in_many_steps_and_replay_from_their_events() -> None:
     assert cases.count() >= 20
     assert len(set(cases.values_list("procedure_key", "step"))) >= 8
     assert {"open", "waiting", "resolved", "closed", "cancelled"} <= set(
-        cases.values_list("status", flat=True))
+        cases.values_list("status", flat=True)
+    )
     assert cases.filter(is_major=True).exists()
     assert cases.filter(comeback_count__gt=0).exists()
     assert WorkLog.objects.filter(kind="part", unit_price__isnull=False).exists()
@@ -75,11 +76,19 @@ def test_the_command_loads_once() -> None:
     out = StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "wang.jianguo" in out.getvalue() and "/api/docs" in out.getvalue()
-    counts = (Case.objects.count(), Event.objects.count(), Customer.objects.count(),
-              get_user_model().objects.count())
+    counts = (
+        Case.objects.count(),
+        Event.objects.count(),
+        Customer.objects.count(),
+        get_user_model().objects.count(),
+    )
 
     call_command("demo", "--if-empty", stdout=StringIO())
-    assert counts == (Case.objects.count(), Event.objects.count(), Customer.objects.count(),
-                      get_user_model().objects.count())
+    assert counts == (
+        Case.objects.count(),
+        Event.objects.count(),
+        Customer.objects.count(),
+        get_user_model().objects.count(),
+    )
     with pytest.raises(CommandError):
         call_command("demo", stdout=StringIO())

@@ -117,7 +117,9 @@ class Owner(Strict):
     @model_validator(mode="after")
     def _something(self) -> Owner:
         if not (self.department or self.department_field or self.role or self.keep):
-            raise ValueError("an owner names a `department`, a `department_field`, a `role`, or `keep: true`")
+            raise ValueError(
+                "an owner names a `department`, a `department_field`, a `role`, or `keep: true`"
+            )
         if self.department and self.department_field:
             raise ValueError("name either `department` or `department_field`, not both")
         return self
@@ -248,7 +250,9 @@ class Step(Strict):
     branches: list[Branch] = []
     outcome: Literal["done", "cancelled", "rejected"] = "done"
 
-    _limit_shorthand = field_validator("limit", mode="before")(classmethod(lambda cls, v: _limit(v)))
+    _limit_shorthand = field_validator("limit", mode="before")(
+        classmethod(lambda cls, v: _limit(v))
+    )
 
 
 class Clock(StrEnum):

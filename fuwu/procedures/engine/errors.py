@@ -10,19 +10,37 @@ from typing import Any
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("未找到{what}", "{what} not found"),
-    "unknown_transition": ("当前步骤“{step}”没有操作“{transition}”", "Step '{step}' has no action '{transition}'"),
-    "role_not_allowed": ("您的角色不能执行“{transition}”(需要: {roles})", "Your roles may not take '{transition}' (needs: {roles})"),
-    "guard_failed": ("条件不满足,不能执行“{transition}”", "The condition for '{transition}' is not met"),
+    "unknown_transition": (
+        "当前步骤“{step}”没有操作“{transition}”",
+        "Step '{step}' has no action '{transition}'",
+    ),
+    "role_not_allowed": (
+        "您的角色不能执行“{transition}”(需要: {roles})",
+        "Your roles may not take '{transition}' (needs: {roles})",
+    ),
+    "guard_failed": (
+        "条件不满足,不能执行“{transition}”",
+        "The condition for '{transition}' is not met",
+    ),
     "invalid_form": ("表单有误,请检查标出的字段", "The form has errors; check the marked fields"),
-    "stale": ("该工单已被他人修改(您看到的是第 {seen} 版,当前为第 {current} 版),请刷新后重试", "Someone else changed this case (you saw version {seen}, it is now {current}); reload and try again"),
+    "stale": (
+        "该工单已被他人修改(您看到的是第 {seen} 版,当前为第 {current} 版),请刷新后重试",
+        "Someone else changed this case (you saw version {seen}, it is now {current}); reload and try again",
+    ),
     "case_closed": ("工单已关闭,不能再修改", "The case is closed and cannot be changed"),
     "no_such_department": ("部门“{department}”不存在", "Department '{department}' does not exist"),
     "same_department": ("工单已属于该部门", "The case already belongs to that department"),
-    "assignee_not_eligible": ("{person} 不能承接此工单(不在该项目或已停用)", "{person} cannot take this case (not on its site or inactive)"),
+    "assignee_not_eligible": (
+        "{person} 不能承接此工单(不在该项目或已停用)",
+        "{person} cannot take this case (not on its site or inactive)",
+    ),
     "not_parallel": ("当前步骤没有并行任务", "The current step has no parallel tasks"),
     "task_done": ("该任务已完成", "That task is already done"),
     "procedure_unknown": ("服务程序“{procedure}”不存在", "Procedure '{procedure}' does not exist"),
-    "channel_not_allowed": ("该服务程序不受理渠道“{channel}”", "This procedure does not take the channel '{channel}'"),
+    "channel_not_allowed": (
+        "该服务程序不受理渠道“{channel}”",
+        "This procedure does not take the channel '{channel}'",
+    ),
     "not_paused": ("工单计时未暂停", "The case clock is not paused"),
     "already_paused": ("工单计时已暂停", "The case clock is already paused"),
     "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
@@ -47,12 +65,17 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_person": ("应为员工用户名", "Must be a staff username"),
     "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
     "unknown_field": ("此步骤没有该字段", "This step has no such field"),
-    "out_of_range": ("测量值 {value}{unit} 超出允许范围 {range}", "Measured {value}{unit} is outside the accepted range {range}"),
+    "out_of_range": (
+        "测量值 {value}{unit} 超出允许范围 {range}",
+        "Measured {value}{unit} is outside the accepted range {range}",
+    ),
     "not_done": ("检查项未完成", "Checklist item not done"),
 }
 
 
-def render(table: dict[str, tuple[str, str]], code: str, language: str | None, params: dict[str, Any]) -> str:
+def render(
+    table: dict[str, tuple[str, str]], code: str, language: str | None, params: dict[str, Any]
+) -> str:
     zh, en = table.get(code, (code, code))
     template = en if (language or "").lower().startswith("en") else zh
     try:
@@ -80,7 +103,9 @@ class EngineError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, *, fields: dict[str, FieldError] | None = None, **params: Any) -> None:
+    def __init__(
+        self, code: str, *, fields: dict[str, FieldError] | None = None, **params: Any
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
@@ -90,7 +115,9 @@ class EngineError(Exception):
         return render(MESSAGES, self.code, language, self.params)
 
     def details(self, language: str | None) -> dict[str, Any]:
-        out: dict[str, Any] = {k: v for k, v in self.params.items() if isinstance(v, str | int | float | bool | list)}
+        out: dict[str, Any] = {
+            k: v for k, v in self.params.items() if isinstance(v, str | int | float | bool | list)
+        }
         if self.fields:
             out["fields"] = {k: e.message(language) for k, e in self.fields.items()}
         return out

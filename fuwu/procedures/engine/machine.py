@@ -65,7 +65,9 @@ def is_blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def guard_context(procedure: Procedure, view: CaseView, data: dict[str, Any] | None = None) -> dict[str, Any]:
+def guard_context(
+    procedure: Procedure, view: CaseView, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
     data = view.data if data is None else data
     full = {key: None for key in procedure.all_fields()}
     full.update({k: v for k, v in data.items() if k != CHECKS_KEY})
@@ -74,8 +76,12 @@ def guard_context(procedure: Procedure, view: CaseView, data: dict[str, Any] | N
     return {
         "data": full,
         "case": {
-            "step": view.step, "status": view.status, "priority": view.priority,
-            "channel": view.channel, "category": view.category, "is_major": view.is_major,
+            "step": view.step,
+            "status": view.status,
+            "priority": view.priority,
+            "channel": view.channel,
+            "category": view.category,
+            "is_major": view.is_major,
             "comeback_count": view.comeback_count,
         },
         "checklist": {"passed": not failed, "failed": failed, "items": items},
@@ -86,7 +92,9 @@ def _role_ok(transition: Transition, roles: Iterable[str], superuser: bool) -> b
     return superuser or bool(set(transition.roles) & set(roles))
 
 
-def options(procedure: Procedure, view: CaseView, roles: Iterable[str], *, superuser: bool = False) -> list[Option]:
+def options(
+    procedure: Procedure, view: CaseView, roles: Iterable[str], *, superuser: bool = False
+) -> list[Option]:
     """Every transition out of the current step, marked allowed or not (and why not)."""
     step = procedure.steps[view.step]
     context = guard_context(procedure, view)
@@ -102,7 +110,9 @@ def options(procedure: Procedure, view: CaseView, roles: Iterable[str], *, super
     return out
 
 
-def _guard_may_pass(t: Transition, procedure: Procedure, step: Step, context: dict[str, Any]) -> bool:
+def _guard_may_pass(
+    t: Transition, procedure: Procedure, step: Step, context: dict[str, Any]
+) -> bool:
     # A guard that reads a field the person fills in on this very form cannot be judged
     # before the form is submitted, so offer the transition and judge it on submission.
     assert t.guard is not None
@@ -120,7 +130,9 @@ def _guard_may_pass(t: Transition, procedure: Procedure, step: Step, context: di
 PersonCheck = Callable[[str], bool]
 
 
-def clean_value(f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None) -> tuple[Any, FieldError | None]:
+def clean_value(
+    f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None
+) -> tuple[Any, FieldError | None]:
     """Normalise one submitted value to its stored form, or say what is wrong with it."""
     if isinstance(raw, str):
         raw = raw.strip()  # "   " is as empty as "" for a required field
@@ -197,7 +209,9 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def clean_checklist(items: list[ChecklistItem], submitted: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, FieldError]]:
+def clean_checklist(
+    items: list[ChecklistItem], submitted: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, FieldError]]:
     """Each answered item becomes {"value", "passed"}; a measurement passes only inside its range."""
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, FieldError] = {}
@@ -217,7 +231,9 @@ def clean_checklist(items: list[ChecklistItem], submitted: dict[str, Any]) -> tu
             except (TypeError, ValueError, OverflowError):
                 errors[f"checklist.{item.key}"] = FieldError("not_number")
                 continue
-            passed = (item.min is None or value >= item.min) and (item.max is None or value <= item.max)
+            passed = (item.min is None or value >= item.min) and (
+                item.max is None or value <= item.max
+            )
             results[item.key] = {"value": value, "passed": passed}
         elif item.type is ChecklistKind.YES_NO:
             if not isinstance(raw, bool):
@@ -257,7 +273,9 @@ def plan_transition(
     if transition is None:
         raise EngineError("unknown_transition", step=view.step, transition=transition_key)
     if not _role_ok(transition, roles, superuser):
-        raise Forbidden("role_not_allowed", transition=transition_key, roles=", ".join(transition.roles))
+        raise Forbidden(
+            "role_not_allowed", transition=transition_key, roles=", ".join(transition.roles)
+        )
 
     fields = {f.key: f for f in procedure.fields}
     fields.update({f.key: f for f in step.form})
@@ -269,7 +287,9 @@ def plan_transition(
         if f is None:
             errors[key] = FieldError("unknown_field")
             continue
-        value, error = clean_value(f.model_copy(update={"required": False}), raw, is_person=is_person)
+        value, error = clean_value(
+            f.model_copy(update={"required": False}), raw, is_person=is_person
+        )
         if error:
             errors[key] = error
         else:
@@ -292,17 +312,27 @@ def plan_transition(
 
     if step_checks:
         merged[CHECKS_KEY] = {**merged.get(CHECKS_KEY, {}), view.step: step_checks}
-    if transition.guard and not compile_guard(transition.guard).evaluate(guard_context(procedure, view, merged)):
+    if transition.guard and not compile_guard(transition.guard).evaluate(
+        guard_context(procedure, view, merged)
+    ):
         failed = {
-            f"checklist.{i.key}": FieldError("out_of_range", value=_fmt(step_checks[i.key]["value"]),
-                                              unit=i.unit or "", range=range_text(i))
+            f"checklist.{i.key}": FieldError(
+                "out_of_range",
+                value=_fmt(step_checks[i.key]["value"]),
+                unit=i.unit or "",
+                range=range_text(i),
+            )
             for i in step.checklist
-            if i.type is ChecklistKind.MEASUREMENT and i.key in step_checks and not step_checks[i.key]["passed"]
+            if i.type is ChecklistKind.MEASUREMENT
+            and i.key in step_checks
+            and not step_checks[i.key]["passed"]
         }
         raise EngineError("guard_failed", transition=transition_key, fields=failed)
 
     visited, effects = follow_automatic(procedure, transition.to)
-    return Plan(transition, view.step, visited[-1], visited, values, checks, [*transition.effects, *effects])
+    return Plan(
+        transition, view.step, visited[-1], visited, values, checks, [*transition.effects, *effects]
+    )
 
 
 def follow_automatic(procedure: Procedure, to: str) -> tuple[list[str], list[Effect]]:

@@ -27,8 +27,20 @@ from fuwu.procedures.engine.definition import (
 from fuwu.procedures.engine.expressions import GUARD_VARIABLES, compile_guard
 
 DEFAULT_ROLES = frozenset(
-    {"agent", "dispatcher", "technician", "engineer", "specialist", "manager", "vp", "qc",
-     "finance", "security", "admin", "customer"}
+    {
+        "agent",
+        "dispatcher",
+        "technician",
+        "engineer",
+        "specialist",
+        "manager",
+        "vp",
+        "qc",
+        "finance",
+        "security",
+        "admin",
+        "customer",
+    }
 )
 
 
@@ -39,7 +51,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.where}: {self.message}" if self.where else f"{self.file}: {self.message}"
+        return (
+            f"{self.file}: {self.where}: {self.message}"
+            if self.where
+            else f"{self.file}: {self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,13 +79,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicated keys (YAML would silently keep the last one)."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicated key '{key}'", key_node.start_mark)
+                None, None, f"duplicated key '{key}'", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -87,11 +106,18 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def parse(raw: Any, file: str, *, roles: frozenset[str] = DEFAULT_ROLES,
-          departments: frozenset[str] | None = None) -> tuple[Procedure | None, list[Problem]]:
+def parse(
+    raw: Any,
+    file: str,
+    *,
+    roles: frozenset[str] = DEFAULT_ROLES,
+    departments: frozenset[str] | None = None,
+) -> tuple[Procedure | None, list[Problem]]:
     """Validate an already-parsed definition (a dict). Returns the procedure or the problems."""
     if not isinstance(raw, dict):
-        return None, [Problem(file, "", "a procedure file must be a mapping (key: value) at the top")]
+        return None, [
+            Problem(file, "", "a procedure file must be a mapping (key: value) at the top")
+        ]
     try:
         procedure = Procedure.model_validate(raw)
     except ValidationError as exc:
@@ -100,12 +126,18 @@ def parse(raw: Any, file: str, *, roles: frozenset[str] = DEFAULT_ROLES,
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(Problem(file, _loc(err["loc"]), msg))
         return None, problems
-    problems = [Problem(file, w, m) for w, m in check(procedure, roles=roles, departments=departments)]
+    problems = [
+        Problem(file, w, m) for w, m in check(procedure, roles=roles, departments=departments)
+    ]
     return (procedure if not problems else None), problems
 
 
-def load_file(path: Path | str, *, roles: frozenset[str] = DEFAULT_ROLES,
-              departments: frozenset[str] | None = None) -> Loaded:
+def load_file(
+    path: Path | str,
+    *,
+    roles: frozenset[str] = DEFAULT_ROLES,
+    departments: frozenset[str] | None = None,
+) -> Loaded:
     path = Path(path)
     name = str(path)
     try:
@@ -119,7 +151,11 @@ def load_file(path: Path | str, *, roles: frozenset[str] = DEFAULT_ROLES,
         return Loaded(name, None, None, [Problem(name, where, f"YAML syntax error: {reason}")])
     procedure, problems = parse(raw, name, roles=roles, departments=departments)
     if procedure is not None and path.stem != procedure.key:
-        problems.append(Problem(name, "key", f"the key '{procedure.key}' must match the file name '{path.stem}'"))
+        problems.append(
+            Problem(
+                name, "key", f"the key '{procedure.key}' must match the file name '{path.stem}'"
+            )
+        )
         procedure = None
     return Loaded(name, procedure, raw if isinstance(raw, dict) else None, problems)
 
@@ -133,17 +169,26 @@ def load_directory(directory: Path | str, **kwargs: Any) -> list[Loaded]:
             continue
         for step_key, step in item.procedure.steps.items():
             places = [(f"steps.{step_key}.effects[{j}]", e) for j, e in enumerate(step.effects)]
-            places += [(f"steps.{step_key}.transitions[{i}].effects[{j}]", e)
-                       for i, t in enumerate(step.transitions) for j, e in enumerate(t.effects)]
+            places += [
+                (f"steps.{step_key}.transitions[{i}].effects[{j}]", e)
+                for i, t in enumerate(step.transitions)
+                for j, e in enumerate(t.effects)
+            ]
             for where, effect in places:
                 if effect.open_linked_case and effect.open_linked_case.procedure not in known:
-                    item.problems.append(Problem(
-                        item.path, f"{where}.open_linked_case",
-                        f"no procedure '{effect.open_linked_case.procedure}' in the library"))
+                    item.problems.append(
+                        Problem(
+                            item.path,
+                            f"{where}.open_linked_case",
+                            f"no procedure '{effect.open_linked_case.procedure}' in the library",
+                        )
+                    )
     return loaded
 
 
-def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | None) -> list[tuple[str, str]]:
+def check(
+    p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | None
+) -> list[tuple[str, str]]:
     """Cross-reference checks. Returns (where, message) pairs; empty means valid."""
     problems: list[tuple[str, str]] = []
     add = problems.append
@@ -161,9 +206,15 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
 
     check_owner("owner", p.owner.department, p.owner.role)
     if not p.owner.department:
-        add(("owner.department", "the procedure's owner must name the department that receives new cases"))
+        add(
+            (
+                "owner.department",
+                "the procedure's owner must name the department that receives new cases",
+            )
+        )
     declared = set(p.all_fields()) | {
-        key for step in p.steps.values()
+        key
+        for step in p.steps.values()
         for effect in [*step.effects, *(e for t in step.transitions for e in t.effects)]
         for key in (effect.set or {})
     }
@@ -175,18 +226,30 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
             if chosen:
                 f = p.all_fields().get(chosen)
                 if f is None or f.type.value != "choice":
-                    add((where + ".owner.department_field", f"'{chosen}' is not a choice field of the procedure"))
+                    add(
+                        (
+                            where + ".owner.department_field",
+                            f"'{chosen}' is not a choice field of the procedure",
+                        )
+                    )
                 elif departments is not None:
                     for o in f.options or []:
                         if o.value not in departments:
-                            add((where + ".owner.department_field", f"option '{o.value}' is not a department"))
+                            add(
+                                (
+                                    where + ".owner.department_field",
+                                    f"option '{o.value}' is not a department",
+                                )
+                            )
         _check_step_shape(where, step, steps, add)
         step_fields = procedure_fields | {f.key for f in step.form}
         _unique([f.key for f in step.form], where + ".form", problems)
         _unique([c.key for c in step.checklist], where + ".checklist", problems)
         _unique([t.key for t in step.transitions], where + ".transitions", problems)
         for b_i, branch in enumerate(step.branches):
-            check_owner(f"{where}.branches[{b_i}].owner", branch.owner.department, branch.owner.role)
+            check_owner(
+                f"{where}.branches[{b_i}].owner", branch.owner.department, branch.owner.role
+            )
         _unique([b.key for b in step.branches], where + ".branches", problems)
         for i, t in enumerate(step.transitions):
             tw = f"{where}.transitions[{i}]"
@@ -198,7 +261,12 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
             available = step_fields | {f.key for f in t.fields}
             for field in t.require:
                 if field not in available:
-                    add((tw + ".require", f"'{field}' is not a field of this step, this transition or the procedure"))
+                    add(
+                        (
+                            tw + ".require",
+                            f"'{field}' is not a field of this step, this transition or the procedure",
+                        )
+                    )
             if t.guard:
                 try:
                     compiled = compile_guard(t.guard)
@@ -207,8 +275,15 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
                 else:
                     unknown = set(compiled.variables) - GUARD_VARIABLES
                     if unknown:
-                        add((tw + ".guard", f"unknown names {sorted(unknown)}; use data, case or checklist"))
-                    for name in sorted(set(re.findall(r"\bdata\.([A-Za-z_]\w*)", t.guard)) - declared):
+                        add(
+                            (
+                                tw + ".guard",
+                                f"unknown names {sorted(unknown)}; use data, case or checklist",
+                            )
+                        )
+                    for name in sorted(
+                        set(re.findall(r"\bdata\.([A-Za-z_]\w*)", t.guard)) - declared
+                    ):
                         add((tw + ".guard", f"'data.{name}' is not a field of the procedure"))
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
@@ -220,12 +295,22 @@ def check(p: Procedure, *, roles: frozenset[str], departments: frozenset[str] | 
             add((where + ".on_timeout", "needs a `limit` to time out after"))
         timeout = next((t for t in step.transitions if t.key == step.on_timeout), None)
         if timeout and (timeout.require or any(f.required for f in timeout.fields)):
-            add((where + ".on_timeout", "the system takes this transition by itself: it cannot require fields"))
+            add(
+                (
+                    where + ".on_timeout",
+                    "the system takes this transition by itself: it cannot require fields",
+                )
+            )
     for i, rung in enumerate(p.escalation):
         if rung.notify is NotifyTarget.ROLE and not rung.role:
             add((f"escalation[{i}].role", "a rung that notifies a role must name it"))
         if rung.notify is NotifyTarget.DEPARTMENT and not rung.department:
-            add((f"escalation[{i}].department", "a rung that notifies a department must name its code"))
+            add(
+                (
+                    f"escalation[{i}].department",
+                    "a rung that notifies a department must name its code",
+                )
+            )
         if rung.notify is NotifyTarget.CUSTOMER:
             add((f"escalation[{i}].notify", "escalation notifies staff, not the customer"))
         limit = p.limits.response if rung.clock == "response" else p.limits.resolution
@@ -267,7 +352,12 @@ def _check_step_shape(where: str, step: Step, steps: dict[str, Step], add: Any) 
         elif step.next not in steps:
             add((where + ".next", f"no step '{step.next}'"))
         if step.transitions:
-            add((where + ".transitions", f"{_article(kind.value)} step moves on by itself; use `next`"))
+            add(
+                (
+                    where + ".transitions",
+                    f"{_article(kind.value)} step moves on by itself; use `next`",
+                )
+            )
     elif step.next:
         add((where + ".next", f"{_article(kind.value)} step moves by its transitions, not `next`"))
     if kind is StepKind.PARALLEL and len(step.branches) < 2:

@@ -507,8 +507,10 @@ def test_options_mark_role_and_guard() -> None:
         for o in options(PROCEDURE, view(priority="urgent", data={"kind": "b"}), ["manager"])
     }
     assert marked["urgent"] == (True, None) and marked["kind_b"] == (True, None)
-    stored_a = {o.transition.key: (o.allowed, o.reason)
-                for o in options(PROCEDURE, view(data={"kind": "a"}), ["manager"])}
+    stored_a = {
+        o.transition.key: (o.allowed, o.reason)
+        for o in options(PROCEDURE, view(data={"kind": "a"}), ["manager"])
+    }
     assert stored_a["kind_b"] == (False, "guard")  # filled already: judged now
     # The checklist is filled on the same form, so a checklist guard is always offered.
     assert {o.transition.key: o.allowed for o in options(PROCEDURE, view(), ["qc"])}["pass"] is True

@@ -15,17 +15,32 @@ from fuwu.sla import clocks
 from fuwu.sla.calendar import Calendar
 
 CALENDAR = Calendar(periods=((time(9), time(12)), (time(13, 30), time(18))))
-PROCEDURE = Procedure.model_validate({
-    "key": "p", "name": {"zh": "测", "en": "T"}, "seed": "s", "owner": {"department": "d"}, "start": "a",
-    "limits": {"response": "1h", "resolution": {"default": "16h", "urgent": "4h"}},
-    "escalation": [
-        {"at": "50%", "notify": "assignee"}, {"at": "80%", "notify": "assignee"},
-        {"at": "100%", "notify": "department_manager"}, {"at": "150%", "notify": "top"},
-    ],
-    "steps": {"a": {"kind": "task", "name": {"zh": "甲", "en": "A"},
-                    "transitions": [{"key": "t", "to": "b", "label": {"zh": "乙", "en": "B"}, "roles": ["agent"]}]},
-              "b": {"kind": "end", "name": {"zh": "乙", "en": "B"}}},
-})
+PROCEDURE = Procedure.model_validate(
+    {
+        "key": "p",
+        "name": {"zh": "测", "en": "T"},
+        "seed": "s",
+        "owner": {"department": "d"},
+        "start": "a",
+        "limits": {"response": "1h", "resolution": {"default": "16h", "urgent": "4h"}},
+        "escalation": [
+            {"at": "50%", "notify": "assignee"},
+            {"at": "80%", "notify": "assignee"},
+            {"at": "100%", "notify": "department_manager"},
+            {"at": "150%", "notify": "top"},
+        ],
+        "steps": {
+            "a": {
+                "kind": "task",
+                "name": {"zh": "甲", "en": "A"},
+                "transitions": [
+                    {"key": "t", "to": "b", "label": {"zh": "乙", "en": "B"}, "roles": ["agent"]}
+                ],
+            },
+            "b": {"kind": "end", "name": {"zh": "乙", "en": "B"}},
+        },
+    }
+)
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +48,9 @@ def _working_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clocks, "calendar_for", lambda case, procedure: CALENDAR)
 
 
-moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC))
+moments = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC)
+)
 gaps = st.lists(st.tuples(st.integers(60, 5 * 86400), st.integers(60, 5 * 86400)), max_size=4)
 
 
@@ -55,19 +72,24 @@ def test_pauses_give_back_exactly_the_business_time_paused(opened, priority, pau
         now += timedelta(seconds=run)
         clocks.pause(case, now)
         assert clocks.candidates(case, PROCEDURE) == [] or all(
-            not d.key.startswith("resolution") for d in clocks.candidates(case, PROCEDURE))
+            not d.key.startswith("resolution") for d in clocks.candidates(case, PROCEDURE)
+        )
         end = now + timedelta(seconds=pause)
         paused_total += CALENDAR.elapsed(now, end)
         clocks.resume(case, PROCEDURE, end)
         now = end
     assert case.paused_seconds == pytest.approx(paused_total, abs=1e-3)
     # The deadline is the limit plus the paused business time, counted from the opening.
-    assert CALENDAR.elapsed(opened, case.resolution_due) == pytest.approx(limit + paused_total, abs=1e-3)
+    assert CALENDAR.elapsed(opened, case.resolution_due) == pytest.approx(
+        limit + paused_total, abs=1e-3
+    )
 
 
 @settings(max_examples=150, deadline=None)
 @given(opened=moments, priority=st.sampled_from(["normal", "urgent"]), pauses=gaps)
-def test_ladder_moments_are_ordered_and_the_100_percent_rung_is_the_deadline(opened, priority, pauses):
+def test_ladder_moments_are_ordered_and_the_100_percent_rung_is_the_deadline(
+    opened, priority, pauses
+):
     case = _case(opened, priority)
     now = opened
     for run, pause in pauses:
@@ -82,4 +104,6 @@ def test_ladder_moments_are_ordered_and_the_100_percent_rung_is_the_deadline(ope
     assert clocks.next_moment(case, PROCEDURE) == min(due.values())
     # Fired rungs are never offered again.
     case.fired_rungs = ["resolution:0:0", "response:0:0"]
-    assert {d.key for d in clocks.candidates(case, PROCEDURE)} == {f"resolution:{i}:0" for i in (1, 2, 3)}
+    assert {d.key for d in clocks.candidates(case, PROCEDURE)} == {
+        f"resolution:{i}:0" for i in (1, 2, 3)
+    }

@@ -53,9 +53,23 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "fuwu.cli", "worker", "--interval", "0.05", "--sweep-interval", "0.3",
-         "--worker-id", name],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "fuwu.cli",
+            "worker",
+            "--interval",
+            "0.05",
+            "--sweep-interval",
+            "0.3",
+            "--worker-id",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -68,11 +82,23 @@ def test_each_rung_fires_once_with_two_workers_and_a_kill_9(world, tmp_path):
     assert not sync_library([tmp_path]).problems
     agent = world.actor("agent")
     start = timezone.now() + timedelta(seconds=1)
-    cases = [actions.open_case(agent, procedure_key="fast_clock", site_id=world.sites["lanting"].pk,
-                               channel="phone", title=f"快速 {i}", now=start) for i in range(20)]
+    cases = [
+        actions.open_case(
+            agent,
+            procedure_key="fast_clock",
+            site_id=world.sites["lanting"].pk,
+            channel="phone",
+            title=f"快速 {i}",
+            now=start,
+        )
+        for i in range(20)
+    ]
     s = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
-           "FUWU_SWEEP_INTERVAL": "0.3"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
+        "FUWU_SWEEP_INTERVAL": "0.3",
+    }
     workers = [_start_worker(env, "w1"), _start_worker(env, "w2")]
     try:
         deadline = time.monotonic() + 60

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action, subject = options["action"], options["subject"]
         if action == "revoke":
-            n = ApiToken.objects.filter(prefix=subject, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            n = ApiToken.objects.filter(prefix=subject, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
             if not n:
                 raise CommandError(f"no active token with prefix {subject}")
             self.stdout.write(f"revoked {n} token(s)")
@@ -34,4 +36,6 @@ class Command(BaseCommand):
         else:
             for t in ApiToken.objects.filter(user=user).order_by("created_at"):
                 state = "revoked" if t.revoked_at else "active"
-                self.stdout.write(f"{t.prefix}  {t.name:<20} {state}  created {t.created_at:%Y-%m-%d %H:%M}")
+                self.stdout.write(
+                    f"{t.prefix}  {t.name:<20} {state}  created {t.created_at:%Y-%m-%d %H:%M}"
+                )

@@ -25,31 +25,43 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing (and succeed) if the database already has data")
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help="random seed: the same seed gives the same data")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) if the database already has data",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help="random seed: the same seed gives the same data",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("The database already has data: demo data not loaded.")
                 return
-            raise CommandError("The database already has data; demo data is only loaded into an "
-                               "empty database (use --if-empty to skip quietly).")
+            raise CommandError(
+                "The database already has data; demo data is only loaded into an "
+                "empty database (use --if-empty to skip quietly)."
+            )
         started = time.monotonic()
         try:
             summary = build(seed=options["seed"])
         except DemoError as error:
             raise CommandError(str(error)) from error
         counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in summary.counts.items())
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data loaded in {time.monotonic() - started:.1f} s: {counts}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f} s: {counts}.")
+        )
         for problem in summary.problems:
             self.stderr.write(f"  stopped early: {problem}")
         self.stdout.write(f"\nLogins (password for all: {PASSWORD})")
         rows = [("username", "name", "roles", "site"), *summary.logins]
         for username, name, roles, site in rows:
             self.stdout.write("  " + _pad(username, 14) + _pad(name, 12) + _pad(roles, 24) + site)
-        self.stdout.write("\nAdmin:    http://127.0.0.1:8000/admin/  (admin / fuwu-demo)"
-                          "\nAPI docs: http://127.0.0.1:8000/api/docs")
+        self.stdout.write(
+            "\nAdmin:    http://127.0.0.1:8000/admin/  (admin / fuwu-demo)"
+            "\nAPI docs: http://127.0.0.1:8000/api/docs"
+        )

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["check", "list", "load"])
         parser.add_argument("--json", action="store_true", help="machine-readable output (list)")
-        parser.add_argument("--dir", action="append", type=Path, help="a folder of *.yaml definitions")
+        parser.add_argument(
+            "--dir", action="append", type=Path, help="a folder of *.yaml definitions"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         dirs = options["dir"]
@@ -35,30 +37,43 @@ class Command(BaseCommand):
         elif action == "load":
             result = sync_library(dirs)
             if result.problems:
-                for p in result.problems:
-                    self.stderr.write(p)
+                for line in result.problems:
+                    self.stderr.write(line)
                 raise CommandError("nothing loaded: fix the problems above first")
             for v in result.created:
                 self.stdout.write(f"loaded {v.key} v{v.version}")
-            self.stdout.write(f"{len(result.created)} new version(s), {len(result.unchanged)} unchanged.")
+            self.stdout.write(
+                f"{len(result.created)} new version(s), {len(result.unchanged)} unchanged."
+            )
         else:
             rows = [
-                {"key": item.procedure.key, "name": {"zh": item.procedure.name.zh, "en": item.procedure.name.en},
-                 "version": _stored_version(item.procedure.key, item.checksum),
-                 "steps": len(item.procedure.steps), "file": Path(item.path).name}
-                for item in check_library(dirs) if item.procedure
+                {
+                    "key": item.procedure.key,
+                    "name": {"zh": item.procedure.name.zh, "en": item.procedure.name.en},
+                    "version": _stored_version(item.procedure.key, item.checksum),
+                    "steps": len(item.procedure.steps),
+                    "file": Path(item.path).name,
+                }
+                for item in check_library(dirs)
+                if item.procedure
             ]
             if options["json"]:
                 self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             else:
                 for r in rows:
-                    self.stdout.write(f"{r['key']:<28} v{r['version'] or '-':<4} {r['steps']:>3} steps  {r['name']['zh']} / {r['name']['en']}")
+                    name: dict[str, str] = r["name"]  # type: ignore[assignment]
+                    version = r["version"] or "-"
+                    self.stdout.write(
+                        f"{r['key']:<28} v{version:<4} {r['steps']:>3} steps  {name['zh']} / {name['en']}"
+                    )
 
 
 def _stored_version(key: str, checksum: str) -> int | None:
     """The stored version number of this content, or None if it has not been loaded yet."""
     try:
-        row = ProcedureVersion.objects.filter(key=key, checksum=checksum).order_by("-version").first()
+        row = (
+            ProcedureVersion.objects.filter(key=key, checksum=checksum).order_by("-version").first()
+        )
     except Exception:  # no database yet (e.g. `procedures list` before migrate)
         return None
     return row.version if row else None

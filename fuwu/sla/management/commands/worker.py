@@ -21,7 +21,9 @@ class Command(BaseCommand):
     help = "Run a background worker: queued tasks (notifications, clock checks) and the periodic clock sweep."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls when idle")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="seconds between polls when idle"
+        )
         parser.add_argument("--sweep-interval", type=float, default=settings.FUWU_SWEEP_INTERVAL)
         parser.add_argument("--batch", action="store_true", help="run what is due now, then exit")
         parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
@@ -31,12 +33,25 @@ class Command(BaseCommand):
         if options["batch"]:
             sweep(worker=worker_id)
         else:
-            threading.Thread(target=self._sweeper, args=(options["sweep_interval"], worker_id),
-                             daemon=True, name="fuwu-sweep").start()
-            self.stdout.write(f"Fuwu worker {worker_id} started (sweep every {options['sweep_interval']} s).")
-        worker = Worker(queue_names=["*"], interval=options["interval"], batch=options["batch"],
-                        backend_name="default", startup_delay=not options["batch"], max_tasks=None,
-                        worker_id=worker_id, excluded_queue_names=[])
+            threading.Thread(
+                target=self._sweeper,
+                args=(options["sweep_interval"], worker_id),
+                daemon=True,
+                name="fuwu-sweep",
+            ).start()
+            self.stdout.write(
+                f"Fuwu worker {worker_id} started (sweep every {options['sweep_interval']} s)."
+            )
+        worker = Worker(
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=not options["batch"],
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
         worker.configure_signals()
         worker.run()
 
