@@ -132,9 +132,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
+# Development default: each e-mail is written as a file under var/mail/ (nothing is sent).
+# Set EMAIL_BACKEND (and EMAIL_HOST etc. for smtp) to send for real.
+_EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": {"file_path": str(VAR_DIR / "mail")}
+        if _EMAIL_BACKEND.endswith("filebased.EmailBackend")
+        else {},
     },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
@@ -151,4 +157,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # One line per task run is noise at the console; failures are still logged as errors.
+    "loggers": {"django_tasks_db": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
 }
