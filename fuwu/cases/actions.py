@@ -126,9 +126,17 @@ def open_case(
     if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
         raise EngineError("invalid_form", fields={"asset": FieldError("required")})
     start = procedure.steps[procedure.start]
-    values = clean_fields(
-        [*procedure.fields, *start.form], data or {}, enforce_required=parent_id is None
-    )
+    # The intake fields (the procedure's own) must be complete; the start step's form may be
+    # filled now or later, while the case stands on that step.
+    values = clean_fields([*procedure.fields, *start.form], data or {}, enforce_required=False)
+    if parent_id is None:
+        missing = {
+            f.key: FieldError("required")
+            for f in procedure.fields
+            if f.required and f.key not in values
+        }
+        if missing:
+            raise EngineError("invalid_form", fields=missing)
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = department_by_code(site_id, owner.department) if owner.department else None
     if department is None:

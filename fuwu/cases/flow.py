@@ -104,7 +104,8 @@ class Change:
         if code and (case.department_id is None or case.department.code != code):
             case.department = department_by_code(case.site_id, code)
             case.assignee = None  # the new department's dispatcher decides who does it
-        if target.resolves and case.resolved_at is None:
+        finished = target.kind is StepKind.END and target.outcome == "done"
+        if (target.resolves or finished) and case.resolved_at is None:
             case.resolved_at = self.now
         if target.pauses_clock and case.paused_at is None:
             clocks.pause(case, self.now)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fuwu.cases.choices import Channel, EventKind, Priority, Status, TaskState, WorkKind
 from fuwu.core.models import Department, Site
@@ -18,9 +19,14 @@ from fuwu.procedures.models import ProcedureVersion
 
 
 class Case(models.Model):
-    procedure = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="cases")
-    procedure_key = models.SlugField(max_length=64, db_index=True)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cases")
+    procedure = models.ForeignKey(
+        ProcedureVersion, on_delete=models.PROTECT, related_name="cases",
+        verbose_name=_("服务程序版本"),
+    )
+    procedure_key = models.SlugField(_("服务程序代码"), max_length=64, db_index=True)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="cases", verbose_name=_("项目")
+    )
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("描述"), blank=True)
     step = models.CharField(_("当前步骤"), max_length=64)
@@ -28,40 +34,53 @@ class Case(models.Model):
     priority = models.CharField(_("优先级"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("类别"), max_length=64, blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("客户"),
     )
-    data = models.JSONField(default=dict, blank=True)
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("服务对象"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="cases", verbose_name=_("部门")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assigned_cases", verbose_name=_("处理人"),
+    )
+    data = models.JSONField(_("数据"), default=dict, blank=True)
     is_major = models.BooleanField(_("重大"), default=False)
     comeback_count = models.PositiveIntegerField(_("返修次数"), default=0)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="linked")
-    version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="linked",
+        verbose_name=_("原工单"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("首次响应时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     # Clocks (STYLE.md §6): stored, never recomputed in queries. A clock's "start" is its
     # effective start, moved forward by time spent paused, so percentages stay true.
-    response_due = models.DateTimeField(null=True, blank=True)
-    resolution_start = models.DateTimeField(null=True, blank=True)
-    resolution_due = models.DateTimeField(null=True, blank=True)
-    step_start = models.DateTimeField(null=True, blank=True)
-    step_due = models.DateTimeField(null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.FloatField(default=0)  # business time paused in this resolution cycle
-    clock_cycle = models.PositiveIntegerField(default=0)  # bumps when the resolution clock restarts
-    step_cycle = models.PositiveIntegerField(default=0)  # bumps on every step entry
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
-    fired_rungs = models.JSONField(default=list, blank=True)  # keys already fired; see sla.clocks
-    last_seq = models.PositiveIntegerField(default=0)  # seq of the newest event
-    return_visit_due = models.DateTimeField(null=True, blank=True)
+    response_due = models.DateTimeField(_("响应时限"), null=True, blank=True)
+    resolution_start = models.DateTimeField(_("解决计时开始"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("解决时限"), null=True, blank=True)
+    step_start = models.DateTimeField(_("步骤计时开始"), null=True, blank=True)
+    step_due = models.DateTimeField(_("步骤时限"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
+    paused_seconds = models.FloatField(_("已暂停时长(秒)"), default=0)  # business time paused in this resolution cycle
+    clock_cycle = models.PositiveIntegerField(_("解决计时轮次"), default=0)  # bumps when the resolution clock restarts
+    step_cycle = models.PositiveIntegerField(_("步骤轮次"), default=0)  # bumps on every step entry
+    next_escalation_at = models.DateTimeField(_("下次升级时间"), null=True, blank=True)
+    fired_rungs = models.JSONField(_("已触发升级"), default=list, blank=True)  # keys already fired; see sla.clocks
+    last_seq = models.PositiveIntegerField(_("最新事件序号"), default=0)  # seq of the newest event
+    return_visit_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("工单")
@@ -98,15 +117,22 @@ class Case(models.Model):
 class CaseTask(models.Model):
     """One branch of a parallel step: a department's share of the work, joined when all are done."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    step = models.CharField(max_length=64)
-    branch = models.CharField(max_length=64)
-    cycle = models.PositiveIntegerField(default=0)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=8, choices=TaskState.choices, default=TaskState.OPEN)
-    data = models.JSONField(default=dict, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    done_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("工单")
+    )
+    step = models.CharField(_("步骤"), max_length=64)
+    branch = models.CharField(_("分支"), max_length=64)
+    cycle = models.PositiveIntegerField(_("轮次"), default=0)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("部门")
+    )
+    state = models.CharField(_("状态"), max_length=8, choices=TaskState.choices, default=TaskState.OPEN)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("完成人"),
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("并行任务")
@@ -124,14 +150,17 @@ class Event(models.Model):
     On PostgreSQL a trigger refuses UPDATE and DELETE on this table.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("工单")
     )
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
+    seq = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("类型"), max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("事件")
@@ -142,15 +171,22 @@ class Event(models.Model):
 
 
 class WorkLog(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="work_log")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("工单")
+    )
     kind = models.CharField(_("类型"), max_length=8, choices=WorkKind.choices)
     description = models.CharField(_("内容"), max_length=200)
-    hours = models.DecimalField(_("工时"), max_digits=6, decimal_places=2, null=True, blank=True)
+    hours = models.DecimalField(
+        pgettext_lazy("work log", "工时"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2, null=True, blank=True)
     unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=2, null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("记录人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("工作记录")
-        verbose_name_plural = _("工作记录")
+        verbose_name = pgettext_lazy("work log", "工作记录")
+        verbose_name_plural = pgettext_lazy("work log", "工作记录")

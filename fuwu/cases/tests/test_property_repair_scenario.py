@@ -10,19 +10,33 @@ from fuwu.notifications.models import Notification
 
 
 def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(f"/api/cases/{case['id']}/transitions/{key}",
-                    {"version": case["version"], "form": form or {}, "checklist": checklist or {}})
+    r = client.post(
+        f"/api/cases/{case['id']}/transitions/{key}",
+        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
+    )
     assert r.status_code == expect, r.json()
     return r.json()
 
 
 def test_property_repair_end_to_end(world, api):
-    agent, dispatcher, tech, finance = api("agent"), api("dispatcher"), api("technician"), api("finance")
-    r = agent.post("/api/cases", {
-        "procedure": "property_repair", "site": "lanting", "channel": "phone", "title": "厨房水管漏水",
-        "priority": "high", "customer_id": world.customers["owner"].pk, "asset_id": world.assets["unit"].pk,
-        "data": {"repair_item": "厨房水管漏水", "location": "厨房水槽下", "service_type": "free"},
-    })
+    agent, dispatcher, tech = api("agent"), api("dispatcher"), api("technician")
+    r = agent.post(
+        "/api/cases",
+        {
+            "procedure": "property_repair",
+            "site": "lanting",
+            "channel": "phone",
+            "title": "厨房水管漏水",
+            "priority": "high",
+            "customer_id": world.customers["owner"].pk,
+            "asset_id": world.assets["unit"].pk,
+            "data": {
+                "repair_item": "厨房水管漏水",
+                "location": "厨房水槽下",
+                "service_type": "free",
+            },
+        },
+    )
     assert r.status_code == 201, r.json()
     case = r.json()
     assert case["step"]["key"] == "reception" and case["department"]["code"] == "service_center"
@@ -41,13 +55,25 @@ def test_property_repair_end_to_end(world, api):
     assert case["assignee"] is None and case["first_response_at"]
 
     # Only a dispatcher (or manager) may dispatch.
-    assert take(tech, case, "book", {"repair_mode": "booked"}, expect=403)["code"] == "role_not_allowed"
-    r = dispatcher.post(f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": "technician"})
+    assert (
+        take(tech, case, "book", {"repair_mode": "booked"}, expect=403)["code"]
+        == "role_not_allowed"
+    )
+    r = dispatcher.post(
+        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": "technician"}
+    )
     assert r.status_code == 200, r.json()
     case = r.json()
     assert case["assignee"]["username"] == "technician"
-    assert Notification.objects.filter(recipient=world.users["technician"], kind="assigned").exists()
-    case = take(dispatcher, case, "book", {"repair_mode": "booked", "appointment_at": "2026-12-01T10:00:00+08:00"})
+    assert Notification.objects.filter(
+        recipient=world.users["technician"], kind="assigned"
+    ).exists()
+    case = take(
+        dispatcher,
+        case,
+        "book",
+        {"repair_mode": "booked", "appointment_at": "2026-12-01T10:00:00+08:00"},
+    )
     assert case["step"]["key"] == "booked" and case["assignee"]["username"] == "technician"
     case = take(tech, case, "arrive")
     assert case["step"]["key"] == "repair"
@@ -61,27 +87,52 @@ def test_property_repair_end_to_end(world, api):
     assert case["resolution_due"] >= due_before
 
     # A failed checklist item blocks completion; a passing one completes.
-    failed = take(tech, case, "complete", {"diagnosis": "接头老化", "solution": "更换接头", "owner_agreed": True},
-                  {"fault_fixed": False, "site_clean": True}, expect=400)
+    failed = take(
+        tech,
+        case,
+        "complete",
+        {"diagnosis": "接头老化", "solution": "更换接头", "owner_agreed": True},
+        {"fault_fixed": False, "site_clean": True},
+        expect=400,
+    )
     assert failed["code"] == "guard_failed"
-    case = take(tech, case, "complete", {"diagnosis": "接头老化", "solution": "更换接头", "owner_agreed": True},
-                {"fault_fixed": True, "site_clean": True})
+    case = take(
+        tech,
+        case,
+        "complete",
+        {"diagnosis": "接头老化", "solution": "更换接头", "owner_agreed": True},
+        {"fault_fixed": True, "site_clean": True},
+    )
     assert case["step"]["key"] == "record_result"
     assert case["status"] == "resolved" and case["resolved_at"]
-    work = tech.post(f"/api/cases/{case['id']}/work-log", {"kind": "part", "description": "PPR 接头", "quantity": 2, "unit_price": "12.50"})
+    work = tech.post(
+        f"/api/cases/{case['id']}/work-log",
+        {"kind": "part", "description": "PPR 接头", "quantity": 2, "unit_price": "12.50"},
+    )
     assert work.status_code == 201 and work.json()["amount"] == "25.00"
     case = tech.get(f"/api/cases/{case['id']}").json()
-    assert take(tech, case, "to_finance", {"result": "已修复"}, expect=400)["code"] == "invalid_form"  # charge missing
+    assert (
+        take(tech, case, "to_finance", {"result": "已修复"}, expect=400)["code"] == "invalid_form"
+    )  # charge missing
     case = take(tech, case, "to_return_visit", {"result": "已修复,试水正常"})
     assert case["step"]["key"] == "return_visit" and case["department"]["code"] == "service_center"
     assert case["return_visit_due"]
 
     # Dissatisfied return visit: reopened to repair, counted as a comeback.
-    case = take(agent, case, "reopen", {"visit_method": "phone", "satisfied": False, "feedback": "仍有渗水"})
-    assert case["step"]["key"] == "repair" and case["status"] == "open" and case["comeback_count"] == 1
+    case = take(
+        agent, case, "reopen", {"visit_method": "phone", "satisfied": False, "feedback": "仍有渗水"}
+    )
+    assert (
+        case["step"]["key"] == "repair" and case["status"] == "open" and case["comeback_count"] == 1
+    )
     assert case["resolved_at"] is None
-    case = take(tech, case, "complete", {"diagnosis": "阀门密封圈损坏", "solution": "更换密封圈"},
-                {"fault_fixed": True, "site_clean": True})
+    case = take(
+        tech,
+        case,
+        "complete",
+        {"diagnosis": "阀门密封圈损坏", "solution": "更换密封圈"},
+        {"fault_fixed": True, "site_clean": True},
+    )
     case = take(tech, case, "to_return_visit", {"result": "更换密封圈"})
     case = take(agent, case, "archive", {"visit_method": "phone", "satisfied": True})
     assert case["step"]["key"] == "archived" and case["status"] == "closed" and case["closed_at"]
@@ -90,14 +141,35 @@ def test_property_repair_end_to_end(world, api):
     assert take(agent, case, "archive", expect=400)["code"] == "case_closed"
 
     row = Case.objects.get(pk=case["id"])
-    steps = [e.data.get("to") for e in Event.objects.filter(case=row, kind="transitioned").order_by("seq")]
-    assert steps == ["dispatch", "booked", "repair", "waiting_owner", "repair", "record_result", "return_visit",
-                     "repair", "record_result", "return_visit", "archived"]
+    steps = [
+        e.data.get("to")
+        for e in Event.objects.filter(case=row, kind="transitioned").order_by("seq")
+    ]
+    assert steps == [
+        "dispatch",
+        "booked",
+        "repair",
+        "waiting_owner",
+        "repair",
+        "record_result",
+        "return_visit",
+        "repair",
+        "record_result",
+        "return_visit",
+        "archived",
+    ]
     kinds = list(Event.objects.filter(case=row).order_by("seq").values_list("kind", flat=True))
     assert kinds[0] == "opened" and "assigned" in kinds and "paused" in kinds and "resumed" in kinds
     assert "work_logged" in kinds and "return_visit_scheduled" in kinds
     timeline = agent.get(f"/api/cases/{case['id']}/events").json()
     assert [e["seq"] for e in timeline] == list(range(1, len(timeline) + 1))
-    owners = {e.data["set"].get("department") for e in Event.objects.filter(case=row) if "department" in e.data.get("set", {})}
-    assert owners == {world.dept("lanting", "service_center").pk, world.dept("lanting", "engineering").pk}
+    owners = {
+        e.data["set"].get("department")
+        for e in Event.objects.filter(case=row)
+        if "department" in e.data.get("set", {})
+    }
+    assert owners == {
+        world.dept("lanting", "service_center").pk,
+        world.dept("lanting", "engineering").pk,
+    }
     assert differences() == []
