@@ -258,30 +258,34 @@ class Change:
         case.next_escalation_at = clocks.next_moment(case, self.procedure)
         case.updated_at = self.now
         created = case.pk is None
+        base = case.last_seq
+        planned = len(self.events)
         if created:
+            case.last_seq = base + planned  # known before the INSERT, which saves an UPDATE
             case.save()
         else:
             case.version += 1
         for callback in self.after_save:
-            callback()
+            callback()  # may add events (a linked case), never changes the tracked fields
         after = tracked_state(case)
         changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
         rows = []
         for i, (kind, data) in enumerate(self.events):
             if i == 0 and changed:
                 data = {**data, "set": changed}
-            case.last_seq += 1
             rows.append(
                 Event(
                     case=case,
-                    seq=case.last_seq,
+                    seq=base + i + 1,
                     kind=kind,
                     actor=self.actor.user,
                     at=self.now,
                     data=data,
                 )
             )
-        case.save()
+        case.last_seq = base + len(self.events)
+        if not created or len(self.events) != planned:
+            case.save()
         Event.objects.bulk_create(rows)
         if self._pending_tasks:
             CaseTask.objects.bulk_create(self._pending_tasks)
