@@ -20,7 +20,9 @@ from fuwu.procedures.models import ProcedureVersion
 
 class Case(models.Model):
     procedure = models.ForeignKey(
-        ProcedureVersion, on_delete=models.PROTECT, related_name="cases",
+        ProcedureVersion,
+        on_delete=models.PROTECT,
+        related_name="cases",
         verbose_name=_("服务程序版本"),
     )
     procedure_key = models.SlugField(_("服务程序代码"), max_length=64, db_index=True)
@@ -31,34 +33,56 @@ class Case(models.Model):
     description = models.TextField(_("描述"), blank=True)
     step = models.CharField(_("当前步骤"), max_length=64)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
-    priority = models.CharField(_("优先级"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("优先级"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("类别"), max_length=64, blank=True)
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("客户"),
     )
     asset = models.ForeignKey(
-        Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        Asset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("服务对象"),
     )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="cases", verbose_name=_("部门")
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="assigned_cases", verbose_name=_("处理人"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("处理人"),
     )
     data = models.JSONField(_("数据"), default=dict, blank=True)
     is_major = models.BooleanField(_("重大"), default=False)
     comeback_count = models.PositiveIntegerField(_("返修次数"), default=0)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="linked",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="linked",
         verbose_name=_("原工单"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
@@ -74,11 +98,17 @@ class Case(models.Model):
     step_start = models.DateTimeField(_("步骤计时开始"), null=True, blank=True)
     step_due = models.DateTimeField(_("步骤时限"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
-    paused_seconds = models.FloatField(_("已暂停时长(秒)"), default=0)  # business time paused in this resolution cycle
-    clock_cycle = models.PositiveIntegerField(_("解决计时轮次"), default=0)  # bumps when the resolution clock restarts
+    paused_seconds = models.FloatField(
+        _("已暂停时长(秒)"), default=0
+    )  # business time paused in this resolution cycle
+    clock_cycle = models.PositiveIntegerField(
+        _("解决计时轮次"), default=0
+    )  # bumps when the resolution clock restarts
     step_cycle = models.PositiveIntegerField(_("步骤轮次"), default=0)  # bumps on every step entry
     next_escalation_at = models.DateTimeField(_("下次升级时间"), null=True, blank=True)
-    fired_rungs = models.JSONField(_("已触发升级"), default=list, blank=True)  # keys already fired; see sla.clocks
+    fired_rungs = models.JSONField(
+        _("已触发升级"), default=list, blank=True
+    )  # keys already fired; see sla.clocks
     last_seq = models.PositiveIntegerField(_("最新事件序号"), default=0)  # seq of the newest event
     return_visit_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
 
@@ -86,8 +116,11 @@ class Case(models.Model):
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
         indexes = [
-            models.Index(fields=["next_escalation_at"], name="case_next_escalation",
-                         condition=models.Q(next_escalation_at__isnull=False)),
+            models.Index(
+                fields=["next_escalation_at"],
+                name="case_next_escalation",
+                condition=models.Q(next_escalation_at__isnull=False),
+            ),
             models.Index(fields=["site", "status", "-created_at"], name="case_site_status"),
             models.Index(fields=["department", "status"], name="case_department_status"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
@@ -126,10 +159,16 @@ class CaseTask(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("部门")
     )
-    state = models.CharField(_("状态"), max_length=8, choices=TaskState.choices, default=TaskState.OPEN)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=TaskState.choices, default=TaskState.OPEN
+    )
     data = models.JSONField(_("数据"), default=dict, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("完成人"),
     )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -138,8 +177,13 @@ class CaseTask(models.Model):
         verbose_name = _("并行任务")
         verbose_name_plural = _("并行任务")
         constraints = [
-            models.UniqueConstraint(fields=["case", "step", "branch", "cycle"], name="case_task_unique"),
+            models.UniqueConstraint(
+                fields=["case", "step", "branch", "cycle"], name="case_task_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.step}/{self.branch}"
 
 
 class Event(models.Model):
@@ -156,7 +200,11 @@ class Event(models.Model):
     seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("类型"), max_length=30, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -169,6 +217,9 @@ class Event(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq")]
         indexes = [models.Index(fields=["kind", "at"], name="event_kind_at")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
+
 
 class WorkLog(models.Model):
     case = models.ForeignKey(
@@ -179,10 +230,16 @@ class WorkLog(models.Model):
     hours = models.DecimalField(
         pgettext_lazy("work log", "工时"), max_digits=6, decimal_places=2, null=True, blank=True
     )
-    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2, null=True, blank=True)
-    unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=2, null=True, blank=True)
+    quantity = models.DecimalField(
+        _("数量"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    unit_price = models.DecimalField(
+        _("单价"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("记录人"),
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -190,3 +247,6 @@ class WorkLog(models.Model):
     class Meta:
         verbose_name = pgettext_lazy("work log", "工作记录")
         verbose_name_plural = pgettext_lazy("work log", "工作记录")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.description}"

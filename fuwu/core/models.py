@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fuwu.core.choices import CalendarKind, DayKind, RoleCode
 
@@ -28,7 +29,9 @@ class Organisation(models.Model):
 class Site(models.Model):
     """A tenancy boundary: a residential compound, a dealership, a hotel."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="sites", verbose_name=_("组织")
+    )
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=40, blank=True)
@@ -54,7 +57,12 @@ class CalendarDay(models.Model):
     """An extra day off or make-up working day the holidays package does not know (yet)."""
 
     site = models.ForeignKey(
-        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_days",
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_days",
+        verbose_name=_("项目"),
         help_text=_("留空表示适用于所有项目"),
     )
     date = models.DateField(_("日期"))
@@ -73,13 +81,19 @@ class CalendarDay(models.Model):
 
 
 class Department(models.Model):
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="departments")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="departments", verbose_name=_("项目")
+    )
     code = models.SlugField(_("代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="managed_departments", verbose_name=_("部门经理"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_departments",
+        verbose_name=_("部门经理"),
     )
 
     class Meta:
@@ -132,11 +146,16 @@ class Staff(models.Model):
     """The working profile of a user: where, in which department and roles, reporting to whom."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("用户"),
     )
     display_name = models.CharField(_("姓名"), max_length=100)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
-    sites = models.ManyToManyField(Site, related_name="staff", verbose_name=_("项目"))
+    sites = models.ManyToManyField(
+        Site, related_name="staff", verbose_name=pgettext_lazy("staff", "项目")
+    )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="members", verbose_name=_("部门")
     )
@@ -146,10 +165,16 @@ class Staff(models.Model):
         Shift, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("班次")
     )
     reports_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
         verbose_name=_("上级"),
     )
-    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
 
     class Meta:
         verbose_name = _("员工")
@@ -166,13 +191,18 @@ def _hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only its hash is stored; the raw value is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("用户"),
+    )
     name = models.CharField(_("名称"), max_length=100, default="api")
-    prefix = models.CharField(max_length=8, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -20,17 +20,23 @@ def mask_phone(phone: str) -> str:
 
 
 class Customer(models.Model):
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="customers")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="customers", verbose_name=_("项目")
+    )
     name = models.CharField(_("姓名"), max_length=100)
     phone = models.CharField(_("电话"), max_length=30, blank=True, db_index=True)
     email = models.EmailField(_("电子邮件"), blank=True)
     preferences = models.JSONField(_("偏好"), default=dict, blank=True)
     consent_contact = models.BooleanField(_("同意回访联系"), default=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="customer",
+        verbose_name=_("用户"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("客户")
@@ -48,16 +54,23 @@ class Customer(models.Model):
 class Asset(models.Model):
     """A unit, vehicle, item of equipment …; typed attributes live in `attributes`."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="assets", verbose_name=_("项目")
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=AssetKind.choices)
-    label = models.CharField(_("标识"), max_length=100, db_index=True,
-                             help_text=_("房号、车牌号、设备编号等"))
+    label = models.CharField(
+        _("标识"), max_length=100, db_index=True, help_text=_("房号、车牌号、设备编号等")
+    )
     owner = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="assets",
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assets",
         verbose_name=_("所有人"),
     )
     attributes = models.JSONField(_("属性"), default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("服务对象")

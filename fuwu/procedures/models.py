@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 class ProcedureVersion(models.Model):
     key = models.SlugField(_("代码"), max_length=64)
     version = models.PositiveIntegerField(_("版本"))
-    checksum = models.CharField(max_length=64)
+    checksum = models.CharField(_("校验和"), max_length=64)
     name_zh = models.CharField(_("名称"), max_length=200)
     name_en = models.CharField(_("英文名称"), max_length=200)
     definition = models.JSONField(_("定义"))
     source = models.CharField(_("来源文件"), max_length=300, blank=True)
     is_current = models.BooleanField(_("当前版本"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("服务程序版本")

@@ -11,12 +11,17 @@ class Firing(models.Model):
     """One rung fired for one case. The unique constraint is what two racing workers meet:
     whichever inserts second fails and rolls back its whole attempt, so nothing is sent twice."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="firings")
-    key = models.CharField(max_length=80)
-    at = models.DateTimeField(default=timezone.now)
-    worker = models.CharField(max_length=80, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="firings", verbose_name=_("工单")
+    )
+    key = models.CharField(_("升级级别"), max_length=80)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    worker = models.CharField(_("执行进程"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("升级记录")
         verbose_name_plural = _("升级记录")
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="firing_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.key}"

@@ -247,6 +247,7 @@ def _unquote(text: str) -> str:
 
 @dataclass
 class PoEntry:
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: list[str] = field(default_factory=list)
@@ -265,7 +266,7 @@ def _po_entries(path: Path) -> list[PoEntry]:
         for line in block.splitlines():
             if line.startswith("#,"):
                 entry.flags = [flag.strip() for flag in line[2:].split(",")]
-            elif m := re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line):
+            elif m := re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line):
                 key, text = m.group(1), _unquote(m.group(2))
                 if key.startswith("msgstr"):
                     entry.msgstr.append(text)
@@ -303,6 +304,8 @@ def test_compiled_catalogue_matches_the_po_file():
         if entry.msgid_plural is not None:
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0]
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr[1]
+        elif entry.msgctxt is not None:  # pgettext: one msgid, translated per context
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr[0], entry.msgid
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr[0], entry.msgid
 
