@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves the API docs (Swagger UI) from local static files, never a CDN
     "fuwu.core",
     "fuwu.customers",
     "fuwu.procedures",

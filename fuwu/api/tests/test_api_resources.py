@@ -172,3 +172,10 @@ def test_procedures_and_transitions_in_english(world, api):
         "issue_work_order": True,
         "cancel": True,
     }
+
+
+def test_api_docs_load_nothing_from_the_internet(world, client):
+    client.force_login(world.users["agent"])
+    html = client.get("/api/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "http://" not in html and "https://" not in html
