@@ -1,4 +1,4 @@
-"""A small organisation for tests: two sites, their departments and one person per persona."""
+"""A small organisation for tests: four sites, their departments and one person per persona."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ DEPARTMENTS = {
         ("security", "秩序维护部"),
         ("finance", "财务部"),
         ("management", "综合管理部"),
+        ("sales", "地产销售部"),
     ],
     "dealer": [
         ("call_center", "用户服务呼叫中心"),
@@ -28,6 +29,19 @@ DEPARTMENTS = {
         ("project_management", "项目管理部"),
         ("workshop", "车间"),
         ("finance", "财务部"),
+    ],
+    "hotel": [
+        ("front_office", "前厅部"),
+        ("housekeeping", "房务部"),
+        ("business_centre", "商务中心"),
+        ("food_beverage", "餐饮部"),
+        ("engineering", "工程部"),
+        ("finance", "财务部"),
+    ],
+    "hotpot": [
+        ("floor", "楼面"),
+        ("kitchen", "厨房"),
+        ("cashier", "收银台"),
     ],
 }
 
@@ -48,6 +62,16 @@ PERSONAS: dict[str, tuple[str, str, list[str], str | None]] = {
     "as_manager": ("dealer", "aftersales", ["manager"], "vp"),
     "pm": ("dealer", "project_management", ["agent", "manager"], "vp"),
     "outsider": ("dealer", "workshop", ["technician", "agent", "dispatcher"], None),
+    "workshop_tech": ("dealer", "workshop", ["technician"], "as_manager"),
+    "workshop_qc": ("dealer", "workshop", ["qc", "dispatcher"], "as_manager"),
+    "dealer_finance": ("dealer", "finance", ["finance"], "vp"),
+    "front_desk": ("hotel", "front_office", ["agent"], "hotel_manager"),
+    "housekeeper": ("hotel", "housekeeping", ["technician"], "hotel_manager"),
+    "bc_clerk": ("hotel", "business_centre", ["agent", "technician"], "hotel_manager"),
+    "hotel_manager": ("hotel", "front_office", ["manager"], "vp"),
+    "waiter": ("hotpot", "floor", ["agent"], "floor_manager"),
+    "cook": ("hotpot", "kitchen", ["technician"], "floor_manager"),
+    "floor_manager": ("hotpot", "floor", ["manager", "qc"], "vp"),
 }
 
 
@@ -85,6 +109,12 @@ def build_world(*, always_open: bool = True) -> World:
             kind="dealer",
             calendar_kind=kind,
         ),
+        "hotel": Site.objects.create(
+            organisation=org, code="hotel", name="华安大酒店", kind="hotel", calendar_kind=kind
+        ),
+        "hotpot": Site.objects.create(
+            organisation=org, code="hotpot", name="蜀香火锅", kind="restaurant", calendar_kind=kind
+        ),
     }
     departments = {
         (s, code): Department.objects.create(
@@ -118,6 +148,12 @@ def build_world(*, always_open: bool = True) -> World:
         ("lanting", "finance"): "finance",
         ("lanting", "management"): "vp",
         ("dealer", "call_center"): "as_manager",
+        ("dealer", "workshop"): "as_manager",
+        ("hotel", "front_office"): "hotel_manager",
+        ("hotel", "housekeeping"): "hotel_manager",
+        ("hotel", "business_centre"): "hotel_manager",
+        ("hotpot", "floor"): "floor_manager",
+        ("hotpot", "kitchen"): "floor_manager",
     }.items():
         d = departments[(site, code)]
         d.manager = users[manager]
