@@ -7,7 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from fuwu.api.common import READ_ERRORS, language
+from fuwu.api.common import READ_ERRORS, actor, language
+from fuwu.cases.models import Event
+from fuwu.cases.queries import get_case_for
+from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import NotFound
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
@@ -61,3 +64,43 @@ def get_procedure(request: HttpRequest, key: str, version: int | None = None) ->
     if row is None:
         raise NotFound("procedure_unknown", procedure=key)
     return {**_out(row, language(request)), "definition": row.definition}
+
+
+class DiagramOut(Schema):
+    key: str
+    version: int
+    format: str
+    diagram: str
+    current: str | None
+    visited: list[str]
+
+
+@router.get(
+    "/{key}/diagram",
+    response={200: DiagramOut, **READ_ERRORS},
+    summary="The procedure as a Mermaid flowchart, optionally marking a case's current step and path",
+)
+def diagram(request: HttpRequest, key: str, case: int | None = None) -> DiagramOut:
+    current = visited = None
+    if case is not None:
+        found = get_case_for(actor(request), case)
+        if found.procedure_key != key:
+            raise NotFound("not_found", what="case")
+        row = found.procedure
+        current = found.step
+        visited = []
+        for data in Event.objects.filter(case=found).order_by("seq").values_list("data", flat=True):
+            visited.extend(data.get("visited") or [])
+    else:
+        row = ProcedureVersion.objects.filter(key=key, is_current=True).first()
+        if row is None:
+            raise NotFound("procedure_unknown", procedure=key)
+    text = mermaid(definition_of(row), language=language(request), current=current, visited=visited)
+    return DiagramOut(
+        key=key,
+        version=row.version,
+        format="mermaid",
+        diagram=text,
+        current=current,
+        visited=list(dict.fromkeys(visited or [])),
+    )
