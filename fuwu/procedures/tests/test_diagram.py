@@ -51,3 +51,19 @@ def test_diagram_api_marks_a_cases_position(world, api):
         api("outsider").get("/api/procedures/property_repair/diagram", case=case.pk).status_code
         == 404
     )
+
+
+def test_docs_procedures_md_is_generated_from_the_definitions():
+    from pathlib import Path
+
+    from fuwu.procedures.engine.docs import render
+
+    procedures = [load_file(p).procedure for p in sorted(library_dirs()[0].glob("*.yaml"))]
+    committed = (Path(__file__).resolve().parents[3] / "docs" / "procedures.md").read_text(
+        encoding="utf-8"
+    )
+    assert committed == render(procedures), (
+        "docs/procedures.md is stale: run `fuwu procedures docs`"
+    )
+    for p in procedures:
+        assert f"(`{p.key}`)" in committed

@@ -6,15 +6,25 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fuwu.procedures.engine.docs import render
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import check_library, sync_library
+
+
+DOCS = Path(__file__).resolve().parents[4] / "docs" / "procedures.md"
 
 
 class Command(BaseCommand):
     help = "Procedure library: check (validate files), list, load (store changed definitions as new versions)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["check", "list", "load"])
+        parser.add_argument("action", choices=["check", "list", "load", "docs"])
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=DOCS,
+            help="where `docs` writes (default docs/procedures.md)",
+        )
         parser.add_argument("--json", action="store_true", help="machine-readable output (list)")
         parser.add_argument(
             "--dir", action="append", type=Path, help="a folder of *.yaml definitions"
@@ -26,7 +36,16 @@ class Command(BaseCommand):
             if not d.is_dir():
                 raise CommandError(f"{d} is not a folder")
         action = options["action"]
-        if action == "check":
+        if action == "docs":
+            loaded = check_library(dirs)
+            problems = [p for item in loaded for p in item.problems]
+            if problems:
+                raise CommandError(f"{len(problems)} problem(s): run `fuwu procedures check`")
+            options["out"].write_text(
+                render([i.procedure for i in loaded if i.procedure]), encoding="utf-8"
+            )
+            self.stdout.write(f"wrote {options['out']}")
+        elif action == "check":
             loaded = check_library(dirs)
             problems = [p for item in loaded for p in item.problems]
             for p in problems:
