@@ -81,20 +81,20 @@ class DiagramOut(Schema):
     summary="The procedure as a Mermaid flowchart, optionally marking a case's current step and path",
 )
 def diagram(request: HttpRequest, key: str, case: int | None = None) -> DiagramOut:
-    current = visited = None
+    current: str | None = None
+    visited: list[str] = []
+    row: ProcedureVersion | None
     if case is not None:
         found = get_case_for(actor(request), case)
         if found.procedure_key != key:
             raise NotFound("not_found", what="case")
-        row = found.procedure
-        current = found.step
-        visited = []
+        row, current = found.procedure, found.step
         for data in Event.objects.filter(case=found).order_by("seq").values_list("data", flat=True):
             visited.extend(data.get("visited") or [])
     else:
         row = ProcedureVersion.objects.filter(key=key, is_current=True).first()
-        if row is None:
-            raise NotFound("procedure_unknown", procedure=key)
+    if row is None:
+        raise NotFound("procedure_unknown", procedure=key)
     text = mermaid(definition_of(row), language=language(request), current=current, visited=visited)
     return DiagramOut(
         key=key,
@@ -102,5 +102,5 @@ def diagram(request: HttpRequest, key: str, case: int | None = None) -> DiagramO
         format="mermaid",
         diagram=text,
         current=current,
-        visited=list(dict.fromkeys(visited or [])),
+        visited=list(dict.fromkeys(visited)),
     )

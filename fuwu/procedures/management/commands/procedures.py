@@ -10,7 +10,6 @@ from fuwu.procedures.engine.docs import render
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import check_library, sync_library
 
-
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "procedures.md"
 
 
