@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "fuwu.cases",
     "fuwu.sla",
     "fuwu.notifications",
+    "fuwu.campaigns",
     "fuwu.demo",
 ]
 

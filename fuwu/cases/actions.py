@@ -100,9 +100,13 @@ def open_case(
     is_major: bool = False,
     assignee_id: int | None = None,
     parent_id: int | None = None,
+    campaign_id: int | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Open a case on the procedure's current version, at its start step.
+
+    Cases the system opens (linked cases, campaigns, schedules) come on the `system` channel and
+    may leave intake fields for the first step to fill.
 
     Writes `opened` (and `major_flagged` when flagged); starts the response, resolution and
     step clocks; queues the clock check, and the major-case alert when flagged.
@@ -111,7 +115,8 @@ def open_case(
     if version is None:
         raise NotFound("procedure_unknown", procedure=procedure_key)
     procedure = definition_of(version)
-    if channel not in procedure.channels and parent_id is None:  # linked cases come from the system
+    by_system = parent_id is not None or campaign_id is not None or actor.is_system
+    if channel not in procedure.channels and not by_system:
         raise EngineError("channel_not_allowed", channel=channel)
     if not actor.may_see_site(site_id):
         raise NotFound("not_found", what="site")
@@ -129,7 +134,7 @@ def open_case(
     # The intake fields (the procedure's own) must be complete; the start step's form may be
     # filled now or later, while the case stands on that step.
     values = clean_fields([*procedure.fields, *start.form], data or {}, enforce_required=False)
-    if parent_id is None:
+    if not by_system:
         missing = {
             f.key: FieldError("required")
             for f in procedure.fields
@@ -157,6 +162,7 @@ def open_case(
         department=department,
         data=values,
         parent_id=parent_id,
+        campaign_id=campaign_id,
         created_by=actor.user,
         created_at=now,
         updated_at=now,

@@ -76,6 +76,14 @@ class Case(models.Model):
         related_name="linked",
         verbose_name=_("原工单"),
     )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("批量任务"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

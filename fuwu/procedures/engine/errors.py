@@ -70,6 +70,8 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Measured {value}{unit} is outside the accepted range {range}",
     ),
     "not_done": ("检查项未完成", "Checklist item not done"),
+    "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
+    "no_assets": ("没有符合条件的服务对象", "No asset matches"),
 }
 
 

@@ -17,6 +17,7 @@ import yaml
 from fuwu.procedures.engine.validate import (
     DEFAULT_ROLES,
     Problem,
+    _UniqueKeyLoader,
     definition_checksum,
     load_directory,
     load_file,
@@ -711,3 +712,19 @@ def test_a_duplicated_step_key_is_a_problem(tmp_path: Path) -> None:
         text + "  done:\n    kind: end\n    name: {zh: 又完成, en: Done again}\n", encoding="utf-8"
     )
     assert load_file(path).problems != []
+
+
+def test_yaml_merge_keys_are_allowed(tmp_path: Path) -> None:
+    data = valid()
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = "x-label: &lab {zh: 完成, en: Done}\n" + text
+    path = tmp_path / "mini.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = load_file(path).problems
+    # Only the unknown top-level key is a problem, not the anchor or a merge.
+    assert [p.where for p in problems] == ["x-label"]
+    merged = "base: &b {kind: end}\ndone2:\n  <<: *b\n  name: {zh: 完成, en: Done}\n"
+    assert yaml.load(merged, Loader=_UniqueKeyLoader)["done2"] == {
+        "kind": "end",
+        "name": {"zh": "完成", "en": "Done"},
+    }

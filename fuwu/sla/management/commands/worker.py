@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
 
+from fuwu.campaigns.actions import run_due
 from fuwu.sla.escalation import sweep
 
 log = logging.getLogger("fuwu.worker")
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         worker_id = options["worker_id"][:64]
         if options["batch"]:
             sweep(worker=worker_id)
+            run_due()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -62,6 +64,7 @@ class Command(BaseCommand):
             try:
                 close_old_connections()
                 sweep(worker=worker_id)
+                run_due()  # recurring schedules open their cases
             except Exception:
                 log.exception("clock sweep failed")
             finally:
