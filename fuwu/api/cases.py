@@ -17,7 +17,7 @@ from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
 from fuwu.core.models import Site
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
-from fuwu.procedures.engine.machine import options
+from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
 
 router = Router(tags=["cases"])
@@ -284,6 +284,10 @@ class ChecklistOut(Schema):
     min: float | None = None
     max: float | None = None
     required: bool
+    applies: bool = Field(
+        True, description="false when the item's condition does not hold for this case"
+    )
+    when: str | None = None
 
 
 class TransitionOut(Schema):
@@ -334,6 +338,8 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
         if case.is_closed
         else options(procedure, actions.view_of(case), who.roles, superuser=who.superuser)
     )
+    context = guard_context(procedure, actions.view_of(case))
+    applies = {c.key for c in applicable(step.checklist, context)}
     return TransitionsOut(
         step=StepRef(key=case.step, name=step.name.get(lang), kind=step.kind.value),
         version=case.version,
@@ -347,6 +353,8 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
                 min=c.min,
                 max=c.max,
                 required=c.required,
+                applies=c.key in applies,
+                when=c.when,
             )
             for c in step.checklist
         ],
@@ -371,6 +379,9 @@ class TakeIn(Schema):
     )
     form: dict[str, Any] = {}
     checklist: dict[str, Any] = {}
+    confirm: bool = Field(
+        False, description="go on despite the transition's warnings (after showing them)"
+    )
 
 
 @router.post(
@@ -386,6 +397,7 @@ def take(request: HttpRequest, case_id: int, key: str, payload: TakeIn) -> CaseO
         version=payload.version,
         form=payload.form,
         checklist=payload.checklist,
+        confirm=payload.confirm,
     )
     return _detail(request, case_id)
 

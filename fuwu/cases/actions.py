@@ -29,9 +29,11 @@ from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
 from fuwu.procedures.engine.machine import (
     CaseView,
+    applicable,
     clean_checklist,
     clean_value,
     follow_automatic,
+    guard_context,
     plan_transition,
 )
 from fuwu.procedures.registry import current_version, definition_of
@@ -197,11 +199,13 @@ def take_transition(
     version: int | None,
     form: dict[str, Any] | None = None,
     checklist: dict[str, Any] | None = None,
+    confirm: bool = False,
 ) -> Case:
     """Take a transition out of the current step, as the procedure allows this actor.
 
     Checks role, fields, checklist and guard (engine), then moves the case, applies the
-    transition's and passed automatic steps' effects. Writes `transitioned`.
+    transition's and passed automatic steps' effects. A transition's warnings must be
+    confirmed (`confirm=True`) to go on. Writes `transitioned`.
     """
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
@@ -214,6 +218,7 @@ def take_transition(
         checklist,
         superuser=actor.superuser,
         is_person=_is_person,
+        confirmed=confirm,
     )
     data = {**case.data, **plan.values}
     if plan.checks:
@@ -232,6 +237,7 @@ def take_transition(
         visited=plan.visited,
         values=plan.values,
         checks=plan.checks,
+        **({"confirmed_warnings": plan.warnings} if plan.warnings else {}),
     )
     change.arrive(plan.visited, plan.effects)
     return change.finish()
@@ -448,10 +454,13 @@ def complete_task(
     ):
         raise Forbidden("forbidden")
     values = clean_fields(spec.form, form or {}, enforce_required=True)
-    checks, errors = clean_checklist(spec.checklist, checklist or {})
+    items = applicable(
+        spec.checklist, guard_context(change.procedure, view_of(case), {**case.data, **values})
+    )
+    checks, errors = clean_checklist(items, checklist or {})
     missing = {
         f"checklist.{i.key}": FieldError("not_done")
-        for i in spec.checklist
+        for i in items
         if i.required and i.key not in checks and f"checklist.{i.key}" not in errors
     }
     if errors or missing:

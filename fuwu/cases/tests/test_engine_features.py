@@ -242,3 +242,106 @@ def test_assignee_must_be_on_the_site(world):
         version=case.version,
     )  # taking it yourself is allowed
     assert case.assignee_id == world.users["technician"].pk
+
+
+AGENCY_YAML = textwrap.dedent("""
+    key: test_agency
+    name: {zh: 测试代办, en: Test agency}
+    seed: 物业部代办服务工作程序
+    owner: {department: service_center}
+    start: review
+    fields:
+      - key: service_type
+        type: choice
+        required: true
+        label: {zh: 代办事项, en: Service}
+        options:
+          - {value: rental, label: {zh: 房屋出租, en: House rental}}
+          - {value: vehicle_pass, label: {zh: 车辆通行证, en: Vehicle pass}}
+      - {key: guests, type: number, label: {zh: 人数, en: Guests}}
+      - {key: dishes, type: number, label: {zh: 菜品数, en: Dishes}}
+    steps:
+      review:
+        kind: task
+        name: {zh: 审核材料, en: Review}
+        checklist:
+          - {key: lease, type: document, label: {zh: 租赁合同, en: Lease}, when: 'data.service_type == "rental"'}
+          - {key: id_card, type: document, label: {zh: 身份证明, en: ID}}
+          - {key: licence, type: document, label: {zh: 行驶证, en: Licence}, when: 'data.service_type == "vehicle_pass"'}
+        transitions:
+          - key: complete
+            to: done
+            label: {zh: 材料齐全, en: Complete}
+            roles: [agent]
+            guard: checklist.passed
+            warnings:
+              - when: 'data.dishes > data.guests * 3'
+                message: {zh: 按每人 2–3 份为宜, en: About 2–3 dishes per person}
+          - key: supplement
+            to: review
+            label: {zh: 通知补充, en: Ask to supplement}
+            roles: [agent]
+            guard: '!checklist.passed'
+      done: {kind: end, name: {zh: 完成, en: Done}}
+""")
+
+
+def test_document_checklist_per_service_type_and_warnings(world, api, tmp_path):
+    (tmp_path / "test_agency.yaml").write_text(AGENCY_YAML, encoding="utf-8")
+    assert not sync_library([tmp_path]).problems
+    agent = api("agent", "en")
+    case = agent.post(
+        "/api/cases",
+        {
+            "procedure": "test_agency",
+            "site": "lanting",
+            "channel": "walk_in",
+            "title": "出租代办",
+            "data": {"service_type": "rental", "guests": 2, "dishes": 9},
+        },
+    ).json()
+    t = agent.get(f"/api/cases/{case['id']}/transitions").json()
+    assert {c["key"]: c["applies"] for c in t["checklist"]} == {
+        "lease": True,
+        "id_card": True,
+        "licence": False,
+    }
+    url = f"/api/cases/{case['id']}/transitions/"
+    r = agent.post(
+        url + "complete", {"version": case["version"], "checklist": {"lease": "received"}}
+    )
+    assert r.status_code == 400 and r.json()["details"]["fields"] == {
+        "checklist.id_card": "Checklist item not done"
+    }
+    r = agent.post(
+        url + "complete",
+        {
+            "version": case["version"],
+            "checklist": {"lease": "received", "id_card": "ok", "licence": "received"},
+        },
+    )
+    assert r.json()["details"]["fields"] == {
+        "checklist.id_card": "Must be received, missing or inconsistent",
+        "checklist.licence": "This item does not apply",
+    }
+    # An inconsistent document fails the review: only "ask to supplement" goes through.
+    r = agent.post(
+        url + "complete",
+        {"version": case["version"], "checklist": {"lease": "inconsistent", "id_card": "received"}},
+    )
+    assert r.json()["code"] == "guard_failed"
+    case = agent.post(
+        url + "supplement",
+        {"version": case["version"], "checklist": {"lease": "inconsistent", "id_card": "received"}},
+    ).json()
+    # All received: the warning must be confirmed before the case moves on.
+    body = {"version": case["version"], "checklist": {"lease": "received", "id_card": "received"}}
+    r = agent.post(url + "complete", body)
+    assert r.status_code == 400 and r.json()["code"] == "confirm_warnings"
+    assert r.json()["details"]["warnings"] == ["About 2–3 dishes per person"]
+    assert Case.objects.get(pk=case["id"]).step == "review"
+    r = agent.post(url + "complete", {**body, "confirm": True})
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    event = Event.objects.filter(case_id=case["id"], kind="transitioned").last()
+    assert event.data["confirmed_warnings"] == ["按每人 2–3 份为宜"]
+    assert event.data["checks"]["lease"] == {"value": "received", "passed": True}

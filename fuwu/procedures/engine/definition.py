@@ -81,6 +81,10 @@ class ChecklistKind(StrEnum):
     TEXT = "text"
     PHOTO = "photo"
     MEASUREMENT = "measurement"
+    DOCUMENT = "document"  # a material to review: received / missing / inconsistent
+
+
+DOCUMENT_STATES = ("received", "missing", "inconsistent")
 
 
 class ChecklistItem(Strict):
@@ -91,6 +95,8 @@ class ChecklistItem(Strict):
     min: float | None = None
     max: float | None = None
     required: bool = True
+    # Applies only when this CEL condition holds (e.g. the documents of one service type).
+    when: str | None = None
 
     @model_validator(mode="after")
     def _range_for_measurements(self) -> ChecklistItem:
@@ -202,6 +208,13 @@ class Effect(Strict):
         return self
 
 
+class Warning(Strict):
+    """A non-blocking check: when `when` holds, the person must confirm `message` to go on."""
+
+    when: str = Field(min_length=1)
+    message: Text
+
+
 class Transition(Strict):
     key: Key
     to: Key
@@ -215,6 +228,7 @@ class Transition(Strict):
     # Leaves the step without completing its form and checklist (wait, cancel, escalate …):
     # the step's required fields and checklist items are then not demanded.
     skip_form: bool = False
+    warnings: list[Warning] = []
 
 
 class StepKind(StrEnum):

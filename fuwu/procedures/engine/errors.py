@@ -49,6 +49,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
     "too_large": ("请求体过大", "The request body is too large"),
     "conflict": ("数据冲突: {reason}", "Conflict: {reason}"),
+    "confirm_warnings": ("请确认以下提示后再提交", "Confirm these warnings, then submit again"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -70,6 +71,8 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Measured {value}{unit} is outside the accepted range {range}",
     ),
     "not_done": ("检查项未完成", "Checklist item not done"),
+    "not_applicable": ("此项不适用", "This item does not apply"),
+    "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
 }
@@ -120,6 +123,11 @@ class EngineError(Exception):
         out: dict[str, Any] = {
             k: v for k, v in self.params.items() if isinstance(v, str | int | float | bool | list)
         }
+        for k, v in out.items():
+            # Bilingual texts travel as {"zh", "en"} pairs; the caller gets its language.
+            if isinstance(v, list) and v and isinstance(v[0], dict) and {"zh", "en"} <= set(v[0]):
+                en = (language or "").lower().startswith("en")
+                out[k] = [item["en" if en else "zh"] for item in v]
         if self.fields:
             out["fields"] = {k: e.message(language) for k, e in self.fields.items()}
         return out

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fuwu.procedures.engine.definition import (
+    DOCUMENT_STATES,
     ChecklistItem,
     ChecklistKind,
     Effect,
@@ -59,6 +60,9 @@ class Plan:
     values: dict[str, Any]
     checks: dict[str, dict[str, Any]]
     effects: list[Effect] = field(default_factory=list)
+    warnings: list[str] = field(
+        default_factory=list
+    )  # confirmed warnings, in Chinese, for the event
 
 
 def is_blank(value: Any) -> bool:
@@ -235,6 +239,11 @@ def clean_checklist(
                 item.max is None or value <= item.max
             )
             results[item.key] = {"value": value, "passed": passed}
+        elif item.type is ChecklistKind.DOCUMENT:
+            if raw not in DOCUMENT_STATES:
+                errors[f"checklist.{item.key}"] = FieldError("bad_document")
+                continue
+            results[item.key] = {"value": raw, "passed": raw == "received"}
         elif item.type is ChecklistKind.YES_NO:
             if not isinstance(raw, bool):
                 errors[f"checklist.{item.key}"] = FieldError("not_bool")
@@ -266,6 +275,7 @@ def plan_transition(
     *,
     superuser: bool = False,
     is_person: PersonCheck | None = None,
+    confirmed: bool = False,
 ) -> Plan:
     """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
     step = procedure.steps[view.step]
@@ -294,17 +304,23 @@ def plan_transition(
             errors[key] = error
         else:
             values[key] = value
-    checks, check_errors = clean_checklist(step.checklist, checklist or {})
+    merged = {**view.data, **values}
+    items = applicable(step.checklist, guard_context(procedure, view, merged))
+    not_applicable = {i.key for i in step.checklist} - {i.key for i in items}
+    submitted = dict(checklist or {})
+    for key in not_applicable & set(submitted):
+        errors[f"checklist.{key}"] = FieldError("not_applicable")
+        submitted.pop(key)
+    checks, check_errors = clean_checklist(items, submitted)
     errors.update(check_errors)
 
-    merged = {**view.data, **values}
     step_checks = {**merged.get(CHECKS_KEY, {}).get(view.step, {}), **checks}
     step_required = [] if transition.skip_form else [f.key for f in step.form if f.required]
     required = step_required + [f.key for f in transition.fields if f.required]
     for key in dict.fromkeys([*required, *transition.require]):
         if key not in errors and is_blank(merged.get(key)):
             errors[key] = FieldError("required")
-    for item in [] if transition.skip_form else step.checklist:
+    for item in [] if transition.skip_form else items:
         if item.required and item.key not in step_checks and f"checklist.{item.key}" not in errors:
             errors[f"checklist.{item.key}"] = FieldError("not_done")
     if errors:
@@ -329,9 +345,22 @@ def plan_transition(
         }
         raise EngineError("guard_failed", transition=transition_key, fields=failed)
 
+    context = guard_context(procedure, view, merged)
+    raised = [w for w in transition.warnings if compile_guard(w.when).evaluate(context)]
+    if raised and not confirmed:
+        raise EngineError(
+            "confirm_warnings", warnings=[{"zh": w.message.zh, "en": w.message.en} for w in raised]
+        )
     visited, effects = follow_automatic(procedure, transition.to)
     return Plan(
-        transition, view.step, visited[-1], visited, values, checks, [*transition.effects, *effects]
+        transition,
+        view.step,
+        visited[-1],
+        visited,
+        values,
+        checks,
+        [*transition.effects, *effects],
+        [w.message.zh for w in raised],
     )
 
 
@@ -360,3 +389,8 @@ def status_for(step: Step, *, resolved: bool) -> str:
     if step.pauses_clock:
         return "waiting"
     return "open"
+
+
+def applicable(items: list[ChecklistItem], context: dict[str, Any]) -> list[ChecklistItem]:
+    """The checklist items whose `when` holds for this case (all items without one)."""
+    return [i for i in items if not i.when or compile_guard(i.when).evaluate(context)]

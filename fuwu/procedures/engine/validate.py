@@ -270,29 +270,20 @@ def check(
                         )
                     )
             if t.guard:
-                try:
-                    compiled = compile_guard(t.guard)
-                except ValueError as exc:
-                    add((tw + ".guard", f"does not compile: {exc}"))
-                else:
-                    unknown = set(compiled.variables) - GUARD_VARIABLES
-                    if unknown:
-                        add(
-                            (
-                                tw + ".guard",
-                                f"unknown names {sorted(unknown)}; use data, case or checklist",
-                            )
-                        )
-                    for name in sorted(
-                        set(re.findall(r"\bdata\.([A-Za-z_]\w*)", t.guard)) - declared
-                    ):
-                        add((tw + ".guard", f"'data.{name}' is not a field of the procedure"))
+                _check_expression(tw + ".guard", t.guard, declared, add)
+            for j, w in enumerate(t.warnings):
+                _check_expression(f"{tw}.warnings[{j}].when", w.when, declared, add)
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
         for j, effect in enumerate(step.effects):
             _check_notify(f"{where}.effects[{j}].notify", effect.notify, roles, add)
         if step.on_timeout and step.on_timeout not in {t.key for t in step.transitions}:
             add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
+        for j, item in enumerate(
+            [*step.checklist, *(c for b in step.branches for c in b.checklist)]
+        ):
+            if item.when:
+                _check_expression(f"{where}.checklist[{j}].when", item.when, declared, add)
         if step.on_timeout and not step.limit:
             add((where + ".on_timeout", "needs a `limit` to time out after"))
         timeout = next((t for t in step.transitions if t.key == step.on_timeout), None)
@@ -323,6 +314,19 @@ def check(
     if p.start in steps:
         _check_graph(p, add)
     return problems
+
+
+def _check_expression(where: str, source: str, declared: set[str], add: Any) -> None:
+    try:
+        compiled = compile_guard(source)
+    except ValueError as exc:
+        add((where, f"does not compile: {exc}"))
+        return
+    unknown = set(compiled.variables) - GUARD_VARIABLES
+    if unknown:
+        add((where, f"unknown names {sorted(unknown)}; use data, case or checklist"))
+    for name in sorted(set(re.findall(r"\bdata\.([A-Za-z_]\w*)", source)) - declared):
+        add((where, f"'data.{name}' is not a field of the procedure"))
 
 
 def _unique(keys: list[str], where: str, problems: list[tuple[str, str]]) -> None:
