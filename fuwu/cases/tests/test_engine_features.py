@@ -267,7 +267,8 @@ AGENCY_YAML = textwrap.dedent("""
         checklist:
           - {key: lease, type: document, label: {zh: 租赁合同, en: Lease}, when: 'data.service_type == "rental"'}
           - {key: id_card, type: document, label: {zh: 身份证明, en: ID}}
-          - {key: licence, type: document, label: {zh: 行驶证, en: Licence}, when: 'data.service_type == "vehicle_pass"'}
+          - {key: licence, type: document, label: {zh: 行驶证, en: Licence},
+             when: 'data.service_type == "vehicle_pass"'}
         transitions:
           - key: complete
             to: done
