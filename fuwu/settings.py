@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fuwu.sla",
     "fuwu.notifications",
     "fuwu.campaigns",
+    "fuwu.registers",
     "fuwu.demo",
 ]
 

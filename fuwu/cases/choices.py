@@ -49,6 +49,7 @@ class EventKind(models.TextChoices):
     RETURN_VISIT_SCHEDULED = "return_visit_scheduled", _("安排回访")
     LINKED_CASE_OPENED = "linked_case_opened", _("开立关联工单")
     TIMED_OUT = "timed_out", _("超时自动流转")
+    REGISTERED = "registered", _("登记簿记录")
 
 
 class TaskState(models.TextChoices):

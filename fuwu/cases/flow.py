@@ -200,6 +200,8 @@ class Change:
                 self.flag_major()
             elif effect.set is not None:
                 case.data = {**case.data, **effect.set}
+            elif effect.register_out or effect.register_in:
+                self.after_save.append(lambda effect=effect: self._register(effect))
             elif effect.open_linked_case:
                 link = effect.open_linked_case
                 self.after_save.append(
@@ -224,6 +226,53 @@ class Change:
             data={k: case.data[k] for k in copy_fields if k in case.data},
         )
         self.event(EventKind.LINKED_CASE_OPENED, case=child.pk, procedure=procedure_key)
+
+    def _register(self, effect: Effect) -> None:
+        """Hand something out (`register_out`) or take it back (`register_in`), by this case."""
+        from fuwu.registers.models import Entry
+
+        case = self.case
+        if effect.register_in:
+            n = Entry.objects.filter(
+                case=case, register=effect.register_in.book, returned_at__isnull=True
+            ).update(returned_at=self.now)
+            self.event(EventKind.REGISTERED, register=effect.register_in.book, returned=n)
+            return
+        spec = effect.register_out
+        assert spec is not None
+        item = (
+            case.data.get(spec.item_field)
+            if spec.item_field
+            else (case.asset.label if case.asset else "")
+        )
+        holder = (
+            case.data.get(spec.holder_field)
+            if spec.holder_field
+            else (case.customer.name if case.customer else "")
+        )
+        due = case.data.get(spec.due_field) if spec.due_field else None
+        due_at = None
+        if due:
+            due_at = datetime.fromisoformat(str(due))
+            if due_at.tzinfo is None:  # a date: due by the end of that day, site time
+                due_at = timezone.make_aware(due_at.replace(hour=23, minute=59))
+        entry = Entry.objects.create(
+            site_id=case.site_id,
+            register=spec.book,
+            item=str(item or "—")[:200],
+            holder=str(holder or "—")[:200],
+            case=case,
+            out_at=self.now,
+            due_back=due_at,
+        )
+        self.event(
+            EventKind.REGISTERED,
+            register=spec.book,
+            entry=entry.pk,
+            item=entry.item,
+            holder=entry.holder,
+            due_back=due_at.isoformat() if due_at else None,
+        )
 
     def flag_major(self) -> None:
         from fuwu.notifications.services import notify, recipients

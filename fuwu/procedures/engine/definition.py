@@ -185,6 +185,25 @@ class LinkedCase(Strict):
     copy_fields: list[Key] = []
 
 
+REGISTERS = ("key", "parking_permit", "material")
+
+
+class RegisterOut(Strict):
+    """Record in a register that something is handed out: who holds what, since when, due back."""
+
+    # Written `register:` in definitions (an alias: `register` is taken on pydantic models).
+    book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
+    item_field: Key | None = None  # a field naming the item; the case's asset when absent
+    holder_field: Key | None = None  # a field naming the holder; the case's customer when absent
+    due_field: Key | None = None  # a date or date-time field: when it is due back
+
+
+class RegisterIn(Strict):
+    """Close this case's open entry in the register: the item is back."""
+
+    book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
+
+
 class Effect(Strict):
     """Exactly one of these keys: what happens when a transition is taken or a step runs."""
 
@@ -194,6 +213,8 @@ class Effect(Strict):
     mark_comeback: Literal[True] | None = None
     flag_major: Literal[True] | None = None
     set: dict[Key, str | int | float | bool | None] | None = None
+    register_out: RegisterOut | None = None
+    register_in: RegisterIn | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -201,7 +222,8 @@ class Effect(Strict):
         if len(given) != 1:
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
-                f" mark_comeback, flag_major, set (found: {', '.join(given) or 'none'})"
+                " mark_comeback, flag_major, set, register_out, register_in"
+                f" (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:
             _check_duration(self.schedule_return_visit)
