@@ -29,20 +29,20 @@ class EntryOut(Schema):
 
 
 @router.get(
-    "/registers/{register}",
+    "/registers/{kind}",
     response={200: list[EntryOut], **READ_ERRORS},
     summary="A register's entries (open ones only by default)",
 )
 def entries(
     request: HttpRequest,
-    register: str,
+    kind: str,
     open: bool = Query(True),
     site: str | None = None,
 ) -> list[EntryOut]:
-    if register not in Register.values:
-        raise NotFound("not_found", what=register)
+    if kind not in Register.values:
+        raise NotFound("not_found", what=kind)
     who = actor(request)
-    qs = Entry.objects.select_related("site").filter(register=register)
+    qs = Entry.objects.select_related("site").filter(register=kind)
     if not who.superuser:
         qs = qs.filter(site_id__in=who.site_ids)
     if site:
