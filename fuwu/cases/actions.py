@@ -61,8 +61,14 @@ def view_of(case: Case) -> CaseView:
 
 
 def clean_fields(
-    fields: list[FieldDef], submitted: dict[str, Any], *, enforce_required: bool
+    fields: list[FieldDef],
+    submitted: dict[str, Any],
+    *,
+    enforce_required: bool,
+    required: list[FieldDef] | None = None,
 ) -> dict[str, Any]:
+    """Clean submitted values; every problem is reported at once. `required` narrows which
+    fields must be present (default: every required field when `enforce_required`)."""
     by_key = {f.key: f for f in fields}
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
@@ -77,7 +83,7 @@ def clean_fields(
         elif value is not None:
             values[key] = value
     if enforce_required:
-        for f in fields:
+        for f in fields if required is None else required:
             if f.required and f.key not in values and f.key not in errors:
                 errors[f.key] = FieldError("required")
     if errors:
@@ -135,15 +141,12 @@ def open_case(
     start = procedure.steps[procedure.start]
     # The intake fields (the procedure's own) must be complete; the start step's form may be
     # filled now or later, while the case stands on that step.
-    values = clean_fields([*procedure.fields, *start.form], data or {}, enforce_required=False)
-    if not by_system:
-        missing = {
-            f.key: FieldError("required")
-            for f in procedure.fields
-            if f.required and f.key not in values
-        }
-        if missing:
-            raise EngineError("invalid_form", fields=missing)
+    values = clean_fields(
+        [*procedure.fields, *start.form],
+        data or {},
+        enforce_required=not by_system,
+        required=procedure.fields,
+    )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = department_by_code(site_id, owner.department) if owner.department else None
     if department is None:

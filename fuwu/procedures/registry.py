@@ -20,11 +20,22 @@ def library_dirs() -> list[Path]:
     return [Path(d) for d in settings.FUWU_PROCEDURE_DIRS]
 
 
+_CHECKED: dict[tuple[tuple[str, int, int], ...], list[Loaded]] = {}
+
+
 def check_library(dirs: list[Path] | None = None) -> list[Loaded]:
-    loaded: list[Loaded] = []
-    for directory in dirs or library_dirs():
-        loaded.extend(load_directory(directory, roles=ROLES))
-    return loaded
+    """Read and validate every definition; cached while no file changes (name, size, mtime)."""
+    files = sorted(p for d in dirs or library_dirs() for p in Path(d).glob("*.yaml"))
+    stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    cached = _CHECKED.get(stamp)
+    if cached is None:
+        cached = []
+        for directory in dirs or library_dirs():
+            cached.extend(load_directory(directory, roles=ROLES))
+        if len(_CHECKED) > 16:  # tests read many small temporary libraries
+            _CHECKED.clear()
+        _CHECKED[stamp] = cached
+    return cached
 
 
 @dataclass(frozen=True)
