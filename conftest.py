@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
@@ -25,10 +26,20 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    # Load the procedure library once per test database; each test rolls back to this state.
+    with django_db_blocker.unblock():
+        result = sync_library()
+        assert not result.problems, result.problems
+
+
 @pytest.fixture
 def library(db: None) -> None:
-    result = sync_library()
-    assert not result.problems, result.problems
+    # A transactional test flushes the database: load the library again if it is gone.
+    if not ProcedureVersion.objects.filter(is_current=True).exists():
+        result = sync_library()
+        assert not result.problems, result.problems
 
 
 @pytest.fixture
