@@ -456,7 +456,11 @@ def complete_task(
         actor.superuser or actor.department_id == task.department_id or "manager" in actor.roles
     ):
         raise Forbidden("forbidden")
-    values = clean_fields(spec.form, form or {}, enforce_required=True)
+    field_errors: dict[str, FieldError] = {}
+    try:
+        values = clean_fields(spec.form, form or {}, enforce_required=True)
+    except EngineError as exc:  # reported together with the checklist's problems below
+        values, field_errors = {}, exc.fields
     items = applicable(
         spec.checklist, guard_context(change.procedure, view_of(case), {**case.data, **values})
     )
@@ -466,8 +470,8 @@ def complete_task(
         for i in items
         if i.required and i.key not in checks and f"checklist.{i.key}" not in errors
     }
-    if errors or missing:
-        raise EngineError("invalid_form", fields={**errors, **missing})
+    if field_errors or errors or missing:
+        raise EngineError("invalid_form", fields={**field_errors, **errors, **missing})
     CaseTask.objects.filter(pk=task.pk).update(
         state=TaskState.DONE,
         data={**values, "checks": checks},

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from django.contrib.auth import get_user_model
 
 from fuwu.cases.models import Case, Event
@@ -431,12 +430,6 @@ def test_identity_not_confirmed_or_owner_withdraws(world, api):
     assert differences() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fuwu/cases/actions.py complete_task (line ~456): clean_fields raises on the branch form "
-    "before the checklist is looked at, so a refused branch lists its bad fields or its missing "
-    "checklist items, never both (a transition lists every problem at once)",
-)
 def test_branch_refusal_lists_every_problem_at_once(world, api):
     add_sales_clerk(world)
     agent = api("agent")
