@@ -100,8 +100,9 @@ APPLICATION = {
     "applicant_id_no": "440301198805061234",
     "material_list": "租赁合同、身份证复印件、房产证复印件",
 }
-HOUSE_DOCS = {"id_proof": True, "lease_contract": True, "property_certificate": True}
-VEHICLE_DOCS = {"id_proof": True, "driving_licence": True, "purchase_tax_proof": True}
+R = "received"
+HOUSE_DOCS = {"id_proof": R, "lease_contract": R, "property_certificate": R}
+VEHICLE_DOCS = {"id_proof": R, "driving_licence": R, "purchase_tax_proof": R}
 MATCHES = {"matches_application": True}
 RETURNED = {"materials_returned": True, "application_returned": True, "result_checked": True}
 
@@ -170,8 +171,18 @@ def test_house_rental_supplemented_chased_and_archived(world, api):
         agent,
         case,
         "pass",
-        checklist={"id_proof": True, "lease_contract": True, **MATCHES},
-        code="guard_failed",
+        checklist={"id_proof": R, "lease_contract": R, **MATCHES},
+        code="invalid_form",
+        fields=["checklist.property_certificate"],
+    )
+    # A vehicle document does not apply to letting a flat.
+    refused(
+        agent,
+        case,
+        "pass",
+        checklist={**HOUSE_DOCS, "driving_licence": R, **MATCHES},
+        code="invalid_form",
+        fields=["checklist.driving_licence"],
     )
     refused(
         agent,
@@ -194,7 +205,7 @@ def test_house_rental_supplemented_chased_and_archived(world, api):
         case,
         "incomplete",
         {"missing_items": "缺房屋产权证明"},
-        {"id_proof": True, "lease_contract": True, "property_certificate": False, **MATCHES},
+        {"id_proof": R, "lease_contract": R, "property_certificate": "missing", **MATCHES},
     )
     # 通知顾客补充: the customer's time does not count.
     where(case, "supplement", "waiting", "agent")
@@ -202,7 +213,7 @@ def test_house_rental_supplemented_chased_and_archived(world, api):
     case = take(agent, case, "supplied")
     where(case, "review", "open", "agent")
     # Reviewed again: the earlier answers stand; only the certificate is added.
-    case = take(agent, case, "pass", checklist={"property_certificate": True})
+    case = take(agent, case, "pass", checklist={"property_certificate": R})
     where(case, "submit_to_office", "open", "agent")
     assert {k: v["value"] for k, v in case["data"]["checks"]["review"].items()} == {
         **HOUSE_DOCS,
@@ -315,7 +326,14 @@ def test_vehicle_pass_corrected_and_refused_by_the_office(world, api):
         },
     )
     # The house documents do not make a vehicle pass.
-    refused(agent, case, "pass", checklist={**HOUSE_DOCS, **MATCHES}, code="guard_failed")
+    refused(
+        agent,
+        case,
+        "pass",
+        checklist={**HOUSE_DOCS, **MATCHES},
+        code="invalid_form",
+        fields=["checklist.lease_contract", "checklist.driving_licence"],
+    )
     case = take(
         agent,
         case,
@@ -378,7 +396,14 @@ def test_other_errand_declined_or_lapsed(world, api):
     where(case, "declined", "rejected")
 
     case = to_review(api, open_case(world, agent, "other"))
-    refused(agent, case, "pass", checklist={"id_proof": True, **MATCHES}, code="guard_failed")
+    refused(
+        agent,
+        case,
+        "pass",
+        checklist={"id_proof": R, **MATCHES},
+        code="invalid_form",
+        fields=["checklist.other_materials_ok"],
+    )
     case = take(agent, case, "incomplete", {"missing_items": "缺水电过户申请书"})
     where(case, "supplement", "waiting")
     # Ten working days without the documents: the system stops the errand by itself.
@@ -394,8 +419,6 @@ def test_other_errand_declined_or_lapsed(world, api):
 
     # Had the documents come, `other` errands pass with the ID and the other documents.
     case = to_review(api, open_case(world, agent, "other"))
-    case = take(
-        agent, case, "pass", checklist={"id_proof": True, "other_materials_ok": True, **MATCHES}
-    )
+    case = take(agent, case, "pass", checklist={"id_proof": R, "other_materials_ok": R, **MATCHES})
     where(case, "submit_to_office", "open")
     assert differences() == []
