@@ -380,6 +380,23 @@ def test_guests_who_leave_end_the_sitting(world, api):
     assert differences() == []
 
 
+def test_too_few_dishes_are_a_warning_the_waiter_confirms(world, api):
+    waiter = api("waiter", "en")
+    case = seat_and_pour(waiter, open_table(waiter, "6"), guests=4)
+    order = {"soup_base": "清汤锅", "order_items": "肥牛 1\n土豆 1\n豆腐 1", "dish_count": 3}
+    body = refused(waiter, case, "read_back", order, SUGGESTED, code="confirm_warnings")
+    assert body["details"]["warnings"] == ["Check the quantity: 2–3 dishes per person is usual"]
+    r = waiter.post(
+        f"/api/cases/{case['id']}/transitions/read_back",
+        {"version": case["version"], "form": order, "checklist": SUGGESTED, "confirm": True},
+    )
+    assert r.status_code == 200, r.json()
+    where(r.json(), "read_back", "open")
+    event = Event.objects.filter(case_id=case["id"], kind="transitioned").order_by("seq").last()
+    assert event.data["confirmed_warnings"] == ["请确认菜品数量：一般按1人2—3份菜品为宜"]
+    assert differences() == []
+
+
 def test_second_level_standards_escalate_to_the_floor_manager(world, api):
     waiter = api("waiter")
     case = open_table(waiter, "5")
