@@ -95,6 +95,10 @@ class Change:
         leaving = procedure.steps.get(case.step) if case.step else None
         target = procedure.steps[visited[-1]]
         case.step = visited[-1]
+        checks = case.data.get("checks") or {}
+        if case.step in checks:
+            # Each visit to a step fills its checklist anew (the earlier answers stay in the events).
+            case.data = {**case.data, "checks": {k: v for k, v in checks.items() if k != case.step}}
         owner = target.owner
         code = None
         if owner and not owner.keep:

@@ -212,8 +212,16 @@ def test_house_rental_supplemented_chased_and_archived(world, api):
     assert case["paused"] and since(case, "step_due") == 80 * H
     case = take(agent, case, "supplied")
     where(case, "review", "open", "agent")
-    # Reviewed again: the earlier answers stand; only the certificate is added.
-    case = take(agent, case, "pass", checklist={"property_certificate": R})
+    # Reviewed again: each review fills the checklist anew.
+    refused(
+        agent,
+        case,
+        "pass",
+        checklist={"property_certificate": R},
+        code="invalid_form",
+        fields=["checklist.id_proof", "checklist.lease_contract", "checklist.matches_application"],
+    )
+    case = take(agent, case, "pass", checklist={**HOUSE_DOCS, **MATCHES})
     where(case, "submit_to_office", "open", "agent")
     assert {k: v["value"] for k, v in case["data"]["checks"]["review"].items()} == {
         **HOUSE_DOCS,
@@ -351,7 +359,7 @@ def test_vehicle_pass_corrected_and_refused_by_the_office(world, api):
         {**APPLICATION, "applicant_id_no": "440301196001011111"},
         {"form_checked": True},
     )
-    case = take(agent, case, "pass", checklist=MATCHES)
+    case = take(agent, case, "pass", checklist={**VEHICLE_DOCS, **MATCHES})
     refused(
         agent,
         case,

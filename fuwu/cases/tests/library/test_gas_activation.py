@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department
@@ -356,12 +354,6 @@ def test_nobody_home_phoned_and_rebooked(world, api):
     assert differences() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a step's stored checklist answers count again when the step is re-entered "
-    "(machine.plan_transition merges data.checks[step] from the earlier visit), so the second "
-    "activation day is accepted without confirming that day's list was handed over",
-)
 def test_second_activation_day_needs_its_own_checklist(world, api):
     agent = api("agent")
     case = register(world, agent)

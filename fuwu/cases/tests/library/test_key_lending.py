@@ -179,6 +179,12 @@ def test_the_owner_borrows_and_returns_the_key(world, api):
     where(case, "key_out", "waiting", SC)
     assert case["paused"] and since(case, "step_due") == 8 * H
     assert case["data"]["checks"]["lend"]["register_signed"] == {"value": True, "passed": True}
+    # 《钥匙借用表》: the key is out, held by the borrower, due back at the agreed time.
+    out = agent.get("/api/registers/key").json()
+    assert [(e["item"], e["holder"], e["case_id"]) for e in out] == [
+        ("K-3-2-1502", "王芳", case["id"])
+    ]
+    assert out[0]["due_back"].startswith("2030-05-01T10:00:00")  # 18:00 Shanghai time
 
     refused(
         agent2,
@@ -223,6 +229,8 @@ def test_the_owner_borrows_and_returns_the_key(world, api):
         {"return_registered": True, "key_in_place": True},
     )
     where(case, "returned", "closed", SC)
+    assert agent.get("/api/registers/key").json() == []  # back in its place
+    assert agent.get("/api/registers/key", open="false").json()[0]["returned_at"]
     assert not case["paused"] and case["closed_at"] == case["updated_at"] == case["resolved_at"]
     assert since(case, "resolution_due", "created_at") >= 2 * H  # the paused time is given back
     assert allowed(agent, case) == {}
@@ -235,8 +243,10 @@ def test_the_owner_borrows_and_returns_the_key(world, api):
         "transitioned",
         "transitioned",
         "paused",
+        "registered",
         "transitioned",
         "resumed",
+        "registered",
     ]
     assert differences() == []
 
@@ -316,9 +326,11 @@ def test_someone_else_borrows_with_the_owners_consent_and_is_late(world, api):
         "transitioned",
         "transitioned",
         "paused",
+        "registered",
         "escalated",
         "transitioned",
         "resumed",
+        "registered",
     ]
     assert differences() == []
 

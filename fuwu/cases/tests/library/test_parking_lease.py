@@ -409,8 +409,16 @@ def test_underground_space_rechecked_plate_made_and_not_renewed(world, api):
     refused(security, case, "corrected", {"correction": "x"}, status=403, code="role_not_allowed")
     case = take(agent, case, "corrected", {"correction": "颜色更正为银色", "vehicle_colour": "银"})
     where(case, "security_check", "resolved", SEC)
-    # Re-checked: the earlier failed answer must be answered again.
-    refused(security, case, "verified_plate_needed", {}, {}, code="guard_failed")
+    # Re-checked: each check fills the checklist anew.
+    refused(
+        security,
+        case,
+        "verified_plate_needed",
+        {},
+        {},
+        code="invalid_form",
+        fields=["checklist.plate_matches", "checklist.vehicle_matches", "checklist.space_matches"],
+    )
     case = take(security, case, "verified_plate_needed", {}, CHECKED)
     where(case, "make_plate", "resolved", MGT)
     assert since(case, "step_due") == 40 * H

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department
@@ -256,12 +254,6 @@ def test_differences_are_settled_before_archiving(world, api):
     assert differences() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="API: completing a branch reports the form's errors first and the checklist's only "
-    "on the next try (actions.complete_task raises from clean_fields before checking the "
-    "checklist); a transition lists every bad field at once",
-)
 def test_branch_lists_every_missing_answer_at_once(world, api):
     agent, finance = api("agent"), api("finance")
     case = month(world, agent)

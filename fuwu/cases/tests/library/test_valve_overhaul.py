@@ -235,13 +235,20 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     case = take(tech, case, "repaired", repair, {**weld, "preheat_temperature": 280})
     where(case, "inspect", assignee="technician")
 
-    # Inspect again: the failed items are measured again; the earlier answers stay on file.
-    refused(tech, case, "passed", checklist={"stem_bend": 0.25}, code="guard_failed")
+    # Inspect again: every item is checked anew (the earlier answers stay in the events).
+    refused(
+        tech,
+        case,
+        "passed",
+        checklist={"stem_bend": 0.25},
+        code="invalid_form",
+        fields=["checklist.body_no_cracks", "checklist.gland_clearance"],
+    )
     case = take(
         tech,
         case,
         "passed",
-        checklist={"body_no_cracks": True, "stem_bend": 0.25, "gland_clearance": 0.1},
+        checklist={**SOUND, "stem_bend": 0.25, "gland_clearance": 0.1},
     )
     where(case, "reassemble", assignee="technician")
     assert since(case, "step_due") == 4 * H
@@ -271,7 +278,7 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     where(case, "repair", assignee="technician")
     assert notes(case, "notify") == ["eng_manager"]
     case = take(tech, case, "repaired", {"repair_done": "研磨阀瓣与阀座密封面"})
-    case = take(tech, case, "passed", checklist={"seal_faces_ok": True})
+    case = take(tech, case, "passed", checklist=SOUND)
     case = take(tech, case, "assembled", checklist=REASSEMBLED)
     refused(
         tech, case, "accept", {}, leaking, code="guard_failed"
