@@ -1,0 +1,1 @@
+"""Fuwu load benchmark (`make bench`); see bench/README.md."""
