@@ -21,6 +21,15 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    # Rolled-back test databases reuse ids: per-process lookups must not outlive a test.
+    from fuwu.cases import flow
+
+    flow._DEPARTMENTS.clear()
+    forget_calendars()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create dozens. Production keeps the default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -88,6 +88,9 @@ def _database() -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "fuwu.sqlite3",
         "OPTIONS": _SQLITE_OPTIONS,
+        # Reusing connections saves the PRAGMAs of init_command on every request.
+        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": os.environ.get("FUWU_SQLITE_TEST_NAME") or None},
     }
 

@@ -187,11 +187,13 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
 
 def _detail(request: HttpRequest, case_id: int) -> CaseOut:
     case = get_case_for(actor(request), case_id)
-    tasks = list(
-        CaseTask.objects.select_related("department").filter(
-            case=case, step=case.step, cycle=case.step_cycle
+    tasks = []
+    if definition_of(case.procedure).steps[case.step].branches:  # only parallel steps have tasks
+        tasks = list(
+            CaseTask.objects.select_related("department").filter(
+                case=case, step=case.step, cycle=case.step_cycle
+            )
         )
-    )
     return case_out(case, language(request), tasks)
 
 

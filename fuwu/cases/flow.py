@@ -8,6 +8,7 @@ rebuilt from events alone) and schedules the next clock check — all in that on
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,10 +51,18 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     return case
 
 
+_DEPARTMENTS: dict[tuple[int, str], tuple[float, Department]] = {}
+
+
 def department_by_code(site_id: int, code: str) -> Department:
+    """Departments change rarely: looked up once a minute per process (codes never move sites)."""
+    cached = _DEPARTMENTS.get((site_id, code))
+    if cached and time.monotonic() - cached[0] < 60:
+        return cached[1]
     dept = Department.objects.filter(site_id=site_id, code=code).first()
     if dept is None:
         raise EngineError("no_such_department", department=code)
+    _DEPARTMENTS[(site_id, code)] = (time.monotonic(), dept)
     return dept
 
 
@@ -65,6 +74,7 @@ class Change:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     before: dict[str, Any] = field(default_factory=dict)
     next_before: datetime | None = None
+    reschedule: bool = False  # set by the clock job: the pending check is the one running now
     # Work that needs the case's id (notifications, linked cases): run in finish(), same transaction.
     after_save: list[Any] = field(default_factory=list)
     _pending_tasks: list[CaseTask] = field(default_factory=list)
@@ -342,11 +352,14 @@ class Change:
         Event.objects.bulk_create(rows)
         if self._pending_tasks:
             CaseTask.objects.bulk_create(self._pending_tasks)
-        if case.next_escalation_at and case.next_escalation_at != self.next_before:
+        moment = case.next_escalation_at
+        # A check is pending at or before `next_before` (the invariant). Only an earlier moment
+        # needs a new one: a later one is picked up when that check runs and finds nothing due.
+        if moment and (self.reschedule or self.next_before is None or moment < self.next_before):
             from fuwu.sla.tasks import check_clocks
 
             # Enqueued in this transaction (database task backend): it exists iff the change does.
-            check_clocks.using(run_after=case.next_escalation_at).enqueue(case.pk)
+            check_clocks.using(run_after=moment).enqueue(case.pk)
         return case
 
 

@@ -37,7 +37,7 @@ def cases_for(actor: Actor) -> QuerySet[Case]:
 def get_case_for(actor: Actor, case_id: int) -> Case:
     case = (
         cases_for(actor)
-        .select_related("procedure", "site", "department", "assignee", "customer", "asset")
+        .select_related("procedure", "site", "department", "assignee__staff", "customer", "asset")
         .filter(pk=case_id)
         .first()
     )

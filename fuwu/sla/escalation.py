@@ -39,6 +39,7 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
         except EngineError:
             return []
         change = Change(case, SYSTEM, now)
+        change.reschedule = True
         if case.is_closed:
             if case.next_escalation_at is not None:
                 Case.objects.filter(pk=case.pk).update(next_escalation_at=None)
@@ -123,6 +124,11 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
             moment = clocks.next_moment(case, change.procedure)
             if moment != case.next_escalation_at:
                 Case.objects.filter(pk=case.pk).update(next_escalation_at=moment)
+            if moment is not None:
+                from fuwu.sla.tasks import check_clocks
+
+                # This check ran early (the moment moved later): the next one waits for it.
+                check_clocks.using(run_after=max(moment, now)).enqueue(case.pk)
             return []
         change.finish()
         return fired
