@@ -212,6 +212,11 @@ def test_new_lease_at_the_counter_then_expiry_reminded_at_the_gate(world, api):
     where(case, "issue_permit", "open", SC)
     refused(agent, case, "issued", {}, code="invalid_form", fields=["permit_no"])
     case = take(agent, case, "issued", {"permit_no": "TC-2025-0308"})
+    # The permit register: the plate holds permit TC-2025-0308 until the lease ends.
+    permits = agent.get("/api/registers/parking_permit").json()
+    assert [(e["holder"], e["case_id"], e["due_back"] is not None) for e in permits] == [
+        ("TC-2025-0308", case["id"], True)
+    ]
     # The lease goes to security, who check the vehicle again; the owner's service is done.
     where(case, "security_check", "resolved", SEC)
     assert case["resolved_at"] == case["updated_at"] and since(case, "step_due") == 16 * H
@@ -303,7 +308,7 @@ def test_new_lease_at_the_counter_then_expiry_reminded_at_the_gate(world, api):
         "will_renew",
     ]
     k = kinds(case)
-    assert k[-2:] == ["transitioned", "linked_case_opened"]
+    assert k[-3:] == ["transitioned", "linked_case_opened", "registered"]  # the permit is returned
     assert k.count("paused") == 1 and k.count("resumed") == 1
     assert differences() == []
 
@@ -465,7 +470,7 @@ def test_renewed_early_while_in_force(world, api):
     where(case, "renewal_opened", "closed", SC)
     child = Case.objects.get(parent_id=case["id"])
     assert child.step == "documents" and child.data["plate_no"] == "粤B·12345"
-    assert kinds(case)[-3:] == ["transitioned", "resumed", "linked_case_opened"]
+    assert kinds(case)[-4:] == ["transitioned", "resumed", "linked_case_opened", "registered"]
     assert differences() == []
 
 
