@@ -16,6 +16,10 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Case {number} was transferred to your department: {title}",
     ),
     "return_visit_due": ("工单 {number} 需要回访", "Case {number} is due for a return visit"),
+    "register_due": (
+        "登记簿到期提醒:{item}({holder})应于 {due_back} 归还/到期,工单 {number}",
+        "Register reminder: {item} ({holder}) is due back or expires at {due_back}, case {number}",
+    ),
     "notify": ("工单 {number}:{message_zh}", "Case {number}: {message_en}"),
 }
 _CLOCKS = {

@@ -35,6 +35,7 @@ class Entry(models.Model):
     out_at = models.DateTimeField(_("借出/发放时间"), default=timezone.now)
     due_back = models.DateTimeField(_("应归还/到期时间"), null=True, blank=True)
     returned_at = models.DateTimeField(_("归还时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("登记记录")

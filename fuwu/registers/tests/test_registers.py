@@ -82,3 +82,34 @@ def test_lending_and_return_are_in_the_register(world, api, tmp_path):
     ) == 2
     assert agent.get("/api/registers/spaceships").status_code == 404
     assert differences() == []
+
+
+def test_overdue_key_is_reminded_once(world, api, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fuwu.notifications.models import Notification
+    from fuwu.registers.reminders import remind_due
+
+    (tmp_path / "test_keys.yaml").write_text(KEYS, encoding="utf-8")
+    assert not sync_library([tmp_path]).problems
+    agent = api("agent")
+    due = (timezone.localdate() + timedelta(days=2)).isoformat()
+    case = agent.post(
+        "/api/cases",
+        {
+            "procedure": "test_keys",
+            "site": "lanting",
+            "channel": "walk_in",
+            "title": "借钥匙",
+            "data": {"key_label": "K-8", "borrower": "李阿姨", "due_back": due},
+        },
+    ).json()
+    agent.post(f"/api/cases/{case['id']}/transitions/lend", {"version": case["version"]})
+    assert remind_due() == 0  # not due yet
+    later = timezone.now() + timedelta(days=3)
+    assert remind_due(now=later) == 1
+    assert remind_due(now=later) == 0  # once
+    note = Notification.objects.get(kind="register_due")
+    assert note.recipient == world.users["sc_manager"] and note.data["item"] == "K-8"

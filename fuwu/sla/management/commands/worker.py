@@ -13,6 +13,7 @@ from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
 
 from fuwu.campaigns.actions import run_due
+from fuwu.registers.reminders import remind_due
 from fuwu.sla.escalation import sweep
 
 log = logging.getLogger("fuwu.worker")
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         if options["batch"]:
             sweep(worker=worker_id)
             run_due()
+            remind_due()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -65,6 +67,7 @@ class Command(BaseCommand):
                 close_old_connections()
                 sweep(worker=worker_id)
                 run_due()  # recurring schedules open their cases
+                remind_due()  # permits about to expire, keys not back
             except Exception:
                 log.exception("clock sweep failed")
             finally:
