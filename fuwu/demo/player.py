@@ -14,7 +14,7 @@ from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.demo.stories import OPTIONAL, STORIES, TEXTS, UNHAPPY, Story, guard_values
-from fuwu.demo.world import TZ, WORKERS, World
+from fuwu.demo.world import OCCUPIED, TZ, WORKERS, World
 from fuwu.procedures.engine.definition import ChecklistItem, ChecklistKind, FieldDef, FieldType
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.models import ProcedureVersion
@@ -45,7 +45,7 @@ class StoryPlayer:
         procedure = definition_of(version)
         site = self.world.sites[story.site]
         n = self.turn[story.site] = self.turn.get(story.site, -1) + 1
-        people = self.world.customers_of[story.site]
+        people = self.world.customers_of[story.site][:OCCUPIED]  # residents, not new owners
         self.story, self.customer = story, people[n % len(people)]
         self.asset = None if story.common_area else self.world.asset_of.get(self.customer.pk)
         start = procedure.steps[procedure.start]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# Text for form fields a story does not fill itself, by field key.
 TEXTS: dict[str, list[str]] = {
     "contact_time": ["工作日晚上 7 点后", "周末全天", "上午 9–11 点"],
     "wait_reason": ["需要客户在场配合，客户本周出差"],

@@ -175,7 +175,7 @@ class World:
     def unit(self, owner: Customer | None, *, occupied: bool) -> Asset:
         rng = self.rng
         while True:
-            building, unit = rng.randint(1, 8), rng.randint(1, 3)
+            building, unit = rng.randint(1, 6), rng.randint(1, 3)
             room = f"{rng.randint(2, 32)}{rng.randint(1, 4):02d}"
             label = f"{building}栋{unit}单元{room}"
             if label not in self.labels:
@@ -187,6 +187,7 @@ class World:
             "room": room,
             "area_m2": rng.choice([89.5, 96.0, 118.3, 132.6, 143.0]),
             "occupied": occupied,
+            "handed_over": owner is not None,  # sold and handed over to its owner
             "gas_activated": occupied,  # a unit nobody lives in yet has no gas
         }
         return self.add_asset("lanting", AssetKind.UNIT, label, owner, attributes)

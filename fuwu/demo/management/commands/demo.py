@@ -20,8 +20,9 @@ def _pad(text: str, width: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Load demo data (华安服务集团: a residential compound and a Toyota dealership, staff, "
-        f"customers and cases) into an empty database. Every demo login's password is {PASSWORD}."
+        "Load demo data (华安服务集团: a residential compound, a Toyota dealership, a hotel and a "
+        "hot-pot restaurant; staff, customers, cases of every loaded procedure, schedules and a "
+        f"campaign) into an empty database. Every demo login's password is {PASSWORD}."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,11 +57,13 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f} s: {counts}.")
         )
         for problem in summary.problems:
-            self.stderr.write(f"  stopped early: {problem}")
+            self.stderr.write(f"  failed: {problem}")
+        for stop in summary.stopped:
+            self.stderr.write(f"  stopped early: {stop}")
         self.stdout.write(f"\nLogins (password for all: {PASSWORD})")
         rows = [("username", "name", "roles", "site"), *summary.logins]
         for username, name, roles, site in rows:
-            self.stdout.write("  " + _pad(username, 14) + _pad(name, 12) + _pad(roles, 24) + site)
+            self.stdout.write("  " + _pad(username, 14) + _pad(name, 12) + _pad(roles, 28) + site)
         self.stdout.write(
             "\nAdmin:    http://127.0.0.1:8000/admin/  (admin / fuwu-demo)"
             "\nAPI docs: http://127.0.0.1:8000/api/docs"
