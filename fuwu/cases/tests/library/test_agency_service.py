@@ -8,13 +8,13 @@ property certificate; vehicle pass — driving licence, owner's ID, purchase-tax
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
+from fuwu.testing.scenario import at, kinds, refused, since, take
 
 H, M = 3600, 60
 PROCEDURE = "agency_service"
@@ -44,26 +44,6 @@ def open_case(world, client, service_type, *, channel="walk_in", expect=201):
     return r.json()
 
 
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
-    """A refused move: the status, the error code, every named field, and nothing changed."""
-    body = take(client, case, key, form, checklist, expect=status)
-    assert body["code"] == code, body
-    for name in fields:
-        assert name in body["details"].get("fields", {}), body
-    after = client.get(f"/api/cases/{case['id']}").json()
-    assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
-    return body
-
-
 def where(case, step, status, assignee=None):
     """Every step of this procedure is the customer centre's."""
     assert case["step"]["key"] == step, case["step"]
@@ -72,26 +52,12 @@ def where(case, step, status, assignee=None):
     assert (case["assignee"] or {}).get("username") == assignee, case["assignee"]
 
 
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (at(case, name) - at(case, start)).total_seconds()
-
-
 def path(case) -> list[tuple[str, str]]:
     return [
         (e.kind, e.data["to"])
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
     ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
 
 
 EXPLAINED = {"items_explained": True, "process_explained": True, "materials_explained": True}

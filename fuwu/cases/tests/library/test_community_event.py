@@ -17,6 +17,7 @@ from fuwu.cases.replay import differences
 from fuwu.core.models import Department
 from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
+from fuwu.testing.scenario import allowed, complete, kinds, refused, take, where
 
 H, M = 3600, 60
 PROCEDURE = "community_event"
@@ -40,47 +41,6 @@ def open_case(world, client, *, channel="walk_in", expect=201, **data):
     return r.json()
 
 
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def complete(client, case, branch, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/tasks/{branch}/complete",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
-    """A refused move: the status, the error code, every named field, and nothing changed."""
-    body = take(client, case, key, form, checklist, expect=status)
-    assert body["code"] == code, body
-    for name in fields:
-        assert name in body["details"].get("fields", {}), body
-    after = client.get(f"/api/cases/{case['id']}").json()
-    assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
-    return body
-
-
-def allowed(client, case) -> dict[str, bool]:
-    r = client.get(f"/api/cases/{case['id']}/transitions")
-    assert r.status_code == 200, r.json()
-    return {t["key"]: t["allowed"] for t in r.json()["transitions"]}
-
-
-def where(case, step, status, department):
-    assert case["step"]["key"] == step, case["step"]
-    assert case["status"] == status, case["status"]
-    assert case["department"]["code"] == department, case["department"]
-
-
 def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
     return (
         datetime.fromisoformat(case[name]) - datetime.fromisoformat(case[start])
@@ -94,12 +54,6 @@ def path(case) -> list[tuple[str, str]]:
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
     ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
 
 
 def owners(case) -> list[str]:

@@ -8,24 +8,15 @@ so every deadline is exactly "moment + limit".
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
+from fuwu.testing.scenario import allowed, assign, kinds, owners, since, take
 
 M = 60
-
-
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
 
 
 def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
@@ -48,32 +39,10 @@ def complete(client, case, branch, checklist=None, form=None, expect=200):
     return r.json()
 
 
-def assign(client, case, username):
-    r = client.post(
-        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": username}
-    )
-    assert r.status_code == 200, r.json()
-    return r.json()
-
-
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (at(case, name) - at(case, start)).total_seconds()
-
-
 def where(case, step, status, department="floor"):
     assert case["step"]["key"] == step, case["step"]
     assert case["status"] == status, case["status"]
     assert case["department"]["code"] == department, case["department"]
-
-
-def allowed(client, case) -> dict[str, bool]:
-    r = client.get(f"/api/cases/{case['id']}/transitions")
-    assert r.status_code == 200, r.json()
-    return {t["key"]: t["allowed"] for t in r.json()["transitions"]}
 
 
 def moves(case) -> list[str]:
@@ -81,23 +50,6 @@ def moves(case) -> list[str]:
         e.data["to"]
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
-    ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
-
-
-def owners(case) -> list[str]:
-    from fuwu.core.models import Department
-
-    codes = dict(Department.objects.values_list("pk", "code"))
-    return [
-        codes[e.data["set"]["department"]]
-        for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
-        if "department" in e.data.get("set", {})
     ]
 
 

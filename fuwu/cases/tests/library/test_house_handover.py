@@ -10,15 +10,13 @@ ready (a parallel step). The test world runs 24×7: every deadline is exactly "m
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from django.contrib.auth import get_user_model
 
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department, Role, Staff
 from fuwu.notifications.models import Notification
+from fuwu.testing.scenario import at, complete, kinds, refused, since, take, where
 
 H, M = 3600, 60
 PROCEDURE = "house_handover"
@@ -59,61 +57,12 @@ def open_case(world, client, *, channel="walk_in", expect=201):
     return r.json()
 
 
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def complete(client, case, branch, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/tasks/{branch}/complete",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
-    """A refused move: the status, the error code, every named field, and nothing changed."""
-    body = take(client, case, key, form, checklist, expect=status)
-    assert body["code"] == code, body
-    for name in fields:
-        assert name in body["details"].get("fields", {}), body
-    after = client.get(f"/api/cases/{case['id']}").json()
-    assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
-    return body
-
-
-def where(case, step, status, department):
-    assert case["step"]["key"] == step, case["step"]
-    assert case["status"] == status, case["status"]
-    assert case["department"]["code"] == department, case["department"]
-
-
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (at(case, name) - at(case, start)).total_seconds()
-
-
 def path(case) -> list[tuple[str, str]]:
     return [
         (e.kind, e.data["to"])
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
     ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
 
 
 def owners(case) -> list[str]:

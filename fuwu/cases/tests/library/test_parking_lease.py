@@ -9,14 +9,13 @@ security, who remind the owner at the gates. One case = one lease period. 24×7:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from fuwu.cases.models import Case, Event
+from fuwu.cases.models import Case
 from fuwu.cases.replay import differences
-from fuwu.core.models import Department
 from fuwu.notifications.models import Notification
-from fuwu.sla.escalation import fire_due
+from fuwu.testing.scenario import kinds, path, refused, take, transitions_taken, where
 
 H, M = 3600, 60
 PROCEDURE = "parking_lease"
@@ -60,36 +59,10 @@ def open_case(world, client, data, *, channel=CHANNEL, title=TITLE, priority=Non
     return r.json()
 
 
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
-    """A refused move: the status, the error code, every named field, and nothing changed."""
-    body = take(client, case, key, form, checklist, expect=status)
-    assert body["code"] == code, body
-    for name in fields:
-        assert name in body["details"].get("fields", {}), body
-    after = client.get(f"/api/cases/{case['id']}").json()
-    assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
-    return body
-
-
 def allowed(client, case) -> dict[str, tuple[bool, str | None]]:
     r = client.get(f"/api/cases/{case['id']}/transitions")
     assert r.status_code == 200, r.json()
     return {t["key"]: (t["allowed"], t["reason"]) for t in r.json()["transitions"]}
-
-
-def where(case, step, status, department):
-    assert case["step"]["key"] == step, case["step"]
-    assert case["status"] == status, case["status"]
-    assert case["department"]["code"] == department, case["department"]
 
 
 def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
@@ -98,41 +71,12 @@ def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
     ).total_seconds()
 
 
-def path(case) -> list[tuple[str, str]]:
-    """(step entered, owning department) for every move, rebuilt from the events alone."""
-    codes = dict(Department.objects.values_list("pk", "code"))
-    dept, out = None, []
-    for e in Event.objects.filter(case_id=case["id"]).order_by("seq"):
-        dept = e.data.get("set", {}).get("department", dept)
-        if e.kind in ("transitioned", "timed_out", "joined") and "to" in e.data:
-            out.append((e.data["to"], codes[dept]))
-    return out
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
-
-
-def transitions_taken(case) -> list[str]:
-    return [
-        e.data["transition"]
-        for e in Event.objects.filter(case_id=case["id"], kind="transitioned").order_by("seq")
-    ]
-
-
 def notes(case, kind: str = "notify") -> list[str]:
     return list(
         Notification.objects.filter(case_id=case["id"], kind=kind)
         .order_by("pk")
         .values_list("recipient__username", flat=True)
     )
-
-
-def fire(case, *, at: str = "step_due", after: float = 1) -> list[str]:
-    """Run the clock job `after` seconds past one of the case's deadlines (the 24×7 test calendar)."""
-    return fire_due(case["id"], now=datetime.fromisoformat(case[at]) + timedelta(seconds=after))
 
 
 # -- the scenarios ------------------------------------------------------------------------------

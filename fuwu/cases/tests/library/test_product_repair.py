@@ -15,6 +15,7 @@ from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department
 from fuwu.notifications.models import Notification
+from fuwu.testing.scenario import assign, kinds, refused, take
 
 H, M = 3600, 60
 PROCEDURE = "product_repair"
@@ -49,34 +50,6 @@ def open_case(world, client, *, channel="phone", priority=None, expect=201, **da
     return r.json()
 
 
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
-
-
-def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
-    """A refused move: the status, the error code, every named field, and nothing changed."""
-    body = take(client, case, key, form, checklist, expect=status)
-    assert body["code"] == code, body
-    for name in fields:
-        assert name in body["details"].get("fields", {}), body
-    after = client.get(f"/api/cases/{case['id']}").json()
-    assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
-    return body
-
-
-def assign(client, case, username):
-    r = client.post(
-        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": username}
-    )
-    assert r.status_code == 200, r.json()
-    return r.json()
-
-
 def log_work(client, case, **entry):
     r = client.post(f"/api/cases/{case['id']}/work-log", entry)
     assert r.status_code == 201, r.json()
@@ -102,12 +75,6 @@ def path(case) -> list[tuple[str, str]]:
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
     ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
 
 
 def owners(case) -> list[str]:

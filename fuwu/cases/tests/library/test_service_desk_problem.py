@@ -9,25 +9,15 @@ The test world runs on a 24×7 calendar, so every deadline is exactly "moment + 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
-from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
+from fuwu.testing.scenario import allowed, at, kinds, notes, owners, since, take, where
 
 H = 3600
 M = 60
-
-
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
 
 
 def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
@@ -41,53 +31,11 @@ def refused(client, case, key, form=None, checklist=None, *, status=400, code, f
     return body
 
 
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (at(case, name) - at(case, start)).total_seconds()
-
-
-def allowed(client, case) -> dict[str, bool]:
-    r = client.get(f"/api/cases/{case['id']}/transitions")
-    assert r.status_code == 200, r.json()
-    return {t["key"]: t["allowed"] for t in r.json()["transitions"]}
-
-
-def where(case, step, status, department):
-    assert case["step"]["key"] == step, case["step"]
-    assert case["status"] == status, case["status"]
-    assert case["department"]["code"] == department, case["department"]
-
-
 def moves(client, case) -> list[str]:
     """Every step change, by a person (transitioned) or by the system (timed_out)."""
     timeline = client.get(f"/api/cases/{case['id']}/events").json()
     assert [e["seq"] for e in timeline] == list(range(1, len(timeline) + 1))
     return [e["data"]["to"] for e in timeline if e["kind"] in ("transitioned", "timed_out")]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
-
-
-def owners(case) -> list[str]:
-    from fuwu.core.models import Department
-
-    codes = dict(Department.objects.values_list("pk", "code"))
-    return [
-        codes[e.data["set"]["department"]]
-        for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
-        if "department" in e.data.get("set", {})
-    ]
-
-
-def notes(case, kind="notify") -> list[str]:
-    qs = Notification.objects.filter(case_id=case["id"], kind=kind)
-    return sorted(qs.values_list("recipient__username", flat=True))
 
 
 def open_problem(

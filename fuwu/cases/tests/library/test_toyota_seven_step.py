@@ -8,24 +8,13 @@ against actual, payment), follow-up within three days on the seven areas. The te
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
+from fuwu.testing.scenario import assign, kinds, owners, since, take
 
 H = 3600
 M = 60
-
-
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
 
 
 def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
@@ -39,22 +28,6 @@ def refused(client, case, key, form=None, checklist=None, *, status=400, code, f
     return body
 
 
-def assign(client, case, username):
-    r = client.post(
-        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": username}
-    )
-    assert r.status_code == 200, r.json()
-    return r.json()
-
-
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (at(case, name) - at(case, start)).total_seconds()
-
-
 def where(case, step, department="aftersales", status="open", assignee=None):
     assert case["step"]["key"] == step, case["step"]
     assert case["status"] == status, case["status"]
@@ -66,23 +39,6 @@ def moves(case) -> list[str]:
     return [
         e.data["to"]
         for e in Event.objects.filter(case_id=case["id"], kind="transitioned").order_by("seq")
-    ]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
-
-
-def owners(case) -> list[str]:
-    from fuwu.core.models import Department
-
-    codes = dict(Department.objects.values_list("pk", "code"))
-    return [
-        codes[e.data["set"]["department"]]
-        for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
-        if "department" in e.data.get("set", {})
     ]
 
 
