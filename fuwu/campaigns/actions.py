@@ -31,7 +31,7 @@ MAX_CATCH_UP = 100  # occurrences opened per schedule per run, so a backlog cann
 def parse_rule(text: str, dtstart: datetime) -> rrule:
     """The RRULE as dateutil reads it, or a field error naming what is wrong."""
     try:
-        rule = rrulestr(text.strip().removeprefix("RRULE:"), dtstart=dtstart)
+        rule = rrulestr(text.strip().removeprefix("RRULE:"), dtstart=dtstart.replace(microsecond=0))
     except (ValueError, TypeError) as exc:
         raise EngineError(
             "invalid_form", fields={"rrule": FieldError("bad_rrule", reason=str(exc))}
@@ -158,7 +158,9 @@ def run_due(now: datetime | None = None) -> int:
         except EngineError:
             log.warning("schedule %s has an invalid rule", schedule.pk)
             continue
-        after = schedule.last_occurrence_at or (schedule.dtstart - timedelta(microseconds=1))
+        # dateutil's rules run in whole seconds: the first occurrence is dtstart without microseconds.
+        first = schedule.dtstart.replace(microsecond=0)
+        after = schedule.last_occurrence_at or (first - timedelta(microseconds=1))
         for at in rule.between(after, now, inc=False)[:MAX_CATCH_UP]:
             if _open_occurrence(schedule, at):
                 opened += 1

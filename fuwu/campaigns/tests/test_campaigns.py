@@ -195,3 +195,16 @@ def test_bad_rrule_is_refused(world, api):
         == 403
     )
     assert not Schedule.objects.exists()
+
+
+def test_first_occurrence_is_kept_when_dtstart_has_microseconds(world):
+    start = datetime(2026, 3, 1, 1, 0, 0, 123456, tzinfo=UTC)
+    Schedule.objects.create(
+        site=world.sites["lanting"],
+        procedure_key="property_repair",
+        title="巡检 {date}",
+        rrule="FREQ=DAILY",
+        dtstart=start,
+        data={"repair_item": "巡检", "service_type": "free"},
+    )
+    assert run_due(now=start + timedelta(hours=1)) == 1

@@ -124,3 +124,43 @@ def test_each_rung_fires_once_with_two_workers_and_a_kill_9(world, tmp_path):
         assert keys == sorted(f"resolution:{i}:0" for i in range(RUNGS))
         assert Event.objects.filter(case=case, kind="escalated").count() == RUNGS
         assert Notification.objects.filter(case=case, kind="escalation").count() == RUNGS
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_schedule_occurrences_open_once_with_three_workers_at_once(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: worker processes must share the test database")
+    from fuwu.campaigns.models import Occurrence, Schedule
+    from fuwu.cases.models import Case
+
+    schedule = Schedule.objects.create(
+        site=world.sites["lanting"],
+        procedure_key="property_repair",
+        title="月度对账 {date}",
+        rrule="FREQ=DAILY",
+        dtstart=timezone.now() - timedelta(days=4, hours=1),
+        data={"repair_item": "对账", "service_type": "free"},
+    )
+    s = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fuwu.cli", "worker", "--batch", "--worker-id", f"b{i}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(3)
+    ]
+    for r in runs:
+        assert r.wait(60) == 0
+    assert Occurrence.objects.filter(schedule=schedule).count() == 5  # 4 days ago … today
+    assert (
+        Case.objects.filter(procedure_key="property_repair", title__startswith="月度对账").count()
+        == 5
+    )
