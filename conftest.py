@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fuwu.core.actors import forget_actors
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 from fuwu.sla.clocks import forget_calendars
@@ -27,6 +28,7 @@ def _fresh_process_caches() -> None:
 
     flow._DEPARTMENTS.clear()
     forget_calendars()
+    forget_actors()
 
 
 @pytest.fixture(autouse=True)

@@ -185,8 +185,10 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
     )
 
 
-def _detail(request: HttpRequest, case_id: int) -> CaseOut:
-    case = get_case_for(actor(request), case_id)
+def _detail(request: HttpRequest, found: int | Case) -> CaseOut:
+    """The case as the API shows it: re-read by id, or the case a write action just returned
+    (it was read with everything the response needs while it was locked)."""
+    case = found if isinstance(found, Case) else get_case_for(actor(request), found)
     tasks = []
     if definition_of(case.procedure).steps[case.step].branches:  # only parallel steps have tasks
         tasks = list(
@@ -392,7 +394,7 @@ class TakeIn(Schema):
     summary="Take a transition",
 )
 def take(request: HttpRequest, case_id: int, key: str, payload: TakeIn) -> CaseOut:
-    actions.take_transition(
+    case = actions.take_transition(
         actor(request),
         case_id,
         key,
@@ -401,7 +403,7 @@ def take(request: HttpRequest, case_id: int, key: str, payload: TakeIn) -> CaseO
         checklist=payload.checklist,
         confirm=payload.confirm,
     )
-    return _detail(request, case_id)
+    return _detail(request, case)
 
 
 class AssignIn(Schema):
@@ -421,8 +423,8 @@ def assign(request: HttpRequest, case_id: int, payload: AssignIn) -> CaseOut:
             user_id = actions.staff_user_by_username(payload.assignee).pk
         except NotFound:
             raise EngineError("assignee_not_eligible", person=payload.assignee) from None
-    actions.assign(who, case_id, assignee_id=user_id, version=payload.version)
-    return _detail(request, case_id)
+    case = actions.assign(who, case_id, assignee_id=user_id, version=payload.version)
+    return _detail(request, case)
 
 
 class TransferIn(Schema):
@@ -437,14 +439,14 @@ class TransferIn(Schema):
     summary="Transfer to another department",
 )
 def transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> CaseOut:
-    actions.transfer(
+    case = actions.transfer(
         actor(request),
         case_id,
         department_code=payload.department,
         version=payload.version,
         note=payload.note,
     )
-    return _detail(request, case_id)
+    return _detail(request, case)
 
 
 class VersionIn(Schema):
@@ -458,24 +460,26 @@ class VersionIn(Schema):
     summary="Pause the clock (waiting on the customer)",
 )
 def pause(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
-    actions.pause_clock(actor(request), case_id, version=payload.version, reason=payload.reason)
-    return _detail(request, case_id)
+    case = actions.pause_clock(
+        actor(request), case_id, version=payload.version, reason=payload.reason
+    )
+    return _detail(request, case)
 
 
 @router.post(
     "/{int:case_id}/resume", response={200: CaseOut, **WRITE_ERRORS}, summary="Resume the clock"
 )
 def resume(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
-    actions.resume_clock(actor(request), case_id, version=payload.version)
-    return _detail(request, case_id)
+    case = actions.resume_clock(actor(request), case_id, version=payload.version)
+    return _detail(request, case)
 
 
 @router.post(
     "/{int:case_id}/major", response={200: CaseOut, **WRITE_ERRORS}, summary="Flag as a major case"
 )
 def major(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
-    actions.flag_major(actor(request), case_id, version=payload.version)
-    return _detail(request, case_id)
+    case = actions.flag_major(actor(request), case_id, version=payload.version)
+    return _detail(request, case)
 
 
 @router.post(
@@ -484,7 +488,7 @@ def major(request: HttpRequest, case_id: int, payload: VersionIn) -> CaseOut:
     summary="Complete one branch of a parallel step",
 )
 def complete_task(request: HttpRequest, case_id: int, branch: str, payload: TakeIn) -> CaseOut:
-    actions.complete_task(
+    case = actions.complete_task(
         actor(request),
         case_id,
         branch=branch,
@@ -492,7 +496,7 @@ def complete_task(request: HttpRequest, case_id: int, branch: str, payload: Take
         form=payload.form,
         checklist=payload.checklist,
     )
-    return _detail(request, case_id)
+    return _detail(request, case)
 
 
 class CommentIn(Schema):

@@ -35,7 +35,10 @@ def tracked_state(case: Case) -> dict[str, Any]:
 
 def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = True) -> Case:
     """Fetch and lock a case the actor may see. A case they may not see does not exist (404)."""
-    qs = Case.objects.select_related("procedure", "site", "department")
+    # Read with everything the API's response shows, so a write needs no second read.
+    qs = Case.objects.select_related(
+        "procedure", "site", "department", "assignee__staff", "customer", "asset"
+    )
     if connection.features.has_select_for_update:
         # Lock only the case row: joined rows (site, department) are read, not changed.
         qs = qs.select_for_update(of=("self",))
