@@ -8,22 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
 from fuwu.campaigns import actions
 from fuwu.campaigns.models import Campaign, Schedule
 from fuwu.core.actors import Actor
-from fuwu.core.models import Site
 from fuwu.customers.choices import AssetKind
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
 
 router = Router(tags=["campaigns and schedules"])
-
-
-def _site(who: Actor, code: str) -> Site:
-    site = Site.objects.filter(code=code).first()
-    if site is None or not who.may_see_site(site.pk):
-        raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
-    return site
 
 
 class CampaignIn(Schema):
@@ -77,7 +69,7 @@ def _campaign_out(c: Campaign) -> CampaignOut:
 )
 def start(request: HttpRequest, payload: CampaignIn) -> Status[CampaignOut]:
     who = actor(request)
-    site = _site(who, payload.site)
+    site = site_for(who, payload.site)
     campaign = actions.start_campaign(
         who,
         site_id=site.pk,
@@ -91,8 +83,7 @@ def start(request: HttpRequest, payload: CampaignIn) -> Status[CampaignOut]:
 
 
 def _campaigns(who: Actor) -> Any:
-    qs = Campaign.objects.select_related("site")
-    return qs if who.superuser else qs.filter(site_id__in=who.site_ids)
+    return who.scope(Campaign.objects.select_related("site"))
 
 
 @router.get(
@@ -173,7 +164,7 @@ def create_schedule(request: HttpRequest, payload: ScheduleIn) -> Status[Schedul
     who = actor(request)
     if payload.dtstart.tzinfo is None:
         raise EngineError("invalid_form", fields={"dtstart": FieldError("not_datetime")})
-    site = _site(who, payload.site)
+    site = site_for(who, payload.site)
     s = actions.create_schedule(
         who,
         site_id=site.pk,
@@ -193,7 +184,5 @@ def create_schedule(request: HttpRequest, payload: ScheduleIn) -> Status[Schedul
 )
 def schedules(request: HttpRequest) -> list[ScheduleOut]:
     who = actor(request)
-    qs = Schedule.objects.select_related("site")
-    if not who.superuser:
-        qs = qs.filter(site_id__in=who.site_ids)
+    qs = who.scope(Schedule.objects.select_related("site"))
     return [_schedule_out(s) for s in qs.order_by("pk")]

@@ -10,13 +10,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
-from fuwu.core.models import Site
-from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
+from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
 
@@ -216,9 +215,7 @@ class CaseIn(Schema):
 @router.post("", response={201: CaseOut, **WRITE_ERRORS}, summary="Open a case")
 def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     who = actor(request)
-    site = Site.objects.filter(code=payload.site).only("pk").first()
-    if site is None or not who.may_see_site(site.pk):
-        raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
+    site = site_for(who, payload.site)
     case = actions.open_case(
         who,
         procedure_key=payload.procedure,

@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from ninja import Schema
 
 from fuwu.core.actors import Actor, actor_for
+from fuwu.core.models import Site
+from fuwu.procedures.engine.errors import EngineError, FieldError
 
 
 class ErrorOut(Schema):
@@ -35,3 +37,11 @@ def language(request: HttpRequest) -> str:
 
 def actor(request: HttpRequest) -> Actor:
     return actor_for(request.user)
+
+
+def site_for(who: Actor, code: str) -> Site:
+    """The site a request names by code; one the caller may not use is a field error, not a 404."""
+    site = Site.objects.filter(code=code).first()
+    if site is None or not who.may_see_site(site.pk):
+        raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
+    return site

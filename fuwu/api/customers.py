@@ -10,9 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
-from fuwu.core.actors import Actor
-from fuwu.core.models import Site
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import Conflict, EngineError, FieldError, NotFound
@@ -54,13 +52,6 @@ class AssetOut(Schema):
     attributes: dict[str, Any]
 
 
-def _site(who: Actor, code: str) -> Site:
-    site = Site.objects.filter(code=code).first()
-    if site is None or not who.may_see_site(site.pk):
-        raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
-    return site
-
-
 def _customer_out(c: Customer) -> CustomerOut:
     return CustomerOut(
         id=c.pk,
@@ -83,13 +74,9 @@ def _asset_out(a: Asset) -> AssetOut:
     )
 
 
-def _visible(qs: Any, who: Actor) -> Any:
-    return qs if who.superuser else qs.filter(site_id__in=who.site_ids)
-
-
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
-    site = _site(actor(request), payload.site)
+    site = site_for(actor(request), payload.site)
     c = Customer.objects.create(
         site=site,
         name=payload.name.strip(),
@@ -104,11 +91,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
     "/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer"
 )
 def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
-    c = (
-        _visible(Customer.objects.select_related("site"), actor(request))
-        .filter(pk=customer_id)
-        .first()
-    )
+    c = actor(request).scope(Customer.objects.select_related("site")).filter(pk=customer_id).first()
     if c is None:
         raise NotFound("not_found", what="customer")
     return _customer_out(c)
@@ -124,7 +107,7 @@ def search_customers(
     q: str = QueryParam("", max_length=100),
     limit: int = QueryParam(20, ge=1, le=100),
 ) -> list[CustomerOut]:
-    qs = _visible(Customer.objects.select_related("site"), actor(request))
+    qs = actor(request).scope(Customer.objects.select_related("site"))
     if q.strip():
         qs = qs.filter(
             Q(name__icontains=q.strip())
@@ -140,7 +123,7 @@ def search_customers(
     summary="Create an asset (unit, vehicle, equipment …)",
 )
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
-    site = _site(actor(request), payload.site)
+    site = site_for(actor(request), payload.site)
     if (
         payload.owner_id is not None
         and not Customer.objects.filter(pk=payload.owner_id, site=site).exists()
@@ -162,7 +145,7 @@ def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
 
 @router.get("/assets/{int:asset_id}", response={200: AssetOut, **READ_ERRORS}, summary="An asset")
 def get_asset(request: HttpRequest, asset_id: int) -> AssetOut:
-    a = _visible(Asset.objects.select_related("site"), actor(request)).filter(pk=asset_id).first()
+    a = actor(request).scope(Asset.objects.select_related("site")).filter(pk=asset_id).first()
     if a is None:
         raise NotFound("not_found", what="asset")
     return _asset_out(a)
@@ -179,7 +162,7 @@ def search_assets(
     kind: AssetKind | None = None,
     limit: int = QueryParam(20, ge=1, le=100),
 ) -> list[AssetOut]:
-    qs = _visible(Asset.objects.select_related("site"), actor(request))
+    qs = actor(request).scope(Asset.objects.select_related("site"))
     if q.strip():
         qs = qs.filter(label__icontains=q.strip())
     if kind:

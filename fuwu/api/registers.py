@@ -42,9 +42,7 @@ def entries(
     if kind not in Register.values:
         raise NotFound("not_found", what=kind)
     who = actor(request)
-    qs = Entry.objects.select_related("site").filter(register=kind)
-    if not who.superuser:
-        qs = qs.filter(site_id__in=who.site_ids)
+    qs = who.scope(Entry.objects.select_related("site").filter(register=kind))
     if site:
         qs = qs.filter(site__code=site)
     if open:

@@ -42,9 +42,7 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     if connection.features.has_select_for_update:
         # Lock only the case row: joined rows (site, department) are read, not changed.
         qs = qs.select_for_update(of=("self",))
-    if not actor.superuser:
-        qs = qs.filter(site_id__in=actor.site_ids)
-    case = qs.filter(pk=case_id).first()
+    case = actor.scope(qs).filter(pk=case_id).first()
     if case is None:
         raise NotFound("not_found", what="case")
     if version is not None and case.version != version:

@@ -30,8 +30,7 @@ ORDERINGS = {
 
 def cases_for(actor: Actor) -> QuerySet[Case]:
     """Cases this actor may see: those of their sites (all for a superuser)."""
-    qs = Case.objects.all()
-    return qs if actor.superuser else qs.filter(site_id__in=actor.site_ids)
+    return actor.scope(Case.objects.all())
 
 
 def get_case_for(actor: Actor, case_id: int) -> Case:

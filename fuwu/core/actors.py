@@ -27,6 +27,10 @@ class Actor:
     def may_see_site(self, site_id: int) -> bool:
         return self.superuser or site_id in self.site_ids
 
+    def scope(self, qs: Any) -> Any:
+        """The rows of a queryset with a `site` this actor may see (all for a superuser)."""
+        return qs if self.superuser else qs.filter(site_id__in=self.site_ids)
+
 
 SYSTEM = Actor(
     user=None, roles=frozenset(), site_ids=frozenset(), department_id=None, superuser=True

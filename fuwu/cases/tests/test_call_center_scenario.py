@@ -5,24 +5,13 @@ The test world runs on a 24×7 calendar, so every deadline is exactly "moment + 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from fuwu.cases.models import Case, Event, WorkLog
+from fuwu.cases.models import Case, WorkLog
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
+from fuwu.testing.scenario import assign, kinds, moves, owners, since, take
 
 H = 3600
 M = 60
-
-
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
 
 
 def refused(client, case, key, form=None, *, status=400, code, fields=()):
@@ -34,23 +23,6 @@ def refused(client, case, key, form=None, *, status=400, code, fields=()):
     after = client.get(f"/api/cases/{case['id']}").json()
     assert after["version"] == case["version"] and after["step"]["key"] == case["step"]["key"]
     return body
-
-
-def assign(client, case, username):
-    r = client.post(
-        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": username}
-    )
-    assert r.status_code == 200, r.json()
-    return r.json()
-
-
-def at(case: dict[str, Any], name: str) -> datetime:
-    return datetime.fromisoformat(case[name])
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    """Seconds from the case's `start` moment to its `name` deadline."""
-    return (at(case, name) - at(case, start)).total_seconds()
 
 
 def allowed(client, case) -> dict[str, bool]:
@@ -68,30 +40,6 @@ def where(case, step, status, department, assignee=None):
     assert case["status"] == status, case["status"]
     assert case["department"]["code"] == department, case["department"]
     assert (case["assignee"] or {}).get("username") == assignee, case["assignee"]
-
-
-def moves(client, case) -> list[str]:
-    timeline = client.get(f"/api/cases/{case['id']}/events").json()
-    assert [e["seq"] for e in timeline] == list(range(1, len(timeline) + 1))
-    return [e["data"]["to"] for e in timeline if e["kind"] == "transitioned"]
-
-
-def kinds(case) -> list[str]:
-    return list(
-        Event.objects.filter(case_id=case["id"]).order_by("seq").values_list("kind", flat=True)
-    )
-
-
-def owners(case) -> list[str]:
-    """Owning departments in the order the events set them."""
-    from fuwu.core.models import Department
-
-    codes = dict(Department.objects.values_list("pk", "code"))
-    return [
-        codes[e.data["set"]["department"]]
-        for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
-        if "department" in e.data.get("set", {})
-    ]
 
 
 def notes(case, kind, persona=None) -> list[str]:

@@ -7,15 +7,7 @@ from datetime import datetime
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
-
-
-def take(client, case, key, form=None, checklist=None, expect=200):
-    r = client.post(
-        f"/api/cases/{case['id']}/transitions/{key}",
-        {"version": case["version"], "form": form or {}, "checklist": checklist or {}},
-    )
-    assert r.status_code == expect, r.json()
-    return r.json()
+from fuwu.testing.scenario import take
 
 
 def test_property_repair_end_to_end(world, api):
