@@ -11,7 +11,12 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fuwu
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-pg bench lint check-python venv venv-dev demo worker clean
+.PHONY: run test test-sqlite test-pg bench lint check-python venv venv-dev demo worker clean browser-deps
+
+# What only the tests need from Debian: Chromium (driven by Playwright, never a downloaded
+# browser) and a CJK font so Chinese pages render in screenshots.
+DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -32,6 +37,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+		echo "Installing $(DEBIAN_TEST_PACKAGES) for the browser tests …"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEBIAN_TEST_PACKAGES) >/dev/null; \
+	fi
+
 ## make run: set up everything and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
 run: venv
 	$(BIN)/fuwu setup
@@ -44,12 +55,12 @@ worker: venv
 	$(BIN)/fuwu worker
 
 ## make test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
-test: venv-dev test-sqlite test-pg
+test: venv-dev browser-deps test-sqlite test-pg
 
-test-sqlite: venv-dev
+test-sqlite: venv-dev browser-deps
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
-test-pg: venv-dev
+test-pg: venv-dev browser-deps
 	@if $(BIN)/python -m fuwu.testing.pgcheck "$(PG_URL)"; then \
 		DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -n 2 -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then \

@@ -13,6 +13,7 @@ from fuwu.core.actors import forget_actors
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 from fuwu.sla.clocks import forget_calendars
+from fuwu.testing.browser import chromium_browser, web  # noqa: F401 — browser-test fixtures
 from fuwu.testing.factories import World, build_world
 
 

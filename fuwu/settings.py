@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "fuwu.campaigns",
     "fuwu.registers",
     "fuwu.demo",
+    "django_htmx",
+    "fuwu.web",
+    "fuwu.portal",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fuwu.web.middleware.UserLanguageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -70,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "fuwu.web.context.navigation",
             ]
         },
     }
@@ -150,6 +156,23 @@ MAILERS = {
     },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
+
+# Uploaded files (case photos) live here and are served only through an access-checked view.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A photo may be this large; a request may carry a few of them.
+FUWU_MAX_PHOTO_BYTES = int(os.environ.get("FUWU_MAX_PHOTO_BYTES", str(5 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "web:login"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# Sign-in is refused for a while after this many failures for one username or one address.
+FUWU_LOGIN_MAX_FAILURES = int(os.environ.get("FUWU_LOGIN_MAX_FAILURES", "5"))
+FUWU_LOGIN_LOCK_SECONDS = int(os.environ.get("FUWU_LOGIN_LOCK_SECONDS", "900"))
 
 # Requests larger than this are refused before any JSON is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 1024)))

@@ -258,3 +258,65 @@ class WorkLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.description}"
+
+
+class Consultation(models.Model):
+    """A question answered on the spot at intake: recorded and counted, no case opened."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("项目")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        verbose_name=_("客户"),
+    )
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    topic = models.CharField(_("主题"), max_length=200)
+    answer = models.TextField(_("答复"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("受理人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("咨询")
+        verbose_name_plural = _("咨询")
+        indexes = [models.Index(fields=["site", "at"], name="consultation_site_at")]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class Attachment(models.Model):
+    """A file (a photo) attached to a case; served only through an access-checked view."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("工单")
+    )
+    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name

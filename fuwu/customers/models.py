@@ -28,6 +28,9 @@ class Customer(models.Model):
     email = models.EmailField(_("电子邮件"), blank=True)
     preferences = models.JSONField(_("偏好"), default=dict, blank=True)
     consent_contact = models.BooleanField(_("同意回访联系"), default=True)
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

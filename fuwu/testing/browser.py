@@ -1,0 +1,115 @@
+"""Browser tests: Debian's Chromium driven by Playwright, screenshots under test-artifacts/.
+
+Never downloads a browser: Playwright launches /usr/bin/chromium (installed by the Makefile's
+test set-up). Without it the browser tests skip with a visible reason, except in CI (CI=true)
+where they are required.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("FUWU_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+class Shots:
+    """Numbered screenshots of one test: test-artifacts/<test name>/01-<what>.png."""
+
+    def __init__(self, test_name: str) -> None:
+        self.folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", test_name)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.count = 0
+
+    def __call__(self, page: Any, what: str, *, full_page: bool = True) -> Path:
+        self.count += 1
+        target = self.folder / f"{self.count:02d}-{re.sub(r'[^\w.-]+', '_', what)}.png"
+        page.screenshot(path=str(target), full_page=full_page)
+        return target
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Browser:
+    """Opens pages (contexts) against the live server, each with its own cookies and size."""
+
+    def __init__(self, browser: Any, base_url: str, shots: Shots) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.shot = shots
+        self.contexts: list[Any] = []
+
+    def page(self, *, phone: bool = False, language: str = "zh-CN") -> Any:
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=PHONE if phone else DESKTOP,
+            is_mobile=phone,
+            has_touch=phone,
+            locale=language,
+            device_scale_factor=2 if phone else 1,
+        )
+        context.set_default_timeout(15000)
+        self.contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors
+        return page
+
+    def login(self, page: Any, username: str, password: str | None = None) -> None:
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password or f"pw-{username}")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def web(chromium_browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """A browser against the live test server; close its pages and keep the screenshots."""
+    b = Browser(chromium_browser, live_server.url, Shots(request.node.name))
+    yield b
+    b.close()

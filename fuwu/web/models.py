@@ -1,0 +1,44 @@
+"""What the staff pages keep per user: saved queue filters, and failed sign-ins (rate limit)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SavedFilter(models.Model):
+    """A named queue filter: the query string of the queue page, which is a `CaseFilter`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    query = models.CharField(_("筛选条件"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("保存的筛选")
+        verbose_name_plural = _("保存的筛选")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; counted per username and per address to lock guessing out.
+
+    Kept in the database (not a per-process cache) so every app process sees the same count.
+    """
+
+    key = models.CharField(max_length=200, db_index=True)  # "user:<name>" or "ip:<addr>"
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败")
+        verbose_name_plural = _("登录失败")

@@ -1,0 +1,41 @@
+// Fuwu page behaviour: live countdowns on deadlines, and re-activating it after htmx swaps.
+(function () {
+  "use strict";
+  var WORDS = {
+    "zh-hans": { left: "剩余 ", late: "已超时 ", d: "天", h: "小时", m: "分" },
+    en: { left: "", late: "overdue ", d: "d ", h: "h ", m: "min" },
+  };
+  var RISK_SHARE = 0.2, RISK_FLOOR = 3600;
+
+  function span(seconds, w) {
+    seconds = Math.abs(Math.floor(seconds));
+    var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600),
+        m = Math.floor((seconds % 3600) / 60);
+    if (d) return d + w.d + h + w.h.trim();
+    if (h) return h + w.h + m + w.m;
+    return m + w.m;
+  }
+
+  function tick() {
+    var lang = document.body.dataset.lang === "en" ? "en" : "zh-hans", w = WORDS[lang];
+    var now = Date.now();
+    document.querySelectorAll("time.deadline[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due); if (isNaN(due)) return;
+      var start = el.dataset.start ? Date.parse(el.dataset.start) : NaN;
+      var left = (due - now) / 1000, state;
+      if (left < 0) { state = "late"; el.textContent = w.late + span(left, w); }
+      else {
+        var windowS = !isNaN(start) && start < due ? (due - start) / 1000 : 0;
+        var threshold = windowS ? Math.max(RISK_FLOOR, RISK_SHARE * windowS) : RISK_FLOOR;
+        state = left <= threshold ? "risk" : "ok";
+        el.textContent = lang === "en" ? span(left, w) + " left" : w.left + span(left, w);
+      }
+      el.classList.remove("deadline-ok", "deadline-risk", "deadline-late");
+      el.classList.add("deadline-" + state);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+  setInterval(tick, 30000);
+  window.fuwuTick = tick;
+})();

@@ -1,0 +1,46 @@
+"""Template helpers shared by the staff pages and the portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from fuwu.web.timeleft import time_left
+
+register = template.Library()
+
+
+@register.simple_tag
+def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
+    """A coloured "time left" badge that counts down in the browser (static/web/app.js)."""
+    left = time_left(due, timezone.now(), start)
+    if left.state == "none":
+        return format_html('<span class="text-body-secondary">—</span>')
+    return format_html(
+        '<time class="deadline deadline-{}" datetime="{}" data-due="{}" data-start="{}"'
+        ' title="{}">{}</time>',
+        left.state,
+        due.isoformat() if due else "",
+        due.isoformat() if due else "",
+        start.isoformat() if start else "",
+        timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
+        left.text,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"

@@ -1,0 +1,15 @@
+"""The staff pages. Each view module keeps its own `urlpatterns`; this file only joins them."""
+
+from fuwu.web.views import auth, case, dashboard, intake, procedures, queues, work
+
+app_name = "web"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *work.urlpatterns,
+    *queues.urlpatterns,
+    *dashboard.urlpatterns,
+    *intake.urlpatterns,
+    *case.urlpatterns,
+    *procedures.urlpatterns,
+]

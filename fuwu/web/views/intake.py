@@ -1,0 +1,13 @@
+"""(being written) — replace this module."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+
+def _pending(request: HttpRequest, **kwargs: object) -> HttpResponse:
+    return HttpResponse("pending")
+
+
+urlpatterns = [
+    path("intake/", _pending, name="intake"),
+]

@@ -1,0 +1,14 @@
+"""(being written) — replace this module."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+
+def _pending(request: HttpRequest, **kwargs: object) -> HttpResponse:
+    return HttpResponse("pending")
+
+
+urlpatterns = [
+    path("procedures/", _pending, name="procedures"),
+    path("procedures/<slug:key>/", _pending, name="procedure"),
+]
