@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +17,7 @@ from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import NotFound
+from fuwu.web.timeleft import RISK_FLOOR_SECONDS, RISK_SHARE
 
 ORDERINGS = {
     "created": "created_at",
@@ -45,6 +48,44 @@ def get_case_for(actor: Actor, case_id: int) -> Case:
     return case
 
 
+def late_q(now: datetime) -> Q:
+    """A running clock past its deadline: the resolution clock (unless resolved or paused) or
+    the step clock. Apply to cases not yet closed."""
+    return Q(resolution_due__lt=now, resolved_at__isnull=True, paused_at__isnull=True) | Q(
+        step_due__lt=now
+    )
+
+
+def _near(due: str, start: str, now: datetime) -> Q:
+    # The rule of fuwu.web.timeleft, in SQL: a deadline not yet passed is at risk in its last
+    # hour, or in the last fifth of its window (start → due). "left <= share × window" is
+    # written "window >= left / share" so that only durations are compared (SQLite and
+    # PostgreSQL alike); a missing start leaves only the one-hour rule.
+    left = ExpressionWrapper(
+        (F(due) - Value(now, output_field=DateTimeField())) * round(1 / RISK_SHARE),
+        output_field=DurationField(),
+    )
+    window = ExpressionWrapper(F(due) - F(start), output_field=DurationField())
+    return Q(**{f"{due}__gte": now}) & (
+        Q(**{f"{due}__lte": now + timedelta(seconds=RISK_FLOOR_SECONDS)})
+        | Q(GreaterThanOrEqual(window, left))
+    )
+
+
+def risk_q(now: datetime) -> Q:
+    """At risk (the amber badge): near a running deadline but past none. Apply to cases not
+    yet closed."""
+    near = Q(resolved_at__isnull=True, paused_at__isnull=True) & _near(
+        "resolution_due", "resolution_start", now
+    ) | _near("step_due", "step_start", now)
+    return near & ~late_q(now)
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight at the start of a day in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class CaseFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +102,13 @@ class CaseFilter(BaseModel):
     channel: str | None = None
     overdue: bool | None = None
     major: bool | None = None
+    at_risk: bool | None = Field(
+        None, description="near a deadline (its last fifth, or last hour) but not yet overdue"
+    )
+    created_from: date | None = Field(None, description="opened on or after this day")
+    created_to: date | None = Field(None, description="opened on or before this day")
+    resolved_from: date | None = Field(None, description="resolved on or after this day")
+    resolved_to: date | None = Field(None, description="resolved on or before this day")
     q: str | None = Field(
         None, max_length=100, description="case number, title, customer name or phone, asset label"
     )
@@ -99,13 +147,27 @@ class CaseFilter(BaseModel):
             qs = qs.filter(channel=self.channel)
         if self.major is not None:
             qs = qs.filter(is_major=self.major)
+        now = timezone.now()
         if self.overdue is not None:
-            now = timezone.now()
-            late = Q(resolution_due__lt=now, resolved_at__isnull=True, paused_at__isnull=True) | Q(
-                step_due__lt=now
-            )
             qs = qs.exclude(status__in=CLOSED_STATUSES)
-            qs = qs.filter(late) if self.overdue else qs.exclude(late)
+            qs = qs.filter(late_q(now)) if self.overdue else qs.exclude(late_q(now))
+        if self.at_risk is not None:
+            qs = qs.exclude(status__in=CLOSED_STATUSES)
+            risky = risk_q(now)
+            # NOT over a duration comparison with NULLs is NULL in SQL: exclude by id instead.
+            qs = (
+                qs.filter(risky)
+                if self.at_risk
+                else qs.exclude(pk__in=Case.objects.filter(risky).values("pk"))
+            )
+        if self.created_from:
+            qs = qs.filter(created_at__gte=_day_start(self.created_from))
+        if self.created_to:
+            qs = qs.filter(created_at__lt=_day_start(self.created_to + timedelta(days=1)))
+        if self.resolved_from:
+            qs = qs.filter(resolved_at__gte=_day_start(self.resolved_from))
+        if self.resolved_to:
+            qs = qs.filter(resolved_at__lt=_day_start(self.resolved_to + timedelta(days=1)))
         if self.q:
             text = self.q.strip()
             match = (
