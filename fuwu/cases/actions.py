@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from fuwu.cases.choices import EventKind, TaskState, WorkKind
+from fuwu.cases.choices import EventKind, Status, TaskState, WorkKind
 from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core.actors import Actor
@@ -494,3 +494,142 @@ def staff_user_by_username(username: str) -> Any:
     if user is None or not Staff.objects.filter(user=user).exists():
         raise NotFound("not_found", what=username)
     return user
+
+
+# -- the customer's own actions (portal) ----------------------------------------------------
+
+
+def _customer_case(actor: Actor, case_id: int, *, version: int | None) -> Case:
+    """Lock a case of the customer who acts; any other case does not exist for them (404)."""
+    case = lock_case(case_id, actor, version=version, write=False)
+    if actor.user_id is None or case.customer is None or case.customer.user_id != actor.user_id:
+        raise NotFound("not_found", what="case")
+    if case.resolved_at is None or case.status not in {Status.RESOLVED, Status.CLOSED}:
+        raise EngineError("not_resolved")
+    return case
+
+
+@transaction.atomic
+def confirm_completion(actor: Actor, case_id: int, *, version: int | None = None) -> Case:
+    """The customer says the service is done. Once per resolution (a reopened case asks again).
+
+    Preconditions: the actor is the case's customer; the case is resolved or closed as done.
+    Records `data["customer_confirmed"]` (resolution cycle and time) and writes
+    `customer_confirmed`. No step changes and no side effects.
+    """
+    case = _customer_case(actor, case_id, version=version)
+    done = case.data.get("customer_confirmed") or {}
+    if done.get("cycle") == case.clock_cycle:
+        raise EngineError("already_confirmed")
+    change = Change(case, actor)
+    case.data = {
+        **case.data,
+        "customer_confirmed": {"cycle": case.clock_cycle, "at": change.now.isoformat()},
+    }
+    change.event(EventKind.CUSTOMER_CONFIRMED, cycle=case.clock_cycle)
+    return change.finish()
+
+
+@transaction.atomic
+def rate_case(
+    actor: Actor, case_id: int, *, score: int, comment: str = "", version: int | None = None
+) -> Case:
+    """The customer rates the service 1–5 with a comment; once per resolution.
+
+    Preconditions: the actor is the case's customer; the case is resolved or closed as done;
+    not yet rated in this resolution cycle; a low score comes with a comment (what went wrong).
+    What the rating does follows the procedure's `portal.rating`: on its return-visit step a
+    good score takes the `good` transition and a low one (≤ `low`) the `bad` one, which
+    reopens the case (its effects tell the department manager). Anywhere else a low score
+    escalates: the department manager and the head of the reporting line are told after commit.
+    Records `data["rating"]` and writes `rated` (score, comment, cycle, outcome), then the
+    `transitioned` event when a transition was taken.
+    """
+    errors: dict[str, FieldError] = {}
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        errors["score"] = FieldError("bad_choice", options="1, 2, 3, 4, 5")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        errors["comment"] = FieldError("too_long", max=2000)
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+    case = _customer_case(actor, case_id, version=version)
+    rated = case.data.get("rating") or {}
+    if rated.get("cycle") == case.clock_cycle:
+        raise EngineError("already_rated")
+    change = Change(case, actor)
+    spec = change.procedure.portal.rating
+    low = score <= spec.low
+    if low and not comment:
+        raise EngineError("invalid_form", fields={"comment": FieldError("required")})
+    transition = None
+    if spec.step is not None and case.step == spec.step and not case.is_closed:
+        transition = spec.bad if low else spec.good
+    if transition is not None:
+        outcome = "reopened" if low else "return_visit_done"
+    else:
+        outcome = "escalated" if low else "recorded"
+    cycle = case.clock_cycle
+    case.data = {
+        **case.data,
+        "rating": {
+            "score": score,
+            "comment": comment,
+            "cycle": cycle,
+            "at": change.now.isoformat(),
+        },
+    }
+    change.event(
+        EventKind.RATED,
+        score=score,
+        comment=comment,
+        cycle=cycle,
+        outcome=outcome,
+        transition=transition,
+    )
+    if transition is not None:
+        form: dict[str, Any] = dict(spec.form)
+        if spec.satisfied_field:
+            form[spec.satisfied_field] = not low
+        if spec.comment_field and comment:
+            form[spec.comment_field] = comment
+        # The customer takes the procedure's own move (its roles name `customer`), so the
+        # reopening, its clocks and its notifications are exactly those staff would cause.
+        plan = plan_transition(
+            change.procedure,
+            view_of(case),
+            transition,
+            actor.roles,
+            form,
+            None,
+            superuser=actor.superuser,
+            is_person=_is_person,
+            confirmed=True,
+        )
+        case.data = {**case.data, **plan.values}
+        if plan.transition.reopens:
+            change.reopen()
+        change.event(
+            EventKind.TRANSITIONED,
+            transition=transition,
+            **{"from": plan.from_step},
+            to=plan.to_step,
+            visited=plan.visited,
+            values=plan.values,
+            checks=plan.checks,
+        )
+        change.arrive(plan.visited, plan.effects)
+    elif low:
+        from fuwu.notifications.services import notify, recipients
+
+        def tell() -> None:
+            users = [*recipients(case, "department_manager"), *recipients(case, "top")]
+            message = {
+                "message_zh": f"客户评价 {score} 分(不满意),请跟进",
+                "message_en": f"The customer rated the service {score}/5 (dissatisfied); follow up",
+                "score": score,
+            }
+            notify(users, case=case, kind="notify", data={**change.note_data(), **message})
+
+        change.after_save.append(tell)
+    return change.finish()

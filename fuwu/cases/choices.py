@@ -50,6 +50,8 @@ class EventKind(models.TextChoices):
     LINKED_CASE_OPENED = "linked_case_opened", _("开立关联工单")
     TIMED_OUT = "timed_out", _("超时自动流转")
     REGISTERED = "registered", _("登记簿记录")
+    CUSTOMER_CONFIRMED = "customer_confirmed", _("客户确认完成")
+    RATED = "rated", _("客户评价")
 
 
 class TaskState(models.TextChoices):

@@ -1,16 +1,20 @@
-"""The customer portal (being written)."""
+"""The customer portal (/portal/). The attachment download is in the `web` namespace instead
+(fuwu/web/urls.py joins `fuwu.portal.views.attachments.urlpatterns`): staff and customers share it."""
 
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
+
+from fuwu.portal.views import auth, requests
 
 app_name = "portal"
 
-
-def _pending(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("pending")
-
-
 urlpatterns = [
-    path("", _pending, name="home"),
-    path("login/", _pending, name="login"),
+    path("", requests.home, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("signup/", auth.signup_view, name="signup"),
+    path("signup/verify/", auth.verify_view, name="verify"),
+    path("new/", requests.choose, name="choose"),
+    path("new/<slug:key>/", requests.new_request, name="new"),
+    path("cases/<int:case_id>/", requests.case_page, name="case"),
+    path("cases/<int:case_id>/confirm/", requests.confirm, name="confirm"),
+    path("cases/<int:case_id>/rate/", requests.rate, name="rate"),
 ]

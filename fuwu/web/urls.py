@@ -1,5 +1,6 @@
 """The staff pages. Each view module keeps its own `urlpatterns`; this file only joins them."""
 
+from fuwu.portal.views import attachments as portal_attachments
 from fuwu.web.views import auth, case, dashboard, intake, procedures, queues, work
 
 app_name = "web"
@@ -12,4 +13,5 @@ urlpatterns = [
     *intake.urlpatterns,
     *case.urlpatterns,
     *procedures.urlpatterns,
+    *portal_attachments.urlpatterns,
 ]

@@ -328,6 +328,43 @@ class Limits(Strict):
     )
 
 
+Scalar = str | int | float | bool | None
+
+
+class PortalRating(Strict):
+    """What a customer's 1–5 rating does. A score at or below `low` is dissatisfied.
+
+    When the case stands on `step` (the return visit), the rating answers it: a good one takes
+    the `good` transition, a low one the `bad` one (normally `reopens: true`); both get the fixed
+    values in `form`, plus the rating's verdict in `satisfied_field` and the comment in
+    `comment_field`. Elsewhere (or without a `step`) a low rating escalates: the owning
+    department's manager and the head of the reporting line are told.
+    """
+
+    low: int = Field(default=2, ge=1, le=4)
+    step: Key | None = None
+    good: Key | None = None
+    bad: Key | None = None
+    form: dict[Key, Scalar] = {}
+    satisfied_field: Key | None = None
+    comment_field: Key | None = None
+
+
+class Portal(Strict):
+    """How the customer portal offers a procedure that is `open_to_customers`.
+
+    The customer fills the procedure's required intake fields and those named in `fields`;
+    the request's description goes to `description_field`, the customer's own name/phone/e-mail
+    to the fields in `profile`, the chosen unit's or vehicle's label to `asset_field`.
+    """
+
+    fields: list[Key] = []
+    description_field: Key | None = None
+    profile: dict[Key, Literal["name", "phone", "email"]] = {}
+    asset_field: Key | None = None
+    rating: PortalRating = PortalRating()
+
+
 class Procedure(Strict):
     key: Key
     name: Text
@@ -345,6 +382,32 @@ class Procedure(Strict):
     limits: Limits = Limits()
     escalation: list[Rung] = []
     major_notify: Notify | None = None
+    portal: Portal = Portal()
+
+    @model_validator(mode="after")
+    def _portal_refers(self) -> Procedure:
+        intake = {f.key for f in self.fields}
+        p = self.portal
+        named = [*p.fields, *p.profile, p.description_field, p.asset_field]
+        unknown = [k for k in named if k is not None and k not in intake]
+        if unknown:
+            raise ValueError(
+                f"portal names fields that are not intake fields: {', '.join(unknown)}"
+            )
+        r = p.rating
+        if r.step is not None:
+            step = self.steps.get(r.step)
+            if step is None:
+                raise ValueError(f"portal.rating.step `{r.step}` is not a step")
+            keys = {t.key for t in step.transitions}
+            missing = [t for t in (r.good, r.bad) if t is not None and t not in keys]
+            if missing:
+                raise ValueError(
+                    f"portal.rating names transitions not on step `{r.step}`: {', '.join(missing)}"
+                )
+        elif r.good or r.bad:
+            raise ValueError("portal.rating.good/bad need a `step`")
+        return self
 
     def step(self, key: str) -> Step:
         return self.steps[key]

@@ -50,6 +50,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_large": ("请求体过大", "The request body is too large"),
     "conflict": ("数据冲突: {reason}", "Conflict: {reason}"),
     "confirm_warnings": ("请确认以下提示后再提交", "Confirm these warnings, then submit again"),
+    "not_resolved": (
+        "服务尚未完成,完成后才能确认或评价",
+        "The service is not finished yet; you can confirm or rate it once it is done",
+    ),
+    "already_rated": ("您已评价过这次服务", "You have already rated this service"),
+    "already_confirmed": ("您已确认过完成", "You have already confirmed completion"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

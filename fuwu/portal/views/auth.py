@@ -1,0 +1,232 @@
+"""Customers sign up and sign in with a phone number or an e-mail address and a password.
+
+Sign-in is rate-limited like the staff's (fuwu.web.ratelimit, keyed by what was typed).
+
+An earlier customer record with the same phone or e-mail (one an agent created when the person
+called) holds that person's cases. Linking it on someone's word would let anyone read another
+person's cases by typing their number, so:
+
+- e-mail: a 6-digit code is sent to that address; the account is created, linked to the earlier
+  record, only when the code is entered (15 minutes, 5 tries). Whoever cannot read that
+  mailbox cannot take the record.
+- phone: there is no SMS gateway, so a number cannot be verified and is NEVER linked: the
+  account gets a new customer record; staff link the earlier one in the admin (set its user,
+  after clearing it on the new record) once they have checked who the person is.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model, login
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from fuwu.customers.models import Customer
+from fuwu.portal.access import customer_of
+from fuwu.portal.forms import CodeForm, LoginForm, SignUpForm, normalise_login
+from fuwu.web.forms import styled
+from fuwu.web.middleware import remember_language
+from fuwu.web.ratelimit import locked_out, record_failure, record_success
+
+User = get_user_model()
+PENDING = "fuwu_portal_signup"
+CODE_SECONDS = 15 * 60
+CODE_TRIES = 5
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/portal/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}
+    ):
+        return target
+    return reverse("portal:home")
+
+
+def user_for_login(text: str) -> Any:
+    """The portal account a phone number or address signs in: its own login, else the linked
+    customer record carrying it (a record staff linked may carry both)."""
+    found = normalise_login(text)
+    if found is None:
+        return None
+    kind, value = found
+    user = User.objects.filter(username__iexact=value, customer__isnull=False).first()
+    if user is not None:
+        return user
+    linked = Customer.objects.filter(user__isnull=False).select_related("user")
+    linked = linked.filter(email__iexact=value) if kind == "email" else linked.filter(phone=value)
+    matches = list(linked[:2])
+    return matches[0].user if len(matches) == 1 else None
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if customer_of(request.user) is not None:
+        return redirect("portal:home")
+    form = styled(LoginForm(request.POST or None))
+    status = 200
+    staff_hint = False
+    if request.method == "POST" and form.is_valid():
+        typed = form.cleaned_data["login"].strip()
+        password = form.cleaned_data["password"]
+        if locked_out(request, typed):
+            form.add_error(None, _("登录失败次数过多，请 15 分钟后再试。"))
+            status = 429
+        else:
+            account = user_for_login(typed)
+            user = (
+                authenticate(request, username=account.get_username(), password=password)
+                if account is not None
+                else None
+            )
+            if user is None:
+                record_failure(request, typed)
+                staff = authenticate(request, username=typed, password=password)
+                if staff is not None and customer_of(staff) is None:
+                    staff_hint = True  # a member of staff at the wrong door: point, do not sign in
+                    form.add_error(None, _("这是员工账号，请使用员工登录页面。"))
+                else:
+                    form.add_error(None, _("手机号/电子邮件或密码不正确。"))
+                status = 400
+            else:
+                record_success(request, typed)
+                login(request, user)
+                customer = customer_of(user)
+                if customer is not None:
+                    remember_language(request, customer.language)
+                return redirect(_next(request))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "portal/login.html",
+        {"form": form, "next": _next(request), "staff_hint": staff_hint},
+        status=status,
+    )
+
+
+def _create_account(request: HttpRequest, pending: dict[str, Any]) -> Customer:
+    """The account and its customer record (the earlier one, when the code proved it)."""
+    kind, value = pending["kind"], pending["value"]
+    with transaction.atomic():
+        user = User.objects.create(
+            username=value,
+            email=value if kind == "email" else "",
+            password=pending["password"],
+            first_name=pending["name"][:150],
+        )
+        customer = None
+        if pending.get("customer_id"):
+            customer = (
+                Customer.objects.select_for_update()
+                .filter(pk=pending["customer_id"], user__isnull=True)
+                .first()
+            )
+        if customer is not None:
+            customer.user = user
+            customer.language = pending["language"]
+            customer.save(update_fields=["user", "language"])
+        else:
+            customer = Customer.objects.create(
+                site_id=pending["site_id"],
+                name=pending["name"],
+                phone=value if kind == "phone" else "",
+                email=value if kind == "email" else "",
+                language=pending["language"],
+                user=user,
+            )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    remember_language(request, customer.language)
+    return customer
+
+
+def _earlier_record(site_id: int, kind: str, value: str) -> Customer | None:
+    qs = Customer.objects.filter(site_id=site_id, user__isnull=True)
+    qs = qs.filter(email__iexact=value) if kind == "email" else qs.filter(phone=value)
+    return qs.order_by("created_at").first()
+
+
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if customer_of(request.user) is not None:
+        return redirect("portal:home")
+    initial = {"language": translation.get_language() or settings.LANGUAGE_CODE}
+    form = styled(SignUpForm(request.POST or None, initial=initial))
+    if request.method == "POST" and form.is_valid():
+        kind, value = form.cleaned_data["login"]
+        site = form.cleaned_data["site"]
+        pending: dict[str, Any] = {
+            "name": form.cleaned_data["name"],
+            "kind": kind,
+            "value": value,
+            "password": make_password(form.cleaned_data["password"]),
+            "site_id": site.pk,
+            "language": form.cleaned_data["language"],
+        }
+        earlier = _earlier_record(site.pk, kind, value)
+        if earlier is not None and kind == "email":
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            pending.update(
+                customer_id=earlier.pk,
+                code=make_password(code),
+                expires=time.time() + CODE_SECONDS,
+                tries=0,
+            )
+            request.session[PENDING] = pending
+            with translation.override(pending["language"]):
+                send_mail(
+                    _("服务 Fuwu 注册验证码"),
+                    _("您的验证码是 %(code)s，15 分钟内有效。如果不是您本人操作，请忽略这封邮件。")
+                    % {"code": code},
+                    settings.DEFAULT_FROM_EMAIL,
+                    [value],
+                )
+            return redirect("portal:verify")
+        _create_account(request, pending)
+        if earlier is not None:  # a phone number we cannot verify: never linked
+            messages.info(
+                request,
+                _(
+                    "我们已有使用这个手机号的客户记录，但无法通过短信验证。"
+                    "如需查看以前的报修记录，请联系客服中心为您关联。"
+                ),
+            )
+        else:
+            messages.success(request, _("注册成功，欢迎使用服务门户。"))
+        return redirect("portal:home")
+    return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def verify_view(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING)
+    if not pending:
+        return redirect("portal:signup")
+    form = styled(CodeForm(request.POST or None))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if time.time() > pending["expires"] or pending["tries"] >= CODE_TRIES:
+            del request.session[PENDING]
+            messages.error(request, _("验证码已失效，请重新注册。"))
+            return redirect("portal:signup")
+        if form.is_valid() and check_password(form.cleaned_data["code"], pending["code"]):
+            del request.session[PENDING]
+            _create_account(request, pending)
+            messages.success(request, _("邮箱已验证，您以前的服务记录已关联到这个账号。"))
+            return redirect("portal:home")
+        pending["tries"] += 1
+        request.session[PENDING] = pending
+        form.add_error(None, _("验证码不正确。"))
+    return render(
+        request, "portal/verify.html", {"form": form, "address": pending["value"]}, status=status
+    )

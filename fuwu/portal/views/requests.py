@@ -1,0 +1,290 @@
+"""A customer's requests: the list, a new request, one request's progress, confirm and rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fuwu.cases import actions
+from fuwu.cases.attachments import ACCEPT, MAX_PHOTOS, Photo, check_photos, save_photos
+from fuwu.cases.choices import Status
+from fuwu.cases.models import Attachment, Case
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset, Customer
+from fuwu.portal.access import customer_actor, customer_from, customer_required, own_case, own_cases
+from fuwu.portal.forms import NEW_ASSET, RatingForm, RequestForm
+from fuwu.portal.progress import (
+    STAGE_CSS,
+    handler_name,
+    offer,
+    offers,
+    progress,
+    stage,
+    stage_label,
+)
+from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.registry import definition_of
+from fuwu.web.forms import styled
+
+PAGE = 30
+
+
+def _language() -> str:
+    return get_language() or "zh-hans"
+
+
+@customer_required
+def home(request: HttpRequest) -> HttpResponse:
+    customer = customer_from(request)
+    language = _language()
+    cases = list(
+        own_cases(customer)
+        .select_related("procedure", "assignee__staff", "department", "asset")
+        .order_by("-created_at")[:PAGE]
+    )
+    rows = []
+    for case in cases:
+        key = stage(case)
+        rows.append(
+            {
+                "case": case,
+                "procedure": definition_of(case.procedure).name.get(language),
+                "stage": stage_label(key),
+                "stage_css": STAGE_CSS[key],
+                "handler": handler_name(case, language),
+                "to_rate": key == "done"
+                and case.status in {Status.RESOLVED, Status.CLOSED}
+                and (case.data.get("rating") or {}).get("cycle") != case.clock_cycle,
+            }
+        )
+    return render(request, "portal/home.html", {"customer": customer, "rows": rows})
+
+
+@customer_required
+def choose(request: HttpRequest) -> HttpResponse:
+    customer = customer_from(request)
+    return render(
+        request,
+        "portal/choose.html",
+        {"customer": customer, "offers": offers(customer.site_id, _language())},
+    )
+
+
+def _assets(customer: Customer) -> list[Asset]:
+    return list(Asset.objects.filter(owner=customer, site_id=customer.site_id).order_by("label"))
+
+
+def _asset_kind(customer: Customer, procedure_key: str) -> str:
+    """A new unit or vehicle: a vehicle on a car dealer's procedures, a unit otherwise."""
+    vehicle = {"toyota_seven_step", "car_reception_repair_order", "after_sales_call_center"}
+    if procedure_key in vehicle or customer.assets.filter(kind=AssetKind.VEHICLE).exists():
+        return AssetKind.VEHICLE
+    return AssetKind.UNIT
+
+
+def _asset_for(form: RequestForm, customer: Customer, kind: str) -> Asset | None:
+    """The chosen asset, or the new one typed in (a label someone else owns is refused)."""
+    choice = form.cleaned_data.get("asset") or ""
+    if choice != NEW_ASSET:
+        return next((a for a in form.assets if str(a.pk) == choice), None)
+    label = (form.cleaned_data.get("new_asset") or "").strip()
+    if not label:
+        return None
+    existing = Asset.objects.filter(site_id=customer.site_id, label=label).first()
+    if existing is not None:
+        if existing.owner_id not in (None, customer.pk):
+            form.add_error(
+                "new_asset", _("这个房号/车牌已登记在其他客户名下，请联系客服中心核实。")
+            )
+            raise ValidationError("asset")
+        return existing
+    try:
+        with transaction.atomic():
+            return Asset.objects.create(
+                site_id=customer.site_id, kind=kind, label=label[:100], owner=customer
+            )
+    except IntegrityError:
+        form.add_error("new_asset", _("这个房号/车牌已登记，请联系客服中心核实。"))
+        raise ValidationError("asset") from None
+
+
+@customer_required
+def new_request(request: HttpRequest, key: str) -> HttpResponse:
+    customer = customer_from(request)
+    language = _language()
+    chosen = offer(customer.site_id, key, language)
+    if chosen is None:
+        raise Http404
+    procedure = chosen.procedure
+    form = RequestForm(
+        request.POST or None,
+        procedure=procedure,
+        customer=customer,
+        assets=_assets(customer),
+        language=language,
+    )
+    styled(form)
+    photo_errors: list[str] = []
+    if request.method == "POST":
+        files = request.FILES.getlist("photos")
+        try:
+            photos = check_photos(files)
+        except ValidationError as exc:
+            photos, photo_errors = [], list(exc.messages)
+        if form.is_valid() and not photo_errors:
+            case = _open(request, form, customer, procedure.key, photos)
+            if case is not None:
+                messages.success(
+                    request, _("已收到您的请求，编号 %(number)s。") % {"number": case.number}
+                )
+                return redirect("portal:case", case_id=case.pk)
+    return render(
+        request,
+        "portal/new.html",
+        {
+            "offer": chosen,
+            "form": form,
+            "photo_errors": photo_errors,
+            "accept": ACCEPT,
+            "max_photos": MAX_PHOTOS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _open(
+    request: HttpRequest, form: RequestForm, customer: Customer, key: str, photos: list[Photo]
+) -> Case | None:
+    """Open the case (with its photos) in one transaction; form errors leave nothing behind."""
+    procedure = form.procedure
+    p = procedure.portal
+    description = form.cleaned_data["description"].strip()
+    values = form.values()
+    profile = {"name": customer.name, "phone": customer.phone, "email": customer.email}
+    for field, source in p.profile.items():
+        if profile.get(source):
+            values[field] = profile[source]
+    if p.description_field:
+        values[p.description_field] = description
+    try:
+        with transaction.atomic():
+            asset = _asset_for(form, customer, _asset_kind(customer, key))
+            if p.asset_field and asset is not None and p.asset_field not in values:
+                values[p.asset_field] = asset.label
+            title = description.splitlines()[0][:60] if description else procedure.name.zh
+            case = actions.open_case(
+                customer_actor(customer),
+                procedure_key=key,
+                site_id=customer.site_id,
+                channel="web",
+                title=title,
+                description=description,
+                customer_id=customer.pk,
+                asset_id=asset.pk if asset else None,
+                data=values,
+            )
+            save_photos(case, photos, by=request.user)
+    except ValidationError:
+        return None  # the form carries the message
+    except EngineError as exc:
+        language = _language()
+        for field, error in exc.fields.items():
+            name = f"f_{field}" if f"f_{field}" in form.fields else None
+            if field in (p.description_field, p.asset_field):
+                name = "description" if field == p.description_field else "new_asset"
+            form.add_error(name, error.message(language))
+        if not exc.fields:
+            form.add_error(None, exc.message(language))
+        return None
+    return case
+
+
+def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
+    language = _language()
+    procedure = definition_of(case.procedure)
+    key = stage(case)
+    return {
+        "case": case,
+        "procedure_name": procedure.name.get(language),
+        "progress": progress(case, language),
+        "stage": stage_label(key),
+        "stage_css": STAGE_CSS[key],
+        "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
+        "rateable": case.resolved_at is not None
+        and case.status in {Status.RESOLVED, Status.CLOSED},
+        "confirmed": (case.data.get("customer_confirmed") or {}).get("cycle") == case.clock_cycle,
+        "rated": (case.data.get("rating") or {}).get("cycle") == case.clock_cycle,
+        "rating": case.data.get("rating") or {},
+        "low": procedure.portal.rating.low,
+        "form": form,
+    }
+
+
+@customer_required
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = own_case(customer_from(request), case_id)
+    return render(request, "portal/case.html", _case_context(case, RatingForm()))
+
+
+@require_POST
+@customer_required
+def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
+    customer = customer_from(request)
+    case = own_case(customer, case_id)
+    try:
+        actions.confirm_completion(customer_actor(customer), case.pk)
+        messages.success(request, _("谢谢您的确认。"))
+    except EngineError as exc:
+        messages.error(request, exc.message(_language()))
+    return redirect("portal:case", case_id=case.pk)
+
+
+@require_POST
+@customer_required
+def rate(request: HttpRequest, case_id: int) -> HttpResponse:
+    customer = customer_from(request)
+    case = own_case(customer, case_id)
+    form = RatingForm(request.POST)
+    language = _language()
+    if form.is_valid():
+        try:
+            after = actions.rate_case(
+                customer_actor(customer),
+                case.pk,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except EngineError as exc:
+            for field, error in exc.fields.items():
+                if field == "comment":
+                    form.add_error(
+                        "comment",
+                        _("评分较低时，请告诉我们哪里做得不好。")
+                        if error.code == "required"
+                        else error.message(language),
+                    )
+                else:
+                    form.add_error(field if field in form.fields else None, error.message(language))
+            if not exc.fields:
+                messages.error(request, exc.message(language))
+                return redirect("portal:case", case_id=case.pk)
+        else:
+            outcome = (after.data.get("rating") or {}).get("score", 5)
+            if outcome <= definition_of(after.procedure).portal.rating.low:
+                messages.warning(
+                    request,
+                    _("很抱歉这次服务没有让您满意。我们已通知负责的经理，会尽快与您联系。"),
+                )
+            else:
+                messages.success(request, _("感谢您的评价！"))
+            return redirect("portal:case", case_id=case.pk)
+    # The page again, with the rating form's errors.
+    return render(request, "portal/case.html", _case_context(case, form), status=400)
