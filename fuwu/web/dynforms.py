@@ -162,12 +162,16 @@ def _field(f: FieldDef, language: str, required: bool) -> tuple[forms.Field, Spe
                 if long
                 else forms.TextInput(attrs={"maxlength": f.max_length})
             )
+    shown = ""
+    if kind in ("number", "money") and (f.min is not None or f.max is not None):
+        shown = _range(f.min, f.max)
     spec = Spec(
         kind=kind,
         key=f.key,
         required=required,
         min=f.min,
         max=f.max,
+        range=shown,
         help=help_text,
         choices=choices,
     )
@@ -217,6 +221,12 @@ def _check_field(item: ChecklistItem, language: str) -> tuple[forms.Field, Spec]
         choices=choices,
     )
     return forms.CharField(label=label, required=False, widget=widget, strip=False), spec
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{_num(low)}–{_num(high)}"
+    return f"≤ {_num(high)}" if high is not None else f"≥ {_num(low or 0)}"
 
 
 def _num(number: float) -> str:
