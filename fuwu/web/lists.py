@@ -1,0 +1,308 @@
+"""What the case lists of the staff pages share: reading the query string into `CaseFilter`,
+the columns of one row (names in the reader's language, the deadline to watch), paging
+without counting a whole table, and the "breaches first" order of My work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Case as CaseWhen
+from django.db.models import DateTimeField, F, QuerySet, Value, When
+from django.db.models.functions import Least
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic import ValidationError
+
+from fuwu.cases.choices import Channel, Priority, Status
+from fuwu.cases.models import Case
+from fuwu.cases.queries import CaseFilter
+from fuwu.procedures.engine.definition import Procedure
+from fuwu.procedures.models import ProcedureVersion
+from fuwu.procedures.registry import definition_of
+from fuwu.web.timeleft import time_left
+
+# Everything a row shows, read in the same query as the cases (no query per row).
+ROW_RELATED = ("procedure", "department", "assignee__staff", "customer", "asset")
+# The stored definition is large JSON; rows only need its step names (cached per version).
+ROW_DEFER = ("procedure__definition", "data", "description", "fired_rungs")
+
+# A count stops here: "1000+" is all a person needs, and counting 100,000 rows is not free.
+COUNT_CAP = 1000
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+FIELD_LABELS: dict[str, Any] = {
+    "status": gettext_lazy("状态"),
+    "open": gettext_lazy("是否关闭"),
+    "step": gettext_lazy("步骤"),
+    "procedure": gettext_lazy("服务程序"),
+    "department": gettext_lazy("部门"),
+    "assignee": gettext_lazy("处理人"),
+    "priority": gettext_lazy("优先级"),
+    "site": gettext_lazy("项目"),
+    "channel": gettext_lazy("渠道"),
+    "overdue": gettext_lazy("已超时"),
+    "major": gettext_lazy("重大"),
+    "at_risk": gettext_lazy("临近超时"),
+    "created_from": gettext_lazy("受理日期起"),
+    "created_to": gettext_lazy("受理日期止"),
+    "resolved_from": gettext_lazy("解决日期起"),
+    "resolved_to": gettext_lazy("解决日期止"),
+    "q": gettext_lazy("搜索"),
+    "ordering": gettext_lazy("排序"),
+    "page": gettext_lazy("页码"),
+    "page_size": gettext_lazy("每页条数"),
+}
+LIST_FIELDS = frozenset({"status", "priority"})
+CHOICES: dict[str, frozenset[str]] = {
+    "status": frozenset(Status.values),
+    "priority": frozenset(Priority.values),
+    "channel": frozenset(Channel.values),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
+
+
+def filter_params(params: QueryDict) -> dict[str, Any]:
+    """The query string's CaseFilter fields, empty values left out (a form sends them all)."""
+    out: dict[str, Any] = {}
+    for name in CaseFilter.model_fields:
+        values = [v.strip() for v in params.getlist(name) if v.strip()]
+        if values:
+            out[name] = values if name in LIST_FIELDS else values[-1]
+    return out
+
+
+def parse_filter(params: QueryDict) -> tuple[CaseFilter, list[str]]:
+    """Read a query string into the API's `CaseFilter`.
+
+    A bad value never fails the page: it is left out, and a message (in the reader's language)
+    names the field, so the rest of the filter still applies.
+    """
+    data = filter_params(params)
+    problems: list[str] = []
+    for name, allowed in CHOICES.items():
+        if name not in data:
+            continue
+        values = data[name] if isinstance(data[name], list) else [data[name]]
+        if any(v not in allowed for v in values):
+            problems.append(name)
+            del data[name]
+    try:
+        filters = CaseFilter.model_validate(data)
+    except ValidationError as exc:
+        bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        problems.extend(sorted(bad))
+        for name in bad:
+            data.pop(name, None)
+        try:
+            filters = CaseFilter.model_validate(data)
+        except ValidationError:
+            filters = CaseFilter.model_validate({})
+    messages = [
+        _("筛选条件“%(field)s”的值无效，已忽略。") % {"field": field_label(name)}
+        for name in dict.fromkeys(problems)
+    ]
+    return filters, messages
+
+
+def query_string(filters: CaseFilter, *, without: tuple[str, ...] = ("page",)) -> str:
+    """The query string that gives these filters back (defaults and `without` left out)."""
+    params = QueryDict(mutable=True)
+    defaults = CaseFilter.model_validate({})
+    for name in CaseFilter.model_fields:
+        value = getattr(filters, name)
+        if name in without or value is None or value == getattr(defaults, name):
+            continue
+        if isinstance(value, list):
+            params.setlist(name, [str(v) for v in value])
+        elif isinstance(value, bool):
+            params[name] = "true" if value else "false"
+        else:
+            params[name] = str(value)
+    return params.urlencode()
+
+
+# -- deadlines -------------------------------------------------------------------------------
+
+
+def running_deadline(case: Case) -> tuple[datetime | None, datetime | None]:
+    """The earliest deadline of a clock still running, and that clock's start (for colouring).
+
+    The response clock runs until the first response; the resolution clock until resolved and
+    not while paused; the step clock while the case stands on the step.
+    """
+    if case.is_closed:
+        return None, None
+    found: list[tuple[datetime, datetime | None]] = []
+    if case.response_due and case.first_response_at is None:
+        found.append((case.response_due, case.created_at))
+    if case.resolution_due and case.resolved_at is None and case.paused_at is None:
+        found.append((case.resolution_due, case.resolution_start))
+    if case.step_due:
+        found.append((case.step_due, case.step_start))
+    if not found:
+        return None, None
+    return min(found, key=lambda pair: pair[0])
+
+
+def next_due() -> Least:
+    """`running_deadline` in SQL, for ordering: stopped clocks count as the far future.
+
+    (SQLite's MIN() of several values is NULL if any is NULL, hence a far date, not NULL.)
+    """
+    far = Value(FAR_FUTURE, output_field=DateTimeField())
+    response = CaseWhen(
+        When(first_response_at__isnull=True, response_due__isnull=False, then=F("response_due")),
+        default=far,
+        output_field=DateTimeField(),
+    )
+    resolution = CaseWhen(
+        When(
+            resolved_at__isnull=True,
+            paused_at__isnull=True,
+            resolution_due__isnull=False,
+            then=F("resolution_due"),
+        ),
+        default=far,
+        output_field=DateTimeField(),
+    )
+    step = CaseWhen(
+        When(step_due__isnull=False, then=F("step_due")), default=far, output_field=DateTimeField()
+    )
+    return Least(response, resolution, step, output_field=DateTimeField())
+
+
+def breaches_first(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.annotate(next_due=next_due()).order_by("next_due", "pk")
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+_DEFINITIONS: dict[tuple[int, str], Procedure] = {}
+
+
+def definitions(versions: list[ProcedureVersion]) -> dict[int, Procedure]:
+    """The parsed definitions of these versions, read in one query for those not yet cached.
+
+    The versions came with their `definition` deferred: reading it on each would be a query a
+    row. Versions never change, so the cache is keyed by (id, checksum) and kept.
+    """
+    missing = {v.pk for v in versions if (v.pk, v.checksum) not in _DEFINITIONS}
+    if missing:
+        for full in ProcedureVersion.objects.filter(pk__in=missing):
+            _DEFINITIONS[(full.pk, full.checksum)] = definition_of(full)
+    return {v.pk: _DEFINITIONS[(v.pk, v.checksum)] for v in versions}
+
+
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    procedure: str
+    step: str
+    department: str
+    assignee: str
+    due: datetime | None
+    due_start: datetime | None
+    state: str  # ok / risk / late / none: the row's left edge is coloured like its deadline
+
+
+def is_english(language: str | None) -> bool:
+    return (language or "").lower().startswith("en")
+
+
+def person_name(user: Any) -> str:
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff else user.get_full_name() or user.username
+
+
+def department_name(department: Any, language: str | None) -> str:
+    if is_english(language) and department.name_en:
+        return str(department.name_en)
+    return str(department.name)
+
+
+def rows_of(cases: list[Case], language: str | None) -> list[Row]:
+    """Cases read with `ROW_RELATED` and `ROW_DEFER` as the rows a list shows."""
+    parsed = definitions(list({c.procedure_id: c.procedure for c in cases}.values()))
+    en = is_english(language)
+    now = timezone.now()
+    out = []
+    for case in cases:
+        procedure = parsed[case.procedure_id]
+        step = procedure.steps.get(case.step)
+        due, start = running_deadline(case)
+        out.append(
+            Row(
+                case=case,
+                procedure=case.procedure.name_en if en else case.procedure.name_zh,
+                step=step.name.get(language) if step else case.step,
+                department=department_name(case.department, language),
+                assignee=person_name(case.assignee),
+                due=due,
+                due_start=start,
+                state=time_left(due, now, start).state,
+            )
+        )
+    return out
+
+
+def for_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related(*ROW_RELATED).defer(*ROW_DEFER)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[Row]
+    number: int
+    size: int
+    has_next: bool
+    count: int
+    capped: bool  # more than COUNT_CAP cases match: `count` says "at least"
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.number - 1) * self.size + len(self.rows)
+
+    @property
+    def last_page(self) -> int | None:
+        """The last page number, when the count is exact."""
+        return None if self.capped else max(1, -(-self.count // self.size))
+
+
+def page_of(qs: QuerySet[Case], filters: CaseFilter, language: str | None) -> CasePage:
+    """One page of rows: read one row more than the page to know if there is a next page, and
+    count only up to COUNT_CAP (a count of every match costs a scan of them all)."""
+    size = filters.page_size
+    start = (filters.page - 1) * size
+    cases = list(for_rows(qs)[start : start + size + 1])
+    has_next = len(cases) > size
+    cases = cases[:size]
+    whole = filters.page == 1 and not has_next  # all of it is on this page: nothing to count
+    count = len(cases) if whole else qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return CasePage(
+        rows=rows_of(cases, language),
+        number=filters.page,
+        size=size,
+        has_next=has_next,
+        count=min(count, COUNT_CAP),
+        capped=count > COUNT_CAP,
+    )
