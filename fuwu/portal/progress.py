@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fuwu.cases.choices import EventKind, Status
 from fuwu.cases.models import Case, Event
@@ -124,7 +125,7 @@ def stage_label(key: str) -> str:
     return {
         "received": _("已受理"),
         "assigned": _("已派单"),
-        "in_progress": _("处理中"),
+        "in_progress": pgettext("portal", "处理中"),
         "done": _("已完成"),
         "cancelled": _("已取消"),
     }[key]
@@ -168,7 +169,7 @@ def progress(case: Case, language: str) -> Progress:
     steps = [
         ("received", _("已受理"), case.created_at),
         ("assigned", _("已安排处理人员"), assigned_at),
-        ("in_progress", _("处理中"), working_at),
+        ("in_progress", pgettext("portal", "处理中"), working_at),
         (
             "done",
             _("已完成") if not cancelled else _("已取消"),

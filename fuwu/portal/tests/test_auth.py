@@ -56,7 +56,7 @@ def test_sign_up_in_english(world):
     client = Client()
     client.post("/language/", {"language": "en", "next": "/portal/signup/"})
     response = signup(client, world, login="bad")
-    assert "Enter a valid phone number or e-mail address" in response.content.decode()
+    assert "Enter a valid mobile number or email address" in response.content.decode()
 
 
 def test_sign_in_by_phone_and_by_email(world):
