@@ -103,6 +103,7 @@ def test_the_same_history_in_english(world: World) -> None:
 
 def test_customers_see_no_internal_notes_escalations_or_form_values(world: World) -> None:
     case = _history(world)
+    assert case.resolution_due is not None
     fire_due(case.pk, now=case.resolution_due + timedelta(hours=100))
     staff = timeline(case, Event.objects.filter(case=case), "zh-hans", show_internal=True)
     customer = timeline(case, Event.objects.filter(case=case), "zh-hans", show_internal=False)
@@ -116,6 +117,7 @@ def test_customers_see_no_internal_notes_escalations_or_form_values(world: World
 
 def test_escalations_name_the_rung_and_the_people_told(world: World) -> None:
     case = _open(world)
+    assert case.resolution_due is not None
     fire_due(case.pk, now=case.resolution_due + timedelta(hours=100))
     entries = timeline(
         case, Event.objects.filter(case=case, kind="escalated"), "zh-hans", show_internal=True
