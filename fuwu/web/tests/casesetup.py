@@ -100,3 +100,25 @@ def at_inspect(world: Any) -> Case:
         version=case.version,
     )
     return fresh(case)
+
+
+def at_take_order(world: Any) -> Case:
+    """A hot-pot table for four at the order: its move warns when fewer than 8 dishes."""
+    case = actions.open_case(
+        world.actor("waiter"),
+        procedure_key="hotpot_table_service",
+        site_id=world.sites["hotpot"].pk,
+        channel="walk_in",
+        title="8号桌",
+        data={"table_no": "8"},
+    )
+    case = move(world, case, "waiter", "seated", {"guests": 4})
+    return move(world, case, "waiter", "tea_served")
+
+
+def at_prepare(world: Any) -> Case:
+    """The same table at the parallel step: kitchen (cook) and floor (waiter) branches."""
+    case = at_take_order(world)
+    form = {"soup_base": "鸳鸯锅", "order_items": "毛肚 1 份", "dish_count": 10}
+    case = move(world, case, "waiter", "read_back", form)
+    return move(world, case, "waiter", "confirm", {"order_confirmed": True})

@@ -27,7 +27,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
-from fuwu.procedures.engine.errors import EngineError, Stale
+from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
 from fuwu.procedures.engine.machine import is_blank, options
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
@@ -320,18 +320,31 @@ def _render(request: HttpRequest, case: Case, *, status: int = 200, **kwargs: An
 
 @staff_required
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for(actor_of(request), case_id)  # 404 for cases of other sites
+    case = _case(request, case_id)  # 404 for cases of other sites
     return _render(request, case)
 
 
 # -- writes -----------------------------------------------------------------------------------
 
 
-def _version(request: HttpRequest) -> int:
+def _case(request: HttpRequest, case_id: int) -> Case:
+    """The case if this person may see it; any other case does not exist (404)."""
     try:
-        return int(request.POST.get("version", ""))
+        return get_case_for(actor_of(request), case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _version(request: HttpRequest, case: Case) -> int:
+    """The version the form was drawn from. A stale one is refused before the posted values
+    are read against the changed case (the action checks again under the lock)."""
+    try:
+        version = int(request.POST.get("version", ""))
     except ValueError:
         raise EngineError("bad_request", reason="version") from None
+    if version != case.version:
+        raise Stale("stale", seen=version, current=case.version)
+    return version
 
 
 def _done(request: HttpRequest, case_id: int, text: str) -> HttpResponse:
@@ -405,7 +418,7 @@ def _mark(form: forms.BaseForm, exc: EngineError, lang: str, aliases: dict[str, 
 def take(request: HttpRequest, case_id: int, key: str) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    case = get_case_for(actor, case_id)
+    case = _case(request, case_id)
     procedure = definition_of(case.procedure)
     moves = _moves(procedure, case, actor, lang)
     move = next((m for m in moves if m.transition.key == key), None)
@@ -415,7 +428,7 @@ def take(request: HttpRequest, case_id: int, key: str) -> HttpResponse:
         # Not one of this person's moves now: let the action say why (role → 403, …).
         form = _step_form(procedure, case, [], lang)
     try:
-        version = _version(request)
+        version = _version(request, case)
         payload = payload_of(form) if form is not None else None
         values: dict[str, Any] = {}
         checks: dict[str, Any] = {}
@@ -461,7 +474,7 @@ def _int(text: str | None) -> int:
 def complete_task(request: HttpRequest, case_id: int, branch: str) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    case = get_case_for(actor, case_id)
+    case = _case(request, case_id)
     procedure = definition_of(case.procedure)
     tasks = list(
         CaseTask.objects.select_related("department")
@@ -473,7 +486,7 @@ def complete_task(request: HttpRequest, case_id: int, branch: str) -> HttpRespon
     panels = _branch_forms(procedure, case, actor, lang, tasks, post)
     panel = next((p for p in panels if p.task.branch == branch and p.form is not None), None)
     try:
-        version = _version(request)
+        version = _version(request, case)
         payload = payload_of(panel.form) if panel and panel.form else None
         actions.complete_task(
             actor,
@@ -496,12 +509,12 @@ def complete_task(request: HttpRequest, case_id: int, branch: str) -> HttpRespon
 def assign(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    case = get_case_for(actor, case_id)
+    case = _case(request, case_id)
     take_it = request.POST.get("self") == "1"
     people = _assignable(case, lang) if not take_it else []
     form = AssignForm(request.POST, people=people)
     try:
-        version = _version(request)
+        version = _version(request, case)
         if take_it:
             assignee = actor.user_id
         elif form.is_valid():
@@ -523,14 +536,14 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 def transfer(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    case = get_case_for(actor, case_id)
+    case = _case(request, case_id)
     departments = [
         (d.pk, _dept_name(d, lang))
         for d in Department.objects.filter(site_id=case.site_id).exclude(pk=case.department_id)
     ]
     form = TransferForm(request.POST, departments=departments)
     try:
-        version = _version(request)
+        version = _version(request, case)
         if not form.is_valid():
             raise EngineError("invalid_form")
         actions.transfer(
@@ -551,7 +564,7 @@ def transfer(request: HttpRequest, case_id: int) -> HttpResponse:
 def comment(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    get_case_for(actor, case_id)
+    _case(request, case_id)
     form = CommentForm(request.POST)
     try:
         if not form.is_valid():
@@ -573,7 +586,7 @@ def comment(request: HttpRequest, case_id: int) -> HttpResponse:
 def work(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    get_case_for(actor, case_id)
+    _case(request, case_id)
     form = WorkForm(request.POST)
     try:
         if not form.is_valid():
@@ -600,10 +613,10 @@ def work(request: HttpRequest, case_id: int) -> HttpResponse:
 def pause(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
-    get_case_for(actor, case_id)
+    case = _case(request, case_id)
     form = PauseForm(request.POST)
     try:
-        version = _version(request)
+        version = _version(request, case)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         actions.pause_clock(actor, case_id, version=version, reason=reason)
     except EngineError as exc:
@@ -616,9 +629,9 @@ def pause(request: HttpRequest, case_id: int) -> HttpResponse:
 @staff_required
 def resume(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
-    get_case_for(actor, case_id)
+    case = _case(request, case_id)
     try:
-        actions.resume_clock(actor, case_id, version=_version(request))
+        actions.resume_clock(actor, case_id, version=_version(request, case))
     except EngineError as exc:
         return _refused(request, case_id, exc, {})
     return _done(request, case_id, _("计时已恢复"))
@@ -628,9 +641,9 @@ def resume(request: HttpRequest, case_id: int) -> HttpResponse:
 @staff_required
 def major(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
-    get_case_for(actor, case_id)
+    case = _case(request, case_id)
     try:
-        actions.flag_major(actor, case_id, version=_version(request))
+        actions.flag_major(actor, case_id, version=_version(request, case))
     except EngineError as exc:
         return _refused(request, case_id, exc, {})
     return _done(request, case_id, _("已标记为重大工单"))
