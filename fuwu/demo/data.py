@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from fuwu.campaigns.models import Campaign, Schedule
-from fuwu.cases.models import Case, Event, WorkLog
+from fuwu.cases.models import Case, Consultation, Event, WorkLog
 from fuwu.core.models import Staff
 from fuwu.customers.models import Asset, Customer
 from fuwu.demo.people import PEOPLE, SITES
 from fuwu.demo.player import StoryPlayer
+from fuwu.demo.portal import consultations, portal_accounts
 from fuwu.demo.recurring import Recurring
 from fuwu.demo.stories import STORIES
 from fuwu.demo.walker import Walker
@@ -74,7 +75,11 @@ def build(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> Summary:
         recurring = Recurring(world, walker)
         recurring.schedules()
         recurring.campaign()
-    return _summary(world, [*player.problems, *walker.problems], walker.stopped)
+        consultations(world)
+        customers = portal_accounts(world)
+    summary = _summary(world, [*player.problems, *walker.problems], walker.stopped)
+    summary.logins.extend(customers)
+    return summary
 
 
 def _summary(world: World, problems: list[str], stopped: list[str]) -> Summary:
@@ -95,6 +100,7 @@ def _summary(world: World, problems: list[str], stopped: list[str]) -> Summary:
         "cases": Case.objects.count(),
         "events": Event.objects.count(),
         "work_log": WorkLog.objects.count(),
+        "consultations": Consultation.objects.count(),
         "schedules": Schedule.objects.count(),
         "campaigns": Campaign.objects.count(),
     }

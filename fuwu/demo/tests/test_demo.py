@@ -178,3 +178,27 @@ def test_the_command_loads_once() -> None:
     )
     with pytest.raises(CommandError):
         call_command("demo", stdout=StringIO())
+
+
+def test_portal_customers_sign_in_and_see_their_cases_and_consultations_are_counted() -> None:
+    from django.test import Client
+
+    from fuwu.cases.consultations import today_bounds
+    from fuwu.cases.models import Consultation
+    from fuwu.customers.models import Customer
+
+    summary = build()
+    customers = Customer.objects.filter(user__isnull=False)
+    assert customers.count() == 2
+    customer = customers.get(site__code="lanting")
+    assert (customer.phone, customer.name) in {(row[0], row[1]) for row in summary.logins}
+    client = Client()
+    response = client.post("/portal/login/", {"login": customer.phone, "password": PASSWORD})
+    assert response.status_code == 302
+    home = client.get("/portal/").content.decode()
+    mine = Case.objects.filter(customer=customer)
+    assert mine.exists()
+    assert all(case.number in home for case in mine.order_by("-created_at")[:5])
+    start, end = today_bounds()
+    assert Consultation.objects.filter(at__gte=start, at__lt=end).exists()
+    assert Consultation.objects.values("site").distinct().count() == 3

@@ -65,6 +65,8 @@ class Command(BaseCommand):
         for username, name, roles, site in rows:
             self.stdout.write("  " + _pad(username, 14) + _pad(name, 12) + _pad(roles, 28) + site)
         self.stdout.write(
+            "\nStaff:    http://127.0.0.1:8000/  (any login above)"
+            "\nPortal:   http://127.0.0.1:8000/portal/  (the customers above: phone number)"
             "\nAdmin:    http://127.0.0.1:8000/admin/  (admin / fuwu-demo)"
             "\nAPI docs: http://127.0.0.1:8000/api/docs"
         )
