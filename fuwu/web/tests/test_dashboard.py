@@ -220,7 +220,7 @@ def test_page_in_english(world, known, manager):
         r = manager.get("/dashboard/")
     html = r.content.decode()
     assert r.status_code == 200
-    assert "Breached" in html and "Property repair · Dispatch" in html and "Phone" in html
+    assert "Overdue" in html and "Property repair · Dispatch" in html and "Phone" in html
 
 
 def test_site_selector_and_scope(world, known):

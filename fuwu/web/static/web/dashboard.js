@@ -52,7 +52,8 @@
       window.location.href = queueUrl(data, params);
     });
     window.addEventListener("resize", function () { chart.resize(); });
-    el.dataset.drawn = "true";
+    // Marked drawn once the first animation has finished (screenshots and tests wait for it).
+    chart.on("finished", function () { el.dataset.drawn = "true"; });
     window.fuwuTrendChart = chart;
   }
 

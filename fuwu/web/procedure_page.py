@@ -1,0 +1,432 @@
+"""A procedure definition described for people, in their language: the read-only procedure page.
+
+It shows what docs/procedures.md shows (`fuwu.procedures.engine.docs`: owners, limits, moves,
+clock pauses, time-outs, branches, measured ranges, guards) plus the forms, warnings and effects,
+with every label translated; ranges come from the engine's own `range_text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from fuwu.cases.choices import Channel, Priority
+from fuwu.core.choices import RoleCode
+from fuwu.procedures.engine.definition import (
+    PRIORITIES,
+    ChecklistItem,
+    Effect,
+    FieldDef,
+    Limit,
+    Notify,
+    Owner,
+    Procedure,
+    Step,
+    Transition,
+)
+from fuwu.procedures.engine.machine import range_text
+
+KINDS = {
+    "task": gettext_lazy("任务"),
+    "approval": gettext_lazy("审批"),
+    "wait": gettext_lazy("等待"),
+    "automatic": gettext_lazy("自动"),
+    "parallel": gettext_lazy("并行"),
+    "end": gettext_lazy("结束"),
+}
+FIELD_TYPES = {
+    "text": gettext_lazy("文本"),
+    "number": gettext_lazy("数字"),
+    "choice": gettext_lazy("选项"),
+    "datetime": gettext_lazy("日期时间"),
+    "date": gettext_lazy("日期"),
+    "bool": gettext_lazy("是/否"),
+    "person": gettext_lazy("人员"),
+    "money": gettext_lazy("金额"),
+}
+CHECK_TYPES = {
+    "yes_no": gettext_lazy("是/否"),
+    "text": gettext_lazy("文本"),
+    "photo": gettext_lazy("照片"),
+    "measurement": gettext_lazy("测量"),
+    "document": gettext_lazy("材料审核"),
+}
+CLOCKS = {
+    "response": pgettext_lazy("procedure limit", "响应时限"),
+    "resolution": pgettext_lazy("procedure limit", "解决时限"),
+    "step": pgettext_lazy("procedure limit", "步骤时限"),
+}
+OUTCOMES = {
+    "done": gettext_lazy("完成"),
+    "cancelled": gettext_lazy("取消"),
+    "rejected": gettext_lazy("驳回"),
+}
+REGISTERS = {
+    "key": gettext_lazy("钥匙登记簿"),
+    "parking_permit": gettext_lazy("停车证登记簿"),
+    "material": gettext_lazy("物品登记簿"),
+}
+UNITS = {
+    "s": gettext_lazy("%(n)s秒"),
+    "m": gettext_lazy("%(n)s分钟"),
+    "h": gettext_lazy("%(n)s小时"),
+    "d": gettext_lazy("%(n)s天"),
+    "w": gettext_lazy("%(n)s周"),
+    "mo": gettext_lazy("%(n)s个月"),
+}
+
+
+def duration(text: str) -> str:
+    """ "15m" → "15分钟" / "15 min": the author's own unit, translated."""
+    number = text.strip().rstrip("smhdwo")
+    unit = text.strip()[len(number) :]
+    return str(UNITS[unit]) % {"n": number} if unit in UNITS else text
+
+
+def role(code: str) -> str:
+    if code == "customer":
+        return _("客户")
+    try:
+        return str(RoleCode(code).label)
+    except ValueError:
+        return code
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    label: str
+    value: str
+
+
+def limit_rows(limit: Limit | None) -> list[LimitRow]:
+    """One row per priority that has its own limit, then "other"/"all" for the default."""
+    if limit is None:
+        return []
+    rows = [
+        LimitRow(str(Priority(p).label), duration(getattr(limit, p)))
+        for p in PRIORITIES
+        if getattr(limit, p)
+    ]
+    if limit.default:
+        rows.append(LimitRow(_("其他") if rows else _("全部"), duration(limit.default)))
+    return rows
+
+
+def _effective(limit: Limit | None, priority: str) -> str:
+    value = (getattr(limit, priority) or limit.default) if limit is not None else None
+    return duration(value) if value else ""
+
+
+def limit_table(response: Limit | None, resolution: Limit | None) -> list[tuple[str, str, str]]:
+    """(priority, response limit, resolution limit) for each priority, as the clocks use them."""
+    return [
+        (str(Priority(p).label), _effective(response, p), _effective(resolution, p))
+        for p in PRIORITIES
+    ]
+
+
+def limit_text(limit: Limit | None) -> str:
+    return "; ".join(
+        f"{r.label} {r.value}" if len(limit_rows(limit)) > 1 else r.value for r in limit_rows(limit)
+    )
+
+
+@dataclass
+class Names:
+    """How to name the things a definition refers to by key, in one language."""
+
+    language: str
+    procedure: Procedure
+    departments: dict[str, str] = field(default_factory=dict)  # code → name
+    procedures: dict[str, str] = field(default_factory=dict)  # key → name
+
+    def text(self, value: Any) -> str:
+        return value.get(self.language) if value is not None else ""
+
+    def step(self, key: str | None) -> str:
+        step = self.procedure.steps.get(key or "")
+        return step.name.get(self.language) if step else (key or "")
+
+    def department(self, code: str) -> str:
+        return self.departments.get(code, code)
+
+    def field_label(self, key: str) -> str:
+        found = self.procedure.all_fields().get(key)
+        return found.label.get(self.language) if found else key
+
+    def owner(self, owner: Owner | None) -> str:
+        if owner is None:
+            return "—"
+        if owner.keep and not (owner.department or owner.role):
+            return _("保持原处理部门")
+        parts = []
+        if owner.department:
+            parts.append(self.department(owner.department))
+        elif owner.department_field:
+            parts.append(
+                _("由“%(field)s”选定的部门") % {"field": self.field_label(owner.department_field)}
+            )
+        if owner.role:
+            parts.append(role(owner.role))
+        return " · ".join(parts)
+
+    def whom(
+        self,
+        target: str,
+        level: int = 1,
+        department: str | None = None,
+        role_code: str | None = None,
+    ) -> str:
+        return {
+            "assignee": _("处理人"),
+            "department_manager": _("部门经理"),
+            "reporting_line": _("汇报线上第 %(n)d 级") % {"n": level},
+            "top": _("汇报线最高主管"),
+            "customer": _("客户"),
+            "department": _("部门：%(name)s") % {"name": self.department(department or "")},
+            "role": _("角色：%(name)s") % {"name": role(role_code or "")},
+        }.get(target, target)
+
+    def notify(self, notify: Notify) -> str:
+        whom = self.whom(notify.to.value, notify.level, notify.department, notify.role)
+        if notify.message is not None:
+            return _("通知%(whom)s：“%(message)s”") % {
+                "whom": whom,
+                "message": self.text(notify.message),
+            }
+        return _("通知%(whom)s") % {"whom": whom}
+
+    def effect(self, effect: Effect) -> str:
+        if effect.notify is not None:
+            return self.notify(effect.notify)
+        if effect.schedule_return_visit is not None:
+            return _("安排回访（%(within)s内）") % {
+                "within": duration(effect.schedule_return_visit)
+            }
+        if effect.open_linked_case is not None:
+            key = effect.open_linked_case.procedure
+            return _("开立关联工单：%(name)s") % {"name": self.procedures.get(key, key)}
+        if effect.mark_comeback:
+            return _("计为返修")
+        if effect.flag_major:
+            return _("标记为重大工单")
+        if effect.set is not None:
+            pairs = ", ".join(f"{self.field_label(k)} = {v}" for k, v in effect.set.items())
+            return _("设置：%(pairs)s") % {"pairs": pairs}
+        if effect.register_out is not None:
+            return _("登记借出：%(book)s") % {"book": REGISTERS.get(effect.register_out.book, "")}
+        if effect.register_in is not None:
+            return _("登记归还：%(book)s") % {"book": REGISTERS.get(effect.register_in.book, "")}
+        return ""
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    key: str
+    label: str
+    type: str
+    required: bool
+    rule: str  # range, length or options
+    help: str
+
+
+def field_rows(fields: list[FieldDef], names: Names) -> list[FieldRow]:
+    rows = []
+    for f in fields:
+        if f.options:
+            rule = " / ".join(names.text(o.label) for o in f.options)
+        elif f.min is not None and f.max is not None:
+            rule = f"{f.min:g} – {f.max:g}"
+        elif f.min is not None:
+            rule = f"≥ {f.min:g}"
+        elif f.max is not None:
+            rule = f"≤ {f.max:g}"
+        else:
+            rule = ""
+        rows.append(
+            FieldRow(
+                f.key,
+                names.text(f.label),
+                str(FIELD_TYPES.get(f.type.value, f.type.value)),
+                f.required,
+                rule,
+                names.text(f.help),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    key: str
+    label: str
+    type: str
+    required: bool
+    range: str
+    when: str
+
+
+def check_rows(items: list[ChecklistItem], names: Names) -> list[CheckRow]:
+    return [
+        CheckRow(
+            i.key,
+            names.text(i.label),
+            str(CHECK_TYPES.get(i.type.value, i.type.value)),
+            i.required,
+            range_text(i) if i.type.value == "measurement" else "",
+            i.when or "",
+        )
+        for i in items
+    ]
+
+
+@dataclass(frozen=True)
+class MoveView:
+    key: str
+    label: str
+    to: str
+    to_name: str
+    roles: list[str]
+    guard: str
+    require: list[str]
+    fields: list[FieldRow]
+    warnings: list[str]
+    effects: list[str]
+    reopens: bool
+    skip_form: bool
+
+
+def move_view(t: Transition, names: Names) -> MoveView:
+    return MoveView(
+        key=t.key,
+        label=names.text(t.label),
+        to=t.to,
+        to_name=names.step(t.to),
+        roles=[role(r) for r in t.roles],
+        guard=t.guard or "",
+        require=[names.field_label(k) for k in t.require],
+        fields=field_rows(t.fields, names),
+        warnings=[f"{names.text(w.message)} ({w.when})" for w in t.warnings],
+        effects=[names.effect(e) for e in t.effects],
+        reopens=t.reopens,
+        skip_form=t.skip_form,
+    )
+
+
+@dataclass(frozen=True)
+class BranchView:
+    key: str
+    name: str
+    owner: str
+    form: list[FieldRow]
+    checklist: list[CheckRow]
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    name: str
+    kind: str
+    kind_code: str
+    owner: str
+    limit: str
+    pauses_clock: bool
+    resolves: bool
+    is_start: bool
+    on_timeout: str
+    outcome: str
+    next: str
+    form: list[FieldRow]
+    checklist: list[CheckRow]
+    branches: list[BranchView]
+    moves: list[MoveView]
+    effects: list[str]
+
+
+def step_view(key: str, step: Step, names: Names) -> StepView:
+    return StepView(
+        key=key,
+        name=names.text(step.name),
+        kind=str(KINDS.get(step.kind.value, step.kind.value)),
+        kind_code=step.kind.value,
+        owner=names.owner(step.owner),
+        limit=limit_text(step.limit),
+        pauses_clock=step.pauses_clock,
+        resolves=step.resolves,
+        is_start=key == names.procedure.start,
+        on_timeout=names.step(step.on_timeout) if step.on_timeout else "",
+        outcome=str(OUTCOMES[step.outcome]) if step.kind.value == "end" else "",
+        next=names.step(step.next) if step.next else "",
+        form=field_rows(step.form, names),
+        checklist=check_rows(step.checklist, names),
+        branches=[
+            BranchView(
+                b.key,
+                names.text(b.name),
+                names.owner(b.owner),
+                field_rows(b.form, names),
+                check_rows(b.checklist, names),
+            )
+            for b in step.branches
+        ],
+        moves=[move_view(t, names) for t in step.transitions],
+        effects=[names.effect(e) for e in step.effects],
+    )
+
+
+@dataclass(frozen=True)
+class RungView:
+    at: str
+    clock: str
+    notify: str
+
+
+@dataclass(frozen=True)
+class ProcedureView:
+    key: str
+    name: str
+    description: str
+    open_to_customers: bool
+    channels: list[str]
+    calendar: str
+    response_on_open: bool
+    default_priority: str
+    owner: str
+    limits: list[tuple[str, str, str]]  # priority, response, resolution
+    escalation: list[RungView]
+    major_notify: str
+    fields: list[FieldRow]
+    steps: list[StepView]
+
+
+def describe(procedure: Procedure, names: Names) -> ProcedureView:
+    p = procedure
+    return ProcedureView(
+        key=p.key,
+        name=names.text(p.name),
+        description=names.text(p.description),
+        open_to_customers=p.open_to_customers,
+        channels=[str(Channel(c).label) for c in p.channels],
+        calendar=_("全天候 (24×7)") if p.calendar == "24x7" else _("按项目工作时间"),
+        response_on_open=p.response_on_open,
+        default_priority=str(Priority(p.default_priority).label),
+        owner=names.owner(p.owner),
+        limits=limit_table(p.limits.response, p.limits.resolution)
+        if p.limits.response or p.limits.resolution
+        else [],
+        escalation=[
+            RungView(
+                r.at,
+                str(CLOCKS[r.clock.value]),
+                _("通知%(whom)s")
+                % {"whom": names.whom(r.notify.value, r.level, r.department, r.role)},
+            )
+            for r in p.escalation
+        ],
+        major_notify=names.notify(p.major_notify) if p.major_notify else "",
+        fields=field_rows(p.fields, names),
+        steps=[step_view(k, s, names) for k, s in p.steps.items()],
+    )
