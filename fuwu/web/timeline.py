@@ -135,13 +135,17 @@ OPENED_BY = {
 }
 
 
-def _set_details(c: _Context, data: dict[str, Any], *, step: bool = False) -> list[str]:
+def _set_details(c: _Context, data: dict[str, Any], *, opened: bool = False) -> list[str]:
     """What else moved with this event (its `set`): the owning department, the step."""
     out: list[str] = []
     changed = data.get("set") or {}
-    if step and changed.get("step"):
+    if opened and changed.get("step"):
         out.append(_("当前步骤：%(step)s") % {"step": c.step(changed["step"])})
-    if changed.get("department"):
+    if opened and changed.get("department"):
+        out.append(
+            _("负责部门：%(department)s") % {"department": c.department(changed["department"])}
+        )
+    elif changed.get("department"):
         out.append(
             _("转交%(department)s处理") % {"department": c.department(changed["department"])}
         )
@@ -184,7 +188,7 @@ def _opened(c: _Context, data: dict[str, Any]) -> Sentence:
     details = [
         _("服务程序：%(procedure)s") % {"procedure": c.procedure.name.get(c.language)},
         _("优先级：%(priority)s") % {"priority": _label(Priority, data.get("priority"))},
-        *_set_details(c, data, step=True),
+        *_set_details(c, data, opened=True),
     ]
     return phrase, details
 

@@ -229,7 +229,7 @@ def test_a_consultation_is_recorded_and_counted_and_opens_no_case(world: World) 
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "咨询已记录" in html
+    assert "咨询“物业费缴费时间”已记录，未开工单" in html
     assert 'id="consultation-count"' in html and 'hx-swap-oob="true"' in html
     assert 'data-count="1"' in html
     c = Consultation.objects.get()

@@ -77,6 +77,7 @@ def test_a_history_reads_as_sentences_in_chinese(world: World) -> None:
     assert texts[0] == "agent 通过电话受理了工单"
     assert "服务程序：物业报修" in entries[0].details
     assert "当前步骤：接待受理" in entries[0].details
+    assert "负责部门：客服中心" in entries[0].details
     assert texts[1] == "agent 添加了备注" and entries[1].details == ["业主下午在家"]
     assert entries[2].internal and texts[2] == "agent 添加了内部备注"
     assert texts[3] == "agent 将工单从“接待受理”转到“派工”（开具维修工作单并通知工程部）"

@@ -172,6 +172,7 @@ class CustomerForm(forms.Form):
     )
 
     def __init__(self, *args: Any, sites: list[Site], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "customer_%s")  # ids unique on the page of three forms
         super().__init__(*args, **kwargs)
         _choices(self, "site").choices = [(s.pk, s.name) for s in sites]
         _choices(self, "asset_kind").choices = [("", "—"), *AssetKind.choices]
@@ -228,6 +229,7 @@ class ConsultationForm(forms.Form):
     channel = forms.ChoiceField(label=gettext_lazy("渠道"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "consult_%s")
         super().__init__(*args, **kwargs)
         labels = dict(Channel.choices)
         _choices(self, "channel").choices = [(c, labels[c]) for c in CHANNELS]
@@ -452,7 +454,7 @@ def consult(request: HttpRequest) -> HttpResponse:
             for key, text in exc.details(_lang()).get("fields", {}).items():
                 form.add_error(key if key in form.fields else None, text)
         else:
-            text = _("咨询已记录(未开工单)。")
+            text = _("咨询“%(topic)s”已记录，未开工单。") % {"topic": data["topic"].strip()}
             if not _htmx(request):
                 messages.success(request, text)
                 return redirect(_page_url(desk, tab="consult"))
