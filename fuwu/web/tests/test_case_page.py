@@ -455,3 +455,11 @@ def test_gets_never_change_anything(world):
     client = signed_in("technician")
     for action in ("take/complete", "assign", "comment", "work", "pause", "resume", "major"):
         assert client.get(url(case, action)).status_code == 405
+
+
+def test_only_the_moves_own_fields_when_the_step_is_someone_elses(world):
+    case = at_repair(world)
+    html = text(signed_in("dispatcher").get(url(case)))  # may only make the repair wait
+    assert 'data-testid="take-wait_for_owner"' in html and "take-complete" not in html
+    assert "检查结果与原因" not in html and 'data-testid="checklist"' not in html
+    assert "等待原因" in html

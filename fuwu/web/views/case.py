@@ -136,17 +136,25 @@ def _step_form(
     if not moves:
         return None
     step = procedure.steps[case.step]
-    wanted = {k for m in moves for k in m.transition.require}
+    # When every move open to this person leaves the step's form aside (wait, cancel …), the
+    # step's fields and checklist are someone else's work: only the moves' own fields show.
+    completes = [m for m in moves if not m.transition.skip_form]
+    wanted = {k for m in completes for k in m.transition.require}
     intake = [
         f
         for f in procedure.fields
-        if (f.required or f.key in wanted) and is_blank(case.data.get(f.key))
+        if completes and (f.required or f.key in wanted) and is_blank(case.data.get(f.key))
     ]
-    fields = [*step.form, *intake]
+    fields = [*(step.form if completes else []), *intake]
     for m in moves:
         fields.extend(m.transition.fields)
     return form_for_fields(
-        fields, lang, data=data, initial=case.data, checklist=step.checklist, prefix=None
+        fields,
+        lang,
+        data=data,
+        initial=case.data,
+        checklist=step.checklist if completes else (),
+        prefix=None,
     )
 
 
