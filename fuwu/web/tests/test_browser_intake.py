@@ -60,8 +60,8 @@ def test_agent_takes_a_phone_call(web: Any, world: World) -> None:
 
     page.fill("[name=step-repair_item]", "厨房水槽下水管")
     page.fill("[name=step-location]", "厨房")
-    page.check("[data-testid=field-service_type] input[value=free]")
-    page.check("[data-testid=field-details_confirmed] input[value=yes]")
+    page.click("label[for=id_step-service_type_1]")  # 免费维修
+    page.click("label[for=id_step-details_confirmed_1]")  # 是
     page.select_option("#id_priority", "high")
     page.fill("#id_description", "业主来电：厨房水槽下水管漏水，地面有积水。")
     web.shot(page, "case-form-filled")
