@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from fuwu.cases import actions
 from fuwu.cases.models import Attachment, Case, Event, WorkLog
@@ -94,7 +95,7 @@ def test_customers_are_sent_to_the_portal(world):
 
 def test_attachments_are_listed(world):
     case = at_repair(world)
-    Attachment.objects.create(
+    photo = Attachment.objects.create(
         case=case,
         file=ContentFile(b"x", name="leak.jpg"),
         name="漏水照片.jpg",
@@ -103,6 +104,7 @@ def test_attachments_are_listed(world):
     )
     html = text(signed_in("technician").get(url(case)))
     assert "漏水照片.jpg" in html
+    assert f'href="{reverse("web:attachment", args=[photo.pk])}"' in html
 
 
 @pytest.mark.parametrize("events", [3, 30])
