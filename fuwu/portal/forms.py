@@ -156,7 +156,8 @@ def _django_field(f: FieldDef, language: str) -> forms.Field:
             )
         case FieldType.BOOL:
             return forms.BooleanField(**common)
-    widget = forms.Textarea(attrs={"rows": 2}) if f.max_length > 300 else forms.TextInput()
+    # Short answers (a place, a time) fit one line; only explicitly long fields get a box.
+    widget = forms.Textarea(attrs={"rows": 3}) if f.max_length > 2000 else forms.TextInput()
     return forms.CharField(max_length=f.max_length, widget=widget, **common)
 
 
