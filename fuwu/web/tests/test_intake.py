@@ -58,7 +58,9 @@ def test_the_desk_offers_the_procedures_of_the_agents_site(
     world: World, django_assert_max_num_queries: Any
 ) -> None:
     client = signed_in("agent")
-    with django_assert_max_num_queries(16):
+    client.get("/intake/")  # the actor (roles, sites) is read once and kept for a while
+    # session, user, sites, department codes, procedures, today's consultations, unread count
+    with django_assert_max_num_queries(7):
         page = client.get("/intake/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -66,6 +68,10 @@ def test_the_desk_offers_the_procedures_of_the_agents_site(
     assert "丰田七步法服务" not in html  # the dealer's procedure: no such department here
     assert "阀门检修" not in html  # its first step is the dispatcher's, not an agent's
     assert 'data-testid="consultation-count" data-count="0"' in html
+    owner = world.customers["owner"].pk
+    with django_assert_max_num_queries(9):  # + the customer and their assets
+        page = client.get(f"/intake/?customer={owner}&procedure=property_repair")
+    assert 'name="step-repair_item"' in page.content.decode()
 
 
 def test_the_page_speaks_english(world: World) -> None:
