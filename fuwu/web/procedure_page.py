@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from fuwu.cases.choices import Channel, Priority
 from fuwu.core.choices import RoleCode
@@ -60,9 +60,9 @@ CLOCKS = {
     "step": pgettext_lazy("procedure limit", "步骤时限"),
 }
 OUTCOMES = {
-    "done": gettext_lazy("完成"),
-    "cancelled": gettext_lazy("取消"),
-    "rejected": gettext_lazy("驳回"),
+    "done": gettext_lazy("正常结束"),
+    "cancelled": gettext_lazy("以取消结束"),
+    "rejected": gettext_lazy("以驳回结束"),
 }
 REGISTERS = {
     "key": gettext_lazy("钥匙登记簿"),
@@ -181,11 +181,11 @@ class Names:
         role_code: str | None = None,
     ) -> str:
         return {
-            "assignee": _("处理人"),
-            "department_manager": _("部门经理"),
-            "reporting_line": _("汇报线上第 %(n)d 级") % {"n": level},
-            "top": _("汇报线最高主管"),
-            "customer": _("客户"),
+            "assignee": pgettext("notify whom", "处理人"),
+            "department_manager": pgettext("notify whom", "部门经理"),
+            "reporting_line": pgettext("notify whom", "汇报线上第 %(n)d 级") % {"n": level},
+            "top": pgettext("notify whom", "汇报线最高主管"),
+            "customer": pgettext("notify whom", "客户"),
             "department": _("部门：%(name)s") % {"name": self.department(department or "")},
             "role": _("角色：%(name)s") % {"name": role(role_code or "")},
         }.get(target, target)

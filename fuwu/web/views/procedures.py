@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 from fuwu.cases.choices import Channel
 from fuwu.core.models import Department
@@ -116,6 +116,9 @@ def procedure_detail(request: HttpRequest, key: str) -> HttpResponse:
             "row": row,
             "p": describe(procedure, _names(procedure, language)),
             "diagram": mermaid(procedure, language=language),
+            # How lists read in a sentence: 客服、部门经理 / Agent, Department manager.
+            "sep": pgettext("list separator", "、"),
+            "clauses": pgettext("separator between clauses", "；"),
         },
     )
 

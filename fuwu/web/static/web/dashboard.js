@@ -38,7 +38,7 @@
       series: [
         { name: data.names.opened, type: "bar", data: data.opened, barMaxWidth: 18 },
         {
-          name: data.names.resolved, type: "line", data: data.resolved, smooth: true,
+          name: data.names.resolved, type: "line", data: data.resolved,
           symbolSize: 7,
         },
       ],
