@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -51,6 +53,48 @@ def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=5)
+
+
+def start_gunicorn(
+    bin_dir: Path, env: dict[str, str], log: Path, cwd: Path, port: int, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    """`gunicorn fuwu.wsgi` with gthread workers on a loopback port, in its own process group."""
+    return start(
+        [
+            str(bin_dir / "gunicorn"),
+            "fuwu.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        env,
+        log,
+        cwd,
+    )
+
+
+def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}) before /healthz answered")
+        try:
+            r = httpx.get(f"{url}/healthz", timeout=2.0)
+            if r.status_code == 200:
+                return
+            last = f"HTTP {r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = exc.__class__.__name__
+        time.sleep(0.2)
+    raise RuntimeError(f"/healthz not 200 after {timeout:.0f} s: {last}")
 
 
 def _stat_fields(pid: int) -> list[str] | None:

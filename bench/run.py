@@ -26,12 +26,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
-from bench import rawdb
+from bench import pages, rawdb
 from bench.load import Api, PhaseResult, run_phase
-from bench.procs import CpuWatch, children, free_port, rss_mb, start, stop, wait_quiet
+from bench.procs import (
+    CpuWatch,
+    children,
+    free_port,
+    rss_mb,
+    start,
+    start_gunicorn,
+    stop,
+    wait_healthy,
+    wait_quiet,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -95,13 +104,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="wait up to this many seconds for an idle machine before each server run (30)",
     )
     p.add_argument("--no-raw", action="store_true", help="skip the raw DB limit")
+    p.add_argument(
+        "--only",
+        default="api,pages",
+        help="comma list of parts to run: api (load phases and raw limit), pages (page timings "
+        "with --page-cases cases); default both, e.g. --only pages",
+    )
+    p.add_argument(
+        "--page-cases",
+        type=int,
+        default=100_000,
+        help="cases written (bulk) before the page timings (default 100000)",
+    )
+    p.add_argument(
+        "--page-requests", type=int, default=200, help="timed requests per page kind (200)"
+    )
+    p.add_argument(
+        "--page-warmup", type=int, default=20, help="untimed requests per page kind first (20)"
+    )
+    p.add_argument(
+        "--page-workers", type=int, default=2, help="gunicorn workers for the page timings (2)"
+    )
+    p.add_argument(
+        "--page-via",
+        choices=["auto", "pages", "api", "both"],
+        default="auto",
+        help="time the staff pages, the JSON API with the same filters, or both; auto: the pages "
+        "once they exist, else the API",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")
     args = p.parse_args(argv)
     args.db = [d.strip() for d in args.db.split(",") if d.strip()]
     args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    args.only = [o.strip() for o in args.only.split(",") if o.strip()]
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
+    if not args.only or not set(args.only) <= {"api", "pages"}:
+        p.error("--only takes api,pages")
     return args
 
 
@@ -160,23 +200,6 @@ class Run:
 
     def errors(self) -> int:
         return sum(int(p.get("errors", 0)) for p in self.phases.values())
-
-
-def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({server.returncode}) before /healthz answered")
-        try:
-            r = httpx.get(f"{url}/healthz", timeout=2.0)
-            if r.status_code == 200:
-                return
-            last = f"HTTP {r.status_code} {r.text[:200]}"
-        except httpx.HTTPError as exc:
-            last = exc.__class__.__name__
-        time.sleep(0.2)
-    raise RuntimeError(f"/healthz not 200 after {timeout:.0f} s: {last}")
 
 
 def phase_summary(r: PhaseResult) -> dict[str, Any]:
@@ -266,24 +289,8 @@ def serve_and_load(
     server = worker = None
     template = None
     try:
-        server = start(
-            [
-                str(BIN / "gunicorn"),
-                "fuwu.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-            ],
-            env,
-            tmp / f"gunicorn-w{workers}.log",
-            ROOT,
+        server = start_gunicorn(
+            BIN, env, tmp / f"gunicorn-w{workers}.log", ROOT, port, workers, args.threads
         )
         worker = start([str(BIN / "fuwu"), "worker"], env, tmp / f"worker-w{workers}.log", ROOT)
         wait_healthy(url, server)
@@ -343,19 +350,36 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             out["pg_database"] = pg_name
         log(f"{kind}: preparing database in {tmp}" + (f" ({pg_name})" if pg_name else ""))
         tokens = prepare(env)
-        runs: list[Run] = []
-        template = None
-        out["runs"] = []
-        for workers in args.workers:
-            run, tpl = serve_and_load(kind, env, tmp, tokens, workers, args)
-            runs.append(run)
-            out["runs"].append(vars(run))
-            template = template or tpl
-        best = max(runs, key=lambda r: (r.errors() == 0, r.flow_rate()))
-        out["best_workers"] = best.workers
-        if template is not None and not args.no_raw:
-            out["raw"] = raw_limit(kind, env, template, args)
-        out["summary"] = summarise(kind, best, out.get("raw"))
+        if "api" in args.only:
+            runs: list[Run] = []
+            template = None
+            out["runs"] = []
+            for workers in args.workers:
+                run, tpl = serve_and_load(kind, env, tmp, tokens, workers, args)
+                runs.append(run)
+                out["runs"].append(vars(run))
+                template = template or tpl
+            best = max(runs, key=lambda r: (r.errors() == 0, r.flow_rate()))
+            out["best_workers"] = best.workers
+            if template is not None and not args.no_raw:
+                out["raw"] = raw_limit(kind, env, template, args)
+            out["summary"] = summarise(kind, best, out.get("raw"))
+        if "pages" in args.only:
+            # After the load phases: 100,000 more rows would change their figures.
+            wait_quiet(args.wait_quiet)
+            out["pages"] = pages.run(
+                kind,
+                env,
+                tmp,
+                ROOT,
+                BIN,
+                args.page_cases,
+                args.page_requests,
+                args.page_warmup,
+                args.page_workers,
+                args.threads,
+                args.page_via,
+            )
     finally:
         if pg_name:
             try:
@@ -458,8 +482,11 @@ def print_report(results: dict[str, Any]) -> None:
         f"\n{rule}"
     )
     for kind, db in results["databases"].items():
+        if "error" in db:
+            print(f"\n## {kind}: FAILED — {db['error']}")
+        if "pages" in db:
+            pages.print_table(kind, db["pages"])
         if "summary" not in db:
-            print(f"\n## {kind}: FAILED — {db.get('error', 'no summary')}")
             continue
         s = db["summary"]
         print(f"\n## {kind}   headline: {s['workers']} gunicorn workers × {a['threads']} threads")
@@ -565,13 +592,18 @@ def main(argv: list[str] | None = None) -> int:
                 }
     finally:
         results["seconds"] = round(time.perf_counter() - t0, 1)
-        results["total_errors"] = sum(
-            int(p.get("errors", 0))
-            for db in results["databases"].values()
-            for run in db.get("runs", [])
-            for p in run["phases"].values()
-        ) + sum(
-            int(db.get("summary", {}).get("raw_errors", 0)) for db in results["databases"].values()
+        results["total_errors"] = (
+            sum(
+                int(p.get("errors", 0))
+                for db in results["databases"].values()
+                for run in db.get("runs", [])
+                for p in run["phases"].values()
+            )
+            + sum(
+                int(db.get("summary", {}).get("raw_errors", 0))
+                for db in results["databases"].values()
+            )
+            + sum(pages.errors(db.get("pages", {})) for db in results["databases"].values())
         )
         args.out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(results, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,376 @@
+"""Page timings: the queue page and the case page with 100,000 cases, one request at a time.
+
+The phase of `make bench` that `python -m bench.run --only pages` runs alone. On the database
+bench.run prepared: `bench.fill` writes `--page-cases` realistic cases (bulk inserts, then
+ANALYZE), a gunicorn server starts (no task worker: nothing here writes but the sign-ins), staff
+personas sign in through the real login form (CSRF cookie and hidden input, then POST), and one
+client times GET requests of each kind, interleaved in a shuffled order after a warm-up: the
+queue with its typical filters and the case pages of random cases each persona may see.
+
+Latency is measured by the client, from sending the request to having read the whole response
+(keep-alive connection, loopback), so it is the server's time plus well under a millisecond. A
+`Server-Timing` header, when the response has one, is recorded as well.
+
+Until the staff pages exist (they answered "pending" while being written) the same requests go
+to the JSON API with a token instead (`/api/cases?<filter>` and `/api/cases/<id>`): the same
+filter, query and access code without the templates. `--page-via` chooses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bench.load import summarise
+from bench.procs import CpuWatch, children, free_port, start_gunicorn, stop, wait_healthy
+
+P95_TARGET_MS = 100.0
+NOISE_SHARE = 0.10  # as bench.run: foreign CPU above this share of the machine = a noisy run
+SITES = ("lanting", "dealer", "hotel", "hotpot")
+# Who browses, and the sites they see (fuwu/testing/factories.py PERSONAS): two agents' desks
+# on the residential site, the dealership's call centre, and the VP who sees every site.
+PERSONAS: dict[str, tuple[str, ...]] = {
+    "agent": ("lanting",),
+    "dispatcher": ("lanting",),
+    "cc_agent": ("dealer",),
+    "vp": SITES,
+}
+QUEUE_KINDS = ("default", "open", "mine", "phone", "step", "overdue", "page50")
+KINDS = (*(f"queue:{k}" for k in QUEUE_KINDS), "case")
+TIMING = re.compile(r"\s*([\w.-]+)(?:;[^,]*?dur=([\d.]+))?[^,]*")
+
+
+def log(msg: str) -> None:
+    print(f"[pages {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+@dataclass
+class Kind:
+    latencies: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    server_timing: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        s: dict[str, Any] = summarise(self.latencies)
+        s["errors"] = self.errors
+        s["mean_kb"] = round(sum(self.sizes) / len(self.sizes) / 1024, 1) if self.sizes else 0.0
+        if self.server_timing:
+            s["server_timing_ms"] = {
+                name: summarise([v / 1000 for v in values])
+                for name, values in self.server_timing.items()
+            }
+        s["p95_met"] = bool(self.latencies) and s["p95_ms"] < P95_TARGET_MS
+        return s
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`db;dur=12.5, total;dur=30` -> {"db": 12.5, "total": 30.0} (entries without dur skipped)."""
+    out = {}
+    for part in header.split(","):
+        m = TIMING.match(part)
+        if m and m.group(2):
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
+
+
+def sign_in(url: str, username: str) -> httpx.Client:
+    """A client signed in through the login form, as a browser does it (CSRF cookie + field)."""
+    client = httpx.Client(base_url=url, timeout=30.0, follow_redirects=False)
+    page = client.get("/login/")
+    if page.status_code != 200:
+        raise RuntimeError(f"GET /login/: HTTP {page.status_code}")
+    m = CSRF_INPUT.search(page.content)
+    token = m.group(1).decode() if m else (client.cookies.get("csrftoken") or "")
+    r = client.post(
+        "/login/",
+        data={"username": username, "password": f"pw-{username}", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{url}/login/", "X-CSRFToken": client.cookies.get("csrftoken") or ""},
+    )
+    if r.status_code != 302 or "sessionid" not in client.cookies:
+        raise RuntimeError(f"sign-in of {username} failed: HTTP {r.status_code} {r.text[:200]!r}")
+    return client
+
+
+def api_client(url: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=30.0, headers={"Authorization": f"Bearer {token}"})
+
+
+# -- the requests -----------------------------------------------------------------------------
+
+
+def queries(persona: str, samples: dict[str, Any], rng: Random) -> dict[str, dict[str, str]]:
+    """The queue filters people use all day, for this persona (CaseFilter query parameters)."""
+    sites = [s for s in PERSONAS[persona] if s in samples]
+    site = samples[rng.choice(sites)]
+    steps = [s for s in site["open_steps"] if s["procedure_key"] == "property_repair"] or site[
+        "open_steps"
+    ]
+    step = steps[0] if steps else {"procedure_key": "property_repair", "step": "dispatch"}
+    return {
+        "default": {},
+        "open": {"open": "true"},
+        "mine": {"assignee": "me"},
+        "phone": {"q": rng.choice(site["phones"])} if site["phones"] else {"q": "138"},
+        "step": {"step": step["step"], "procedure": step["procedure_key"]},
+        "overdue": {"overdue": "true"},
+        "page50": {"page": "50"},
+    }
+
+
+def plan(
+    samples: dict[str, Any], per_kind: int, rng: Random, via: str
+) -> list[tuple[str, str, str]]:
+    """(kind, persona, path) for `per_kind` requests of each kind, shuffled."""
+    out = []
+    personas = list(PERSONAS)
+    for kind in KINDS:
+        for i in range(per_kind):
+            persona = personas[i % len(personas)]
+            if kind == "case":
+                site = rng.choice([s for s in PERSONAS[persona] if samples.get(s, {}).get("cases")])
+                case_id = rng.choice(samples[site]["case_ids"])
+                path = f"/api/cases/{case_id}" if via == "api" else f"/cases/{case_id}/"
+            else:
+                params = queries(persona, samples, rng)[kind.split(":", 1)[1]]
+                base = "/api/cases" if via == "api" else "/queue/"
+                path = base + (f"?{urlencode(params)}" if params else "")
+            out.append((kind, persona, path))
+    rng.shuffle(out)
+    return out
+
+
+def check(kind: str, path: str, r: httpx.Response, via: str) -> str | None:
+    """Why this response is wrong, or None."""
+    if r.status_code != 200:
+        return f"{kind} {path}: HTTP {r.status_code} {r.text[:200]!r}"
+    if via == "pages":
+        if r.content.strip() == b"pending":
+            return f"{kind} {path}: the page is still a placeholder"
+        if kind == "case":
+            case_id = int(path.strip("/").rsplit("/", 1)[1])
+            if f"{case_id:06d}".encode() not in r.content:
+                return f"{kind} {path}: the case number is not on the page"
+    return None
+
+
+def pages_ready(client: httpx.Client) -> bool:
+    r = client.get("/queue/")
+    return r.status_code == 200 and r.content.strip() != b"pending"
+
+
+def measure(
+    url: str,
+    clients: dict[str, httpx.Client],
+    samples: dict[str, Any],
+    via: str,
+    per_kind: int,
+    warmup: int,
+    watch: CpuWatch | None,
+    seed: int = 4,
+) -> dict[str, Any]:
+    """Warm up, then time every planned request one after the other."""
+    rng = Random(seed)
+    errors: list[str] = []
+    for kind, persona, path in plan(samples, warmup, rng, via):
+        r = clients[persona].get(path)
+        if (why := check(kind, path, r, via)) is not None and len(errors) < 3:
+            errors.append(f"warm-up: {why}")
+    todo = plan(samples, per_kind, rng, via)
+    kinds: dict[str, Kind] = {k: Kind() for k in KINDS}
+    if watch:
+        watch.begin()
+    t0 = time.perf_counter()
+    for kind, persona, path in todo:
+        k = kinds[kind]
+        start = time.perf_counter()
+        r = clients[persona].get(path)
+        body = r.content  # read to the end before the clock stops
+        elapsed = time.perf_counter() - start
+        why = check(kind, path, r, via)
+        if why is not None:
+            k.errors += 1
+            if k.errors <= 2:
+                errors.append(why)
+            continue
+        k.latencies.append(elapsed)
+        k.sizes.append(len(body))
+        for name, ms in server_timing(r.headers.get("server-timing", "")).items():
+            k.server_timing[name].append(ms)
+    wall = time.perf_counter() - t0
+    cpu = watch.end() if watch else {}
+    n = len(todo)
+    noisy = False
+    if cpu:
+        # CPU used by other processes meanwhile: the figures are not this machine's best
+        noisy = cpu["other_cpu_s"] > NOISE_SHARE * cpu["wall_s"] * (os.cpu_count() or 1)
+        cpu["server_cpu_ms_per_request"] = round(1000 * cpu["server_cpu_s"] / max(1, n), 2)
+        cpu["postgres_cpu_ms_per_request"] = round(1000 * cpu["postgres_cpu_s"] / max(1, n), 2)
+    result: dict[str, Any] = {
+        "via": via,
+        "requests": n,
+        "seconds": round(wall, 1),
+        "kinds": {k: v.summary() for k, v in kinds.items()},
+        "errors": sum(v.errors for v in kinds.values()),
+        "error_samples": errors,
+        "cpu": cpu,
+        "noisy": noisy,
+        "load_average": os.getloadavg(),
+        "target_p95_ms": P95_TARGET_MS,
+    }
+    result["p95_met"] = all(v["p95_met"] for v in result["kinds"].values())
+    return result
+
+
+# -- the phase --------------------------------------------------------------------------------
+
+
+def run(
+    kind: str,
+    env: dict[str, str],
+    tmp: Path,
+    root: Path,
+    bin_dir: Path,
+    cases: int,
+    per_kind: int,
+    warmup: int,
+    workers: int,
+    threads: int,
+    via: str,
+) -> dict[str, Any]:
+    """Fill the database, start a server, sign in, time the pages (and/or the API)."""
+    out: dict[str, Any] = {"cases": cases}
+    samples_file = tmp / "page-samples.json"
+    t0 = time.perf_counter()
+    log(f"{kind}: writing {cases} cases")
+    subprocess.run(
+        [
+            *(str(bin_dir / "python"), "-m", "bench.fill"),
+            *("--cases", str(cases), "--out", str(samples_file)),
+        ],
+        env=env,
+        cwd=root,
+        check=True,
+        timeout=3600,
+    )
+    filled = json.loads(samples_file.read_text())
+    out["fill"] = filled["summary"]
+    out["fill"]["wall_s"] = round(time.perf_counter() - t0, 1)
+    log(f"{kind}: {cases} cases written in {out['fill']['wall_s']:.0f} s")
+    samples = filled["sites"]
+    tokens = {}
+    for persona in PERSONAS:
+        r = subprocess.run(
+            [str(bin_dir / "fuwu"), "token", "create", persona, "--name", "bench-pages"],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tokens[persona] = r.stdout.strip().splitlines()[-1].strip()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = None
+    signed: dict[str, httpx.Client] = {}
+    try:
+        server = start_gunicorn(
+            bin_dir, env, tmp / "gunicorn-pages.log", root, port, workers, threads
+        )
+        wait_healthy(url, server)
+        deadline = time.monotonic() + 30
+        while len(children(server.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+        db_name = env["DATABASE_URL"].rsplit("/", 1)[1] if "DATABASE_URL" in env else None
+        watch = CpuWatch(server=[server.pid, *children(server.pid)], worker=[], database=db_name)
+        for persona in PERSONAS:
+            signed[persona] = sign_in(url, persona)
+        ready = pages_ready(signed["agent"])
+        out["pages_ready"] = ready
+        ways = {"auto": ["pages" if ready else "api"], "both": ["pages", "api"]}.get(via, [via])
+        if not ready and "pages" not in ways:
+            log(f"{kind}: the staff pages answer 'pending': timing the API instead")
+        for way in ways:
+            use = signed if way == "pages" else {p: api_client(url, tokens[p]) for p in PERSONAS}
+            log(f"{kind}: timing {per_kind} requests per kind via {way}, one at a time")
+            try:
+                out[way] = measure(url, use, samples, way, per_kind, warmup, watch)
+            finally:
+                if use is not signed:
+                    for c in use.values():
+                        c.close()
+    finally:
+        for c in signed.values():
+            c.close()
+        stop(server)
+    return out
+
+
+def errors(result: dict[str, Any]) -> int:
+    return sum(int(result.get(way, {}).get("errors", 0)) for way in ("pages", "api"))
+
+
+def print_table(kind: str, result: dict[str, Any]) -> None:
+    fill = result.get("fill", {})
+    secs = fill.get("seconds", {})
+    print(
+        f"\n## {kind}: page timings with {fill.get('cases_in_db', '?')} cases in the database "
+        f"(loaded {fill.get('cases', '?')} in {fill.get('wall_s', 0):.0f} s: build "
+        f"{secs.get('build', 0):.0f} s, write {secs.get('write', 0):.0f} s, analyse "
+        f"{secs.get('analyse', 0):.0f} s; {fill.get('events', 0)} events, "
+        f"{fill.get('closed_share', 0):.0%} closed)"
+    )
+    for way in ("pages", "api"):
+        r = result.get(way)
+        if not r:
+            continue
+        label = "staff pages" if way == "pages" else "API proxy (the pages were not ready)"
+        if way == "api" and result.get("pages_ready"):
+            label = "API, for comparison"
+        print(
+            f"  via {label}: {r['requests']} requests, one at a time, in {r['seconds']:.0f} s; "
+            f"server CPU {r['cpu'].get('server_cpu_ms_per_request', 0):.1f} ms/request"
+            + (
+                f", PostgreSQL {r['cpu']['postgres_cpu_ms_per_request']:.1f} ms"
+                if r["cpu"].get("postgres_cpu_s")
+                else ""
+            )
+        )
+        print(
+            f"  {'kind':<15}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'KB':>7}{'err':>5}"
+            f"  p95 < {P95_TARGET_MS:.0f} ms"
+        )
+        for name, s in r["kinds"].items():
+            st = s.get("server_timing_ms", {})
+            extra = "  " + ", ".join(
+                f"{k} p50 {v['p50_ms']:.1f} p95 {v['p95_ms']:.1f}" for k, v in st.items()
+            )
+            print(
+                f"  {name:<15}{s['n']:>6}{s['p50_ms']:>8.1f}{s['p95_ms']:>8.1f}{s['p99_ms']:>8.1f}"
+                f"{s['max_ms']:>8.1f}{s['mean_kb']:>7.1f}{s['errors']:>5}"
+                f"  {'met' if s['p95_met'] else 'NOT MET'}" + (extra if st else "")
+            )
+        if r.get("noisy"):
+            print(
+                f"  !! NOISY: other processes used {r['cpu']['other_cpu_s']:.0f} CPU-s of "
+                f"{r['cpu']['wall_s']:.0f} s (load average {r['load_average'][0]:.1f}); rerun on "
+                "an idle machine for figures you can quote"
+            )
+        for e in r["error_samples"][:8]:
+            print(f"  ! {e[:160]}")
