@@ -14,7 +14,7 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
-from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
+from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, may_read_note
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
@@ -528,10 +528,12 @@ def _event_out(e: Event) -> EventOut:
     summary="The case's timeline",
 )
 def events(request: HttpRequest, case_id: int) -> list[EventOut]:
-    case = get_case_for(actor(request), case_id)
+    who = actor(request)
+    case = get_case_for(who, case_id)
     return [
         _event_out(e)
         for e in Event.objects.filter(case=case).select_related("actor__staff").order_by("seq")
+        if may_read_note(who, e)
     ]
 
 

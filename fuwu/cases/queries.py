@@ -14,7 +14,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from fuwu.cases.choices import CLOSED_STATUSES
-from fuwu.cases.models import Case
+from fuwu.cases.models import Case, Event
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import NotFound
 from fuwu.web.timeleft import RISK_FLOOR_SECONDS, RISK_SHARE
@@ -84,6 +84,20 @@ def risk_q(now: datetime) -> Q:
 def _day_start(day: date) -> datetime:
     """Midnight at the start of a day in the current time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def may_read_note(actor: Actor, event: Event) -> bool:
+    """Who reads an internal note: its author, staff of the author's department, managers.
+
+    Public events are for everyone who may see the case. `event.actor.staff` should be
+    selected with the events (select_related("actor__staff")).
+    """
+    if not (event.data or {}).get("internal"):
+        return True
+    if actor.is_manager or event.actor_id == actor.user_id:
+        return True
+    staff = getattr(event.actor, "staff", None) if event.actor_id else None
+    return staff is not None and staff.department_id == actor.department_id
 
 
 class CaseFilter(BaseModel):

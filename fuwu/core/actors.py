@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+MANAGER_ROLES = frozenset({"manager", "vp", "admin", "specialist"})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -23,6 +25,11 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.user is None
+
+    @property
+    def is_manager(self) -> bool:
+        """Managers (and VPs, specialists, administrators) see more: dashboards, others' notes."""
+        return self.superuser or bool(self.roles & MANAGER_ROLES)
 
     def may_see_site(self, site_id: int) -> bool:
         return self.superuser or site_id in self.site_ids

@@ -9,8 +9,6 @@ from django.http import HttpRequest
 
 from fuwu.core.actors import Actor, actor_for
 
-MANAGER_ROLES = frozenset({"manager", "vp", "admin", "specialist"})
-
 
 @dataclass(frozen=True)
 class Nav:
@@ -26,7 +24,7 @@ def is_staff_member(actor: Actor) -> bool:
 
 
 def is_manager(actor: Actor) -> bool:
-    return actor.superuser or bool(actor.roles & MANAGER_ROLES)
+    return actor.is_manager
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

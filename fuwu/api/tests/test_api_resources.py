@@ -179,3 +179,22 @@ def test_api_docs_load_nothing_from_the_internet(world, client):
     html = client.get("/api/docs").content.decode()
     assert "swagger-ui-bundle.js" in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_internal_notes_follow_the_same_rule_in_the_api_as_on_the_page(world, api):
+    """An internal note is read by its author's department and managers, not by other staff."""
+    from fuwu.cases import actions
+    from fuwu.web.tests.casesetup import open_repair
+
+    case = open_repair(world)
+    actions.comment(world.actor("agent"), case.pk, text="业主情绪激动，注意沟通", internal=True)
+    actions.comment(world.actor("agent"), case.pk, text="已电话告知业主", internal=False)
+
+    def texts(persona):
+        response = api(persona).get(f"/api/cases/{case.pk}/events")
+        assert response.status_code == 200
+        return [e["data"].get("text") for e in response.json() if e["kind"] == "commented"]
+
+    assert texts("agent2") == ["业主情绪激动，注意沟通", "已电话告知业主"]  # same department
+    assert texts("sc_manager") == ["业主情绪激动，注意沟通", "已电话告知业主"]  # a manager
+    assert texts("technician") == ["已电话告知业主"]  # engineering: not their note

@@ -38,7 +38,7 @@ from django.views.decorators.http import require_POST
 from fuwu.cases import actions
 from fuwu.cases.choices import TaskState, WorkKind
 from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
-from fuwu.cases.queries import get_case_for
+from fuwu.cases.queries import get_case_for, may_read_note
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Procedure, Transition
@@ -48,7 +48,6 @@ from fuwu.procedures.engine.machine import is_blank, options
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
-from fuwu.web.context import is_manager
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
 
@@ -72,16 +71,6 @@ def _person(user: Any) -> str:
         return ""
     staff = getattr(user, "staff", None)
     return (staff.display_name if staff else "") or user.get_full_name() or user.username
-
-
-def may_read_note(actor: Actor, event: Event) -> bool:
-    """Who reads an internal note: its author, the author's department, managers."""
-    if not (event.data or {}).get("internal"):
-        return True
-    if actor.superuser or is_manager(actor) or event.actor_id == actor.user_id:
-        return True
-    staff = getattr(event.actor, "staff", None) if event.actor_id else None
-    return staff is not None and staff.department_id == actor.department_id
 
 
 # -- the forms of the current step ------------------------------------------------------------
