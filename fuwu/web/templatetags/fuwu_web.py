@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from fuwu.web.timeleft import time_left
 
@@ -21,7 +21,7 @@ def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
     """A coloured "time left" badge that counts down in the browser (static/web/app.js)."""
     left = time_left(due, timezone.now(), start)
     if left.state == "none":
-        return format_html('<span class="text-body-secondary">—</span>')
+        return mark_safe('<span class="text-body-secondary">—</span>')
     return format_html(
         '<time class="deadline deadline-{}" datetime="{}" data-due="{}" data-start="{}"'
         ' title="{}">{}</time>',

@@ -112,6 +112,16 @@ def test_lists_cases_with_their_columns(world):
     assert 'class="deadline deadline-' in html
 
 
+def test_closed_cases_show_no_deadline(world):
+    case = repair(world)
+    actions.take_transition(
+        world.actor("agent"), case.pk, "cancel", version=case.version, form={"cancel_reason": "重复"}
+    )
+    response = signed_in(world, "agent").get("/queue/?open=false")
+    assert response.status_code == 200
+    assert numbers(response) == [case.number] and "已取消" in response.content.decode()
+
+
 def test_other_sites_cases_never_appear(world):
     ours = repair(world)
     theirs = dealer_case(world)
