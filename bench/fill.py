@@ -30,7 +30,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -735,7 +735,7 @@ class Filler:
     def write(self, batch: list[Built]) -> tuple[int, int]:
         from django.db import transaction
 
-        from fuwu.cases.models import Case, CaseTask, Event, WorkLog
+        from fuwu.cases.models import Case, CaseTask, WorkLog
 
         with transaction.atomic():
             Case.objects.bulk_create([b.case for b in batch])
@@ -746,30 +746,53 @@ class Filler:
                     work.append(row)
             if work:
                 WorkLog.objects.bulk_create(work)
-            events = []
+            events: list[tuple[Any, ...]] = []
             tasks = []
             for b in batch:
                 logged = {index: row.pk for row, index in b.work}
                 for i, (kind, at, actor, payload) in enumerate(b.events):
                     if i in logged:
                         payload = {"id": logged[i], **payload}
-                    events.append(
-                        Event(
-                            case_id=b.case.pk,
-                            seq=i + 1,
-                            kind=kind,
-                            actor_id=actor,
-                            at=at,
-                            data=payload,
-                        )
-                    )
+                    events.append((b.case.pk, i + 1, kind, actor, at, payload))
                 for task in b.tasks:
                     task.case_id = b.case.pk
                     tasks.append(task)
-            Event.objects.bulk_create(events, batch_size=5000)
+            insert_events(events)
             if tasks:
                 CaseTask.objects.bulk_create(tasks)
         return len(events), len(work)
+
+
+EVENT_COLUMNS = "case_id, seq, kind, actor_id, at, data"
+
+
+def insert_events(rows: list[tuple[Any, ...]]) -> None:
+    """Events are most of the rows: straight through the driver (COPY on PostgreSQL), several
+    times faster than building an Event per row for bulk_create. Values as Django stores them."""
+    from django.db import connection
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as cur:
+        raw = cur.cursor  # the driver's cursor, inside Django's transaction
+        if connection.vendor == "postgresql":
+            with raw.copy(f"COPY cases_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
+                for case_id, seq, kind, actor, at, data in rows:
+                    copy.write_row((case_id, seq, kind, actor, at, Jsonb(data)))
+        else:
+            raw.executemany(
+                f"INSERT INTO cases_event ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        case_id,
+                        seq,
+                        kind,
+                        actor,
+                        at.astimezone(UTC).replace(tzinfo=None).isoformat(" "),
+                        json.dumps(data),
+                    )
+                    for case_id, seq, kind, actor, at, data in rows
+                ],
+            )
 
 
 def analyse() -> None:
