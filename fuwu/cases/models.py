@@ -132,7 +132,11 @@ class Case(models.Model):
             models.Index(fields=["site", "status", "-created_at"], name="case_site_status"),
             models.Index(fields=["department", "status"], name="case_department_status"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
-            models.Index(fields=["-created_at"], name="case_created"),
+            # The list orderings (CaseFilter): each index, read forwards or backwards, serves
+            # one ordering with its tie-break on id, so a page is read without sorting.
+            models.Index(fields=["created_at", "id"], name="case_created_id"),
+            models.Index(fields=["updated_at", "id"], name="case_updated_id"),
+            models.Index(fields=["resolution_due", "id"], name="case_due_id"),
         ]
 
     def __str__(self) -> str:

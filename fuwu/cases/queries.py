@@ -8,12 +8,22 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import Case as DjCase
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from fuwu.cases.choices import CLOSED_STATUSES
+from fuwu.cases.choices import CLOSED_STATUSES, Priority
 from fuwu.cases.models import Case, Event
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import NotFound
@@ -194,4 +204,16 @@ class CaseFilter(BaseModel):
             if pk is not None:
                 match |= Q(pk=pk)
             qs = qs.filter(match)
-        return qs.order_by(ORDERINGS[self.ordering], "-pk")
+        # The tie-break runs in the same direction as the ordering, so one index on
+        # (column, id) serves both directions (see Case.Meta.indexes).
+        descending = self.ordering.startswith("-")
+        tie = "-pk" if descending else "pk"
+        if self.ordering.lstrip("-") == "priority":
+            # By urgency, not by the alphabet: "priority" is the least urgent first.
+            rank = DjCase(
+                *(When(priority=p, then=Value(i)) for i, p in enumerate(reversed(Priority.values))),
+                default=Value(len(Priority.values)),
+            )
+            qs = qs.annotate(priority_rank=rank)
+            return qs.order_by("-priority_rank" if descending else "priority_rank", tie)
+        return qs.order_by(ORDERINGS[self.ordering], tie)

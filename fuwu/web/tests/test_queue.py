@@ -115,7 +115,11 @@ def test_lists_cases_with_their_columns(world):
 def test_closed_cases_show_no_deadline(world):
     case = repair(world)
     actions.take_transition(
-        world.actor("agent"), case.pk, "cancel", version=case.version, form={"cancel_reason": "重复"}
+        world.actor("agent"),
+        case.pk,
+        "cancel",
+        version=case.version,
+        form={"cancel_reason": "重复"},
     )
     response = signed_in(world, "agent").get("/queue/?open=false")
     assert response.status_code == 200
@@ -304,3 +308,19 @@ def test_dashboard_filters_without_a_control_are_kept_and_shown(world):
     )
     assert 'type="hidden" name="created_from" value="2020-01-01"' in html
     assert "受理日期起: 2020-01-01" in html
+
+
+def test_priority_sorts_by_urgency_not_alphabet(world):
+    from fuwu.cases.queries import CaseFilter, cases_for
+    from fuwu.web.tests.casesetup import open_repair
+
+    made = [open_repair(world) for _ in range(4)]
+    from fuwu.cases.models import Case
+
+    for case, priority in zip(made, ("low", "urgent", "normal", "high"), strict=True):
+        Case.objects.filter(pk=case.pk).update(priority=priority)
+    actor = world.actor("agent")
+    ranked = CaseFilter(ordering="-priority").apply(cases_for(actor), actor)
+    assert [c.priority for c in ranked] == ["urgent", "high", "normal", "low"]
+    ranked = CaseFilter(ordering="priority").apply(cases_for(actor), actor)
+    assert [c.priority for c in ranked] == ["low", "normal", "high", "urgent"]
