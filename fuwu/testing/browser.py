@@ -108,7 +108,9 @@ class Browser:
 
 
 @pytest.fixture
-def web(chromium_browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Browser]:
+def web(
+    chromium_browser: Any, live_server: Any, request: pytest.FixtureRequest
+) -> Iterator[Browser]:
     """A browser against the live test server; close its pages and keep the screenshots."""
     b = Browser(chromium_browser, live_server.url, Shots(request.node.name))
     yield b

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from django import forms
 
-F = TypeVar("F", bound=forms.BaseForm)
 
-
-def styled(form: F) -> F:
+def styled[F: forms.BaseForm](form: F) -> F:
     """Give every widget of a Django form the Bootstrap classes (and mark errors)."""
     for name, field in form.fields.items():
         widget = field.widget

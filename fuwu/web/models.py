@@ -22,9 +22,7 @@ class SavedFilter(models.Model):
         verbose_name = _("保存的筛选")
         verbose_name_plural = _("保存的筛选")
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -42,3 +40,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("登录失败")
         verbose_name_plural = _("登录失败")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.at:%Y-%m-%d %H:%M}"

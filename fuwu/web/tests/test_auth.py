@@ -21,7 +21,9 @@ def test_sign_in_and_out(world):
     page = client.get("/login/")
     assert page.status_code == 200
     assert "员工登录" in page.content.decode()
-    response = client.post("/login/", {"username": "agent", "password": "pw-agent", "next": "/queue/"})
+    response = client.post(
+        "/login/", {"username": "agent", "password": "pw-agent", "next": "/queue/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/queue/"
     assert client.get("/").headers["Location"] == "/work/"
     assert client.get("/logout/").status_code == 405  # never a change on GET
@@ -51,7 +53,9 @@ def test_sign_in_is_locked_after_repeated_failures(world, settings):
     assert "登录失败次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # Another user from the same address is not locked by three failures.
-    assert client.post("/login/", {"username": "agent2", "password": "pw-agent2"}).status_code == 302
+    assert (
+        client.post("/login/", {"username": "agent2", "password": "pw-agent2"}).status_code == 302
+    )
 
 
 def test_language_is_kept_per_user(world):
@@ -78,7 +82,11 @@ def test_password_change(world):
     assert bad.status_code == 400
     ok = client.post(
         "/password/",
-        {"old_password": "pw-agent", "new_password1": "n3w-Secret!", "new_password2": "n3w-Secret!"},
+        {
+            "old_password": "pw-agent",
+            "new_password1": "n3w-Secret!",
+            "new_password2": "n3w-Secret!",
+        },
     )
     assert ok.status_code == 302
     assert Client().login(username="agent", password="n3w-Secret!")
