@@ -137,6 +137,12 @@ class Case(models.Model):
             models.Index(fields=["created_at", "id"], name="case_created_id"),
             models.Index(fields=["updated_at", "id"], name="case_updated_id"),
             models.Index(fields=["resolution_due", "id"], name="case_due_id"),
+            # The dashboard's "resolved this week / per day" counts, per site.
+            models.Index(
+                fields=["site", "resolved_at"],
+                name="case_site_resolved",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

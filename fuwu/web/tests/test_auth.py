@@ -90,3 +90,16 @@ def test_password_change(world):
     )
     assert ok.status_code == 302
     assert Client().login(username="agent", password="n3w-Secret!")
+
+
+def test_refusals_are_pages_in_the_users_language(world):
+    client = Client()
+    client.post("/login/", {"username": "agent", "password": "pw-agent"})
+    refused = client.get("/dashboard/")  # managers only
+    assert refused.status_code == 403
+    assert "无权访问" in refused.content.decode()
+    missing = client.get("/cases/999999/")
+    assert missing.status_code == 404
+    assert "找不到页面" in missing.content.decode()
+    client.post("/language/", {"language": "en"})
+    assert "Access denied" in client.get("/dashboard/").content.decode()
