@@ -212,12 +212,32 @@ def take_transition(
     """
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
+    _move(change, transition, form or {}, checklist, confirm=confirm, responds=True)
+    return change.finish()
+
+
+def _move(
+    change: Change,
+    transition: str,
+    form: dict[str, Any],
+    checklist: dict[str, Any] | None,
+    *,
+    confirm: bool,
+    responds: bool,
+) -> None:
+    """Plan a transition with the engine and apply it to the locked case: values, checklist
+    results, the reopening, the `transitioned` event, and arrival (effects, clocks, owners).
+
+    The one place a case moves along its procedure, for staff moves and customer ratings.
+    A staff move counts as the first response (`responds`); a customer's does not.
+    """
+    case, actor = change.case, change.actor
     plan = plan_transition(
         change.procedure,
         view_of(case),
         transition,
         actor.roles,
-        form or {},
+        form,
         checklist,
         superuser=actor.superuser,
         is_person=_is_person,
@@ -229,7 +249,8 @@ def take_transition(
         checks[plan.from_step] = {**checks.get(plan.from_step, {}), **plan.checks}
         data["checks"] = checks
     case.data = data
-    change.responded()
+    if responds:
+        change.responded()
     if plan.transition.reopens:
         change.reopen()
     change.event(
@@ -243,7 +264,6 @@ def take_transition(
         **({"confirmed_warnings": plan.warnings} if plan.warnings else {}),
     )
     change.arrive(plan.visited, plan.effects)
-    return change.finish()
 
 
 def _eligible_assignee(case: Case, user_id: int) -> Any:
@@ -595,30 +615,7 @@ def rate_case(
             form[spec.comment_field] = comment
         # The customer takes the procedure's own move (its roles name `customer`), so the
         # reopening, its clocks and its notifications are exactly those staff would cause.
-        plan = plan_transition(
-            change.procedure,
-            view_of(case),
-            transition,
-            actor.roles,
-            form,
-            None,
-            superuser=actor.superuser,
-            is_person=_is_person,
-            confirmed=True,
-        )
-        case.data = {**case.data, **plan.values}
-        if plan.transition.reopens:
-            change.reopen()
-        change.event(
-            EventKind.TRANSITIONED,
-            transition=transition,
-            **{"from": plan.from_step},
-            to=plan.to_step,
-            visited=plan.visited,
-            values=plan.values,
-            checks=plan.checks,
-        )
-        change.arrive(plan.visited, plan.effects)
+        _move(change, transition, form, None, confirm=True, responds=False)
     elif low:
         from fuwu.notifications.services import notify, recipients
 
