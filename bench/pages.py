@@ -184,8 +184,10 @@ def measure(
     warmup: int,
     watch: CpuWatch | None,
     seed: int = 4,
+    time_limit: float = 600.0,
 ) -> dict[str, Any]:
-    """Warm up, then time every planned request one after the other."""
+    """Warm up, then time the planned requests one after the other (for `time_limit` seconds at
+    most: the order is shuffled, so every kind keeps its share when the time runs out)."""
     rng = Random(seed)
     errors: list[str] = []
     for kind, persona, path in plan(samples, warmup, rng, via):
@@ -197,7 +199,11 @@ def measure(
     if watch:
         watch.begin()
     t0 = time.perf_counter()
+    sent = 0
     for kind, persona, path in todo:
+        if time.perf_counter() - t0 > time_limit:
+            break
+        sent += 1
         k = kinds[kind]
         start = time.perf_counter()
         r = clients[persona].get(path)
@@ -225,6 +231,7 @@ def measure(
     result: dict[str, Any] = {
         "via": via,
         "requests": n,
+        "planned": len(todo),
         "seconds": round(wall, 1),
         "kinds": {k: v.summary() for k, v in kinds.items()},
         "errors": sum(v.errors for v in kinds.values()),
@@ -253,6 +260,7 @@ def run(
     workers: int,
     threads: int,
     via: str,
+    time_limit: float = 600.0,
 ) -> dict[str, Any]:
     """Fill the database, start a server, sign in, time the pages (and/or the API)."""
     out: dict[str, Any] = {"cases": cases}
@@ -310,7 +318,9 @@ def run(
             use = signed if way == "pages" else {p: api_client(url, tokens[p]) for p in PERSONAS}
             log(f"{kind}: timing {per_kind} requests per kind via {way}, one at a time")
             try:
-                out[way] = measure(url, use, samples, way, per_kind, warmup, watch)
+                out[way] = measure(
+                    url, use, samples, way, per_kind, warmup, watch, time_limit=time_limit
+                )
             finally:
                 if use is not signed:
                     for c in use.values():
@@ -344,7 +354,9 @@ def print_table(kind: str, result: dict[str, Any]) -> None:
         if way == "api" and result.get("pages_ready"):
             label = "API, for comparison"
         print(
-            f"  via {label}: {r['requests']} requests, one at a time, in {r['seconds']:.0f} s; "
+            f"  via {label}: {r['requests']} requests"
+            + (f" (of {r['planned']}: time limit)" if r["requests"] < r.get("planned", 0) else "")
+            + f", one at a time, in {r['seconds']:.0f} s; "
             f"server CPU {r['cpu'].get('server_cpu_ms_per_request', 0):.1f} ms/request"
             + (
                 f", PostgreSQL {r['cpu']['postgres_cpu_ms_per_request']:.1f} ms"

@@ -123,6 +123,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--page-warmup", type=int, default=20, help="untimed requests per page kind first (20)"
     )
     p.add_argument(
+        "--page-timeout",
+        type=float,
+        default=600.0,
+        help="the page timings send no new request after this many seconds (default 600)",
+    )
+    p.add_argument(
         "--page-workers", type=int, default=2, help="gunicorn workers for the page timings (2)"
     )
     p.add_argument(
@@ -379,6 +385,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 args.page_workers,
                 args.threads,
                 args.page_via,
+                args.page_timeout,
             )
     finally:
         if pg_name:
