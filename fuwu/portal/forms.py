@@ -195,27 +195,31 @@ class RequestForm(forms.Form):
         customer: Customer,
         assets: list[Asset],
         language: str,
+        vehicle: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.procedure = procedure
         self.customer = customer
         self.assets = assets
+        self.vehicle = vehicle
         self.defs = portal_fields(procedure)
         for f in self.defs:
             self.fields[f"f_{f.key}"] = _django_field(f, language)
-        choices = [(str(a.pk), a.label) for a in assets] + [(NEW_ASSET, _("添加新的…"))]
+        # Named for what the customer has here: a home on a residential site, a car at a dealer.
+        add = _("添加其他车辆…") if vehicle else _("添加其他房屋…")
+        choices = [(str(a.pk), a.label) for a in assets] + [(NEW_ASSET, add)]
         self.fields["asset"] = forms.ChoiceField(
-            label=_("房屋/车辆"),
+            label=_("车辆") if vehicle else _("房屋"),
             choices=choices,
             initial=str(assets[0].pk) if assets else NEW_ASSET,
             required=False,
         )
         self.fields["new_asset"] = forms.CharField(
-            label=_("房号或车牌号"),
+            label=_("车牌号") if vehicle else _("房号"),
             max_length=100,
             required=False,
-            help_text=_("例如 3栋2单元1502、粤B·12345"),
+            help_text=_("例如 粤B·12345") if vehicle else _("例如 3栋2单元1502"),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -225,7 +229,9 @@ class RequestForm(forms.Form):
         needed = any(f.key == asset_field and f.required for f in self.procedure.fields)
         if choice == NEW_ASSET:
             if needed and not (data.get("new_asset") or "").strip():
-                self.add_error("new_asset", _("请填写房号或车牌号。"))
+                self.add_error(
+                    "new_asset", _("请填写车牌号。") if self.vehicle else _("请填写房号。")
+                )
         elif choice and choice not in {str(a.pk) for a in self.assets}:
             self.add_error("asset", _("请选择您自己的房屋或车辆。"))
         return data

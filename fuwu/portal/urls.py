@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("signup/", auth.signup_view, name="signup"),
     path("signup/verify/", auth.verify_view, name="verify"),
+    path("account/", auth.account_view, name="account"),
     path("new/", requests.choose, name="choose"),
     path("new/<slug:key>/", requests.new_request, name="new"),
     path("cases/<int:case_id>/", requests.case_page, name="case"),

@@ -34,7 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from fuwu.customers.models import Customer
-from fuwu.portal.access import customer_of
+from fuwu.portal.access import customer_from, customer_of, customer_required
 from fuwu.portal.forms import CodeForm, LoginForm, SignUpForm, normalise_login
 from fuwu.web.forms import styled
 from fuwu.web.middleware import remember_language
@@ -229,4 +229,19 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("验证码不正确。"))
     return render(
         request, "portal/verify.html", {"form": form, "address": pending["value"]}, status=status
+    )
+
+
+@customer_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    """My account: who I am, where, the language of the pages and messages, password, sign out."""
+    customer = customer_from(request)
+    return render(
+        request,
+        "portal/account.html",
+        {
+            "customer": customer,
+            "login": request.user.get_username(),
+            "languages": settings.LANGUAGES,
+        },
     )

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +29,9 @@ from fuwu.portal.progress import (
     offer,
     offers,
     progress,
+    service_name,
     stage,
+    stage_hint,
     stage_label,
 )
 from fuwu.procedures.engine.errors import EngineError
@@ -41,22 +45,31 @@ def _language() -> str:
     return get_language() or "zh-hans"
 
 
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "")
+    return max(1, min(int(text), 10_000)) if text.isdigit() else 1
+
+
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
     customer = customer_from(request)
     language = _language()
+    number = _page_number(request)
+    start = (number - 1) * PAGE
+    # One row more than a page tells whether there is an older page, without a COUNT.
     cases = list(
         own_cases(customer)
         .select_related("procedure", "assignee__staff", "department", "asset")
-        .order_by("-created_at")[:PAGE]
+        .order_by("-created_at", "-pk")[start : start + PAGE + 1]
     )
+    more = len(cases) > PAGE
     rows = []
-    for case in cases:
+    for case in cases[:PAGE]:
         key = stage(case)
         rows.append(
             {
                 "case": case,
-                "procedure": definition_of(case.procedure).name.get(language),
+                "procedure": service_name(definition_of(case.procedure), language),
                 "stage": stage_label(key),
                 "stage_css": STAGE_CSS[key],
                 "handler": handler_name(case, language),
@@ -65,7 +78,17 @@ def home(request: HttpRequest) -> HttpResponse:
                 and (case.data.get("rating") or {}).get("cycle") != case.clock_cycle,
             }
         )
-    return render(request, "portal/home.html", {"customer": customer, "rows": rows})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "customer": customer,
+            "rows": rows,
+            "page": number,
+            "older": number + 1 if more else None,
+            "newer": number - 1 if number > 1 else None,
+        },
+    )
 
 
 @customer_required
@@ -130,9 +153,11 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
         customer=customer,
         assets=_assets(customer),
         language=language,
+        vehicle=_asset_kind(customer, key) == AssetKind.VEHICLE,
     )
     styled(form)
     photo_errors: list[str] = []
+    files: list[Any] = []
     if request.method == "POST":
         files = request.FILES.getlist("photos")
         try:
@@ -142,9 +167,10 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
         if form.is_valid() and not photo_errors:
             case = _open(request, form, customer, procedure.key, photos)
             if case is not None:
-                messages.success(
-                    request, _("已收到您的请求，编号 %(number)s。") % {"number": case.number}
-                )
+                # The number kept on one line: a phone would break it at its hyphen.
+                number = format_html('<span class="text-nowrap">{}</span>', case.number)
+                text = conditional_escape(_("已收到您的请求，编号 %(number)s。"))
+                messages.success(request, mark_safe(text % {"number": number}))  # noqa: S308
                 return redirect("portal:case", case_id=case.pk)
     return render(
         request,
@@ -153,6 +179,9 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
             "offer": chosen,
             "form": form,
             "photo_errors": photo_errors,
+            # A browser never keeps chosen files across a page load: say so, or a customer who
+            # fixes another field sends the request without the photos they think are attached.
+            "reselect": bool(files),
             "accept": ACCEPT,
             "max_photos": MAX_PHOTOS,
         },
@@ -211,18 +240,24 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
     language = _language()
     procedure = definition_of(case.procedure)
     key = stage(case)
+    rating = case.data.get("rating") or {}
+    rated = rating.get("cycle") == case.clock_cycle
+    found = progress(case, language)
     return {
         "case": case,
-        "procedure_name": procedure.name.get(language),
-        "progress": progress(case, language),
+        "procedure_name": service_name(procedure, language),
+        "progress": found,
         "stage": stage_label(key),
         "stage_css": STAGE_CSS[key],
+        "hint": stage_hint(key, rated=rated, reopened=found.comebacks > 0),
         "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
         "rateable": case.resolved_at is not None
         and case.status in {Status.RESOLVED, Status.CLOSED},
         "confirmed": (case.data.get("customer_confirmed") or {}).get("cycle") == case.clock_cycle,
-        "rated": (case.data.get("rating") or {}).get("cycle") == case.clock_cycle,
-        "rating": case.data.get("rating") or {},
+        "rated": rated,
+        "rating": rating,
+        # A rating of an earlier round (the case was reopened after it): still the customer's.
+        "earlier_rating": rating if rating and not rated else None,
         "low": procedure.portal.rating.low,
         "form": form,
     }
