@@ -96,3 +96,12 @@ def test_a_refused_form_says_the_photos_must_be_chosen_again(world, owner_client
     assert response.status_code == 400 and not Case.objects.exists()
     assert 'data-testid="error-summary"' in page and 'href="#id_f_service_type"' in page
     assert 'data-testid="photo-reselect"' in page
+
+
+def test_someone_elses_case_is_a_portal_404_with_the_way_back(world, owner_client):
+    response = owner_client.get("/portal/cases/999999/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert 'data-testid="portal-not-found"' in page and 'data-testid="tab-home"' in page
+    response = owner_client.get("/portal/new/toyota_seven_step/")
+    assert response.status_code == 404 and "找不到这项服务" in response.content.decode()

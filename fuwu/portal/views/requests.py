@@ -145,7 +145,7 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
     language = _language()
     chosen = offer(customer.site_id, key, language)
     if chosen is None:
-        raise Http404
+        return _not_found(request, service=True)
     procedure = chosen.procedure
     form = RequestForm(
         request.POST or None,
@@ -263,9 +263,17 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
     }
 
 
+def _not_found(request: HttpRequest, *, service: bool = False) -> HttpResponse:
+    """The portal's own 404 for a customer: their tabs stay, and the way back is their list."""
+    return render(request, "portal/not_found.html", {"service": service}, status=404)
+
+
 @customer_required
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = own_case(customer_from(request), case_id)
+    try:
+        case = own_case(customer_from(request), case_id)
+    except Http404:
+        return _not_found(request)
     return render(request, "portal/case.html", _case_context(case, RatingForm()))
 
 
