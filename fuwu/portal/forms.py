@@ -103,15 +103,31 @@ class SignUpForm(forms.Form):
         return data
 
 
+SIX_DIGITS = gettext_lazy("请输入邮件里的 6 位数字验证码。")
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("验证码"),
         max_length=6,
         min_length=6,
+        # Django's own length messages speak of "this value" and character counts.
+        error_messages={"required": SIX_DIGITS, "min_length": SIX_DIGITS, "max_length": SIX_DIGITS},
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]*",
+                "maxlength": "6",
+            }
         ),
     )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(SIX_DIGITS)
+        return code
 
 
 class RatingForm(forms.Form):

@@ -105,3 +105,14 @@ def test_someone_elses_case_is_a_portal_404_with_the_way_back(world, owner_clien
     assert 'data-testid="portal-not-found"' in page and 'data-testid="tab-home"' in page
     response = owner_client.get("/portal/new/toyota_seven_step/")
     assert response.status_code == 404 and "找不到这项服务" in response.content.decode()
+
+
+def test_a_mistyped_code_says_six_digits_and_costs_no_try(world):
+    from fuwu.portal.tests.test_auth import signup
+
+    client = Client()
+    signup(client, world, login="wang@example.com")
+    for typed in ("12", "12a456", ""):
+        page = client.post("/portal/signup/verify/", {"code": typed}).content.decode()
+        assert "6 位数字验证码" in page and "验证码不正确" not in page
+    assert client.session["fuwu_portal_signup"]["tries"] == 0

@@ -219,14 +219,16 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             del request.session[PENDING]
             messages.error(request, _("验证码已失效，请重新注册。"))
             return redirect("portal:signup")
-        if form.is_valid() and check_password(form.cleaned_data["code"], pending["code"]):
-            del request.session[PENDING]
-            _create_account(request, pending)
-            messages.success(request, _("邮箱已验证，您以前的服务记录已关联到这个账号。"))
-            return redirect("portal:home")
-        pending["tries"] += 1
-        request.session[PENDING] = pending
-        form.add_error(None, _("验证码不正确。"))
+        if form.is_valid():
+            if check_password(form.cleaned_data["code"], pending["code"]):
+                del request.session[PENDING]
+                _create_account(request, pending)
+                messages.success(request, _("邮箱已验证，您以前的服务记录已关联到这个账号。"))
+                return redirect("portal:home")
+            # Only a well-formed guess counts as a try; a typo in the length says so instead.
+            pending["tries"] += 1
+            request.session[PENDING] = pending
+            form.add_error(None, _("验证码不正确。"))
     return render(
         request, "portal/verify.html", {"form": form, "address": pending["value"]}, status=status
     )
