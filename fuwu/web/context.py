@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from fuwu.core.actors import Actor, actor_for
@@ -17,6 +19,8 @@ class Nav:
     is_manager: bool
     is_admin: bool
     unread: int
+    # The name staff know each other by (李娜), not the user's "first last" (娜 李).
+    name: str
 
 
 def is_staff_member(actor: Actor) -> bool:
@@ -34,9 +38,27 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     actor = actor_for(user)
     if not is_staff_member(actor):
         return {}
+    from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
 
-    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    # One query for both: the unread count and the display name.
+    unread_count = (
+        Notification.objects.filter(recipient_id=OuterRef("user_id"), read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    row = (
+        Staff.objects.filter(user_id=user.pk)
+        .annotate(unread=Coalesce(Subquery(unread_count), 0))
+        .values("display_name", "unread")
+        .first()
+    )
+    if row is None:  # a superuser without a staff profile
+        unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+        name = ""
+    else:
+        unread, name = row["unread"], row["display_name"]
     return {
         "nav": Nav(
             actor=actor,
@@ -44,5 +66,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             is_manager=is_manager(actor),
             is_admin=actor.superuser or "admin" in actor.roles or bool(user.is_staff),
             unread=unread,
+            name=name or user.get_full_name() or user.username,
         )
     }
