@@ -14,6 +14,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import DateTimeField, F, QuerySet, Value, When
 from django.db.models.functions import Least
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -219,6 +220,7 @@ class Row:
     due: datetime | None
     due_start: datetime | None
     state: str  # ok / risk / late / none: the row's left edge is coloured like its deadline
+    url: str = ""  # the case page
 
 
 def is_english(language: str | None) -> bool:
@@ -256,6 +258,8 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
     )
     en = is_english(language)
     now = timezone.now()
+    # Reversed once, not once a row: "/cases/0/" → "/cases/" + id + "/".
+    case_url = reverse("web:case", args=[0]).removesuffix("0/")
     out = []
     for case in cases:
         procedure = parsed[case.procedure_id]
@@ -272,6 +276,7 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
                 due=due,
                 due_start=start,
                 state=time_left(due, now, start).state,
+                url=f"{case_url}{case.pk}/",
             )
         )
     return out
