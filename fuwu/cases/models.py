@@ -137,6 +137,8 @@ class Case(models.Model):
             models.Index(fields=["created_at", "id"], name="case_created_id"),
             models.Index(fields=["updated_at", "id"], name="case_updated_id"),
             models.Index(fields=["resolution_due", "id"], name="case_due_id"),
+            # The queue filtered by procedure and step, newest first, read in index order.
+            models.Index(fields=["procedure_key", "step", "created_at"], name="case_step_created"),
             # The dashboard's "resolved this week / per day" counts, per site.
             models.Index(
                 fields=["site", "resolved_at"],
