@@ -54,6 +54,13 @@ def allowed(client: Any, case: Case) -> dict[str, bool]:
     return {t["key"]: t["allowed"] for t in r.json()["transitions"]}
 
 
+def reasons(client: Any, case: Case) -> dict[str, tuple[bool, str | None]]:
+    """Each transition of the current step: whether this client may take it, and why not."""
+    r = client.get(f"/api/cases/{case['id']}/transitions")
+    assert r.status_code == 200, r.json()
+    return {t["key"]: (t["allowed"], t["reason"]) for t in r.json()["transitions"]}
+
+
 def where(case: Case, step: str, status: str, department: str) -> None:
     assert case["step"]["key"] == step, case["step"]
     assert case["status"] == status, case["status"]
@@ -112,6 +119,12 @@ def transitions_taken(case: Case) -> list[str]:
 def notes(case: Case, kind: str = "notify") -> list[str]:
     qs = Notification.objects.filter(case_id=case["id"], kind=kind)
     return sorted(qs.values_list("recipient__username", flat=True))
+
+
+def notes_in_order(case: Case, kind: str = "notify") -> list[str]:
+    """Recipients of the case's notifications of one kind, in the order they were sent."""
+    qs = Notification.objects.filter(case_id=case["id"], kind=kind).order_by("pk")
+    return list(qs.values_list("recipient__username", flat=True))
 
 
 def fire(case: Case, *, at: str = "step_due", after: float = 1) -> list[str]:

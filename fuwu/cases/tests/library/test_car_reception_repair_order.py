@@ -13,8 +13,7 @@ from typing import Any
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
-from fuwu.notifications.models import Notification
-from fuwu.testing.scenario import owners, since, take
+from fuwu.testing.scenario import notes, owners, since, take
 
 H = 3600
 M = 60
@@ -42,14 +41,6 @@ def moves(case) -> list[str]:
         e.data["to"]
         for e in Event.objects.filter(case_id=case["id"], kind="transitioned").order_by("seq")
     ]
-
-
-def notes(case, kind="notify") -> list[str]:
-    return sorted(
-        Notification.objects.filter(case_id=case["id"], kind=kind).values_list(
-            "recipient__username", flat=True
-        )
-    )
 
 
 GREETED = {

@@ -10,14 +10,12 @@ The test world runs 24×7, so every deadline is exactly "moment + limit".
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department
-from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
-from fuwu.testing.scenario import allowed, complete, kinds, refused, take, where
+from fuwu.testing.scenario import allowed, complete, kinds, notes, refused, since, take, where
 
 H, M = 3600, 60
 PROCEDURE = "community_event"
@@ -41,12 +39,6 @@ def open_case(world, client, *, channel="walk_in", expect=201, **data):
     return r.json()
 
 
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (
-        datetime.fromisoformat(case[name]) - datetime.fromisoformat(case[start])
-    ).total_seconds()
-
-
 def path(case) -> list[tuple[str, str]]:
     """(event kind, step reached) for every move: transitions, joins and time-outs."""
     return [
@@ -64,14 +56,6 @@ def owners(case) -> list[str]:
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if "department" in e.data.get("set", {})
     ]
-
-
-def notes(case, kind="notify") -> list[str]:
-    return sorted(
-        Notification.objects.filter(case_id=case["id"], kind=kind).values_list(
-            "recipient__username", flat=True
-        )
-    )
 
 
 PLAN = {

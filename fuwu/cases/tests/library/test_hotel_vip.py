@@ -14,9 +14,8 @@ from django.contrib.auth import get_user_model
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department, Role, Staff
-from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
-from fuwu.testing.scenario import at, complete, kinds, refused, since, take, where
+from fuwu.testing.scenario import at, complete, kinds, notes, refused, since, take, where
 
 H, M = 3600, 60
 PROCEDURE = "hotel_vip"
@@ -73,14 +72,6 @@ def owners(case) -> list[str]:
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if "department" in e.data.get("set", {})
     ]
-
-
-def notes(case, kind="notify") -> list[str]:
-    return sorted(
-        Notification.objects.filter(case_id=case["id"], kind=kind).values_list(
-            "recipient__username", flat=True
-        )
-    )
 
 
 PROFILE = {

@@ -12,9 +12,8 @@ from datetime import timedelta
 
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
-from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
-from fuwu.testing.scenario import allowed, assign, kinds, owners, since, take
+from fuwu.testing.scenario import allowed, assign, kinds, notes, owners, since, take
 
 M = 60
 
@@ -51,14 +50,6 @@ def moves(case) -> list[str]:
         for e in Event.objects.filter(case_id=case["id"]).order_by("seq")
         if e.kind in ("transitioned", "joined", "timed_out") and "to" in e.data
     ]
-
-
-def notes(case, kind) -> list[str]:
-    return sorted(
-        Notification.objects.filter(case_id=case["id"], kind=kind).values_list(
-            "recipient__username", flat=True
-        )
-    )
 
 
 GREETED = {

@@ -8,13 +8,13 @@ register the return, key back in its place. The test world runs 24×7: due = mom
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from fuwu.cases.models import Case
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
-from fuwu.testing.scenario import kinds, path, refused, take, transitions_taken, where
+from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
+from fuwu.testing.scenario import reasons as allowed
 
 H, M = 3600, 60
 PROCEDURE = "key_lending"
@@ -38,18 +38,6 @@ def open_case(world, client, data, *, channel="walk_in", priority=None, expect=2
     r = client.post("/api/cases", body)
     assert r.status_code == expect, r.json()
     return r.json()
-
-
-def allowed(client, case) -> dict[str, tuple[bool, str | None]]:
-    r = client.get(f"/api/cases/{case['id']}/transitions")
-    assert r.status_code == 200, r.json()
-    return {t["key"]: (t["allowed"], t["reason"]) for t in r.json()["transitions"]}
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (
-        datetime.fromisoformat(case[name]) - datetime.fromisoformat(case[start])
-    ).total_seconds()
 
 
 # -- the scenarios ------------------------------------------------------------------------------

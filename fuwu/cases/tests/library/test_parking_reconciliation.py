@@ -8,20 +8,10 @@ differences → settle them → archive. One case = one month. 24×7: due = mome
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
-from fuwu.notifications.models import Notification
-from fuwu.testing.scenario import (
-    complete,
-    kinds,
-    path,
-    refused,
-    take,
-    where,
-)
+from fuwu.testing.scenario import complete, kinds, path, refused, since, take, where
+from fuwu.testing.scenario import notes_in_order as notes
 
 H, M = 3600, 60
 PROCEDURE = "parking_reconciliation"
@@ -54,26 +44,6 @@ def open_case(world, client, data, *, channel=CHANNEL, title=TITLE, priority=Non
     r = client.post("/api/cases", body)
     assert r.status_code == expect, r.json()
     return r.json()
-
-
-def allowed(client, case) -> dict[str, tuple[bool, str | None]]:
-    r = client.get(f"/api/cases/{case['id']}/transitions")
-    assert r.status_code == 200, r.json()
-    return {t["key"]: (t["allowed"], t["reason"]) for t in r.json()["transitions"]}
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (
-        datetime.fromisoformat(case[name]) - datetime.fromisoformat(case[start])
-    ).total_seconds()
-
-
-def notes(case, kind: str = "notify") -> list[str]:
-    return list(
-        Notification.objects.filter(case_id=case["id"], kind=kind)
-        .order_by("pk")
-        .values_list("recipient__username", flat=True)
-    )
 
 
 # -- the scenarios ------------------------------------------------------------------------------

@@ -8,14 +8,11 @@ engineers (electrical, electronic) or the workshop (mechanical) repair. The test
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department
 from fuwu.notifications.models import Notification
-from fuwu.testing.scenario import assign, kinds, refused, take
+from fuwu.testing.scenario import assign, kinds, refused, since, take
 
 H, M = 3600, 60
 PROCEDURE = "product_repair"
@@ -61,12 +58,6 @@ def where(case, step, status, department, assignee=None):
     assert case["status"] == status, case["status"]
     assert case["department"]["code"] == department, case["department"]
     assert (case["assignee"] or {}).get("username") == assignee, case["assignee"]
-
-
-def since(case: dict[str, Any], name: str, start: str = "updated_at") -> float:
-    return (
-        datetime.fromisoformat(case[name]) - datetime.fromisoformat(case[start])
-    ).total_seconds()
 
 
 def path(case) -> list[tuple[str, str]]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
-from fuwu.notifications.models import Notification
-from fuwu.testing.scenario import assign, owners, since, take
+from fuwu.testing.scenario import assign, notes, owners, since, take
 
 H = 3600
 M = 60
@@ -39,14 +38,6 @@ def moves(case) -> list[str]:
         e.data["to"]
         for e in Event.objects.filter(case_id=case["id"], kind="transitioned").order_by("seq")
     ]
-
-
-def notes(case, kind) -> list[str]:
-    return sorted(
-        Notification.objects.filter(case_id=case["id"], kind=kind).values_list(
-            "recipient__username", flat=True
-        )
-    )
 
 
 # 1.阀门解体顺序: (step, its checklist) in the seed's order.
