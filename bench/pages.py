@@ -11,9 +11,9 @@ Latency is measured by the client, from sending the request to having read the w
 (keep-alive connection, loopback), so it is the server's time plus well under a millisecond. A
 `Server-Timing` header, when the response has one, is recorded as well.
 
-Until the staff pages exist (they answered "pending" while being written) the same requests go
-to the JSON API with a token instead (`/api/cases?<filter>` and `/api/cases/<id>`): the same
-filter, query and access code without the templates. `--page-via` chooses.
+`--page-via api` (or `both`) sends the same requests to the JSON API with a token
+(`/api/cases?<filter>` and `/api/cases/<id>`): the same filter, query and access code without
+the templates, to tell their share apart.
 """
 
 from __future__ import annotations
@@ -160,19 +160,11 @@ def check(kind: str, path: str, r: httpx.Response, via: str) -> str | None:
     """Why this response is wrong, or None."""
     if r.status_code != 200:
         return f"{kind} {path}: HTTP {r.status_code} {r.text[:200]!r}"
-    if via == "pages":
-        if r.content.strip() == b"pending":
-            return f"{kind} {path}: the page is still a placeholder"
-        if kind == "case":
-            case_id = int(path.strip("/").rsplit("/", 1)[1])
-            if f"{case_id:06d}".encode() not in r.content:
-                return f"{kind} {path}: the case number is not on the page"
+    if via == "pages" and kind == "case":
+        case_id = int(path.strip("/").rsplit("/", 1)[1])
+        if f"{case_id:06d}".encode() not in r.content:
+            return f"{kind} {path}: the case number is not on the page"
     return None
-
-
-def pages_ready(client: httpx.Client) -> bool:
-    r = client.get("/queue/")
-    return r.status_code == 200 and r.content.strip() != b"pending"
 
 
 def measure(
@@ -309,11 +301,7 @@ def run(
         watch = CpuWatch(server=[server.pid, *children(server.pid)], worker=[], database=db_name)
         for persona in PERSONAS:
             signed[persona] = sign_in(url, persona)
-        ready = pages_ready(signed["agent"])
-        out["pages_ready"] = ready
-        ways = {"auto": ["pages" if ready else "api"], "both": ["pages", "api"]}.get(via, [via])
-        if not ready and "pages" not in ways:
-            log(f"{kind}: the staff pages answer 'pending': timing the API instead")
+        ways = ["pages", "api"] if via == "both" else [via]
         for way in ways:
             use = signed if way == "pages" else {p: api_client(url, tokens[p]) for p in PERSONAS}
             log(f"{kind}: timing {per_kind} requests per kind via {way}, one at a time")
@@ -350,9 +338,7 @@ def print_table(kind: str, result: dict[str, Any]) -> None:
         r = result.get(way)
         if not r:
             continue
-        label = "staff pages" if way == "pages" else "API proxy (the pages were not ready)"
-        if way == "api" and result.get("pages_ready"):
-            label = "API, for comparison"
+        label = "staff pages" if way == "pages" else "the JSON API (same filters)"
         print(
             f"  via {label}: {r['requests']} requests"
             + (f" (of {r['planned']}: time limit)" if r["requests"] < r.get("planned", 0) else "")

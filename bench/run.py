@@ -133,10 +133,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--page-via",
-        choices=["auto", "pages", "api", "both"],
-        default="auto",
-        help="time the staff pages, the JSON API with the same filters, or both; auto: the pages "
-        "once they exist, else the API",
+        choices=["pages", "api", "both"],
+        default="pages",
+        help="time the staff pages (default), the JSON API with the same filters, or both",
     )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")

@@ -28,7 +28,7 @@ from fuwu.cases.models import Case, Event
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import NotFound
-from fuwu.web.timeleft import RISK_FLOOR_SECONDS, RISK_SHARE
+from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
 
 ORDERINGS = {
     "created": "created_at",

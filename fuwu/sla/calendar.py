@@ -48,6 +48,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+# A running deadline is "at risk" in the last fifth of its window, and always in its last hour:
+# the badges on the pages (fuwu.web.timeleft) and the queue's at_risk filter (SQL) both use it.
+RISK_SHARE = 0.2
+RISK_FLOOR_SECONDS = 3600.0
+
 __all__ = ["Calendar", "statutory_days"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

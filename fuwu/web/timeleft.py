@@ -11,11 +11,9 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 
-State = Literal["ok", "risk", "late", "none"]
+from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
 
-# A deadline is "at risk" in its last fifth, and always in its last hour.
-RISK_SHARE = 0.2
-RISK_FLOOR_SECONDS = 3600.0
+State = Literal["ok", "risk", "late", "none"]
 
 
 @dataclass(frozen=True)
