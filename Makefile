@@ -73,6 +73,7 @@ lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy fuwu
+	$(BIN)/lint-imports
 
 ## make bench: throughput and latency through real HTTP on SQLite and PostgreSQL; JSON in bench/results/
 bench: venv-dev
