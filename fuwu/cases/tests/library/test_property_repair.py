@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from fuwu.cases import actions
+from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
+from fuwu.portal.access import customer_actor
 from fuwu.portal.tests.helpers import give_account
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
@@ -181,3 +184,25 @@ def test_repairs_do_not_take_the_special_service_branch(world, api, clock):
     )
     case = take(agent, case, "issue_work_order", {"details_confirmed": True})
     where(case, "dispatch", "open", "engineering")
+
+
+def test_a_low_portal_rating_of_a_special_service_escalates(world, api, clock):
+    owner = world.customers["owner"]
+    give_account(owner, "wangfang")
+    agent, security = api("agent"), api("security")
+    case = open_request(world, agent, "other_special")
+    case = take(
+        agent,
+        case,
+        "notify_department",
+        {"details_confirmed": True, "responsible_department": "security"},
+    )
+    case = take(security, case, "service_done", {"service_result": "已完成"})
+    where(case, "service_return_visit", "resolved", "service_center")
+    # The portal's rating answers only the repair's return visit; here a low score is not a move
+    # but an escalation to the owning department's manager and the head of the line.
+    row = actions.rate_case(customer_actor(owner), case["id"], score=1, comment="没有打扫干净")
+    assert row.step == "service_return_visit" and row.comeback_count == 0
+    rated = Event.objects.get(case_id=case["id"], kind="rated")
+    assert rated.data["outcome"] == "escalated" and rated.data["transition"] is None
+    assert differences() == []
