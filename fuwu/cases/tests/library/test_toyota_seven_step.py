@@ -137,6 +137,11 @@ def receive(adv, case):
         code="invalid_form",
         fields=["vehicle_model", "production_date"],
     )
+    # Built after it was registered: a typing error the advisor must confirm or correct.
+    body = refused(
+        adv, case, "release", {**ORDER, "production_date": "2022-05-01"}, code="confirm_warnings"
+    )
+    assert body["details"]["warnings"] == ["生产日期晚于车辆登记日期，请核对行驶证"], body
     case = take(adv, case, "release", ORDER)
     assert case["data"]["vehicle_model"] == "卡罗拉 1.8L CVT"
     assert case["data"]["production_date"] == "2022-01-20"
