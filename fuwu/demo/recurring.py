@@ -32,6 +32,7 @@ class Plan:
     asset_filter: dict[str, Any] | None = None  # a campaign over the compound's units
     data: dict[str, Any] = field(default_factory=dict)
     asset_kind: str = AssetKind.UNIT
+    site: str = "lanting"
 
 
 SCHEDULES = [
@@ -72,6 +73,19 @@ SCHEDULES = [
         "01-28 09:00",
         asset_kind="",
     ),
+    # 商务中心服务工作程序 3.3: 定期检查和维护办公设备 — every Monday before the clients arrive.
+    Plan(
+        "business_centre",
+        "{date} 商务中心办公设备定期检查",
+        "FREQ=WEEKLY;BYDAY=MO",
+        "0 09:00",
+        data={
+            "request_type": "routine_maintenance",
+            "equipment_name": "复印机、打印机、传真机、投影仪",
+        },
+        asset_kind="",
+        site="hotel",
+    ),
 ]
 
 
@@ -107,7 +121,7 @@ class Recurring:
                 continue
             create_schedule(
                 vp,
-                site_id=self.world.sites["lanting"].pk,
+                site_id=self.world.sites[plan.site].pk,
                 procedure_key=plan.procedure,
                 title=plan.title,
                 rrule=plan.rrule,

@@ -164,12 +164,14 @@ def test_procedures_and_transitions_in_english(world, api):
     assert t["step"]["name"] == "Reception"
     assert {x["key"]: (x["allowed"], x["reason"]) for x in t["transitions"]} == {
         "issue_work_order": (False, "role"),
+        "notify_department": (False, "role"),
         "cancel": (False, "role"),
     }
     t = api("agent").get(f"/api/cases/{case.pk}/transitions").json()
     assert t["step"]["name"] == "接待受理"
     assert {x["key"]: x["allowed"] for x in t["transitions"]} == {
         "issue_work_order": True,
+        "notify_department": True,  # its guard reads the reception form: judged on submission
         "cancel": True,
     }
 

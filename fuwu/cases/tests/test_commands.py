@@ -35,7 +35,7 @@ def test_procedures_check_and_list(db, tmp_path):
     rows = {r["key"]: r for r in json.loads(out.getvalue())}
     assert {"property_repair", "complaint", "after_sales_call_center"} <= set(rows)
     assert rows["property_repair"]["name"] == {"zh": "物业报修", "en": "Property repair"}
-    assert rows["property_repair"]["steps"] == 10
+    assert rows["property_repair"]["steps"] == 12
     bad = tmp_path / "broken.yaml"
     bad.write_text("key: broken\nname: {zh: 坏}\n", encoding="utf-8")
     err = StringIO()

@@ -118,6 +118,9 @@ def test_schedules_start_in_the_future_and_a_campaign_is_under_way() -> None:
     assert run_due() == 0  # a worker started on a fresh demo opens nothing at once
     survey = Schedule.objects.get(procedure_key="opinion_survey")
     assert survey.rrule == "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=1" and survey.asset_kind == "unit"
+    rounds = Schedule.objects.get(procedure_key="business_centre")  # 3.3 定期检查和维护办公设备
+    assert rounds.site.code == "hotel" and rounds.rrule == "FREQ=WEEKLY;BYDAY=MO"
+    assert rounds.data["request_type"] == "routine_maintenance" and not rounds.asset_kind
     campaign = Campaign.objects.get()
     cases = Case.objects.filter(campaign=campaign)
     assert cases.count() >= 2

@@ -4,15 +4,27 @@ Seed 客服服务管理办法及工作流程, 一、人员素养: standard servi
 business knowledge and the "三要、三不、四个一样" rules, scored as a checklist scorecard on one call
 of one agent at the dealer's call centre. Pass → the agent signs → archived; fail → the agent
 signs or appeals → the manager coaches → a new call is re-checked; failing again → formal action.
-The test world runs on a 24×7 calendar, so every deadline is exactly "moment + limit".
+The first tests run on the test world's 24×7 calendar, so every deadline is exactly "moment +
+limit"; the workplace inspection (二、办公场所纪律制度, 三、卫生管理制度, 四、公司的财产和财物) runs on the
+dealer's real working calendar with time frozen.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
 
 from fuwu.cases.replay import differences
-from fuwu.testing.scenario import allowed, kinds, moves, notes, owners, since, take
+from fuwu.core.choices import CalendarKind
+from fuwu.core.models import Site
+from fuwu.sla.clocks import forget_calendars
+from fuwu.testing.scenario import allowed, at, kinds, moves, notes, owners, since, take
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 H = 3600
 
@@ -312,4 +324,75 @@ def test_appeal_granted_and_unusable_recording(world, api):
     other = take(qc, other, "invalid_sample", {"void_reason": "录音文件损坏"})
     where(other, "cancelled", "cancelled")
     assert kinds(other) == ["opened", "transitioned"]
+    assert differences() == []
+
+
+WORKPLACE = (
+    "quiet_on_post",
+    "desk_tidy",
+    "seat_returned",
+    "no_outsiders",
+    "equipment_dust_free",
+    "floor_clean",
+    "daily_self_check",
+    "dress_appropriate",
+    "personal_items_secured",
+    "duty_rota_done",
+    "own_desk_cleaned",
+    "property_cared_for",
+)
+
+
+@pytest.fixture
+def working_calendar(world):
+    """The dealer on its real working calendar (9:00–12:00, 13:30–18:00, holidays and 调休)."""
+    Site.objects.filter(pk=world.sites["dealer"].pk).update(calendar_kind=CalendarKind.WORKING)
+    forget_calendars()
+    # Monday 30 November 2026, 16:00 in Shanghai.
+    with time_machine.travel(datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI), tick=False) as t:
+        yield t
+
+
+def test_workplace_inspection_scores_discipline_hygiene_rota_and_property(
+    world, api, working_calendar
+):
+    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    case = open_review(mgr, review_kind="workplace", call_reference="巡查-20261130-01")
+    # 40 business hours from Monday 16:00: 2 h on Monday, 7.5 h a day Tuesday to Friday (30 h),
+    # the last 8 h run from Monday 7 December 9:00 to Tuesday 9:30.
+    assert at(case, "resolution_due").astimezone(SHANGHAI) == datetime(
+        2026, 12, 8, 9, 30, tzinfo=SHANGHAI
+    )
+    workplace = {item: True for item in WORKPLACE} | {"overall_score": 90}
+    # On a workplace round the call rules do not apply, and the workplace ones are all due.
+    body = refused(qc, case, "pass", {"review_summary": "x"}, scorecard(), code="invalid_form")
+    fields = body["details"]["fields"]
+    assert set(fields) == {f"checklist.{item}" for item in (*ITEMS, *WORKPLACE)}
+    assert fields["checklist.please_first"] != fields["checklist.duty_rota_done"]
+    body = refused(
+        qc, case, "pass", {"review_summary": "x"}, {"overall_score": 90}, code="invalid_form"
+    )
+    assert set(body["details"]["fields"]) == {f"checklist.{item}" for item in WORKPLACE}
+    # The public area was not cleaned on the agent's rota day: not a pass, whatever the score.
+    missed = workplace | {"duty_rota_done": False}
+    refused(qc, case, "pass", {"review_summary": "x"}, missed, code="guard_failed")
+    case = take(qc, case, "fail", {"review_summary": "值日未打扫公共区域"}, missed)
+    assert case["data"]["qa_result"] == "fail"
+    assert case["data"]["checks"]["review"]["duty_rota_done"] == {"value": False, "passed": False}
+    assert "please_first" not in case["data"]["checks"]["review"]
+    case = take(agent, case, "sign_fail", {"agent_comment": "接受,补做值日"})
+    assert case["step"]["key"] == "coaching" and case["comeback_count"] == 1
+    case = take(
+        mgr,
+        case,
+        "coached",
+        {
+            "coaching_method": "one_on_one",
+            "coaching_notes": "重申值日表和下班地面清洁",
+            "recheck_call_reference": "巡查-20261207-01",
+        },
+    )
+    case = take(qc, case, "pass", {"review_summary": "复查合格"}, workplace)
+    case = take(agent, case, "sign_pass")
+    assert case["step"]["key"] == "archived" and case["status"] == "closed"
     assert differences() == []

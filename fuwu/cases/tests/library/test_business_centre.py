@@ -114,6 +114,7 @@ def test_new_client_registers_views_rents_and_is_guided(world, api):
         "give_information": True,
         "it_request": True,
         "equipment_request": True,
+        "routine_check": False,  # only a routine maintenance case (a schedule's) starts one
         "cancel": True,
     }
     refused(

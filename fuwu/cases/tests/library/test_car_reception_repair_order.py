@@ -128,7 +128,27 @@ def reception(adv, case, *, fault: dict[str, Any], confirm: str) -> dict[str, An
     where(case, "documents")
     assert since(case, "step_due") == 10 * M
     refused(adv, case, "verified", {"vin": "LVGBE40K28G123456"}, code="invalid_form")
-    case = take(adv, case, "verified", {"vin": "LVGBE40K28G123456"}, PAPERS)
+    body = refused(
+        adv,
+        case,
+        "verified",
+        {"vin": "LVGBE40K28G123456", "production_date": "去年"},
+        PAPERS,
+        code="invalid_form",
+    )
+    assert set(body["details"]["fields"]) == {"vehicle_model", "production_date"}
+    case = take(
+        adv,
+        case,
+        "verified",
+        {
+            "vin": "LVGBE40K28G123456",
+            "vehicle_model": "比亚迪 秦PLUS",
+            "production_date": "2021-08-02",
+        },
+        PAPERS,
+    )
+    assert case["data"]["vehicle_model"] == "比亚迪 秦PLUS"
     where(case, "parts_check")
     return case
 
@@ -320,7 +340,9 @@ def test_undetermined_fault_is_inspected_before_the_cost_is_authorised(world, ap
     )
     case = take(adv, case, "needs_inspection", {**fault, "workshop_contact": "specialist"})
     where(case, "documents")
-    case = take(adv, case, "verified", {"vin": "LVGBE40K28G654321"}, PAPERS)
+    case = take(
+        adv, case, "verified", {"vin": "LVGBE40K28G654321", "vehicle_model": "一汽 奔腾B70"}, PAPERS
+    )
     case = take(adv, case, "checked", {"parts_status": "after_inspection"})
     refused(
         adv,
@@ -414,7 +436,9 @@ def test_undecided_warranty_waits_for_the_manufacturer_and_the_customer_declines
     case = take(adv, case, "asked", {"customer_concern": "变速箱换挡冲击"})
     refused(adv, case, "decided", fault, code="guard_failed")
     case = take(adv, case, "warranty_unclear", fault)
-    case = take(adv, case, "verified", {"vin": "LVGBE40K28G777777"}, PAPERS)
+    case = take(
+        adv, case, "verified", {"vin": "LVGBE40K28G777777", "vehicle_model": "一汽 奔腾B70"}, PAPERS
+    )
     refused(adv, case, "checked", {"parts_status": "order_needed"}, code="guard_failed")
     case = take(
         adv,

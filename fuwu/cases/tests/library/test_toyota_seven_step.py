@@ -56,6 +56,8 @@ ORDER = {
     "order_no": "RO-000318",
     "vin": "LVGBE40K28G123456",
     "registration_date": "2022-03-15",
+    "vehicle_model": "卡罗拉 1.8L CVT",
+    "production_date": "2022-01-20",
     "payment_method": "card",
     "work_type": "maintenance",
     "estimate": "1200",
@@ -126,7 +128,23 @@ def receive(adv, case):
     refused(
         adv, case, "release", {**ORDER, "estimate": None}, code="invalid_form", fields=["estimate"]
     )
+    # 车辆明细: the model is required, the production date must be a date.
+    refused(
+        adv,
+        case,
+        "release",
+        {**ORDER, "vehicle_model": None, "production_date": "2022-13-01"},
+        code="invalid_form",
+        fields=["vehicle_model", "production_date"],
+    )
+    # Built after it was registered: a typing error the advisor must confirm or correct.
+    body = refused(
+        adv, case, "release", {**ORDER, "production_date": "2022-05-01"}, code="confirm_warnings"
+    )
+    assert body["details"]["warnings"] == ["生产日期晚于车辆登记日期，请核对行驶证"], body
     case = take(adv, case, "release", ORDER)
+    assert case["data"]["vehicle_model"] == "卡罗拉 1.8L CVT"
+    assert case["data"]["production_date"] == "2022-01-20"
     where(case, "dispatch", "workshop")
     assert since(case, "step_due") == 30 * M
     return case
