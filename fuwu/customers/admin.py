@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fuwu.core.admin import shown, titled
-from fuwu.customers.models import Asset, Customer
+from fuwu.core.admin import ReadOnlyAdmin, shown, titled
+from fuwu.customers.models import Asset, Customer, RecordChange
 
 
 class AssetInline(admin.TabularInline[Asset, Customer]):
@@ -62,3 +62,15 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     @admin.display(description=_("创建时间"), ordering="created_at")
     def created(self, obj: Asset) -> str:
         return shown(obj.created_at)
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(ReadOnlyAdmin[RecordChange]):
+    """The history of customer and asset records, as the actions wrote it: never edited here."""
+
+    list_display = ["at", "action", "customer", "asset", "actor", "case_id"]
+    list_filter = ["action", ("site", titled(_("项目"), admin.RelatedFieldListFilter))]
+    list_select_related = ["customer", "asset", "actor"]
+    search_fields = ["customer__name", "asset__label"]
+    fields = ["site", "customer", "asset", "action", "actor", "case_id", "at", "changes"]
+    ordering = ["-at", "-pk"]

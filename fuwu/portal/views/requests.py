@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import conditional_escape, format_html
@@ -19,6 +19,7 @@ from fuwu.cases import actions
 from fuwu.cases.attachments import ACCEPT, MAX_PHOTOS, Photo, check_photos, save_photos
 from fuwu.cases.choices import Status
 from fuwu.cases.models import Attachment, Case
+from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.portal.access import customer_actor, customer_from, customer_required, own_case, own_cases
@@ -130,11 +131,14 @@ def _asset_for(form: RequestForm, customer: Customer, kind: str) -> Asset | None
             raise ValidationError("asset")
         return existing
     try:
-        with transaction.atomic():
-            return Asset.objects.create(
-                site_id=customer.site_id, kind=kind, label=label[:100], owner=customer
-            )
-    except IntegrityError:
+        return customer_actions.create_asset(
+            customer_actor(customer),
+            site_id=customer.site_id,
+            kind=kind,
+            label=label[:100],
+            owner_id=customer.pk,
+        )
+    except EngineError:  # the label registered a moment ago (the checks above passed)
         form.add_error("new_asset", _("这个房号/车牌已登记，请联系客服中心核实。"))
         raise ValidationError("asset") from None
 

@@ -81,6 +81,20 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
+    "bad_phone": (
+        "请输入有效的电话号码(数字，可含 +、空格或 -)",
+        "Enter a valid phone number (digits; +, spaces and - allowed)",
+    ),
+    "duplicate_phone": (
+        "该项目已有使用这个电话的客户：{name}。请直接搜索选择",
+        "A customer of this site already has this phone number: {name}. Search for them instead",
+    ),
+    "bad_email": ("请输入有效的电子邮件地址", "Enter a valid e-mail address"),
+    "not_on_site": ("不是本项目的客户", "Not a customer of this site"),
+    "asset_taken": (
+        "该服务对象已登记，请搜索它的业主",
+        "This asset is already registered; search for its owner",
+    ),
 }
 
 
