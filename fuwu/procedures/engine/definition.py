@@ -204,6 +204,29 @@ class RegisterIn(Strict):
     book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
 
 
+class FromField(Strict):
+    """A value copied from one of the case's fields (its current value; a lines field's rows)."""
+
+    field: Key
+
+
+# A value written to a record: a literal, or `{field: <data key>}`. A literal mapping is not
+# allowed, so `{expr: …}` can join later without ambiguity.
+RecordValue = FromField | str | int | float | bool | None
+
+
+class UpdateAsset(Strict):
+    """Write to the case's asset: `attributes` merged into the unit's / vehicle's attributes."""
+
+    attributes: dict[Key, RecordValue] = Field(min_length=1)
+
+
+class UpdateCustomer(Strict):
+    """Write to the case's customer: `preferences` merged into the customer's preferences."""
+
+    preferences: dict[Key, RecordValue] = Field(min_length=1)
+
+
 class Effect(Strict):
     """Exactly one of these keys: what happens when a transition is taken or a step runs."""
 
@@ -215,6 +238,8 @@ class Effect(Strict):
     set: dict[Key, str | int | float | bool | None] | None = None
     register_out: RegisterOut | None = None
     register_in: RegisterIn | None = None
+    update_asset: UpdateAsset | None = None
+    update_customer: UpdateCustomer | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -222,8 +247,8 @@ class Effect(Strict):
         if len(given) != 1:
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
-                " mark_comeback, flag_major, set, register_out, register_in"
-                f" (found: {', '.join(given) or 'none'})"
+                " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
+                f" update_customer (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:
             _check_duration(self.schedule_return_visit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,7 +21,9 @@ from fuwu.procedures.engine.definition import (
     Effect,
     FieldDef,
     FieldType,
+    FromField,
     Procedure,
+    RecordValue,
     Step,
     StepKind,
     Transition,
@@ -394,3 +396,26 @@ def status_for(step: Step, *, resolved: bool) -> str:
 def applicable(items: list[ChecklistItem], context: dict[str, Any]) -> list[ChecklistItem]:
     """The checklist items whose `when` holds for this case (all items without one)."""
     return [i for i in items if not i.when or compile_guard(i.when).evaluate(context)]
+
+
+def record_values(
+    values: Mapping[str, RecordValue], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """What an `update_asset` / `update_customer` writes, given the case's data.
+
+    A literal is written as it is; `{field: x}` copies the case's current value of `x` (a
+    lines field's rows as they are). A field without a value is not written (a record's known
+    value is not erased by a blank form): its key comes back in the second list.
+    """
+    out: dict[str, Any] = {}
+    blank: list[str] = []
+    for key, value in values.items():
+        if isinstance(value, FromField):
+            current = data.get(value.field)
+            if is_blank(current):
+                blank.append(key)
+                continue
+            out[key] = current
+        else:
+            out[key] = value
+    return out, blank
