@@ -51,7 +51,8 @@ def _check_contact(
     if error := check_phone(phone):
         errors["phone"] = error
     elif phone and unique_phone:
-        same = Customer.objects.filter(site_id=site_id, phone=phone).exclude(pk=exclude).first()
+        others = Customer.objects.filter(site_id=site_id, phone=phone)
+        same = (others.exclude(pk=exclude) if exclude is not None else others).first()
         if same is not None:
             errors["phone"] = FieldError("duplicate_phone", name=same.name)
     if email and (len(email) > 254 or not EMAIL_RE.match(email)):

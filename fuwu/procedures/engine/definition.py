@@ -47,6 +47,7 @@ class FieldType(StrEnum):
     BOOL = "bool"
     PERSON = "person"
     MONEY = "money"
+    CASE = "case"  # another case, stored as its id; typed as its number (20261203-000123) or id
 
 
 class ChoiceOption(Strict):

@@ -70,6 +70,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
     "not_bool": ("应为是/否", "Must be yes or no"),
     "not_person": ("应为员工用户名", "Must be a staff username"),
+    "not_case": (
+        "应为本项目中您可查看的工单编号(如 20261203-000123)",
+        "Must be the number of a case of this site you may see (such as 20261203-000123)",
+    ),
     "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
     "unknown_field": ("此步骤没有该字段", "This step has no such field"),
     "out_of_range": (

@@ -134,10 +134,18 @@ def _guard_may_pass(
 
 
 PersonCheck = Callable[[str], bool]
+# Finds a case by its number or id (the text as typed) among those the person may refer to
+# (same site, visible to them); None when there is none. Supplied by the action layer.
+CaseFinder = Callable[[str], int | None]
+CASE_REF_RE = re.compile(r"\d{1,12}|\d{8}-\d{6,12}")
 
 
 def clean_value(
-    f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None
+    f: FieldDef,
+    raw: Any,
+    *,
+    is_person: PersonCheck | None = None,
+    find_case: CaseFinder | None = None,
 ) -> tuple[Any, FieldError | None]:
     """Normalise one submitted value to its stored form, or say what is wrong with it."""
     if isinstance(raw, str):
@@ -208,6 +216,16 @@ def clean_value(
             if not isinstance(raw, str) or (is_person is not None and not is_person(raw)):
                 return None, FieldError("not_person")
             return raw, None
+        case FieldType.CASE:
+            valid = isinstance(raw, int | str) and not isinstance(raw, bool)
+            text = str(raw).strip() if valid else ""
+            if not CASE_REF_RE.fullmatch(text):
+                return None, FieldError("not_case")
+            # Without a finder (the engine alone) only an id can be taken as it is.
+            found = find_case(text) if find_case else (int(text) if text.isdigit() else None)
+            if found is None:
+                return None, FieldError("not_case")
+            return found, None
     return None, FieldError("not_text")  # pragma: no cover - every type handled above
 
 
@@ -277,6 +295,7 @@ def plan_transition(
     *,
     superuser: bool = False,
     is_person: PersonCheck | None = None,
+    find_case: CaseFinder | None = None,
     confirmed: bool = False,
 ) -> Plan:
     """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
@@ -300,7 +319,10 @@ def plan_transition(
             errors[key] = FieldError("unknown_field")
             continue
         value, error = clean_value(
-            f.model_copy(update={"required": False}), raw, is_person=is_person
+            f.model_copy(update={"required": False}),
+            raw,
+            is_person=is_person,
+            find_case=find_case,
         )
         if error:
             errors[key] = error
