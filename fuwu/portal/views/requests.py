@@ -34,6 +34,7 @@ from fuwu.portal.progress import (
     stage,
     stage_hint,
     stage_label,
+    step_sentence,
 )
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.registry import definition_of
@@ -253,7 +254,9 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         "progress": found,
         "stage": stage_label(key),
         "stage_css": STAGE_CSS[key],
-        "hint": stage_hint(key, rated=rated, reopened=found.comebacks > 0),
+        # The definition's sentence for the step, while it is being worked on; else the stage's.
+        "hint": (key not in {"done", "cancelled"} and step_sentence(procedure, case, language))
+        or stage_hint(key, rated=rated, reopened=found.comebacks > 0),
         "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
         "rateable": case.resolved_at is not None
         and case.status in {Status.RESOLVED, Status.CLOSED},

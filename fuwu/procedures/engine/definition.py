@@ -384,6 +384,14 @@ class Portal(Strict):
     to the fields in `profile`, the chosen unit's or vehicle's label to `asset_field`.
     """
 
+    # What the customer reads: the service's name and a line on what it is for (staff names
+    # and descriptions describe the internal workflow), and a sentence per step telling what
+    # is happening while the case stands there. Without them: the procedure's name, no line,
+    # the general sentence of the request's stage.
+    name: Text | None = None
+    blurb: Text | None = None
+    icon: str | None = Field(default=None, pattern=r"^bi-[a-z0-9-]{1,40}$")  # Bootstrap icon
+    progress: dict[Key, Text] = {}
     fields: list[Key] = []
     description_field: Key | None = None
     profile: dict[Key, Literal["name", "phone", "email"]] = {}
@@ -420,6 +428,9 @@ class Procedure(Strict):
             raise ValueError(
                 f"portal names fields that are not intake fields: {', '.join(unknown)}"
             )
+        strays = [k for k in p.progress if k not in self.steps]
+        if strays:
+            raise ValueError(f"portal.progress names steps that do not exist: {', '.join(strays)}")
         r = p.rating
         if r.step is not None:
             step = self.steps.get(r.step)
