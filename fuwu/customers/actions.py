@@ -352,3 +352,28 @@ def update_asset(
             case_id=case_id,
         )
     return Updated(asset, changes)
+
+
+@transaction.atomic
+def link_account(actor: Actor, customer_id: int, *, user: Any, language: str) -> Customer | None:
+    """Link a portal account to an earlier customer record the person proved is theirs.
+
+    None when the record is gone or already has an account (the caller then creates the
+    account's own record). Writes an `updated` RecordChange (`user`, `language`).
+    """
+    customer = (
+        actor.scope(Customer.objects.select_for_update())
+        .filter(pk=customer_id, user__isnull=True)
+        .first()
+    )
+    if customer is None:
+        return None
+    changes = {"user": {"from": None, "to": user.pk}}
+    if customer.language != language:
+        changes["language"] = {"from": customer.language, "to": language}
+    customer.user, customer.language = user, language
+    customer.save(update_fields=["user", "language"])
+    _record(
+        actor, RecordAction.UPDATED, site_id=customer.site_id, customer=customer, changes=changes
+    )
+    return customer

@@ -159,3 +159,23 @@ def test_update_a_customer_checks_contact_and_merges_preferences(world: World) -
         "preferences.diet": {"from": None, "to": "vegetarian"},
         "phone": {"from": "13812345678", "to": "13812345679"},
     }
+
+
+def test_linking_an_account_to_an_earlier_record_is_recorded(world: World) -> None:
+    owner, user = world.customers["owner"], world.users["outsider"]
+    portal = Actor(
+        user=user,
+        roles=frozenset({"customer"}),
+        site_ids=frozenset({owner.site_id}),
+        department_id=None,
+        superuser=False,
+    )
+    linked = actions.link_account(portal, owner.pk, user=user, language="en")
+    assert linked is not None and (linked.user, linked.language) == (user, "en")
+    row = RecordChange.objects.get(customer=owner)
+    assert row.changes == {
+        "user": {"from": None, "to": user.pk},
+        "language": {"from": "zh-hans", "to": "en"},
+    }
+    # A record that already has an account is not taken over.
+    assert actions.link_account(portal, owner.pk, user=world.users["agent"], language="en") is None
