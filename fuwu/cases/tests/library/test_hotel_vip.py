@@ -421,7 +421,7 @@ def test_check_out_keeps_the_guests_preferences(world, api):
     assert guest.preferences == {
         "floor": "高楼层",
         "pillow": "荞麦枕",  # what the stay did not ask about stays as it was
-        "smoking_room": "non_smoking",
+        "smoking": "non_smoking",
         "bed": "king",
         "view": "江景",
         "special_requests": "枕头偏低，早餐清淡",
