@@ -36,7 +36,7 @@ from fuwu.portal.progress import (
     stage_label,
     step_sentence,
 )
-from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.engine.errors import Conflict, EngineError
 from fuwu.procedures.registry import definition_of
 from fuwu.web.forms import styled
 
@@ -139,7 +139,7 @@ def _asset_for(form: RequestForm, customer: Customer, kind: str) -> Asset | None
             label=label[:100],
             owner_id=customer.pk,
         )
-    except EngineError:  # the label registered a moment ago (the checks above passed)
+    except Conflict:  # the label registered a moment ago (the checks above passed)
         form.add_error("new_asset", _("这个房号/车牌已登记，请联系客服中心核实。"))
         raise ValidationError("asset") from None
 
