@@ -377,3 +377,32 @@ def link_account(actor: Actor, customer_id: int, *, user: Any, language: str) ->
         actor, RecordAction.UPDATED, site_id=customer.site_id, customer=customer, changes=changes
     )
     return customer
+
+
+def _plain(record: Customer | Asset, name: str) -> Any:
+    """A model field's value as the history stores it: ids for related records."""
+    field = record._meta.get_field(name)
+    return getattr(record, getattr(field, "attname", name))
+
+
+def record_admin_edit(
+    actor: Actor, record: Customer | Asset, *, before: Customer | Asset | None, names: list[str]
+) -> None:
+    """The history row for an edit made in the Django admin (which saves the model itself):
+    the fields the admin form changed, old → new; a new record lists its values."""
+    changes = {
+        name: {"from": _plain(before, name) if before else None, "to": _plain(record, name)}
+        for name in names
+    }
+    if before is not None:
+        changes = {k: v for k, v in changes.items() if v["from"] != v["to"]}
+    if not changes:
+        return
+    _record(
+        actor,
+        RecordAction.UPDATED if before is not None else RecordAction.CREATED,
+        site_id=record.site_id,
+        customer=record if isinstance(record, Customer) else None,
+        asset=record if isinstance(record, Asset) else None,
+        changes=changes,
+    )
