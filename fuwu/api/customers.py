@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
+from fuwu.customers import actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
-from fuwu.procedures.engine.errors import Conflict, EngineError, FieldError, NotFound
+from fuwu.procedures.engine.errors import NotFound
 
 router = Router(tags=["customers and assets"])
 
@@ -21,7 +21,7 @@ router = Router(tags=["customers and assets"])
 class CustomerIn(Schema):
     site: str = Field(..., max_length=40)
     name: str = Field(..., min_length=1, max_length=100)
-    phone: str = Field("", max_length=30, pattern=r"^[0-9+\- ]*$")
+    phone: str = Field("", max_length=30)  # its form: fuwu.customers.actions
     email: str = Field("", max_length=254)
     preferences: dict[str, Any] = {}
 
@@ -76,12 +76,14 @@ def _asset_out(a: Asset) -> AssetOut:
 
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
-    site = site_for(actor(request), payload.site)
-    c = Customer.objects.create(
-        site=site,
-        name=payload.name.strip(),
-        phone=payload.phone.strip(),
-        email=payload.email.strip(),
+    who = actor(request)
+    site = site_for(who, payload.site)
+    c = actions.create_customer(
+        who,
+        site_id=site.pk,
+        name=payload.name,
+        phone=payload.phone,
+        email=payload.email,
         preferences=payload.preferences,
     )
     return Status(201, _customer_out(c))
@@ -123,23 +125,16 @@ def search_customers(
     summary="Create an asset (unit, vehicle, equipment …)",
 )
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
-    site = site_for(actor(request), payload.site)
-    if (
-        payload.owner_id is not None
-        and not Customer.objects.filter(pk=payload.owner_id, site=site).exists()
-    ):
-        raise EngineError("invalid_form", fields={"owner_id": FieldError("required")})
-    try:
-        with transaction.atomic():
-            a = Asset.objects.create(
-                site=site,
-                kind=payload.kind,
-                label=payload.label.strip(),
-                owner_id=payload.owner_id,
-                attributes=payload.attributes,
-            )
-    except IntegrityError:
-        raise Conflict("conflict", reason=payload.label) from None
+    who = actor(request)
+    site = site_for(who, payload.site)
+    a = actions.create_asset(
+        who,
+        site_id=site.pk,
+        kind=payload.kind,
+        label=payload.label,
+        owner_id=payload.owner_id,
+        attributes=payload.attributes,
+    )
     return Status(201, _asset_out(a))
 
 

@@ -28,6 +28,7 @@ from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
 from fuwu.procedures.engine.machine import (
+    CaseFinder,
     CaseView,
     applicable,
     clean_checklist,
@@ -45,6 +46,22 @@ ASSIGNING_ROLES = frozenset({"dispatcher", "manager", "agent", "admin", "vp", "s
 
 def _is_person(username: str) -> bool:
     return User.objects.filter(username=username, is_active=True, staff__isnull=False).exists()
+
+
+def case_finder(actor: Actor, site_id: int, *, exclude: int | None = None) -> CaseFinder:
+    """How a `case` field finds the case typed: by number or id, on the site, visible to the
+    actor, not the case itself. A number must match whole (its date part too)."""
+
+    def find(text: str) -> int | None:
+        pk = Case.pk_from_number(text)
+        if pk is None or pk == exclude:
+            return None
+        found = actor.scope(Case.objects).filter(pk=pk, site_id=site_id).only("created_at").first()
+        if found is None or ("-" in text and found.number != text):
+            return None
+        return int(found.pk)
+
+    return find
 
 
 def view_of(case: Case) -> CaseView:
@@ -66,6 +83,7 @@ def clean_fields(
     *,
     enforce_required: bool,
     required: list[FieldDef] | None = None,
+    find_case: CaseFinder | None = None,
 ) -> dict[str, Any]:
     """Clean submitted values; every problem is reported at once. `required` narrows which
     fields must be present (default: every required field when `enforce_required`)."""
@@ -77,7 +95,7 @@ def clean_fields(
         if f is None:
             errors[key] = FieldError("unknown_field")
             continue
-        value, error = clean_value(f, raw, is_person=_is_person)
+        value, error = clean_value(f, raw, is_person=_is_person, find_case=find_case)
         if error:
             errors[key] = error
         elif value is not None:
@@ -146,6 +164,7 @@ def open_case(
         data or {},
         enforce_required=not by_system,
         required=procedure.fields,
+        find_case=case_finder(actor, site_id),
     )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = department_by_code(site_id, owner.department) if owner.department else None
@@ -241,6 +260,7 @@ def _move(
         checklist,
         superuser=actor.superuser,
         is_person=_is_person,
+        find_case=case_finder(actor, case.site_id, exclude=case.pk),
         confirmed=confirm,
     )
     data = {**case.data, **plan.values}
@@ -478,7 +498,12 @@ def complete_task(
         raise Forbidden("forbidden")
     field_errors: dict[str, FieldError] = {}
     try:
-        values = clean_fields(spec.form, form or {}, enforce_required=True)
+        values = clean_fields(
+            spec.form,
+            form or {},
+            enforce_required=True,
+            find_case=case_finder(actor, case.site_id, exclude=case.pk),
+        )
     except EngineError as exc:  # reported together with the checklist's problems below
         values, field_errors = {}, exc.fields
     items = applicable(

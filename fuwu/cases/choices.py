@@ -52,6 +52,8 @@ class EventKind(models.TextChoices):
     REGISTERED = "registered", _("登记簿记录")
     CUSTOMER_CONFIRMED = "customer_confirmed", _("客户确认完成")
     RATED = "rated", _("客户评价")
+    ASSET_UPDATED = "asset_updated", _("更新服务对象")
+    CUSTOMER_UPDATED = "customer_updated", _("更新客户档案")
 
 
 class TaskState(models.TextChoices):

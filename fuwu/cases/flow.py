@@ -9,7 +9,7 @@ rebuilt from events alone) and schedules the next clock check — all in that on
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from fuwu.cases.choices import EventKind, TaskState
 from fuwu.cases.models import Case, CaseTask, Event
-from fuwu.core.actors import Actor
+from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
@@ -222,6 +222,10 @@ class Change:
                 self.after_save.append(
                     lambda link=link: self._open_linked(link.procedure, link.copy_fields)
                 )
+            elif effect.update_asset or effect.update_customer:
+                # After the case row is written: the record history names the case, and the
+                # values are the case's data as this change leaves it.
+                self.after_save.append(lambda effect=effect: self._write_back(effect))
 
     def _open_linked(self, procedure_key: str, copy_fields: list[str]) -> None:
         from fuwu.cases.actions import open_case
@@ -241,6 +245,50 @@ class Change:
             data={k: case.data[k] for k in copy_fields if k in case.data},
         )
         self.event(EventKind.LINKED_CASE_OPENED, case=child.pk, procedure=procedure_key)
+
+    def _write_back(self, effect: Effect) -> None:
+        """`update_asset` / `update_customer`: write case values to the case's record.
+
+        Through the customer actions (lock, merge, RecordChange), in this transaction. A case
+        without the asset / customer skips the write: the event says so (`skipped`), the case
+        moves on; so do keys whose source field has no value (`blank`).
+        """
+        from fuwu.customers import actions as records
+        from fuwu.procedures.engine.machine import record_values
+
+        case = self.case
+        if effect.update_asset:
+            kind, record_id, spec = (
+                EventKind.ASSET_UPDATED,
+                case.asset_id,
+                effect.update_asset.attributes,
+            )
+        else:
+            assert effect.update_customer is not None
+            kind, record_id, spec = (
+                EventKind.CUSTOMER_UPDATED,
+                case.customer_id,
+                effect.update_customer.preferences,
+            )
+        values, blank = record_values(spec, case.data)
+        extra: dict[str, Any] = {"blank": blank} if blank else {}
+        if record_id is None:
+            self.event(kind, skipped="no_asset" if effect.update_asset else "no_customer", **extra)
+            return
+        # The procedure writes, whoever took the step: the record is the case's own, on its site.
+        writer = SYSTEM if self.actor.is_system else replace(SYSTEM, user=self.actor.user)
+        if effect.update_asset:
+            done = records.update_asset(writer, record_id, attributes=values, case_id=case.pk)
+        else:
+            done = records.update_customer(writer, record_id, preferences=values, case_id=case.pk)
+        if not done.changes and not blank:
+            return  # the record already held these values: nothing to tell
+        self.event(
+            kind,
+            record=record_id,
+            changes={k.partition(".")[2]: v for k, v in done.changes.items()},
+            **extra,
+        )
 
     def _register(self, effect: Effect) -> None:
         """Hand something out (`register_out`) or take it back (`register_in`), by this case."""

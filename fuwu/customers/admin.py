@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from fuwu.core.admin import shown, titled
-from fuwu.customers.models import Asset, Customer
+from fuwu.core.actors import actor_for
+from fuwu.core.admin import ReadOnlyAdmin, shown, titled
+from fuwu.customers import actions
+from fuwu.customers.models import Asset, Customer, RecordChange
+
+
+class AuditedAdmin[M: Customer | Asset](admin.ModelAdmin[M]):
+    """The admin saves the model itself; the record history still gets its row."""
+
+    def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        names = list(form.changed_data) if change else list(form.fields)
+        actions.record_admin_edit(actor_for(request.user), obj, before=before, names=names)
 
 
 class AssetInline(admin.TabularInline[Asset, Customer]):
@@ -18,7 +33,7 @@ class AssetInline(admin.TabularInline[Asset, Customer]):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin[Customer]):
+class CustomerAdmin(AuditedAdmin[Customer]):
     # The list shows the masked number, as staff lists do; the full number is on the record.
     list_display = ["name", "masked_phone", "email", "site_name", "consent_contact", "created"]
     list_filter = [
@@ -46,7 +61,7 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin[Asset]):
+class AssetAdmin(AuditedAdmin[Asset]):
     list_display = ["label", "kind", "site_name", "owner", "created"]
     list_filter = ["kind", ("site", titled(_("项目"), admin.RelatedFieldListFilter))]
     list_select_related = ["site", "owner"]
@@ -62,3 +77,15 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     @admin.display(description=_("创建时间"), ordering="created_at")
     def created(self, obj: Asset) -> str:
         return shown(obj.created_at)
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(ReadOnlyAdmin[RecordChange]):
+    """The history of customer and asset records, as the actions wrote it: never edited here."""
+
+    list_display = ["at", "action", "customer", "asset", "actor", "case_id"]
+    list_filter = ["action", ("site", titled(_("项目"), admin.RelatedFieldListFilter))]
+    list_select_related = ["customer", "asset", "actor"]
+    search_fields = ["customer__name", "asset__label"]
+    fields = ["site", "customer", "asset", "action", "actor", "case_id", "at", "changes"]
+    ordering = ["-at", "-pk"]

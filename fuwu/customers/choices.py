@@ -9,3 +9,8 @@ class AssetKind(models.TextChoices):
     PARKING = "parking", _("车位")
     KEY = "key", _("钥匙")
     ROOM = "room", _("客房")
+
+
+class RecordAction(models.TextChoices):
+    CREATED = "created", _("建档")
+    UPDATED = "updated", _("更新")

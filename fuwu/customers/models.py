@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fuwu.core.models import Site
-from fuwu.customers.choices import AssetKind
+from fuwu.customers.choices import AssetKind, RecordAction
 
 
 def mask_phone(phone: str) -> str:
@@ -84,3 +84,61 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RecordChange(models.Model):
+    """Append-only history of customer and asset records: who changed which one, when, old → new.
+
+    Written only by `fuwu.customers.actions`, in the transaction of the change. `changes` holds
+    machine values keyed by what changed (`phone`, `preferences.diet`, `attributes.occupied`):
+    `{"from": old, "to": new}`; a created record lists its initial values with `from: null`.
+    A write-back from a case names the case (`case_id`, kept as a plain id: the cases app
+    depends on this one, not the other way round).
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("客户"),
+    )
+    asset = models.ForeignKey(
+        Asset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("服务对象"),
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=RecordAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    case_id = models.PositiveBigIntegerField(_("工单"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("档案变更")
+        verbose_name_plural = _("档案变更")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False) | models.Q(asset__isnull=False),
+                name="record_change_names_a_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        record = self.customer or self.asset
+        return f"{record} {self.action} {self.at:%Y-%m-%d %H:%M}"

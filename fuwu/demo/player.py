@@ -190,6 +190,8 @@ class StoryPlayer:
                 ).isoformat()
             case FieldType.DATE:
                 return (self.world.now + timedelta(days=2)).astimezone(TZ).date().isoformat()
+            case FieldType.CASE:
+                return None  # a link to another case is left to people who know which one
             case FieldType.PERSON:
                 site = self.world.sites[self.story.site]
                 worker = self.world.find(site.pk, None, WORKERS)

@@ -119,6 +119,8 @@ class Values:
                 return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
             case FieldType.PERSON:
                 return rng.choice(ctx.staff)[0] if ctx.staff else None
+            case FieldType.CASE:
+                return None  # a link to another case is left to people who know which one
         return clip(self.text(f, ctx), f)
 
     def known(self, f: FieldDef, ctx: Context) -> Any:

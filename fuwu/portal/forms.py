@@ -188,7 +188,8 @@ def portal_fields(procedure: Procedure) -> list[FieldDef]:
         for f in procedure.fields
         if (f.required or f.key in wanted)
         and f.key not in automatic
-        and f.type is not FieldType.PERSON
+        # Staff names and case numbers are staff business: a customer refers to neither.
+        and f.type not in (FieldType.PERSON, FieldType.CASE)
     ]
 
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from fuwu.cases.choices import EventKind, Status
 from fuwu.cases.models import Case, Event
@@ -22,62 +21,23 @@ from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 
-ICONS = {
-    "property_repair": "bi-tools",
-    "product_repair": "bi-wrench-adjustable",
-    "complaint": "bi-megaphone",
-    "toyota_seven_step": "bi-car-front",
-    "after_sales_call_center": "bi-headset",
-    "service_desk_problem": "bi-question-circle",
-    "general_service": "bi-hand-thumbs-up",
-    "service_delivery_kpi": "bi-clipboard-check",
-}
-
-
-# What a customer calls each service. Procedure names and descriptions are written for staff
-# ("General service procedure", "Toyota seven-step service", a description of the internal
-# workflow); a customer choosing a service needs a plain name and a line on what it is for.
-# A procedure not named here shows its own name and no description.
-CUSTOMER_TEXT: dict[str, tuple[Promise, Promise]] = {
-    "property_repair": (
-        gettext_lazy("房屋报修"),
-        gettext_lazy("水电、门窗、管道、公共设施坏了？告诉我们，可以附上照片。"),
-    ),
-    "product_repair": (
-        gettext_lazy("产品报修"),
-        gettext_lazy("产品出了故障，我们会联系您并安排工程师处理。"),
-    ),
-    "complaint": (
-        gettext_lazy("投诉"),
-        gettext_lazy("对我们的服务不满意？告诉我们发生了什么，我们会调查并答复您。"),
-    ),
-    "service_desk_problem": (
-        gettext_lazy("问题反馈"),
-        gettext_lazy("遇到问题或有疑问，我们会告诉您原因和预计解决的时间。"),
-    ),
-    "general_service": (
-        gettext_lazy("其他服务需求"),
-        gettext_lazy("需要我们提供其他服务？说说您的需求，我们会和您约定内容和时间。"),
-    ),
-    "service_delivery_kpi": (
-        gettext_lazy("定制服务方案"),
-        gettext_lazy("需要为您量身制定的服务，我们会先和您确认方案再实施。"),
-    ),
-    "toyota_seven_step": (
-        gettext_lazy("预约保养或维修"),
-        gettext_lazy("预约到店保养、维修您的车辆。"),
-    ),
-    "after_sales_call_center": (
-        gettext_lazy("售后咨询与求助"),
-        gettext_lazy("技术咨询、故障求助或意见，客服中心会尽快答复。"),
-    ),
-}
-
 
 def service_name(procedure: Procedure, language: str) -> str:
-    """The procedure's name as a customer reads it."""
-    text = CUSTOMER_TEXT.get(procedure.key)
-    return str(text[0]) if text else str(procedure.name.get(language))
+    """The procedure's name as a customer reads it: the definition's `portal.name`, else its
+    own name (written for staff: "General service procedure", "Toyota seven-step service")."""
+    return (procedure.portal.name or procedure.name).get(language)
+
+
+def service_blurb(procedure: Procedure, language: str) -> str:
+    """A line on what the service is for (`portal.blurb`), or nothing."""
+    blurb = procedure.portal.blurb
+    return blurb.get(language) if blurb else ""
+
+
+def step_sentence(procedure: Procedure, case: Case, language: str) -> str:
+    """What the definition tells a customer while the case stands on its step, or ""."""
+    text = procedure.portal.progress.get(case.step)
+    return text.get(language) if text else ""
 
 
 @dataclass(frozen=True)
@@ -110,8 +70,8 @@ def offers(site_id: int, language: str) -> list[Offer]:
             Offer(
                 key=p.key,
                 name=service_name(p, language),
-                description=str(CUSTOMER_TEXT[p.key][1]) if p.key in CUSTOMER_TEXT else "",
-                icon=ICONS.get(p.key, "bi-chat-square-text"),
+                description=service_blurb(p, language),
+                icon=p.portal.icon or "bi-chat-square-text",
                 procedure=p,
             )
         )

@@ -154,6 +154,12 @@ def _field(f: FieldDef, language: str, required: bool) -> tuple[forms.Field, Spe
             kind = "person"
             widget = forms.TextInput(attrs={"autocomplete": "off", "maxlength": 150})
             help_text = help_text or _("员工用户名")
+        case FieldType.CASE:
+            kind = "text"
+            widget = forms.TextInput(
+                attrs={"autocomplete": "off", "maxlength": 30, "placeholder": "20261203-000123"}
+            )
+            help_text = help_text or _("工单编号")
         case _:
             long = f.max_length > TEXTAREA_FROM
             kind = "textarea" if long else "text"

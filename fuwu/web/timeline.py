@@ -408,6 +408,36 @@ def _rated(c: _Context, data: dict[str, Any]) -> Sentence:
     return text, details
 
 
+def _record_value(c: _Context, value: Any) -> str:
+    if isinstance(value, list):
+        return _("%(count)s 行") % {"count": len(value)}
+    return c.value(None, value) if value is not None else "—"
+
+
+def _record_changes(c: _Context, data: dict[str, Any]) -> list[str]:
+    details = [
+        f"{key}: {_record_value(c, change.get('from'))} → {_record_value(c, change.get('to'))}"
+        for key, change in (data.get("changes") or {}).items()
+    ]
+    if data.get("blank"):
+        details.append(_("未填写，未更新：%(keys)s") % {"keys": ", ".join(data["blank"])})
+    return details
+
+
+def _asset_updated(c: _Context, data: dict[str, Any]) -> Sentence:
+    """A write-back to the case's asset: attribute keys and old → new values as stored."""
+    if data.get("skipped"):
+        return _("未更新服务对象：工单没有关联服务对象"), []
+    return _("更新了服务对象的属性"), _record_changes(c, data)
+
+
+def _customer_updated(c: _Context, data: dict[str, Any]) -> Sentence:
+    """A write-back to the case's customer: preference keys and old → new values as stored."""
+    if data.get("skipped"):
+        return _("未更新客户档案：工单没有关联客户"), []
+    return _("更新了客户偏好"), _record_changes(c, data)
+
+
 def _label(choices: Any, value: Any) -> str:
     try:
         return str(choices(value).label)
@@ -432,6 +462,8 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.LINKED_CASE_OPENED: ("link-45deg", _linked_case_opened),
     EventKind.TIMED_OUT: ("hourglass-bottom", _timed_out),
     EventKind.REGISTERED: ("journal-text", _registered),
+    EventKind.ASSET_UPDATED: ("house-gear", _asset_updated),
+    EventKind.CUSTOMER_UPDATED: ("person-lines-fill", _customer_updated),
     # The customer's own moves in the portal.
     "customer_confirmed": ("hand-thumbs-up", _customer_confirmed),
     "rated": ("star", _rated),

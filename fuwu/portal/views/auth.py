@@ -33,6 +33,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from fuwu.core.actors import Actor
+from fuwu.customers import actions as customer_actions
 from fuwu.customers.models import Customer
 from fuwu.portal.access import customer_from, customer_of, customer_required
 from fuwu.portal.forms import CodeForm, LoginForm, SignUpForm, normalise_login
@@ -126,19 +128,23 @@ def _create_account(request: HttpRequest, pending: dict[str, Any]) -> Customer:
             password=pending["password"],
             first_name=pending["name"][:150],
         )
+        actor = Actor(
+            user=user,
+            roles=frozenset({"customer"}),
+            site_ids=frozenset({pending["site_id"]}),
+            department_id=None,
+            superuser=False,
+        )
         customer = None
         if pending.get("customer_id"):
-            customer = (
-                Customer.objects.select_for_update()
-                .filter(pk=pending["customer_id"], user__isnull=True)
-                .first()
+            customer = customer_actions.link_account(
+                actor, pending["customer_id"], user=user, language=pending["language"]
             )
-        if customer is not None:
-            customer.user = user
-            customer.language = pending["language"]
-            customer.save(update_fields=["user", "language"])
-        else:
-            customer = Customer.objects.create(
+        if customer is None:
+            # The account's own record: the same rules as every customer record, except that
+            # it may share a phone number with an earlier record it is never linked to.
+            customer = customer_actions.create_customer(
+                actor,
                 site_id=pending["site_id"],
                 name=pending["name"],
                 phone=value if kind == "phone" else "",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import conditional_escape, format_html
@@ -19,6 +19,7 @@ from fuwu.cases import actions
 from fuwu.cases.attachments import ACCEPT, MAX_PHOTOS, Photo, check_photos, save_photos
 from fuwu.cases.choices import Status
 from fuwu.cases.models import Attachment, Case
+from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.portal.access import customer_actor, customer_from, customer_required, own_case, own_cases
@@ -33,8 +34,9 @@ from fuwu.portal.progress import (
     stage,
     stage_hint,
     stage_label,
+    step_sentence,
 )
-from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.engine.errors import Conflict, EngineError
 from fuwu.procedures.registry import definition_of
 from fuwu.web.forms import styled
 
@@ -130,11 +132,14 @@ def _asset_for(form: RequestForm, customer: Customer, kind: str) -> Asset | None
             raise ValidationError("asset")
         return existing
     try:
-        with transaction.atomic():
-            return Asset.objects.create(
-                site_id=customer.site_id, kind=kind, label=label[:100], owner=customer
-            )
-    except IntegrityError:
+        return customer_actions.create_asset(
+            customer_actor(customer),
+            site_id=customer.site_id,
+            kind=kind,
+            label=label[:100],
+            owner_id=customer.pk,
+        )
+    except Conflict:  # the label registered a moment ago (the checks above passed)
         form.add_error("new_asset", _("这个房号/车牌已登记，请联系客服中心核实。"))
         raise ValidationError("asset") from None
 
@@ -249,7 +254,9 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         "progress": found,
         "stage": stage_label(key),
         "stage_css": STAGE_CSS[key],
-        "hint": stage_hint(key, rated=rated, reopened=found.comebacks > 0),
+        # The definition's sentence for the step, while it is being worked on; else the stage's.
+        "hint": (key not in {"done", "cancelled"} and step_sentence(procedure, case, language))
+        or stage_hint(key, rated=rated, reopened=found.comebacks > 0),
         "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
         "rateable": case.resolved_at is not None
         and case.status in {Status.RESOLVED, Status.CLOSED},

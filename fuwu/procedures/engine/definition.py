@@ -47,6 +47,7 @@ class FieldType(StrEnum):
     BOOL = "bool"
     PERSON = "person"
     MONEY = "money"
+    CASE = "case"  # another case, stored as its id; typed as its number (20261203-000123) or id
 
 
 class ChoiceOption(Strict):
@@ -204,6 +205,29 @@ class RegisterIn(Strict):
     book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
 
 
+class FromField(Strict):
+    """A value copied from one of the case's fields (its current value; a lines field's rows)."""
+
+    field: Key
+
+
+# A value written to a record: a literal, or `{field: <data key>}`. A literal mapping is not
+# allowed, so `{expr: …}` can join later without ambiguity.
+RecordValue = FromField | str | int | float | bool | None
+
+
+class UpdateAsset(Strict):
+    """Write to the case's asset: `attributes` merged into the unit's / vehicle's attributes."""
+
+    attributes: dict[Key, RecordValue] = Field(min_length=1)
+
+
+class UpdateCustomer(Strict):
+    """Write to the case's customer: `preferences` merged into the customer's preferences."""
+
+    preferences: dict[Key, RecordValue] = Field(min_length=1)
+
+
 class Effect(Strict):
     """Exactly one of these keys: what happens when a transition is taken or a step runs."""
 
@@ -215,6 +239,8 @@ class Effect(Strict):
     set: dict[Key, str | int | float | bool | None] | None = None
     register_out: RegisterOut | None = None
     register_in: RegisterIn | None = None
+    update_asset: UpdateAsset | None = None
+    update_customer: UpdateCustomer | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -222,8 +248,8 @@ class Effect(Strict):
         if len(given) != 1:
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
-                " mark_comeback, flag_major, set, register_out, register_in"
-                f" (found: {', '.join(given) or 'none'})"
+                " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
+                f" update_customer (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:
             _check_duration(self.schedule_return_visit)
@@ -358,6 +384,14 @@ class Portal(Strict):
     to the fields in `profile`, the chosen unit's or vehicle's label to `asset_field`.
     """
 
+    # What the customer reads: the service's name and a line on what it is for (staff names
+    # and descriptions describe the internal workflow), and a sentence per step telling what
+    # is happening while the case stands there. Without them: the procedure's name, no line,
+    # the general sentence of the request's stage.
+    name: Text | None = None
+    blurb: Text | None = None
+    icon: str | None = Field(default=None, pattern=r"^bi-[a-z0-9-]{1,40}$")  # Bootstrap icon
+    progress: dict[Key, Text] = {}
     fields: list[Key] = []
     description_field: Key | None = None
     profile: dict[Key, Literal["name", "phone", "email"]] = {}
@@ -394,6 +428,9 @@ class Procedure(Strict):
             raise ValueError(
                 f"portal names fields that are not intake fields: {', '.join(unknown)}"
             )
+        strays = [k for k in p.progress if k not in self.steps]
+        if strays:
+            raise ValueError(f"portal.progress names steps that do not exist: {', '.join(strays)}")
         r = p.rating
         if r.step is not None:
             step = self.steps.get(r.step)

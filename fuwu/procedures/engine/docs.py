@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fuwu.procedures.engine.definition import Limit, Procedure, StepKind
+import json
+
+from fuwu.procedures.engine.definition import Effect, FromField, Limit, Procedure, StepKind
 from fuwu.procedures.engine.machine import range_text
 
 HEADER = """# The built-in procedures
@@ -97,9 +99,29 @@ def procedure_section(p: Procedure) -> str:
                 special.append(f"`{key}` → {t.label.zh}: only when `{t.guard}`")
             if t.reopens:
                 special.append(f"`{key}` → {t.label.zh}: reopens the case (a comeback)")
+            special += [f"`{key}` → {t.label.zh}: {w}" for w in _write_backs(t.effects)]
+        special += [f"entering `{key}`: {w}" for w in _write_backs(step.effects)]
     if special:
         out += ["", "Special rules:", ""] + [f"- {_cell(s)}" for s in special]
     return "\n".join(out) + "\n"
+
+
+def _write_backs(effects: list[Effect]) -> list[str]:
+    """`update_asset` / `update_customer` as a line: `key = literal`, `key ← field`."""
+    out = []
+    for e in effects:
+        if e.update_asset:
+            what, values = "writes to the asset's attributes", e.update_asset.attributes
+        elif e.update_customer:
+            what, values = "writes to the customer's preferences", e.update_customer.preferences
+        else:
+            continue
+        parts = [
+            f"{k} ← `{v.field}`" if isinstance(v, FromField) else f"{k} = {json.dumps(v)}"
+            for k, v in values.items()
+        ]
+        out.append(f"{what}: {', '.join(parts)}")
+    return out
 
 
 def render(procedures: list[Procedure]) -> str:

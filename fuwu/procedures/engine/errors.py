@@ -70,6 +70,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
     "not_bool": ("应为是/否", "Must be yes or no"),
     "not_person": ("应为员工用户名", "Must be a staff username"),
+    "not_case": (
+        "应为本项目中您可查看的工单编号(如 20261203-000123)",
+        "Must be the number of a case of this site you may see (such as 20261203-000123)",
+    ),
     "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
     "unknown_field": ("此步骤没有该字段", "This step has no such field"),
     "out_of_range": (
@@ -81,6 +85,20 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
+    "bad_phone": (
+        "请输入有效的电话号码(数字，可含 +、空格或 -)",
+        "Enter a valid phone number (digits; +, spaces and - allowed)",
+    ),
+    "duplicate_phone": (
+        "该项目已有使用这个电话的客户：{name}。请直接搜索选择",
+        "A customer of this site already has this phone number: {name}. Search for them instead",
+    ),
+    "bad_email": ("请输入有效的电子邮件地址", "Enter a valid e-mail address"),
+    "not_on_site": ("不是本项目的客户", "Not a customer of this site"),
+    "asset_taken": (
+        "该服务对象已登记，请搜索它的业主",
+        "This asset is already registered; search for its owner",
+    ),
 }
 
 

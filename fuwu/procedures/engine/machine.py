@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,7 +21,9 @@ from fuwu.procedures.engine.definition import (
     Effect,
     FieldDef,
     FieldType,
+    FromField,
     Procedure,
+    RecordValue,
     Step,
     StepKind,
     Transition,
@@ -132,10 +134,18 @@ def _guard_may_pass(
 
 
 PersonCheck = Callable[[str], bool]
+# Finds a case by its number or id (the text as typed) among those the person may refer to
+# (same site, visible to them); None when there is none. Supplied by the action layer.
+CaseFinder = Callable[[str], int | None]
+CASE_REF_RE = re.compile(r"\d{1,12}|\d{8}-\d{6,12}")
 
 
 def clean_value(
-    f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None
+    f: FieldDef,
+    raw: Any,
+    *,
+    is_person: PersonCheck | None = None,
+    find_case: CaseFinder | None = None,
 ) -> tuple[Any, FieldError | None]:
     """Normalise one submitted value to its stored form, or say what is wrong with it."""
     if isinstance(raw, str):
@@ -206,6 +216,16 @@ def clean_value(
             if not isinstance(raw, str) or (is_person is not None and not is_person(raw)):
                 return None, FieldError("not_person")
             return raw, None
+        case FieldType.CASE:
+            valid = isinstance(raw, int | str) and not isinstance(raw, bool)
+            text = str(raw).strip() if valid else ""
+            if not CASE_REF_RE.fullmatch(text):
+                return None, FieldError("not_case")
+            # Without a finder (the engine alone) only an id can be taken as it is.
+            found = find_case(text) if find_case else (int(text) if text.isdigit() else None)
+            if found is None:
+                return None, FieldError("not_case")
+            return found, None
     return None, FieldError("not_text")  # pragma: no cover - every type handled above
 
 
@@ -275,6 +295,7 @@ def plan_transition(
     *,
     superuser: bool = False,
     is_person: PersonCheck | None = None,
+    find_case: CaseFinder | None = None,
     confirmed: bool = False,
 ) -> Plan:
     """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
@@ -298,7 +319,10 @@ def plan_transition(
             errors[key] = FieldError("unknown_field")
             continue
         value, error = clean_value(
-            f.model_copy(update={"required": False}), raw, is_person=is_person
+            f.model_copy(update={"required": False}),
+            raw,
+            is_person=is_person,
+            find_case=find_case,
         )
         if error:
             errors[key] = error
@@ -394,3 +418,26 @@ def status_for(step: Step, *, resolved: bool) -> str:
 def applicable(items: list[ChecklistItem], context: dict[str, Any]) -> list[ChecklistItem]:
     """The checklist items whose `when` holds for this case (all items without one)."""
     return [i for i in items if not i.when or compile_guard(i.when).evaluate(context)]
+
+
+def record_values(
+    values: Mapping[str, RecordValue], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """What an `update_asset` / `update_customer` writes, given the case's data.
+
+    A literal is written as it is; `{field: x}` copies the case's current value of `x` (a
+    lines field's rows as they are). A field without a value is not written (a record's known
+    value is not erased by a blank form): its key comes back in the second list.
+    """
+    out: dict[str, Any] = {}
+    blank: list[str] = []
+    for key, value in values.items():
+        if isinstance(value, FromField):
+            current = data.get(value.field)
+            if is_blank(current):
+                blank.append(key)
+                continue
+            out[key] = current
+        else:
+            out[key] = value
+    return out, blank

@@ -19,6 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from fuwu.procedures.engine.definition import (
+    Effect,
+    FromField,
     NotifyTarget,
     Procedure,
     Step,
@@ -275,8 +277,10 @@ def check(
                 _check_expression(f"{tw}.warnings[{j}].when", w.when, declared, add)
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
+                _check_record_write(f"{tw}.effects[{j}]", effect, declared, add)
         for j, effect in enumerate(step.effects):
             _check_notify(f"{where}.effects[{j}].notify", effect.notify, roles, add)
+            _check_record_write(f"{where}.effects[{j}]", effect, declared, add)
         if step.on_timeout and step.on_timeout not in {t.key for t in step.transitions}:
             add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
         for j, item in enumerate(
@@ -327,6 +331,19 @@ def _check_expression(where: str, source: str, declared: set[str], add: Any) -> 
         add((where, f"unknown names {sorted(unknown)}; use data, case or checklist"))
     for name in sorted(set(re.findall(r"\bdata\.([A-Za-z_]\w*)", source)) - declared):
         add((where, f"'data.{name}' is not a field of the procedure"))
+
+
+def _check_record_write(where: str, effect: Effect, declared: set[str], add: Any) -> None:
+    """A value an `update_asset` / `update_customer` copies from a field names a declared one."""
+    if effect.update_asset:
+        where, values = f"{where}.update_asset.attributes", effect.update_asset.attributes
+    elif effect.update_customer:
+        where, values = f"{where}.update_customer.preferences", effect.update_customer.preferences
+    else:
+        return
+    for key, value in values.items():
+        if isinstance(value, FromField) and value.field not in declared:
+            add((f"{where}.{key}", f"'{value.field}' is not a field of the procedure"))
 
 
 def _unique(keys: list[str], where: str, problems: list[tuple[str, str]]) -> None:

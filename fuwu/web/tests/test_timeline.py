@@ -208,6 +208,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "customer_confirmed": {"cycle": 0},
     "rated": {"score": 2, "comment": "师傅迟到了", "cycle": 0, "outcome": "reopened"},
+    EventKind.ASSET_UPDATED: {
+        "record": 3,
+        "changes": {
+            "occupied": {"from": False, "to": True},
+            "family": {"from": None, "to": [{"name": "王芳"}, {"name": "李强"}]},
+        },
+        "blank": ["water_meter"],
+    },
+    EventKind.CUSTOMER_UPDATED: {"skipped": "no_customer"},
 }
 
 
@@ -238,6 +247,14 @@ def test_every_event_kind_reads_as_a_sentence(world: World, language: str) -> No
         assert "System escalated to the department manager: step time limit passed" in texts
         linked = next(e for e in entries if e.kind == EventKind.LINKED_CASE_OPENED)
         assert linked.linked_case_id == 42 and "Complaint" in linked.text
+        updated = next(e for e in entries if e.kind == EventKind.ASSET_UPDATED)
+        assert updated.text == "updated the asset's attributes"
+        assert updated.details == [
+            "occupied: No → Yes",
+            "family: — → 2 rows",
+            "Not filled in, not updated: water_meter",
+        ]
+        assert "System did not update the customer record: the case has no customer" in texts
 
 
 def test_the_template_renders_entries_and_marks_internal_notes(world: World) -> None:

@@ -41,7 +41,7 @@ from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import get_case_for, may_read_note
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
-from fuwu.procedures.engine.definition import Procedure, Transition
+from fuwu.procedures.engine.definition import FieldType, Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
 from fuwu.procedures.engine.machine import is_blank, options
@@ -202,6 +202,21 @@ def _assignable(case: Case, lang: str) -> list[tuple[int, str]]:
     return own + rest
 
 
+def _case_links(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Any]:
+    """(label, case) for each `case` field holding a case this person may see (one query)."""
+    fields = [
+        f
+        for f in procedure.all_fields().values()
+        if f.type is FieldType.CASE and isinstance(case.data.get(f.key), int)
+    ]
+    if not fields:
+        return []
+    found = actor.scope(Case.objects).in_bulk([case.data[f.key] for f in fields])
+    return [
+        (f.label.get(lang), found[case.data[f.key]]) for f in fields if case.data[f.key] in found
+    ]
+
+
 def _context(
     request: HttpRequest,
     case: Case,
@@ -273,6 +288,7 @@ def _context(
     return {
         "case": case,
         "procedure_name": procedure.name.get(lang),
+        "case_links": _case_links(procedure, case, actor, lang),
         "step_name": step.name.get(lang),
         "department_name": _dept_name(case.department, lang),
         "assignee_name": _person(case.assignee),

@@ -20,7 +20,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +33,7 @@ from fuwu.cases.choices import Channel, Priority
 from fuwu.cases.consultations import CHANNELS, consultations_today, log_consultation
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site
+from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.definition import Procedure
@@ -46,7 +46,6 @@ from fuwu.web.forms import styled
 
 SEARCH_LIMIT = 10
 STEP_PREFIX = "step"  # the generated fields' names: a definition key may be "title" too
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}$")
 # Roles that may open any case their site runs, whoever owns the first step.
 OPENING_ROLES = frozenset({"manager", "vp", "admin"})
 
@@ -181,13 +180,9 @@ class CustomerForm(forms.Form):
     def clean_name(self) -> str:
         return str(self.cleaned_data["name"]).strip()
 
-    def clean_phone(self) -> str:
-        phone = str(self.cleaned_data["phone"]).strip()
-        if not PHONE_RE.match(phone):
-            raise forms.ValidationError(_("请输入有效的电话号码(数字，可含 +、空格或 -)。"))
-        return phone
-
     def clean(self) -> dict[str, Any]:
+        # The page's own rules: a unit or plate comes with its kind. The record's rules (phone
+        # form, a number another customer has, an asset already registered) are the action's.
         data = super().clean() or {}
         kind, label = data.get("asset_kind"), (data.get("asset_label") or "").strip()
         data["asset_label"] = label
@@ -195,22 +190,6 @@ class CustomerForm(forms.Form):
             self.add_error("asset_kind", _("请选择服务对象类型。"))
         if kind and not label:
             self.add_error("asset_label", _("请填写房号或车牌号。"))
-        site_id, phone = data.get("site"), data.get("phone")
-        if site_id and phone:
-            same = Customer.objects.filter(site_id=site_id, phone=phone).first()
-            if same is not None:
-                self.add_error(
-                    "phone",
-                    _("该项目已有使用这个电话的客户：%(name)s。请直接搜索选择。")
-                    % {"name": same.name},
-                )
-        if (
-            site_id
-            and kind
-            and label
-            and Asset.objects.filter(site_id=site_id, kind=kind, label=label).exists()
-        ):
-            self.add_error("asset_label", _("该服务对象已登记，请搜索它的业主。"))
         return data
 
 
@@ -395,15 +374,22 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
-def _create_customer(form: CustomerForm) -> Customer:
+def _create_customer(actor: Actor, form: CustomerForm) -> Customer | None:
+    """The customer (and their asset) through the one customer action; its errors go on the form."""
     data = form.cleaned_data
-    customer = Customer.objects.create(site_id=data["site"], name=data["name"], phone=data["phone"])
-    if data.get("asset_kind") and data.get("asset_label"):
-        Asset.objects.create(
-            site_id=data["site"], kind=data["asset_kind"], label=data["asset_label"], owner=customer
+    try:
+        return customer_actions.create_customer(
+            actor,
+            site_id=data["site"],
+            name=data["name"],
+            phone=data["phone"],
+            asset_kind=data.get("asset_kind") or "",
+            asset_label=data.get("asset_label") or "",
         )
-    return customer
+    except EngineError as exc:
+        for key, error in exc.fields.items():
+            form.add_error(key if key in form.fields else None, error.message(_lang()))
+        return None
 
 
 @require_POST
@@ -413,11 +399,8 @@ def create_customer(request: HttpRequest) -> HttpResponse:
     desk = _desk(actor, request.POST.get("site"), None)
     form = CustomerForm(request.POST, sites=desk.sites)
     if form.is_valid():
-        try:
-            customer = _create_customer(form)
-        except IntegrityError:  # the same asset registered a moment ago by someone else
-            form.add_error("asset_label", _("该服务对象已登记，请搜索它的业主。"))
-        else:
+        customer = _create_customer(actor, form)
+        if customer is not None:
             messages.success(request, _("已为 %(name)s 建档。") % {"name": customer.name})
             return _go(request, f"{reverse('web:intake')}?customer={customer.pk}")
     if _htmx(request):

@@ -13,6 +13,7 @@ from typing import Any
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
+from fuwu.customers.models import RecordChange
 from fuwu.testing.scenario import notes, owners, since, take
 
 H = 3600
@@ -540,4 +541,35 @@ def test_customer_leaves_or_does_not_sign(world, api):
     other = take(adv, other, "customer_declines", {"decline_reason": "顾客认为价格偏高，暂不维修"})
     where(other, "declined", status="rejected")
     assert moves(case) == ["cancelled"] and moves(other)[-2:] == ["repair_order", "declined"]
+    assert differences() == []
+
+
+# -- the walk-around reading goes to the vehicle -------------------------------------------------
+
+
+def test_the_walk_around_writes_the_vehicles_mileage(world, api):
+    adv = api("specialist")
+    car = world.assets["car"]
+    body = {
+        "procedure": "car_reception_repair_order",
+        "site": "dealer",
+        "channel": "walk_in",
+        "title": "粤B·3K5X8 进站维修",
+        "customer_id": world.customers["driver"].pk,
+        "asset_id": car.pk,
+        "data": {"plate_no": "粤B·3K5X8"},
+    }
+    r = adv.post("/api/cases", body)
+    assert r.status_code == 201, r.json()
+    case = take(adv, r.json(), "greeted", checklist=GREETED)
+    case = take(adv, case, "checked", {"odometer": 48210, "check_in_sheet_no": "JC-0518"}, WALKED)
+    where(case, "interview")
+    car.refresh_from_db()
+    assert car.attributes == {"vin": "LVGBE40K28G123456", "odometer_km": 48210}
+    event = Event.objects.get(case_id=case["id"], kind="asset_updated")
+    assert event.data == {
+        "record": car.pk,
+        "changes": {"odometer_km": {"from": None, "to": 48210}},
+    }
+    assert RecordChange.objects.get(asset=car).case_id == case["id"]
     assert differences() == []

@@ -8,6 +8,7 @@ with the reason, next date booked (loop). One case = one household. 24×7: due =
 
 from __future__ import annotations
 
+from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
 
@@ -194,6 +195,7 @@ def test_registered_activated_and_summarised_to_finance(world, api):
         "paused",
         "transitioned",
         "resumed",
+        "asset_updated",  # the unit has gas: written to it as the gas is recorded
         "transitioned",
     ]
     assert differences() == []
@@ -314,4 +316,32 @@ def test_registration_cancelled_or_owner_gives_up(world, api):
     where(case, "cancelled", "cancelled", SC)
     assert case["resolved_at"] is None and case["closed_at"]
     assert path(case)[-2:] == [("absent", SC), ("cancelled", SC)]
+    assert differences() == []
+
+
+# -- the unit's gas status is written when the gas is on -----------------------------------------
+
+
+def test_activation_writes_the_units_gas_status(world, api):
+    agent = api("agent")
+    unit = world.assets["unit"]
+    case = register(world, agent)
+    case = take(agent, case, "registered", {"gas_meter_no": "RQ-880123"}, {"owner_verified": True})
+    case = to_activation_day(agent, case)
+    case = take(
+        agent,
+        case,
+        "activated",
+        {"activated_on": "2025-03-14", "meter_reading": 0},
+        {"list_handed_over": True},
+    )
+    where(case, "finance_summary", "resolved", "finance")
+    unit.refresh_from_db()
+    assert unit.attributes == {
+        "gas_activated": True,
+        "gas_activated_on": "2025-03-14",
+        "gas_meter_reading": 0,
+    }
+    event = Event.objects.get(case_id=case["id"], kind="asset_updated")
+    assert event.data["changes"]["gas_activated"] == {"from": None, "to": True}
     assert differences() == []

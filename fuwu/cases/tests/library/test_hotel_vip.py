@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department, Role, Staff
+from fuwu.customers import actions as customer_actions
+from fuwu.customers.models import Customer
 from fuwu.sla.escalation import fire_due
 from fuwu.testing.scenario import at, complete, kinds, notes, refused, since, take, where
 
@@ -398,3 +400,42 @@ def test_booking_cancelled_before_or_after_the_profile(world, api):
     assert case["paused"] is False and case["closed_at"]
     assert path(case) == [("transitioned", "awaiting_arrival"), ("transitioned", "cancelled")]
     assert differences() == []
+
+
+# -- after the stay the guest's preferences are kept on the customer record ----------------------
+
+
+def test_check_out_keeps_the_guests_preferences(world, api):
+    add_fb_server(world)
+    desk = api("front_desk")
+    guest = customer_actions.create_customer(
+        world.actor("front_desk"),
+        site_id=world.sites["hotel"].pk,
+        name="张伟",
+        phone="13600001111",
+        preferences={"floor": "low", "pillow": "荞麦枕"},
+    )
+    case = walk_to_check_out(api, open_case(desk, customer_id=guest.pk))
+    case = take(desk, case, "checked_out", CHECKED_OUT, {"departure_reminded": True})
+    guest = Customer.objects.get(pk=guest.pk)
+    assert guest.preferences == {
+        "floor": "高楼层",
+        "pillow": "荞麦枕",  # what the stay did not ask about stays as it was
+        "smoking": "non_smoking",
+        "bed": "king",
+        "view": "江景",
+        "special_requests": "枕头偏低，早餐清淡",
+    }
+    event = Event.objects.get(case_id=case["id"], kind="customer_updated")
+    assert event.data["record"] == guest.pk
+    assert event.data["changes"]["floor"] == {"from": "low", "to": "高楼层"}
+    assert differences() == []
+
+
+def test_a_guest_without_a_customer_record_is_told_in_the_timeline(world, api):
+    add_fb_server(world)
+    desk = api("front_desk")
+    case = walk_to_check_out(api, open_case(desk))
+    case = take(desk, case, "checked_out", CHECKED_OUT, {"departure_reminded": True})
+    event = Event.objects.get(case_id=case["id"], kind="customer_updated")
+    assert event.data == {"skipped": "no_customer"}

@@ -10,12 +10,17 @@ ready (a parallel step). The test world runs 24×7: every deadline is exactly "m
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth import get_user_model
 
+from fuwu.campaigns.actions import matching_assets, start_campaign
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department, Role, Staff
+from fuwu.customers import actions as customer_actions
+from fuwu.customers.models import RecordChange
 from fuwu.notifications.models import Notification
+from fuwu.procedures.engine.errors import EngineError
 from fuwu.testing.scenario import at, complete, kinds, refused, since, take, where
 
 H, M = 3600, 60
@@ -293,7 +298,8 @@ def test_handover_with_fees_outstanding_and_problems_found(world, api):
     k = kinds(case)
     assert k.count("paused") == 1 and k.count("resumed") == 1
     assert k.count("task_completed") == 3 and k.count("joined") == 1
-    assert k[-1] == "linked_case_opened"
+    # The repair case is opened, then the unit is written to as the case ends (its end step).
+    assert k[-2:] == ["linked_case_opened", "asset_updated"]
     assert differences() == []
 
 
@@ -390,3 +396,93 @@ def test_branch_refusal_lists_every_problem_at_once(world, api):
         "photos",
         "checklist.registration_form_filled",
     }
+
+
+# -- the unit is written to: occupied, with its meters, so the vacant-unit rounds stop visiting it
+
+
+def test_handover_marks_the_unit_occupied_with_its_meters(world, api):
+    add_sales_clerk(world)
+    agent, tech = api("agent"), api("technician")
+    unit = world.assets["unit"]
+    sc_manager = world.actor("sc_manager")
+    customer_actions.update_asset(sc_manager, unit.pk, attributes={"occupied": False})
+    vacant = {"occupied": False}
+    assert unit in matching_assets(unit.site_id, "unit", vacant)
+    round_before = start_campaign(
+        sc_manager,
+        site_id=unit.site_id,
+        procedure_key="vacant_unit_inspection",
+        title="空房巡视 第1周",
+        asset_kind="unit",
+        asset_filter=vacant,
+        data={"round_label": "第1周"},
+    )
+    assert list(Case.objects.filter(campaign=round_before).values_list("asset", flat=True)) == [
+        unit.pk
+    ]
+
+    case = to_prerequisites(world, api)
+    case = take(agent, case, "proceed", checklist=ALL_DONE)
+    case = paperwork_done(api, case, members=2, copies=2, photos=4)
+    case = take(agent, case, "keys_handed_over", {"keys_handed": 3}, {"keys_signed_for": True})
+    readings = {"water_meter": 3.5, "electricity_meter": 10, "defects_found": False}
+    case = take(tech, case, "handed_over", readings, {"owner_present": True})
+    where(case, "handed_over", "closed", "engineering")
+
+    unit.refresh_from_db()
+    assert unit.attributes == {
+        "occupied": True,
+        "handed_over": True,
+        "water_meter": 3.5,
+        "electricity_meter": 10,
+    }
+    event = Event.objects.get(case_id=case["id"], kind="asset_updated")
+    assert event.actor == world.users["technician"]
+    assert event.data == {
+        "record": unit.pk,
+        "changes": {
+            "occupied": {"from": False, "to": True},
+            "handed_over": {"from": None, "to": True},
+            "water_meter": {"from": None, "to": 3.5},
+            "electricity_meter": {"from": None, "to": 10},
+        },
+    }
+    history = RecordChange.objects.filter(asset=unit).order_by("pk").last()
+    assert history is not None
+    assert (history.case_id, history.actor, history.action) == (
+        case["id"],
+        world.users["technician"],
+        "updated",
+    )
+    assert history.changes["attributes.occupied"] == {"from": False, "to": True}
+    # The next round of vacant units does not include it: there is none left to visit.
+    assert unit not in matching_assets(unit.site_id, "unit", vacant)
+    with pytest.raises(EngineError) as caught:
+        start_campaign(
+            sc_manager,
+            site_id=unit.site_id,
+            procedure_key="vacant_unit_inspection",
+            title="空房巡视 第2周",
+            asset_kind="unit",
+            asset_filter=vacant,
+            data={"round_label": "第2周"},
+        )
+    assert caught.value.fields["asset_filter"].code == "no_assets"
+    assert differences() == []
+
+
+def test_a_handover_without_a_unit_says_the_unit_was_not_written(world, api):
+    add_sales_clerk(world)
+    agent, tech = api("agent"), api("technician")
+    case = to_prerequisites(world, api)
+    Case.objects.filter(pk=case["id"]).update(asset=None)  # a case taken without its unit
+    case = take(agent, case, "proceed", checklist=ALL_DONE)
+    case = paperwork_done(api, case, members=1, copies=1, photos=2)
+    case = take(agent, case, "keys_handed_over", {"keys_handed": 2}, {"keys_signed_for": True})
+    readings = {"water_meter": 1, "electricity_meter": 2, "defects_found": False}
+    case = take(tech, case, "handed_over", readings, {"owner_present": True})
+    where(case, "handed_over", "closed", "engineering")
+    event = Event.objects.get(case_id=case["id"], kind="asset_updated")
+    assert event.data == {"skipped": "no_asset"}
+    assert not RecordChange.objects.filter(case_id=case["id"]).exists()

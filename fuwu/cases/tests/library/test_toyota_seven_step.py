@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
+from fuwu.customers import actions as customer_actions
+from fuwu.customers.models import RecordChange
 from fuwu.notifications.models import Notification
 from fuwu.testing.scenario import assign, kinds, notes, owners, since, take
 
@@ -567,4 +569,29 @@ def test_no_show_is_followed_up_rebooked_and_lost(world, api):
     refused(cc, other, "cancel", {}, code="invalid_form", fields=["cancel_reason"])
     other = take(cc, other, "cancel", {"cancel_reason": "客户车辆已出售"})
     where(other, "cancelled", status="cancelled")
+    assert differences() == []
+
+
+# -- the reception's odometer reading goes to the vehicle ----------------------------------------
+
+
+def test_reception_writes_the_vehicles_mileage(world, api):
+    adv = api("engineer")
+    car = world.assets["car"]
+    customer_actions.update_asset(
+        world.actor("as_manager"), car.pk, attributes={"odometer_km": 38000}
+    )
+    case = open_visit(world, adv)
+    case = take(adv, case, "walk_in", {"visit_type": "walk_in", "job_type": "maintenance"})
+    case = take(adv, case, "received", {"odometer": 40120, "key_tag": "K-17 / P-05"}, RECEIVED)
+    where(case, "repair_order")
+    car.refresh_from_db()
+    assert car.attributes["odometer_km"] == 40120
+    event = Event.objects.get(case_id=case["id"], kind="asset_updated")
+    assert event.data["changes"] == {"odometer_km": {"from": 38000, "to": 40120}}
+    history = RecordChange.objects.filter(asset=car).order_by("pk")
+    assert [(h.case_id, h.changes) for h in history] == [
+        (None, {"attributes.odometer_km": {"from": None, "to": 38000}}),
+        (case["id"], {"attributes.odometer_km": {"from": 38000, "to": 40120}}),
+    ]
     assert differences() == []
