@@ -31,7 +31,7 @@ from fuwu.procedures.engine.machine import (
     CaseView,
     applicable,
     clean_checklist,
-    clean_value,
+    clean_field,
     follow_automatic,
     guard_context,
     plan_transition,
@@ -77,9 +77,9 @@ def clean_fields(
         if f is None:
             errors[key] = FieldError("unknown_field")
             continue
-        value, error = clean_value(f, raw, is_person=_is_person)
-        if error:
-            errors[key] = error
+        value, problems = clean_field(f, raw, is_person=_is_person)
+        if problems:
+            errors.update(problems)
         elif value is not None:
             values[key] = value
     if enforce_required:

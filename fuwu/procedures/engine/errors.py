@@ -81,6 +81,12 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
+    "not_choices": ("应为选项列表", "Must be a list of options"),
+    "not_lines": ("应为明细行列表", "Must be a list of rows"),
+    "not_row": ("该行格式无效", "This row is not a set of columns"),
+    "unknown_column": ("明细没有这一列", "The rows have no such column"),
+    "too_many_rows": ("最多 {max} 行", "At most {max} rows"),
+    "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
 }
 
 

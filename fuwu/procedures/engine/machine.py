@@ -16,6 +16,7 @@ from typing import Any
 
 from fuwu.procedures.engine.definition import (
     DOCUMENT_STATES,
+    MAX_ROWS,
     ChecklistItem,
     ChecklistKind,
     Effect,
@@ -134,10 +135,31 @@ def _guard_may_pass(
 PersonCheck = Callable[[str], bool]
 
 
+def clean_field(
+    f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None
+) -> tuple[Any, dict[str, FieldError]]:
+    """Clean one submitted value; errors are keyed by where they are.
+
+    A scalar's error is keyed by the field (`fee`); a lines field's by the field (`parts`: not a
+    list, too many or too few rows), a row (`parts.2`: not a mapping) or a cell
+    (`parts.2.quantity`), rows counted from 0 in the submitted list.
+    """
+    if f.type is FieldType.LINES:
+        return _clean_lines(f, raw, is_person=is_person)
+    value, error = clean_value(f, raw, is_person=is_person)
+    return value, ({f.key: error} if error else {})
+
+
 def clean_value(
     f: FieldDef, raw: Any, *, is_person: PersonCheck | None = None
 ) -> tuple[Any, FieldError | None]:
-    """Normalise one submitted value to its stored form, or say what is wrong with it."""
+    """Normalise one submitted value to its stored form, or say what is wrong with it.
+
+    For a lines field the error is the first one found; `clean_field` gives all, per cell.
+    """
+    if f.type is FieldType.LINES:
+        rows, errors = _clean_lines(f, raw, is_person=is_person)
+        return rows, next(iter(errors.values()), None)
     if isinstance(raw, str):
         raw = raw.strip()  # "   " is as empty as "" for a required field
     if is_blank(raw):
@@ -181,6 +203,14 @@ def clean_value(
             if raw not in values:
                 return None, FieldError("bad_choice", options=", ".join(values))
             return raw, None
+        case FieldType.MULTI_CHOICE:
+            values = [o.value for o in f.options or []]
+            if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
+                return None, FieldError("not_choices")
+            if any(v not in values for v in raw):
+                return None, FieldError("bad_choice", options=", ".join(values))
+            # Stored in the definition's order, each once: equal selections compare equal.
+            return [v for v in values if v in raw], None
         case FieldType.BOOL:
             if isinstance(raw, bool):
                 return raw, None
@@ -207,6 +237,60 @@ def clean_value(
                 return None, FieldError("not_person")
             return raw, None
     return None, FieldError("not_text")  # pragma: no cover - every type handled above
+
+
+def _clean_lines(
+    f: FieldDef, raw: Any, *, is_person: PersonCheck | None
+) -> tuple[list[dict[str, Any]] | None, dict[str, FieldError]]:
+    """Rows of cleaned cells: every column key present, blank cells None.
+
+    A row whose every input cell is blank is dropped (an empty row left on a form). A value
+    submitted for a computed column is ignored: it is recomputed from the row, so a row read
+    from the API can be sent back as it is.
+    """
+    if is_blank(raw):
+        return None, ({f.key: FieldError("required")} if f.required else {})
+    if not isinstance(raw, list | tuple):
+        return None, {f.key: FieldError("not_lines")}
+    cap = min(f.max_rows or MAX_ROWS, MAX_ROWS)
+    if len(raw) > cap:
+        return None, {f.key: FieldError("too_many_rows", max=cap)}
+    columns = f.columns or []
+    known = {c.key for c in columns}
+    errors: dict[str, FieldError] = {}
+    rows: list[dict[str, Any]] = []
+    for index, submitted in enumerate(raw):
+        where = f"{f.key}.{index}"
+        if not isinstance(submitted, dict):
+            errors[where] = FieldError("not_row")
+            continue
+        for key in submitted:
+            if key not in known:
+                errors[f"{where}.{key}"] = FieldError("unknown_column")
+        inputs = [c for c in columns if c.compute is None]
+        if all(is_blank(_stripped(submitted.get(c.key))) for c in inputs):
+            continue
+        row: dict[str, Any] = {}
+        for column in columns:
+            if column.compute is not None:
+                row[column.key] = None
+                continue
+            value, error = clean_value(column, submitted.get(column.key), is_person=is_person)
+            if error:
+                errors[f"{where}.{column.key}"] = error
+            row[column.key] = value
+        rows.append(row)
+    if errors:
+        return None, errors
+    if f.min_rows is not None and len(rows) < f.min_rows:
+        return None, {f.key: FieldError("too_few_rows", min=f.min_rows)}
+    if not rows:
+        return None, ({f.key: FieldError("required")} if f.required else {})
+    return rows, {}
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _fmt(number: float) -> str:
@@ -297,11 +381,11 @@ def plan_transition(
         if f is None:
             errors[key] = FieldError("unknown_field")
             continue
-        value, error = clean_value(
+        value, problems = clean_field(
             f.model_copy(update={"required": False}), raw, is_person=is_person
         )
-        if error:
-            errors[key] = error
+        if problems:
+            errors.update(problems)
         else:
             values[key] = value
     merged = {**view.data, **values}
