@@ -149,6 +149,12 @@ def test_defaults_fill_only_blank_fields() -> None:
     p = procedure()
     assert defaults(p, p.fields, {}, NOW) == {"rate": "2.50", "when": "2026-12-03"}
     assert defaults(p, p.fields, {"rate": "3.00"}, NOW) == {"when": "2026-12-03"}
+    ranged = p.model_copy(
+        update={
+            "fields": [f.model_copy(update={"min": 3}) if f.key == "rate" else f for f in p.fields]
+        }
+    )
+    assert defaults(ranged, ranged.fields, {}, NOW) == {"when": "2026-12-03"}  # 2.50 < min 3
 
 
 def test_set_with_an_expression() -> None:
