@@ -230,3 +230,106 @@ def test_partial_payments_until_nothing_is_outstanding(world, api):
     assert case["data"]["amount_received"] == "300.00"
     assert case["data"]["outstanding"] == "0.00"
     assert case["data"]["in_arrears"] is False
+
+
+# -- hot-pot: the order lines make the dish count and dishes per person ----------------------------
+
+
+def test_order_lines_count_the_dishes_per_person(world, api):
+    from fuwu.cases.tests.library import test_hotpot_table_service as hotpot
+
+    waiter = api("waiter")
+    case = hotpot.seat_and_pour(waiter, hotpot.open_table(waiter, "9"), guests=4)
+    order = hotpot.lines("毛肚 大份 2", "鸭肠 - 3", "肥牛 小份 4", "土豆 - 1")
+    bad = [*order[:1], {"dish": "虾滑", "quantity": 0}]
+    body = refused(
+        waiter,
+        case,
+        "read_back",
+        {"soup_base": "红汤锅", "order_items": bad},
+        hotpot.SUGGESTED,
+        code="invalid_form",
+        fields=["order_items.1.quantity"],
+    )
+    assert body["details"]["fields"]["order_items.1.quantity"] == "不能小于 1"
+    case = take(
+        waiter, case, "read_back", {"soup_base": "红汤锅", "order_items": order}, hotpot.SUGGESTED
+    )
+    assert case["data"]["dish_count"] == 10  # 2 + 3 + 4 + 1
+    assert case["data"]["dishes_per_person"] == 2.5  # within the seed's 2–3 a person
+
+
+# -- 4S reception: the estimate as lines, the amount charged against it at delivery -----------------
+
+
+def test_estimate_lines_and_the_amount_charged_against_them(world, api):
+    from fuwu.cases.tests.library import test_car_reception_repair_order as car
+
+    adv, tech = api("engineer"), api("workshop_tech")
+    case = car.open_reception(adv)
+    fault = {"fault_status": "determined", "warranty": "in_warranty", "explained": True}
+    case = car.reception(adv, case, fault=fault, confirm="decided")
+    case = take(adv, case, "checked", {"parts_status": "in_stock"})
+    lines = [
+        {"kind": "labour", "item": "更换前刹车片", "quantity": 1.5, "unit_price": "120.00"},
+        {"kind": "parts", "item": "前刹车片", "quantity": 1, "unit_price": "420.50"},
+        {"kind": "parts", "item": "刹车油 DOT4", "quantity": 2, "unit_price": "35.00"},
+    ]
+    refused(
+        adv,
+        case,
+        "estimated",
+        {"estimate_lines": [{**lines[0], "kind": "paint"}], "entered_in_dms": True},
+        code="invalid_form",
+        fields=["estimate_lines.0.kind"],
+    )
+    case = take(
+        adv,
+        case,
+        "estimated",
+        {"estimate_lines": lines, "entered_in_dms": True, "promised_at": car.PROMISED},
+    )
+    data = case["data"]
+    assert [row["amount"] for row in data["estimate_lines"]] == ["180.00", "420.50", "70.00"]
+    assert data["labour_estimate"] == "180.00" and data["parts_estimate"] == "490.50"
+    assert data["estimate_total"] == "670.50"
+    case = take(adv, case, "to_workshop", car.ORDER)
+    case = take(tech, case, "done", {"work_done": "更换前刹车片、刹车油", "labour_hours": 1.5})
+    case = take(adv, case, "delivered", {"final_amount": "720.50", "work_explained": True})
+    assert case["data"]["final_vs_estimate"] == "50.00"  # ¥720.50 charged, ¥670.50 estimated
+
+
+# -- Toyota: the estimate added up from its lines; actual against estimate -------------------------
+
+
+def test_toyota_estimate_from_lines(world, api):
+    from fuwu.cases.tests.library import test_toyota_seven_step as toyota
+
+    adv = api("engineer")
+    case = toyota.open_visit(world, adv)
+    case = take(adv, case, "walk_in", {"visit_type": "walk_in", "job_type": "repair"})
+    case = take(
+        adv, case, "received", {"odometer": 40120, "key_tag": "K-17 / P-05"}, toyota.RECEIVED
+    )
+    lines = [
+        {"kind": "labour", "item": "4万公里保养", "quantity": 2.3, "unit_price": "150.00"},
+        {"kind": "parts", "item": "机油 5W-30 4L", "quantity": 1, "unit_price": "389.00"},
+        {"kind": "parts", "item": "机滤", "quantity": 1, "unit_price": "65.00"},
+    ]
+    order = {k: v for k, v in toyota.ORDER.items() if k != "estimate"}
+    case = take(adv, case, "release", {**order, "estimate_lines": lines})
+    assert case["data"]["estimate"] == "799.00"  # 2.3 h × ¥150 + ¥389 + ¥65
+
+
+def test_toyota_actual_against_the_estimate_on_the_definition():
+    from pathlib import Path
+
+    from fuwu.procedures.engine.computed import recompute
+    from fuwu.procedures.engine.validate import load_file
+
+    library = Path(__file__).resolve().parents[3] / "procedures" / "library"
+    toyota = load_file(library / "toyota_seven_step.yaml").procedure
+    assert toyota is not None
+    assert recompute(toyota, {"estimate": "799.00", "actual_amount": "856.50"}, None) == {
+        "variance": "57.50"
+    }
