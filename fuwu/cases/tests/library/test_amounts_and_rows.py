@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from fuwu.cases.models import Event
+from fuwu.cases.models import Case, Event
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
 from fuwu.testing.scenario import refused, take, where
@@ -333,3 +333,133 @@ def test_toyota_actual_against_the_estimate_on_the_definition():
     assert recompute(toyota, {"estimate": "799.00", "actual_amount": "856.50"}, None) == {
         "variance": "57.50"
     }
+
+
+# -- opinion survey: declared answers the campaign summary counts ----------------------------------
+
+
+def test_survey_campaign_counts_the_topics_chosen(world, api):
+    from fuwu.customers.models import Asset
+
+    for floor in (1, 2, 3):
+        Asset.objects.create(
+            site=world.sites["lanting"],
+            kind="unit",
+            label=f"9栋{floor}01",
+            owner=world.customers["owner"],
+            attributes={"building": "9"},
+        )
+    agent = api("agent")
+    r = agent.post(
+        "/api/campaigns",
+        {
+            "procedure": "opinion_survey",
+            "site": "lanting",
+            "title": "2026年下半年意见征询",
+            "asset_kind": "unit",
+            "where": {"building": "9"},
+            "data": {"survey_method": "area_walk", "survey_round": "2026年下半年"},
+        },
+    )
+    assert r.status_code == 201, r.json()
+    campaign = r.json()
+    ids = (
+        Case.objects.filter(campaign_id=campaign["id"]).order_by("pk").values_list("pk", flat=True)
+    )
+    answers = [["cleaning", "parking"], ["parking"], ["greenery", "parking"]]
+    for case_id, topics in zip(ids, answers, strict=True):
+        case = agent.get(f"/api/cases/{case_id}").json()
+        case = take(agent, case, "visited")
+        record = {"opinions": "车位紧张", "problem_found": False, "topics": topics}
+        case = take(agent, case, "no_problem", record)
+        assert case["data"]["topics"] == [t for t in TOPICS if t in topics]
+    bad = take(
+        agent,
+        agent.get(f"/api/cases/{ids[0]}").json(),
+        "archive",
+        {"satisfaction": "x"},
+        expect=400,
+    )
+    assert bad["code"] == "invalid_form"
+    progress = agent.get(f"/api/campaigns/{campaign['id']}").json()["progress"]
+    assert progress["answers"]["topics"] == {"parking": 3, "cleaning": 1, "greenery": 1}
+    assert progress["answers"]["problem_found"] == {"false": 3}
+
+
+TOPICS = ["security", "cleaning", "greenery", "repairs", "fees", "facilities", "parking"]
+
+
+# -- gas activation: the week's household list as rows ---------------------------------------------
+
+
+def test_gas_week_list_rows_count_the_households(world, api):
+    agent = api("agent")
+    case = open_case(
+        world,
+        agent,
+        "gas_activation",
+        {"applicant_name": "王芳", "contact_phone": "13812345678"},
+        channel="walk_in",
+    )
+    case = take(agent, case, "registered", {}, {"owner_verified": True})
+    week = [
+        {"unit_no": "3栋2单元1502", "owner_name": "王芳", "phone": "13812345678"},
+        {"unit_no": "3栋2单元1601", "owner_name": "李强"},
+        {"unit_no": "5栋1单元0802", "owner_name": "陈静", "gas_meter_no": "RQ-0802"},
+    ]
+    refused(
+        agent,
+        case,
+        "date_set",
+        {"activation_date": "2026-12-11", "week_list": [week[0], {"unit_no": "3栋2单元1601"}]},
+        code="invalid_form",
+        fields=["week_list.1.owner_name"],
+    )
+    case = take(agent, case, "date_set", {"activation_date": "2026-12-11", "week_list": week})
+    assert case["data"]["households_reported"] == 3
+    assert case["data"]["week_list"][1] == {
+        "unit_no": "3栋2单元1601",
+        "owner_name": "李强",
+        "phone": None,
+        "gas_meter_no": None,
+    }
+
+
+# -- house handover: the family members as rows ------------------------------------------------------
+
+
+def test_handover_family_members_as_rows(world, api):
+    from fuwu.cases.tests.library import test_house_handover as handover
+    from fuwu.testing.scenario import complete
+
+    handover.add_sales_clerk(world)
+    agent = api("agent")
+    case = handover.to_prerequisites(world, api)
+    case = take(agent, case, "proceed", checklist=handover.ALL_DONE)
+    members = [
+        {"name": "王芳", "relation": "owner", "id_number": "440301198805061234"},
+        {"name": "张伟", "relation": "spouse"},
+        {"name": "张小雨", "relation": "child"},
+    ]
+    bad = complete(
+        agent,
+        case,
+        "registration",
+        {
+            "members": [*members, {"name": "王阿姨", "relation": "nanny"}],
+            "id_copies": 3,
+            "photos": 6,
+        },
+        {"registration_form_filled": True},
+        expect=400,
+    )
+    assert "members.3.relation" in bad["details"]["fields"]
+    case = complete(
+        agent,
+        case,
+        "registration",
+        {"members": members, "id_copies": 3, "photos": 6},
+        {"registration_form_filled": True},
+    )
+    assert case["data"]["family_members"] == 3  # counted from the rows
+    assert [m["relation"] for m in case["data"]["members"]] == ["owner", "spouse", "child"]
