@@ -18,13 +18,10 @@ from fuwu.procedures.engine.compute import (
     ComputeError,
     compile_expr,
     data_env,
-    data_scope,
     evaluate_for,
-    fits,
-    row_scope,
     stored_form,
-    type_of,
 )
+from fuwu.procedures.engine.compute_types import check_source, data_scope, fits, row_scope, type_of
 from fuwu.procedures.engine.definition import Effect, FieldDef, FieldType, Procedure, SetExpr
 
 Problems = list[tuple[str, str]]
@@ -65,7 +62,7 @@ def _check_one(
     where: str, source: str, scope: Mapping[str, Any], target: FieldDef | None, add: Any
 ) -> None:
     try:
-        result = compile_expr(source).check(scope)
+        result = check_source(source, scope)
     except ComputeError as exc:
         add((where, f"{exc} (in `{source}`)"))
         return

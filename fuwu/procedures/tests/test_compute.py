@@ -18,9 +18,9 @@ from fuwu.procedures.engine.compute import (
     ComputeError,
     compile_expr,
     data_env,
-    data_scope,
     stored_form,
 )
+from fuwu.procedures.engine.compute_types import check_source, data_scope
 from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.machine import clean_field
 
@@ -201,7 +201,7 @@ def test_bounds() -> None:
     ],
 )
 def test_types(source: str, result: str) -> None:
-    assert compile_expr(source).check(SCOPE).kind == result
+    assert check_source(source, SCOPE).kind == result
 
 
 @pytest.mark.parametrize(
@@ -224,7 +224,7 @@ def test_types(source: str, result: str) -> None:
 )
 def test_type_errors(source: str, message: str) -> None:
     with pytest.raises(ComputeError, match=re.escape(message)):
-        compile_expr(source).check(SCOPE)
+        check_source(source, SCOPE)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from fuwu.procedures.engine.compute import ComputeError, compile_expr, data_env, row_scope
+from fuwu.procedures.engine.compute import ComputeError, compile_expr, data_env
+from fuwu.procedures.engine.compute_types import check_source, row_scope
 from fuwu.procedures.engine.computed import (
     compute_order,
     placed_effects,
@@ -94,7 +95,7 @@ def test_computed_values_and_defaults_run_on_sample_data(path: Path, shift: int)
         for column in f.columns or []:
             if column.compute:
                 columns = {c.key: c for c in f.columns or []}
-                assert compile_expr(column.compute).check(row_scope(f))
+                assert check_source(column.compute, row_scope(f))
                 for row in data.get(f.key) or []:
                     row_env = data_env(columns, row, NOW)["data"]  # the row as its compute sees it
                     assert compile_expr(column.compute).evaluate(row_env) is not None
