@@ -264,6 +264,9 @@ def form_for_fields(
         django_field, spec = _field(f, language, f.required or f.key in must)
         if initial and f.key in initial:
             django_field.initial = _initial(f, initial[f.key])
+        django_field.disabled = (
+            f.compute is not None
+        )  # shown, never posted (the engine computes it)
         form.fields[f.key] = django_field
         form.specs[f.key] = spec
     for item in checklist:
@@ -302,7 +305,7 @@ def payload_of(form: DynamicForm, *, only: Iterable[str] | None = None) -> Paylo
     checks: dict[str, Any] = {}
     for name, spec in form.specs.items():
         raw = source.get(name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or (isinstance(raw, str) and not raw.strip()) or form.fields[name].disabled:
             continue
         value = _form_value(spec, raw.strip() if isinstance(raw, str) else raw)
         if spec.checklist:

@@ -48,6 +48,14 @@ class FieldType(StrEnum):
     PERSON = "person"
     MONEY = "money"
     CASE = "case"  # another case, stored as its id; typed as its number (20261203-000123) or id
+    LINES = "lines"  # repeating rows of scalar `columns`; the value is a list of row mappings
+    MULTI_CHOICE = "multi_choice"  # several of `options`; the value is a list of option values
+
+
+# The types a column of a `lines` field may have: one value per cell.
+SCALAR_TYPES = frozenset(FieldType) - {FieldType.LINES, FieldType.MULTI_CHOICE}
+# Hard bound on rows whatever `max_rows` says, so a submitted list cannot grow without limit.
+MAX_ROWS = 500
 
 
 class ChoiceOption(Strict):
@@ -65,16 +73,59 @@ class FieldDef(Strict):
     max: float | None = None
     max_length: int = Field(default=2000, ge=1, le=20000)
     help: Text | None = None
+    # `lines` only: the row's cells (scalar fields; a column's `compute` reads the row's columns).
+    columns: list[FieldDef] | None = None
+    min_rows: int | None = Field(default=None, ge=0, le=MAX_ROWS)
+    max_rows: int | None = Field(default=None, ge=1, le=MAX_ROWS)
+    # A CEL expression (fuwu.procedures.engine.compute): the value is always computed from the
+    # case data (or, in a column, from the row) and never accepted from input.
+    compute: str | None = Field(default=None, min_length=1)
+    # A CEL expression that fills the field when it is blank: when the form is shown and when
+    # it is submitted blank.
+    default: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _options_match_type(self) -> FieldDef:
-        if self.type is FieldType.CHOICE and not self.options:
-            raise ValueError("a choice field needs `options`")
-        if self.type is not FieldType.CHOICE and self.options:
-            raise ValueError("only a choice field takes `options`")
+        takes_options = self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+        if takes_options and not self.options:
+            raise ValueError(f"a {self.type} field needs `options`")
+        if not takes_options and self.options:
+            raise ValueError("only a choice or multi_choice field takes `options`")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("`min` is greater than `max`")
+        if self.compute is not None and self.default is not None:
+            raise ValueError("a field is either computed (`compute`) or has a `default`, not both")
         return self
+
+    @model_validator(mode="after")
+    def _columns_match_type(self) -> FieldDef:
+        if self.type is not FieldType.LINES:
+            if self.columns is not None or self.min_rows is not None or self.max_rows is not None:
+                raise ValueError("only a lines field takes `columns`, `min_rows`, `max_rows`")
+            return self
+        if not self.columns:
+            raise ValueError("a lines field needs `columns`")
+        keys = [c.key for c in self.columns]
+        doubled = sorted({k for k in keys if keys.count(k) > 1})
+        if doubled:
+            raise ValueError(f"columns named twice: {', '.join(doubled)}")
+        compound = [c.key for c in self.columns if c.type not in SCALAR_TYPES]
+        if compound:
+            raise ValueError(
+                f"a column holds one value, not lines or multi_choice: {', '.join(compound)}"
+            )
+        if (
+            self.min_rows is not None
+            and self.max_rows is not None
+            and self.min_rows > self.max_rows
+        ):
+            raise ValueError("`min_rows` is greater than `max_rows`")
+        if self.compute is not None:
+            raise ValueError("a lines field is not computed as a whole; compute its columns")
+        return self
+
+    def column(self, key: str) -> FieldDef | None:
+        return next((c for c in self.columns or [] if c.key == key), None)
 
 
 class ChecklistKind(StrEnum):
@@ -228,6 +279,12 @@ class UpdateCustomer(Strict):
     preferences: dict[Key, RecordValue] = Field(min_length=1)
 
 
+class SetExpr(Strict):
+    """`set: {fee: {expr: "data.area * data.rate"}}`: a value computed when the effect runs."""
+
+    expr: str = Field(min_length=1)
+
+
 class Effect(Strict):
     """Exactly one of these keys: what happens when a transition is taken or a step runs."""
 
@@ -236,7 +293,8 @@ class Effect(Strict):
     open_linked_case: LinkedCase | None = None
     mark_comeback: Literal[True] | None = None
     flag_major: Literal[True] | None = None
-    set: dict[Key, str | int | float | bool | None] | None = None
+    # A fixed value, or `{expr: "<CEL>"}` computed from the case data when the effect runs.
+    set: dict[Key, str | int | float | bool | SetExpr | None] | None = None
     register_out: RegisterOut | None = None
     register_in: RegisterIn | None = None
     update_asset: UpdateAsset | None = None

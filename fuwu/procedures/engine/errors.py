@@ -99,6 +99,13 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "该服务对象已登记，请搜索它的业主",
         "This asset is already registered; search for its owner",
     ),
+    "not_choices": ("应为选项列表", "Must be a list of options"),
+    "not_lines": ("应为明细行列表", "Must be a list of rows"),
+    "not_row": ("该行格式无效", "This row is not a set of columns"),
+    "unknown_column": ("明细没有这一列", "The rows have no such column"),
+    "too_many_rows": ("最多 {max} 行", "At most {max} rows"),
+    "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
+    "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
 }
 
 

@@ -14,8 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fuwu.procedures.engine.compute import evaluate_for, value_of
+from fuwu.procedures.engine.computed import defaults, recompute
 from fuwu.procedures.engine.definition import (
     DOCUMENT_STATES,
+    MAX_ROWS,
     ChecklistItem,
     ChecklistKind,
     Effect,
@@ -140,6 +143,30 @@ CaseFinder = Callable[[str], int | None]
 CASE_REF_RE = re.compile(r"\d{1,12}|\d{8}-\d{6,12}")
 
 
+def clean_field(
+    f: FieldDef,
+    raw: Any,
+    *,
+    is_person: PersonCheck | None = None,
+    find_case: CaseFinder | None = None,
+) -> tuple[Any, dict[str, FieldError]]:
+    """Clean one submitted value; errors are keyed by where they are.
+
+    A scalar's error is keyed by the field (`fee`); a lines field's by the field (`parts`: not a
+    list, too many or too few rows), a row (`parts.2`: not a mapping) or a cell
+    (`parts.2.quantity`), rows counted from 0 in the submitted list.
+    """
+    if f.compute is not None:
+        # Computed from the case data in the action layer; a blank (a form posting the
+        # read-only value back empty) is no attempt to enter one.
+        blank = is_blank(raw.strip() if isinstance(raw, str) else raw)
+        return None, ({} if blank else {f.key: FieldError("computed_field")})
+    if f.type is FieldType.LINES:
+        return _clean_lines(f, raw, is_person=is_person, find_case=find_case)
+    value, error = clean_value(f, raw, is_person=is_person, find_case=find_case)
+    return value, ({f.key: error} if error else {})
+
+
 def clean_value(
     f: FieldDef,
     raw: Any,
@@ -147,7 +174,13 @@ def clean_value(
     is_person: PersonCheck | None = None,
     find_case: CaseFinder | None = None,
 ) -> tuple[Any, FieldError | None]:
-    """Normalise one submitted value to its stored form, or say what is wrong with it."""
+    """Normalise one submitted value to its stored form, or say what is wrong with it.
+
+    For a lines field the error is the first one found; `clean_field` gives all, per cell.
+    """
+    if f.type is FieldType.LINES:
+        rows, errors = _clean_lines(f, raw, is_person=is_person, find_case=find_case)
+        return rows, next(iter(errors.values()), None)
     if isinstance(raw, str):
         raw = raw.strip()  # "   " is as empty as "" for a required field
     if is_blank(raw):
@@ -191,6 +224,14 @@ def clean_value(
             if raw not in values:
                 return None, FieldError("bad_choice", options=", ".join(values))
             return raw, None
+        case FieldType.MULTI_CHOICE:
+            values = [o.value for o in f.options or []]
+            if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
+                return None, FieldError("not_choices")
+            if any(v not in values for v in raw):
+                return None, FieldError("bad_choice", options=", ".join(values))
+            # Stored in the definition's order, each once: equal selections compare equal.
+            return [v for v in values if v in raw], None
         case FieldType.BOOL:
             if isinstance(raw, bool):
                 return raw, None
@@ -227,6 +268,70 @@ def clean_value(
                 return None, FieldError("not_case")
             return found, None
     return None, FieldError("not_text")  # pragma: no cover - every type handled above
+
+
+def _clean_lines(
+    f: FieldDef, raw: Any, *, is_person: PersonCheck | None, find_case: CaseFinder | None = None
+) -> tuple[list[dict[str, Any]] | None, dict[str, FieldError]]:
+    """Rows of cleaned cells: every column key present, blank cells None.
+
+    A row whose every input cell is blank is dropped (an empty row left on a form). A value
+    submitted for a computed column is ignored: it is recomputed from the row, so a row read
+    from the API can be sent back as it is.
+    """
+    if is_blank(raw):
+        return None, ({f.key: FieldError("required")} if f.required else {})
+    if not isinstance(raw, list | tuple):
+        return None, {f.key: FieldError("not_lines")}
+    cap = min(f.max_rows or MAX_ROWS, MAX_ROWS)
+    if len(raw) > cap:
+        return None, {f.key: FieldError("too_many_rows", max=cap)}
+    columns = f.columns or []
+    known = {c.key for c in columns}
+    inputs = [c for c in columns if c.compute is None]
+    errors: dict[str, FieldError] = {}
+    rows: list[dict[str, Any]] = []
+    for index, submitted in enumerate(raw):
+        where = f"{f.key}.{index}"
+        if not isinstance(submitted, dict):
+            errors[where] = FieldError("not_row")
+            continue
+        for key in submitted:
+            if key not in known:
+                errors[f"{where}.{key}"] = FieldError("unknown_column")
+        if all(is_blank(_stripped(submitted.get(c.key))) for c in inputs):
+            continue
+        row: dict[str, Any] = {}
+        for column in inputs:
+            value, error = clean_value(
+                column, submitted.get(column.key), is_person=is_person, find_case=find_case
+            )
+            if error:
+                errors[f"{where}.{column.key}"] = error
+            row[column.key] = value
+        rows.append(compute_row(f, row))
+    if errors:
+        return None, errors
+    if f.min_rows is not None and len(rows) < f.min_rows:
+        return None, {f.key: FieldError("too_few_rows", min=f.min_rows)}
+    if not rows:
+        return None, ({f.key: FieldError("required")} if f.required else {})
+    return rows, {}
+
+
+def compute_row(lines: FieldDef, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its computed columns filled, in column order (a compute may read a
+    computed column declared before it); the row's keys in column order."""
+    out = dict(row)
+    for column in lines.columns or []:
+        if column.compute is not None:
+            env = {c.key: value_of(c, out.get(c.key)) for c in lines.columns or []}
+            out[column.key] = evaluate_for(column, column.compute, env)
+    return {c.key: out.get(c.key) for c in lines.columns or []}
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _fmt(number: float) -> str:
@@ -297,8 +402,13 @@ def plan_transition(
     is_person: PersonCheck | None = None,
     find_case: CaseFinder | None = None,
     confirmed: bool = False,
+    now: datetime | None = None,
 ) -> Plan:
-    """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
+    """Check a move completely and say what it would do. Raises EngineError; changes nothing.
+
+    Blank fields of this form with a `default` get it, and computed fields are recomputed
+    (at `now`, the move's time) before the checklist, guard and warnings are judged.
+    """
     step = procedure.steps[view.step]
     transition = next((t for t in step.transitions if t.key == transition_key), None)
     if transition is None:
@@ -318,17 +428,19 @@ def plan_transition(
         if f is None:
             errors[key] = FieldError("unknown_field")
             continue
-        value, error = clean_value(
-            f.model_copy(update={"required": False}),
-            raw,
-            is_person=is_person,
-            find_case=find_case,
+        value, problems = clean_field(
+            f.model_copy(update={"required": False}), raw, is_person=is_person, find_case=find_case
         )
-        if error:
-            errors[key] = error
-        else:
+        if problems:
+            errors.update(problems)
+        elif f.compute is None:
             values[key] = value
     merged = {**view.data, **values}
+    shown = [] if transition.skip_form else step.form
+    filled = defaults(procedure, [*shown, *transition.fields], merged, now)
+    values.update(filled)
+    merged.update(filled)
+    merged.update(recompute(procedure, merged, now))
     items = applicable(step.checklist, guard_context(procedure, view, merged))
     not_applicable = {i.key for i in step.checklist} - {i.key for i in items}
     submitted = dict(checklist or {})

@@ -498,7 +498,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "options on a text field",
         _options_on_text,
         "fields[0]",
-        "only a choice field takes `options`",
+        "only a choice or multi_choice field takes `options`",
     ),
     ("min above max", _min_above_max, "fields[1]", "`min` is greater than `max`"),
     (
