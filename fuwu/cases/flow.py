@@ -202,10 +202,10 @@ class Change:
                     )
                 )
             elif effect.schedule_return_visit:
-                from fuwu.procedures.engine.durations import parse_duration
+                from fuwu.procedures.engine.durations import parse_span
 
-                due = clocks.calendar_for(case, self.procedure).add(
-                    self.now, parse_duration(effect.schedule_return_visit)
+                due = parse_span(effect.schedule_return_visit).after(
+                    self.now, clocks.calendar_for(case, self.procedure)
                 )
                 case.return_visit_due = due
                 self.event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
@@ -319,6 +319,9 @@ class Change:
     def finish(self) -> Case:
         """Write the case, its events and tasks; reschedule its clock check. Same transaction."""
         case = self.case
+        clocks.recompute(
+            case, self.procedure, only_from_data=True
+        )  # an `until:` field may have changed
         case.next_escalation_at = clocks.next_moment(case, self.procedure)
         case.updated_at = self.now
         created = case.pk is None
