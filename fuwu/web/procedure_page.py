@@ -7,6 +7,7 @@ with every label translated; ranges come from the engine's own `range_text`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,7 @@ UNITS = {
     "d": gettext_lazy("%(n)s天"),
     "w": gettext_lazy("%(n)s周"),
     "mo": gettext_lazy("%(n)s个月"),
+    "wd": gettext_lazy("%(n)s个工作日"),
 }
 
 
@@ -101,10 +103,28 @@ class LimitRow:
     value: str
 
 
-def limit_rows(limit: Limit | None) -> list[LimitRow]:
+def moment(limit: Limit, label: Callable[[str], str] = str) -> str:
+    """A limit that is not a duration: a moment from a field, or a window of days each month."""
+    if limit.window is not None:
+        return _("每月%(from)s日至%(to)s日") % {
+            "from": limit.window.from_day,
+            "to": limit.window.to_day,
+        }
+    found = limit.from_field
+    assert found is not None
+    if found.span is None:
+        return _("截至“%(field)s”") % {"field": label(found.field)}
+    offset = duration(str(limit.until).split("+" if found.sign > 0 else "-", 1)[1])
+    text = _("“%(field)s”之后%(offset)s") if found.sign > 0 else _("“%(field)s”之前%(offset)s")
+    return text % {"field": label(found.field), "offset": offset}
+
+
+def limit_rows(limit: Limit | None, label: Callable[[str], str] = str) -> list[LimitRow]:
     """One row per priority that has its own limit, then "other"/"all" for the default."""
     if limit is None:
         return []
+    if limit.until is not None or limit.window is not None:
+        return [LimitRow(_("全部"), moment(limit, label))]
     rows = [
         LimitRow(str(Priority(p).label), duration(getattr(limit, p)))
         for p in PRIORITIES
@@ -115,23 +135,26 @@ def limit_rows(limit: Limit | None) -> list[LimitRow]:
     return rows
 
 
-def _effective(limit: Limit | None, priority: str) -> str:
+def _effective(limit: Limit | None, priority: str, label: Callable[[str], str] = str) -> str:
+    if limit is not None and (limit.until is not None or limit.window is not None):
+        return moment(limit, label)
     value = (getattr(limit, priority) or limit.default) if limit is not None else None
     return duration(value) if value else ""
 
 
-def limit_table(response: Limit | None, resolution: Limit | None) -> list[tuple[str, str, str]]:
+def limit_table(
+    response: Limit | None, resolution: Limit | None, label: Callable[[str], str] = str
+) -> list[tuple[str, str, str]]:
     """(priority, response limit, resolution limit) for each priority, as the clocks use them."""
     return [
-        (str(Priority(p).label), _effective(response, p), _effective(resolution, p))
+        (str(Priority(p).label), _effective(response, p, label), _effective(resolution, p, label))
         for p in PRIORITIES
     ]
 
 
-def limit_text(limit: Limit | None) -> str:
-    return "; ".join(
-        f"{r.label} {r.value}" if len(limit_rows(limit)) > 1 else r.value for r in limit_rows(limit)
-    )
+def limit_text(limit: Limit | None, label: Callable[[str], str] = str) -> str:
+    rows = limit_rows(limit, label)
+    return "; ".join(f"{r.label} {r.value}" if len(rows) > 1 else r.value for r in rows)
 
 
 @dataclass
@@ -353,7 +376,7 @@ def step_view(key: str, step: Step, names: Names) -> StepView:
         kind=str(KINDS.get(step.kind.value, step.kind.value)),
         kind_code=step.kind.value,
         owner=names.owner(step.owner),
-        limit=limit_text(step.limit),
+        limit=limit_text(step.limit, names.field_label),
         pauses_clock=step.pauses_clock,
         resolves=step.resolves,
         is_start=key == names.procedure.start,
@@ -414,7 +437,7 @@ def describe(procedure: Procedure, names: Names) -> ProcedureView:
         response_on_open=p.response_on_open,
         default_priority=str(Priority(p.default_priority).label),
         owner=names.owner(p.owner),
-        limits=limit_table(p.limits.response, p.limits.resolution)
+        limits=limit_table(p.limits.response, p.limits.resolution, names.field_label)
         if p.limits.response or p.limits.resolution
         else [],
         escalation=[
