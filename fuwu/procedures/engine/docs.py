@@ -17,6 +17,10 @@ a test fails when this file and the definitions disagree. The definition format 
 def _limit(limit: Limit | None) -> str:
     if limit is None:
         return "—"
+    if limit.until is not None:
+        return f"until `{limit.until}`"
+    if limit.window is not None:
+        return f"days {limit.window.from_day}–{limit.window.to_day} of each month"
     parts = [
         f"{p} {getattr(limit, p)}" for p in ("urgent", "high", "normal", "low") if getattr(limit, p)
     ]
@@ -73,6 +77,9 @@ def procedure_section(p: Procedure) -> str:
             extra.append("resolves")
         if step.on_timeout:
             extra.append(f"on time-out: `{step.on_timeout}`")
+        for timer in step.timers:
+            does = f"take `{timer.take}`" if timer.take else "run its effects"
+            extra.append(f"at `{timer.at}`: {does}")
         if step.kind is StepKind.PARALLEL:
             extra.append(
                 "branches: "
