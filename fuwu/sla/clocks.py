@@ -11,9 +11,13 @@ for a step's on_timeout, `"timer:<timer index>:<step cycle>"` for a step's timer
 
 from __future__ import annotations
 
+import functools
 import time as _time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+
+from django.core.cache import cache
 
 from fuwu.cases.models import Case
 from fuwu.core.choices import CalendarKind, DayKind
@@ -23,32 +27,63 @@ from fuwu.procedures.engine.durations import window_due
 from fuwu.sla.calendar import Calendar
 
 _ALWAYS = Calendar(always_open=True)
-_CACHE: dict[int, tuple[float, Calendar]] = {}
-_CACHE_SECONDS = 60.0
+_CACHE_PREFIX = "fuwu:calendar:"
+CACHE_SECONDS = 24 * 3600  # a safety net only: every change to the inputs deletes the entry
+
+# What a site calendar is built from: (timezone, periods, country, holidays, workdays). This plain
+# tuple is what Django's cache holds (shared by every process when the cache is); the Calendar
+# object is built from it once per process, so a changed calendar is a changed key.
+Config = tuple[str, tuple[tuple[time, time], ...], str | None, tuple[date, ...], tuple[date, ...]]
+
+
+_GENERATION_KEY = f"{_CACHE_PREFIX}generation"
+
+
+def _cache_key(site_id: int) -> str:
+    # A day that applies to every site bumps the generation instead of listing the sites.
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, _time.time_ns(), None)
+        generation = cache.get(_GENERATION_KEY)
+    return f"{_CACHE_PREFIX}{generation}:{site_id}"
 
 
 def site_calendar(site: Site) -> Calendar:
-    """The site's working calendar, cached for a minute (extra days are edited rarely)."""
-    cached = _CACHE.get(site.pk)
-    now = _time.monotonic()
-    if cached and now - cached[0] < _CACHE_SECONDS:
-        return cached[1]
+    """The site's working calendar, from Django's cache; built from the database on a miss.
+
+    The cache entry is deleted whenever the site's hours or a calendar day change
+    (`forget_calendars`, called by the signals in `fuwu.sla.apps`), so no process computes a
+    deadline from a calendar an administrator has since changed.
+    """
     if site.calendar_kind == CalendarKind.ALWAYS:
-        calendar = _ALWAYS
-    else:
+        return _ALWAYS
+    config = cache.get(_cache_key(site.pk))
+    if config is None:
         days = CalendarDay.objects.filter(site__in=[site.pk]) | CalendarDay.objects.filter(
             site__isnull=True
         )
-        rows = list(days.values_list("date", "kind"))
-        calendar = Calendar(
-            tz=site.timezone,
-            periods=_periods(site.work_start, site.lunch_start, site.lunch_end, site.work_end),
-            country="CN" if site.use_statutory_holidays else None,
-            extra_holidays=[d for d, k in rows if k == DayKind.HOLIDAY],
-            extra_workdays=[d for d, k in rows if k == DayKind.WORKDAY],
+        rows = sorted(days.values_list("date", "kind"))
+        config = (
+            site.timezone,
+            _periods(site.work_start, site.lunch_start, site.lunch_end, site.work_end),
+            "CN" if site.use_statutory_holidays else None,
+            tuple(d for d, k in rows if k == DayKind.HOLIDAY),
+            tuple(d for d, k in rows if k == DayKind.WORKDAY),
         )
-    _CACHE[site.pk] = (now, calendar)
-    return calendar
+        cache.set(_cache_key(site.pk), config, CACHE_SECONDS)
+    return _build(config)
+
+
+@functools.lru_cache(maxsize=256)
+def _build(config: Config) -> Calendar:
+    tz, periods, country, days_off, workdays = config
+    return Calendar(
+        tz=tz,
+        periods=periods,
+        country=country,
+        extra_holidays=days_off,
+        extra_workdays=workdays,
+    )
 
 
 def _periods(
@@ -59,8 +94,12 @@ def _periods(
     return ((start, end),)
 
 
-def forget_calendars() -> None:
-    _CACHE.clear()
+def forget_calendars(site_ids: Iterable[int] | None = None) -> None:
+    """Drop cached calendars: of these sites, or of every site (a day that applies to all)."""
+    if site_ids is None:
+        cache.set(_GENERATION_KEY, _time.time_ns(), None)
+    else:
+        cache.delete_many([_cache_key(pk) for pk in site_ids])
 
 
 def calendar_for(case: Case, procedure: Procedure) -> Calendar:
