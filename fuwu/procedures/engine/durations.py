@@ -47,7 +47,8 @@ FORMS = "s, m, h (business time), d, w, mo (calendar) or wd (working days)"
 class WorkingCalendar(Protocol):
     """What deadlines need from a calendar (`fuwu.sla.calendar.Calendar` provides it)."""
 
-    tz: str
+    @property
+    def tz(self) -> str: ...
 
     def add(self, start: datetime, seconds: float) -> datetime: ...
 
