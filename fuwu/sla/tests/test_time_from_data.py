@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django_tasks_db.models import DBTaskResult
 
 from fuwu.cases import actions
 from fuwu.cases.models import Case, Event
@@ -156,6 +157,11 @@ def test_moving_the_appointment_moves_every_moment(booking):
         )
     assert case.step_due == at(2026, 9, 18, 9, 30)
     assert case.next_escalation_at == at(2026, 9, 17, 9, 30)
+    # The moment moved earlier: a clock check is queued for it, in the same transaction.
+    checks = DBTaskResult.objects.filter(
+        task_path__endswith="check_clocks", args_kwargs__args=[case.pk]
+    )
+    assert at(2026, 9, 17, 9, 30) in {t.run_after for t in checks}
     assert fire_due(case.pk, now=at(2026, 9, 17, 9, 30)) == ["timer:0:2"]
 
 
