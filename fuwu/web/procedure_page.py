@@ -26,8 +26,10 @@ from fuwu.procedures.engine.definition import (
     Owner,
     Procedure,
     Step,
+    Timer,
     Transition,
 )
+from fuwu.procedures.engine.durations import parse_from_field
 from fuwu.procedures.engine.machine import range_text
 
 KINDS = {
@@ -110,13 +112,18 @@ def moment(limit: Limit, label: Callable[[str], str] = str) -> str:
             "from": limit.window.from_day,
             "to": limit.window.to_day,
         }
-    found = limit.from_field
-    assert found is not None
+    assert limit.until is not None
+    return field_moment_text(limit.until, label)
+
+
+def field_moment_text(text: str, label: Callable[[str], str] = str) -> str:
+    """`appointment_at - 1d` → “预约时间”之前1天 / 1 d before “Appointment time”."""
+    found = parse_from_field(text)
     if found.span is None:
         return _("截至“%(field)s”") % {"field": label(found.field)}
-    offset = duration(str(limit.until).split("+" if found.sign > 0 else "-", 1)[1])
-    text = _("“%(field)s”之后%(offset)s") if found.sign > 0 else _("“%(field)s”之前%(offset)s")
-    return text % {"field": label(found.field), "offset": offset}
+    offset = duration(text.split("+" if found.sign > 0 else "-", 1)[1])
+    said = _("“%(field)s”之后%(offset)s") if found.sign > 0 else _("“%(field)s”之前%(offset)s")
+    return said % {"field": label(found.field), "offset": offset}
 
 
 def limit_rows(limit: Limit | None, label: Callable[[str], str] = str) -> list[LimitRow]:
@@ -221,6 +228,21 @@ class Names:
                 "message": self.text(notify.message),
             }
         return _("通知%(whom)s") % {"whom": whom}
+
+    def timer(self, timer: Timer, step: Step) -> str:
+        if timer.take is not None:
+            move = next((t for t in step.transitions if t.key == timer.take), None)
+            label = self.text(move.label) if move else timer.take
+            what = _("自动操作“%(label)s”") % {"label": label}
+        else:
+            what = "；".join(self.effect(e) for e in timer.effects)
+        at = timer.moment
+        when = (
+            field_moment_text(timer.at, self.field_label)
+            if at.span is not None
+            else f"“{self.field_label(at.field)}”"
+        )
+        return _("定时（%(when)s）：%(what)s") % {"when": when, "what": what}
 
     def effect(self, effect: Effect) -> str:
         if effect.notify is not None:
@@ -396,7 +418,8 @@ def step_view(key: str, step: Step, names: Names) -> StepView:
             for b in step.branches
         ],
         moves=[move_view(t, names) for t in step.transitions],
-        effects=[names.effect(e) for e in step.effects],
+        effects=[names.effect(e) for e in step.effects]
+        + [names.timer(t, step) for t in step.timers],
     )
 
 
