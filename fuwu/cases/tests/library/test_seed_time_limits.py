@@ -180,3 +180,7 @@ def test_event_preparation_is_due_the_working_day_before_the_event(site_hours, a
     assert case["step"]["key"] == "prepare"
     # Monday 12 October: the working day before is the make-up Saturday 10 October.
     assert at(case, "step_due") == local(2026, 10, 10, 18)
+    # The procedure's 100% step rung fires at that moment: a share of an `until` limit.
+    assert fire_due(case["id"], now=local(2026, 10, 10, 17, 59)) == []
+    fired = fire_due(case["id"], now=local(2026, 10, 10, 18))
+    assert [k.rsplit(":", 1)[0] for k in fired] == ["step:1"]
