@@ -203,10 +203,10 @@ class Change:
                     )
                 )
             elif effect.schedule_return_visit:
-                from fuwu.procedures.engine.durations import parse_duration
+                from fuwu.procedures.engine.durations import parse_span
 
-                due = clocks.calendar_for(case, self.procedure).add(
-                    self.now, parse_duration(effect.schedule_return_visit)
+                due = parse_span(effect.schedule_return_visit).after(
+                    self.now, clocks.calendar_for(case, self.procedure)
                 )
                 case.return_visit_due = due
                 self.event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
@@ -374,6 +374,8 @@ class Change:
         computed = recompute(self.procedure, case.data, self.now)
         if computed:
             case.data = {**case.data, **computed}
+        # An `until:` or timer field may have changed (computed ones too, hence after them).
+        clocks.recompute(case, self.procedure, only_from_data=True)
         case.next_escalation_at = clocks.next_moment(case, self.procedure)
         case.updated_at = self.now
         created = case.pk is None

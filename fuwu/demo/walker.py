@@ -264,7 +264,8 @@ class Walker:
 
     def opened_at(self, procedure: Procedure, priority: str) -> datetime:
         limit = procedure.limits.resolution
-        seconds = limit.seconds_for(priority) if limit else None
+        span = limit.span_for(priority) if limit else None
+        seconds = span.business_seconds if span else None
         if seconds and seconds < 86400:  # a table's sitting: opened minutes ago
             return self.world.now - timedelta(seconds=seconds * self.rng.uniform(0.2, 0.9))
         return self.world.opened_at(self.rng.uniform(0.1, 20))

@@ -7,3 +7,9 @@ class Config(AppConfig):
     label = "sla"
     verbose_name = _("时限与升级")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A holiday or a site's hours changed: cached calendars and stored deadlines follow.
+        from fuwu.sla.recompute import connect
+
+        connect()

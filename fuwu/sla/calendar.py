@@ -383,3 +383,35 @@ class Calendar:
                 break
             total += min(stop, t1) - max(begin, t0)
         return total / _US_PER_SECOND
+
+    def close_of_business(self, day: date) -> datetime:
+        """The end of the last working period of local date ``day`` (the next midnight on 24×7).
+
+        A ``wd`` deadline ("within three working days") is due then: the whole of the last
+        working day is the customer's, not only the hour at which the case was opened.
+        """
+        if self.always_open:
+            return datetime.combine(day + _ONE_DAY, time(), tzinfo=self._zone)
+        return self._from_us(_period_instants(self.tz, self.periods, day)[-1][1])
+
+    def working_day(self, day: date, n: int) -> date:
+        """The ``n``-th working day after local date ``day`` (before it when ``n`` is negative).
+
+        ``day`` itself never counts, so ``working_day(d, -1)`` of the day after ``d`` is the
+        last working day on or before ``d``. Every day is a working day on a 24×7 calendar.
+        """
+        if n == 0:
+            raise ValueError("n must not be zero")
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
+        left = abs(n)
+        closed_run = 0
+        while left:
+            day += step
+            if self.is_working_day(day):
+                left -= 1
+                closed_run = 0
+            else:
+                closed_run += 1
+                if closed_run > _MAX_CLOSED_DAYS:
+                    raise ValueError(f"calendar has no working day near {day}; it never opens")
+        return day

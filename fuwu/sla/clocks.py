@@ -4,49 +4,86 @@ Called only from the action layer (inside its transaction, on a locked case) and
 escalation job. Deadlines are stored on the case so that queues and the job read columns.
 
 Firing keys: `"<clock>:<rung index>:<cycle>"` (`response`, `resolution`, `step`), `"timeout:<cycle>"`
-for a step's on_timeout, and `"return_visit:<cycle>"`. A key is in `case.fired_rungs` and has a
+for a step's on_timeout, `"timer:<timer index>:<step cycle>"` for a step's timers, and
+`"return_visit:<cycle>"`. A key is in `case.fired_rungs` and has a
 `Firing` row once it has fired.
 """
 
 from __future__ import annotations
 
+import functools
 import time as _time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+
+from django.core.cache import cache
 
 from fuwu.cases.models import Case
 from fuwu.core.choices import CalendarKind, DayKind
 from fuwu.core.models import CalendarDay, Site
-from fuwu.procedures.engine.definition import Procedure, Rung
+from fuwu.procedures.engine.definition import Limit, Procedure, Rung, Timer
+from fuwu.procedures.engine.durations import window_due
 from fuwu.sla.calendar import Calendar
 
 _ALWAYS = Calendar(always_open=True)
-_CACHE: dict[int, tuple[float, Calendar]] = {}
-_CACHE_SECONDS = 60.0
+_CACHE_PREFIX = "fuwu:calendar:"
+CACHE_SECONDS = 24 * 3600  # a safety net only: every change to the inputs deletes the entry
+
+# What a site calendar is built from: (timezone, periods, country, holidays, workdays). This plain
+# tuple is what Django's cache holds (shared by every process when the cache is); the Calendar
+# object is built from it once per process, so a changed calendar is a changed key.
+Config = tuple[str, tuple[tuple[time, time], ...], str | None, tuple[date, ...], tuple[date, ...]]
+
+
+_GENERATION_KEY = f"{_CACHE_PREFIX}generation"
+
+
+def _cache_key(site_id: int) -> str:
+    # A day that applies to every site bumps the generation instead of listing the sites.
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, _time.time_ns(), None)
+        generation = cache.get(_GENERATION_KEY)
+    return f"{_CACHE_PREFIX}{generation}:{site_id}"
 
 
 def site_calendar(site: Site) -> Calendar:
-    """The site's working calendar, cached for a minute (extra days are edited rarely)."""
-    cached = _CACHE.get(site.pk)
-    now = _time.monotonic()
-    if cached and now - cached[0] < _CACHE_SECONDS:
-        return cached[1]
+    """The site's working calendar, from Django's cache; built from the database on a miss.
+
+    The cache entry is deleted whenever the site's hours or a calendar day change
+    (`forget_calendars`, called by the signals in `fuwu.sla.apps`), so no process computes a
+    deadline from a calendar an administrator has since changed.
+    """
     if site.calendar_kind == CalendarKind.ALWAYS:
-        calendar = _ALWAYS
-    else:
+        return _ALWAYS
+    config = cache.get(_cache_key(site.pk))
+    if config is None:
         days = CalendarDay.objects.filter(site__in=[site.pk]) | CalendarDay.objects.filter(
             site__isnull=True
         )
-        rows = list(days.values_list("date", "kind"))
-        calendar = Calendar(
-            tz=site.timezone,
-            periods=_periods(site.work_start, site.lunch_start, site.lunch_end, site.work_end),
-            country="CN" if site.use_statutory_holidays else None,
-            extra_holidays=[d for d, k in rows if k == DayKind.HOLIDAY],
-            extra_workdays=[d for d, k in rows if k == DayKind.WORKDAY],
+        rows = sorted(days.values_list("date", "kind"))
+        config = (
+            site.timezone,
+            _periods(site.work_start, site.lunch_start, site.lunch_end, site.work_end),
+            "CN" if site.use_statutory_holidays else None,
+            tuple(d for d, k in rows if k == DayKind.HOLIDAY),
+            tuple(d for d, k in rows if k == DayKind.WORKDAY),
         )
-    _CACHE[site.pk] = (now, calendar)
-    return calendar
+        cache.set(_cache_key(site.pk), config, CACHE_SECONDS)
+    return _build(config)
+
+
+@functools.lru_cache(maxsize=256)
+def _build(config: Config) -> Calendar:
+    tz, periods, country, days_off, workdays = config
+    return Calendar(
+        tz=tz,
+        periods=periods,
+        country=country,
+        extra_holidays=days_off,
+        extra_workdays=workdays,
+    )
 
 
 def _periods(
@@ -57,40 +94,71 @@ def _periods(
     return ((start, end),)
 
 
-def forget_calendars() -> None:
-    _CACHE.clear()
+def forget_calendars(site_ids: Iterable[int] | None = None) -> None:
+    """Drop cached calendars: of these sites, or of every site (a day that applies to all)."""
+    if site_ids is None:
+        cache.set(_GENERATION_KEY, _time.time_ns(), None)
+    else:
+        cache.delete_many([_cache_key(pk) for pk in site_ids])
 
 
 def calendar_for(case: Case, procedure: Procedure) -> Calendar:
     return _ALWAYS if procedure.calendar == "24x7" else site_calendar(case.site)
 
 
-def _limit(procedure: Procedure, clock: str, case: Case) -> float | None:
+def _spec(procedure: Procedure, clock: str, case: Case) -> Limit | None:
     if clock == "step":
         step = procedure.steps.get(case.step)
-        return step.limit.seconds_for(case.priority) if step and step.limit else None
-    limit = procedure.limits.response if clock == "response" else procedure.limits.resolution
-    return limit.seconds_for(case.priority) if limit else None
+        return step.limit if step else None
+    return procedure.limits.response if clock == "response" else procedure.limits.resolution
+
+
+def limit_due(
+    limit: Limit | None, case: Case, start: datetime, calendar: Calendar
+) -> datetime | None:
+    """When a limit that starts at `start` runs out (before any paused time is given back).
+
+    None when there is no limit for the case's priority, or its date field is blank.
+    """
+    if limit is None:
+        return None
+    if limit.window is not None:
+        return window_due(start, limit.window.from_day, limit.window.to_day, calendar)
+    moment = limit.from_field
+    if moment is not None:
+        return moment.moment(case.data.get(moment.field), calendar)
+    span = limit.span_for(case.priority)
+    return span.after(start, calendar) if span else None
+
+
+def _due(
+    case: Case, procedure: Procedure, clock: str, start: datetime, calendar: Calendar
+) -> datetime | None:
+    return limit_due(_spec(procedure, clock, case), case, start, calendar)
+
+
+def _given_back(due: datetime | None, paused: float, calendar: Calendar) -> datetime | None:
+    """The paused business time added after the due moment (none paused: the moment itself)."""
+    if due is None or not paused:
+        return due
+    return calendar.add(due, paused)
 
 
 def start_clocks(case: Case, procedure: Procedure, now: datetime) -> None:
     """Set the response and resolution deadlines of a new (or reopened) case."""
     calendar = calendar_for(case, procedure)
-    response = _limit(procedure, "response", case)
     if case.first_response_at is None:
-        case.response_due = calendar.add(case.created_at, response) if response else None
-    resolution = _limit(procedure, "resolution", case)
+        case.response_due = _due(case, procedure, "response", case.created_at, calendar)
     case.resolution_start = now
     case.paused_seconds = 0
-    case.resolution_due = calendar.add(now, resolution) if resolution else None
+    case.resolution_due = _due(case, procedure, "resolution", now, calendar)
 
 
 def enter_step(case: Case, procedure: Procedure, now: datetime) -> None:
     """Start the per-step clock of the step the case now stands on."""
     case.step_cycle += 1
     case.step_start = now
-    limit = _limit(procedure, "step", case)
-    case.step_due = calendar_for(case, procedure).add(now, limit) if limit else None
+    case.step_due = _due(case, procedure, "step", now, calendar_for(case, procedure))
 
 
 def pause(case: Case, now: datetime) -> None:
@@ -105,17 +173,64 @@ def resume(case: Case, procedure: Procedure, now: datetime) -> None:
     paused = calendar.elapsed(case.paused_at, now)
     case.paused_seconds += paused
     case.paused_at = None
-    resolution = _limit(procedure, "resolution", case)
-    if resolution and case.resolution_start:
-        case.resolution_due = calendar.add(case.resolution_start, resolution + case.paused_seconds)
+    if case.resolution_start:
+        due = _due(case, procedure, "resolution", case.resolution_start, calendar)
+        case.resolution_due = _given_back(due, case.paused_seconds, calendar)
+
+
+def recompute(case: Case, procedure: Procedure, *, only_from_data: bool = False) -> bool:
+    """Compute the stored deadlines again from their starts; True if one of them moved.
+
+    After a change to the site calendar (a holiday added) every open clock is recomputed;
+    after an ordinary change only the limits taken from date fields (`until`), whose field
+    may just have been edited (`only_from_data`).
+    """
+    if case.is_closed:
+        return False
+    calendar = calendar_for(case, procedure)
+    before = (case.response_due, case.resolution_due, case.step_due)
+
+    def wanted(clock: str) -> bool:
+        limit = _spec(procedure, clock, case)
+        return limit is not None and (not only_from_data or limit.until is not None)
+
+    if wanted("response") and case.first_response_at is None and case.created_at:
+        case.response_due = _due(case, procedure, "response", case.created_at, calendar)
+    if wanted("resolution") and case.resolution_start and case.resolved_at is None:
+        due = _due(case, procedure, "resolution", case.resolution_start, calendar)
+        case.resolution_due = _given_back(due, case.paused_seconds, calendar)
+    if wanted("step") and case.step_start:
+        case.step_due = _due(case, procedure, "step", case.step_start, calendar)
+    return before != (case.response_due, case.resolution_due, case.step_due)
+
+
+def rung_moment(
+    start: datetime, unpaused_due: datetime, fraction: float, paused: float, calendar: Calendar
+) -> datetime:
+    """When `fraction` of a clock that runs from `start` to `unpaused_due` has passed.
+
+    The share is of the business time between the start and the due moment, so a percentage
+    means the same on `h`, `d`, `wd`, `until` and `window` limits; 100% is the due moment
+    itself (with the `paused` business time given back) and the share beyond 100% is counted
+    in business time after it. On `h` limits this is exactly "start + share × limit + paused".
+    """
+    budget = calendar.elapsed(start, unpaused_due)
+    due = _given_back(unpaused_due, paused, calendar)
+    assert due is not None
+    if fraction > 1:
+        return calendar.add(due, (fraction - 1) * budget)
+    if fraction == 1:
+        return due
+    return min(calendar.add(start, fraction * budget + paused), due)
 
 
 @dataclass(frozen=True)
 class Due:
     key: str
     at: datetime
-    rung: Rung | None  # None for a timeout or a return-visit reminder
-    kind: str  # "rung", "timeout", "return_visit"
+    rung: Rung | None  # None for a timeout, a return-visit reminder or a timer
+    kind: str  # "rung", "timeout", "return_visit", "timer"
+    timer: Timer | None = None
 
 
 def candidates(case: Case, procedure: Procedure) -> list[Due]:
@@ -126,13 +241,11 @@ def candidates(case: Case, procedure: Procedure) -> list[Due]:
     out: list[Due] = []
     fired = set(case.fired_rungs)
     for index, rung in enumerate(procedure.escalation):
-        limit = _limit(procedure, rung.clock, case)
-        if not limit:
-            continue
+        paused = 0.0
         if rung.clock == "response":
             if case.first_response_at is not None:
                 continue
-            key, at = f"response:{index}:0", calendar.add(case.created_at, rung.fraction * limit)
+            key, start = f"response:{index}:0", case.created_at
         elif rung.clock == "resolution":
             if (
                 case.resolved_at is not None
@@ -140,22 +253,35 @@ def candidates(case: Case, procedure: Procedure) -> list[Due]:
                 or case.resolution_start is None
             ):
                 continue
-            key = f"resolution:{index}:{case.clock_cycle}"
-            at = calendar.add(case.resolution_start, rung.fraction * limit + case.paused_seconds)
+            key, start = f"resolution:{index}:{case.clock_cycle}", case.resolution_start
+            paused = case.paused_seconds
         else:
             if case.step_start is None:
                 continue
-            key, at = (
-                f"step:{index}:{case.step_cycle}",
-                calendar.add(case.step_start, rung.fraction * limit),
-            )
-        if key not in fired:
-            out.append(Due(key, at, rung, "rung"))
+            key, start = f"step:{index}:{case.step_cycle}", case.step_start
+        if key in fired:
+            continue
+        due = _due(case, procedure, rung.clock, start, calendar)
+        if due is None:
+            continue
+        out.append(Due(key, rung_moment(start, due, rung.fraction, paused, calendar), rung, "rung"))
     step = procedure.steps.get(case.step)
     if step and step.on_timeout and case.step_due:
         key = f"timeout:{case.step_cycle}"
         if key not in fired:
             out.append(Due(key, case.step_due, None, "timeout"))
+    for index, timer in enumerate(step.timers if step else []):
+        key = f"timer:{index}:{case.step_cycle}"
+        moment = timer.moment.moment(case.data.get(timer.moment.field), calendar)
+        # A moment already past when the step was entered is not this visit's (a reminder for
+        # an appointment booked the same day is not sent after the fact).
+        if (
+            moment is not None
+            and key not in fired
+            and case.step_start
+            and moment >= case.step_start
+        ):
+            out.append(Due(key, moment, None, "timer", timer))
     if case.return_visit_due:
         key = f"return_visit:{case.clock_cycle}"
         if key not in fired:

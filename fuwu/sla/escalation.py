@@ -1,4 +1,4 @@
-"""Firing due clock events: escalation rungs, step time-outs and return-visit reminders.
+"""Firing due clock events: escalation rungs, step time-outs, step timers and return visits.
 
 Exactly once per case and key, with any number of workers and after crashes: the case row is
 locked (PostgreSQL) or the write lock held (SQLite IMMEDIATE) while we decide, the `Firing` row's
@@ -94,25 +94,28 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
                     clock="return_visit",
                     recipients=[u.pk for u in users],
                 )
+            elif item.kind == "timer" and item.timer is not None and item.timer.take is None:
+                change.event(
+                    EventKind.ESCALATED, key=item.key, clock="timer", at=item.at.isoformat()
+                )
+                change.apply(item.timer.effects)
             else:
                 step = change.step
-                assert step.on_timeout is not None
+                transition = item.timer.take if item.timer is not None else step.on_timeout
+                assert transition is not None
                 try:
                     plan = plan_transition(
-                        change.procedure, view_of(case), step.on_timeout, (), {}, superuser=True
+                        change.procedure, view_of(case), transition, (), {}, superuser=True
                     )
                 except EngineError as exc:
                     change.event(
-                        EventKind.TIMED_OUT,
-                        key=item.key,
-                        transition=step.on_timeout,
-                        refused=exc.code,
+                        EventKind.TIMED_OUT, key=item.key, transition=transition, refused=exc.code
                     )
                     continue
                 change.event(
                     EventKind.TIMED_OUT,
                     key=item.key,
-                    transition=step.on_timeout,
+                    transition=transition,
                     **{"from": plan.from_step},
                     to=plan.to_step,
                     visited=plan.visited,

@@ -8,6 +8,7 @@ import socket
 from django.tasks import task
 
 from fuwu.sla.escalation import fire_due, sweep
+from fuwu.sla.recompute import recompute_site_deadlines
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -21,3 +22,9 @@ def check_clocks(case_id: int) -> list[str]:
 @task(queue_name="clocks")
 def sweep_clocks() -> int:
     return sweep(worker=WORKER)
+
+
+@task(queue_name="clocks")
+def recompute_deadlines(site_ids: list[int] | None) -> int:
+    """A calendar changed: move the stored deadlines of the open cases it affects."""
+    return recompute_site_deadlines(site_ids)

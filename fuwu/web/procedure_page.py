@@ -7,6 +7,7 @@ with every label translated; ranges come from the engine's own `range_text`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,10 @@ from fuwu.procedures.engine.definition import (
     Procedure,
     SetExpr,
     Step,
+    Timer,
     Transition,
 )
+from fuwu.procedures.engine.durations import parse_from_field
 from fuwu.procedures.engine.machine import range_text
 
 KINDS = {
@@ -77,6 +80,7 @@ UNITS = {
     "d": gettext_lazy("%(n)s天"),
     "w": gettext_lazy("%(n)s周"),
     "mo": gettext_lazy("%(n)s个月"),
+    "wd": gettext_lazy("%(n)s个工作日"),
 }
 
 
@@ -102,10 +106,33 @@ class LimitRow:
     value: str
 
 
-def limit_rows(limit: Limit | None) -> list[LimitRow]:
+def moment(limit: Limit, label: Callable[[str], str] = str) -> str:
+    """A limit that is not a duration: a moment from a field, or a window of days each month."""
+    if limit.window is not None:
+        return _("每月%(from)s日至%(to)s日") % {
+            "from": limit.window.from_day,
+            "to": limit.window.to_day,
+        }
+    assert limit.until is not None
+    return field_moment_text(limit.until, label)
+
+
+def field_moment_text(text: str, label: Callable[[str], str] = str) -> str:
+    """`appointment_at - 1d` → “预约时间”之前1天 / 1 d before “Appointment time”."""
+    found = parse_from_field(text)
+    if found.span is None:
+        return _("截至“%(field)s”") % {"field": label(found.field)}
+    offset = duration(text.split("+" if found.sign > 0 else "-", 1)[1])
+    said = _("“%(field)s”之后%(offset)s") if found.sign > 0 else _("“%(field)s”之前%(offset)s")
+    return said % {"field": label(found.field), "offset": offset}
+
+
+def limit_rows(limit: Limit | None, label: Callable[[str], str] = str) -> list[LimitRow]:
     """One row per priority that has its own limit, then "other"/"all" for the default."""
     if limit is None:
         return []
+    if limit.until is not None or limit.window is not None:
+        return [LimitRow(_("全部"), moment(limit, label))]
     rows = [
         LimitRow(str(Priority(p).label), duration(getattr(limit, p)))
         for p in PRIORITIES
@@ -116,23 +143,26 @@ def limit_rows(limit: Limit | None) -> list[LimitRow]:
     return rows
 
 
-def _effective(limit: Limit | None, priority: str) -> str:
+def _effective(limit: Limit | None, priority: str, label: Callable[[str], str] = str) -> str:
+    if limit is not None and (limit.until is not None or limit.window is not None):
+        return moment(limit, label)
     value = (getattr(limit, priority) or limit.default) if limit is not None else None
     return duration(value) if value else ""
 
 
-def limit_table(response: Limit | None, resolution: Limit | None) -> list[tuple[str, str, str]]:
+def limit_table(
+    response: Limit | None, resolution: Limit | None, label: Callable[[str], str] = str
+) -> list[tuple[str, str, str]]:
     """(priority, response limit, resolution limit) for each priority, as the clocks use them."""
     return [
-        (str(Priority(p).label), _effective(response, p), _effective(resolution, p))
+        (str(Priority(p).label), _effective(response, p, label), _effective(resolution, p, label))
         for p in PRIORITIES
     ]
 
 
-def limit_text(limit: Limit | None) -> str:
-    return "; ".join(
-        f"{r.label} {r.value}" if len(limit_rows(limit)) > 1 else r.value for r in limit_rows(limit)
-    )
+def limit_text(limit: Limit | None, label: Callable[[str], str] = str) -> str:
+    rows = limit_rows(limit, label)
+    return "; ".join(f"{r.label} {r.value}" if len(rows) > 1 else r.value for r in rows)
 
 
 @dataclass
@@ -199,6 +229,21 @@ class Names:
                 "message": self.text(notify.message),
             }
         return _("通知%(whom)s") % {"whom": whom}
+
+    def timer(self, timer: Timer, step: Step) -> str:
+        if timer.take is not None:
+            move = next((t for t in step.transitions if t.key == timer.take), None)
+            label = self.text(move.label) if move else timer.take
+            what = _("自动操作“%(label)s”") % {"label": label}
+        else:
+            what = "；".join(self.effect(e) for e in timer.effects)
+        at = timer.moment
+        when = (
+            field_moment_text(timer.at, self.field_label)
+            if at.span is not None
+            else f"“{self.field_label(at.field)}”"
+        )
+        return _("定时（%(when)s）：%(what)s") % {"when": when, "what": what}
 
     def effect(self, effect: Effect) -> str:
         if effect.notify is not None:
@@ -357,7 +402,7 @@ def step_view(key: str, step: Step, names: Names) -> StepView:
         kind=str(KINDS.get(step.kind.value, step.kind.value)),
         kind_code=step.kind.value,
         owner=names.owner(step.owner),
-        limit=limit_text(step.limit),
+        limit=limit_text(step.limit, names.field_label),
         pauses_clock=step.pauses_clock,
         resolves=step.resolves,
         is_start=key == names.procedure.start,
@@ -377,7 +422,8 @@ def step_view(key: str, step: Step, names: Names) -> StepView:
             for b in step.branches
         ],
         moves=[move_view(t, names) for t in step.transitions],
-        effects=[names.effect(e) for e in step.effects],
+        effects=[names.effect(e) for e in step.effects]
+        + [names.timer(t, step) for t in step.timers],
     )
 
 
@@ -418,7 +464,7 @@ def describe(procedure: Procedure, names: Names) -> ProcedureView:
         response_on_open=p.response_on_open,
         default_priority=str(Priority(p.default_priority).label),
         owner=names.owner(p.owner),
-        limits=limit_table(p.limits.response, p.limits.resolution)
+        limits=limit_table(p.limits.response, p.limits.resolution, names.field_label)
         if p.limits.response or p.limits.resolution
         else [],
         escalation=[

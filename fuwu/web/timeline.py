@@ -328,6 +328,8 @@ def _escalated(c: _Context, data: dict[str, Any]) -> Sentence:
     details = [_("已通知：%(people)s") % {"people": "、".join(recipients)}] if recipients else []
     if data.get("clock") == "return_visit":
         return _("回访时间已到，已提醒回访人员"), details
+    if data.get("clock") == "timer":
+        return _("预定时间已到，已执行定时操作"), details
     clock = CLOCKS.get(data.get("clock", ""), CLOCKS["resolution"])()
     percent = str(data.get("percent") or "100%")
     number = int(percent.rstrip("%")) if percent.rstrip("%").isdigit() else 100

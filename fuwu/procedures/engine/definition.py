@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from fuwu.procedures.engine.durations import parse_duration
+from fuwu.procedures.engine.durations import FromField, Span, parse_from_field, parse_span
 
 KEY_RE = r"^[a-z][a-z0-9_]{0,62}$"
 Key = Annotated[str, Field(pattern=KEY_RE)]
@@ -187,27 +187,72 @@ Duration = Annotated[str, Field(min_length=2)]
 
 
 def _check_duration(value: str) -> str:
-    parse_duration(value)  # raises ValueError with a clear message
+    parse_span(value)  # raises ValueError with a clear message
     return value
 
 
+def _check_from_field(value: str) -> str:
+    parse_from_field(value)  # raises ValueError with a clear message
+    return value
+
+
+class Window(Strict):
+    """Days of every month, e.g. 28–30: due at the close of business of the last working day
+    on or before `to_day` (clamped to the month's length); next month's once this one closed."""
+
+    from_day: int = Field(ge=1, le=31)
+    to_day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.from_day > self.to_day:
+            raise ValueError("`from_day` is after `to_day`")
+        return self
+
+
 class Limit(Strict):
-    """A time limit: one duration, or one per priority (`default` used for the rest)."""
+    """A time limit: one duration, or one per priority (`default` used for the rest); or a
+    moment from a date field (`until`); or a window of days in every month (`window`)."""
 
     default: Duration | None = None
     urgent: Duration | None = None
     high: Duration | None = None
     normal: Duration | None = None
     low: Duration | None = None
+    until: str | None = None
+    window: Window | None = None
 
-    @field_validator("*")
+    @field_validator(*PRIORITIES, "default")
     @classmethod
     def _durations(cls, value: str | None) -> str | None:
         return None if value is None else _check_duration(value)
 
-    def seconds_for(self, priority: str) -> float | None:
+    @field_validator("until")
+    @classmethod
+    def _until(cls, value: str | None) -> str | None:
+        return None if value is None else _check_from_field(value)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Limit:
+        kinds = [
+            any(getattr(self, p) for p in ("default", *PRIORITIES)),
+            self.until is not None,
+            self.window is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(
+                "a limit is durations (default/urgent/high/normal/low), `until` or `window`:"
+                " exactly one of these"
+            )
+        return self
+
+    def span_for(self, priority: str) -> Span | None:
         value = getattr(self, priority, None) or self.default
-        return None if value is None else parse_duration(value)
+        return None if value is None else parse_span(value)
+
+    @property
+    def from_field(self) -> FromField | None:
+        return None if self.until is None else parse_from_field(self.until)
 
 
 def _limit(value: Any) -> Any:
@@ -256,7 +301,7 @@ class RegisterIn(Strict):
     book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
 
 
-class FromField(Strict):
+class CopyField(Strict):
     """A value copied from one of the case's fields (its current value; a lines field's rows)."""
 
     field: Key
@@ -264,7 +309,7 @@ class FromField(Strict):
 
 # A value written to a record: a literal, or `{field: <data key>}`. A literal mapping is not
 # allowed, so `{expr: …}` can join later without ambiguity.
-RecordValue = FromField | str | int | float | bool | None
+RecordValue = CopyField | str | int | float | bool | None
 
 
 class UpdateAsset(Strict):
@@ -321,6 +366,29 @@ class Warning(Strict):
     message: Text
 
 
+class Timer(Strict):
+    """A wake-up at a moment taken from a date field: take a transition or run effects."""
+
+    at: str
+    take: Key | None = None
+    effects: list[Effect] = []
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str) -> str:
+        return _check_from_field(value)
+
+    @model_validator(mode="after")
+    def _does_one_thing(self) -> Timer:
+        if (self.take is None) == (not self.effects):
+            raise ValueError("a timer has either `take` (a transition) or `effects`, not both")
+        return self
+
+    @property
+    def moment(self) -> FromField:
+        return parse_from_field(self.at)
+
+
 class Transition(Strict):
     key: Key
     to: Key
@@ -365,6 +433,7 @@ class Step(Strict):
     pauses_clock: bool = False
     resolves: bool = False
     on_timeout: Key | None = None
+    timers: list[Timer] = []
     effects: list[Effect] = []
     next: Key | None = None
     branches: list[Branch] = []

@@ -6,9 +6,9 @@ import json
 
 from fuwu.procedures.engine.computed import placed_fields
 from fuwu.procedures.engine.definition import (
+    CopyField,
     Effect,
     FieldType,
-    FromField,
     Limit,
     Procedure,
     SetExpr,
@@ -28,6 +28,10 @@ a test fails when this file and the definitions disagree. The definition format 
 def _limit(limit: Limit | None) -> str:
     if limit is None:
         return "—"
+    if limit.until is not None:
+        return f"until `{limit.until}`"
+    if limit.window is not None:
+        return f"days {limit.window.from_day}–{limit.window.to_day} of each month"
     parts = [
         f"{p} {getattr(limit, p)}" for p in ("urgent", "high", "normal", "low") if getattr(limit, p)
     ]
@@ -84,6 +88,9 @@ def procedure_section(p: Procedure) -> str:
             extra.append("resolves")
         if step.on_timeout:
             extra.append(f"on time-out: `{step.on_timeout}`")
+        for timer in step.timers:
+            does = f"take `{timer.take}`" if timer.take else "run its effects"
+            extra.append(f"at `{timer.at}`: {does}")
         if step.kind is StepKind.PARALLEL:
             extra.append(
                 "branches: "
@@ -129,7 +136,7 @@ def _write_backs(effects: list[Effect]) -> list[str]:
         else:
             continue
         parts = [
-            f"{k} ← `{v.field}`" if isinstance(v, FromField) else f"{k} = {json.dumps(v)}"
+            f"{k} ← `{v.field}`" if isinstance(v, CopyField) else f"{k} = {json.dumps(v)}"
             for k, v in values.items()
         ]
         out.append(f"{what}: {', '.join(parts)}")

@@ -21,10 +21,10 @@ from fuwu.procedures.engine.definition import (
     MAX_ROWS,
     ChecklistItem,
     ChecklistKind,
+    CopyField,
     Effect,
     FieldDef,
     FieldType,
-    FromField,
     Procedure,
     RecordValue,
     Step,
@@ -544,7 +544,7 @@ def record_values(
     out: dict[str, Any] = {}
     blank: list[str] = []
     for key, value in values.items():
-        if isinstance(value, FromField):
+        if isinstance(value, CopyField):
             current = data.get(value.field)
             if is_blank(current):
                 blank.append(key)

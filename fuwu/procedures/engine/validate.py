@@ -20,13 +20,15 @@ from pydantic import ValidationError
 
 from fuwu.procedures.engine.computed import check_procedure
 from fuwu.procedures.engine.definition import (
+    CopyField,
     Effect,
-    FromField,
+    FieldType,
     NotifyTarget,
     Procedure,
     Step,
     StepKind,
 )
+from fuwu.procedures.engine.durations import parse_from_field
 from fuwu.procedures.engine.expressions import GUARD_VARIABLES, compile_guard
 
 DEFAULT_ROLES = frozenset(
@@ -291,14 +293,18 @@ def check(
                 _check_expression(f"{where}.checklist[{j}].when", item.when, declared, add)
         if step.on_timeout and not step.limit:
             add((where + ".on_timeout", "needs a `limit` to time out after"))
-        timeout = next((t for t in step.transitions if t.key == step.on_timeout), None)
-        if timeout and (timeout.require or any(f.required for f in timeout.fields)):
-            add(
-                (
-                    where + ".on_timeout",
-                    "the system takes this transition by itself: it cannot require fields",
-                )
-            )
+        _check_system_take(where + ".on_timeout", step, step.on_timeout, add)
+        if step.limit and step.limit.until:
+            _check_date_field(where + ".limit.until", step.limit.until, p, add)
+        for j, timer in enumerate(step.timers):
+            tw = f"{where}.timers[{j}]"
+            _check_date_field(tw + ".at", timer.at, p, add)
+            if timer.take is not None:
+                if timer.take not in {t.key for t in step.transitions}:
+                    add((tw + ".take", f"no transition '{timer.take}' in this step"))
+                _check_system_take(tw + ".take", step, timer.take, add)
+            for k, effect in enumerate(timer.effects):
+                _check_notify(f"{tw}.effects[{k}].notify", effect.notify, roles, add)
     for i, rung in enumerate(p.escalation):
         if rung.notify is NotifyTarget.ROLE and not rung.role:
             add((f"escalation[{i}].role", "a rung that notifies a role must name it"))
@@ -314,6 +320,10 @@ def check(
         limit = p.limits.response if rung.clock == "response" else p.limits.resolution
         if rung.clock != "step" and limit is None:
             add((f"escalation[{i}].clock", f"the procedure has no {rung.clock} limit"))
+    for clock in ("response", "resolution"):
+        limit = getattr(p.limits, clock)
+        if limit is not None and limit.until:
+            _check_date_field(f"limits.{clock}.until", limit.until, p, add)
     if p.major_notify:
         _check_notify("major_notify", p.major_notify, roles, add)
     if p.start in steps:
@@ -344,8 +354,25 @@ def _check_record_write(where: str, effect: Effect, declared: set[str], add: Any
     else:
         return
     for key, value in values.items():
-        if isinstance(value, FromField) and value.field not in declared:
+        if isinstance(value, CopyField) and value.field not in declared:
             add((f"{where}.{key}", f"'{value.field}' is not a field of the procedure"))
+
+
+def _check_date_field(where: str, source: str, p: Procedure, add: Any) -> None:
+    """A moment taken from data names a `date` or `datetime` field of the procedure."""
+    name = parse_from_field(source).field
+    f = p.all_fields().get(name)
+    if f is None:
+        add((where, f"'{name}' is not a field of the procedure"))
+    elif f.type not in (FieldType.DATE, FieldType.DATETIME):
+        add((where, f"'{name}' is a {f.type.value} field; a moment needs a date or datetime field"))
+
+
+def _check_system_take(where: str, step: Step, key: str | None, add: Any) -> None:
+    """The system takes on_timeout and timer transitions with an empty form."""
+    transition = next((t for t in step.transitions if t.key == key), None)
+    if transition and (transition.require or any(f.required for f in transition.fields)):
+        add((where, "the system takes this transition by itself: it cannot require fields"))
 
 
 def _unique(keys: list[str], where: str, problems: list[tuple[str, str]]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fuwu.procedures.engine.definition import Effect, FromField
+from fuwu.procedures.engine.definition import CopyField, Effect
 from fuwu.procedures.engine.machine import record_values
 from fuwu.procedures.tests.test_validate import problems, valid
 
@@ -29,7 +29,7 @@ def test_a_write_back_names_literals_and_fields(tmp_path: Path) -> None:
     assert parsed.update_asset is not None
     assert parsed.update_asset.attributes == {
         "occupied": True,
-        "reading": FromField(field="result"),
+        "reading": CopyField(field="result"),
     }
 
 
@@ -76,10 +76,10 @@ def test_a_malformed_write_back_is_refused(tmp_path: Path, effect: dict[str, Any
 def test_values_are_literals_or_the_cases_current_values() -> None:
     spec = {
         "occupied": True,
-        "water": FromField(field="water_meter"),
-        "members": FromField(field="family"),
-        "note": FromField(field="missing"),
-        "blank": FromField(field="empty"),
+        "water": CopyField(field="water_meter"),
+        "members": CopyField(field="family"),
+        "note": CopyField(field="missing"),
+        "blank": CopyField(field="empty"),
     }
     data = {"water_meter": 12.5, "family": [{"name": "王芳"}, {"name": "李强"}], "empty": ""}
     values, blank = record_values(spec, data)

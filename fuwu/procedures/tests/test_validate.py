@@ -505,8 +505,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "bad duration",
         _bad_duration,
         "steps.work.limit.default",
-        "'5 parsecs' is not a duration: write a number and a unit s, m, h, d, w or mo"
-        " (e.g. 30m, 2h)",
+        "'5 parsecs' is not a duration: write a number and a unit s, m, h (business time),"
+        " d, w, mo (calendar) or wd (working days) (e.g. 30m, 2h, 3wd)",
     ),
     (
         "bad duration for one priority",

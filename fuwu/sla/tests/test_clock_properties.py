@@ -65,7 +65,7 @@ def _case(opened: datetime, priority: str) -> Case:
 @given(opened=moments, priority=st.sampled_from(["normal", "urgent"]), pauses=gaps)
 def test_pauses_give_back_exactly_the_business_time_paused(opened, priority, pauses):
     case = _case(opened, priority)
-    limit = PROCEDURE.limits.resolution.seconds_for(priority)
+    limit = PROCEDURE.limits.resolution.span_for(priority).business_seconds
     now = opened
     paused_total = 0.0
     for run, pause in pauses:
@@ -107,3 +107,27 @@ def test_ladder_moments_are_ordered_and_the_100_percent_rung_is_the_deadline(
     assert {d.key for d in clocks.candidates(case, PROCEDURE)} == {
         f"resolution:{i}:0" for i in (1, 2, 3)
     }
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=moments, fraction=st.sampled_from([0.5, 0.8, 1.0, 1.5, 2.0]))
+def test_rungs_on_calendar_day_limits_keep_order_and_meet_the_due_moment(start, fraction):
+    due = start + timedelta(days=3)  # a `3d` limit: clock time, often ends outside working hours
+    moment = clocks.rung_moment(start, due, fraction, 0.0, CALENDAR)
+    if fraction == 1:
+        assert moment == due
+    elif fraction < 1:
+        assert start <= moment <= due
+    else:
+        assert moment >= due
+    budget = CALENDAR.elapsed(start, due)
+    if fraction < 1 and moment < due:
+        assert CALENDAR.elapsed(start, moment) == pytest.approx(fraction * budget, abs=1e-3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=moments, hours=st.integers(1, 60), fraction=st.sampled_from([0.5, 0.8, 1.5, 2.0]))
+def test_rungs_on_business_hour_limits_are_start_plus_share_of_the_limit(start, hours, fraction):
+    due = CALENDAR.add(start, hours * 3600)
+    expected = CALENDAR.add(start, fraction * hours * 3600)
+    assert clocks.rung_moment(start, due, fraction, 0.0, CALENDAR) == expected

@@ -87,7 +87,9 @@ def known(world: World) -> dict[str, Case]:
 
     c = _open(world, at(8, 12), "phone", priority="low")
     _move(world, at(8, 12, 5), "agent", c, "issue_work_order", form={"details_confirmed": True})
-    c = _move(world, at(8, 12, 10), "dispatcher", c, "book", form=booking)
+    # Booked for tomorrow: the appointment (the booked step's deadline) has not passed.
+    later = {**booking, "appointment_at": "2026-03-12T10:00:00+08:00"}
+    c = _move(world, at(8, 12, 10), "dispatcher", c, "book", form=later)
 
     d = _open(world, at(11, 9, 30), "sms")
 

@@ -9,12 +9,21 @@ The procedure runs on a 24×7 calendar (weeks and months), so every deadline is 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fuwu.cases.models import Case
 from fuwu.cases.replay import differences
-from fuwu.testing.scenario import allowed, kinds, moves, notes, owners, since, take, where
+from fuwu.procedures.engine.durations import add_months
+from fuwu.testing.scenario import allowed, at, kinds, moves, notes, owners, since, take, where
 
 H = 3600
 D = 24 * H
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def months(case, name: str, n: int, start: str = "updated_at") -> bool:
+    """`mo` is calendar months: the same wall-clock time n months on, site time."""
+    return at(case, name) == add_months(at(case, start).astimezone(SHANGHAI), n)
 
 
 def refused(client, case, key, form=None, checklist=None, *, status=400, code, fields=()):
@@ -92,7 +101,7 @@ def test_online_channel_sent_back_implemented_and_reworked(world, api):
     case = open_item(agent, "online_channel", "在网页公布客服中心电话和邮箱")
     where(case, "propose", "open", "service_center")
     assert case["response_due"] is None
-    assert since(case, "resolution_due", "created_at") == 180 * D  # 6 months
+    assert months(case, "resolution_due", 6, "created_at")
     assert since(case, "step_due", "created_at") == 7 * D
 
     refused(tech, case, "submit", proposal("service_center"), status=403, code="role_not_allowed")
@@ -117,7 +126,7 @@ def test_online_channel_sent_back_implemented_and_reworked(world, api):
     case = take(vp, case, "approve", {"approval_note": "同意"})
     # 实施: the responsible department; its manager is told.
     where(case, "implement", "open", "service_center")
-    assert since(case, "step_due") == 90 * D  # normal: 3 months
+    assert months(case, "step_due", 3)  # normal: 3 calendar months
     assert notes(case) == ["sc_manager", "vp", "vp"]
 
     # What an online channel must show: the web page and the published phone and e-mail.
@@ -183,7 +192,7 @@ def test_online_channel_sent_back_implemented_and_reworked(world, api):
     )
     where(case, "implement", "open", "service_center")
     assert case["comeback_count"] == 1 and case["resolved_at"] is None
-    assert since(case, "resolution_due") == 180 * D
+    assert months(case, "resolution_due", 6)
     case = take(sc_mgr, case, "complete", {"progress": "已指定专人每日回复"})
     case = take(
         vp,
@@ -219,9 +228,9 @@ def test_online_channel_sent_back_implemented_and_reworked(world, api):
 def test_reception_day_collects_opinions_for_the_desk(world, api):
     agent, sc_mgr, vp = api("agent"), api("sc_manager"), api("vp")
     case = open_item(agent, "reception_day", "每月第一个周六举办客户接待日", priority="high")
-    assert since(case, "resolution_due", "created_at") == 90 * D  # high: 3 months
+    assert months(case, "resolution_due", 3, "created_at")  # high: 3 months
     case = approved(api, case, "service_center")
-    assert since(case, "step_due") == 30 * D  # high: 1 month
+    assert months(case, "step_due", 1)  # high: 1 calendar month
 
     # Each opinion collected on the day opens a service-desk case, linked to the item.
     refused(

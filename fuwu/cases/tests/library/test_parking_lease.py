@@ -159,7 +159,8 @@ def test_new_lease_at_the_counter_then_expiry_reminded_at_the_gate(world, api):
     refused(security, case, "discrepancy", {"discrepancy": "x"}, CHECKED, code="guard_failed")
     case = take(security, case, "verified", {"check_note": "车辆信息一致"}, CHECKED)
     where(case, "in_force", "resolved", SC)
-    assert case["paused"] and case["step_due"] is None
+    # In force through 租期止 (2025-08-31): the case leaves by itself when that day is over.
+    assert case["paused"] and case["step_due"] == "2025-09-01T00:00:00+08:00"
 
     # The fees run out: the service centre lists the vehicle in writing to security.
     refused(agent2, case, "expiring", {}, code="invalid_form", fields=["expiry_list_no"])

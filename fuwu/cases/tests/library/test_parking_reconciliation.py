@@ -8,9 +8,14 @@ differences → settle them → archive. One case = one month. 24×7: due = mome
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
-from fuwu.testing.scenario import complete, kinds, path, refused, since, take, where
+from fuwu.testing.scenario import at, complete, kinds, path, refused, since, take, where
 from fuwu.testing.scenario import notes_in_order as notes
 
 H, M = 3600, 60
@@ -57,6 +62,7 @@ def month(world, client, **kw):
     return open_case(world, client, {"month": "2025年3月"}, **kw)
 
 
+@time_machine.travel("2026-09-28 10:00 +0800")  # opened on the 28th, as the seed's window opens
 def test_three_departments_check_and_all_match(world, api):
     agent, finance, security, tech, sc_mgr = (
         api("agent"),
@@ -71,7 +77,8 @@ def test_three_departments_check_and_all_match(world, api):
     where(case, "reconcile", "open", SC)
     assert since(case, "response_due", "created_at") == 8 * H
     assert since(case, "resolution_due", "created_at") == 40 * H
-    assert since(case, "step_due", "created_at") == 24 * H  # the 28th to the 30th
+    # 每月28日—30日: by the close of the 30th (midnight on the 24×7 test calendar).
+    assert at(case, "step_due") == datetime(2026, 10, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     depts = {"finance_check": FIN, "register_check": SC, "site_check": SEC}
     assert {b: d for b, (d, _) in tasks(case).items()} == depts
     assert {s for _, s in tasks(case).values()} == {"open"}

@@ -212,7 +212,8 @@ def deliver(adv, fin, case, actual="1200"):
     where(case, "follow_up", status="resolved")
     # Follow-up within three days (24 business hours on the site calendar).
     assert case["resolved_at"] == case["updated_at"]
-    assert since(case, "return_visit_due") == 24 * H and since(case, "step_due") == 24 * H
+    # 三天内联系顾客: three calendar days.
+    assert since(case, "return_visit_due") == 72 * H and since(case, "step_due") == 72 * H
     return case
 
 
@@ -375,7 +376,7 @@ def test_appointment_to_follow_up_with_a_quality_control_failure(world, api):
         checklist={"car_handed_over": True, "covers_removed": True, "thanked": True},
     )
     where(case, "follow_up", status="resolved")
-    assert since(case, "return_visit_due") == 24 * H
+    assert since(case, "return_visit_due") == 72 * H
 
     # Step 7: all seven areas satisfied.
     refused(adv, case, "close", {**SATISFIED, "sat_facilities": False}, code="guard_failed")
