@@ -86,6 +86,8 @@ class CaseOut(Schema):
     comeback_count: int
     version: int
     data: dict[str, Any]
+    # Each step's latest checklist answers: {step: {item: {"value": ..., "passed": bool}}}.
+    checks: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -159,6 +161,7 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
         comeback_count=case.comeback_count,
         version=case.version,
         data=case.data,
+        checks=case.records.get("checks") or {},
         created_at=case.created_at,
         updated_at=case.updated_at,
         first_response_at=case.first_response_at,

@@ -22,7 +22,7 @@ from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
-from fuwu.procedures.engine.machine import follow_automatic, status_for
+from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import clocks
 
@@ -106,10 +106,13 @@ class Change:
         leaving = procedure.steps.get(case.step) if case.step else None
         target = procedure.steps[visited[-1]]
         case.step = visited[-1]
-        checks = case.data.get("checks") or {}
+        checks = case.records.get(CHECKS_KEY) or {}
         if case.step in checks:
             # Each visit to a step fills its checklist anew (the earlier answers stay in the events).
-            case.data = {**case.data, "checks": {k: v for k, v in checks.items() if k != case.step}}
+            case.records = {
+                **case.records,
+                CHECKS_KEY: {k: v for k, v in checks.items() if k != case.step},
+            }
         owner = target.owner
         code = None
         if owner and not owner.keep:

@@ -65,7 +65,7 @@ def test_technician_fills_a_measured_checklist_on_a_phone(web, world, language):
     page.wait_for_selector("[data-testid=notice-success]")
     after = Case.objects.get(pk=case.pk)
     assert after.step == "reassemble"
-    assert after.data["checks"]["inspect"]["radial_clearance"] == {"value": 0.35, "passed": True}
+    assert after.records["checks"]["inspect"]["radial_clearance"] == {"value": 0.35, "passed": True}
     page.evaluate("window.scrollTo(0, 0)")
     web.shot(page, f"done-{language}", full_page=False)
     assert page.js_errors == []

@@ -151,7 +151,7 @@ def test_take_a_move_plain_post_redirects(world):
     assert after.step == "record_result"
     assert after.data["diagnosis"] == "阀芯老化" and after.data["owner_agreed"] is True
     assert "wait_reason" not in after.data  # another move's field is not sent along
-    assert after.data["checks"]["repair"]["fault_fixed"] == {"value": True, "passed": True}
+    assert after.records["checks"]["repair"]["fault_fixed"] == {"value": True, "passed": True}
     assert "已执行：维修完成" in text(client.get(url(case)))
 
 

@@ -160,7 +160,7 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     )
     where(case, "repair", assignee="technician")
     assert since(case, "step_due") == 16 * H
-    checks = case["data"]["checks"]["inspect"]
+    checks = case["checks"]["inspect"]
     assert checks["stem_bend"] == {"value": 0.32, "passed": False}
     assert checks["gland_clearance"] == {"value": 0.25, "passed": False}
     assert checks["radial_clearance"] == {"value": 0.35, "passed": True}
@@ -205,7 +205,7 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     )
     where(case, "reassemble", assignee="technician")
     assert since(case, "step_due") == 4 * H
-    assert case["data"]["checks"]["inspect"]["stem_bend"] == {"value": 0.25, "passed": True}
+    assert case["checks"]["inspect"]["stem_bend"] == {"value": 0.25, "passed": True}
     refused(
         tech,
         case,
