@@ -48,6 +48,7 @@ def test_confirm_once_per_resolution(world, owner):
     case = repair_until_return_visit(world, open_repair(world, owner).pk)
     after = actions.confirm_completion(customer_actor(owner), case.pk)
     assert after.records["confirmation"]["cycle"] == case.clock_cycle
+    assert after.version == case.version  # a record, not a state change: no open form goes stale
     event = Event.objects.get(case=case, kind="customer_confirmed")
     assert event.actor == owner.user
     with pytest.raises(EngineError) as exc:
