@@ -18,6 +18,7 @@ from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, may_read_not
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
+from fuwu.sla.lateness import is_late
 
 router = Router(tags=["cases"])
 
@@ -119,15 +120,7 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
     step = procedure.steps[case.step]
     now = timezone.now()
     dept = case.department
-    overdue = not case.is_closed and (
-        (
-            case.resolution_due is not None
-            and case.resolved_at is None
-            and case.paused_at is None
-            and case.resolution_due < now
-        )
-        or (case.step_due is not None and case.step_due < now)
-    )
+    overdue = is_late(case, now)  # the one rule (fuwu.sla.lateness), as the queue filter
     branch_names = {b.key: b.name.get(lang) for b in step.branches}
     return CaseOut(
         id=case.pk,
