@@ -408,3 +408,18 @@ def status_for(step: Step, *, resolved: bool) -> str:
 def applicable(items: list[ChecklistItem], context: dict[str, Any]) -> list[ChecklistItem]:
     """The checklist items whose `when` holds for this case (all items without one)."""
     return [i for i in items if not i.when or compile_guard(i.when).evaluate(context)]
+
+
+def offered(
+    items: list[ChecklistItem], context: dict[str, Any], open_keys: Iterable[str]
+) -> list[ChecklistItem]:
+    """The checklist items a form shows: those that apply to the stored case, and those whose
+    `when` reads a field this same form may still fill (they are judged on submission)."""
+    keys = list(open_keys)
+    return [
+        i
+        for i in items
+        if not i.when
+        or any(re.search(rf"\bdata\.{re.escape(k)}\b", i.when) for k in keys)
+        or compile_guard(i.when).evaluate(context)
+    ]

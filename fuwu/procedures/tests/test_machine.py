@@ -25,6 +25,7 @@ from fuwu.procedures.engine.machine import (
     clean_value,
     follow_automatic,
     guard_context,
+    offered,
     options,
     plan_transition,
     range_text,
@@ -903,3 +904,20 @@ def test_a_guard_reads_an_earlier_steps_checklist() -> None:
     )
     context = guard_context(procedure, view("repair", checks=bent))
     assert context["checks"]["check"]["stem_bend"]["passed"] is False
+
+
+def test_a_form_offers_the_items_that_apply_or_that_it_may_still_make_apply() -> None:
+    raw = copy.deepcopy(INSPECTION)
+    raw["steps"]["check"]["checklist"] += [
+        {"key": "for_b", "label": L, "when": "data.kind == 'b'"},
+        {"key": "if_note", "label": L, "when": "data.note == 'x'"},
+    ]
+    procedure = Procedure.model_validate(raw)
+    items = procedure.steps["check"].checklist
+    context = guard_context(procedure, view(data={"kind": "a"}))
+    shown = [i.key for i in offered(items, context, ["result"])]
+    assert "for_b" not in shown and "if_note" not in shown and "stem_bend" in shown
+    # `note` is on this form: whether `if_note` applies is known only when it is submitted.
+    assert "if_note" in [i.key for i in offered(items, context, ["result", "note"])]
+    context = guard_context(procedure, view(data={"kind": "b"}))
+    assert "for_b" in [i.key for i in offered(items, context, [])]
