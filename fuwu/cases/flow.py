@@ -12,9 +12,8 @@ the department, the assignee, the priority, the major flag, the fields (`data`),
 checklist answers (`records["checks"]`) and whether the clocks are paused. A change that adds
 to the case without changing that state does not conflict with anyone: a comment, a work-log
 entry, an escalation notice or a return-visit reminder (fired rungs and the next clock check),
-the customer's confirmation or a rating that takes no transition, an attachment. Those write
-their event and `updated_at` and leave the version alone, so a colleague's open form still
-submits.
+the customer's confirmation or a rating that takes no transition. Those write their event and
+`updated_at` and leave the version alone, so a colleague's open form still submits.
 """
 
 from __future__ import annotations
