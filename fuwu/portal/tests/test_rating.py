@@ -117,8 +117,11 @@ def test_a_low_rating_without_a_reopening_move_escalates(world, owner):
         form={"visit_method": "phone", "satisfied": True},
     )
     before = Notification.objects.count()
+    version = Case.objects.get(pk=case.pk).version
     after = actions.rate_case(customer_actor(owner), case.pk, score=2, comment="态度不好")
     assert after.step == "archived" and after.status == "closed"
+    assert after.version == version  # a record that moves nothing: no open form goes stale
+    assert after.records["rating"]["score"] == 2 and "rating" not in after.data
     rated = Event.objects.get(case=case, kind="rated")
     assert rated.data["outcome"] == "escalated"
     told = set(
