@@ -492,10 +492,10 @@ class Filler:
             leaving = steps.get(case.step) if case.step else None
             target = steps[visited[-1]]
             case.step = visited[-1]
-            checks = case.data.get("checks") or {}
+            checks = case.records.get("checks") or {}
             if case.step in checks:
-                case.data = {
-                    **case.data,
+                case.records = {
+                    **case.records,
                     "checks": {k: v for k, v in checks.items() if k != case.step},
                 }
             o = target.owner
@@ -685,10 +685,10 @@ class Filler:
                     all_=False,
                 )
                 checks = {} if transition.skip_form else self.checks(step.checklist)
-                data = {**case.data, **values}
+                case.data = {**case.data, **values}
                 if checks:
-                    data["checks"] = {**data.get("checks", {}), from_step: checks}
-                case.data = data
+                    records_checks = {**(case.records.get("checks") or {}), from_step: checks}
+                    case.records = {**case.records, "checks": records_checks}
                 responded(at)
                 if transition.reopens:
                     case.resolved_at = None

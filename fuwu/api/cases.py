@@ -19,6 +19,7 @@ from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
+from fuwu.sla.lateness import is_late
 
 router = Router(tags=["cases"])
 
@@ -87,6 +88,8 @@ class CaseOut(Schema):
     comeback_count: int
     version: int
     data: dict[str, Any]
+    # Each step's latest checklist answers: {step: {item: {"value": ..., "passed": bool}}}.
+    checks: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -118,15 +121,7 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
     step = procedure.steps[case.step]
     now = timezone.now()
     dept = case.department
-    overdue = not case.is_closed and (
-        (
-            case.resolution_due is not None
-            and case.resolved_at is None
-            and case.paused_at is None
-            and case.resolution_due < now
-        )
-        or (case.step_due is not None and case.step_due < now)
-    )
+    overdue = is_late(case, now)  # the one rule (fuwu.sla.lateness), as the queue filter
     branch_names = {b.key: b.name.get(lang) for b in step.branches}
     return CaseOut(
         id=case.pk,
@@ -160,6 +155,7 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
         comeback_count=case.comeback_count,
         version=case.version,
         data=case.data,
+        checks=case.records.get("checks") or {},
         created_at=case.created_at,
         updated_at=case.updated_at,
         first_response_at=case.first_response_at,

@@ -30,6 +30,7 @@ from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
 from fuwu.procedures.engine.machine import (
+    CHECKS_KEY,
     CaseFinder,
     CaseView,
     applicable,
@@ -76,6 +77,7 @@ def view_of(case: Case) -> CaseView:
         is_major=case.is_major,
         comeback_count=case.comeback_count,
         data=case.data,
+        checks=case.records.get(CHECKS_KEY) or {},
     )
 
 
@@ -272,12 +274,11 @@ def _move(
         confirmed=confirm,
         now=change.now,
     )
-    data = {**case.data, **plan.values}
+    case.data = {**case.data, **plan.values}
     if plan.checks:
-        checks = dict(data.get("checks", {}))
+        checks = dict(case.records.get(CHECKS_KEY) or {})
         checks[plan.from_step] = {**checks.get(plan.from_step, {}), **plan.checks}
-        data["checks"] = checks
-    case.data = data
+        case.records = {**case.records, CHECKS_KEY: checks}
     if responds:
         change.responded()
     if plan.transition.reopens:
@@ -569,17 +570,17 @@ def confirm_completion(actor: Actor, case_id: int, *, version: int | None = None
     """The customer says the service is done. Once per resolution (a reopened case asks again).
 
     Preconditions: the actor is the case's customer; the case is resolved or closed as done.
-    Records `data["customer_confirmed"]` (resolution cycle and time) and writes
+    Records `records["confirmation"]` (resolution cycle and time) and writes
     `customer_confirmed`. No step changes and no side effects.
     """
     case = _customer_case(actor, case_id, version=version)
-    done = case.data.get("customer_confirmed") or {}
+    done = case.records.get("confirmation") or {}
     if done.get("cycle") == case.clock_cycle:
         raise EngineError("already_confirmed")
     change = Change(case, actor)
-    case.data = {
-        **case.data,
-        "customer_confirmed": {"cycle": case.clock_cycle, "at": change.now.isoformat()},
+    case.records = {
+        **case.records,
+        "confirmation": {"cycle": case.clock_cycle, "at": change.now.isoformat()},
     }
     change.event(EventKind.CUSTOMER_CONFIRMED, cycle=case.clock_cycle)
     return change.finish()
@@ -597,7 +598,7 @@ def rate_case(
     good score takes the `good` transition and a low one (≤ `low`) the `bad` one, which
     reopens the case (its effects tell the department manager). Anywhere else a low score
     escalates: the department manager and the head of the reporting line are told after commit.
-    Records `data["rating"]` and writes `rated` (score, comment, cycle, outcome), then the
+    Records `records["rating"]` and writes `rated` (score, comment, cycle, outcome), then the
     `transitioned` event when a transition was taken.
     """
     errors: dict[str, FieldError] = {}
@@ -609,7 +610,7 @@ def rate_case(
     if errors:
         raise EngineError("invalid_form", fields=errors)
     case = _customer_case(actor, case_id, version=version)
-    rated = case.data.get("rating") or {}
+    rated = case.records.get("rating") or {}
     if rated.get("cycle") == case.clock_cycle:
         raise EngineError("already_rated")
     change = Change(case, actor)
@@ -625,8 +626,8 @@ def rate_case(
     else:
         outcome = "escalated" if low else "recorded"
     cycle = case.clock_cycle
-    case.data = {
-        **case.data,
+    case.records = {
+        **case.records,
         "rating": {
             "score": score,
             "comment": comment,

@@ -155,6 +155,7 @@ class CaseAdmin(ReadOnlyAdmin[Case]):
             },
         ),
         (_("表单数据"), {"fields": ["form_data"]}),
+        (_("系统记录"), {"fields": ["system_records"]}),
     ]
 
     def get_search_results(
@@ -198,6 +199,10 @@ class CaseAdmin(ReadOnlyAdmin[Case]):
     @admin.display(description=_("表单数据"))
     def form_data(self, obj: Case) -> SafeString:
         return pretty_json(obj.data)
+
+    @admin.display(description=_("系统记录"))
+    def system_records(self, obj: Case) -> SafeString:
+        return pretty_json(obj.records)  # checklist answers, confirmation, rating
 
 
 @admin.register(Event)

@@ -4,10 +4,21 @@
 It moves the case between steps, applies effects, collects events and, in `finish()`, writes
 the case, appends the events with the new values of the tracked fields (so the state can be
 rebuilt from events alone) and schedules the next clock check — all in that one transaction.
+
+`Case.version` is what an open form was read at: an action given the version the person saw
+refuses with `Stale` (409) when it moved. It moves only when the case's *state* changed —
+what a form, a guard or a choice on the page depends on (`VERSIONED`): the step, the status,
+the department, the assignee, the priority, the major flag, the fields (`data`), the
+checklist answers (`records["checks"]`) and whether the clocks are paused. A change that adds
+to the case without changing that state does not conflict with anyone: a comment, a work-log
+entry, an escalation notice or a return-visit reminder (fired rungs and the next clock check),
+the customer's confirmation or a rating that takes no transition. Those write their event and
+`updated_at` and leave the version alone, so a colleague's open form still submits.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,15 +34,30 @@ from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import recompute, set_values
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
-from fuwu.procedures.engine.machine import follow_automatic, status_for
+from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import clocks
 
 TRACKED = ("step", "status", "department_id", "assignee_id")
+# What the version guards (see the module docstring): a change to any of these bumps it.
+VERSIONED = (*TRACKED, "priority", "is_major", "data")
 
 
 def tracked_state(case: Case) -> dict[str, Any]:
     return {name.removesuffix("_id"): getattr(case, name) for name in TRACKED}
+
+
+def versioned_state(case: Case) -> tuple[Any, ...]:
+    """The state an open form was read at: equal before and after means no conflict.
+
+    A copy, so a change made in place to `data` after the snapshot still counts."""
+    return copy.deepcopy(
+        (
+            *(getattr(case, name) for name in VERSIONED),
+            case.records.get(CHECKS_KEY) or {},
+            case.paused_at is not None,
+        )
+    )
 
 
 def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = True) -> Case:
@@ -75,6 +101,7 @@ class Change:
     now: datetime = field(default_factory=timezone.now)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     before: dict[str, Any] = field(default_factory=dict)
+    versioned_before: tuple[Any, ...] = ()
     next_before: datetime | None = None
     reschedule: bool = False  # set by the clock job: the pending check is the one running now
     # Work that needs the case's id (notifications, linked cases): run in finish(), same transaction.
@@ -85,6 +112,7 @@ class Change:
     def __post_init__(self) -> None:
         self.procedure = definition_of(self.case.procedure)
         self.before = tracked_state(self.case) if self.case.pk else {}
+        self.versioned_before = versioned_state(self.case)
         self.next_before = self.case.next_escalation_at
 
     @property
@@ -107,10 +135,13 @@ class Change:
         leaving = procedure.steps.get(case.step) if case.step else None
         target = procedure.steps[visited[-1]]
         case.step = visited[-1]
-        checks = case.data.get("checks") or {}
+        checks = case.records.get(CHECKS_KEY) or {}
         if case.step in checks:
             # Each visit to a step fills its checklist anew (the earlier answers stay in the events).
-            case.data = {**case.data, "checks": {k: v for k, v in checks.items() if k != case.step}}
+            case.records = {
+                **case.records,
+                CHECKS_KEY: {k: v for k, v in checks.items() if k != case.step},
+            }
         owner = target.owner
         code = None
         if owner and not owner.keep:
@@ -384,8 +415,8 @@ class Change:
         if created:
             case.last_seq = base + planned  # known before the INSERT, which saves an UPDATE
             case.save()
-        else:
-            case.version += 1
+        elif versioned_state(case) != self.versioned_before:
+            case.version += 1  # only a change of state conflicts with an open form
         for callback in self.after_save:
             callback()  # may add events (a linked case), never changes the tracked fields
         after = tracked_state(case)

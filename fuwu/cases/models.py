@@ -17,6 +17,11 @@ from fuwu.core.models import Department, Site
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.models import ProcedureVersion
 
+# Keys of `Case.records` (the engine's RESERVED_KEYS keep field keys off these names):
+# "checks": {step: {item: {"value": ..., "passed": bool}}} — each step's latest checklist answers;
+# "confirmation": {"cycle": int, "at": iso} — the customer confirmed the service done (portal);
+# "rating": {"score": 1-5, "comment": str, "cycle": int, "at": iso} — the customer's rating.
+
 
 class Case(models.Model):
     procedure = models.ForeignKey(
@@ -65,7 +70,10 @@ class Case(models.Model):
         related_name="assigned_cases",
         verbose_name=_("处理人"),
     )
-    data = models.JSONField(_("数据"), default=dict, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)  # the definition's fields only
+    # What the system records about the case, apart from the definition's fields (whose keys
+    # are the procedure author's): see the keys above the class.
+    records = models.JSONField(_("系统记录"), default=dict, blank=True)
     is_major = models.BooleanField(_("重大"), default=False)
     comeback_count = models.PositiveIntegerField(_("返修次数"), default=0)
     parent = models.ForeignKey(

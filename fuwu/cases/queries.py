@@ -10,16 +10,11 @@ from typing import Literal
 
 from django.db.models import Case as DjCase
 from django.db.models import (
-    DateTimeField,
-    DurationField,
-    ExpressionWrapper,
-    F,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +23,7 @@ from fuwu.cases.models import Case, Event
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import NotFound
-from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
+from fuwu.sla.lateness import late_q, risk_q
 
 ORDERINGS = {
     "created": "created_at",
@@ -57,39 +52,6 @@ def get_case_for(actor: Actor, case_id: int) -> Case:
     if case is None:
         raise NotFound("not_found", what="case")
     return case
-
-
-def late_q(now: datetime) -> Q:
-    """A running clock past its deadline: the resolution clock (unless resolved or paused) or
-    the step clock. Apply to cases not yet closed."""
-    return Q(resolution_due__lt=now, resolved_at__isnull=True, paused_at__isnull=True) | Q(
-        step_due__lt=now
-    )
-
-
-def _near(due: str, start: str, now: datetime) -> Q:
-    # The rule of fuwu.web.timeleft, in SQL: a deadline not yet passed is at risk in its last
-    # hour, or in the last fifth of its window (start → due). "left <= share × window" is
-    # written "window >= left / share" so that only durations are compared (SQLite and
-    # PostgreSQL alike); a missing start leaves only the one-hour rule.
-    left = ExpressionWrapper(
-        (F(due) - Value(now, output_field=DateTimeField())) * round(1 / RISK_SHARE),
-        output_field=DurationField(),
-    )
-    window = ExpressionWrapper(F(due) - F(start), output_field=DurationField())
-    return Q(**{f"{due}__gte": now}) & (
-        Q(**{f"{due}__lte": now + timedelta(seconds=RISK_FLOOR_SECONDS)})
-        | Q(GreaterThanOrEqual(window, left))
-    )
-
-
-def risk_q(now: datetime) -> Q:
-    """At risk (the amber badge): near a running deadline but past none. Apply to cases not
-    yet closed."""
-    near = Q(resolved_at__isnull=True, paused_at__isnull=True) & _near(
-        "resolution_due", "resolution_start", now
-    ) | _near("step_due", "step_start", now)
-    return near & ~late_q(now)
 
 
 def _day_start(day: date) -> datetime:

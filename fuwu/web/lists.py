@@ -27,7 +27,8 @@ from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
-from fuwu.web.timeleft import time_left
+from fuwu.sla import lateness
+from fuwu.sla.lateness import running_clocks
 
 User = get_user_model()
 
@@ -146,15 +147,7 @@ def running_deadline(case: Case) -> tuple[datetime | None, datetime | None]:
     The response clock runs until the first response; the resolution clock until resolved and
     not while paused; the step clock while the case stands on the step.
     """
-    if case.is_closed:
-        return None, None
-    found: list[tuple[datetime, datetime | None]] = []
-    if case.response_due and case.first_response_at is None:
-        found.append((case.response_due, case.created_at))
-    if case.resolution_due and case.resolved_at is None and case.paused_at is None:
-        found.append((case.resolution_due, case.resolution_start))
-    if case.step_due:
-        found.append((case.step_due, case.step_start))
+    found = running_clocks(case)
     if not found:
         return None, None
     return min(found, key=lambda pair: pair[0])
@@ -219,7 +212,7 @@ class Row:
     assignee: str
     due: datetime | None
     due_start: datetime | None
-    state: str  # ok / risk / late / none: the row's left edge is coloured like its deadline
+    state: str  # ok / risk / late / none: the case's colour (fuwu.sla.lateness.state)
     url: str = ""  # the case page
 
 
@@ -275,7 +268,7 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
                 assignee=person_name(people.get(case.assignee_id)),
                 due=due,
                 due_start=start,
-                state=time_left(due, now, start).state,
+                state=lateness.state(case, now),  # the case's colour: any clock, one rule
                 url=f"{case_url}{case.pk}/",
             )
         )

@@ -2,7 +2,7 @@
 
 Every number comes with the `CaseFilter` query parameters that list exactly those cases on
 the queue page, so the two can never disagree: the late/at-risk rules and the day boundaries
-are the ones `fuwu.cases.queries` applies (`late_q`, `risk_q`, `created_from` …).
+are the ones `fuwu.cases.queries` applies (`created_from` …) and `fuwu.sla.lateness`'s (`late_q`, `risk_q`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from fuwu.cases.choices import CLOSED_STATUSES, Channel, Status
 from fuwu.cases.models import Case, Consultation
-from fuwu.cases.queries import late_q, risk_q
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
+from fuwu.sla.lateness import late_q, risk_q
 
 # Listed as IN (…) rather than NOT IN (…) so the (site, status, created) index is used.
 OPEN_STATUSES = [s for s in Status.values if s not in CLOSED_STATUSES]

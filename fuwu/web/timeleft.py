@@ -1,6 +1,7 @@
 """How much time is left before a deadline, and whether that is on time, at risk or breached.
 
-Plain Python so every page (my work, queues, case page, portal) colours deadlines alike.
+Plain Python so every page (my work, queues, case page, portal) colours deadlines alike; the
+late and at-risk rule itself is `fuwu.sla.lateness` (one deadline here, a whole case there).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 
-from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
+from fuwu.sla.lateness import near
 
 State = Literal["ok", "risk", "late", "none"]
 
@@ -42,7 +43,5 @@ def time_left(due: datetime | None, now: datetime, start: datetime | None = None
     seconds = (due - now).total_seconds()
     if seconds < 0:
         return TimeLeft("late", seconds, _("已超时 %(span)s") % {"span": span(seconds)})
-    window = (due - start).total_seconds() if start and start < due else None
-    threshold = max(RISK_FLOOR_SECONDS, RISK_SHARE * window) if window else RISK_FLOOR_SECONDS
-    state: State = "risk" if seconds <= threshold else "ok"
+    state: State = "risk" if near(due, start, now) else "ok"  # the rule of fuwu.sla.lateness
     return TimeLeft(state, seconds, _("剩余 %(span)s") % {"span": span(seconds)})

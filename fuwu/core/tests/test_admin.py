@@ -151,6 +151,7 @@ def test_case_page_shows_its_events_in_order(admin_client, case):
         assert labels == [str(Event(kind=k).get_kind_display()) for k in kinds]
     assert labels[0] == "Opened"
     assert numbers == [str(n) for n in range(1, len(kinds) + 1)]
+    assert "System records" in page  # checklist answers, confirmation and rating, apart
 
 
 def test_case_search_finds_the_quoted_number(admin_client, case):

@@ -99,6 +99,6 @@ def test_customer_submits_tracks_and_rates(web, world, tmp_path, language):
     assert page.locator("[data-testid=rated-stars]").count() == 1
     web.shot(page, "rated")
     case.refresh_from_db()
-    assert case.step == "archived" and case.data["rating"]["score"] == 5
+    assert case.step == "archived" and case.records["rating"]["score"] == 5
     assert Event.objects.filter(case=case, kind="rated", actor=customer.user).exists()
     assert page.js_errors == []

@@ -47,7 +47,8 @@ def test_rating_before_the_work_is_done_is_refused(world, owner):
 def test_confirm_once_per_resolution(world, owner):
     case = repair_until_return_visit(world, open_repair(world, owner).pk)
     after = actions.confirm_completion(customer_actor(owner), case.pk)
-    assert after.data["customer_confirmed"]["cycle"] == case.clock_cycle
+    assert after.records["confirmation"]["cycle"] == case.clock_cycle
+    assert after.version == case.version  # a record, not a state change: no open form goes stale
     event = Event.objects.get(case=case, kind="customer_confirmed")
     assert event.actor == owner.user
     with pytest.raises(EngineError) as exc:
@@ -59,7 +60,7 @@ def test_a_good_rating_answers_the_return_visit_and_archives(world, owner):
     case = repair_until_return_visit(world, open_repair(world, owner).pk)
     after = actions.rate_case(customer_actor(owner), case.pk, score=5, comment="师傅很专业")
     assert after.step == "archived" and after.status == "closed"
-    assert after.data["rating"]["score"] == 5 and after.data["satisfied"] is True
+    assert after.records["rating"]["score"] == 5 and after.data["satisfied"] is True
     assert after.data["visit_method"] == "online" and after.data["feedback"] == "师傅很专业"
     rated = Event.objects.get(case=case, kind="rated")
     assert rated.actor == owner.user
@@ -116,8 +117,11 @@ def test_a_low_rating_without_a_reopening_move_escalates(world, owner):
         form={"visit_method": "phone", "satisfied": True},
     )
     before = Notification.objects.count()
+    version = Case.objects.get(pk=case.pk).version
     after = actions.rate_case(customer_actor(owner), case.pk, score=2, comment="态度不好")
     assert after.step == "archived" and after.status == "closed"
+    assert after.version == version  # a record that moves nothing: no open form goes stale
+    assert after.records["rating"]["score"] == 2 and "rating" not in after.data
     rated = Event.objects.get(case=case, kind="rated")
     assert rated.data["outcome"] == "escalated"
     told = set(
@@ -157,3 +161,26 @@ def test_rating_through_the_page(world, owner):
     page = client.get(twice["Location"]).content.decode()
     assert "您已评价过这次服务" in page
     assert Event.objects.filter(case=case, kind="rated").count() == 1
+
+
+def test_a_procedure_field_named_customer_confirmed_is_not_the_portal_record(world, owner, api):
+    """service_delivery_kpi has its own `customer_confirmed` field (the plan is confirmed): once it
+    is true the portal's page and the customer's own confirmation still work (they were a 500)."""
+    from fuwu.cases.tests.library.test_service_delivery_kpi import to_implement
+
+    body = to_implement(world, api)
+    case = Case.objects.get(pk=body["id"])
+    assert case.data["customer_confirmed"] is True
+    client = Client()
+    client.post("/portal/login/", {"login": "13812345678", "password": "Owner-pass-1"})
+    page = client.get(f"/portal/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert 'data-testid="confirmed"' not in page.content.decode()
+    Case.objects.filter(pk=case.pk).update(
+        resolved_at=case.created_at, status="resolved"
+    )  # as if the work were done: the customer may confirm it
+    after = actions.confirm_completion(customer_actor(owner), case.pk)
+    assert after.data["customer_confirmed"] is True  # the field is untouched
+    assert after.records["confirmation"]["cycle"] == after.clock_cycle
+    page = client.get(f"/portal/cases/{case.pk}/")
+    assert 'data-testid="confirmed"' in page.content.decode()

@@ -77,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "handler": handler_name(case, language),
                 "to_rate": key == "done"
                 and case.status in {Status.RESOLVED, Status.CLOSED}
-                and (case.data.get("rating") or {}).get("cycle") != case.clock_cycle,
+                and (case.records.get("rating") or {}).get("cycle") != case.clock_cycle,
             }
         )
     return render(
@@ -245,7 +245,7 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
     language = _language()
     procedure = definition_of(case.procedure)
     key = stage(case)
-    rating = case.data.get("rating") or {}
+    rating = case.records.get("rating") or {}
     rated = rating.get("cycle") == case.clock_cycle
     found = progress(case, language)
     return {
@@ -260,7 +260,7 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
         "rateable": case.resolved_at is not None
         and case.status in {Status.RESOLVED, Status.CLOSED},
-        "confirmed": (case.data.get("customer_confirmed") or {}).get("cycle") == case.clock_cycle,
+        "confirmed": (case.records.get("confirmation") or {}).get("cycle") == case.clock_cycle,
         "rated": rated,
         "rating": rating,
         # A rating of an earlier round (the case was reopened after it): still the customer's.
@@ -327,7 +327,7 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.error(request, exc.message(language))
                 return redirect("portal:case", case_id=case.pk)
         else:
-            outcome = (after.data.get("rating") or {}).get("score", 5)
+            outcome = (after.records.get("rating") or {}).get("score", 5)
             if outcome <= definition_of(after.procedure).portal.rating.low:
                 messages.warning(
                     request,

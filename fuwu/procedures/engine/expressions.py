@@ -11,7 +11,7 @@ from typing import Any
 
 import cel
 
-GUARD_VARIABLES = frozenset({"data", "case", "checklist"})
+GUARD_VARIABLES = frozenset({"data", "case", "checklist", "checks"})
 
 
 class CompiledGuard:

@@ -34,7 +34,13 @@ from fuwu.procedures.engine.definition import (
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden
 from fuwu.procedures.engine.expressions import compile_guard
 
-CHECKS_KEY = "checks"  # data[CHECKS_KEY][step][item] = {"value": ..., "passed": bool}
+# Checklist answers are system records, not fields: kept apart from `data` (a case's
+# `records[CHECKS_KEY]`, a `CaseView.checks`) and named `checks` in the guard context:
+# checks[step][item] = {"value": ..., "passed": bool}, each step's latest answers.
+CHECKS_KEY = "checks"
+# Names a definition's field keys may not take: the guard context's own names and the system's
+# records (and every key starting with "_", kept for the system).
+RESERVED_KEYS = frozenset({"data", "case", "checklist", CHECKS_KEY, "confirmation", "rating"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class CaseView:
     is_major: bool
     comeback_count: int
     data: dict[str, Any]
+    checks: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,18 @@ def is_blank(value: Any) -> bool:
 
 
 def guard_context(
-    procedure: Procedure, view: CaseView, data: dict[str, Any] | None = None
+    procedure: Procedure,
+    view: CaseView,
+    data: dict[str, Any] | None = None,
+    checks: dict[str, dict[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
+    """What guards and `when` conditions read: `data` (every field, None when blank), `case`,
+    `checklist` (this step's answers) and `checks` (every step's latest answers by step key)."""
     data = view.data if data is None else data
+    checks = view.checks if checks is None else checks
     full = {key: None for key in procedure.all_fields()}
-    full.update({k: v for k, v in data.items() if k != CHECKS_KEY})
-    items = data.get(CHECKS_KEY, {}).get(view.step, {})
+    full.update(data)
+    items = checks.get(view.step, {})
     failed = sorted(k for k, r in items.items() if not r.get("passed", True))
     return {
         "data": full,
@@ -94,6 +107,7 @@ def guard_context(
             "comeback_count": view.comeback_count,
         },
         "checklist": {"passed": not failed, "failed": failed, "items": items},
+        CHECKS_KEY: checks,
     }
 
 
@@ -129,8 +143,9 @@ def _guard_may_pass(
     data = context["data"]
     blank_case_fields = {f.key for f in procedure.fields if is_blank(data.get(f.key))}
     form_keys = {f.key for f in step.form} | {f.key for f in t.fields} | blank_case_fields
-    if step.checklist and "checklist" in t.guard:
-        return True
+    here = context["case"]["step"]
+    if step.checklist and re.search(rf"\bchecklist\b|\bchecks\.{re.escape(here)}\b", t.guard):
+        return True  # this step's answers come with the form
     if any(re.search(rf"\bdata\.{re.escape(k)}\b", t.guard) for k in form_keys):
         return True
     return compile_guard(t.guard).evaluate(context)
@@ -441,7 +456,7 @@ def plan_transition(
     values.update(filled)
     merged.update(filled)
     merged.update(recompute(procedure, merged, now))
-    items = applicable(step.checklist, guard_context(procedure, view, merged))
+    items = applicable(step.checklist, guard_context(procedure, view, merged, view.checks))
     not_applicable = {i.key for i in step.checklist} - {i.key for i in items}
     submitted = dict(checklist or {})
     for key in not_applicable & set(submitted):
@@ -450,7 +465,7 @@ def plan_transition(
     checks, check_errors = clean_checklist(items, submitted)
     errors.update(check_errors)
 
-    step_checks = {**merged.get(CHECKS_KEY, {}).get(view.step, {}), **checks}
+    step_checks = {**view.checks.get(view.step, {}), **checks}
     step_required = [] if transition.skip_form else [f.key for f in step.form if f.required]
     required = step_required + [f.key for f in transition.fields if f.required]
     for key in dict.fromkeys([*required, *transition.require]):
@@ -462,10 +477,9 @@ def plan_transition(
     if errors:
         raise EngineError("invalid_form", fields=errors)
 
-    if step_checks:
-        merged[CHECKS_KEY] = {**merged.get(CHECKS_KEY, {}), view.step: step_checks}
+    all_checks = {**view.checks, view.step: step_checks} if step_checks else view.checks
     if transition.guard and not compile_guard(transition.guard).evaluate(
-        guard_context(procedure, view, merged)
+        guard_context(procedure, view, merged, all_checks)
     ):
         failed = {
             f"checklist.{i.key}": FieldError(
@@ -481,7 +495,7 @@ def plan_transition(
         }
         raise EngineError("guard_failed", transition=transition_key, fields=failed)
 
-    context = guard_context(procedure, view, merged)
+    context = guard_context(procedure, view, merged, all_checks)
     raised = [w for w in transition.warnings if compile_guard(w.when).evaluate(context)]
     if raised and not confirmed:
         raise EngineError(
@@ -553,3 +567,18 @@ def record_values(
         else:
             out[key] = value
     return out, blank
+
+
+def offered(
+    items: list[ChecklistItem], context: dict[str, Any], open_keys: Iterable[str]
+) -> list[ChecklistItem]:
+    """The checklist items a form shows: those that apply to the stored case, and those whose
+    `when` reads a field this same form may still fill (they are judged on submission)."""
+    keys = list(open_keys)
+    return [
+        i
+        for i in items
+        if not i.when
+        or any(re.search(rf"\bdata\.{re.escape(k)}\b", i.when) for k in keys)
+        or compile_guard(i.when).evaluate(context)
+    ]

@@ -30,6 +30,7 @@ from fuwu.procedures.engine.definition import (
 )
 from fuwu.procedures.engine.durations import parse_from_field
 from fuwu.procedures.engine.expressions import GUARD_VARIABLES, compile_guard
+from fuwu.procedures.engine.machine import RESERVED_KEYS
 
 DEFAULT_ROLES = frozenset(
     {
@@ -225,6 +226,8 @@ def check(
         for effect in [*step.effects, *(e for t in step.transitions for e in t.effects)]
         for key in (effect.set or {})
     }
+    checklists = {key: {c.key for c in step.checklist} for key, step in steps.items()}
+    _check_reserved(p, add)
     for key, step in steps.items():
         where = f"steps.{key}"
         if step.owner:
@@ -275,9 +278,9 @@ def check(
                         )
                     )
             if t.guard:
-                _check_expression(tw + ".guard", t.guard, declared, add)
+                _check_expression(tw + ".guard", t.guard, declared, add, checklists)
             for j, w in enumerate(t.warnings):
-                _check_expression(f"{tw}.warnings[{j}].when", w.when, declared, add)
+                _check_expression(f"{tw}.warnings[{j}].when", w.when, declared, add, checklists)
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
                 _check_record_write(f"{tw}.effects[{j}]", effect, declared, add)
@@ -290,7 +293,9 @@ def check(
             [*step.checklist, *(c for b in step.branches for c in b.checklist)]
         ):
             if item.when:
-                _check_expression(f"{where}.checklist[{j}].when", item.when, declared, add)
+                _check_expression(
+                    f"{where}.checklist[{j}].when", item.when, declared, add, checklists
+                )
         if step.on_timeout and not step.limit:
             add((where + ".on_timeout", "needs a `limit` to time out after"))
         _check_system_take(where + ".on_timeout", step, step.on_timeout, add)
@@ -332,7 +337,9 @@ def check(
     return problems
 
 
-def _check_expression(where: str, source: str, declared: set[str], add: Any) -> None:
+def _check_expression(
+    where: str, source: str, declared: set[str], add: Any, checklists: dict[str, set[str]]
+) -> None:
     try:
         compiled = compile_guard(source)
     except ValueError as exc:
@@ -340,9 +347,51 @@ def _check_expression(where: str, source: str, declared: set[str], add: Any) -> 
         return
     unknown = set(compiled.variables) - GUARD_VARIABLES
     if unknown:
-        add((where, f"unknown names {sorted(unknown)}; use data, case or checklist"))
+        add((where, f"unknown names {sorted(unknown)}; use data, case, checklist or checks"))
     for name in sorted(set(re.findall(r"\bdata\.([A-Za-z_]\w*)", source)) - declared):
         add((where, f"'data.{name}' is not a field of the procedure"))
+    for step, item in sorted(
+        set(re.findall(r"\bchecks\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?", source))
+    ):
+        if step not in checklists:
+            add((where, f"'checks.{step}' is not a step of the procedure"))
+        elif not item or item not in checklists[step]:
+            add((where, f"'checks.{step}.{item}' is not a checklist item of step '{step}'"))
+
+
+def _check_reserved(p: Procedure, add: Any) -> None:
+    """Field keys are the author's, but not the names the system keeps for itself."""
+    places: list[tuple[str, str]] = [(f"fields[{i}]", f.key) for i, f in enumerate(p.fields)]
+    for key, step in p.steps.items():
+        places += [(f"steps.{key}.form[{i}]", f.key) for i, f in enumerate(step.form)]
+        for i, t in enumerate(step.transitions):
+            places += [
+                (f"steps.{key}.transitions[{i}].fields[{j}]", f.key) for j, f in enumerate(t.fields)
+            ]
+            places += [
+                (f"steps.{key}.transitions[{i}].effects[{j}].set", k)
+                for j, e in enumerate(t.effects)
+                for k in e.set or {}
+            ]
+        places += [
+            (f"steps.{key}.effects[{j}].set", k)
+            for j, e in enumerate(step.effects)
+            for k in e.set or {}
+        ]
+        for b, branch in enumerate(step.branches):
+            places += [
+                (f"steps.{key}.branches[{b}].form[{i}]", f.key) for i, f in enumerate(branch.form)
+            ]
+    for where, key in places:
+        if key in RESERVED_KEYS or key.startswith("_"):
+            add(
+                (
+                    where,
+                    f"'{key}' is a name the system keeps for itself (reserved: "
+                    f"{', '.join(sorted(RESERVED_KEYS))} and names starting with '_'); "
+                    "choose another key",
+                )
+            )
 
 
 def _check_record_write(where: str, effect: Effect, declared: set[str], add: Any) -> None:

@@ -25,6 +25,7 @@ from fuwu.procedures.engine.machine import (
     clean_value,
     follow_automatic,
     guard_context,
+    offered,
     options,
     plan_transition,
     range_text,
@@ -307,7 +308,11 @@ GOOD = {"stem_bend": 0.2, "clean": True}
 
 
 def view(
-    step: str = "check", *, priority: str = "normal", data: dict[str, Any] | None = None
+    step: str = "check",
+    *,
+    priority: str = "normal",
+    data: dict[str, Any] | None = None,
+    checks: dict[str, Any] | None = None,
 ) -> CaseView:
     return CaseView(
         step=step,
@@ -318,6 +323,7 @@ def view(
         is_major=False,
         comeback_count=0,
         data=data or {},
+        checks=checks or {},
     )
 
 
@@ -417,11 +423,12 @@ def test_guard_failing_on_a_yes_no_item_or_data() -> None:
 
 
 def test_successful_plan_follows_automatic_steps() -> None:
-    data = {"kind": "a", CHECKS_KEY: {"check": {"clean": {"value": True, "passed": True}}}}
-    before = copy.deepcopy(data)
+    data = {"kind": "a"}
+    checks = {"check": {"clean": {"value": True, "passed": True}}}
+    before = copy.deepcopy((data, checks))
     plan = plan_transition(
         PROCEDURE,
-        view(data=data),
+        view(data=data, checks=checks),
         "pass",
         ["technician"],
         {"result": "  all good ", "hours": "1.5"},
@@ -442,26 +449,28 @@ def test_successful_plan_follows_automatic_steps() -> None:
         {"set": {"note": "archived"}},
         {"schedule_return_visit": "3d"},
     ]
-    assert data == before  # planning changes nothing
+    assert (data, checks) == before  # planning changes nothing
 
 
 def test_guards_see_stored_data_and_case_facts() -> None:
-    stored = {
-        "kind": "b",
-        CHECKS_KEY: {
-            "check": {
-                "stem_bend": {"value": 0.2, "passed": True},
-                "clean": {"value": True, "passed": True},
-            }
-        },
+    stored = {"kind": "b"}
+    checks = {
+        "check": {
+            "stem_bend": {"value": 0.2, "passed": True},
+            "clean": {"value": True, "passed": True},
+        }
     }
     plan = plan_transition(
-        PROCEDURE, view(data={**stored, "result": "ok"}), "kind_b", ["manager"], {}
+        PROCEDURE,
+        view(data={**stored, "result": "ok"}, checks=checks),
+        "kind_b",
+        ["manager"],
+        {},
     )
     assert plan.visited == ["done"] and plan.effects == []
     plan = plan_transition(
         PROCEDURE,
-        view(priority="urgent", data={**stored, "result": "ok"}),
+        view(priority="urgent", data={**stored, "result": "ok"}, checks=checks),
         "urgent",
         ["manager"],
         {},
@@ -470,14 +479,12 @@ def test_guards_see_stored_data_and_case_facts() -> None:
 
 
 def test_guard_context() -> None:
-    data = {
-        "kind": "a",
-        CHECKS_KEY: {
-            "check": {"clean": {"value": False, "passed": False}},
-            "other": {"x": {"value": False, "passed": False}},
-        },
+    data = {"kind": "a"}
+    checks = {
+        "check": {"clean": {"value": False, "passed": False}},
+        "other": {"x": {"value": False, "passed": False}},
     }
-    context = guard_context(PROCEDURE, view(data=data))
+    context = guard_context(PROCEDURE, view(data=data, checks=checks))
     assert (
         context["data"]["kind"] == "a" and context["data"]["note"] is None
     )  # declared, not yet filled
@@ -485,8 +492,9 @@ def test_guard_context() -> None:
     assert context["checklist"] == {
         "passed": False,
         "failed": ["clean"],
-        "items": data[CHECKS_KEY]["check"],
+        "items": checks["check"],
     }
+    assert context[CHECKS_KEY] == checks  # every step's latest answers, by step
     assert context["case"]["priority"] == "normal" and context["case"]["is_major"] is False
 
 
@@ -847,3 +855,69 @@ def test_every_label_is_bilingual_and_every_end_is_reachable(key: str) -> None:
     ]
     for text in labels:
         assert text.zh != text.en, text  # both languages written, not one copied into the other
+
+
+def test_a_guard_reads_an_earlier_steps_checklist() -> None:
+    """`checks.<step>.<item>` is the latest answer of any step: a stem out of limit at the
+    inspection forces its replacement two steps later."""
+    raw = copy.deepcopy(INSPECTION)
+    raw["steps"]["check"]["transitions"][0]["guard"] = "true"  # the inspection records, only
+    raw["steps"]["check"]["transitions"][0]["to"] = "repair"
+    raw["steps"]["repair"] = {
+        "kind": "task",
+        "name": L,
+        "form": [{"key": "stem_replaced", "type": "bool", "label": L}],
+        "transitions": [
+            {
+                "key": "finish",
+                "to": "done",
+                "label": L,
+                "roles": ["technician"],
+                "guard": "checks.check.stem_bend.passed || data.stem_replaced == true",
+            }
+        ],
+    }
+    procedure = Procedure.model_validate(raw)
+    plan = plan_transition(
+        procedure,
+        view(),
+        "pass",
+        ["technician"],
+        {"result": "ok"},
+        {"stem_bend": 0.4, "clean": True},
+    )
+    assert plan.checks["stem_bend"] == {"value": 0.4, "passed": False} and plan.to_step == "repair"
+    bent = {"check": plan.checks}
+    with pytest.raises(EngineError) as error:
+        plan_transition(procedure, view("repair", checks=bent), "finish", ["technician"], {})
+    assert error.value.code == "guard_failed"
+    replaced = plan_transition(
+        procedure, view("repair", checks=bent), "finish", ["technician"], {"stem_replaced": True}
+    )
+    assert replaced.to_step == "done"
+    straight = {"check": {"stem_bend": {"value": 0.2, "passed": True}}}
+    assert (
+        plan_transition(
+            procedure, view("repair", checks=straight), "finish", ["technician"], {}
+        ).to_step
+        == "done"
+    )
+    context = guard_context(procedure, view("repair", checks=bent))
+    assert context["checks"]["check"]["stem_bend"]["passed"] is False
+
+
+def test_a_form_offers_the_items_that_apply_or_that_it_may_still_make_apply() -> None:
+    raw = copy.deepcopy(INSPECTION)
+    raw["steps"]["check"]["checklist"] += [
+        {"key": "for_b", "label": L, "when": "data.kind == 'b'"},
+        {"key": "if_note", "label": L, "when": "data.note == 'x'"},
+    ]
+    procedure = Procedure.model_validate(raw)
+    items = procedure.steps["check"].checklist
+    context = guard_context(procedure, view(data={"kind": "a"}))
+    shown = [i.key for i in offered(items, context, ["result"])]
+    assert "for_b" not in shown and "if_note" not in shown and "stem_bend" in shown
+    # `note` is on this form: whether `if_note` applies is known only when it is submitted.
+    assert "if_note" in [i.key for i in offered(items, context, ["result", "note"])]
+    context = guard_context(procedure, view(data={"kind": "b"}))
+    assert "for_b" in [i.key for i in offered(items, context, [])]

@@ -416,6 +416,26 @@ def _schedule_bad_duration(d: dict[str, Any]) -> None:
     d["steps"]["work"]["transitions"][0]["effects"] = [{"schedule_return_visit": "3 days"}]
 
 
+def _reserved_field(d: dict[str, Any]) -> None:
+    d["steps"]["work"]["form"].append({"key": "rating", "type": "number", "label": L})
+
+
+def _reserved_set(d: dict[str, Any]) -> None:
+    d["steps"]["archive"]["effects"] = [{"set": {"confirmation": "x"}}]
+
+
+def _reserved_checks(d: dict[str, Any]) -> None:
+    d["fields"].append({"key": "checks", "type": "text", "label": L})
+
+
+def _checks_unknown_step(d: dict[str, Any]) -> None:
+    d["steps"]["work"]["transitions"][0]["guard"] = "checks.wrok.gap.passed"
+
+
+def _checks_unknown_item(d: dict[str, Any]) -> None:
+    d["steps"]["work"]["transitions"][0]["guard"] = "checks.work.gasp.passed"
+
+
 TW = "steps.work.transitions[0]"
 CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown key (typo)", _typo, "steps.work.transitons", "Extra inputs are not permitted"),
@@ -435,7 +455,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "guard uses an unknown variable",
         _guard_variable,
         TW + ".guard",
-        "unknown names ['result']; use data, case or checklist",
+        "unknown names ['result']; use data, case, checklist or checks",
     ),
     ("unreachable step", _unreachable, "steps.orphan", "cannot be reached from the start step"),
     ("no path to an end", _dead_end, "steps.parked", "no path from here leads to an end step"),
@@ -629,6 +649,31 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         _schedule_bad_duration,
         TW + ".effects[0]",
         "'3 days' is not a duration",
+    ),
+    (
+        "a field takes a reserved name",
+        _reserved_field,
+        "steps.work.form[1]",
+        "'rating' is a name the system keeps for itself",
+    ),
+    (
+        "a set effect writes a reserved name",
+        _reserved_set,
+        "steps.archive.effects[0].set",
+        "'confirmation' is a name the system keeps for itself",
+    ),
+    ("a field named checks", _reserved_checks, "fields[1]", "'checks' is a name the system"),
+    (
+        "checks of an unknown step",
+        _checks_unknown_step,
+        TW + ".guard",
+        "'checks.wrok' is not a step of the procedure",
+    ),
+    (
+        "checks of an unknown item",
+        _checks_unknown_item,
+        TW + ".guard",
+        "'checks.work.gasp' is not a checklist item of step 'work'",
     ),
 ]
 

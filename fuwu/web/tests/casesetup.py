@@ -88,7 +88,7 @@ def at_inspect(world: Any) -> Case:
         site_id=world.sites["lanting"].pk,
         channel="phone",
         title="3号泵出口阀检修",
-        data={"valve_tag": "V-301"},
+        data={"valve_tag": "V-301", "nominal_size": 100, "body_material": "carbon_steel"},
     )
     case = move(world, case, "dispatcher", "start", {"isolation_confirmed": True})
     while case.step != "inspect":

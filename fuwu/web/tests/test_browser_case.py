@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from fuwu.cases.actions import view_of
 from fuwu.cases.models import Case
 from fuwu.core.models import Staff
 from fuwu.procedures.engine.definition import ChecklistKind
+from fuwu.procedures.engine.machine import applicable, guard_context
 from fuwu.procedures.registry import definition_of
 from fuwu.web.tests.casesetup import at_dispatch, at_inspect
 
@@ -14,10 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def fill_checklist(page, case: Case, *, radial: str) -> None:
-    """Answer every item of the inspection: yes to each check, a passing value for each
-    measurement except the radial clearance, which gets `radial`."""
-    step = definition_of(case.procedure).steps[case.step]
-    for item in step.checklist:
+    """Answer every item of the inspection that applies to this valve: yes to each check, a
+    passing value for each measurement except the radial clearance, which gets `radial`."""
+    procedure = definition_of(case.procedure)
+    step = procedure.steps[case.step]
+    for item in applicable(step.checklist, guard_context(procedure, view_of(case))):
         if item.type is ChecklistKind.MEASUREMENT:
             low = item.min if item.min is not None else 0
             high = item.max if item.max is not None else low + 1
@@ -65,7 +68,7 @@ def test_technician_fills_a_measured_checklist_on_a_phone(web, world, language):
     page.wait_for_selector("[data-testid=notice-success]")
     after = Case.objects.get(pk=case.pk)
     assert after.step == "reassemble"
-    assert after.data["checks"]["inspect"]["radial_clearance"] == {"value": 0.35, "passed": True}
+    assert after.records["checks"]["inspect"]["radial_clearance"] == {"value": 0.35, "passed": True}
     page.evaluate("window.scrollTo(0, 0)")
     web.shot(page, f"done-{language}", full_page=False)
     assert page.js_errors == []

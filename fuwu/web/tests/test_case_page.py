@@ -14,6 +14,7 @@ from fuwu.cases import actions
 from fuwu.cases.models import Attachment, Case, Event, WorkLog
 from fuwu.web.tests.casesetup import (
     at_dispatch,
+    at_inspect,
     at_prepare,
     at_repair,
     at_take_order,
@@ -60,6 +61,17 @@ def test_page_in_english(world):
     assert "Diagnosis and cause" in html and "Fault fixed and tested" in html
     assert "Owning department" in html and "Checklist" in html
     assert "&quot;Repair on site&quot;" in html  # diagram labels in English
+
+
+def test_checklist_items_that_do_not_apply_to_this_case_are_not_shown(world):
+    case = at_inspect(world)  # a DN100 valve: the larger valve's stem limits
+    html = text(signed_in("technician").get(url(case)))
+    assert 'name="checklist.stem_bend"' in html
+    assert 'name="checklist.stem_bend_small"' not in html
+    Case.objects.filter(pk=case.pk).update(data={**case.data, "nominal_size": 40})
+    html = text(signed_in("technician").get(url(case)))
+    assert 'name="checklist.stem_bend_small"' in html
+    assert 'name="checklist.stem_bend"' not in html
 
 
 def test_moves_this_person_may_not_take_are_not_shown_and_refused(world):
@@ -151,7 +163,7 @@ def test_take_a_move_plain_post_redirects(world):
     assert after.step == "record_result"
     assert after.data["diagnosis"] == "阀芯老化" and after.data["owner_agreed"] is True
     assert "wait_reason" not in after.data  # another move's field is not sent along
-    assert after.data["checks"]["repair"]["fault_fixed"] == {"value": True, "passed": True}
+    assert after.records["checks"]["repair"]["fault_fixed"] == {"value": True, "passed": True}
     assert "已执行：维修完成" in text(client.get(url(case)))
 
 

@@ -44,7 +44,7 @@ from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import FieldType, Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
-from fuwu.procedures.engine.machine import is_blank, options
+from fuwu.procedures.engine.machine import guard_context, is_blank, offered, options
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
@@ -137,12 +137,15 @@ def _step_form(
     fields = [*(step.form if completes else []), *intake]
     for m in moves:
         fields.extend(m.transition.fields)
+    # Items that do not apply to this case (another valve size, another service) are not shown.
+    context = guard_context(procedure, actions.view_of(case))
+    items = offered(step.checklist, context, [f.key for f in fields]) if completes else []
     return form_for_fields(
         fields,
         lang,
         data=data,
         initial=case.data,
-        checklist=step.checklist if completes else (),
+        checklist=items,
         prefix=None,
     )
 
@@ -163,7 +166,11 @@ def _branch_forms(
                 lang,
                 data=post if post is not None and post.get("branch") == t.branch else None,
                 initial=case.data,
-                checklist=spec.checklist,
+                checklist=offered(
+                    spec.checklist,
+                    guard_context(procedure, actions.view_of(case)),
+                    [f.key for f in spec.form],
+                ),
                 prefix=f"task-{t.branch}",
             )
         panels.append(

@@ -189,7 +189,7 @@ def test_house_rental_supplemented_chased_and_archived(world, api):
     )
     case = take(agent, case, "pass", checklist={**HOUSE_DOCS, **MATCHES})
     where(case, "submit_to_office", "open", "agent")
-    assert {k: v["value"] for k, v in case["data"]["checks"]["review"].items()} == {
+    assert {k: v["value"] for k, v in case["checks"]["review"].items()} == {
         **HOUSE_DOCS,
         **MATCHES,
     }

@@ -166,7 +166,7 @@ def test_passed_review_signed_and_archived(world, api):
     case = take(qc, case, "pass", {"review_summary": "用语规范,解答准确"}, scorecard(92))
     where(case, "acknowledge", "open")
     assert case["data"]["qa_result"] == "pass" and since(case, "step_due") == 8 * H
-    assert case["data"]["checks"]["review"]["overall_score"] == {"value": 92.0, "passed": True}
+    assert case["checks"]["review"]["overall_score"] == {"value": 92.0, "passed": True}
     assert case["first_response_at"] == case["updated_at"]
 
     # The agent signs; a passed review cannot be signed into coaching or appealed.
@@ -196,7 +196,7 @@ def test_failed_appealed_coached_and_passed_on_recheck(world, api):
     where(case, "acknowledge", "open")
     assert case["data"]["qa_result"] == "fail" and case["comeback_count"] == 0
     assert notes(case) == ["as_manager"]
-    checks = case["data"]["checks"]["review"]
+    checks = case["checks"]["review"]
     assert checks["no_blame_shifting"] == {"value": False, "passed": False}
     assert checks["overall_score"] == {"value": 70.0, "passed": False}
 
@@ -243,7 +243,7 @@ def test_failed_appealed_coached_and_passed_on_recheck(world, api):
     case = take(qc, case, "pass", {"review_summary": "复检合格"}, scorecard(88))
     where(case, "acknowledge", "open")
     assert case["data"]["qa_result"] == "pass"
-    assert case["data"]["checks"]["review"]["no_blame_shifting"]["passed"] is True
+    assert case["checks"]["review"]["no_blame_shifting"]["passed"] is True
     case = take(agent, case, "sign_pass")
     where(case, "archived", "closed")
     assert moves(agent, case) == [

@@ -185,7 +185,7 @@ def test_new_client_registers_views_rents_and_is_guided(world, api):
     assert case["resolved_at"] == case["closed_at"] == case["updated_at"]
     assert moves(clerk, case) == ["space_viewing", "information", "facility_guidance", "settled"]
     assert owners(case) == ["business_centre"]
-    assert case["data"]["checks"]["facility_guidance"]["usage_limits"] == {
+    assert case["checks"]["facility_guidance"]["usage_limits"] == {
         "value": True,
         "passed": True,
     }

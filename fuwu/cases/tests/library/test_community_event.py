@@ -254,7 +254,7 @@ def test_event_revised_approved_prepared_held_settled_and_archived(world, api):
     case = take(agent, case, "archive", record, {"photo_main": "uploads/event/crowd.jpg"})
     where(case, "archived", "closed", "service_center")
     assert case["closed_at"] == case["updated_at"]
-    assert case["data"]["checks"]["record"]["photo_main"]["value"] == "uploads/event/crowd.jpg"
+    assert case["checks"]["record"]["photo_main"]["value"] == "uploads/event/crowd.jpg"
 
     assert path(case) == [
         ("transitioned", "approval"),

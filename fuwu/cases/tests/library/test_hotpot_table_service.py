@@ -268,7 +268,7 @@ def test_table_served_with_the_order_changed_and_read_back_again(world, api):
         "joined",
         "transitioned",
     ]
-    checks = case["data"]["checks"]
+    checks = case["checks"]
     assert checks["take_order"]["no_child_suggestion"] == {"value": True, "passed": True}
     assert checks["amend_order"]["glad_to_change"]["passed"]
     assert case["data"]["guests"] == 4 and case["data"]["children"] == 1

@@ -116,7 +116,7 @@ def test_the_owner_borrows_and_returns_the_key(world, api):
     # The borrower holds the key: the case waits and its resolution clock is paused.
     where(case, "key_out", "waiting", SC)
     assert case["paused"] and since(case, "step_due") == 8 * H
-    assert case["data"]["checks"]["lend"]["register_signed"] == {"value": True, "passed": True}
+    assert case["checks"]["lend"]["register_signed"] == {"value": True, "passed": True}
     # 《钥匙借用表》: the key is out, held by the borrower, due back at the agreed time.
     out = agent.get("/api/registers/key").json()
     assert [(e["item"], e["holder"], e["case_id"]) for e in out] == [

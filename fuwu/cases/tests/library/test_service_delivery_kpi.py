@@ -238,7 +238,7 @@ def test_plan_confirmed_delivered_and_monitored_against_kpis(world, api):
     # 二、5. 跟踪和回访
     where(case, "follow_up", "resolved", "service_center")
     assert since(case, "return_visit_due") == 24 * H and since(case, "step_due") == 24 * H
-    assert case["data"]["checks"]["monitor"]["cost_deviation"] == {"value": 3.0, "passed": True}
+    assert case["checks"]["monitor"]["cost_deviation"] == {"value": 3.0, "passed": True}
 
     refused(
         agent,

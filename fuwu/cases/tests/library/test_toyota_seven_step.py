@@ -343,7 +343,7 @@ def test_appointment_to_follow_up_with_a_quality_control_failure(world, api):
     case = take(tech, case, "done", WORK)
     case = take(qc, case, "pass", {"qc_priority": "brakes_suspension"}, QC_OK)
     where(case, "delivery_prep")
-    assert case["data"]["checks"]["qc"]["vehicle_clean"] == {"value": True, "passed": True}
+    assert case["checks"]["qc"]["vehicle_clean"] == {"value": True, "passed": True}
 
     # Step 6: the actual is above the estimate — only once the customer has agreed to it.
     refused(

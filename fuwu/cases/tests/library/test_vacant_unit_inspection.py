@@ -97,7 +97,7 @@ def test_normal_round_is_recorded_and_archived(world, api):
     )
     where(case, "archived", "closed", SC)
     assert case["resolved_at"] == case["closed_at"] == case["updated_at"]
-    assert case["data"]["checks"]["inspect"]["keys_ok"] == {"value": True, "passed": True}
+    assert case["checks"]["inspect"]["keys_ok"] == {"value": True, "passed": True}
     assert path(case) == [("archived", SC)]
     assert kinds(case) == ["opened", "transitioned"]
     assert notes(case) == []
@@ -139,7 +139,7 @@ def test_problem_found_put_right_by_engineering(world, api):
     where(case, "rectify", "open", "engineering")
     assert since(case, "step_due") == 4 * H  # urgent
     assert notes(case) == ["eng_manager"]
-    assert case["data"]["checks"]["inspect"]["fittings_ok"] == {"value": False, "passed": False}
+    assert case["checks"]["inspect"]["fittings_ok"] == {"value": False, "passed": False}
 
     refused(finance, case, "rectified", {"rectification": "x"}, status=403, code="role_not_allowed")
     refused(tech, case, "not_ours", {"return_reason": "x"}, status=403, code="role_not_allowed")

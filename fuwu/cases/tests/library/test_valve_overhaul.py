@@ -76,7 +76,7 @@ REASSEMBLED = {
 TIGHT = {"shell_tight": True, "seat_tight": True, "packing_tight": True, "operates_freely": True}
 
 
-def open_overhaul(client, priority=None):
+def open_overhaul(client, priority=None, **data):
     body = {
         "procedure": "valve_overhaul",
         "site": "lanting",
@@ -89,6 +89,7 @@ def open_overhaul(client, priority=None):
             "nominal_size": 100,
             "body_material": "alloy_steel",
             "overhaul_reason": "阀门关闭不严，填料处渗水",
+            **data,
         },
     }
     if priority:
@@ -160,18 +161,25 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     )
     where(case, "repair", assignee="technician")
     assert since(case, "step_due") == 16 * H
-    checks = case["data"]["checks"]["inspect"]
+    checks = case["checks"]["inspect"]
     assert checks["stem_bend"] == {"value": 0.32, "passed": False}
     assert checks["gland_clearance"] == {"value": 0.25, "passed": False}
     assert checks["radial_clearance"] == {"value": 0.35, "passed": True}
     assert checks["body_no_cracks"] == {"value": False, "passed": False}
 
-    # 1.3阀门修理: alloy steel is preheated to 250–300 ℃ before the weld repair.
+    # 1.3阀门修理: alloy steel is preheated to 250–300 ℃ before the weld repair; the bent stem
+    # is replaced (2.(3)).
     repair = {
         "repair_done": "砂眼处开坡口补焊；更换阀杆；更换填料压盖",
         "parts_replaced": "阀杆(2Cr13)、填料压盖",
+        "body_welded": True,
     }
-    weld = {"weld_bevel_prepared": True, "slow_cooled": True, "same_material": True}
+    weld = {
+        "weld_bevel_prepared": True,
+        "slow_cooled": True,
+        "same_material": True,
+        "stem_replaced": True,
+    }
     refused(
         tech,
         case,
@@ -205,7 +213,7 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     )
     where(case, "reassemble", assignee="technician")
     assert since(case, "step_due") == 4 * H
-    assert case["data"]["checks"]["inspect"]["stem_bend"] == {"value": 0.25, "passed": True}
+    assert case["checks"]["inspect"]["stem_bend"] == {"value": 0.25, "passed": True}
     refused(
         tech,
         case,
@@ -230,7 +238,11 @@ def test_overhaul_with_failed_inspection_repair_and_failed_test(world, api):
     )
     where(case, "repair", assignee="technician")
     assert notes(case, "notify") == ["eng_manager"]
-    case = take(tech, case, "repaired", {"repair_done": "研磨阀瓣与阀座密封面"})
+    # No weld this time (the form shows the last answer; the technician unticks it) and the
+    # stem passed the last inspection: neither the preheat nor the stem replacement applies.
+    case = take(
+        tech, case, "repaired", {"repair_done": "研磨阀瓣与阀座密封面", "body_welded": False}
+    )
     case = take(tech, case, "passed", checklist=SOUND)
     case = take(tech, case, "assembled", checklist=REASSEMBLED)
     refused(
@@ -292,3 +304,193 @@ def test_urgent_overhaul_limits_and_cancel(world, api):
     where(case, "cancelled", "cancelled")
     assert case["closed_at"] and moves(case) == ["cancelled"]
     assert differences() == []
+
+
+# -- the seed's per-size limits, the alloy-steel weld rules and the forced stem replacement ----
+
+
+def to_inspect(api, **data):
+    dispatcher, tech = api("dispatcher"), api("technician")
+    case = open_overhaul(dispatcher, **data)
+    case = take(dispatcher, case, "start", {"isolation_confirmed": True})
+    for _step, checklist in DISASSEMBLY:
+        case = take(tech, case, "done", checklist=checklist)
+    where(case, "inspect")
+    return case
+
+
+def applies(client, case) -> dict[str, bool]:
+    body = client.get(f"/api/cases/{case['id']}/transitions").json()
+    return {c["key"]: c["applies"] for c in body["checklist"]}
+
+
+def test_disassembly_starts_only_when_size_and_material_are_known(world, api):
+    dispatcher = api("dispatcher")
+    case = open_overhaul(dispatcher, nominal_size=None, body_material=None)
+    refused(
+        dispatcher,
+        case,
+        "start",
+        {"isolation_confirmed": True},
+        code="invalid_form",
+        fields=["nominal_size", "body_material"],
+    )
+    case = take(
+        dispatcher,
+        case,
+        "start",
+        {"isolation_confirmed": True, "nominal_size": 40, "body_material": "carbon_steel"},
+    )
+    where(case, "clean_outside")
+
+
+def test_a_small_valve_is_held_to_the_strict_end_of_the_seeds_limits(world, api):
+    """2.(3): stem bend 0.1~0.25 mm, ovality 0.02~0.05 mm, wear 0.1~0.2 mm: DN ≤ 50 gets the first."""
+    tech = api("technician")
+    small = to_inspect(api, nominal_size=40)
+    shown = applies(tech, small)
+    assert shown["stem_bend_small"] and not shown["stem_bend"]
+    assert shown["stem_ovality_small"] and shown["stem_wear_depth_small"]
+    assert not shown["stem_ovality"] and not shown["stem_wear_depth"]
+    sized = {
+        **{k: v for k, v in SOUND.items() if not k.startswith("stem_") or k == "stem_thread_ok"},
+        "stem_bend_small": 0.12,  # fine on a DN100 valve, too bent on a DN40 one
+        "stem_ovality_small": 0.02,
+        "stem_wear_depth_small": 0.1,
+    }
+    body = refused(tech, small, "passed", checklist=sized, code="guard_failed")
+    assert body["details"]["fields"] == {
+        "checklist.stem_bend_small": "测量值 0.12mm 超出允许范围 ≤ 0.1 mm"
+    }
+    # The large valve's items are not the small valve's: answering them is refused.
+    refused(
+        tech, small, "passed", checklist=SOUND, code="invalid_form", fields=["checklist.stem_bend"]
+    )
+    small = take(tech, small, "passed", checklist={**sized, "stem_bend_small": 0.1})
+    where(small, "reassemble")
+    assert small["checks"]["inspect"]["stem_bend_small"] == {"value": 0.1, "passed": True}
+
+    large = to_inspect(api, nominal_size=100)
+    shown = applies(tech, large)
+    assert shown["stem_bend"] and not shown["stem_bend_small"]
+    large = take(tech, large, "passed", checklist=SOUND)  # 0.12 mm on DN100 is within 0.25
+    where(large, "reassemble")
+
+
+def test_welding_an_alloy_steel_body_needs_the_preheat_and_slow_cooling(world, api):
+    """1.3(一)(1): 对合金钢制成的阀体与阀盖，补焊前要进行250~300℃的预热，焊后放石棉灰内缓冷."""
+    tech = api("technician")
+    cracked = {**SOUND, "body_no_cracks": False}
+    alloy = take(
+        tech, to_inspect(api, body_material="alloy_steel"), "failed", {"defects": "砂眼"}, cracked
+    )
+    where(alloy, "repair")
+    welded = {"repair_done": "开坡口补焊", "body_welded": True}
+    refused(
+        tech,
+        alloy,
+        "repaired",
+        welded,
+        {"weld_bevel_prepared": True},
+        code="invalid_form",
+        fields=["checklist.preheat_temperature", "checklist.slow_cooled"],
+    )
+    body = refused(
+        tech,
+        alloy,
+        "repaired",
+        welded,
+        {"weld_bevel_prepared": True, "preheat_temperature": 320, "slow_cooled": True},
+        code="guard_failed",
+    )
+    assert body["details"]["fields"] == {
+        "checklist.preheat_temperature": "测量值 320℃ 超出允许范围 250–300 ℃"
+    }
+    alloy = take(
+        tech,
+        alloy,
+        "repaired",
+        welded,
+        {"weld_bevel_prepared": True, "preheat_temperature": 260, "slow_cooled": True},
+    )
+    where(alloy, "inspect")
+
+    # Carbon steel is welded without the preheat: the items do not apply (and are refused).
+    carbon = take(
+        tech,
+        to_inspect(api, body_material="carbon_steel"),
+        "failed",
+        {"defects": "砂眼"},
+        cracked,
+    )
+    refused(
+        tech,
+        carbon,
+        "repaired",
+        welded,
+        {"preheat_temperature": 260},
+        code="invalid_form",
+        fields=["checklist.preheat_temperature"],
+    )
+    carbon = take(tech, carbon, "repaired", welded, {"weld_bevel_prepared": True})
+    where(carbon, "inspect")
+
+
+def test_a_stem_out_of_limits_at_the_inspection_must_be_replaced(world, api):
+    """2.(3): 不符合上述要求时要换新 — the repair reads the inspection's answers (checks.inspect)."""
+    tech = api("technician")
+    bent = take(
+        tech,
+        to_inspect(api),
+        "failed",
+        {"defects": "阀杆弯曲0.3mm"},
+        {**SOUND, "stem_bend": 0.3},
+    )
+    where(bent, "repair")
+    assert applies(tech, bent)["stem_replaced"] is True
+    fixed = {"repair_done": "校直阀杆"}
+    refused(
+        tech, bent, "repaired", fixed, {}, code="invalid_form", fields=["checklist.stem_replaced"]
+    )
+    refused(tech, bent, "repaired", fixed, {"stem_replaced": False}, code="guard_failed")
+    bent = take(
+        tech,
+        bent,
+        "repaired",
+        {"repair_done": "更换阀杆", "parts_replaced": "阀杆(2Cr13)"},
+        {"stem_replaced": True, "same_material": True},
+    )
+    where(bent, "inspect")
+    # The inspection again: its answers are new, and the new stem is within the limit.
+    bent = take(tech, bent, "passed", checklist=SOUND)
+    assert bent["checks"]["inspect"]["stem_bend"] == {"value": 0.12, "passed": True}
+    assert bent["checks"]["repair"]["stem_replaced"] == {"value": True, "passed": True}
+
+    # A worn thread is a stem failure too; a leaking gland alone is not.
+    worn = take(
+        tech,
+        to_inspect(api),
+        "failed",
+        {"defects": "阀杆螺纹损坏"},
+        {**SOUND, "stem_thread_ok": False},
+    )
+    assert applies(tech, worn)["stem_replaced"] is True
+    gland = take(
+        tech,
+        to_inspect(api),
+        "failed",
+        {"defects": "填料间隙0.25mm"},
+        {**SOUND, "gland_clearance": 0.25},
+    )
+    assert applies(tech, gland)["stem_replaced"] is False
+    refused(
+        tech,
+        gland,
+        "repaired",
+        fixed,
+        {"stem_replaced": True},
+        code="invalid_form",
+        fields=["checklist.stem_replaced"],
+    )
+    gland = take(tech, gland, "repaired", {"repair_done": "更换填料压盖"})
+    where(gland, "inspect")

@@ -1,0 +1,135 @@
+"""Whether a case is late or at risk: one rule, written in Python and in SQL side by side.
+
+A case's *running clocks* are its response clock (until the first response, from the opening),
+its resolution clock (until resolved, and not while paused) and its step clock (while it stands
+on the step). A closed, cancelled or rejected case has none.
+
+- **Late**: a running clock is past its deadline (`due < now`).
+- **At risk**: not late, and a running clock is near its deadline: in its last hour
+  (`RISK_FLOOR_SECONDS`), or in the last fifth (`RISK_SHARE`) of its window from start to due.
+
+The Python predicates (`is_late`, `is_at_risk`, `state`) judge rows already loaded: the row
+colours of the queue and "my work", the API's `overdue`. The `Q` expressions (`late_q`,
+`risk_q`) count and filter in the database: the queue's `overdue` / `at_risk` filters, the
+dashboard's numbers. `fuwu/sla/tests/test_lateness.py` checks on generated cases that both sides
+agree, on SQLite and on PostgreSQL. Change one side only together with the other (and the
+browser's live countdown, `fuwu/web/static/web/app.js`, which recolours one deadline by `near`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models.lookups import GreaterThanOrEqual
+
+from fuwu.cases.choices import CLOSED_STATUSES
+from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
+
+State = Literal["ok", "risk", "late", "none"]
+
+# "left ≤ share × window" is compared as "parts × left ≤ window": whole durations only, exact
+# in microseconds on both sides (no float rounding at the boundary).
+RISK_PARTS = round(1 / RISK_SHARE)
+RISK_FLOOR = timedelta(seconds=RISK_FLOOR_SECONDS)
+
+
+class Clocked(Protocol):
+    """The columns of a case the rule reads (a `Case`, or anything shaped like one)."""
+
+    status: str
+    created_at: datetime
+    response_due: datetime | None
+    first_response_at: datetime | None
+    resolution_due: datetime | None
+    resolution_start: datetime | None
+    resolved_at: datetime | None
+    paused_at: datetime | None
+    step_due: datetime | None
+    step_start: datetime | None
+
+
+# -- Python --------------------------------------------------------------------------------
+
+
+def running_clocks(case: Clocked) -> list[tuple[datetime, datetime | None]]:
+    """(due, start) of each clock still running; the start may be unknown (None)."""
+    if case.status in CLOSED_STATUSES:
+        return []
+    found: list[tuple[datetime, datetime | None]] = []
+    if case.response_due is not None and case.first_response_at is None:
+        found.append((case.response_due, case.created_at))
+    if case.resolution_due is not None and case.resolved_at is None and case.paused_at is None:
+        found.append((case.resolution_due, case.resolution_start))
+    if case.step_due is not None:
+        found.append((case.step_due, case.step_start))
+    return found
+
+
+def near(due: datetime, start: datetime | None, now: datetime) -> bool:
+    """One deadline not yet passed and in its last hour or the last fifth of its window."""
+    left = due - now
+    if left < timedelta(0):
+        return False
+    return left <= RISK_FLOOR or (start is not None and (due - start) >= left * RISK_PARTS)
+
+
+def is_late(case: Clocked, now: datetime) -> bool:
+    return any(due < now for due, _ in running_clocks(case))
+
+
+def is_at_risk(case: Clocked, now: datetime) -> bool:
+    clocks = running_clocks(case)
+    return not any(due < now for due, _ in clocks) and any(near(d, s, now) for d, s in clocks)
+
+
+def state(case: Clocked, now: datetime) -> State:
+    """The case's colour: late, at risk, on time, or no clock running."""
+    clocks = running_clocks(case)
+    if not clocks:
+        return "none"
+    if any(due < now for due, _ in clocks):
+        return "late"
+    return "risk" if any(near(d, s, now) for d, s in clocks) else "ok"
+
+
+# -- SQL -----------------------------------------------------------------------------------
+
+_OPEN = ~Q(status__in=CLOSED_STATUSES)
+_RESPONSE = Q(response_due__isnull=False, first_response_at__isnull=True)
+_RESOLUTION = Q(resolution_due__isnull=False, resolved_at__isnull=True, paused_at__isnull=True)
+_STEP = Q(step_due__isnull=False)
+
+
+def late_q(now: datetime) -> Q:
+    """`is_late` in SQL."""
+    return _OPEN & (
+        (_RESPONSE & Q(response_due__lt=now))
+        | (_RESOLUTION & Q(resolution_due__lt=now))
+        | (_STEP & Q(step_due__lt=now))
+    )
+
+
+def _near_q(due: str, start: str, now: datetime) -> Q:
+    left = ExpressionWrapper(
+        (F(due) - Value(now, output_field=DateTimeField())) * RISK_PARTS,
+        output_field=DurationField(),
+    )
+    window = ExpressionWrapper(F(due) - F(start), output_field=DurationField())
+    # A NULL start makes the window comparison NULL (not true): only the last hour counts.
+    return Q(**{f"{due}__gte": now}) & (
+        Q(**{f"{due}__lte": now + RISK_FLOOR})
+        | Q(**{f"{start}__isnull": False}) & Q(GreaterThanOrEqual(window, left))
+    )
+
+
+def risk_q(now: datetime) -> Q:
+    """`is_at_risk` in SQL. Negate it by excluding the matching ids, not with `~`: NOT over a
+    comparison with NULL is NULL in SQL, which would drop rows `is_at_risk` calls false."""
+    near = (
+        (_RESPONSE & _near_q("response_due", "created_at", now))
+        | (_RESOLUTION & _near_q("resolution_due", "resolution_start", now))
+        | (_STEP & _near_q("step_due", "step_start", now))
+    )
+    return _OPEN & near & ~late_q(now)
