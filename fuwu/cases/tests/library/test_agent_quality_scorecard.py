@@ -378,8 +378,8 @@ def test_workplace_inspection_scores_discipline_hygiene_rota_and_property(
     refused(qc, case, "pass", {"review_summary": "x"}, missed, code="guard_failed")
     case = take(qc, case, "fail", {"review_summary": "值日未打扫公共区域"}, missed)
     assert case["data"]["qa_result"] == "fail"
-    assert case["data"]["checks"]["review"]["duty_rota_done"] == {"value": False, "passed": False}
-    assert "please_first" not in case["data"]["checks"]["review"]
+    assert case["checks"]["review"]["duty_rota_done"] == {"value": False, "passed": False}
+    assert "please_first" not in case["checks"]["review"]
     case = take(agent, case, "sign_fail", {"agent_comment": "接受,补做值日"})
     assert case["step"]["key"] == "coaching" and case["comeback_count"] == 1
     case = take(
