@@ -25,7 +25,7 @@ from fuwu.procedures.engine.computed import (
 )
 from fuwu.procedures.engine.definition import FieldType, Procedure, SetExpr
 from fuwu.procedures.engine.expressions import compile_guard
-from fuwu.procedures.engine.machine import CHECKS_KEY, CaseView, compute_row, guard_context
+from fuwu.procedures.engine.machine import CaseView, compute_row, guard_context
 from fuwu.procedures.engine.validate import load_file
 
 LIBRARY = sorted((Path(__file__).resolve().parents[1] / "library").glob("*.yaml"))
@@ -121,8 +121,13 @@ def test_guards_run_on_sample_data(path: Path, shift: int) -> None:
     data = sample_data(p, shift)
     for step, where, source in guards(p):
         view = CaseView(step, "open", "normal", "phone", "", False, 0, data)
-        items = {i.key: {"value": True, "passed": True} for i in p.steps[step].checklist}
-        context = guard_context(p, view, {**data, CHECKS_KEY: {step: items}})
+        # Every step's checklist answered (passing on one shift, failing on the other), so a
+        # guard that reads an earlier step's answers (`checks.inspect.stem_bend`) is exercised.
+        checks = {
+            key: {i.key: {"value": True, "passed": shift == 0} for i in s.checklist}
+            for key, s in p.steps.items()
+        }
+        context = guard_context(p, view, data, checks)
         try:
             result = compile_guard(source).program.execute(context)
         except Exception as exc:  # pragma: no cover - any failure is the finding
