@@ -1,0 +1,93 @@
+"""A test-only procedure with line items, a multi-select and a computed column: an estimate of
+parts a technician draws up and the customer sees in the portal."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fuwu.cases import actions
+from fuwu.cases.models import Case
+from fuwu.procedures.registry import sync_library
+
+ESTIMATE_YAML = textwrap.dedent("""
+    key: test_estimate
+    name: {zh: 测试报价, en: Test estimate}
+    seed: 测试
+    owner: {department: service_center}
+    start: estimate
+    fields:
+      - {key: fault, type: text, required: true, label: {zh: 故障, en: Fault}}
+    steps:
+      estimate:
+        kind: task
+        name: {zh: 报价, en: Estimate}
+        owner: {department: engineering}
+        form:
+          - key: parts
+            type: lines
+            required: true
+            label: {zh: 配件明细, en: Parts}
+            max_rows: 6
+            columns:
+              - {key: item, type: text, required: true, max_length: 100, label: {zh: 配件, en: Part}}
+              - {key: quantity, type: number, required: true, min: 0, label: {zh: 数量, en: Quantity}}
+              - {key: unit_price, type: money, required: true, min: 0, label: {zh: 单价, en: Unit price}}
+              - key: total
+                type: money
+                compute: quantity * unit_price
+                label: {zh: 小计, en: Amount}
+          - key: work_types
+            type: multi_choice
+            label: {zh: 作业内容, en: Work}
+            options:
+              - {value: replace, label: {zh: 更换, en: Replace}}
+              - {value: repair, label: {zh: 修理, en: Repair}}
+              - {value: clean, label: {zh: 清洗, en: Clean}}
+        transitions:
+          - {key: quote, to: approve, label: {zh: 提交报价, en: Submit the estimate}, roles: [technician]}
+      approve:
+        kind: task
+        name: {zh: 客户确认, en: Customer approval}
+        form:
+          - key: parts
+            type: lines
+            required: true
+            label: {zh: 配件明细, en: Parts}
+            max_rows: 6
+            columns:
+              - {key: item, type: text, required: true, max_length: 100, label: {zh: 配件, en: Part}}
+              - {key: quantity, type: number, required: true, min: 0, label: {zh: 数量, en: Quantity}}
+              - {key: unit_price, type: money, required: true, min: 0, label: {zh: 单价, en: Unit price}}
+              - key: total
+                type: money
+                compute: quantity * unit_price
+                label: {zh: 小计, en: Amount}
+        transitions:
+          - {key: accept, to: done, label: {zh: 客户同意, en: Customer agrees}, roles: [agent]}
+      done: {kind: end, name: {zh: 完成, en: Done}}
+""")
+
+
+@pytest.fixture
+def estimate_procedure(world: Any, tmp_path: Path) -> Path:
+    (tmp_path / "test_estimate.yaml").write_text(ESTIMATE_YAML, encoding="utf-8")
+    result = sync_library([tmp_path])
+    assert not result.problems, result.problems
+    return tmp_path
+
+
+def open_estimate(world: Any, **data: Any) -> Case:
+    return actions.open_case(
+        world.actor("agent"),
+        procedure_key="test_estimate",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title="热水器不出热水",
+        customer_id=world.customers["owner"].pk,
+        asset_id=world.assets["unit"].pk,
+        data={"fault": "热水器不出热水", **data},
+    )
