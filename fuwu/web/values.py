@@ -118,13 +118,13 @@ class LinesTable:
     key: str
     label: str
     columns: list[Column]
-    rows: list[list[str]]  # cell texts, in column order
-    totals: list[str | None]  # per column: the total's text, or None for a column not summed
+    rows: list[list[tuple[Column, str]]]  # (column, cell text), in column order
+    totals: list[tuple[Column, str | None]]  # None: a column not summed
     count: int
 
     @property
     def has_totals(self) -> bool:
-        return any(t is not None for t in self.totals)
+        return any(t is not None for _c, t in self.totals)
 
 
 def column_sums(f: FieldDef, rows: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
@@ -141,17 +141,52 @@ def lines_table(f: FieldDef, raw: Any, language: str) -> LinesTable:
     rows = [r for r in raw if isinstance(r, Mapping)] if isinstance(raw, list) else []
     columns = f.columns or []
     sums = column_sums(f, rows)
+    shown = [
+        Column(c.key, c.label.get(language), c.type in NUMERIC, c.compute is not None)
+        for c in columns
+    ]
     return LinesTable(
         key=f.key,
         label=f.label.get(language),
-        columns=[
-            Column(c.key, c.label.get(language), c.type in NUMERIC, c.compute is not None)
-            for c in columns
+        columns=shown,
+        rows=[
+            [(s, display(c, r.get(c.key), language)) for s, c in zip(shown, columns, strict=True)]
+            for r in rows
         ],
-        rows=[[display(c, r.get(c.key), language) for c in columns] for r in rows],
-        totals=[display(c, sums[c.key], language) if c.key in sums else None for c in columns],
+        totals=[
+            (s, display(c, sums[c.key], language) if c.key in sums else None)
+            for s, c in zip(shown, columns, strict=True)
+        ],
         count=len(rows),
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One field's value on a page: text, or a table for line items."""
+
+    key: str
+    label: str
+    text: str
+    table: LinesTable | None = None
+    long: bool = False  # a text to show on its own lines
+
+
+def case_values(fields: Iterable[FieldDef], data: Mapping[str, Any], language: str) -> list[Shown]:
+    """The fields that hold a value, in the definition's order, as the reader reads them."""
+    out: list[Shown] = []
+    for f in fields:
+        raw = data.get(f.key)
+        if is_blank(raw) or (isinstance(raw, dict) and f.type is not FieldType.LINES):
+            continue  # blank, or a system record sharing the key (not the field's value)
+        label = f.label.get(language)
+        if f.type is FieldType.LINES:
+            table = lines_table(f, raw, language)
+            out.append(Shown(f.key, label, display(f, raw, language), table))
+            continue
+        text = display(f, raw, language)
+        out.append(Shown(f.key, label, text, long=len(text) > 40 or "\n" in text))
+    return out
 
 
 # -- what changed in a lines value (the timeline) -------------------------------------------

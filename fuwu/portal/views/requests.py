@@ -37,6 +37,7 @@ from fuwu.portal.progress import (
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.registry import definition_of
 from fuwu.web.forms import styled
+from fuwu.web.values import case_values
 
 PAGE = 30
 
@@ -243,6 +244,8 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
     rating = case.data.get("rating") or {}
     rated = rating.get("cycle") == case.clock_cycle
     found = progress(case, language)
+    fields = procedure.all_fields()
+    shown = [fields[k] for k in procedure.portal.show]
     return {
         "case": case,
         "procedure_name": service_name(procedure, language),
@@ -260,6 +263,8 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         "earlier_rating": rating if rating and not rated else None,
         "low": procedure.portal.rating.low,
         "form": form,
+        # What the definition lets the customer see (`portal.show`), read-only.
+        "values": case_values(shown, case.data, language),
     }
 
 

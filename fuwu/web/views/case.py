@@ -50,6 +50,7 @@ from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
+from fuwu.web.values import case_values
 
 User = get_user_model()
 
@@ -278,6 +279,7 @@ def _context(
         "assignee_name": _person(case.assignee),
         "diagram": mermaid(procedure, language=lang, current=case.step, visited=visited),
         "entries": timeline(case, readable, lang, show_internal=True),
+        "values": case_values(procedure.all_fields().values(), case.data, lang),
         "hidden_notes": hidden_notes,
         "last_change": (_person(last.actor) if last and last.actor_id else _("系统"), last.at)
         if last
