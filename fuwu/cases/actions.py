@@ -10,6 +10,7 @@ subclass) and has changed nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site, Staff
 from fuwu.customers.models import Asset, Customer
+from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
 from fuwu.procedures.engine.machine import (
@@ -66,9 +68,11 @@ def clean_fields(
     *,
     enforce_required: bool,
     required: list[FieldDef] | None = None,
+    fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Clean submitted values; every problem is reported at once. `required` narrows which
-    fields must be present (default: every required field when `enforce_required`)."""
+    fields must be present (default: every required field when `enforce_required`). `fill`
+    gives the defaults of the fields left blank (`computed.defaults`), before `required`."""
     by_key = {f.key: f for f in fields}
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
@@ -82,6 +86,8 @@ def clean_fields(
             errors.update(problems)
         elif value is not None:
             values[key] = value
+    if fill is not None:
+        values.update(fill(values))
     if enforce_required:
         for f in fields if required is None else required:
             if f.required and f.key not in values and f.key not in errors:
@@ -139,19 +145,21 @@ def open_case(
     if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
         raise EngineError("invalid_form", fields={"asset": FieldError("required")})
     start = procedure.steps[procedure.start]
+    now = now or timezone.now()
+    intake = [*procedure.fields, *start.form]
     # The intake fields (the procedure's own) must be complete; the start step's form may be
     # filled now or later, while the case stands on that step.
     values = clean_fields(
-        [*procedure.fields, *start.form],
+        intake,
         data or {},
         enforce_required=not by_system,
         required=procedure.fields,
+        fill=lambda values: defaults(procedure, intake, values, now),
     )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = department_by_code(site_id, owner.department) if owner.department else None
     if department is None:
         raise EngineError("no_such_department", department="")
-    now = now or timezone.now()
     case = Case(
         procedure=version,
         procedure_key=procedure.key,
@@ -242,6 +250,7 @@ def _move(
         superuser=actor.superuser,
         is_person=_is_person,
         confirmed=confirm,
+        now=change.now,
     )
     data = {**case.data, **plan.values}
     if plan.checks:
@@ -478,7 +487,12 @@ def complete_task(
         raise Forbidden("forbidden")
     field_errors: dict[str, FieldError] = {}
     try:
-        values = clean_fields(spec.form, form or {}, enforce_required=True)
+        values = clean_fields(
+            spec.form,
+            form or {},
+            enforce_required=True,
+            fill=lambda v: defaults(change.procedure, spec.form, {**case.data, **v}, change.now),
+        )
     except EngineError as exc:  # reported together with the checklist's problems below
         values, field_errors = {}, exc.fields
     items = applicable(

@@ -20,6 +20,7 @@ from fuwu.cases.choices import EventKind, TaskState
 from fuwu.cases.models import Case, CaseTask, Event
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
+from fuwu.procedures.engine.computed import recompute, set_values
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
 from fuwu.procedures.engine.machine import follow_automatic, status_for
@@ -214,7 +215,8 @@ class Change:
             elif effect.flag_major:
                 self.flag_major()
             elif effect.set is not None:
-                case.data = {**case.data, **effect.set}
+                values = set_values(self.procedure, effect.set, case.data, self.now)
+                case.data = {**case.data, **values}
             elif effect.register_out or effect.register_in:
                 self.after_save.append(lambda effect=effect: self._register(effect))
             elif effect.open_linked_case:
@@ -319,6 +321,11 @@ class Change:
     def finish(self) -> Case:
         """Write the case, its events and tasks; reschedule its clock check. Same transaction."""
         case = self.case
+        # The one place computed fields follow the data, whatever changed it (a form, a branch,
+        # a `set` effect, the portal); the first event says what they became.
+        computed = recompute(self.procedure, case.data, self.now)
+        if computed:
+            case.data = {**case.data, **computed}
         case.next_escalation_at = clocks.next_moment(case, self.procedure)
         case.updated_at = self.now
         created = case.pk is None
@@ -337,6 +344,8 @@ class Change:
         for i, (kind, data) in enumerate(self.events):
             if i == 0 and changed:
                 data = {**data, "set": changed}
+            if i == 0 and computed:
+                data = {**data, "computed": computed}
             rows.append(
                 Event(
                     case=case,

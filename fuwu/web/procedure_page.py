@@ -24,6 +24,7 @@ from fuwu.procedures.engine.definition import (
     Notify,
     Owner,
     Procedure,
+    SetExpr,
     Step,
     Transition,
 )
@@ -214,7 +215,10 @@ class Names:
         if effect.flag_major:
             return _("标记为重大工单")
         if effect.set is not None:
-            pairs = ", ".join(f"{self.field_label(k)} = {v}" for k, v in effect.set.items())
+            pairs = ", ".join(
+                f"{self.field_label(k)} = {v.expr if isinstance(v, SetExpr) else v}"
+                for k, v in effect.set.items()
+            )
             return _("设置：%(pairs)s") % {"pairs": pairs}
         if effect.register_out is not None:
             return _("登记借出：%(book)s") % {"book": REGISTERS.get(effect.register_out.book, "")}

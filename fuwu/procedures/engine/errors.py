@@ -87,6 +87,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_column": ("明细没有这一列", "The rows have no such column"),
     "too_many_rows": ("最多 {max} 行", "At most {max} rows"),
     "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
+    "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
 }
 
 

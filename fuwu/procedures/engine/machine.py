@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fuwu.procedures.engine.compute import evaluate_for, value_of
+from fuwu.procedures.engine.computed import defaults, recompute
 from fuwu.procedures.engine.definition import (
     DOCUMENT_STATES,
     MAX_ROWS,
@@ -144,6 +146,11 @@ def clean_field(
     list, too many or too few rows), a row (`parts.2`: not a mapping) or a cell
     (`parts.2.quantity`), rows counted from 0 in the submitted list.
     """
+    if f.compute is not None:
+        # Computed from the case data in the action layer; a blank (a form posting the
+        # read-only value back empty) is no attempt to enter one.
+        blank = is_blank(raw.strip() if isinstance(raw, str) else raw)
+        return None, ({} if blank else {f.key: FieldError("computed_field")})
     if f.type is FieldType.LINES:
         return _clean_lines(f, raw, is_person=is_person)
     value, error = clean_value(f, raw, is_person=is_person)
@@ -271,15 +278,12 @@ def _clean_lines(
         if all(is_blank(_stripped(submitted.get(c.key))) for c in inputs):
             continue
         row: dict[str, Any] = {}
-        for column in columns:
-            if column.compute is not None:
-                row[column.key] = None
-                continue
+        for column in inputs:
             value, error = clean_value(column, submitted.get(column.key), is_person=is_person)
             if error:
                 errors[f"{where}.{column.key}"] = error
             row[column.key] = value
-        rows.append(row)
+        rows.append(compute_row(f, row))
     if errors:
         return None, errors
     if f.min_rows is not None and len(rows) < f.min_rows:
@@ -287,6 +291,17 @@ def _clean_lines(
     if not rows:
         return None, ({f.key: FieldError("required")} if f.required else {})
     return rows, {}
+
+
+def compute_row(lines: FieldDef, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its computed columns filled, in column order (a compute may read a
+    computed column declared before it); the row's keys in column order."""
+    out = dict(row)
+    for column in lines.columns or []:
+        if column.compute is not None:
+            env = {c.key: value_of(c, out.get(c.key)) for c in lines.columns or []}
+            out[column.key] = evaluate_for(column, column.compute, env)
+    return {c.key: out.get(c.key) for c in lines.columns or []}
 
 
 def _stripped(value: Any) -> Any:
@@ -360,8 +375,13 @@ def plan_transition(
     superuser: bool = False,
     is_person: PersonCheck | None = None,
     confirmed: bool = False,
+    now: datetime | None = None,
 ) -> Plan:
-    """Check a move completely and say what it would do. Raises EngineError; changes nothing."""
+    """Check a move completely and say what it would do. Raises EngineError; changes nothing.
+
+    Blank fields of this form with a `default` get it, and computed fields are recomputed
+    (at `now`, the move's time) before the checklist, guard and warnings are judged.
+    """
     step = procedure.steps[view.step]
     transition = next((t for t in step.transitions if t.key == transition_key), None)
     if transition is None:
@@ -386,9 +406,14 @@ def plan_transition(
         )
         if problems:
             errors.update(problems)
-        else:
+        elif f.compute is None:
             values[key] = value
     merged = {**view.data, **values}
+    shown = [] if transition.skip_form else step.form
+    filled = defaults(procedure, [*shown, *transition.fields], merged, now)
+    values.update(filled)
+    merged.update(filled)
+    merged.update(recompute(procedure, merged, now))
     items = applicable(step.checklist, guard_context(procedure, view, merged))
     not_applicable = {i.key for i in step.checklist} - {i.key for i in items}
     submitted = dict(checklist or {})

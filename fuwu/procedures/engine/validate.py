@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from fuwu.procedures.engine.computed import check_procedure
 from fuwu.procedures.engine.definition import (
     NotifyTarget,
     Procedure,
@@ -313,6 +314,7 @@ def check(
         _check_notify("major_notify", p.major_notify, roles, add)
     if p.start in steps:
         _check_graph(p, add)
+    problems.extend(check_procedure(p))
     return problems
 
 
