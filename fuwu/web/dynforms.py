@@ -393,13 +393,15 @@ def form_for_fields(
     checklist: Iterable[ChecklistItem] = (),
     required: Iterable[str] = (),
     prefix: str | None = None,
+    prefill: Mapping[str, Any] | None = None,
 ) -> DynamicForm:
     """A form for these definition fields (and checklist items), in `language`.
 
     `data` is the POST (bound form) or None; `initial` the stored values (`case.data`) to show,
     keyed by field key. A field is marked required when the definition says so or its key is
-    in `required` (e.g. a transition's `require`). Checklist items start empty: every visit to
-    a step fills its checklist anew.
+    in `required` (e.g. a transition's `require`). `prefill` holds the fields' `default` values
+    (`computed.defaults`), shown where nothing is stored yet. Checklist items start empty: every
+    visit to a step fills its checklist anew.
     """
     form = DynamicForm(data=data, prefix=prefix)
     must = set(required)
@@ -407,8 +409,10 @@ def form_for_fields(
         if f.key in form.fields:
             continue
         django_field, spec = _field(f, language, f.required or f.key in must)
-        if initial and f.key in initial:
+        if initial and f.key in initial and not is_blank(initial[f.key]):
             django_field.initial = _initial(f, initial[f.key])
+        elif prefill and f.key in prefill:
+            django_field.initial = _initial(f, prefill[f.key])
         if spec.kind == "computed":
             stored = (initial or {}).get(f.key)
             spec = replace(

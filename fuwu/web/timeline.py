@@ -176,6 +176,19 @@ def _values(c: _Context, data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _computed(c: _Context, computed: dict[str, Any]) -> list[str]:
+    """The computed fields this change recalculated (the first event of a change names them)."""
+    fields = c.procedure.all_fields()
+    return [
+        _("%(label)s（自动计算）：%(value)s")
+        % {
+            "label": fields[k].label.get(c.language) if k in fields else k,
+            "value": c.value(fields.get(k), v),
+        }
+        for k, v in computed.items()
+    ]
+
+
 def _opened(c: _Context, data: dict[str, Any]) -> Sentence:
     phrase = OPENED_BY.get(data.get("channel", ""), lambda: _("受理了工单"))()
     details = [
@@ -512,7 +525,10 @@ def timeline(
             context.actor_id, context.at = e.actor_id, e.at
             data = e.data or {}
             text, details = sentence(context, data)
+            if show_internal and data.get("computed"):
+                details = [*details, *_computed(context, data["computed"])]
             context.known.update(data.get("values") or {})
+            context.known.update(data.get("computed") or {})
             out.append(
                 TimelineEntry(
                     seq=e.seq,

@@ -19,8 +19,13 @@ ESTIMATE_YAML = textwrap.dedent("""
     seed: 测试
     owner: {department: service_center}
     start: estimate
+    portal: {show: [parts, parts_total]}
     fields:
       - {key: fault, type: text, required: true, label: {zh: 故障, en: Fault}}
+      - key: parts_total
+        type: money
+        compute: sum(data.parts.map(p, p.total))
+        label: {zh: 配件合计, en: Parts total}
     steps:
       estimate:
         kind: task

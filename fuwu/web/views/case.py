@@ -41,6 +41,7 @@ from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import get_case_for, may_read_note
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
+from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
@@ -145,6 +146,7 @@ def _step_form(
         initial=case.data,
         checklist=step.checklist if completes else (),
         prefix=None,
+        prefill=defaults(procedure, fields, case.data, timezone.now()),
     )
 
 
@@ -166,6 +168,7 @@ def _branch_forms(
                 initial=case.data,
                 checklist=spec.checklist,
                 prefix=f"task-{t.branch}",
+                prefill=defaults(procedure, spec.form, case.data, timezone.now()),
             )
         panels.append(
             TaskPanel(
