@@ -51,7 +51,7 @@ from fuwu.procedures.engine.definition import (
 )
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.engine.machine import is_blank, range_text
-from fuwu.web.values import decimal_of, display, total_columns
+from fuwu.web.values import decimal_of, display, money, total_columns
 from fuwu.web.values import number as number_text
 
 CHECK = "checklist."  # prefix of checklist item names, as in the engine's field errors
@@ -594,6 +594,11 @@ class LinesEditor:
     totals: list[Total]
     has_totals: bool
 
+    @property
+    def lead_blank(self) -> bool:
+        """The first column has no total: the footer's label spans it."""
+        return bool(self.totals) and not self.totals[0].shown
+
 
 def _cell_text(column: Column, value: Any) -> str:
     """A stored or posted cell as its input shows it."""
@@ -650,7 +655,12 @@ def lines_editor(bf: forms.BoundField, spec: Spec) -> LinesEditor:
             if amount is not None:
                 sums[key] += amount
     totals = [
-        Total(c, _computed_text(replace(c, kind="computed"), sums[c.key]) if c.total else "")
+        Total(
+            c,
+            (money(sums[c.key]) if c.result == "money" else number_text(sums[c.key]))
+            if c.total
+            else "",
+        )
         for c in spec.columns
     ]
     return LinesEditor(

@@ -126,6 +126,11 @@ class LinesTable:
     def has_totals(self) -> bool:
         return any(t is not None for _c, t in self.totals)
 
+    @property
+    def lead_blank(self) -> bool:
+        """The first column has no total: the footer's label spans it."""
+        return bool(self.totals) and self.totals[0][1] is None
+
 
 def column_sums(f: FieldDef, rows: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     sums = {c.key: Decimal(0) for c in total_columns(f)}
@@ -269,7 +274,12 @@ def lines_changes(f: FieldDef, old: Any, new: Any, language: str) -> list[str]:
         out.append(_("调整了行的顺序"))
     old_sums, new_sums = column_sums(f, before), column_sums(f, after)
     for c in total_columns(f):
-        if old_sums[c.key] != new_sums[c.key]:
+        if not before and after:
+            out.append(
+                _("%(label)s合计：%(total)s")
+                % {"label": c.label.get(language), "total": display(c, new_sums[c.key], language)}
+            )
+        elif old_sums[c.key] != new_sums[c.key]:
             out.append(
                 _("%(label)s合计 %(old)s → %(new)s")
                 % {

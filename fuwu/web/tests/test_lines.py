@@ -190,7 +190,7 @@ def test_saved_rows_are_shown_with_totals_and_in_the_timeline(world, estimate_pr
     assert "配件明细：2 行" in timeline
     assert "· 添加第 1 行：阀门（数量 2、单价 ¥35.50、小计 ¥71.00）" in timeline
     assert "· 添加第 2 行：人工（数量 1、单价 ¥80.00、小计 ¥80.00）" in timeline
-    assert "· 小计合计 ¥0.00 → ¥151.00" in timeline
+    assert "· 小计合计：¥151.00" in timeline
     assert "配件合计（自动计算）：¥151.00" in timeline
     # The next step's form (the agent's) starts from the stored rows.
     form = signed_in("agent").get(f"/cases/{case.pk}/").content.decode()

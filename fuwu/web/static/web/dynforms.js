@@ -17,7 +17,8 @@
     }
     var empty = raw === "" && !(el.validity && el.validity.badInput);
     el.classList.toggle("is-invalid", bad);
-    el.classList.toggle("is-valid", !bad && !empty);
+    // A table's cells are not ticked green one by one: only what is wrong stands out there.
+    el.classList.toggle("is-valid", !bad && !empty && !el.closest(".dyncell"));
     if (box) box.classList.toggle("out-of-range", bad);
     // The server's message, when there is one, says it already; it goes once the value changes.
     var told = box && box.querySelector(".server-error");

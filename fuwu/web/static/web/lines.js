@@ -146,6 +146,11 @@
     if (value.n === undefined) return String(value);
     return kind === "money" ? text(value, 2) : text(rounded(value, 6));
   }
+  function yuan(value) {  // as fuwu.web.values.money: "¥1,234.50"
+    var parts = text(value, 2).split(".");
+    var neg = parts[0].charAt(0) === "-", whole = neg ? parts[0].slice(1) : parts[0];
+    return (neg ? "-" : "") + "¥" + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + parts[1];
+  }
   function recompute(editor) {
     var rows = editor.querySelectorAll("tbody > tr.lines-row");
     var totals = {};
@@ -171,7 +176,7 @@
     });
     editor.querySelectorAll("tfoot [data-total]").forEach(function (t) {
       var sum = totals[t.dataset.total] || { n: BigInt(0), s: 0 };
-      t.textContent = shown(sum, t.dataset.kind);
+      t.textContent = t.dataset.kind === "money" ? yuan(sum) : shown(sum, t.dataset.kind);
     });
     var count = editor.querySelector("[data-row-count]");
     if (count) count.textContent = (editor.dataset.countText || "{n}").replace("{n}", rows.length);

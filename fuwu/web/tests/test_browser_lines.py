@@ -1,0 +1,148 @@
+"""Line items on the case page in real Chromium, desktop and phone, Chinese and English: rows
+added, moved and removed with the keyboard, computed amounts and the total as you type, a
+negative quantity refused at its cell with nothing changed, the saved rows on the page and in
+the timeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from fuwu.cases.models import Case, Event
+from fuwu.core.models import Staff
+from fuwu.web.tests.casesetup import fresh
+from fuwu.web.tests.linesetup import open_estimate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WORDS = {
+    "zh-hans": {
+        "refused": "不能小于 0",
+        "added": "添加第 1 行：阀门（数量 2、单价 ¥35.50、小计 ¥71.00）",
+        "moved": "已移到第 1 行",
+    },
+    "en": {
+        "refused": "Must be at least 0",
+        "added": "Added row 1: 阀门 (Quantity 2, Unit price ¥35.50, Amount ¥71.00)",
+        "moved": "Moved to row 1",
+    },
+}
+
+
+def cell(page, row: int, column: str):
+    return page.locator(f"[data-testid=lines-parts] tbody tr.lines-row >> nth={row}").locator(
+        f"[data-testid=cell-{column}]"
+    )
+
+
+def show(page, selector: str) -> None:
+    """Scroll so the element's top is just under the sticky menu bar."""
+    page.locator(selector).evaluate(
+        "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 70)"
+    )
+
+
+def total(page) -> str:
+    return page.locator("[data-testid=total-parts-total]").inner_text().strip()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_technician_enters_parts_lines(web, world, estimate_procedure, language, phone):
+    words = WORDS[language]
+    case = open_estimate(world)
+    events = Event.objects.filter(case=case).count()
+    Staff.objects.filter(user__username="technician").update(language=language)
+    page = web.page(phone=phone)
+    web.login(page, "technician")
+    page.goto(f"/cases/{case.pk}/")
+    where = f"{'phone' if phone else 'desktop'}-{language}"
+    editor = page.locator("[data-testid=lines-parts]")
+    assert editor.locator("tbody tr.lines-row").count() == 1
+    if phone:  # each row reads as a card: no header row, the column names by the inputs
+        assert editor.locator("thead").evaluate("e => getComputedStyle(e).display") == "none"
+        label = editor.locator("tbody tr.lines-row >> nth=0").locator("label.cell-label >> nth=0")
+        assert label.is_visible()
+    else:
+        assert editor.locator("thead").is_visible()
+
+    # The first line: the amount and the total follow the typing.
+    cell(page, 0, "item").fill("阀门")
+    cell(page, 0, "quantity").fill("2")
+    cell(page, 0, "unit_price").fill("35.50")
+    assert cell(page, 0, "total").inner_text() == "71.00"
+    assert total(page) == "¥71.00"
+
+    # A second line from the keyboard: the new row's first cell has the focus.
+    page.locator("[data-testid=add-row-parts]").focus()
+    page.keyboard.press("Enter")
+    assert editor.locator("tbody tr.lines-row").count() == 2
+    assert page.evaluate("document.activeElement.name") == "parts.1.item"
+    page.keyboard.type("管件")
+    cell(page, 1, "quantity").fill("-1")
+    cell(page, 1, "unit_price").fill("12")
+    assert cell(page, 1, "total").inner_text() == "-12.00"
+    assert total(page) == "¥59.00"
+    # Flagged as typed: below the column's minimum.
+    assert "is-invalid" in (cell(page, 1, "quantity").get_attribute("class") or "")
+    page.locator("[data-testid=work_types-replace] + label").click()
+    show(page, "[data-testid=field-parts]")
+    web.shot(page, f"{where}-typed", full_page=False)
+
+    # Moved up and back with the keyboard; the names follow the order on screen.
+    up = editor.locator("tbody tr.lines-row >> nth=1").locator("[data-act=up]")
+    up.focus()
+    page.keyboard.press("Enter")
+    assert cell(page, 0, "item").input_value() == "管件"
+    assert cell(page, 0, "item").get_attribute("name") == "parts.0.item"
+    assert editor.locator("[data-live]").inner_text() == words["moved"]
+    page.keyboard.press("Tab")  # from "up" (now disabled in row 1) the focus is on "down"
+    assert page.evaluate("document.activeElement.dataset.act") in ("down", "remove")
+    editor.locator("tbody tr.lines-row >> nth=0").locator("[data-act=down]").click()
+    assert cell(page, 0, "item").input_value() == "阀门"
+
+    # A third, empty line is added and removed again.
+    page.locator("[data-testid=add-row-parts]").click()
+    assert editor.locator("tbody tr.lines-row").count() == 3
+    editor.locator("tbody tr.lines-row >> nth=2").locator("[data-act=remove]").click()
+    assert editor.locator("tbody tr.lines-row").count() == 2
+    assert total(page) == "¥59.00"
+
+    # Sent anyway: refused, the message at the cell, what was typed kept, nothing changed.
+    page.click("[data-testid=take-quote]")
+    page.wait_for_selector("[data-testid=notice-danger]")
+    error = page.locator("[data-testid='error-parts.1.quantity']")
+    assert error.is_visible() and error.inner_text() == words["refused"]
+    assert cell(page, 1, "quantity").input_value() == "-1"
+    assert cell(page, 0, "item").input_value() == "阀门"
+    assert total(page) == "¥59.00"  # computed again after the swap
+    after = fresh(case)
+    assert after.step == "estimate" and "parts" not in after.data
+    assert Event.objects.filter(case=case).count() == events
+    show(page, "[data-testid=field-parts]")
+    web.shot(page, f"{where}-refused", full_page=False)
+
+    # Corrected: the message goes as they type; saved.
+    cell(page, 1, "quantity").fill("1")
+    assert not page.locator("[data-testid='error-parts.1.quantity']").is_visible()
+    assert total(page) == "¥83.00"
+    page.click("[data-testid=take-quote]")
+    page.wait_for_selector("[data-testid=notice-success]")
+    after = fresh(case)
+    assert after.step == "approve"
+    assert [(r["item"], r["quantity"], r["total"]) for r in after.data["parts"]] == [
+        ("阀门", 2, "71.00"),
+        ("管件", 1, "12.00"),
+    ]
+    assert after.data["work_types"] == ["replace"]
+
+    values = page.locator("[data-testid=value-parts]")
+    assert values.locator("[data-testid=lines-view-row]").count() == 2
+    assert "¥83.00" in values.locator("[data-testid=lines-view-total]").inner_text()
+    show(page, "[data-testid=case-values]")
+    web.shot(page, f"{where}-saved", full_page=False)
+    timeline = page.locator("[data-testid=timeline]")
+    assert words["added"] in timeline.inner_text()
+    timeline.locator("[data-testid=timeline-entry]").last.scroll_into_view_if_needed()
+    web.shot(page, f"{where}-timeline", full_page=False)
+    assert page.js_errors == []
+    assert Case.objects.get(pk=case.pk).data["parts_total"] == "83.00"
