@@ -15,6 +15,7 @@ from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, may_read_note
+from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
@@ -275,6 +276,17 @@ class FieldOut(Schema):
     options: list[dict[str, str]] | None = None
     min: float | None = None
     max: float | None = None
+    computed: bool = Field(
+        False, description="computed from the case data (or the row): shown, never submitted"
+    )
+    columns: list[FieldOut] | None = Field(
+        None, description="lines: the row's columns; the value is a list of {column: value}"
+    )
+    min_rows: int | None = None
+    max_rows: int | None = None
+
+
+FieldOut.model_rebuild()
 
 
 class ChecklistOut(Schema):
@@ -307,6 +319,9 @@ class TransitionsOut(Schema):
     form: list[FieldOut]
     checklist: list[ChecklistOut]
     transitions: list[TransitionOut]
+    defaults: dict[str, Any] = Field(
+        {}, description="values to pre-fill blank fields of the form and transitions with"
+    )
 
 
 def _field_out(f: Any, lang: str) -> FieldOut:
@@ -320,6 +335,10 @@ def _field_out(f: Any, lang: str) -> FieldOut:
         else None,
         min=f.min,
         max=f.max,
+        computed=f.compute is not None,
+        columns=[_field_out(c, lang) for c in f.columns] if f.columns else None,
+        min_rows=f.min_rows,
+        max_rows=f.max_rows,
     )
 
 
@@ -371,6 +390,12 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
             )
             for o in opts
         ],
+        defaults=defaults(
+            procedure,
+            [*step.form, *(f for o in opts for f in o.transition.fields)],
+            case.data,
+            timezone.now(),
+        ),
     )
 
 

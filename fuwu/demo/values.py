@@ -119,6 +119,16 @@ class Values:
                 return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
             case FieldType.PERSON:
                 return rng.choice(ctx.staff)[0] if ctx.staff else None
+            case FieldType.MULTI_CHOICE:
+                values = [o.value for o in f.options or []]
+                return rng.sample(values, k=min(len(values), 1 + attempt % 2))
+            case FieldType.LINES:
+                inputs = [c for c in f.columns or [] if c.compute is None]
+                count = max(f.min_rows or 0, 2 if f.max_rows is None else min(2, f.max_rows))
+                return [
+                    {c.key: self.field(c, ctx, attempt=attempt) for c in inputs}
+                    for _ in range(count)
+                ]
         return clip(self.text(f, ctx), f)
 
     def known(self, f: FieldDef, ctx: Context) -> Any:

@@ -420,7 +420,8 @@ class Walker:
                 f, current = defs.get(key), case.data.get(key)
                 # Keep what the case already says, unless the guard wants this field another way.
                 other = key in guarded and key in editable and (attempt > 0 or key in hints)
-                if f and (key in fresh or is_blank(current) or other):
+                computed = f is not None and f.compute is not None  # never submitted
+                if f and not computed and (key in fresh or is_blank(current) or other):
                     form[key] = self.fill(procedure, f, attempt, hints.get(key))
             fail = wants_failure and attempt % 2 == 1
             checklist = (

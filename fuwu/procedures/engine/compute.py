@@ -15,7 +15,8 @@ The language (CEL syntax, a subset):
   `date`, `days_between(a, b)` (calendar days from a to b).
 
 Blank propagates: arithmetic, ordering and functions over a blank value give blank (None), and
-so does a division by zero; `==`/`!=` compare blanks (`data.x == null`). Hand-written tokenizer
+so does a division by zero; `==`/`!=` compare blanks (`data.x == null`). A blank list (lines with
+no rows) has `size` 0 and `sum` 0; a blank cell inside a summed list makes the sum blank. Hand-written tokenizer
 and Pratt parser; no `eval`; nesting, source length, list sizes and text length are bounded.
 """
 
@@ -644,12 +645,12 @@ def _call(name: str, args: list[Any]) -> Any:
         a, b = _as_date(args[0]), _as_date(args[1])
         return None if a is None or b is None else Decimal((b - a).days)
     if name == "size":
-        return None if args[0] is None else Decimal(len(args[0]))
+        return Decimal(0 if args[0] is None else len(args[0]))
     if name == "date":
         return _as_date(args[0])
     if name in ("min", "max", "sum") and len(args) == 1:
-        if args[0] is None:
-            return None
+        if args[0] is None:  # lines with no rows yet: they add up to nothing
+            return Decimal(0) if name == "sum" else None
         args = [_number(v) for v in args[0]]
         if name == "sum":
             return None if None in args else sum(args, Decimal(0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from fuwu.procedures.engine.compute import (
@@ -159,7 +160,7 @@ def defaults(
     """Values for the blank fields of `form` that have a `default`, computed over `data`.
 
     The pages call this to pre-fill a form; the engine calls it when a form is submitted with
-    such a field blank.
+    such a field blank. A default outside the field's `min`/`max` is left out.
     """
     fields = p.all_fields()
     env = data_env(fields, data, now)
@@ -167,9 +168,18 @@ def defaults(
     for f in form:
         if f.default is not None and f.compute is None and _is_blank(data.get(f.key)):
             value = evaluate_for(f, f.default, env)
-            if value is not None:
+            if value is not None and _in_range(f, value):
                 found[f.key] = value
     return found
+
+
+def _in_range(f: FieldDef, value: Any) -> bool:
+    """A default outside the field's range is not offered (the person enters a value)."""
+    if f.type not in (FieldType.NUMBER, FieldType.MONEY):
+        return True
+    number = Decimal(str(value))
+    low = f.min is None or number >= Decimal(str(f.min))
+    return low and (f.max is None or number <= Decimal(str(f.max)))
 
 
 def set_values(

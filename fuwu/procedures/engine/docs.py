@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fuwu.procedures.engine.definition import Limit, Procedure, StepKind
+from fuwu.procedures.engine.computed import placed_fields
+from fuwu.procedures.engine.definition import FieldType, Limit, Procedure, SetExpr, StepKind
 from fuwu.procedures.engine.machine import range_text
 
 HEADER = """# The built-in procedures
@@ -99,7 +100,49 @@ def procedure_section(p: Procedure) -> str:
                 special.append(f"`{key}` → {t.label.zh}: reopens the case (a comeback)")
     if special:
         out += ["", "Special rules:", ""] + [f"- {_cell(s)}" for s in special]
+    values = _computed_values(p)
+    if values:
+        out += ["", "Line items and computed values:", ""] + [f"- {_cell(v)}" for v in values]
     return "\n".join(out) + "\n"
+
+
+def _computed_values(p: Procedure) -> list[str]:
+    found: list[str] = []
+    seen: set[str] = set()
+    for _, f in placed_fields(p):
+        if f.key in seen:
+            continue
+        seen.add(f.key)
+        name = f"`{f.key}` {f.label.zh} / {f.label.en}"
+        if f.type is FieldType.LINES:
+            columns = ", ".join(
+                c.key + (f" = `{c.compute}`" if c.compute else "") for c in f.columns or []
+            )
+            bounds = [
+                *([f"at least {f.min_rows}"] if f.min_rows else []),
+                *([f"at most {f.max_rows}"] if f.max_rows else []),
+            ]
+            found.append(
+                f"{name}: rows of {columns}" + (f" ({', '.join(bounds)})" if bounds else "")
+            )
+        elif f.type is FieldType.MULTI_CHOICE:
+            found.append(f"{name}: several of {', '.join(o.value for o in f.options or [])}")
+        if f.compute:
+            found.append(f"{name} = `{f.compute}`")
+        if f.default:
+            found.append(f"{name} defaults to `{f.default}`")
+    sets: dict[tuple[str, str], list[str]] = {}
+    for key, step in p.steps.items():
+        moves = [(f"entering `{key}`", step.effects)]
+        moves += [(f"`{key}` → {t.key}", t.effects) for t in step.transitions]
+        for where, effects in moves:
+            for effect in effects:
+                for field, value in (effect.set or {}).items():
+                    if isinstance(value, SetExpr):
+                        sets.setdefault((field, value.expr), []).append(where)
+    for (field, expr), places in sets.items():
+        found.append(f"{', '.join(places)}: sets `{field}` = `{expr}`")
+    return found
 
 
 def render(procedures: list[Procedure]) -> str:

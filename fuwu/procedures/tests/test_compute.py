@@ -130,7 +130,6 @@ def test_lines_macros() -> None:
     [
         "data.area * data.rate",
         "data.area > 3",
-        "sum(data.parts.map(p, p.total))",
         "round(data.rate, 2)",
         "days_between(data.due, now)",
         "-data.area",
@@ -139,6 +138,14 @@ def test_lines_macros() -> None:
 )
 def test_a_blank_input_gives_a_blank_result(source: str) -> None:
     assert run(source) is None
+
+
+def test_no_rows_add_up_to_nothing_but_a_blank_cell_is_blank() -> None:
+    assert run("sum(data.parts.map(p, p.total))") == 0
+    assert run("size(data.parts)") == 0
+    assert run("max(data.parts.map(p, p.total))") is None
+    rows = [{"quantity": 1, "unit_price": "2.00", "total": "2.00"}, {"quantity": 1}]
+    assert run("sum(data.parts.map(p, p.total))", parts=rows) is None
 
 
 def test_blank_logic_and_equality() -> None:
