@@ -15,7 +15,7 @@ from fuwu.cases.models import Case, Event
 from fuwu.portal.tests.helpers import give_account
 from fuwu.procedures.engine.definition import FieldDef, Procedure
 from fuwu.web.dynforms import form_for_fields, payload_of
-from fuwu.web.tests.casesetup import fresh, signed_in
+from fuwu.web.tests.casesetup import fresh, move, open_repair, signed_in
 from fuwu.web.tests.linesetup import ESTIMATE_YAML, open_estimate
 from fuwu.web.values import lines_changes
 
@@ -320,3 +320,48 @@ def test_portal_show_must_name_the_procedures_fields():
         ValueError, match=r"portal\.show names fields the procedure lacks: estimate_total"
     ):
         Procedure.model_validate(raw)
+
+
+def test_a_paid_repair_charges_from_its_lines_and_the_customer_sees_them(world):
+    case = move(
+        world,
+        at_repair_paid(world),
+        "technician",
+        "complete",
+        {"diagnosis": "阀芯磨损", "solution": "更换阀芯", "owner_agreed": True},
+    )
+    assert case.step == "record_result"
+    client = signed_in("technician")
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="lines-labour"' in page and 'data-testid="lines-materials"' in page
+    assert 'data-testid="computed-charge"' in page
+    body = {
+        "version": case.version,
+        "step": case.step,
+        "cycle": case.step_cycle,
+        "result": "已修复",
+        "labour.0.work": "更换阀芯",
+        "labour.0.hours": "1.5",
+        "labour.0.rate": "60",
+        "materials.0.item": "阀芯",
+        "materials.0.quantity": "1",
+        "materials.0.unit_price": "74",
+    }
+    response = client.post(f"/cases/{case.pk}/take/to_finance/", body)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case = fresh(case)
+    assert case.step == "finance_entry" and case.data["charge"] == "164.00"
+
+    give_account(world.customers["owner"], "13812345678", "Owner-pass-1")
+    html = signed_in_customer().get(f"/portal/cases/{case.pk}/").content.decode()
+    shown = html[html.index('data-testid="portal-values"') :]
+    shown = shown[: shown.index('data-testid="milestones"')]
+    assert texts(shown, "value-charge") == ["¥164.00"]
+    assert "更换阀芯" in shown and "¥90.00" in shown and "¥74.00" in shown
+    assert "已修复" not in shown  # the result text is the staff's, not in `portal.show`
+
+
+def at_repair_paid(world: Any) -> Case:
+    case = open_repair(world, service_type="paid")
+    case = move(world, case, "agent", "issue_work_order", {"details_confirmed": True})
+    return move(world, case, "dispatcher", "repair_now", {"repair_mode": "immediate"})
