@@ -96,7 +96,6 @@ class Spec:
     columns: list[Column] = field(default_factory=list)
     min_rows: int = 0
     max_rows: int = MAX_ROWS
-    definition: FieldDef | None = None  # the field itself (lines, computed: for display)
     shown: str = ""  # a computed field's value as text
 
 
@@ -256,7 +255,6 @@ def _lines(f: FieldDef, language: str, required: bool, help_text: str) -> tuple[
         columns=[_column(c, language, totals) for c in f.columns or []],
         min_rows=f.min_rows or 0,
         max_rows=min(f.max_rows or MAX_ROWS, MAX_ROWS),
-        definition=f,
     )
     return LinesField(label=f.label.get(language), required=False), spec
 
@@ -265,7 +263,7 @@ def _field(f: FieldDef, language: str, required: bool) -> tuple[forms.Field, Spe
     label = f.label.get(language)
     help_text = f.help.get(language) if f.help else ""
     if f.compute is not None:
-        spec = Spec(kind="computed", key=f.key, required=False, help=help_text, definition=f)
+        spec = Spec(kind="computed", key=f.key, required=False, help=help_text)
         return forms.CharField(label=label, required=False, disabled=True), spec
     if f.type is FieldType.LINES:
         return _lines(f, language, required, help_text)

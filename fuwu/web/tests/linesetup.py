@@ -96,3 +96,28 @@ def open_estimate(world: Any, **data: Any) -> Case:
         asset_id=world.assets["unit"].pk,
         data={"fault": "热水器不出热水", **data},
     )
+
+
+def paid_repair_with_lines(world: Any) -> Case:
+    """A paid property repair with its labour and material lines recorded, at finance."""
+    from fuwu.web.tests.casesetup import move, open_repair
+
+    case = open_repair(world, service_type="paid")
+    case = move(world, case, "agent", "issue_work_order", {"details_confirmed": True})
+    case = move(world, case, "dispatcher", "repair_now", {"repair_mode": "immediate"})
+    form = {"diagnosis": "阀芯磨损", "solution": "更换阀芯", "owner_agreed": True}
+    case = move(world, case, "technician", "complete", form)
+    return move(
+        world,
+        case,
+        "technician",
+        "to_finance",
+        {
+            "result": "已修复",
+            "labour": [{"work": "更换阀芯", "hours": "1.5", "rate": "60"}],
+            "materials": [
+                {"item": "阀芯", "quantity": 1, "unit_price": "74"},
+                {"item": "生料带", "quantity": 2, "unit_price": "3.50"},
+            ],
+        },
+    )

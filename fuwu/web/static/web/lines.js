@@ -260,7 +260,10 @@
     }
   }
   function setUp(root) {
-    (root || document).querySelectorAll("[data-lines]").forEach(function (editor) {
+    root = root || document;
+    var editors = Array.prototype.slice.call(root.querySelectorAll("[data-lines]"));
+    if (root.matches && root.matches("[data-lines]")) editors.push(root);
+    editors.forEach(function (editor) {
       editor.classList.add("lines-live");
       renumber(editor);
     });
@@ -271,15 +274,28 @@
     e.preventDefault();
     act(button);
   });
+  function settle(editor) {  // a row, then the table, no longer marked once its errors are gone
+    editor.querySelectorAll("tr.lines-row.has-error").forEach(function (row) {
+      if (!row.querySelector(".server-error, .is-invalid")) row.classList.remove("has-error");
+    });
+    if (!editor.querySelector(".server-error")) {
+      var box = editor.closest(".dynfield");
+      if (box) {
+        box.classList.remove("has-error");
+        box.querySelectorAll(":scope > .server-error").forEach(function (n) { n.remove(); });
+      }
+    }
+  }
   document.addEventListener("input", function (e) {
     var editor = e.target.closest && e.target.closest("[data-lines]");
-    if (editor) recompute(editor);
+    if (editor) { recompute(editor); settle(editor); }
   });
   document.addEventListener("change", function (e) {
     var editor = e.target.closest && e.target.closest("[data-lines]");
     if (editor) recompute(editor);
   });
   document.addEventListener("DOMContentLoaded", function () { setUp(); });
-  document.addEventListener("htmx:afterSwap", function (e) { setUp(e.target); });
+  // Every piece of content htmx puts in, out-of-band swaps too (the intake's first-step fields).
+  document.addEventListener("htmx:load", function (e) { setUp(e.target); });
   window.fuwuLines = { setUp: setUp, compile: formula, dec: dec, text: text };
 })();
