@@ -105,7 +105,8 @@ def start_campaign(
 
 
 def progress(campaign: Campaign) -> dict[str, Any]:
-    """How far a campaign is, and what its cases found (counts of every choice and yes/no answer)."""
+    """How far a campaign is, and what its cases found (counts of every choice, yes/no answer and
+    option of a multi-select)."""
     cases = Case.objects.filter(campaign=campaign)
     totals = cases.aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status__in=CLOSED_STATUSES))
@@ -116,12 +117,16 @@ def progress(campaign: Campaign) -> dict[str, Any]:
     answers: dict[str, dict[str, int]] = {}
     if version is not None:
         fields = definition_of(version).all_fields()
-        wanted = [k for k, f in fields.items() if f.type in (FieldType.CHOICE, FieldType.BOOL)]
+        counted = (FieldType.CHOICE, FieldType.BOOL, FieldType.MULTI_CHOICE)
+        wanted = [k for k, f in fields.items() if f.type in counted]
         for data in cases.values_list("data", flat=True):
             for key in wanted:
                 if key in data and data[key] is not None:
                     bucket = answers.setdefault(key, {})
-                    bucket[str(data[key]).lower()] = bucket.get(str(data[key]).lower(), 0) + 1
+                    # A multi-select counts each option chosen.
+                    chosen = data[key] if isinstance(data[key], list) else [data[key]]
+                    for value in chosen:
+                        bucket[str(value).lower()] = bucket.get(str(value).lower(), 0) + 1
     total = totals["total"] or 0
     return {
         "total": total,

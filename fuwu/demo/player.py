@@ -162,13 +162,15 @@ class StoryPlayer:
         need = set(required)
         out: dict[str, Any] = {}
         for f in fields:
+            if f.compute is not None:
+                continue  # the engine computes it (from the lines filled below)
             if f.key in fixed:
                 out[f.key] = fixed[f.key]
             elif f.key in self.story.hints:
                 out[f.key] = self.story.hints[f.key]
             elif current.get(f.key) not in (None, ""):
                 continue
-            elif f.required or f.key in need or f.key in TEXTS or f.key in OPTIONAL:
+            elif f.required or f.key in need or f.key in (*TEXTS, *OPTIONAL) or lines(f):
                 out[f.key] = self.value(f, out)
         return out
 
@@ -194,6 +196,11 @@ class StoryPlayer:
                 site = self.world.sites[self.story.site]
                 worker = self.world.find(site.pk, None, WORKERS)
                 return worker.user.username if worker else None
+            case FieldType.MULTI_CHOICE:
+                return [o.value for o in (f.options or [])[:1]]
+            case FieldType.LINES:
+                inputs = [c for c in f.columns or [] if c.compute is None]
+                return [{c.key: self.value(c, so_far) for c in inputs}]
         return self.text(f, so_far)
 
     def text(self, f: FieldDef, so_far: dict[str, Any]) -> str:
@@ -219,3 +226,8 @@ class StoryPlayer:
         if item.type is ChecklistKind.MEASUREMENT:  # a bound is inside the accepted range
             return item.min if item.min is not None else item.max
         return True if item.type is ChecklistKind.YES_NO else "正常"
+
+
+def lines(f: FieldDef) -> bool:
+    """Line items are always filled: they make the computed amounts (a repair's charge)."""
+    return f.type is FieldType.LINES

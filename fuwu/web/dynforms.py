@@ -55,6 +55,9 @@ from fuwu.web.values import decimal_of, display, money, total_columns
 from fuwu.web.values import number as number_text
 
 CHECK = "checklist."  # prefix of checklist item names, as in the engine's field errors
+# A hidden input `<name>.posted` says a table or a group of boxes was on the page: then no rows
+# or no ticks means "emptied", which clears a stored value; without it the field is left alone.
+POSTED = ".posted"
 TEXTAREA_FROM = 256  # text fields allowing more than this many characters get a text area
 RADIO_UP_TO = 4  # choices with at most this many options are radio buttons (easy on a phone)
 
@@ -154,12 +157,23 @@ class LinesWidget(forms.Widget):
             if found:
                 rows.setdefault(int(found[1]), {})[found[2]] = data.get(key)
         if not rows:
-            return None
+            # Every row removed ([]) or the table not on the page at all (None: leave it alone).
+            return [] if f"{name}{POSTED}" in data else None
         # One more than the engine allows, so that it says "at most N rows".
         return [rows[i] for i in sorted(rows)][: MAX_ROWS + 1]
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(str(key).startswith(f"{name}.") for key in data)
+
+
+class ChecksWidget(forms.CheckboxSelectMultiple):
+    """The ticked boxes; None when the group was not on the page (nothing ticked is [])."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        ticked = super().value_from_datadict(data, files, name)
+        if ticked:
+            return ticked
+        return [] if f"{name}{POSTED}" in data else None
 
 
 class LinesField(forms.Field):
@@ -174,10 +188,10 @@ class LinesField(forms.Field):
 class ChoicesField(forms.Field):
     """The values of the ticked boxes, taken as posted (the engine checks them)."""
 
-    def to_python(self, value: Any) -> list[str]:
+    def to_python(self, value: Any) -> list[str] | None:
         if isinstance(value, list | tuple):
             return [str(v) for v in value]
-        return [] if value in (None, "") else [str(value)]
+        return None if value in (None, "") else [str(value)]
 
 
 def _yes_no() -> list[tuple[str, str]]:
@@ -288,7 +302,7 @@ def _field(f: FieldDef, language: str, required: bool) -> tuple[forms.Field, Spe
             kind = "checks"
             choices = [(o.value, o.label.get(language)) for o in f.options or []]
             spec = Spec(kind=kind, key=f.key, required=required, help=help_text, choices=choices)
-            widget = forms.CheckboxSelectMultiple(choices=choices)
+            widget = ChecksWidget(choices=choices)
             return ChoicesField(label=label, required=False, widget=widget), spec
         case FieldType.BOOL:
             kind, choices = "radio", _yes_no()
@@ -460,9 +474,9 @@ def payload_of(form: DynamicForm, *, only: Iterable[str] | None = None) -> Paylo
         if spec.kind == "computed":
             continue  # computed by the engine, never taken from input
         if spec.kind in ("lines", "checks"):
-            posted = _rows(spec, raw) if spec.kind == "lines" else raw or []
-            if keep is not None and spec.key not in keep:
-                continue
+            if raw is None or (keep is not None and spec.key not in keep):
+                continue  # not on the page that was posted
+            posted = _rows(spec, raw) if spec.kind == "lines" else raw
             if _blank_rows(posted):
                 # Emptied: clear what was stored; never stored: nothing to send.
                 if not is_blank(form.fields[name].initial):

@@ -119,6 +119,6 @@ def at_take_order(world: Any) -> Case:
 def at_prepare(world: Any) -> Case:
     """The same table at the parallel step: kitchen (cook) and floor (waiter) branches."""
     case = at_take_order(world)
-    form = {"soup_base": "鸳鸯锅", "order_items": "毛肚 1 份", "dish_count": 10}
+    form = {"soup_base": "鸳鸯锅", "order_items": [{"dish": "毛肚", "quantity": 10}]}
     case = move(world, case, "waiter", "read_back", form)
     return move(world, case, "waiter", "confirm", {"order_confirmed": True})

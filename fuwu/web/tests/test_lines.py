@@ -120,11 +120,17 @@ def test_blank_rows_and_boxes_send_nothing_unless_they_clear_a_stored_value():
             "options": [{"value": "a", "label": L}, {"value": "b", "label": L}],
         }
     )
-    blank = {"parts.0.item": " "}
+    blank = {"parts.0.item": " ", "parts.posted": "1", "tags.posted": "1"}
     assert payload_of(form_for_fields([parts, tags], "en", data=blank)).form == {}
     stored = {"parts": [{"item": "x"}], "tags": ["a"]}
     cleared = form_for_fields([parts, tags], "en", data=blank, initial=stored)
     assert payload_of(cleared).form == {"parts": [], "tags": []}
+    # Every row removed on the page (only the table's marker is posted) clears the rows too.
+    removed = form_for_fields([parts], "en", data={"parts.posted": "1"}, initial=stored)
+    assert payload_of(removed).form == {"parts": []}
+    # Fields that were not on the page are left alone.
+    absent = form_for_fields([parts, tags], "en", data={"other": "1"}, initial=stored)
+    assert payload_of(absent).form == {}
     ticked = form_for_fields([parts, tags], "en", data={"tags": ["b", "a"]})
     assert payload_of(ticked).form == {"tags": ["b", "a"]}
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from fuwu.cases.models import Event
+from fuwu.cases.models import Case, Event
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
 from fuwu.testing.scenario import refused, take, where
@@ -230,3 +230,236 @@ def test_partial_payments_until_nothing_is_outstanding(world, api):
     assert case["data"]["amount_received"] == "300.00"
     assert case["data"]["outstanding"] == "0.00"
     assert case["data"]["in_arrears"] is False
+
+
+# -- hot-pot: the order lines make the dish count and dishes per person ----------------------------
+
+
+def test_order_lines_count_the_dishes_per_person(world, api):
+    from fuwu.cases.tests.library import test_hotpot_table_service as hotpot
+
+    waiter = api("waiter")
+    case = hotpot.seat_and_pour(waiter, hotpot.open_table(waiter, "9"), guests=4)
+    order = hotpot.lines("毛肚 大份 2", "鸭肠 - 3", "肥牛 小份 4", "土豆 - 1")
+    bad = [*order[:1], {"dish": "虾滑", "quantity": 0}]
+    body = refused(
+        waiter,
+        case,
+        "read_back",
+        {"soup_base": "红汤锅", "order_items": bad},
+        hotpot.SUGGESTED,
+        code="invalid_form",
+        fields=["order_items.1.quantity"],
+    )
+    assert body["details"]["fields"]["order_items.1.quantity"] == "不能小于 1"
+    case = take(
+        waiter, case, "read_back", {"soup_base": "红汤锅", "order_items": order}, hotpot.SUGGESTED
+    )
+    assert case["data"]["dish_count"] == 10  # 2 + 3 + 4 + 1
+    assert case["data"]["dishes_per_person"] == 2.5  # within the seed's 2–3 a person
+
+
+# -- 4S reception: the estimate as lines, the amount charged against it at delivery -----------------
+
+
+def test_estimate_lines_and_the_amount_charged_against_them(world, api):
+    from fuwu.cases.tests.library import test_car_reception_repair_order as car
+
+    adv, tech = api("engineer"), api("workshop_tech")
+    case = car.open_reception(adv)
+    fault = {"fault_status": "determined", "warranty": "in_warranty", "explained": True}
+    case = car.reception(adv, case, fault=fault, confirm="decided")
+    case = take(adv, case, "checked", {"parts_status": "in_stock"})
+    lines = [
+        {"kind": "labour", "item": "更换前刹车片", "quantity": 1.5, "unit_price": "120.00"},
+        {"kind": "parts", "item": "前刹车片", "quantity": 1, "unit_price": "420.50"},
+        {"kind": "parts", "item": "刹车油 DOT4", "quantity": 2, "unit_price": "35.00"},
+    ]
+    refused(
+        adv,
+        case,
+        "estimated",
+        {"estimate_lines": [{**lines[0], "kind": "paint"}], "entered_in_dms": True},
+        code="invalid_form",
+        fields=["estimate_lines.0.kind"],
+    )
+    case = take(
+        adv,
+        case,
+        "estimated",
+        {"estimate_lines": lines, "entered_in_dms": True, "promised_at": car.PROMISED},
+    )
+    data = case["data"]
+    assert [row["amount"] for row in data["estimate_lines"]] == ["180.00", "420.50", "70.00"]
+    assert data["labour_estimate"] == "180.00" and data["parts_estimate"] == "490.50"
+    assert data["estimate_total"] == "670.50"
+    case = take(adv, case, "to_workshop", car.ORDER)
+    case = take(tech, case, "done", {"work_done": "更换前刹车片、刹车油", "labour_hours": 1.5})
+    case = take(adv, case, "delivered", {"final_amount": "720.50", "work_explained": True})
+    assert case["data"]["final_vs_estimate"] == "50.00"  # ¥720.50 charged, ¥670.50 estimated
+
+
+# -- Toyota: the estimate added up from its lines; actual against estimate -------------------------
+
+
+def test_toyota_estimate_from_lines(world, api):
+    from fuwu.cases.tests.library import test_toyota_seven_step as toyota
+
+    adv = api("engineer")
+    case = toyota.open_visit(world, adv)
+    case = take(adv, case, "walk_in", {"visit_type": "walk_in", "job_type": "repair"})
+    case = take(
+        adv, case, "received", {"odometer": 40120, "key_tag": "K-17 / P-05"}, toyota.RECEIVED
+    )
+    lines = [
+        {"kind": "labour", "item": "4万公里保养", "quantity": 2.3, "unit_price": "150.00"},
+        {"kind": "parts", "item": "机油 5W-30 4L", "quantity": 1, "unit_price": "389.00"},
+        {"kind": "parts", "item": "机滤", "quantity": 1, "unit_price": "65.00"},
+    ]
+    order = {k: v for k, v in toyota.ORDER.items() if k != "estimate"}
+    case = take(adv, case, "release", {**order, "estimate_lines": lines})
+    assert case["data"]["estimate"] == "799.00"  # 2.3 h × ¥150 + ¥389 + ¥65
+
+
+def test_toyota_actual_against_the_estimate_on_the_definition():
+    from pathlib import Path
+
+    from fuwu.procedures.engine.computed import recompute
+    from fuwu.procedures.engine.validate import load_file
+
+    library = Path(__file__).resolve().parents[3] / "procedures" / "library"
+    toyota = load_file(library / "toyota_seven_step.yaml").procedure
+    assert toyota is not None
+    assert recompute(toyota, {"estimate": "799.00", "actual_amount": "856.50"}, None) == {
+        "variance": "57.50"
+    }
+
+
+# -- opinion survey: declared answers the campaign summary counts ----------------------------------
+
+
+def test_survey_campaign_counts_the_topics_chosen(world, api):
+    from fuwu.customers.models import Asset
+
+    for floor in (1, 2, 3):
+        Asset.objects.create(
+            site=world.sites["lanting"],
+            kind="unit",
+            label=f"9栋{floor}01",
+            owner=world.customers["owner"],
+            attributes={"building": "9"},
+        )
+    agent = api("agent")
+    r = agent.post(
+        "/api/campaigns",
+        {
+            "procedure": "opinion_survey",
+            "site": "lanting",
+            "title": "2026年下半年意见征询",
+            "asset_kind": "unit",
+            "where": {"building": "9"},
+            "data": {"survey_method": "area_walk", "survey_round": "2026年下半年"},
+        },
+    )
+    assert r.status_code == 201, r.json()
+    campaign = r.json()
+    ids = (
+        Case.objects.filter(campaign_id=campaign["id"]).order_by("pk").values_list("pk", flat=True)
+    )
+    answers = [["cleaning", "parking"], ["parking"], ["greenery", "parking"]]
+    for case_id, topics in zip(ids, answers, strict=True):
+        case = agent.get(f"/api/cases/{case_id}").json()
+        case = take(agent, case, "visited")
+        record = {"opinions": "车位紧张", "problem_found": False, "topics": topics}
+        case = take(agent, case, "no_problem", record)
+        assert case["data"]["topics"] == [t for t in TOPICS if t in topics]
+    bad = take(
+        agent,
+        agent.get(f"/api/cases/{ids[0]}").json(),
+        "archive",
+        {"satisfaction": "x"},
+        expect=400,
+    )
+    assert bad["code"] == "invalid_form"
+    progress = agent.get(f"/api/campaigns/{campaign['id']}").json()["progress"]
+    assert progress["answers"]["topics"] == {"parking": 3, "cleaning": 1, "greenery": 1}
+    assert progress["answers"]["problem_found"] == {"false": 3}
+
+
+TOPICS = ["security", "cleaning", "greenery", "repairs", "fees", "facilities", "parking"]
+
+
+# -- gas activation: the week's household list as rows ---------------------------------------------
+
+
+def test_gas_week_list_rows_count_the_households(world, api):
+    agent = api("agent")
+    case = open_case(
+        world,
+        agent,
+        "gas_activation",
+        {"applicant_name": "王芳", "contact_phone": "13812345678"},
+        channel="walk_in",
+    )
+    case = take(agent, case, "registered", {}, {"owner_verified": True})
+    week = [
+        {"unit_no": "3栋2单元1502", "owner_name": "王芳", "phone": "13812345678"},
+        {"unit_no": "3栋2单元1601", "owner_name": "李强"},
+        {"unit_no": "5栋1单元0802", "owner_name": "陈静", "gas_meter_no": "RQ-0802"},
+    ]
+    refused(
+        agent,
+        case,
+        "date_set",
+        {"activation_date": "2026-12-11", "week_list": [week[0], {"unit_no": "3栋2单元1601"}]},
+        code="invalid_form",
+        fields=["week_list.1.owner_name"],
+    )
+    case = take(agent, case, "date_set", {"activation_date": "2026-12-11", "week_list": week})
+    assert case["data"]["households_reported"] == 3
+    assert case["data"]["week_list"][1] == {
+        "unit_no": "3栋2单元1601",
+        "owner_name": "李强",
+        "phone": None,
+        "gas_meter_no": None,
+    }
+
+
+# -- house handover: the family members as rows ------------------------------------------------------
+
+
+def test_handover_family_members_as_rows(world, api):
+    from fuwu.cases.tests.library import test_house_handover as handover
+    from fuwu.testing.scenario import complete
+
+    handover.add_sales_clerk(world)
+    agent = api("agent")
+    case = handover.to_prerequisites(world, api)
+    case = take(agent, case, "proceed", checklist=handover.ALL_DONE)
+    members = [
+        {"name": "王芳", "relation": "owner", "id_number": "440301198805061234"},
+        {"name": "张伟", "relation": "spouse"},
+        {"name": "张小雨", "relation": "child"},
+    ]
+    bad = complete(
+        agent,
+        case,
+        "registration",
+        {
+            "members": [*members, {"name": "王阿姨", "relation": "nanny"}],
+            "id_copies": 3,
+            "photos": 6,
+        },
+        {"registration_form_filled": True},
+        expect=400,
+    )
+    assert "members.3.relation" in bad["details"]["fields"]
+    case = complete(
+        agent,
+        case,
+        "registration",
+        {"members": members, "id_copies": 3, "photos": 6},
+        {"registration_form_filled": True},
+    )
+    assert case["data"]["family_members"] == 3  # counted from the rows
+    assert [m["relation"] for m in case["data"]["members"]] == ["owner", "spouse", "child"]

@@ -70,6 +70,21 @@ SUGGESTED = {
 READ_BACK = {"repeated_clearly": True, "please_wait": True, "tea_topped_up": True}
 
 
+def lines(*items):
+    """Order lines from "品名 规格 数量" ("-" for no size)."""
+    rows = []
+    for item in items:
+        dish, size, quantity = item.split(" ")
+        rows.append(
+            {"dish": dish, "size": None if size == "-" else size, "quantity": int(quantity)}
+        )
+    return rows
+
+
+SIMPLE = ("虾滑 - 1", "土豆 - 1", "豆腐 - 1", "藕片 - 1")
+SEVEN = lines("毛肚 - 1", "鸭肠 - 1", "肥牛 - 5")  # still more than 3 a person for two
+
+
 def open_table(client, table="8"):
     r = client.post(
         "/api/cases",
@@ -158,8 +173,9 @@ def test_table_served_with_the_order_changed_and_read_back_again(world, api):
 
     order = {
         "soup_base": "鸳鸯锅(特辣/菌汤)",
-        "order_items": "毛肚 大份 1\n鸭肠 大份 1\n肥牛 小份 2\n虾滑 1\n土豆 1\n豆腐 1\n藕片 1\n黄喉 1\n午餐肉 1",
-        "dish_count": 10,
+        "order_items": lines(
+            "毛肚 大份 1", "鸭肠 大份 1", "肥牛 小份 2", *SIMPLE, "黄喉 - 1", "午餐肉 - 1"
+        ),
         "drinks": "酸梅汤 1扎",
         "staples": "红糖糍粑 1",
         "suggestions": "本周促销:毛肚大份;鸭肠大份;酸梅汤1扎",
@@ -195,7 +211,7 @@ def test_table_served_with_the_order_changed_and_read_back_again(world, api):
         waiter,
         case,
         "read_back_again",
-        {"dish_count": 10},
+        {},
         code="invalid_form",
         fields=["checklist.glad_to_change"],
     )
@@ -203,11 +219,16 @@ def test_table_served_with_the_order_changed_and_read_back_again(world, api):
         waiter,
         case,
         "read_back_again",
-        {"order_items": order["order_items"].replace("黄喉", "鸭血"), "dish_count": 10},
+        {
+            "order_items": [
+                r | {"dish": "鸭血"} if r["dish"] == "黄喉" else r for r in order["order_items"]
+            ]
+        },
         {"glad_to_change": True},
     )
     where(case, "read_back", "open")
-    assert "鸭血" in case["data"]["order_items"]
+    assert "鸭血" in [row["dish"] for row in case["data"]["order_items"]]
+    assert case["data"]["dish_count"] == 10 and case["data"]["dishes_per_person"] == 2.5
     # The manager may also act on the floor; the cook may not.
     assert allowed(manager, case) == {"confirm": True, "change_order": True}
     refused(
@@ -258,7 +279,7 @@ def test_table_served_with_the_order_changed_and_read_back_again(world, api):
 def test_too_many_dishes_are_advised_before_the_read_back(world, api):
     waiter, cook = api("waiter"), api("cook")
     case = seat_and_pour(waiter, open_table(waiter, "3"), guests=2)
-    order = {"soup_base": "红汤锅", "order_items": "毛肚 1\n鸭肠 1\n…(共8份)", "dish_count": 8}
+    order = {"soup_base": "红汤锅", "order_items": lines("毛肚 - 1", "鸭肠 - 1", "肥牛 - 6")}
     # 2 guests, 8 dishes: more than 3 a person; the order cannot be read back as it stands.
     refused(waiter, case, "read_back", order, SUGGESTED, code="guard_failed")
     case = take(waiter, case, "too_many", order, SUGGESTED)
@@ -286,11 +307,11 @@ def test_too_many_dishes_are_advised_before_the_read_back(world, api):
         waiter,
         case,
         "read_back_again",
-        {"dish_count": 7},
+        {"order_items": SEVEN},
         {"glad_to_change": True},
         code="guard_failed",
     )
-    case = take(waiter, case, "too_many", {"dish_count": 7}, {"glad_to_change": True})
+    case = take(waiter, case, "too_many", {"order_items": SEVEN}, {"glad_to_change": True})
     where(case, "advise_quantity", "open")
     case = take(waiter, case, "keep", {"quantity_advised": True, "guest_decision": "keep"})
     where(case, "read_back", "open")
@@ -326,7 +347,7 @@ def test_guests_who_leave_end_the_sitting(world, api):
 def test_too_few_dishes_are_a_warning_the_waiter_confirms(world, api):
     waiter = api("waiter", "en")
     case = seat_and_pour(waiter, open_table(waiter, "6"), guests=4)
-    order = {"soup_base": "清汤锅", "order_items": "肥牛 1\n土豆 1\n豆腐 1", "dish_count": 3}
+    order = {"soup_base": "清汤锅", "order_items": lines("肥牛 - 1", "土豆 - 1", "豆腐 - 1")}
     body = refused(waiter, case, "read_back", order, SUGGESTED, code="confirm_warnings")
     assert body["details"]["warnings"] == ["Check the quantity: 2–3 dishes per person is usual"]
     r = waiter.post(
