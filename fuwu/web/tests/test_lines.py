@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from fuwu.cases import actions
@@ -309,11 +310,9 @@ def test_the_portal_shows_the_fields_the_definition_lists_read_only(world, estim
     assert "热水器不出热水" not in shown  # the fault is not in `portal.show`
 
 
-def signed_in_customer() -> Any:
-    from django.test import Client
-
+def signed_in_customer(login: str = "13812345678") -> Any:
     client = Client()
-    client.post("/portal/login/", {"login": "13812345678", "password": "Owner-pass-1"})
+    client.post("/portal/login/", {"login": login, "password": "Owner-pass-1"})
     return client
 
 
@@ -371,3 +370,55 @@ def at_repair_paid(world: Any) -> Case:
     case = open_repair(world, service_type="paid")
     case = move(world, case, "agent", "issue_work_order", {"details_confirmed": True})
     return move(world, case, "dispatcher", "repair_now", {"repair_mode": "immediate"})
+
+
+ESTIMATE_ROWS = [
+    {
+        "kind": "labour",
+        "item": "更换前刹车片",
+        "quantity": 1.5,
+        "unit_price": "120.00",
+        "amount": "180.00",
+    },
+    {
+        "kind": "parts",
+        "item": "前刹车片",
+        "quantity": 1,
+        "unit_price": "420.50",
+        "amount": "420.50",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("procedure", "data"),
+    [
+        ("car_reception_repair_order", {"estimate_total": "600.50"}),
+        ("toyota_seven_step", {"estimate": "600.50"}),
+    ],
+)
+def test_the_car_owner_sees_the_estimate_in_the_portal(world, procedure, data):
+    """The library's estimates are listed in `portal.show`: the rows the advisor recorded (stored
+    here as the engine stores them) are the customer's to read, the rest of the case is not."""
+    case = actions.open_case(
+        world.actor("cc_agent"),
+        procedure_key=procedure,
+        site_id=world.sites["dealer"].pk,
+        channel="phone",
+        title="粤B·3K5X8 刹车异响",
+        customer_id=world.customers["driver"].pk,
+        asset_id=world.assets["car"].pk,
+        data={"plate_no": "粤B·3K5X8"}
+        | ({"customer_request": "刹车异响"} if "toyota" in procedure else {}),
+    )
+    stored = {**case.data, "estimate_lines": ESTIMATE_ROWS, "odometer": 48210, **data}
+    Case.objects.filter(pk=case.pk).update(data=stored)
+    give_account(world.customers["driver"], "13900001111", "Owner-pass-1")
+    client = signed_in_customer("13900001111")
+    html = client.get(f"/portal/cases/{case.pk}/").content.decode()
+    shown = html[html.index('data-testid="portal-values"') :]
+    shown = shown[: shown.index('data-testid="milestones"')]
+    assert "更换前刹车片" in shown and "工时费" in shown and "¥420.50" in shown
+    total = shown[shown.index('data-testid="lines-view-total"') :]
+    assert "¥600.50" in total[: total.index("</tr>")]
+    assert "48210" not in shown  # the odometer is the workshop's, not in `portal.show`
