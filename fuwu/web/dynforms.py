@@ -231,6 +231,9 @@ CELL_KINDS = {
 }
 
 
+RESULTS = {FieldType.MONEY: "money", FieldType.NUMBER: "number"}  # how a computed cell reads
+
+
 def _column(c: FieldDef, language: str, totals: set[str]) -> Column:
     kind = "computed" if c.compute is not None else CELL_KINDS.get(c.type, "text")
     choices: list[tuple[str, str]] = []
@@ -245,11 +248,7 @@ def _column(c: FieldDef, language: str, totals: set[str]) -> Column:
         kind=kind,
         required=c.required,
         compute=c.compute or "",
-        result="money"
-        if c.type is FieldType.MONEY
-        else "number"
-        if c.type is FieldType.NUMBER
-        else "text",
+        result=RESULTS.get(c.type, "text"),
         min=c.min if ranged else None,
         max=c.max if ranged else None,
         range=_range(c.min, c.max) if ranged and (c.min is not None or c.max is not None) else "",
