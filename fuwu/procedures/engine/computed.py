@@ -18,13 +18,11 @@ from fuwu.procedures.engine.compute import (
     ComputeError,
     compile_expr,
     data_env,
-    data_scope,
     evaluate_for,
-    fits,
-    row_scope,
     stored_form,
-    type_of,
+    value_of,
 )
+from fuwu.procedures.engine.compute_types import check_source, data_scope, fits, row_scope, type_of
 from fuwu.procedures.engine.definition import Effect, FieldDef, FieldType, Procedure, SetExpr
 
 Problems = list[tuple[str, str]]
@@ -65,7 +63,7 @@ def _check_one(
     where: str, source: str, scope: Mapping[str, Any], target: FieldDef | None, add: Any
 ) -> None:
     try:
-        result = compile_expr(source).check(scope)
+        result = check_source(source, scope)
     except ComputeError as exc:
         add((where, f"{exc} (in `{source}`)"))
         return
@@ -143,14 +141,13 @@ def recompute(p: Procedure, data: Mapping[str, Any], now: datetime | None) -> di
         order = compute_order(p)
     except ComputeError:
         return {}  # refused by `procedures check`; never loaded into the registry
-    current = dict(data)
+    env = data_env(fields, data, now)
     changed: dict[str, Any] = {}
     for f in order:
-        env = data_env(fields, current, now)
         value = evaluate_for(f, f.compute or "", env)
-        if value != current.get(f.key) and not (value is None and f.key not in current):
+        if value != data.get(f.key) and not (value is None and f.key not in data):
             changed[f.key] = value
-            current[f.key] = value
+        env["data"][f.key] = value_of(f, value)  # later computed fields read this one
     return changed
 
 

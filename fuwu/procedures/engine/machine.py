@@ -264,6 +264,7 @@ def _clean_lines(
         return None, {f.key: FieldError("too_many_rows", max=cap)}
     columns = f.columns or []
     known = {c.key for c in columns}
+    inputs = [c for c in columns if c.compute is None]
     errors: dict[str, FieldError] = {}
     rows: list[dict[str, Any]] = []
     for index, submitted in enumerate(raw):
@@ -274,7 +275,6 @@ def _clean_lines(
         for key in submitted:
             if key not in known:
                 errors[f"{where}.{key}"] = FieldError("unknown_column")
-        inputs = [c for c in columns if c.compute is None]
         if all(is_blank(_stripped(submitted.get(c.key))) for c in inputs):
             continue
         row: dict[str, Any] = {}

@@ -18,9 +18,9 @@ from fuwu.procedures.engine.compute import (
     ComputeError,
     compile_expr,
     data_env,
-    data_scope,
     stored_form,
 )
+from fuwu.procedures.engine.compute_types import check_source, data_scope
 from fuwu.procedures.engine.definition import FieldDef
 from fuwu.procedures.engine.machine import clean_field
 
@@ -201,7 +201,7 @@ def test_bounds() -> None:
     ],
 )
 def test_types(source: str, result: str) -> None:
-    assert compile_expr(source).check(SCOPE).kind == result
+    assert check_source(source, SCOPE).kind == result
 
 
 @pytest.mark.parametrize(
@@ -224,7 +224,7 @@ def test_types(source: str, result: str) -> None:
 )
 def test_type_errors(source: str, message: str) -> None:
     with pytest.raises(ComputeError, match=re.escape(message)):
-        compile_expr(source).check(SCOPE)
+        check_source(source, SCOPE)
 
 
 @pytest.mark.parametrize(
@@ -279,3 +279,30 @@ def test_money_is_quantized_half_up_to_cents(value: D) -> None:
 @given(st.decimals(min_value=0, max_value=10**6, places=2), st.integers(0, 10**4))
 def test_area_times_rate_is_exact(rate: D, area: int) -> None:
     assert run("data.area * data.rate", area=area, rate=str(rate)) == area * rate
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("data.x+-*/%()[]?:!&|<>=,'\" 0129abmpsu_")), max_size=60)
+)
+def test_any_text_compiles_or_is_refused_cleanly(source: str) -> None:
+    """Whatever an author types, the parser answers with an expression or a ComputeError."""
+    try:
+        expression = compile_expr(source)
+    except ComputeError:
+        return
+    try:
+        check_source(source, SCOPE)
+        expression.evaluate(data_env(FIELDS, {"area": 3, "rate": "2.50"}, None))
+    except ComputeError:
+        pass
+
+
+numbers = st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False)
+
+
+@given(numbers, numbers, numbers)
+def test_precedence_matches_decimal_arithmetic(a: D, b: D, c: D) -> None:
+    env = {"data": {"area": a, "rate": b, "paid": c}}
+    assert compile_expr("data.area + data.rate * data.paid").evaluate(env) == a + b * c
+    assert compile_expr("(data.area - data.rate) * data.paid").evaluate(env) == (a - b) * c
+    assert compile_expr("data.area - data.rate - data.paid").evaluate(env) == a - b - c
