@@ -212,3 +212,40 @@ def test_agent_opens_a_case_with_lines_at_the_intake_desk(web, world, estimate_p
     ]
     assert case.data["parts_total"] == "210.00"
     assert page.js_errors == []
+
+
+def test_the_live_arithmetic_is_decimal(web, world, estimate_procedure):
+    """What lines.js works out as you type is what the engine stores: decimal, half up."""
+    case = open_estimate(world)
+    page = web.page()
+    web.login(page, "technician")
+    page.goto(f"/cases/{case.pk}/")
+    cases = {
+        "a + b": ({"a": "0.1", "b": "0.2"}, "0.3"),
+        "a * b": ({"a": "1.5", "b": "35.50"}, "53.25"),
+        "a * b - 1": ({"a": "3", "b": "0.335"}, "0.005"),
+        "a / b": ({"a": "10", "b": "4"}, "2.5"),
+        "a / b ": ({"a": "1", "b": "0"}, None),  # blank, as the engine's x/0
+        "a > b ? a : b": ({"a": "2", "b": "3"}, "3"),
+        "(a + b) * -2": ({"a": "1", "b": "2"}, "-6"),
+        "row.a * 2": ({"a": "4"}, "8"),
+        "a * b ": ({"a": "4", "b": ""}, None),  # a blank cell: a blank amount
+        "round(a)": ({"a": "4.4"}, "unsupported"),  # functions are left to the server
+    }
+    for source, (row, expected) in cases.items():
+        got = page.evaluate(
+            """([source, row]) => {
+                const f = window.fuwuLines.compile(source);
+                if (!f) return "unsupported";
+                const v = f((name) => row[name] ? window.fuwuLines.dec(row[name]) : null);
+                return v === null || v === undefined ? null : window.fuwuLines.text(v);
+            }""",
+            [source, row],
+        )
+        if expected not in (None, "unsupported"):
+            got = got.rstrip("0").rstrip(".") if got and "." in got else got
+        assert got == expected, (source, row, got)
+    # Money is rounded half up to cents, as Decimal's ROUND_HALF_UP: 0.125 → 0.13.
+    cents = page.evaluate("window.fuwuLines.text(window.fuwuLines.dec('0.125'), 2)")
+    assert cents == "0.13"
+    assert page.js_errors == []

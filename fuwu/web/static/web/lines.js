@@ -297,5 +297,11 @@
   document.addEventListener("DOMContentLoaded", function () { setUp(); });
   // Every piece of content htmx puts in, out-of-band swaps too (the intake's first-step fields).
   document.addEventListener("htmx:load", function (e) { setUp(e.target); });
-  window.fuwuLines = { setUp: setUp, compile: formula, dec: dec, text: text };
+  // For the browser tests: the same arithmetic the editor uses.
+  window.fuwuLines = {
+    setUp: setUp,
+    compile: formula,
+    dec: dec,
+    text: text,
+  };
 })();
