@@ -24,7 +24,7 @@ ESTIMATE_YAML = textwrap.dedent("""
       - {key: fault, type: text, required: true, label: {zh: 故障, en: Fault}}
       - key: parts_total
         type: money
-        compute: sum(data.parts.map(p, p.total))
+        compute: "size(data.parts) == 0 ? null : sum(data.parts.map(p, p.total))"
         label: {zh: 配件合计, en: Parts total}
     steps:
       estimate:
