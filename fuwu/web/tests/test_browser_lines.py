@@ -103,9 +103,11 @@ def test_technician_enters_parts_lines(web, world, estimate_procedure, language,
     editor.locator("tbody tr.lines-row >> nth=0").locator("[data-act=down]").click()
     assert cell(page, 0, "item").input_value() == "阀门"
 
-    # A third, empty line is added and removed again.
-    page.locator("[data-testid=add-row-parts]").click()
+    # Enter in the last row's cell adds a row (it does not send the form); that empty row goes.
+    cell(page, 1, "unit_price").press("Enter")
     assert editor.locator("tbody tr.lines-row").count() == 3
+    assert page.evaluate("document.activeElement.name") == "parts.2.unit_price"
+    assert fresh(case).step == "estimate"
     editor.locator("tbody tr.lines-row >> nth=2").locator("[data-act=remove]").click()
     assert editor.locator("tbody tr.lines-row").count() == 2
     assert total(page) == "¥59.00"

@@ -286,6 +286,23 @@
       }
     }
   }
+  // Enter in a cell does not send the whole form (the step's first move): it goes to the same
+  // column of the next row, adding a row after the last one.
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (e.key !== "Enter" || !input.matches || !input.matches("[data-lines] input[data-col-input]")) return;
+    e.preventDefault();
+    var row = input.closest("tr.lines-row"), editor = input.closest("[data-lines]");
+    var next = row.nextElementSibling;
+    if (!next) {
+      var add = editor.querySelector("[data-act=add]");
+      if (!add || add.disabled) return;
+      act(add);
+      next = row.nextElementSibling;
+    }
+    var same = next && next.querySelector("[data-col-input='" + input.dataset.colInput + "']");
+    if (same) same.focus();
+  });
   document.addEventListener("input", function (e) {
     var editor = e.target.closest && e.target.closest("[data-lines]");
     if (editor) { recompute(editor); settle(editor); }
