@@ -463,3 +463,31 @@ def test_handover_family_members_as_rows(world, api):
     )
     assert case["data"]["family_members"] == 3  # counted from the rows
     assert [m["relation"] for m in case["data"]["members"]] == ["owner", "spouse", "child"]
+
+
+# -- community event: the registrants as rows ------------------------------------------------------
+
+
+def test_event_registrants_add_up_to_the_participants(world, api):
+    from fuwu.cases.tests.library import test_community_event as event
+    from fuwu.testing.scenario import complete
+
+    agent, vp = api("agent"), api("vp")
+    case = event.open_case(world, agent)
+    case = take(agent, case, "submit", event.PLAN)
+    case = take(vp, case, "approve", {"approval_note": "同意"})
+    case = take(agent, case, "start_preparation", event.ARRANGE)
+    registrants = [
+        {"unit_no": "3栋1502", "name": "王芳", "people": 3},
+        {"unit_no": "5栋0802", "name": "陈静", "people": 2, "phone": "13900000000"},
+    ]
+    bad = complete(
+        agent,
+        case,
+        "registration",
+        {"registrants": [{"unit_no": "1栋", "name": "x", "people": 0}]},
+        expect=400,
+    )
+    assert bad["details"]["fields"]["registrants.0.people"] == "不能小于 1"
+    case = complete(agent, case, "registration", {"registrants": registrants})
+    assert case["data"]["registered_participants"] == 5
