@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 CHROMIUM = os.environ.get("FUWU_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Where screenshots go: test-artifacts/ in the checkout unless FUWU_SCREENSHOTS names a folder.
+ARTIFACTS = Path(
+    os.environ.get("FUWU_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 CHROMIUM_ARGS = [

@@ -50,6 +50,8 @@ FIELD_TYPES = {
     "bool": gettext_lazy("是/否"),
     "person": gettext_lazy("人员"),
     "money": gettext_lazy("金额"),
+    "lines": gettext_lazy("明细行"),
+    "multi_choice": gettext_lazy("多选"),
 }
 CHECK_TYPES = {
     "yes_no": gettext_lazy("是/否"),
@@ -295,6 +297,14 @@ def field_rows(fields: list[FieldDef], names: Names) -> list[FieldRow]:
             rule = f"≤ {f.max:g}"
         else:
             rule = ""
+        if f.columns:
+            rule = " / ".join(
+                names.text(c.label) + (f" = {c.compute}" if c.compute else "") for c in f.columns
+            )
+        if f.compute:
+            rule = _("自动计算：%(expr)s") % {"expr": f.compute}
+        elif f.default:
+            rule = "; ".join(r for r in (rule, _("默认：%(expr)s") % {"expr": f.default}) if r)
         rows.append(
             FieldRow(
                 f.key,

@@ -30,6 +30,7 @@ from fuwu.procedures.engine.definition import FieldDef, FieldType, Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.registers.models import Register
+from fuwu.web.values import display, lines_changes
 
 User = get_user_model()
 
@@ -59,6 +60,9 @@ class _Context:
     procedures: dict[str, str]
     actor_id: int | None = None
     at: datetime = field(default_factory=timezone.now)
+    # The last value each field was given by an earlier event, so that a line-item field's
+    # entry can say which rows were added, removed or changed (events store new values only).
+    known: dict[str, Any] = field(default_factory=dict)
 
     def step(self, key: str | None) -> str:
         if not key:
@@ -84,21 +88,7 @@ class _Context:
         return self.departments.get(dept_id, "—") if dept_id else "—"
 
     def value(self, f: FieldDef | None, raw: Any) -> str:
-        if f is None:
-            return _("是") if raw is True else _("否") if raw is False else str(raw)
-        if f.type is FieldType.BOOL:
-            return _("是") if raw else _("否")
-        if f.type is FieldType.CHOICE:
-            for o in f.options or []:
-                if o.value == raw:
-                    return o.label.get(self.language)
-        if f.type is FieldType.PERSON:
-            return str(raw)
-        if f.type is FieldType.DATETIME and isinstance(raw, str):
-            moment = parse_datetime(raw)
-            if moment is not None:
-                return _when(moment)
-        return str(raw)
+        return display(f, raw, self.language)
 
 
 def _when(moment: datetime) -> str:
@@ -156,14 +146,17 @@ def _values(c: _Context, data: dict[str, Any]) -> list[str]:
     if not c.show_internal:
         return []
     fields = c.procedure.all_fields()
-    out = [
-        _("%(label)s：%(value)s")
-        % {
-            "label": fields[k].label.get(c.language) if k in fields else k,
-            "value": c.value(fields.get(k), v),
-        }
-        for k, v in (data.get("values") or {}).items()
-    ]
+    out: list[str] = []
+    for k, v in (data.get("values") or {}).items():
+        f = fields.get(k)
+        label = f.label.get(c.language) if f else k
+        if f is not None and f.type is FieldType.LINES:
+            changes = lines_changes(f, c.known.get(k), v, c.language)
+            if changes:
+                out.append(_("%(label)s：%(value)s") % {"label": label, "value": c.value(f, v)})
+                out.extend(f"· {line}" for line in changes)
+            continue
+        out.append(_("%(label)s：%(value)s") % {"label": label, "value": c.value(f, v)})
     items = {
         i.key: i
         for s in c.procedure.steps.values()
@@ -181,6 +174,19 @@ def _values(c: _Context, data: dict[str, Any]) -> list[str]:
             shown = f"{value}{(item.unit or '') if item else ''}"
             out.append(f"{mark} " + _("%(label)s：%(value)s") % {"label": label, "value": shown})
     return out
+
+
+def _computed(c: _Context, computed: dict[str, Any]) -> list[str]:
+    """The computed fields this change recalculated (the first event of a change names them)."""
+    fields = c.procedure.all_fields()
+    return [
+        _("%(label)s（自动计算）：%(value)s")
+        % {
+            "label": fields[k].label.get(c.language) if k in fields else k,
+            "value": c.value(fields.get(k), v),
+        }
+        for k, v in computed.items()
+    ]
 
 
 def _opened(c: _Context, data: dict[str, Any]) -> Sentence:
@@ -553,6 +559,10 @@ def timeline(
             context.actor_id, context.at = e.actor_id, e.at
             data = e.data or {}
             text, details = sentence(context, data)
+            if show_internal and data.get("computed"):
+                details = [*details, *_computed(context, data["computed"])]
+            context.known.update(data.get("values") or {})
+            context.known.update(data.get("computed") or {})
             out.append(
                 TimelineEntry(
                     seq=e.seq,

@@ -39,6 +39,7 @@ from fuwu.portal.progress import (
 from fuwu.procedures.engine.errors import Conflict, EngineError
 from fuwu.procedures.registry import definition_of
 from fuwu.web.forms import styled
+from fuwu.web.values import case_values
 
 PAGE = 30
 
@@ -248,6 +249,8 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
     rating = case.records.get("rating") or {}
     rated = rating.get("cycle") == case.clock_cycle
     found = progress(case, language)
+    fields = procedure.all_fields()
+    shown = [fields[k] for k in procedure.portal.show]
     return {
         "case": case,
         "procedure_name": service_name(procedure, language),
@@ -267,6 +270,8 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         "earlier_rating": rating if rating and not rated else None,
         "low": procedure.portal.rating.low,
         "form": form,
+        # What the definition lets the customer see (`portal.show`), read-only.
+        "values": case_values(shown, case.data, language),
     }
 
 

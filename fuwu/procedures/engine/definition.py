@@ -524,6 +524,9 @@ class Portal(Strict):
     profile: dict[Key, Literal["name", "phone", "email"]] = {}
     asset_field: Key | None = None
     rating: PortalRating = PortalRating()
+    # Fields the customer sees, read-only, on the request's page once they hold a value (an
+    # estimate's line items, a fee): any of the procedure's fields, in this order.
+    show: list[Key] = []
 
 
 class Procedure(Strict):
@@ -571,6 +574,14 @@ class Procedure(Strict):
                 )
         elif r.good or r.bad:
             raise ValueError("portal.rating.good/bad need a `step`")
+        return self
+
+    @model_validator(mode="after")
+    def _portal_shows(self) -> Procedure:
+        known = self.all_fields()
+        unknown = [k for k in self.portal.show if k not in known]
+        if unknown:
+            raise ValueError(f"portal.show names fields the procedure lacks: {', '.join(unknown)}")
         return self
 
     def step(self, key: str) -> Step:

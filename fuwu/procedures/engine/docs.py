@@ -57,6 +57,10 @@ def procedure_section(p: Procedure) -> str:
     ]
     if p.response_on_open:
         rules.append("Opening the case counts as the response.")
+    if p.portal.show:
+        rules.append(
+            "The customer sees in the portal: " + ", ".join(f"`{k}`" for k in p.portal.show)
+        )
     if p.escalation:
         ladder = "; ".join(
             f"{r.at} of {r.clock.value} → {r.notify.value}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from fuwu.web.dynforms import lines_editor as build_lines_editor
 from fuwu.web.timeleft import time_left
 
 register = template.Library()
@@ -44,3 +45,9 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
         if value not in (None, ""):
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.inclusion_tag("web/_lines.html")
+def lines_editor(bf: Any, spec: Any) -> dict[str, Any]:
+    """The editable table of a `lines` field (fuwu.web.dynforms.lines_editor)."""
+    return {"ed": build_lines_editor(bf, spec), "spec": spec}

@@ -41,6 +41,7 @@ from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
 from fuwu.cases.queries import get_case_for, may_read_note
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
+from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldType, Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
@@ -50,6 +51,7 @@ from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
+from fuwu.web.values import case_values
 
 User = get_user_model()
 
@@ -147,6 +149,7 @@ def _step_form(
         initial=case.data,
         checklist=items,
         prefix=None,
+        prefill=defaults(procedure, fields, case.data, timezone.now()),
     )
 
 
@@ -172,6 +175,7 @@ def _branch_forms(
                     [f.key for f in spec.form],
                 ),
                 prefix=f"task-{t.branch}",
+                prefill=defaults(procedure, spec.form, case.data, timezone.now()),
             )
         panels.append(
             TaskPanel(
@@ -301,6 +305,7 @@ def _context(
         "assignee_name": _person(case.assignee),
         "diagram": mermaid(procedure, language=lang, current=case.step, visited=visited),
         "entries": timeline(case, readable, lang, show_internal=True),
+        "values": case_values(procedure.all_fields().values(), case.data, lang),
         "hidden_notes": hidden_notes,
         "last_change": (_person(last.actor) if last and last.actor_id else _("系统"), last.at)
         if last

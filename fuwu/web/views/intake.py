@@ -24,6 +24,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -36,6 +37,7 @@ from fuwu.core.models import Department, Site
 from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
+from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.models import ProcedureVersion
@@ -262,9 +264,9 @@ def _step_form(offer: Offer | None, data: Any = None) -> DynamicForm | None:
     if offer is None:
         return None
     p = offer.procedure
-    return form_for_fields(
-        [*p.fields, *p.steps[p.start].form], _lang(), data=data, prefix=STEP_PREFIX
-    )
+    fields = [*p.fields, *p.steps[p.start].form]
+    prefill = defaults(p, fields, {}, timezone.now())
+    return form_for_fields(fields, _lang(), data=data, prefix=STEP_PREFIX, prefill=prefill)
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   function check(el) {
-    var box = el.closest(".dynfield");
+    // A cell of a line-item table is checked on its own (its row, its message).
+    var box = el.closest(".dyncell") || el.closest(".dynfield");
     var warn = box ? box.querySelector(".range-feedback") : null;
     var raw = el.value.trim();
     var bad = false;
@@ -16,7 +17,8 @@
     }
     var empty = raw === "" && !(el.validity && el.validity.badInput);
     el.classList.toggle("is-invalid", bad);
-    el.classList.toggle("is-valid", !bad && !empty);
+    // A table's cells are not ticked green one by one: only what is wrong stands out there.
+    el.classList.toggle("is-valid", !bad && !empty && !el.closest(".dyncell"));
     if (box) box.classList.toggle("out-of-range", bad);
     // The server's message, when there is one, says it already; it goes once the value changes.
     var told = box && box.querySelector(".server-error");
@@ -28,7 +30,7 @@
     });
   }
   document.addEventListener("input", function (e) {
-    var el = e.target, box = el.closest && el.closest(".dynfield");
+    var el = e.target, box = el.closest && (el.closest(".dyncell") || el.closest(".dynfield"));
     if (box) {  // edited: the server's verdict on the old value no longer applies
       box.querySelectorAll(".server-error").forEach(function (n) { n.remove(); });
       box.classList.remove("has-error");
