@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import pgettext
 
 from fuwu.cases.choices import Channel, EventKind, Priority, WorkKind
@@ -418,7 +419,7 @@ def _rated(c: _Context, data: dict[str, Any]) -> Sentence:
 
 def _record_value(c: _Context, value: Any) -> str:
     if isinstance(value, list):
-        return _("%(count)s 行") % {"count": len(value)}
+        return ngettext("%(count)s 行", "%(count)s 行", len(value)) % {"count": len(value)}
     return c.value(None, value) if value is not None else "—"
 
 
