@@ -21,8 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from fuwu.cases.choices import Channel, EventKind, Priority, WorkKind
 from fuwu.cases.models import Case, Event
