@@ -14,7 +14,8 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
-from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, may_read_note
+from fuwu.cases.policy import may_read_note, step_roles
+from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
@@ -334,10 +335,11 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
     case = get_case_for(who, case_id)
     procedure = definition_of(case.procedure)
     step = procedure.steps[case.step]
+    roles, everything = step_roles(who, case)
     opts = (
         []
         if case.is_closed
-        else options(procedure, actions.view_of(case), who.roles, superuser=who.superuser)
+        else options(procedure, actions.view_of(case), roles, superuser=everything)
     )
     context = guard_context(procedure, actions.view_of(case))
     applies = {c.key for c in applicable(step.checklist, context)}

@@ -8,7 +8,6 @@ rebuilt from events alone) and schedules the next clock check — all in that on
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,19 +51,15 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     return case
 
 
-_DEPARTMENTS: dict[tuple[int, str], tuple[float, Department]] = {}
-
-
 def department_by_code(site_id: int, code: str) -> Department:
-    """Departments change rarely: looked up once a minute per process (codes never move sites)."""
-    cached = _DEPARTMENTS.get((site_id, code))
-    if cached and time.monotonic() - cached[0] < 60:
-        return cached[1]
-    dept = Department.objects.filter(site_id=site_id, code=code).first()
-    if dept is None:
+    """The site's department with this code, from the cached site organisation
+    (`policy.site_org`, invalidated when a department changes)."""
+    from fuwu.cases.policy import site_org
+
+    info = site_org(site_id).code(code)
+    if info is None:
         raise EngineError("no_such_department", department=code)
-    _DEPARTMENTS[(site_id, code)] = (time.monotonic(), dept)
-    return dept
+    return info.department
 
 
 @dataclass
