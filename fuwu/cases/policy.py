@@ -15,10 +15,12 @@ A person's standing towards a department (`standing`):
   oversee everything.
 
 The rules (issue 9, item 1):
-- open a procedure: staff on the site whose roles own the start step (or `manager`, `vp`,
-  `admin`), on a channel a person uses (not `system`), where the start department exists on
-  the site; a customer opens procedures `open_to_customers` on their own site; the system
-  (linked cases, campaigns, schedules) opens anything;
+- open a procedure: staff on the site whose roles own the start step or take its transitions
+  (or `manager`, `vp`, `admin`), where the start department exists on the site; a customer
+  opens procedures `open_to_customers` on their own site; the system (linked cases,
+  campaigns, schedules) opens anything. The channel must be one the procedure takes (the
+  intake page offers those a person uses; the API also takes `system` for procedures that a
+  schedule normally opens, e.g. a month's billing run started by hand);
 - take a step's transition: one who holds one of the transition's roles *and* has standing
   (member or overseer) in the step's department. The role still counts for overseers: an
   escalation ladder's rungs (`manager`, then `vp`) stay with their roles, and a manager who
@@ -202,14 +204,13 @@ def open_refusal(
         if procedure.open_to_customers:
             return None
         return _no_opening(procedure)
-    if channel == "system":
-        return EngineError("channel_not_allowed", channel=channel)
     start = procedure.steps[procedure.start]
     owner = start.owner if start.owner and start.owner.department else procedure.owner
     if owner.department and site_org(site_id).code(owner.department) is None:
         return EngineError("no_such_department", department=owner.department)
-    role = start.owner.role if start.owner else None
-    if role and not (actor.superuser or role in actor.roles or actor.roles & OPENING_ROLES):
+    roles = {start.owner.role} if start.owner and start.owner.role else set()
+    roles |= _step_roles(start)
+    if roles and not (actor.superuser or roles & actor.roles or actor.roles & OPENING_ROLES):
         return _no_opening(procedure)
     return None
 
@@ -343,7 +344,7 @@ def check_assign(actor: Actor, case: Case, step: Step | None, assignee_id: int |
         taken = case.assignee_id != actor.user_id and _held_by_other(case, step)
         if taken and not may_assign_others(actor, case):
             raise _refuse("already_assigned", owner)
-        if not is_eligible(case, step, actor):
+        if standing(actor, case.site_id, case.department_id) is Standing.NONE:
             raise _refuse("step_owned_elsewhere", owner)
     elif not may_assign_others(actor, case):
         raise _refuse("assign_not_allowed", owner)
