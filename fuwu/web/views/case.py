@@ -268,10 +268,12 @@ def _context(
         else []
     )
     assign_form = None
-    if may_assign:
+    people = _assignable(case, lang) if may_assign else []
+    if people:  # nobody may work the step: nothing to offer (transfer it instead)
         assign_form = bound.get("assign") or AssignForm(
-            people=_assignable(case, lang), initial={"assignee": case.assignee_id}
+            people=people, initial={"assignee": case.assignee_id}
         )
+    may_assign = bool(people)
     attachments = [
         (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
     ]
