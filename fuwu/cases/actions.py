@@ -151,7 +151,9 @@ def open_case(
         required=procedure.fields,
     )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
-    department = department_by_code(site_id, owner.department) if owner.department else None
+    department = (
+        department_by_code(site_id, owner.department, procedure) if owner.department else None
+    )
     if department is None:
         raise EngineError("no_such_department", department="")
     now = now or timezone.now()

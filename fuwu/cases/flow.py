@@ -20,7 +20,7 @@ from fuwu.cases.models import Case, CaseTask, Event
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
-from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
+from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
 from fuwu.procedures.engine.machine import follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import clocks
@@ -51,12 +51,12 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     return case
 
 
-def department_by_code(site_id: int, code: str) -> Department:
-    """The site's department with this code, from the cached site organisation
-    (`policy.site_org`, invalidated when a department changes)."""
-    from fuwu.cases.policy import site_org
+def department_by_code(site_id: int, code: str, procedure: Procedure | None = None) -> Department:
+    """The site's department a definition means by this code (or the procedure's stand-in for
+    it), from the cached site organisation (`policy.site_org`, invalidated on change)."""
+    from fuwu.cases.policy import resolve
 
-    info = site_org(site_id).code(code)
+    info = resolve(site_id, code, procedure)
     if info is None:
         raise EngineError("no_such_department", department=code)
     return info.department
@@ -111,9 +111,20 @@ class Change:
             code = owner.department or (
                 case.data.get(owner.department_field) if owner.department_field else None
             )
-        if code and (case.department_id is None or case.department.code != code):
-            case.department = department_by_code(case.site_id, code)
-            case.assignee = None  # the new department's dispatcher decides who does it
+        if code:
+            try:
+                department = department_by_code(case.site_id, code, procedure)
+            except EngineError:
+                if not owner or not owner.department_field:
+                    raise
+                # A department choice this site does not have: the chooser's field is wrong.
+                raise EngineError(
+                    "invalid_form",
+                    fields={owner.department_field: FieldError("department_not_on_site")},
+                ) from None
+            if case.department_id != department.pk:
+                case.department = department
+                case.assignee = None  # the new department's dispatcher decides who does it
         finished = target.kind is StepKind.END and target.outcome == "done"
         if (target.resolves or finished) and case.resolved_at is None:
             case.resolved_at = self.now
@@ -147,7 +158,7 @@ class Change:
             dept = (
                 self.case.department
                 if not branch.owner.department
-                else department_by_code(self.case.site_id, branch.owner.department)
+                else department_by_code(self.case.site_id, branch.owner.department, self.procedure)
             )
             tasks.append(
                 CaseTask(

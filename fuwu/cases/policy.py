@@ -146,6 +146,36 @@ def site_org(site_id: int) -> SiteOrg:
     return org
 
 
+def resolve(site_id: int, code: str, procedure: Procedure | None = None) -> DepartmentInfo | None:
+    """The site's department a definition means by `code`: the one with that code, else the
+    first of the procedure's stand-ins for it (`departments:`) that the site has."""
+    org = site_org(site_id)
+    found = org.code(code)
+    if found is None and procedure is not None:
+        for other in procedure.departments.get(code, []):
+            found = org.code(other)
+            if found is not None:
+                break
+    return found
+
+
+def department_choices(procedure: Procedure, site_id: int) -> dict[str, set[str]]:
+    """For each choice field that names a department (`owner.department_field`), the option
+    values that resolve on this site: the others are not offered there."""
+    keys = {
+        owner.department_field
+        for step in procedure.steps.values()
+        for owner in [step.owner, *(b.owner for b in step.branches)]
+        if owner is not None and owner.department_field
+    }
+    fields = procedure.all_fields()
+    return {
+        key: {o.value for o in fields[key].options if resolve(site_id, o.value, procedure)}
+        for key in keys
+        if key in fields
+    }
+
+
 def department_names(department: Department | None) -> dict[str, str]:
     """Message parameters naming a department in both languages."""
     if department is None:
@@ -206,7 +236,7 @@ def open_refusal(
         return _no_opening(procedure)
     start = procedure.steps[procedure.start]
     owner = start.owner if start.owner and start.owner.department else procedure.owner
-    if owner.department and site_org(site_id).code(owner.department) is None:
+    if owner.department and resolve(site_id, owner.department, procedure) is None:
         return EngineError("no_such_department", department=owner.department)
     roles = {start.owner.role} if start.owner and start.owner.role else set()
     roles |= _step_roles(start)

@@ -117,6 +117,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
+    "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
 }
 
 

@@ -18,6 +18,7 @@ author, staff of the author's department and managers; others see that a note wa
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -137,7 +138,7 @@ def _step_form(
     fields = [*(step.form if completes else []), *intake]
     for m in moves:
         fields.extend(m.transition.fields)
-    return form_for_fields(
+    form = form_for_fields(
         fields,
         lang,
         data=data,
@@ -145,6 +146,17 @@ def _step_form(
         checklist=step.checklist if completes else (),
         prefix=None,
     )
+    # A department choice offers only the departments this site has.
+    for key, here in policy.department_choices(procedure, case.site_id).items():
+        spec = form.specs.get(key)
+        if spec is None or not spec.choices:
+            continue
+        kept = [(v, label) for v, label in spec.choices if v in here]
+        form.specs[key] = dataclasses.replace(spec, choices=kept)
+        widget = form.fields[key].widget
+        if isinstance(widget, forms.Select):
+            widget.choices = [("", "—"), *kept]
+    return form
 
 
 def _branch_forms(
