@@ -120,10 +120,10 @@ def site_org(site_id: int) -> SiteOrg:
     boss_of: dict[int, int | None] = {}
     staff_user: dict[int, int] = {}
     members: dict[int, set[int]] = {}
-    for pk, user_id, boss, department_id in Staff.objects.values_list(
+    for pk, user_id, reports_to, department_id in Staff.objects.values_list(
         "pk", "user_id", "reports_to_id", "department_id"
     ):
-        boss_of[user_id] = boss
+        boss_of[user_id] = reports_to
         staff_user[pk] = user_id
         members.setdefault(department_id, set()).add(user_id)
     by_id = {}
@@ -132,10 +132,10 @@ def site_org(site_id: int) -> SiteOrg:
         # Those above the managers; with no manager, those above the members.
         for user_id in managers[d.pk] or members.get(d.pk, set()):
             seen: set[int] = set()
-            boss = boss_of.get(user_id)
+            boss: int | None = boss_of.get(user_id)
             while boss is not None and boss not in seen:  # a loop in the admin must not hang
                 seen.add(boss)
-                above = staff_user.get(boss)
+                above: int | None = staff_user.get(boss)
                 if above is None:
                     break
                 overseers.add(above)
@@ -170,13 +170,13 @@ def department_choices(procedure: Procedure, site_id: int) -> dict[str, set[str]
     }
     fields = procedure.all_fields()
     return {
-        key: {o.value for o in fields[key].options if resolve(site_id, o.value, procedure)}
+        key: {o.value for o in fields[key].options or [] if resolve(site_id, o.value, procedure)}
         for key in keys
         if key in fields
     }
 
 
-def department_names(department: Department | None) -> dict[str, str]:
+def department_names(department: Department | None) -> dict[str, Any]:
     """Message parameters naming a department in both languages."""
     if department is None:
         return {"department_zh": "—", "department_en": "—"}

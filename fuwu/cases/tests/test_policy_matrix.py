@@ -223,7 +223,9 @@ def api_write(client: Any, setting: Setting, persona: str, case: Case, write: st
 
 
 @pytest.mark.parametrize(("persona", "setting", "write", "expected"), cells())
-def test_api_matrix(world, api, persona, setting, write, expected):
+def test_api_matrix(
+    world: World, api: Any, persona: str, setting: str, write: str, expected: str
+) -> None:
     case = prepare(world, CASES[setting], write)
     before = state(case)
     r = api_write(api(persona), CASES[setting], persona, case, write)
@@ -234,7 +236,9 @@ def test_api_matrix(world, api, persona, setting, write, expected):
 
 
 @pytest.mark.parametrize(("persona", "relation", "expected"), BRANCH_MATRIX)
-def test_api_branch_matrix(world, api, persona, relation, expected):
+def test_api_branch_matrix(
+    world: World, api: Any, persona: str, relation: str, expected: str
+) -> None:
     case = at_prepare(world)
     before = state(case)
     r = api(persona).post(
@@ -251,7 +255,7 @@ def at_prepare(world: World) -> Case:
     return setup(world)
 
 
-def test_refusals_name_the_owning_department_in_both_languages(world, api):
+def test_refusals_name_the_owning_department_in_both_languages(world: World, api: Any) -> None:
     case = engineering_case(world)
     zh = api("sc_manager").post(
         f"/api/cases/{case.pk}/transitions/repair_now",

@@ -88,7 +88,7 @@ def page_write(
 
 
 @pytest.mark.parametrize(("persona", "setting", "write", "expected"), cells())
-def test_pages_matrix(world, persona, setting, write, expected):
+def test_pages_matrix(world: World, persona: str, setting: str, write: str, expected: str) -> None:
     case = prepare(world, CASES[setting], write)
     client = Client()
     client.force_login(world.users[persona])
@@ -105,7 +105,7 @@ def test_pages_matrix(world, persona, setting, write, expected):
 
 
 @pytest.mark.parametrize(("persona", "relation", "expected"), BRANCH_MATRIX)
-def test_pages_branch_matrix(world, persona, relation, expected):
+def test_pages_branch_matrix(world: World, persona: str, relation: str, expected: str) -> None:
     case = at_prepare(world)
     client = Client()
     client.force_login(world.users[persona])
