@@ -267,3 +267,39 @@ def test_refusals_name_the_owning_department_in_both_languages(world: World, api
     )
     assert en.status_code == 403
     assert en.json()["message"].startswith("The case is with Engineering;")
+
+
+# -- opening: the API refuses what the intake page does not offer ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "procedure", "expected"),
+    [
+        ("agent", "complaint", 201),  # its first step is an agent's
+        ("agent", "valve_overhaul", 403),  # its first step is the dispatcher's
+        ("dispatcher", "valve_overhaul", 201),
+        ("technician", "complaint", 403),
+        ("sc_manager", "valve_overhaul", 201),  # managers open any procedure of their site
+    ],
+)
+def test_opening_follows_the_intake_rule(
+    world: World, api: Any, persona: str, procedure: str, expected: int
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users[persona])
+    offered = f'value="{procedure}"' in client.get("/intake/").content.decode()
+    assert offered == (expected == 201)
+    data = (
+        {"complaint_content": "噪音", "complainant_name": "王芳"}
+        if procedure == "complaint"
+        else {"valve_tag": "V-301"}
+    )
+    r = api(persona).post(
+        "/api/cases",
+        {"procedure": procedure, "site": "lanting", "channel": "phone", "title": "x", "data": data},
+    )
+    assert r.status_code == expected, r.json()
+    if expected == 403:
+        assert r.json()["code"] == "open_not_allowed" and not Case.objects.exists()
