@@ -672,6 +672,13 @@ def test_complaint_on_the_dealership_resolves_its_own_departments(world, api):
     assert 'value="aftersales"' in html and 'value="workshop"' in html
     assert 'value="security"' not in html and 'value="engineering"' not in html
 
+    # The API offers the same options.
+    body = cc.get(f"/api/cases/{case['id']}/transitions").json()
+    transfer = next(t for t in body["transitions"] if t["key"] == "transfer")
+    field = next(f for f in transfer["fields"] if f["key"] == "responsible_department")
+    offered = {o["value"] for o in field["options"]}
+    assert {"aftersales", "workshop", "finance"} <= offered and "security" not in offered
+
     # One it does not have is refused on the field, and nothing changes.
     refused(
         cc,
