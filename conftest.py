@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
-from fuwu.core.actors import forget_actors
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 from fuwu.sla.clocks import forget_calendars
@@ -24,12 +24,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
-    # Rolled-back test databases reuse ids: per-process lookups must not outlive a test.
-    from fuwu.cases import flow
-
-    flow._DEPARTMENTS.clear()
+    # Rolled-back test databases reuse ids: cached lookups must not outlive a test.
+    cache.clear()
     forget_calendars()
-    forget_actors()
 
 
 @pytest.fixture(autouse=True)

@@ -123,6 +123,25 @@ TASKS = {
     }
 }
 
+
+def _cache() -> dict[str, object]:
+    """Django's cache holds the actors, site organisations and calendars, invalidated on save.
+
+    Local memory by default (one copy per process: another process sees an admin's change
+    within fuwu.core.actors.ORG_SECONDS). FUWU_CACHE_DIR shares one file cache between the web
+    and worker processes of a host, so a change is seen at once everywhere.
+    """
+    shared = os.environ.get("FUWU_CACHE_DIR")
+    if shared:
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": shared,
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fuwu"}
+
+
+CACHES = {"default": _cache()}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -14,7 +14,8 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
-from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, may_read_note
+from fuwu.cases.policy import department_choices, may_read_note, step_roles
+from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
 from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
@@ -320,13 +321,20 @@ class TransitionsOut(Schema):
     )
 
 
-def _field_out(f: Any, lang: str) -> FieldOut:
+def _field_out(f: Any, lang: str, here: dict[str, set[str]] | None = None) -> FieldOut:
+    """`here`: the department choices' options that exist on the case's site (the others are
+    not offered there)."""
+    kept = (here or {}).get(f.key)
     return FieldOut(
         key=f.key,
         type=f.type.value,
         label=f.label.get(lang),
         required=f.required,
-        options=[{"value": o.value, "label": o.label.get(lang)} for o in f.options]
+        options=[
+            {"value": o.value, "label": o.label.get(lang)}
+            for o in f.options
+            if kept is None or o.value in kept
+        ]
         if f.options
         else None,
         min=f.min,
@@ -349,17 +357,19 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
     case = get_case_for(who, case_id)
     procedure = definition_of(case.procedure)
     step = procedure.steps[case.step]
+    roles, everything = step_roles(who, case)
     opts = (
         []
         if case.is_closed
-        else options(procedure, actions.view_of(case), who.roles, superuser=who.superuser)
+        else options(procedure, actions.view_of(case), roles, superuser=everything)
     )
     context = guard_context(procedure, actions.view_of(case))
     applies = {c.key for c in applicable(step.checklist, context)}
+    here = department_choices(procedure, case.site_id)
     return TransitionsOut(
         step=StepRef(key=case.step, name=step.name.get(lang), kind=step.kind.value),
         version=case.version,
-        form=[_field_out(f, lang) for f in step.form],
+        form=[_field_out(f, lang, here) for f in step.form],
         checklist=[
             ChecklistOut(
                 key=c.key,
@@ -382,7 +392,7 @@ def list_transitions(request: HttpRequest, case_id: int) -> TransitionsOut:
                 allowed=o.allowed,
                 reason=o.reason,
                 require=o.transition.require,
-                fields=[_field_out(f, lang) for f in o.transition.fields],
+                fields=[_field_out(f, lang, here) for f in o.transition.fields],
             )
             for o in opts
         ],

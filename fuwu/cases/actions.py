@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from fuwu.cases import policy
 from fuwu.cases.choices import EventKind, Status, TaskState, WorkKind
 from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
@@ -44,7 +45,6 @@ from fuwu.procedures.registry import current_version, definition_of
 from fuwu.sla import clocks
 
 User = get_user_model()
-ASSIGNING_ROLES = frozenset({"dispatcher", "manager", "agent", "admin", "vp", "specialist"})
 
 
 def _is_person(username: str) -> bool:
@@ -157,6 +157,9 @@ def open_case(
     site = Site.objects.filter(pk=site_id).first()
     if site is None:
         raise NotFound("not_found", what="site")
+    refusal = None if by_system else policy.open_refusal(actor, procedure, site_id, channel)
+    if refusal is not None:
+        raise refusal
     if (
         customer_id is not None
         and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists()
@@ -178,7 +181,9 @@ def open_case(
         fill=lambda values: defaults(procedure, intake, values, now),
     )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
-    department = department_by_code(site_id, owner.department) if owner.department else None
+    department = (
+        department_by_code(site_id, owner.department, procedure) if owner.department else None
+    )
     if department is None:
         raise EngineError("no_such_department", department="")
     case = Case(
@@ -202,7 +207,7 @@ def open_case(
         updated_at=now,
     )
     if assignee_id is not None:
-        case.assignee = _eligible_assignee(case, assignee_id)
+        case.assignee = policy.check_assign(actor, case, start, assignee_id)
     if procedure.response_on_open:
         case.first_response_at = now  # the call-centre seed: opening the case is the response
     change = Change(case, actor, now)
@@ -241,7 +246,18 @@ def take_transition(
     """
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
-    _move(change, transition, form or {}, checklist, confirm=confirm, responds=True)
+    wanted = next((t for t in change.step.transitions if t.key == transition), None)
+    roles, everything = policy.check_transition(actor, case, wanted)
+    _move(
+        change,
+        transition,
+        form or {},
+        checklist,
+        confirm=confirm,
+        responds=True,
+        roles=roles,
+        everything=everything,
+    )
     return change.finish()
 
 
@@ -253,24 +269,27 @@ def _move(
     *,
     confirm: bool,
     responds: bool,
+    roles: frozenset[str],
+    everything: bool,
 ) -> None:
     """Plan a transition with the engine and apply it to the locked case: values, checklist
     results, the reopening, the `transitioned` event, and arrival (effects, clocks, owners).
 
     The one place a case moves along its procedure, for staff moves and customer ratings.
-    A staff move counts as the first response (`responds`); a customer's does not.
+    A staff move counts as the first response (`responds`); a customer's does not. `roles`
+    and `everything` are the actor's standing on the step (`policy.step_roles`).
     """
-    case, actor = change.case, change.actor
+    case = change.case
     plan = plan_transition(
         change.procedure,
         view_of(case),
         transition,
-        actor.roles,
+        roles,
         form,
         checklist,
-        superuser=actor.superuser,
+        superuser=everything,
         is_person=_is_person,
-        find_case=case_finder(actor, case.site_id, exclude=case.pk),
+        find_case=case_finder(change.actor, case.site_id, exclude=case.pk),
         confirmed=confirm,
         now=change.now,
     )
@@ -296,23 +315,15 @@ def _move(
     change.arrive(plan.visited, plan.effects)
 
 
-def _eligible_assignee(case: Case, user_id: int) -> Any:
-    user = User.objects.filter(pk=user_id, is_active=True, staff__sites=case.site_id).first()
-    if user is None:
-        raise EngineError("assignee_not_eligible", person=str(user_id))
-    return user
-
-
 @transaction.atomic
 def assign(actor: Actor, case_id: int, *, assignee_id: int | None, version: int | None) -> Case:
-    """Give the case to a person on its site (or take it back with None). Writes `assigned`."""
+    """Give the case to a person who may work its step, or take it back with None
+    (who may: `policy.check_assign`). Writes `assigned`."""
     case = lock_case(case_id, actor, version=version)
-    self_assign = assignee_id is not None and assignee_id == actor.user_id
-    if not (actor.superuser or self_assign or actor.roles & ASSIGNING_ROLES):
-        raise Forbidden("forbidden")
     change = Change(case, actor)
+    assignee = policy.check_assign(actor, case, change.step, assignee_id)
     previous = case.assignee_id
-    case.assignee = _eligible_assignee(case, assignee_id) if assignee_id is not None else None
+    case.assignee = assignee
     change.responded()
     change.event(EventKind.ASSIGNED, **{"from": previous}, to=case.assignee_id)
     if case.assignee_id and case.assignee_id != actor.user_id:
@@ -339,6 +350,7 @@ def transfer(
     Clears the assignee; writes `transferred`; tells the new department's manager.
     """
     case = lock_case(case_id, actor, version=version)
+    policy.check(policy.may_transfer(actor, case), "department_only", case)
     if department_id is not None:
         target = Department.objects.filter(pk=department_id, site_id=case.site_id).first()
         if target is None:
@@ -371,6 +383,8 @@ def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) ->
     if len(text) > 10000:
         raise EngineError("invalid_form", fields={"text": FieldError("too_long", max=10000)})
     case = lock_case(case_id, actor, version=None, write=False)
+    if not policy.may_comment(actor, case):
+        raise Forbidden("comment_not_allowed")
     change = Change(case, actor)
     change.responded()
     change.event(EventKind.COMMENTED, text=text, internal=internal)
@@ -410,6 +424,7 @@ def log_work(actor: Actor, case_id: int, entry: WorkEntry) -> WorkLog:
     if errors:
         raise EngineError("invalid_form", fields=errors)
     case = lock_case(case_id, actor, version=None)
+    policy.check(policy.may_log_work(actor, case), "work_log_not_allowed", case)
     change = Change(case, actor)
     row = WorkLog.objects.create(
         case=case,
@@ -443,6 +458,7 @@ def _num(value: Decimal | None) -> str | None:
 def pause_clock(actor: Actor, case_id: int, *, version: int | None, reason: str = "") -> Case:
     """Stop the resolution clock while waiting on the customer. Writes `paused`."""
     case = lock_case(case_id, actor, version=version)
+    policy.check(policy.may_pause(actor, case), "department_only", case)
     if case.paused_at is not None:
         raise EngineError("already_paused")
     change = Change(case, actor)
@@ -456,6 +472,7 @@ def pause_clock(actor: Actor, case_id: int, *, version: int | None, reason: str 
 def resume_clock(actor: Actor, case_id: int, *, version: int | None) -> Case:
     """Restart the clock; the resolution deadline moves by the business time spent paused."""
     case = lock_case(case_id, actor, version=version)
+    policy.check(policy.may_pause(actor, case), "department_only", case)
     if case.paused_at is None:
         raise EngineError("not_paused")
     change = Change(case, actor)
@@ -468,6 +485,7 @@ def resume_clock(actor: Actor, case_id: int, *, version: int | None) -> Case:
 def flag_major(actor: Actor, case_id: int, *, version: int | None) -> Case:
     """Mark a case major: the responsible head is told at once. Writes `major_flagged`."""
     case = lock_case(case_id, actor, version=version)
+    policy.check(policy.may_flag_major(actor, case), "department_only", case)
     change = Change(case, actor)
     change.flag_major()
     return change.finish()
@@ -502,10 +520,12 @@ def complete_task(
         raise EngineError("not_parallel")
     if task.state == TaskState.DONE:
         raise EngineError("task_done")
-    if not (
-        actor.superuser or actor.department_id == task.department_id or "manager" in actor.roles
-    ):
-        raise Forbidden("forbidden")
+    policy.check(
+        policy.may_complete_branch(actor, case, task, spec.owner.role),
+        "branch_owned_elsewhere",
+        case,
+        task.department_id,
+    )
     field_errors: dict[str, FieldError] = {}
     try:
         values = clean_fields(
@@ -651,7 +671,16 @@ def rate_case(
             form[spec.comment_field] = comment
         # The customer takes the procedure's own move (its roles name `customer`), so the
         # reopening, its clocks and its notifications are exactly those staff would cause.
-        _move(change, transition, form, None, confirm=True, responds=False)
+        _move(
+            change,
+            transition,
+            form,
+            None,
+            confirm=True,
+            responds=False,
+            roles=actor.roles,
+            everything=False,
+        )
     elif low:
         from fuwu.notifications.services import notify, recipients
 

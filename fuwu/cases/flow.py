@@ -19,7 +19,6 @@ the customer's confirmation or a rating that takes no transition. Those write th
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -33,7 +32,7 @@ from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import recompute, set_values
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
-from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
+from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
 from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import clocks
@@ -79,19 +78,15 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     return case
 
 
-_DEPARTMENTS: dict[tuple[int, str], tuple[float, Department]] = {}
+def department_by_code(site_id: int, code: str, procedure: Procedure | None = None) -> Department:
+    """The site's department a definition means by this code (or the procedure's stand-in for
+    it), from the cached site organisation (`policy.site_org`, invalidated on change)."""
+    from fuwu.cases.policy import resolve
 
-
-def department_by_code(site_id: int, code: str) -> Department:
-    """Departments change rarely: looked up once a minute per process (codes never move sites)."""
-    cached = _DEPARTMENTS.get((site_id, code))
-    if cached and time.monotonic() - cached[0] < 60:
-        return cached[1]
-    dept = Department.objects.filter(site_id=site_id, code=code).first()
-    if dept is None:
+    info = resolve(site_id, code, procedure)
+    if info is None:
         raise EngineError("no_such_department", department=code)
-    _DEPARTMENTS[(site_id, code)] = (time.monotonic(), dept)
-    return dept
+    return info.department
 
 
 @dataclass
@@ -148,9 +143,20 @@ class Change:
             code = owner.department or (
                 case.data.get(owner.department_field) if owner.department_field else None
             )
-        if code and (case.department_id is None or case.department.code != code):
-            case.department = department_by_code(case.site_id, code)
-            case.assignee = None  # the new department's dispatcher decides who does it
+        if code:
+            try:
+                department = department_by_code(case.site_id, code, procedure)
+            except EngineError:
+                if not owner or not owner.department_field:
+                    raise
+                # A department choice this site does not have: the chooser's field is wrong.
+                raise EngineError(
+                    "invalid_form",
+                    fields={owner.department_field: FieldError("department_not_on_site")},
+                ) from None
+            if case.department_id != department.pk:
+                case.department = department
+                case.assignee = None  # the new department's dispatcher decides who does it
         finished = target.kind is StepKind.END and target.outcome == "done"
         if (target.resolves or finished) and case.resolved_at is None:
             case.resolved_at = self.now
@@ -184,7 +190,7 @@ class Change:
             dept = (
                 self.case.department
                 if not branch.owner.department
-                else department_by_code(self.case.site_id, branch.owner.department)
+                else department_by_code(self.case.site_id, branch.owner.department, self.procedure)
             )
             tasks.append(
                 CaseTask(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from fuwu.cases.choices import CLOSED_STATUSES, Priority
-from fuwu.cases.models import Case, Event
+from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import NotFound
@@ -87,20 +87,6 @@ def text_match(text: str) -> Q:
     if pk is not None:
         match |= Q(pk=pk)
     return match if match else Q(pk__in=[])
-
-
-def may_read_note(actor: Actor, event: Event) -> bool:
-    """Who reads an internal note: its author, staff of the author's department, managers.
-
-    Public events are for everyone who may see the case. `event.actor.staff` should be
-    selected with the events (select_related("actor__staff")).
-    """
-    if not (event.data or {}).get("internal"):
-        return True
-    if actor.is_manager or event.actor_id == actor.user_id:
-        return True
-    staff = getattr(event.actor, "staff", None) if event.actor_id else None
-    return staff is not None and staff.department_id == actor.department_id
 
 
 class CaseFilter(BaseModel):

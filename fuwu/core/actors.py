@@ -1,4 +1,13 @@
-"""Who is acting: a user's roles and sites, loaded once per request; or the system itself."""
+"""Who is acting (a user's roles and sites, or the system) and the organisation they act in.
+
+Both are read on every request and change only when an administrator edits a department, a
+person, their roles or sites. They are kept in Django's cache (`settings.CACHES`), never in a
+per-process dict: every key carries the organisation's *generation*, and any save or delete of
+a Department, Staff (with its roles and sites) or User starts a new generation (see
+`core/apps.py`), so a role removed in the admin is enforced at once in every process that
+shares the cache. With the default local-memory cache each process has its own copy; entries
+then live at most `ORG_SECONDS`, which bounds how long another process can lag.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,14 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
+
 MANAGER_ROLES = frozenset({"manager", "vp", "admin", "specialist"})
+
+# Upper bound on staleness when processes do not share the cache (local memory).
+ORG_SECONDS = 30
+_GENERATION_KEY = "fuwu:org:generation"
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,10 @@ class Actor:
         return self.user is None
 
     @property
+    def is_customer(self) -> bool:
+        return not self.superuser and self.roles == frozenset({"customer"})
+
+    @property
     def is_manager(self) -> bool:
         """Managers (and VPs, specialists, administrators) see more: dashboards, others' notes."""
         return self.superuser or bool(self.roles & MANAGER_ROLES)
@@ -44,28 +64,36 @@ SYSTEM = Actor(
 )
 
 
-# Roles and sites change rarely; reading them is three queries a request. A change reaches
-# every process within ACTOR_SECONDS (and this process at once: see forget_actors).
-ACTOR_SECONDS = 10.0
-_ACTORS: dict[int, tuple[float, Actor]] = {}
+def generation() -> int:
+    """The organisation's current generation: part of every cached key below."""
+    value = cache.get(_GENERATION_KEY)
+    if value is None:
+        cache.add(_GENERATION_KEY, time.time_ns(), None)
+        value = cache.get(_GENERATION_KEY) or 0
+    return int(value)
 
 
 def forget_actors() -> None:
-    _ACTORS.clear()
+    """The organisation changed: start a new generation now and again after commit (a process
+    that reloads between the two would otherwise cache the rows it read before the commit)."""
+    cache.set(_GENERATION_KEY, time.time_ns(), None)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.set(_GENERATION_KEY, time.time_ns(), None))
+
+
+def org_key(*parts: object) -> str:
+    return ":".join(["fuwu:org", str(generation()), *(str(p) for p in parts)])
 
 
 def actor_for(user: Any) -> Actor:
-    """The actor for a user: cached on the user object for the request, and briefly per process."""
+    """The actor for a user: cached on the user object for the request, and in Django's cache."""
     cached = getattr(user, "_fuwu_actor", None)
     if cached is not None:
         return cached
-    hit = _ACTORS.get(user.pk)
-    if (
-        hit
-        and time.monotonic() - hit[0] < ACTOR_SECONDS
-        and hit[1].superuser == bool(user.is_superuser)
-    ):
-        actor = replace(hit[1], user=user)
+    key = org_key("actor", user.pk)
+    hit = cache.get(key)
+    if hit is not None and hit.superuser == bool(user.is_superuser):
+        actor = replace(hit, user=user)
         user._fuwu_actor = actor
         return actor
     from fuwu.core.models import Staff
@@ -85,9 +113,12 @@ def actor_for(user: Any) -> Actor:
         language=staff.language if staff else "zh-hans",
     )
     user._fuwu_actor = actor
-    _ACTORS[user.pk] = (time.monotonic(), actor)
+    cache.set(key, replace(actor, user=None), ORG_SECONDS)
     return actor
 
 
 def _forget_on_change(**kwargs: Any) -> None:
+    # Signing in saves `last_login` only: nothing the cache holds.
+    if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+        return
     forget_actors()

@@ -9,14 +9,20 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # A staff change is seen at once in this process (others within ACTOR_SECONDS).
-        from django.db.models.signals import m2m_changed, post_save
+        # Any change to who works where, in which role, under whom, starts a new generation of
+        # the cached actors and site organisations (fuwu.core.actors), in every process.
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from fuwu.core.actors import _forget_on_change
-        from fuwu.core.models import Staff
+        from fuwu.core.models import Department, Staff
 
-        post_save.connect(_forget_on_change, sender=Staff, dispatch_uid="fuwu-actor-staff")
+        for model in (Staff, Department, get_user_model()):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _forget_on_change, sender=model, dispatch_uid=f"fuwu-org-{model.__name__}"
+                )
         for through in (Staff.roles.through, Staff.sites.through):
             m2m_changed.connect(
-                _forget_on_change, sender=through, dispatch_uid=f"fuwu-actor-{through.__name__}"
+                _forget_on_change, sender=through, dispatch_uid=f"fuwu-org-{through.__name__}"
             )

@@ -99,11 +99,14 @@ class StoryPlayer:
                 case.department_id,
                 ["dispatcher", "manager", "agent"],
                 prefer=case.assignee_id,
+                acting=True,
             )
             actions.pause_clock(by, case.pk, version=None, reason=story.pause)
         if story.transfer:
             code, note = story.transfer
-            by = self.world.pick(case.site_id, case.department_id, ["dispatcher", "manager"])
+            by = self.world.pick(
+                case.site_id, case.department_id, ["dispatcher", "manager"], acting=True
+            )
             actions.transfer(by, case.pk, department_code=code, version=None, note=note)
         if story.major:
             by = self.world.pick(
@@ -123,6 +126,7 @@ class StoryPlayer:
             transition.roles,
             prefer=case.assignee_id,
             skill=case.category,
+            acting=True,
         )
         defs = {f.key: f for f in [*procedure.fields, *step.form, *transition.fields]}
         editable = {f.key for f in [*step.form, *transition.fields]}

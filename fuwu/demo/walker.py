@@ -288,8 +288,12 @@ class Walker:
         owner = (start.owner.department if start.owner else None) or procedure.owner.department
         department = world.departments.get(f"{site}/{owner}")
         role = start.owner.role if start.owner and start.owner.role else "agent"
+        # Who may open it (fuwu.cases.policy): a role of the start step, or a manager.
+        movers = [r for t in start.transitions for r in t.roles if r != "customer"]
         opener = world.pick(
-            world.sites[site].pk, department.pk if department else None, [role, "agent", "manager"]
+            world.sites[site].pk,
+            department.pk if department else None,
+            list(dict.fromkeys([role, *movers, "manager"])),
         )
         self.ctx = Context(site, customer, asset, self.staff(world.sites[site].pk))
         data = {f.key: self.fill(procedure, f) for f in procedure.fields if f.required}
@@ -362,7 +366,7 @@ class Walker:
         refused: dict[str, str] = {}
         for t in self.order(procedure, step, seen, full=full):
             actor = self.world.find(
-                case.site_id, case.department_id, t.roles, prefer=case.assignee_id
+                case.site_id, case.department_id, t.roles, prefer=case.assignee_id, acting=True
             )
             if actor is None:
                 refused[t.key] = f"no one on the site holds {', '.join(t.roles)}"
@@ -502,7 +506,7 @@ class Walker:
         spec = next(b for b in step.branches if b.key == task.branch)
         actor = self.world.find(
             case.site_id, task.department_id, BRANCH_ROLES, same_department=True
-        ) or self.world.find(case.site_id, task.department_id, ["manager"])
+        ) or self.world.find(case.site_id, task.department_id, ["manager"], acting=True)
         if actor is None:
             self.stopped.append(f"{procedure.key} at {case.step}/{task.branch}: no one to do it")
             return None

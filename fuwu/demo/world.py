@@ -249,6 +249,7 @@ class World:
         prefer: int | None = None,
         skill: str = "",
         same_department: bool = False,
+        acting: bool = False,
     ) -> Actor:
         """Who would do this: the person named, then the department's own people, then by role."""
         chosen = self.find(
@@ -258,6 +259,7 @@ class World:
             prefer=prefer,
             skill=skill,
             same_department=same_department,
+            acting=acting,
         )
         if chosen is None:
             raise EngineError("role_not_allowed", transition="-", roles=", ".join(roles))
@@ -272,7 +274,12 @@ class World:
         prefer: int | None = None,
         skill: str = "",
         same_department: bool = False,
+        acting: bool = False,
     ) -> Actor | None:
+        """`acting`: only people who may act in the department (fuwu.cases.policy: its members,
+        its managers and those above them), as a move on its step needs."""
+        from fuwu.cases.policy import Standing, standing
+
         best: tuple[Any, ...] | None = None
         chosen = None
         for actor in self.actors.values():
@@ -281,6 +288,8 @@ class World:
             if actor.superuser or site_id not in actor.site_ids or not held:
                 continue
             if same_department and other:
+                continue
+            if acting and other and standing(actor, site_id, department_id) is Standing.NONE:
                 continue
             lacks_skill = bool(skill) and skill not in self.skills.get(actor.user_id or 0, set())
             key = (

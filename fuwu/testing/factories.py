@@ -64,6 +64,7 @@ PERSONAS: dict[str, tuple[str, str, list[str], str | None]] = {
     "outsider": ("dealer", "workshop", ["technician", "agent", "dispatcher"], None),
     "workshop_tech": ("dealer", "workshop", ["technician"], "as_manager"),
     "workshop_qc": ("dealer", "workshop", ["qc", "dispatcher"], "as_manager"),
+    "cc_qc": ("dealer", "call_center", ["qc"], "as_manager"),  # scores the call centre's agents
     "dealer_finance": ("dealer", "finance", ["finance"], "vp"),
     "front_desk": ("hotel", "front_office", ["agent"], "hotel_manager"),
     "housekeeper": ("hotel", "housekeeping", ["technician"], "hotel_manager"),

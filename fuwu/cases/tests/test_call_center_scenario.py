@@ -253,7 +253,8 @@ def test_consultation_not_satisfied_opens_a_case(world, api):
     )
     where(case, "engineer", "open", "workshop")
     assert notes(case, "notify") == ["pm"]
-    assert allowed(pm, case)["transfer"]  # a manager may also move it
+    assert allowed(api("as_manager"), case)["transfer"]  # the workshop's manager may move it
+    assert not allowed(pm, case)["transfer"]  # another department's manager may not
 
     assert moves(cc, case) == [
         "engineer_answer",
@@ -555,8 +556,10 @@ def test_out_of_contract_declined_and_cancelled_calls(world, api):
     assert case["closed_at"] and case["data"]["quote"] == "800.00"
 
     other = open_call(world, cc, request_type="support")
-    refused(pm, other, "cancel", {}, code="invalid_form", fields=["cancel_reason"])
-    other = take(pm, other, "cancel", {"cancel_reason": "打错电话"})
+    # The call centre's manager cancels (the project manager manages another department).
+    refused(as_mgr, other, "cancel", {}, code="invalid_form", fields=["cancel_reason"])
+    refused(pm, other, "cancel", {"cancel_reason": "x"}, status=403, code="step_owned_elsewhere")
+    other = take(as_mgr, other, "cancel", {"cancel_reason": "打错电话"})
     where(other, "cancelled", "cancelled", "call_center")
     assert moves(cc, case) == ["coordinate", "declined"] and moves(cc, other) == ["cancelled"]
     assert differences() == []

@@ -631,3 +631,82 @@ def test_major_complaint_alerts_the_vp_at_once(world, api):
     where(case, "investigate", "open", "engineering")
     assert case["is_major"] and Notification.objects.filter(kind="major").count() == 1
     assert differences() == []
+
+
+def test_complaint_on_the_dealership_resolves_its_own_departments(world, api):
+    """The definition names the customer centre (`service_center`); a dealership has a call
+    centre instead (`departments:` stand-in), and is offered only the departments it has."""
+    from django.test import Client
+
+    cc, as_mgr = api("cc_agent"), api("as_manager")
+    r = cc.post(
+        "/api/cases",
+        {
+            "procedure": "complaint",
+            "site": "dealer",
+            "channel": "phone",
+            "title": "保养后异响未解决",
+            "customer_id": world.customers["driver"].pk,
+            "asset_id": world.assets["car"].pk,
+            "data": {
+                "complaint_content": "上周保养后底盘异响,再次进店仍未解决",
+                "complainant_name": "李强",
+                "intake_method": "call_record",
+                "complaint_summary": "保养后异响两次未修好",
+            },
+        },
+    )
+    assert r.status_code == 201, r.json()
+    case = r.json()
+    where(case, "record", "open", "call_center")
+    case = take(cc, case, "analyse")
+    case = take(
+        cc, case, "responsible", {"complaint_nature": "responsible", "analysis": "返修未查明原因"}
+    )
+    where(case, "apologise", "open", "call_center")
+
+    # The staff page offers the dealership's departments only.
+    page = Client()
+    page.force_login(world.users["cc_agent"])
+    html = page.get(f"/cases/{case['id']}/").content.decode()
+    assert 'value="aftersales"' in html and 'value="workshop"' in html
+    assert 'value="security"' not in html and 'value="engineering"' not in html
+
+    # The API offers the same options.
+    body = cc.get(f"/api/cases/{case['id']}/transitions").json()
+    transfer = next(t for t in body["transitions"] if t["key"] == "transfer")
+    field = next(f for f in transfer["fields"] if f["key"] == "responsible_department")
+    offered = {o["value"] for o in field["options"]}
+    assert {"aftersales", "workshop", "finance"} <= offered and "security" not in offered
+
+    # One it does not have is refused on the field, and nothing changes.
+    refused(
+        cc,
+        case,
+        "transfer",
+        {"apology_method": "phone", "responsible_department": "security"},
+        code="invalid_form",
+        fields=["responsible_department"],
+    )
+    case = take(
+        cc, case, "transfer", {"apology_method": "phone", "responsible_department": "aftersales"}
+    )
+    where(case, "investigate", "open", "aftersales")
+    case = take(as_mgr, case, "report_result", {"cause": "底盘螺栓松动", "remedy": "紧固并试车"})
+    where(case, "feedback", "resolved", "call_center")
+
+
+def test_the_lanting_complaint_is_offered_lantings_departments(world, api):
+    from django.test import Client
+
+    agent = api("agent")
+    case = open_complaint(world, agent)
+    case = take(agent, case, "analyse")
+    case = take(
+        agent, case, "responsible", {"complaint_nature": "responsible", "analysis": "服务规范问题"}
+    )
+    page = Client()
+    page.force_login(world.users["agent"])
+    html = page.get(f"/cases/{case['id']}/").content.decode()
+    assert 'value="security"' in html and 'value="engineering"' in html
+    assert 'value="aftersales"' not in html and 'value="workshop"' not in html

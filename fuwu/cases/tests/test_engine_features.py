@@ -194,7 +194,10 @@ def test_transfer_moves_ownership_in_one_step(world):
         data={"repair_item": "道闸", "service_type": "free"},
     )
     case = actions.assign(
-        agent, case.pk, assignee_id=world.users["agent2"].pk, version=case.version
+        world.actor("sc_manager"),
+        case.pk,
+        assignee_id=world.users["agent2"].pk,
+        version=case.version,
     )
     with pytest.raises(EngineError) as err:
         actions.transfer(agent, case.pk, department_code="service_center", version=case.version)
@@ -226,8 +229,13 @@ def test_assignee_must_be_on_the_site(world):
         data={"repair_item": "x", "service_type": "free"},
     )
     with pytest.raises(EngineError) as err:
-        actions.assign(agent, case.pk, assignee_id=world.users["cc_agent"].pk, version=case.version)
-    assert err.value.code == "assignee_not_eligible"
+        actions.assign(
+            world.actor("sc_manager"),
+            case.pk,
+            assignee_id=world.users["cc_agent"].pk,
+            version=case.version,
+        )
+    assert err.value.code == "assignee_not_in_department"
     with pytest.raises(Forbidden):
         actions.assign(
             world.actor("technician"),
@@ -235,13 +243,20 @@ def test_assignee_must_be_on_the_site(world):
             assignee_id=world.users["agent2"].pk,
             version=case.version,
         )
+    with pytest.raises(Forbidden):  # not their department's case to take
+        actions.assign(
+            world.actor("technician"),
+            case.pk,
+            assignee_id=world.users["technician"].pk,
+            version=case.version,
+        )
     case = actions.assign(
-        world.actor("technician"),
+        world.actor("agent2"),
         case.pk,
-        assignee_id=world.users["technician"].pk,
+        assignee_id=world.users["agent2"].pk,
         version=case.version,
-    )  # taking it yourself is allowed
-    assert case.assignee_id == world.users["technician"].pk
+    )  # taking a case of your own department yourself is allowed
+    assert case.assignee_id == world.users["agent2"].pk
 
 
 AGENCY_YAML = textwrap.dedent("""

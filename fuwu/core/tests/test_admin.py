@@ -61,7 +61,7 @@ def case(world: World) -> Case:
         now=t0,
     )
     actions.log_work(
-        world.actor("agent"),
+        world.actor("sc_manager"),  # the owning department's manager (an agent logs no work)
         opened.pk,
         actions.WorkEntry(kind=WorkKind.LABOUR, description="现场查看", hours=Decimal("0.5")),
     )

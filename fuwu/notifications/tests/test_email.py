@@ -20,6 +20,13 @@ def test_assignment_is_in_the_inbox_and_emailed_once(world, api):
         title="水管漏水",
         data={"repair_item": "水管", "service_type": "free"},
     )
+    case = actions.take_transition(  # to engineering's dispatcher, who assigns
+        world.actor("agent"),
+        case.pk,
+        "issue_work_order",
+        version=case.version,
+        form={"details_confirmed": True},
+    )
     actions.assign(
         world.actor("dispatcher"),
         case.pk,

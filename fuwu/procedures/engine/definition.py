@@ -540,6 +540,10 @@ class Procedure(Strict):
     response_on_open: bool = False
     default_priority: Literal[PRIORITIES] = "normal"  # type: ignore[valid-type]
     owner: Owner
+    # Sites name their departments differently (a dealership has a call centre, not a customer
+    # service centre): where a site has no department with a code the definition names, the
+    # first of that code's stand-ins it has takes its place. E.g. {service_center: [call_center]}.
+    departments: dict[Key, list[Key]] = {}
     fields: list[FieldDef] = []
     start: Key
     steps: dict[Key, Step] = Field(min_length=2)

@@ -70,6 +70,8 @@ def procedure_section(p: Procedure) -> str:
         rules.append(f"Escalation: {ladder}")
     if p.major_notify:
         rules.append(f"A major case notifies: {p.major_notify.to.value}")
+    for code, stand_ins in p.departments.items():
+        rules.append(f"Where a site has no `{code}`: {', '.join(stand_ins)}")
     out += [f"- {r}" for r in rules]
     out += ["", "| step | kind | owner | limit | moves |", "|---|---|---|---|---|"]
     for key, step in p.steps.items():

@@ -56,6 +56,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "already_rated": ("您已评价过这次服务", "You have already rated this service"),
     "already_confirmed": ("您已确认过完成", "You have already confirmed completion"),
+    "step_owned_elsewhere": (
+        "此步骤由{department_zh}办理",
+        "This step is worked by {department_en}",
+    ),
+    "department_only": (
+        "工单当前由{department_zh}负责,只有该部门人员或其上级经理可以执行此操作",
+        "The case is with {department_en}; only its staff or the managers above them may do this",
+    ),
+    "assign_not_allowed": (
+        "只有{department_zh}的调度员或经理可以指派此工单",
+        "Only a dispatcher or manager of {department_en} may assign this case",
+    ),
+    "already_assigned": (
+        "工单已由他人处理,只有{department_zh}的调度员或经理可以改派",
+        "Someone else has the case; only a dispatcher or manager of {department_en} may reassign it",
+    ),
+    "assignee_not_in_department": (
+        "{person} 不能办理此步骤(须为{department_zh}中具有相应角色的人员)",
+        "{person} cannot work this step (it needs someone of {department_en} with the step's role)",
+    ),
+    "work_log_not_allowed": (
+        "只有处理人或{department_zh}的技术人员可以记录工作",
+        "Only the assignee or technicians of {department_en} may log work",
+    ),
+    "branch_owned_elsewhere": (
+        "此任务由{department_zh}完成",
+        "This task is completed by {department_en}",
+    ),
+    "open_not_allowed": (
+        "您不能受理“{procedure_zh}”",
+        "You may not open '{procedure_en}'",
+    ),
+    "comment_not_allowed": (
+        "只有本项目的员工可以添加备注",
+        "Only staff of the case's site may comment",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -106,6 +142,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "too_many_rows": ("最多 {max} 行", "At most {max} rows"),
     "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
     "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
+    "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
 }
 
 

@@ -213,6 +213,12 @@ def check(
             add((where + ".department", f"unknown department '{department}'"))
 
     check_owner("owner", p.owner.department, p.owner.role)
+    for code, stand_ins in p.departments.items():
+        if not stand_ins:
+            add((f"departments.{code}", "name at least one department that stands in for it"))
+        for other in stand_ins:
+            if departments is not None and other not in departments:
+                add((f"departments.{code}", f"unknown department '{other}'"))
     if not p.owner.department:
         add(
             (

@@ -350,7 +350,9 @@ def test_assign_someone_else_is_forbidden_but_taking_it_oneself_is_not(world):
     assert 'data-testid="assign-form"' not in html and 'data-testid="take-myself"' in html
     other = world.users["dispatcher"].pk
     forbidden = client.post(url(case, "assign"), {"version": case.version, "assignee": other})
-    assert forbidden.status_code == 403 and "您没有权限" in text(forbidden)
+    assert forbidden.status_code == 403 and "只有工程部的调度员或经理可以指派此工单" in text(
+        forbidden
+    )
     mine = client.post(url(case, "assign"), {"version": case.version, "self": "1"}, **HTMX)
     assert mine.status_code == 200 and fresh(case).assignee_id == world.users["technician"].pk
 

@@ -101,7 +101,9 @@ def test_sign_in_required_and_customers_go_to_their_portal(world):
 
 def test_lists_cases_with_their_columns(world):
     case = repair(world, "卫生间漏水", priority="urgent")
-    actions.assign(world.actor("agent"), case.pk, assignee_id=world.users["agent2"].pk, version=1)
+    actions.assign(
+        world.actor("sc_manager"), case.pk, assignee_id=world.users["agent2"].pk, version=1
+    )
     response = signed_in(world, "agent").get("/queue/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -249,7 +251,10 @@ def test_a_fixed_number_of_queries_whatever_the_rows(world, rows, django_assert_
             case = to_dispatch(world, case)
         if i % 2:
             actions.assign(
-                world.actor("agent"), case.pk, assignee_id=world.users["agent2"].pk, version=None
+                world.actor("sc_manager" if i % 3 else "dispatcher"),
+                case.pk,
+                assignee_id=world.users["agent2" if i % 3 else "technician"].pk,
+                version=None,
             )
     agent = signed_in(world, "agent")
     SavedFilter.objects.create(user=world.users["agent"], name="紧急", query="priority=urgent")

@@ -11,15 +11,14 @@ Every form posts with htmx (the case body is swapped, no reload) and also works 
 POST followed by a redirect (PRG). Errors answer 400/403/409 with the page re-rendered; the
 page tells htmx to swap those answers too (static/web/case.js).
 
-Internal notes — who reads them (the rule the issue asks to decide):
-an internal note is read by its author, by staff of the author's department and by managers
-(manager, vp, admin, specialist roles; superusers). Other departments' staff see that a note
-was written, not its text — see `may_read_note`. Public notes are read by all staff (and the
-customer portal decides for itself what it shows).
+Who may do what — which moves, assign targets and buttons show — is asked of
+`fuwu.cases.policy` (the actions enforce the same rules), e.g. internal notes: read by their
+author, staff of the author's department and managers; others see that a note was written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,10 +34,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fuwu.cases import actions
+from fuwu.cases import actions, policy
 from fuwu.cases.choices import TaskState, WorkKind
 from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
-from fuwu.cases.queries import get_case_for, may_read_note
+from fuwu.cases.policy import may_read_note
+from fuwu.cases.queries import get_case_for
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import defaults
@@ -100,7 +100,8 @@ class TaskPanel:
 def _moves(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Move]:
     if case.is_closed:
         return []
-    opts = options(procedure, actions.view_of(case), actor.roles, superuser=actor.superuser)
+    roles, everything = policy.step_roles(actor, case)
+    opts = options(procedure, actions.view_of(case), roles, superuser=everything)
     labels = {k: f.label.get(lang) for k, f in procedure.all_fields().items()}
     step = procedure.steps[case.step]
     marked = {f.key for f in step.form if f.required}
@@ -142,7 +143,7 @@ def _step_form(
     # Items that do not apply to this case (another valve size, another service) are not shown.
     context = guard_context(procedure, actions.view_of(case))
     items = offered(step.checklist, context, [f.key for f in fields]) if completes else []
-    return form_for_fields(
+    form = form_for_fields(
         fields,
         lang,
         data=data,
@@ -151,6 +152,17 @@ def _step_form(
         prefix=None,
         prefill=defaults(procedure, fields, case.data, timezone.now()),
     )
+    # A department choice offers only the departments this site has.
+    for key, here in policy.department_choices(procedure, case.site_id).items():
+        spec = form.specs.get(key)
+        if spec is None or not spec.choices:
+            continue
+        kept = [(v, label) for v, label in spec.choices if v in here]
+        form.specs[key] = dataclasses.replace(spec, choices=kept)
+        widget = form.fields[key].widget
+        if isinstance(widget, forms.Select):
+            widget.choices = [("", "—"), *kept]
+    return form
 
 
 def _branch_forms(
@@ -161,7 +173,8 @@ def _branch_forms(
     panels = []
     for t in tasks:
         spec = specs.get(t.branch)
-        mine = actor.superuser or "manager" in actor.roles or actor.department_id == t.department_id
+        role = spec.owner.role if spec is not None else None
+        mine = policy.may_complete_branch(actor, case, t, role)
         form = None
         if spec is not None and t.state == TaskState.OPEN and mine and not case.is_closed:
             form = form_for_fields(
@@ -199,8 +212,10 @@ def _attachment_url(pk: int) -> str | None:
 
 
 def _assignable(case: Case, lang: str) -> list[tuple[int, str]]:
+    """The people who may work the current step (`policy.eligible_assignees`)."""
+    step = definition_of(case.procedure).steps.get(case.step)
     people = (
-        User.objects.filter(is_active=True, staff__sites=case.site_id)
+        policy.eligible_assignees(case, step)
         .select_related("staff__department")
         .order_by("staff__department__code", "staff__display_name", "username")
     )
@@ -275,8 +290,11 @@ def _context(
             if m.transition.key == warnings[0]:
                 m.warnings = warnings[1]
     step_form = bound.get("take") or _step_form(procedure, case, moves, lang)
-    may_assign = actor.superuser or bool(actor.roles & actions.ASSIGNING_ROLES)
     open_case = not case.is_closed
+    may_assign = open_case and policy.may_assign_others(actor, case)
+    may_transfer = open_case and policy.may_transfer(actor, case)
+    may_pause = open_case and policy.may_pause(actor, case)
+    may_flag_major = open_case and not case.is_major and policy.may_flag_major(actor, case)
     departments = (
         [
             (d.pk, _dept_name(d, lang))
@@ -284,14 +302,16 @@ def _context(
             .exclude(pk=case.department_id)
             .order_by("code")
         ]
-        if open_case
+        if may_transfer
         else []
     )
     assign_form = None
-    if open_case and may_assign:
+    people = _assignable(case, lang) if may_assign else []
+    if people:  # nobody may work the step: nothing to offer (transfer it instead)
         assign_form = bound.get("assign") or AssignForm(
-            people=_assignable(case, lang), initial={"assignee": case.assignee_id}
+            people=people, initial={"assignee": case.assignee_id}
         )
+    may_assign = bool(people)
     attachments = [
         (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
     ]
@@ -322,13 +342,19 @@ def _context(
         "attachments": attachments,
         "assign_form": assign_form,
         "may_assign": may_assign,
+        "may_take_myself": open_case and policy.may_take_myself(actor, case, step),
         "is_assignee": case.assignee_id == actor.user_id,
         "transfer_form": (bound.get("transfer") or TransferForm(departments=departments))
-        if open_case
+        if may_transfer
         else None,
-        "comment_form": bound.get("comment") or CommentForm(),
-        "work_form": (bound.get("work") or WorkForm()) if open_case else None,
-        "pause_form": (bound.get("pause") or PauseForm()) if open_case else None,
+        "comment_form": (bound.get("comment") or CommentForm())
+        if policy.may_comment(actor, case)
+        else None,
+        "work_form": (bound.get("work") or WorkForm())
+        if open_case and policy.may_log_work(actor, case)
+        else None,
+        "pause_form": (bound.get("pause") or PauseForm()) if may_pause else None,
+        "may_flag_major": may_flag_major,
         "notice": notice,
         "open_panels": {"pause": "clock"}.get(next(iter(bound), ""), next(iter(bound), ""))
         if bound

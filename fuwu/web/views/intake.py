@@ -29,11 +29,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fuwu.cases import actions
+from fuwu.cases import actions, policy
 from fuwu.cases.choices import Channel, Priority
 from fuwu.cases.consultations import CHANNELS, consultations_today, log_consultation
 from fuwu.core.actors import Actor
-from fuwu.core.models import Department, Site
+from fuwu.core.models import Site
 from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
@@ -48,8 +48,6 @@ from fuwu.web.forms import styled
 
 SEARCH_LIMIT = 10
 STEP_PREFIX = "step"  # the generated fields' names: a definition key may be "title" too
-# Roles that may open any case their site runs, whoever owns the first step.
-OPENING_ROLES = frozenset({"manager", "vp", "admin"})
 
 
 def _lang() -> str:
@@ -113,23 +111,13 @@ def _customers(actor: Actor) -> QuerySet[Customer]:
 
 
 def _offers(actor: Actor, site: Site) -> list[Offer]:
-    """Current procedures whose first step's department exists at the site, taken from a
-    person's channel, whose first step the agent's roles own (managers open any)."""
-    codes = set(Department.objects.filter(site=site).values_list("code", flat=True))
+    """Current procedures this person may open at the site (the rule: `policy.may_open`)."""
     lang = _lang()
     out = []
     for row in ProcedureVersion.objects.filter(is_current=True).order_by("key"):
         p = definition_of(row)
-        start = p.steps[p.start]
-        owner = start.owner if start.owner and start.owner.department else p.owner
-        if owner.department not in codes:
-            continue
-        if not [c for c in p.channels if c != Channel.SYSTEM]:
-            continue
-        role = start.owner.role if start.owner else None
-        if role and not (actor.superuser or role in actor.roles or actor.roles & OPENING_ROLES):
-            continue
-        out.append(Offer(key=p.key, name=p.name.get(lang), version=row, procedure=p))
+        if policy.may_open(actor, p, site.pk):
+            out.append(Offer(key=p.key, name=p.name.get(lang), version=row, procedure=p))
     return sorted(out, key=lambda o: o.name)
 
 

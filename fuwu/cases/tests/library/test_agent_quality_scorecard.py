@@ -128,7 +128,7 @@ def test_intake_names_a_real_agent_and_the_call(world, api):
 
 
 def test_passed_review_signed_and_archived(world, api):
-    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    qc, agent, mgr = api("cc_qc"), api("cc_agent"), api("as_manager")
     case = open_review(mgr)
     where(case, "review", "open")
     assert case["response_due"] is None
@@ -186,7 +186,7 @@ def test_passed_review_signed_and_archived(world, api):
 
 
 def test_failed_appealed_coached_and_passed_on_recheck(world, api):
-    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    qc, agent, mgr = api("cc_qc"), api("cc_agent"), api("as_manager")
     case = open_review(mgr)
     bad = scorecard(70, "no_blame_shifting", "goodbye_end")
     body = refused(qc, case, "pass", {"review_summary": "x"}, bad, code="guard_failed")
@@ -235,7 +235,7 @@ def test_failed_appealed_coached_and_passed_on_recheck(world, api):
     )
     # Re-check of a new call on the same scorecard; the QA inspectors are told.
     where(case, "review", "open")
-    assert notes(case) == ["as_manager", "workshop_qc"]
+    assert notes(case) == ["as_manager", "cc_qc", "workshop_qc"]  # every QC of the site
     assert case["data"]["recheck_call_reference"] == "REC-20261202-1410"
     refused(
         qc, case, "fail", {"review_summary": "x"}, bad, code="guard_failed"
@@ -259,7 +259,7 @@ def test_failed_appealed_coached_and_passed_on_recheck(world, api):
 
 
 def test_failed_again_after_coaching_formal_action(world, api):
-    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    qc, agent, mgr = api("cc_qc"), api("cc_agent"), api("as_manager")
     case = open_review(mgr, contact_type="inquiry")
     case = take(
         qc, case, "fail", {"review_summary": "语气生硬"}, scorecard(75, "no_harsh_language")
@@ -304,13 +304,13 @@ def test_failed_again_after_coaching_formal_action(world, api):
     where(case, "archived", "closed")
     # Told: the manager at each failure, the QA inspector for the re-check, the VP (one level
     # above the call centre's manager) of the action taken.
-    assert notes(case) == ["as_manager", "as_manager", "vp", "workshop_qc"]
+    assert notes(case) == ["as_manager", "as_manager", "cc_qc", "vp", "workshop_qc"]
     assert moves(agent, case) == ["acknowledge", "coaching", "review", "formal_action", "archived"]
     assert differences() == []
 
 
 def test_appeal_granted_and_unusable_recording(world, api):
-    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    qc, agent, mgr = api("cc_qc"), api("cc_agent"), api("as_manager")
     case = open_review(mgr)
     case = take(qc, case, "fail", {"review_summary": "未用您字"}, scorecard(85, "nin_throughout"))
     case = take(agent, case, "appeal", {"appeal_reason": "录音片段不完整"})

@@ -389,7 +389,16 @@ def test_undetermined_fault_is_inspected_before_the_cost_is_authorised(world, ap
         {**diag, "labour_cost": "150", "parts_cost": "560"},
         code="guard_failed",
     )
-    case = take(specialist, case, "diagnosed", {**diag, "labour_cost": "150", "parts_cost": "560"})
+    # The workshop's step: its technician diagnoses (aftersales' specialist may not).
+    refused(
+        specialist,
+        case,
+        "diagnosed",
+        {**diag, "labour_cost": "150", "parts_cost": "560"},
+        status=403,
+        code="step_owned_elsewhere",
+    )
+    case = take(tech, case, "diagnosed", {**diag, "labour_cost": "150", "parts_cost": "560"})
     where(case, "cost_approval")
     assert since(case, "step_due") == 30 * M
     refused(

@@ -161,8 +161,8 @@ def test_event_revised_approved_prepared_held_settled_and_archived(world, api):
     assert allowed(agent, case) == {}
 
     # Only the branch's department (or a manager) does its task; its form and checklist count.
-    assert complete(agent, case, "venue", expect=403)["code"] == "forbidden"
-    assert complete(security, case, "notice", expect=403)["code"] == "forbidden"
+    assert complete(agent, case, "venue", expect=403)["code"] == "branch_owned_elsewhere"
+    assert complete(security, case, "notice", expect=403)["code"] == "branch_owned_elsewhere"
     bad = complete(tech, case, "venue", checklist={"venue_cleaned": True}, expect=400)
     assert bad["code"] == "invalid_form"
     assert {"checklist.venue_decorated", "checklist.equipment_ready"} <= set(

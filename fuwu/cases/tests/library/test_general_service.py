@@ -158,7 +158,8 @@ def test_agreed_service_delivered_and_evaluated(world, api):
     case = take(tech, case, "start_service")
     where(case, "service", "open", "engineering")
     assert not case["paused"] and case["resolution_due"] >= due and since(case, "step_due") == 8 * H
-    refused(agent2 := api("agent2"), case, "complete", status=400, code="invalid_form")
+    # Engineering's step: the service centre's agent may not complete it.
+    refused(agent2 := api("agent2"), case, "complete", status=403, code="step_owned_elsewhere")
     refused(tech, case, "adjust", code="invalid_form", fields=["adjustment_request"])
     case = take(tech, case, "adjust", {"adjustment_request": "客户要求加做墙角防水"})
     where(case, "agreement", "open", "service_center")

@@ -125,7 +125,7 @@ def walk_to_check_out(api, case):
         fb, case, "amenities", checklist={"fruit_delivered": True, "drinks_delivered": True}
     )
     case = take(desk, case, "checked_in", checklist=CHECK_IN)
-    case = take(desk, case, "departing")
+    case = take(housekeeper, case, "departing")  # in house: housekeeping's step
     where(case, "check_out", "open", "front_office")
     return case
 
@@ -202,9 +202,9 @@ def test_vip_stay_extended_then_followed_up_and_made_good(world, api):
         "amenities": "food_beverage",
     }
     assert complete(desk, case, "room", {"room_no": "2808"}, ROOM_READY, expect=403)["code"] == (
-        "forbidden"
+        "branch_owned_elsewhere"
     )
-    assert complete(housekeeper, case, "amenities", expect=403)["code"] == "forbidden"
+    assert complete(housekeeper, case, "amenities", expect=403)["code"] == "branch_owned_elsewhere"
     bad = complete(housekeeper, case, "room", checklist=ROOM_READY, expect=400)
     assert set(bad["details"]["fields"]) == {"room_no"}
     case = complete(housekeeper, case, "room", {"room_no": "2808"}, ROOM_READY)
@@ -242,11 +242,23 @@ def test_vip_stay_extended_then_followed_up_and_made_good(world, api):
         fields=["service_kind"],
     )
     case = take(housekeeper, case, "record_service", {"service_kind": "linen"})
+    # The stay is housekeeping's step: F&B's welcome drink is recorded there, not by F&B.
+    refused(
+        fb,
+        case,
+        "record_service",
+        {"service_kind": "welcome_drink"},
+        status=403,
+        code="step_owned_elsewhere",
+    )
     case = take(
-        fb, case, "record_service", {"service_kind": "welcome_drink", "service_notes": "迎宾茶"}
+        housekeeper,
+        case,
+        "record_service",
+        {"service_kind": "welcome_drink", "service_notes": "迎宾茶"},
     )
     where(case, "in_house", "waiting", "housekeeping")
-    case = take(desk, case, "departing")
+    case = take(housekeeper, case, "departing")
 
     # 第六步 离店流程: reminded of the time; extends one night, then asks for a late check-out.
     where(case, "check_out", "open", "front_office")
@@ -285,7 +297,7 @@ def test_vip_stay_extended_then_followed_up_and_made_good(world, api):
         {"departure_reminded": True},
     )
     where(case, "in_house", "waiting", "housekeeping")
-    case = take(desk, case, "departing")
+    case = take(housekeeper, case, "departing")
     refused(
         desk,
         case,

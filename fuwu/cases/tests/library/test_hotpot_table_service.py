@@ -130,7 +130,7 @@ def serve(waiter, cook, case):
         f"/api/cases/{case['id']}/tasks/kitchen/complete",
         {"version": case["version"], "form": {}, "checklist": {"dishes_ready": True}},
     )
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 403 and r.json()["code"] == "branch_owned_elsewhere"
     bad = complete(waiter, case, "floor_wait", {"towels_collected": True}, expect=400)
     assert bad["code"] == "invalid_form" and "checklist.chair_covers_on" in bad["details"]["fields"]
     case = complete(waiter, case, "floor_wait", {"towels_collected": True, "chair_covers_on": True})

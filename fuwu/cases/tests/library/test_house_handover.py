@@ -218,8 +218,8 @@ def test_handover_with_fees_outstanding_and_problems_found(world, api):
         "inspection_prep": "engineering",
     }
     assert notified(case) == ["dispatcher", "eng_manager", "sales_clerk", "technician"]
-    assert complete(tech, case, "handbook", expect=403)["code"] == "forbidden"
-    assert complete(agent, case, "inspection_prep", expect=403)["code"] == "forbidden"
+    assert complete(tech, case, "handbook", expect=403)["code"] == "branch_owned_elsewhere"
+    assert complete(agent, case, "inspection_prep", expect=403)["code"] == "branch_owned_elsewhere"
     bad = complete(agent, case, "handbook", checklist={"handbook_owner_copy": True}, expect=400)
     assert "checklist.handbook_office_copy" in bad["details"]["fields"]
     bad = complete(agent, case, "registration", {"family_members": 3, "photos": 1}, expect=400)

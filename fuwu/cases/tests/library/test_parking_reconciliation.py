@@ -84,9 +84,14 @@ def test_three_departments_check_and_all_match(world, api):
     assert {s for _, s in tasks(case).values()} == {"open"}
 
     # Each branch is its own department's (or a manager's); its form and checklist are enforced.
-    assert complete(agent, case, "finance_check", *FINANCE, expect=403)["code"] == "forbidden"
-    assert complete(tech, case, "site_check", *SITE, expect=403)["code"] == "forbidden"
-    assert complete(finance, case, "site_check", *SITE, expect=403)["code"] == "forbidden"
+    assert (
+        complete(agent, case, "finance_check", *FINANCE, expect=403)["code"]
+        == "branch_owned_elsewhere"
+    )
+    assert complete(tech, case, "site_check", *SITE, expect=403)["code"] == "branch_owned_elsewhere"
+    assert (
+        complete(finance, case, "site_check", *SITE, expect=403)["code"] == "branch_owned_elsewhere"
+    )
     body = complete(
         finance,
         case,

@@ -225,15 +225,16 @@ def test_appointment_to_follow_up_with_a_quality_control_failure(world, api):
     assert since(case, "response_due", "created_at") == 15 * M
     assert since(case, "resolution_due", "created_at") == 16 * H
 
-    # Step 1: the call centre books against the technicians' hours.
+    # Step 1: the call centre opens it; aftersales' advisor books against the technicians' hours
+    # (the appointment step is aftersales').
     refused(tech, case, "book", {"visit_type": "appointment"}, status=403, code="role_not_allowed")
     booking = {"visit_type": "appointment", "job_type": "maintenance"}
     refused(
-        cc, case, "book", booking, code="invalid_form", fields=["appointment_at", "booked_hours"]
+        adv, case, "book", booking, code="invalid_form", fields=["appointment_at", "booked_hours"]
     )
-    refused(cc, case, "walk_in", booking, code="guard_failed")
+    refused(adv, case, "walk_in", booking, code="guard_failed")
     case = take(
-        cc,
+        adv,
         case,
         "book",
         {
@@ -523,7 +524,7 @@ def test_no_show_is_followed_up_rebooked_and_lost(world, api):
     cc, adv = api("cc_agent"), api("engineer")
     case = open_visit(world, cc)
     case = take(
-        cc,
+        adv,
         case,
         "book",
         {
@@ -567,8 +568,8 @@ def test_no_show_is_followed_up_rebooked_and_lost(world, api):
     assert kinds(case).count("paused") == 2 and kinds(case).count("resumed") == 2
 
     other = open_visit(world, cc)
-    refused(cc, other, "cancel", {}, code="invalid_form", fields=["cancel_reason"])
-    other = take(cc, other, "cancel", {"cancel_reason": "客户车辆已出售"})
+    refused(adv, other, "cancel", {}, code="invalid_form", fields=["cancel_reason"])
+    other = take(adv, other, "cancel", {"cancel_reason": "客户车辆已出售"})
     where(other, "cancelled", status="cancelled")
     assert differences() == []
 

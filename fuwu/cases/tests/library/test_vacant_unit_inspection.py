@@ -249,7 +249,11 @@ def test_wrong_department_sends_it_back_to_be_rerouted(world, api):
     refused(
         security, case, "not_ours", {"return_reason": "x"}, status=403, code="role_not_allowed"
     )  # a manager's decision
-    case = take(sc_mgr, case, "not_ours", {"return_reason": "门锁完好，钥匙由客服中心保管"})
+    # Security has no manager: the VP above its members decides (not another department's).
+    refused(
+        sc_mgr, case, "not_ours", {"return_reason": "x"}, status=403, code="step_owned_elsewhere"
+    )
+    case = take(api("vp"), case, "not_ours", {"return_reason": "门锁完好，钥匙由客服中心保管"})
     where(case, "reroute", "open", SC)
     assert since(case, "step_due") == 4 * H
     refused(
