@@ -39,6 +39,7 @@ from fuwu.procedures.engine.machine import (
     clean_field,
     follow_automatic,
     guard_context,
+    past_errors,
     plan_transition,
 )
 from fuwu.procedures.registry import current_version, definition_of
@@ -89,10 +90,12 @@ def clean_fields(
     required: list[FieldDef] | None = None,
     find_case: CaseFinder | None = None,
     fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Clean submitted values; every problem is reported at once. `required` narrows which
     fields must be present (default: every required field when `enforce_required`). `fill`
-    gives the defaults of the fields left blank (`computed.defaults`), before `required`."""
+    gives the defaults of the fields left blank (`computed.defaults`), before `required`.
+    With `now`, a `not_past` date or time entered before it is refused."""
     by_key = {f.key: f for f in fields}
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
@@ -106,6 +109,8 @@ def clean_fields(
             errors.update(problems)
         elif value is not None:
             values[key] = value
+    if now is not None:
+        errors.update(past_errors(fields, values, timezone.localtime(now)))
     if fill is not None:
         values.update(fill(values))
     if enforce_required:
@@ -179,6 +184,7 @@ def open_case(
         required=procedure.fields,
         find_case=case_finder(actor, site_id),
         fill=lambda values: defaults(procedure, intake, values, now),
+        now=None if by_system else now,
     )
     owner = (start.owner if start.owner and start.owner.department else None) or procedure.owner
     department = (
@@ -291,7 +297,8 @@ def _move(
         is_person=_is_person,
         find_case=case_finder(change.actor, case.site_id, exclude=case.pk),
         confirmed=confirm,
-        now=change.now,
+        # In the site's zone, so a `not_past` date is judged on the local date.
+        now=timezone.localtime(change.now),
     )
     case.data = {**case.data, **plan.values}
     if plan.checks:
@@ -534,6 +541,7 @@ def complete_task(
             enforce_required=True,
             find_case=case_finder(actor, case.site_id, exclude=case.pk),
             fill=lambda v: defaults(change.procedure, spec.form, {**case.data, **v}, change.now),
+            now=change.now,
         )
     except EngineError as exc:  # reported together with the checklist's problems below
         values, field_errors = {}, exc.fields

@@ -83,9 +83,14 @@ class FieldDef(Strict):
     # A CEL expression that fills the field when it is blank: when the form is shown and when
     # it is submitted blank.
     default: str | None = Field(default=None, min_length=1)
+    # `date` / `datetime` only: a value entered may not lie in the past (an appointment, a
+    # promised time, a visit date); a stored one that has since passed stays valid.
+    not_past: bool = False
 
     @model_validator(mode="after")
     def _options_match_type(self) -> FieldDef:
+        if self.not_past and self.type not in (FieldType.DATE, FieldType.DATETIME):
+            raise ValueError("only a date or datetime field takes `not_past`")
         takes_options = self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
         if takes_options and not self.options:
             raise ValueError(f"a {self.type} field needs `options`")

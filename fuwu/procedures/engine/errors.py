@@ -103,6 +103,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "above_max": ("不能大于 {max}", "Must be at most {max}"),
     "bad_choice": ("无效选项,可选: {options}", "Not an option; choose one of: {options}"),
     "not_datetime": ("应为日期时间(ISO 8601)", "Must be a date-time (ISO 8601)"),
+    "in_past": ("不能早于现在", "Cannot be in the past"),
     "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
     "not_bool": ("应为是/否", "Must be yes or no"),
     "not_person": ("应为员工用户名", "Must be a staff username"),

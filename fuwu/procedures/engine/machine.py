@@ -182,6 +182,27 @@ def clean_field(
     return value, ({f.key: error} if error else {})
 
 
+def past_errors(
+    fields: Iterable[FieldDef], values: dict[str, Any], now: datetime | None
+) -> dict[str, FieldError]:
+    """`not_past` fields whose newly entered value lies before `now`. A date is compared with
+    the date of `now` as given, so the caller passes `now` in the site's zone."""
+    errors: dict[str, FieldError] = {}
+    if now is None:
+        return errors
+    for f in fields:
+        value = values.get(f.key)
+        if not f.not_past or value is None:
+            continue
+        if f.type is FieldType.DATETIME:
+            past = datetime.fromisoformat(value) < now
+        else:
+            past = date.fromisoformat(value) < now.date()
+        if past:
+            errors[f.key] = FieldError("in_past")
+    return errors
+
+
 def clean_value(
     f: FieldDef,
     raw: Any,
@@ -450,6 +471,7 @@ def plan_transition(
             errors.update(problems)
         elif f.compute is None:
             values[key] = value
+    errors.update(past_errors(fields.values(), values, now))
     merged = {**view.data, **values}
     shown = [] if transition.skip_form else step.form
     filled = defaults(procedure, [*shown, *transition.fields], merged, now)

@@ -8,6 +8,8 @@ The test world runs 24×7: due = moment + limit.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import fire, kinds, path, refused, since, take, transitions_taken, where
@@ -259,10 +261,20 @@ def test_arrears_chased_twice_then_recorded(world, api):
         agent,
         case,
         "promised",
-        {"promised_date": "2025-04-10"},
+        {"promised_date": (date.today() + timedelta(days=10)).isoformat()},
         code="invalid_form",
         fields=["chase_method"],
     )
+    # A promise to pay on a day already gone is no promise (the field is `not_past`).
+    past = refused(
+        agent,
+        case,
+        "promised",
+        {"chase_method": "phone", "promised_date": "2020-01-10"},
+        code="invalid_form",
+        fields=["promised_date"],
+    )
+    assert past["details"]["fields"]["promised_date"] == "不能早于现在"
     refused(
         agent,
         case,
@@ -278,7 +290,7 @@ def test_arrears_chased_twice_then_recorded(world, api):
         {
             "chase_method": "phone",
             "chase_note": "业主出差，承诺月中缴",
-            "promised_date": "2025-04-15",
+            "promised_date": (date.today() + timedelta(days=14)).isoformat(),
         },
     )
     where(case, "awaiting_payment", "waiting", SC)
