@@ -308,10 +308,16 @@ def _field(f: FieldDef, language: str, required: bool) -> tuple[forms.Field, Spe
             widget = forms.Select(choices=[("", "—"), *choices])
         case FieldType.DATE:
             kind = "date"
-            widget = forms.DateInput(attrs={"type": "date"})
+            attrs = {"type": "date"}
+            if f.not_past:  # the browser's picker starts today; the engine judges it again
+                attrs["min"] = timezone.localdate().isoformat()
+            widget = forms.DateInput(attrs=attrs)
         case FieldType.DATETIME:
             kind = "datetime"
-            widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+            attrs = {"type": "datetime-local"}
+            if f.not_past:
+                attrs["min"] = f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+            widget = forms.DateTimeInput(attrs=attrs)
         case FieldType.PERSON:
             kind = "person"
             widget = forms.TextInput(attrs={"autocomplete": "off", "maxlength": 150})

@@ -124,3 +124,17 @@ def test_engine_errors_land_next_to_the_fields():
     assert form.errors["checklist.radial_clearance"] == ["测量值 0.9mm 超出允许范围 0.2–0.5 mm"]
     assert elsewhere == ["报修项目: 必填"]
     assert "报修项目: 必填" in form.non_field_errors()
+
+
+def test_a_not_past_time_picker_starts_now():
+    import time_machine
+
+    dispatch = procedure("property_repair").steps["dispatch"]
+    with time_machine.travel("2026-12-03T10:15:00+08:00", tick=False):
+        html = str(form_for_fields(dispatch.form, "zh-hans")["appointment_at"])
+    assert 'type="datetime-local"' in html and 'min="2026-12-03T10:15"' in html
+    fee = procedure("fee_collection").steps["chase"].transitions
+    promised = next(t for t in fee if t.key == "promised").fields
+    with time_machine.travel("2026-12-03T00:30:00+08:00", tick=False):  # 2 Dec in UTC
+        html = str(form_for_fields(promised, "en")["promised_date"])
+    assert 'type="date"' in html and 'min="2026-12-03"' in html
