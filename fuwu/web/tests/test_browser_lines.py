@@ -183,9 +183,10 @@ def test_customer_reads_the_charge_lines_on_a_phone(web, world, language):
     assert page.js_errors == []
 
 
-def test_agent_opens_a_case_with_lines_at_the_intake_desk(web, world, estimate_procedure):
+def test_technician_opens_a_case_with_lines_at_the_intake_desk(web, world, estimate_procedure):
+    # The estimate's first step is the technician's: an agent may not open it (cases.policy).
     page = web.page()
-    web.login(page, "agent")
+    web.login(page, "technician")
     page.goto(f"/intake/?customer={world.customers['owner'].pk}")
     page.click("[data-testid=tab-case]")
     # The first step's fields arrive by htmx (swapped out of band): the editor still works.

@@ -256,7 +256,8 @@ def test_rows_only_moved_read_as_a_new_order():
 
 
 def test_the_intake_opens_a_case_with_rows(world, estimate_procedure):
-    client = signed_in("agent")
+    # The estimate's first step is the technician's: an agent may not open it (cases.policy).
+    client = signed_in("technician")
     page = client.get(
         "/intake/procedure/",
         {"procedure": "test_estimate", "site": world.sites["lanting"].pk},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fuwu.cases import actions
 from fuwu.cases.choices import EventKind, WorkKind
@@ -265,4 +265,7 @@ def test_the_template_renders_entries_and_marks_internal_notes(world: World) -> 
     assert html.count('data-testid="timeline-entry"') == len(entries)
     assert 'class="internal"' in html
     assert "业主脾气急" in html
-    assert "暂无记录" in render_to_string("web/_timeline.html", {"entries": []})
+    # Rendered outside a request: in the thread's language, which an earlier test's English
+    # request may have left active (the middleware activates, nothing deactivates).
+    with translation.override("zh-hans"):
+        assert "暂无记录" in render_to_string("web/_timeline.html", {"entries": []})
