@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
@@ -64,7 +64,8 @@ def test_property_repair_end_to_end(world, api):
         dispatcher,
         case,
         "book",
-        {"repair_mode": "booked", "appointment_at": "2026-12-01T10:00:00+08:00"},
+        # A visit agreed for tomorrow: an appointment may not lie in the past (`not_past`).
+        {"repair_mode": "booked", "appointment_at": (created + timedelta(days=1)).isoformat()},
     )
     assert case["step"]["key"] == "booked" and case["assignee"]["username"] == "technician"
     case = take(tech, case, "arrive")

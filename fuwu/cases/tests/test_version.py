@@ -31,7 +31,12 @@ def _open(client):
 def test_a_comment_and_a_work_log_entry_do_not_make_a_colleagues_move_409(world, api):
     a1, a2 = api("agent"), api("agent2")
     case = _open(a1)
-    seen = case["version"]  # agent2 opened the case page at this version
+    # agent takes the case ("I'll handle it"): the work log is the assignee's (policy.py).
+    r = a1.post(
+        f"/api/cases/{case['id']}/assign", {"version": case["version"], "assignee": "agent"}
+    )
+    assert r.status_code == 200, r.json()
+    seen = r.json()["version"]  # agent2 opened the case page at this version
     assert a1.post(f"/api/cases/{case['id']}/comments", {"text": "客户来电催促"}).status_code == 201
     r = a1.post(
         f"/api/cases/{case['id']}/work-log",
@@ -78,6 +83,10 @@ def test_state_changes_bump_and_notes_do_not(world):
     def version() -> int:
         return Case.objects.get(pk=case.pk).version
 
+    # The agent takes the case: a new assignee is a state change, and the work log is theirs.
+    actions.assign(agent, case.pk, assignee_id=world.users["agent"].pk, version=v)
+    assert version() == v + 1
+    v += 1
     actions.comment(agent, case.pk, text="内部备注", internal=True)
     actions.log_work(
         agent,
@@ -85,11 +94,11 @@ def test_state_changes_bump_and_notes_do_not(world):
         actions.WorkEntry(WorkKind.PART, "密封圈", quantity=Decimal(2), unit_price=Decimal("3.50")),
     )
     assert version() == v
-    # The response deadline passes: the manager is told, nothing anyone sees on a form changed.
+    # The resolution deadline passes: the manager is told, nothing anyone sees on a form changed.
     fired = fire_due(case.pk, now=case.resolution_due + timedelta(minutes=1))
     assert fired and Event.objects.filter(case=case, kind="escalated").exists()
     assert version() == v
-    actions.assign(agent, case.pk, assignee_id=world.users["technician"].pk, version=v)
+    actions.assign(manager, case.pk, assignee_id=world.users["agent2"].pk, version=v)
     assert version() == v + 1  # the assignee
     actions.pause_clock(agent, case.pk, version=v + 1, reason="等业主在家")
     assert version() == v + 2  # the clocks paused

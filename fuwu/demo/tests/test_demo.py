@@ -20,6 +20,7 @@ from fuwu.demo.data import PASSWORD, build
 from fuwu.demo.recurring import SCHEDULES
 from fuwu.demo.stories import STORIES
 from fuwu.demo.walker import TITLES, site_for
+from fuwu.procedures.engine.validate import definition_checksum
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 
@@ -132,17 +133,19 @@ def test_procedures_not_loaded_are_skipped_and_new_ones_walked() -> None:
     ProcedureVersion.objects.filter(key__in=gone).update(is_current=False)
     # A procedure the demo has never heard of: walked all the same, on the site it fits.
     valve = ProcedureVersion.objects.get(key="valve_overhaul", is_current=True)
+    pump = {
+        **valve.definition,
+        "key": "pump_overhaul",
+        "name": {"zh": "水泵检修", "en": "Pump overhaul"},
+    }
     ProcedureVersion.objects.create(
         key="pump_overhaul",
         version=1,
-        checksum="test",
+        # The real checksum: parsed definitions are cached by (id, checksum) and ids are reused.
+        checksum=definition_checksum(pump),
         name_zh="水泵检修",
         name_en="Pump overhaul",
-        definition={
-            **valve.definition,
-            "key": "pump_overhaul",
-            "name": {"zh": "水泵检修", "en": "Pump overhaul"},
-        },
+        definition=pump,
         source="pump_overhaul.yaml",
     )
 

@@ -18,6 +18,7 @@ from fuwu.cases import actions
 from fuwu.cases.models import Case, Event
 from fuwu.core.choices import CalendarKind
 from fuwu.notifications.models import Notification
+from fuwu.procedures.engine.validate import definition_checksum
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.sla.escalation import fire_due
 from fuwu.sla.models import Firing
@@ -82,7 +83,10 @@ def booking(world):
     ProcedureVersion.objects.create(
         key="visit_booking",
         version=1,
-        checksum="test",
+        # The real checksum: parsed definitions are cached by (id, checksum), and a rolled-back
+        # test database reuses ids, so a made-up checksum shared with another test (the demo's)
+        # would read that test's procedure.
+        checksum=definition_checksum(BOOKING),
         name_zh="预约上门",
         name_en="Booked visit",
         definition=BOOKING,

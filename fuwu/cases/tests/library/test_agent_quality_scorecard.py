@@ -356,7 +356,7 @@ def working_calendar(world):
 def test_workplace_inspection_scores_discipline_hygiene_rota_and_property(
     world, api, working_calendar
 ):
-    qc, agent, mgr = api("workshop_qc"), api("cc_agent"), api("as_manager")
+    qc, agent, mgr = api("cc_qc"), api("cc_agent"), api("as_manager")
     case = open_review(mgr, review_kind="workplace", call_reference="巡查-20261130-01")
     # 40 business hours from Monday 16:00: 2 h on Monday, 7.5 h a day Tuesday to Friday (30 h),
     # the last 8 h run from Monday 7 December 9:00 to Tuesday 9:30.

@@ -101,12 +101,13 @@ def test_property_repair_return_visit_is_three_working_days(site_hours, api, fin
 
 
 def test_toyota_reminds_the_day_before_and_marks_a_no_show(site_hours, api):
-    cc = api("cc_agent")
+    # The call centre takes the call; the aftersales advisor books the visit (their step).
+    cc, adv = api("cc_agent"), api("engineer")
     booked = local(2026, 9, 17, 10)  # Thursday
     with time_machine.travel(booked, tick=False):
         case = open_visit(site_hours, cc)
         case = take(
-            cc,
+            adv,
             case,
             "book",
             {
