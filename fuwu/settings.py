@@ -13,12 +13,12 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from fuwu.core.secret import signing_key
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("FUWU_VAR_DIR", BASE_DIR.parent / "var"))
 
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "fuwu-dev-insecure-key-change-me-in-production-0123456789"
-)
+SECRET_KEY = signing_key(os.environ, VAR_DIR)  # fuwu.core.secret: never a published key
 DEBUG = os.environ.get("DEBUG", "false").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
