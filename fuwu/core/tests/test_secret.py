@@ -47,9 +47,12 @@ def _key_in_a_process(var_dir: str) -> str:
 
 
 def test_processes_starting_together_agree_on_one_key(tmp_path):
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=6) as pool:
+    # Fresh interpreters ("spawn"): forking a test process that runs threads may deadlock.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=4, mp_context=spawn) as pool:
         keys = set(pool.map(_key_in_a_process, [str(tmp_path)] * 24))
     assert len(keys) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no drafts left behind
