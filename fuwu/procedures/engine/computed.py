@@ -28,7 +28,8 @@ from fuwu.procedures.engine.definition import Effect, FieldDef, FieldType, Proce
 Problems = list[tuple[str, str]]
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Not given: None, an empty text, list or mapping (the one rule for forms and computes)."""
     return value is None or value == "" or value == [] or value == {}
 
 
@@ -163,7 +164,7 @@ def defaults(
     env = data_env(fields, data, now)
     found: dict[str, Any] = {}
     for f in form:
-        if f.default is not None and f.compute is None and _is_blank(data.get(f.key)):
+        if f.default is not None and f.compute is None and is_blank(data.get(f.key)):
             value = evaluate_for(f, f.default, env)
             if value is not None and _in_range(f, value):
                 found[f.key] = value

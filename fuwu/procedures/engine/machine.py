@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fuwu.procedures.engine.compute import evaluate_for, value_of
-from fuwu.procedures.engine.computed import defaults, recompute
+from fuwu.procedures.engine.computed import defaults, is_blank, recompute
 from fuwu.procedures.engine.definition import (
     DOCUMENT_STATES,
     MAX_ROWS,
@@ -75,10 +75,6 @@ class Plan:
     warnings: list[str] = field(
         default_factory=list
     )  # confirmed warnings, in Chinese, for the event
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 def guard_context(
