@@ -142,8 +142,16 @@ def _cache() -> dict[str, object]:
 
 CACHES = {"default": _cache()}
 
+# Every password a person sets (staff password page, portal sign-up, admin) passes these;
+# "12345678" is refused (numeric, common). Demo and test passwords are set programmatically.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -189,9 +197,17 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "web:login"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-# Sign-in is refused for a while after this many failures for one username or one address.
+# --- Sign-in throttling (issue 9, item 8; fuwu/web/ratelimit.py) ---------------------------
+# Every sign-in (staff pages, portal, admin) goes through this backend, which takes an attempt
+# number per identity (username / phone / e-mail) and per address atomically before the
+# password is checked. An identity is refused for FUWU_LOGIN_LOCK_SECONDS after
+# FUWU_LOGIN_MAX_FAILURES attempts; an address only after FUWU_LOGIN_MAX_PER_ADDRESS (a whole
+# office behind one NAT shares it).
+AUTHENTICATION_BACKENDS = ["fuwu.web.ratelimit.ThrottledModelBackend"]
 FUWU_LOGIN_MAX_FAILURES = int(os.environ.get("FUWU_LOGIN_MAX_FAILURES", "5"))
 FUWU_LOGIN_LOCK_SECONDS = int(os.environ.get("FUWU_LOGIN_LOCK_SECONDS", "900"))
+FUWU_LOGIN_MAX_PER_ADDRESS = int(os.environ.get("FUWU_LOGIN_MAX_PER_ADDRESS", "100"))
+# --- end of sign-in throttling ---------------------------------------------------------------
 
 # Requests larger than this are refused before any JSON is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 1024)))

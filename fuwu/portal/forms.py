@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,23 +17,9 @@ from django.utils.translation import gettext_lazy
 from fuwu.core.models import Site
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.definition import FieldDef, FieldType, Procedure
+from fuwu.web.ratelimit import normalise_login, phone_writings
 
 User = get_user_model()
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def normalise_login(text: str) -> tuple[str, str] | None:
-    """("email", address) or ("phone", digits) for what a person typed; None if neither."""
-    text = (text or "").strip()
-    if "@" in text:
-        address = text.lower()
-        return ("email", address) if EMAIL_RE.match(address) and len(address) <= 150 else None
-    digits = re.sub(r"[\s\-()]", "", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    if re.fullmatch(r"\+?\d{6,20}", digits):
-        return ("phone", digits)
-    return None
 
 
 def login_taken(kind: str, value: str) -> bool:
@@ -42,7 +27,11 @@ def login_taken(kind: str, value: str) -> bool:
     if User.objects.filter(username__iexact=value).exists():
         return True
     linked = Customer.objects.filter(user__isnull=False)
-    linked = linked.filter(email__iexact=value) if kind == "email" else linked.filter(phone=value)
+    linked = (
+        linked.filter(email__iexact=value)
+        if kind == "email"
+        else linked.filter(phone__in=phone_writings(value))
+    )
     return linked.exists()
 
 
@@ -79,11 +68,11 @@ class SignUpForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("语言"), choices=settings.LANGUAGES)
 
     def clean_login(self) -> tuple[str, str]:
+        # Whether it is taken is the view's question: for an e-mail address the answer must
+        # not show (fuwu.portal.views.auth).
         found = normalise_login(self.cleaned_data["login"])
         if found is None:
             raise forms.ValidationError(_("请输入有效的手机号或电子邮件地址。"))
-        if login_taken(*found):
-            raise forms.ValidationError(_("该手机号或电子邮件已注册，请直接登录。"))
         return found
 
     def clean_name(self) -> str:

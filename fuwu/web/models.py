@@ -1,4 +1,4 @@
-"""What the staff pages keep per user: saved queue filters, and failed sign-ins (rate limit)."""
+"""What the staff pages keep per user: saved queue filters, and sign-in attempt counters (rate limit)."""
 
 from __future__ import annotations
 
@@ -28,18 +28,23 @@ class SavedFilter(models.Model):
         return self.name
 
 
-class LoginFailure(models.Model):
-    """One failed sign-in; counted per username and per address to lock guessing out.
+class LoginCounter(models.Model):
+    """How many sign-in attempts (or one-time code checks) one key has used in its window.
 
-    Kept in the database (not a per-process cache) so every app process sees the same count.
+    One row per key ("login:<identity>", "addr:<address>", "code:<nonce>"), incremented by a
+    single INSERT … ON CONFLICT … RETURNING statement *before* the password or code is checked
+    (fuwu.web.ratelimit.take): parallel requests each get their own number, so no more than the
+    limit are ever checked. Kept in the database, not a per-process cache, so every app process
+    counts the same attempts.
     """
 
-    key = models.CharField(max_length=200, db_index=True)  # "user:<name>" or "ip:<addr>"
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField(default=timezone.now, db_index=True)  # the window's start
 
     class Meta:
-        verbose_name = _("登录失败")
-        verbose_name_plural = _("登录失败")
+        verbose_name = _("登录尝试计数")
+        verbose_name_plural = _("登录尝试计数")
 
     def __str__(self) -> str:
-        return f"{self.key} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key} {self.count} {self.since:%Y-%m-%d %H:%M}"

@@ -1,23 +1,30 @@
 """Customers sign up and sign in with a phone number or an e-mail address and a password.
 
-Sign-in is rate-limited like the staff's (fuwu.web.ratelimit, keyed by what was typed).
+Sign-in is limited like the staff's (fuwu.web.ratelimit: attempts per normalised phone / address
+are counted atomically in the authentication backend) and costs one password hash whether or not
+the phone or address is registered, so neither the answer nor its time tells who has an account.
 
 An earlier customer record with the same phone or e-mail (one an agent created when the person
 called) holds that person's cases. Linking it on someone's word would let anyone read another
 person's cases by typing their number, so:
 
-- e-mail: a 6-digit code is sent to that address; the account is created, linked to the earlier
-  record, only when the code is entered (15 minutes, 5 tries). Whoever cannot read that
-  mailbox cannot take the record.
+- e-mail: a 6-digit code is always sent to that address; the account is created (linked to the
+  earlier record if there is one) only when the code is entered (15 minutes, 5 checks counted
+  atomically, so parallel guesses get no more). Whoever cannot read that mailbox cannot take
+  the record. An address that already has an account gets a "you already have an account"
+  e-mail instead and the same page, so sign-up does not reveal who is registered.
 - phone: there is no SMS gateway, so a number cannot be verified and is NEVER linked: the
   account gets a new customer record; staff link the earlier one in the admin (set its user,
-  after clearing it on the new record) once they have checked who the person is.
+  after clearing it on the new record) once they have checked who the person is. Without a code
+  a number already in use can only be refused, which says it is registered: sign-up attempts
+  are therefore capped per address (FUWU_LOGIN_MAX_PER_ADDRESS per window).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -37,10 +44,17 @@ from fuwu.core.actors import Actor
 from fuwu.customers import actions as customer_actions
 from fuwu.customers.models import Customer
 from fuwu.portal.access import customer_from, customer_of, customer_required
-from fuwu.portal.forms import CodeForm, LoginForm, SignUpForm, normalise_login
+from fuwu.portal.forms import CodeForm, LoginForm, SignUpForm, login_taken
 from fuwu.web.forms import styled
 from fuwu.web.middleware import remember_language
-from fuwu.web.ratelimit import locked_out, record_failure, record_success
+from fuwu.web.ratelimit import (
+    claim,
+    normalise_login,
+    phone_writings,
+    take,
+    take_signup,
+    was_locked_out,
+)
 
 User = get_user_model()
 PENDING = "fuwu_portal_signup"
@@ -57,18 +71,19 @@ def _next(request: HttpRequest) -> str:
     return reverse("portal:home")
 
 
-def user_for_login(text: str) -> Any:
-    """The portal account a phone number or address signs in: its own login, else the linked
-    customer record carrying it (a record staff linked may carry both)."""
-    found = normalise_login(text)
-    if found is None:
-        return None
+def user_for_login(found: tuple[str, str]) -> Any:
+    """The portal account a normalised phone number or address signs in: its own login, else
+    the linked customer record carrying it (a record staff linked may carry both)."""
     kind, value = found
     user = User.objects.filter(username__iexact=value, customer__isnull=False).first()
     if user is not None:
         return user
     linked = Customer.objects.filter(user__isnull=False).select_related("user")
-    linked = linked.filter(email__iexact=value) if kind == "email" else linked.filter(phone=value)
+    linked = (
+        linked.filter(email__iexact=value)
+        if kind == "email"
+        else linked.filter(phone__in=phone_writings(value))
+    )
     matches = list(linked[:2])
     return matches[0].user if len(matches) == 1 else None
 
@@ -81,33 +96,28 @@ def login_view(request: HttpRequest) -> HttpResponse:
     staff_hint = False
     if request.method == "POST" and form.is_valid():
         typed = form.cleaned_data["login"].strip()
-        password = form.cleaned_data["password"]
-        if locked_out(request, typed):
+        found = normalise_login(typed)
+        account = user_for_login(found) if found is not None else None
+        # Exactly one authenticate() whatever was typed: a known account checks its password,
+        # an unknown phone/address or a staff name goes through the same backend, which hashes
+        # once for a name it does not know. The backend counts the attempt first.
+        username = typed if found is None else found[1]
+        if account is not None:
+            username = account.get_username()
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if user is not None and customer_of(user) is not None:
+            login(request, user)
+            remember_language(request, customer_of(user).language)  # type: ignore[union-attr]
+            return redirect(_next(request))
+        status = 400
+        if user is not None:
+            staff_hint = True  # a member of staff at the wrong door: point, do not sign in
+            form.add_error(None, _("这是员工账号，请使用员工登录页面。"))
+        elif was_locked_out(request):
             form.add_error(None, _("登录失败次数过多，请 15 分钟后再试。"))
             status = 429
         else:
-            account = user_for_login(typed)
-            user = (
-                authenticate(request, username=account.get_username(), password=password)
-                if account is not None
-                else None
-            )
-            if user is None:
-                record_failure(request, typed)
-                staff = authenticate(request, username=typed, password=password)
-                if staff is not None and customer_of(staff) is None:
-                    staff_hint = True  # a member of staff at the wrong door: point, do not sign in
-                    form.add_error(None, _("这是员工账号，请使用员工登录页面。"))
-                else:
-                    form.add_error(None, _("手机号/电子邮件或密码不正确。"))
-                status = 400
-            else:
-                record_success(request, typed)
-                login(request, user)
-                customer = customer_of(user)
-                if customer is not None:
-                    remember_language(request, customer.language)
-                return redirect(_next(request))
+            form.add_error(None, _("手机号/电子邮件或密码不正确。"))
     elif request.method == "POST":
         status = 400
     return render(
@@ -152,15 +162,44 @@ def _create_account(request: HttpRequest, pending: dict[str, Any]) -> Customer:
                 language=pending["language"],
                 user=user,
             )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="fuwu.web.ratelimit.ThrottledModelBackend")
     remember_language(request, customer.language)
     return customer
 
 
 def _earlier_record(site_id: int, kind: str, value: str) -> Customer | None:
     qs = Customer.objects.filter(site_id=site_id, user__isnull=True)
-    qs = qs.filter(email__iexact=value) if kind == "email" else qs.filter(phone=value)
+    qs = (
+        qs.filter(email__iexact=value)
+        if kind == "email"
+        else qs.filter(phone__in=phone_writings(value))
+    )
     return qs.order_by("created_at").first()
+
+
+def _send_code(pending: dict[str, Any], *, taken: bool) -> None:
+    """Mail the code, or (for an address that has an account) say so: the same work either way."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    pending.update(
+        code=make_password(code),
+        nonce=secrets.token_hex(16),
+        expires=time.time() + CODE_SECONDS,
+        tries=0,
+        taken=taken,
+    )
+    with translation.override(pending["language"]):
+        if taken:
+            subject = _("服务 Fuwu 注册提醒")
+            body = _(
+                "有人（可能是您）用这个地址注册服务门户，但它已经有账号了。"
+                "请直接登录；忘记密码请联系客服中心。如果不是您本人操作，请忽略这封邮件。"
+            )
+        else:
+            subject = _("服务 Fuwu 注册验证码")
+            body = _(
+                "您的验证码是 %(code)s，15 分钟内有效。如果不是您本人操作，请忽略这封邮件。"
+            ) % {"code": code}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [pending["value"]])
 
 
 def signup_view(request: HttpRequest) -> HttpResponse:
@@ -168,6 +207,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     initial = {"language": translation.get_language() or settings.LANGUAGE_CODE}
     form = styled(SignUpForm(request.POST or None, initial=initial))
+    if request.method == "POST" and not take_signup(request):
+        form.add_error(None, _("注册尝试次数过多，请 15 分钟后再试。"))
+        return render(request, "portal/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         kind, value = form.cleaned_data["login"]
         site = form.cleaned_data["site"]
@@ -179,25 +221,17 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             "site_id": site.pk,
             "language": form.cleaned_data["language"],
         }
-        earlier = _earlier_record(site.pk, kind, value)
-        if earlier is not None and kind == "email":
-            code = f"{secrets.randbelow(1_000_000):06d}"
-            pending.update(
-                customer_id=earlier.pk,
-                code=make_password(code),
-                expires=time.time() + CODE_SECONDS,
-                tries=0,
-            )
+        if kind == "email":
+            earlier = _earlier_record(site.pk, kind, value)
+            pending["customer_id"] = earlier.pk if earlier is not None else None
+            _send_code(pending, taken=login_taken(kind, value))
             request.session[PENDING] = pending
-            with translation.override(pending["language"]):
-                send_mail(
-                    _("服务 Fuwu 注册验证码"),
-                    _("您的验证码是 %(code)s，15 分钟内有效。如果不是您本人操作，请忽略这封邮件。")
-                    % {"code": code},
-                    settings.DEFAULT_FROM_EMAIL,
-                    [value],
-                )
             return redirect("portal:verify")
+        if login_taken(kind, value):
+            # No SMS gateway: an unverifiable number in use can only be refused.
+            form.add_error("login", _("该手机号已注册，请直接登录。"))
+            return render(request, "portal/signup.html", {"form": form}, status=400)
+        earlier = _earlier_record(site.pk, kind, value)
         _create_account(request, pending)
         if earlier is not None:  # a phone number we cannot verify: never linked
             messages.info(
@@ -213,6 +247,12 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _code_dead(request: HttpRequest) -> HttpResponse:
+    del request.session[PENDING]
+    messages.error(request, _("验证码已失效，请重新注册。"))
+    return redirect("portal:signup")
+
+
 def verify_view(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING)
     if not pending:
@@ -221,18 +261,28 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if time.time() > pending["expires"] or pending["tries"] >= CODE_TRIES:
-            del request.session[PENDING]
-            messages.error(request, _("验证码已失效，请重新注册。"))
-            return redirect("portal:signup")
+        stale = "nonce" not in pending  # begun before this version: start again
+        if stale or time.time() > pending["expires"] or pending["tries"] >= CODE_TRIES:
+            return _code_dead(request)
         if form.is_valid():
-            if check_password(form.cleaned_data["code"], pending["code"]):
+            # The number is taken in the database before the code is checked: parallel
+            # requests of one session each read the same session, but never the same number.
+            key = "code:" + pending["nonce"]
+            tries = take(key, window=timedelta(seconds=CODE_SECONDS))
+            if tries > CODE_TRIES:
+                return _code_dead(request)
+            right = check_password(form.cleaned_data["code"], pending["code"])
+            # Only one request may use a right code (claim deletes the counter row once).
+            if right and not pending["taken"] and claim(key):
                 del request.session[PENDING]
                 _create_account(request, pending)
-                messages.success(request, _("邮箱已验证，您以前的服务记录已关联到这个账号。"))
+                if pending.get("customer_id"):
+                    messages.success(request, _("邮箱已验证，您以前的服务记录已关联到这个账号。"))
+                else:
+                    messages.success(request, _("邮箱已验证，注册成功，欢迎使用服务门户。"))
                 return redirect("portal:home")
             # Only a well-formed guess counts as a try; a typo in the length says so instead.
-            pending["tries"] += 1
+            pending["tries"] = tries
             request.session[PENDING] = pending
             form.add_error(None, _("验证码不正确。"))
     return render(

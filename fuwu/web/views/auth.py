@@ -18,7 +18,7 @@ from fuwu.core.actors import actor_for
 from fuwu.web.context import is_staff_member
 from fuwu.web.forms import styled
 from fuwu.web.middleware import remember_language, saved_language
-from fuwu.web.ratelimit import locked_out, record_failure, record_success
+from fuwu.web.ratelimit import was_locked_out
 
 
 class LoginForm(forms.Form):
@@ -42,26 +42,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
+    """Staff sign-in; the attempt limits live in the authentication backend (fuwu.web.ratelimit)."""
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if locked_out(request, username):
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if user is not None:
+            login(request, user)
+            chosen = saved_language(user)
+            if chosen:
+                remember_language(request, chosen)
+            return redirect(_next(request, "/"))
+        if was_locked_out(request):
             form.add_error(None, _("登录失败次数过多，请 15 分钟后再试。"))
             status = 429
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                record_failure(request, username)
-                form.add_error(None, _("用户名或密码不正确。"))
-                status = 400
-            else:
-                record_success(request, username)
-                login(request, user)
-                chosen = saved_language(user)
-                if chosen:
-                    remember_language(request, chosen)
-                return redirect(_next(request, "/"))
+            form.add_error(None, _("用户名或密码不正确。"))
+            status = 400
     elif request.method == "POST":
         status = 400
     return render(
