@@ -150,11 +150,17 @@ def take_signup(request: HttpRequest) -> bool:
     A phone sign-up must refuse a number already in use (nothing can verify it), which tells
     that it is registered: this caps how many numbers one machine can try.
     """
-    return take("signup:" + _address(request)) <= settings.FUWU_LOGIN_MAX_PER_ADDRESS
+    return take("signup:" + client_address(request)) <= settings.FUWU_LOGIN_MAX_PER_ADDRESS
 
 
-def _address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from: REMOTE_ADDR, or behind a trusted proxy (the setting
+    FUWU_TRUSTED_PROXY) the last X-Forwarded-For entry, the one that proxy appended itself.
+    Earlier entries are whatever the client wrote and are never believed."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "FUWU_TRUSTED_PROXY", False) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:100]
+    return str(request.META.get("REMOTE_ADDR", ""))[:100]
 
 
 def begin_attempt(request: HttpRequest, username: str) -> bool:
@@ -166,7 +172,7 @@ def begin_attempt(request: HttpRequest, username: str) -> bool:
     who = "login:" + identity(username)
     if take(who) > settings.FUWU_LOGIN_MAX_FAILURES:
         return False
-    if take("addr:" + _address(request)) > settings.FUWU_LOGIN_MAX_PER_ADDRESS:
+    if take("addr:" + client_address(request)) > settings.FUWU_LOGIN_MAX_PER_ADDRESS:
         give_back(who)
         return False
     return True
@@ -175,9 +181,14 @@ def begin_attempt(request: HttpRequest, username: str) -> bool:
 def attempt_succeeded(request: HttpRequest, username: str) -> None:
     """A right password clears the identity's count and was not a failure of the address."""
     forget("login:" + identity(username))
-    give_back("addr:" + _address(request))
-    # Old windows are no longer counted; drop them now and then so the table stays small.
-    LoginCounter.objects.filter(since__lt=timezone.now() - 2 * _window()).delete()
+    give_back("addr:" + client_address(request))
+
+
+def sweep() -> None:
+    """Drop rows whose window ended long ago (they would restart at 1 anyway), so the table
+    stays small. A day at least: an e-mailed code's counter must outlive the code."""
+    horizon = max(2 * _window(), timedelta(days=1))
+    LoginCounter.objects.filter(since__lt=timezone.now() - horizon).delete()
 
 
 def was_locked_out(request: HttpRequest) -> bool:
@@ -212,4 +223,5 @@ class ThrottledModelBackend(ModelBackend):
         user = super().authenticate(request, username, password, **kwargs)
         if user is not None:
             attempt_succeeded(request, str(username))
+        sweep()
         return user

@@ -170,6 +170,26 @@ def test_the_admin_sign_in_has_the_same_limit(world, hashes):
     assert staff_login("root", "Root-pass-77").status_code == 429
 
 
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_client_address_is_counted(world, settings, hashes):
+    settings.FUWU_LOGIN_MAX_PER_ADDRESS = 3
+    settings.FUWU_TRUSTED_PROXY = True
+    proxy = "10.0.0.1"
+
+    def via_proxy(username: str, client: str, claimed: str = "") -> Any:
+        forwarded = f"{claimed}, {client}" if claimed else client
+        return Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded).post(
+            "/login/", {"username": username, "password": "guess"}
+        )
+
+    for i in range(3):
+        assert via_proxy(f"nobody{i}", "198.51.100.9").status_code == 400
+    # The sprayer is stopped, whatever it writes first in the header...
+    assert via_proxy("nobody9", "198.51.100.9", claimed="192.0.2.77").status_code == 429
+    # ...and everyone else behind the same proxy is not.
+    assert via_proxy("nobody10", "198.51.100.10").status_code == 400
+
+
 # --- the portal: phones however written, one hash whoever you are -----------------------------
 
 
@@ -261,6 +281,31 @@ def test_a_code_is_checked_five_times_at_most_then_dead(world, hashes):
     assert response.status_code == 302 and response["Location"] == "/portal/signup/"
     assert hashes() == 5
     assert Customer.objects.get(pk=world.customers["owner"].pk).user is None
+
+
+@pytest.mark.django_db
+def test_sign_up_attempts_per_address_meet_a_ceiling(world, settings):
+    # A phone number in use must be refused (no SMS can verify it): enumeration is capped.
+    settings.FUWU_LOGIN_MAX_PER_ADDRESS = 3
+    give_account(world.customers["owner"], "13812345678", "Owner-pass-1")
+    data = {
+        "name": "赵敏",
+        "password": "Spring-rain-42",
+        "site": str(world.sites["lanting"].pk),
+        "language": "zh-hans",
+    }
+    for phone in ("13812345678", "13900000001", "13900000002"):
+        assert client_at().post("/portal/signup/", {**data, "login": phone}).status_code in (
+            302,
+            400,
+        )
+    response = client_at().post("/portal/signup/", {**data, "login": "13900000003"})
+    assert response.status_code == 429 and "注册尝试次数过多" in response.content.decode()
+    assert not User.objects.filter(username="13900000003").exists()
+    other = Client(REMOTE_ADDR="192.0.2.50").post(
+        "/portal/signup/", {**data, "login": "13900000003"}
+    )
+    assert other.status_code == 302
 
 
 # --- passwords people choose -----------------------------------------------------------------
