@@ -241,6 +241,43 @@ def test_deactivation_revokes_tokens(world):
     assert ApiToken.objects.get().revoked_at is not None
 
 
+def _form_values(response) -> dict:
+    """What the admin change page would post back unchanged: every form and inline field."""
+    data: dict = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += list(formset.forms)
+        data.update(
+            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+        )
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            if hasattr(field.field.widget, "widgets"):  # split date and time
+                for i, part in enumerate(field.field.widget.decompress(value)):
+                    data[f"{field.html_name}_{i}"] = part
+            else:
+                data[field.html_name] = value
+    return data
+
+
+def test_deactivation_in_the_admin_revokes_tokens(world, admin_client):
+    user = world.users["agent"]
+    raw = _create(*_signed_in(user))["token"]
+    url = f"/admin/auth/user/{user.pk}/change/"
+    data = _form_values(admin_client.get(url))
+    assert data.pop("is_active") is True
+    r = admin_client.post(url, data)
+    assert r.status_code == 302, r.context and r.context.get("errors")
+    user.refresh_from_db()
+    assert not user.is_active
+    assert _can_read(raw) == 401
+    assert ApiToken.objects.get().revoked_at is not None
+
+
 def test_last_use_is_shown_and_written_at_most_once_a_minute(world, django_assert_num_queries):
     with time_machine.travel(NOW, tick=False) as clock:
         browser, csrf = _signed_in(world.users["agent"])
