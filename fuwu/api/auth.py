@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fuwu.core.models import ApiToken
@@ -26,7 +27,9 @@ class TokenAuth(HttpBearer):
         if reason == "unauthorized" or found is None:
             return None  # the next method (the session) may still apply; else a plain 401
         if reason == "token_scope":
-            raise Forbidden(reason, scopes=" ".join(found.scope_list))
+            with translation.override("zh-hans"):
+                scopes_zh = "、".join(found.scope_labels())
+            raise Forbidden(reason, scopes_zh=scopes_zh, scopes_en=" ".join(found.scope_list))
         if reason is not None:
             raise Unauthorized(reason)
         record_use(found, request.META.get("REMOTE_ADDR"))

@@ -101,8 +101,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The API token was revoked (by its owner, a password change or a deactivated account)",
     ),
     "token_scope": (
-        "此 API 令牌只有“{scopes}”权限,不能执行此操作",
-        "This API token has only the '{scopes}' scope and cannot do this",
+        "此 API 令牌只有“{scopes_zh}”权限,不能执行此操作",
+        "This API token has only the '{scopes_en}' scope and cannot do this",
     ),
     "token_cannot_mint": (
         "只有登录的用户才能创建 API 令牌,令牌不能创建令牌",

@@ -94,7 +94,7 @@ def test_read_only_token_reads_but_may_not_write(world):
     zh = Client().post(
         f"/api/tokens/{raw[3:11]}/revoke", content_type="application/json", **_bearer(raw)
     )
-    assert zh.status_code == 403 and "只有“read”权限" in zh.json()["message"]
+    assert zh.status_code == 403 and "只有“读取”权限" in zh.json()["message"]
 
 
 def test_write_only_token_may_not_read(world):
