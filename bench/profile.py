@@ -98,7 +98,7 @@ def _profile(args: argparse.Namespace) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from fuwu.core.models import ApiToken
+    from fuwu.core.tokens import issue_token
     from fuwu.testing.factories import build_world
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -106,7 +106,7 @@ def _profile(args: argparse.Namespace) -> int:
     world = build_world(always_open=True)
     client = Client()
     headers = {
-        p: {"Authorization": f"Bearer {ApiToken.issue(world.users[p], 'bench')[1]}"}
+        p: {"Authorization": f"Bearer {issue_token(world.users[p], name='bench')[1]}"}
         for p in ("agent", "dispatcher", "technician")
     }
 

@@ -125,7 +125,7 @@ def _profile(args: argparse.Namespace, *, fresh: bool) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from bench import fill, pages
-    from fuwu.core.models import ApiToken
+    from fuwu.core.tokens import issue_token
 
     if fresh:
         from fuwu.testing.factories import build_world
@@ -143,7 +143,7 @@ def _profile(args: argparse.Namespace, *, fresh: bool) -> int:
     clients: dict[str, Client] = {}
     for persona, user in users.items():
         if args.via == "api":
-            token = ApiToken.issue(user, "profile")[1]
+            token = issue_token(user, name="profile")[1]
             clients[persona] = Client(headers={"Authorization": f"Bearer {token}"})
         else:
             clients[persona] = Client()

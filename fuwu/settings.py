@@ -208,6 +208,9 @@ FUWU_LOGIN_MAX_FAILURES = int(os.environ.get("FUWU_LOGIN_MAX_FAILURES", "5"))
 FUWU_LOGIN_LOCK_SECONDS = int(os.environ.get("FUWU_LOGIN_LOCK_SECONDS", "900"))
 FUWU_LOGIN_MAX_PER_ADDRESS = int(os.environ.get("FUWU_LOGIN_MAX_PER_ADDRESS", "100"))
 # --- end of sign-in throttling ---------------------------------------------------------------
+# API tokens last this many days unless their creator chooses fewer; never more than the maximum.
+FUWU_TOKEN_DAYS = int(os.environ.get("FUWU_TOKEN_DAYS", "90"))
+FUWU_TOKEN_MAX_DAYS = int(os.environ.get("FUWU_TOKEN_MAX_DAYS", "365"))
 
 # Requests larger than this are refused before any JSON is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 1024)))

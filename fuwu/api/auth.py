@@ -1,4 +1,10 @@
-"""API authentication: bearer tokens for programs, the session (with CSRF) for the browser."""
+"""API authentication: bearer tokens for programs, the session (with CSRF) for the browser.
+
+This is the one place a token's state and scopes are enforced: an unknown, revoked or expired
+token is refused with 401, a token whose scopes do not cover the request's method with 403
+(`fuwu.core.tokens.refusal` names the reason). Nothing is cached, so a revocation takes effect
+on the very next request.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,35 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fuwu.core.models import ApiToken
+from fuwu.core.tokens import record_use, refusal
+from fuwu.procedures.engine.errors import Forbidden, Unauthorized
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = ApiToken.lookup(token)
-        if found is None:
-            return None
+        reason = refusal(found, method=request.method or "GET")
+        if reason == "unauthorized" or found is None:
+            return None  # the next method (the session) may still apply; else a plain 401
+        if reason == "token_scope":
+            with translation.override("zh-hans"):
+                scopes_zh = "、".join(found.scope_labels())
+            raise Forbidden(reason, scopes_zh=scopes_zh, scopes_en=" ".join(found.scope_list))
+        if reason is not None:
+            raise Unauthorized(reason)
+        record_use(found, request.META.get("REMOTE_ADDR"))
         request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
         return found.user
+
+
+def bearer_token(request: HttpRequest) -> ApiToken | None:
+    """The token this request was authenticated with, or None for a signed-in session."""
+    return getattr(request, "api_token", None)
 
 
 class SessionOrCsrf(APIKeyCookie):

@@ -21,7 +21,9 @@ api = NinjaAPI(
     title="Fuwu API",
     version="1",
     description="Cases, procedures, customers and assets. Authenticate with `Authorization: Bearer <token>`"
-    " (create one with `fuwu token create USERNAME` or POST /api/tokens while logged in).",
+    " (create one on the page 'API tokens', with POST /api/tokens while signed in, or with"
+    " `fuwu token create USERNAME`; a token cannot create tokens). A token's `read` scope allows"
+    " GET, its `write` scope the other methods; an expired or revoked token gets 401.",
     auth=[TokenAuth(), SessionOrCsrf()],
     urls_namespace="api",
     docs_url="/docs",

@@ -10,11 +10,14 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
+from fuwu.api.auth import bearer_token
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, language
+from fuwu.core.choices import TokenScope
 from fuwu.core.models import ApiToken
+from fuwu.core.tokens import issue_token, revoke_own_token, token_state
 from fuwu.notifications.messages import render
 from fuwu.notifications.models import Notification
-from fuwu.procedures.engine.errors import NotFound
+from fuwu.procedures.engine.errors import Forbidden, NotFound
 
 router = Router(tags=["account"])
 
@@ -25,13 +28,45 @@ def _me(request: HttpRequest) -> Any:
 
 class TokenIn(Schema):
     name: str = Field("api", min_length=1, max_length=100)
+    scopes: list[TokenScope] = Field(
+        default_factory=lambda: list(TokenScope),
+        min_length=1,
+        description="`read` allows GET; `write` allows POST and the other changing methods",
+    )
+    days: int | None = Field(
+        None,
+        ge=1,
+        description="lifetime in days (default FUWU_TOKEN_DAYS, at most FUWU_TOKEN_MAX_DAYS)",
+    )
+    expires_at: datetime | None = Field(
+        None, description="or an expiry moment, at most FUWU_TOKEN_MAX_DAYS ahead"
+    )
 
 
 class TokenOut(Schema):
     prefix: str
     name: str
+    scopes: list[str]
     created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    last_used_from: str | None
     revoked_at: datetime | None
+    state: str = Field(..., description="active, expired or revoked")
+
+    @staticmethod
+    def of(token: ApiToken) -> TokenOut:
+        return TokenOut(
+            prefix=token.prefix,
+            name=token.name,
+            scopes=token.scope_list,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            last_used_from=token.last_used_from,
+            revoked_at=token.revoked_at,
+            state=token_state(token),
+        )
 
 
 class NewTokenOut(TokenOut):
@@ -41,27 +76,27 @@ class NewTokenOut(TokenOut):
 @router.post(
     "/tokens",
     response={201: NewTokenOut, **WRITE_ERRORS},
-    summary="Create an API token for yourself",
+    summary="Create an API token for yourself (signed-in session only)",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
-    token, raw = ApiToken.issue(_me(request), payload.name)
-    return Status(
-        201,
-        NewTokenOut(
-            prefix=token.prefix,
-            name=token.name,
-            created_at=token.created_at,
-            revoked_at=None,
-            token=raw,
-        ),
+    # A token may not mint tokens: a stolen or leaked one could otherwise renew itself and
+    # leave children behind when it is revoked. Creating needs the person, signed in.
+    if bearer_token(request) is not None:
+        raise Forbidden("token_cannot_mint")
+    token, raw = issue_token(
+        _me(request),
+        name=payload.name,
+        scopes=[s.value for s in payload.scopes],
+        days=payload.days,
+        expires_at=payload.expires_at,
     )
+    return Status(201, NewTokenOut(**TokenOut.of(token).model_dump(), token=raw))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS}, summary="Your API tokens")
 def list_tokens(request: HttpRequest) -> list[TokenOut]:
     return [
-        TokenOut(prefix=t.prefix, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at)
-        for t in ApiToken.objects.filter(user=_me(request)).order_by("created_at")
+        TokenOut.of(t) for t in ApiToken.objects.filter(user=_me(request)).order_by("created_at")
     ]
 
 
@@ -71,18 +106,7 @@ def list_tokens(request: HttpRequest) -> list[TokenOut]:
     summary="Revoke one of your tokens",
 )
 def revoke_token(request: HttpRequest, prefix: str) -> TokenOut:
-    token = ApiToken.objects.filter(user=_me(request), prefix=prefix).first()
-    if token is None:
-        raise NotFound("not_found", what="token")
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return TokenOut(
-        prefix=token.prefix,
-        name=token.name,
-        created_at=token.created_at,
-        revoked_at=token.revoked_at,
-    )
+    return TokenOut.of(revoke_own_token(_me(request), prefix))
 
 
 class NotificationOut(Schema):

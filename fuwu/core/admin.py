@@ -32,6 +32,7 @@ from fuwu.core.models import (
     Skill,
     Staff,
 )
+from fuwu.core.tokens import revoke_tokens
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -307,11 +308,14 @@ class TokenStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
-        return [("active", _("有效")), ("revoked", _("已撤销"))]
+        return [("active", _("有效")), ("expired", _("已过期")), ("revoked", _("已撤销"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
         if self.value() == "revoked":
             return queryset.filter(revoked_at__isnull=False)
         return queryset
@@ -319,16 +323,38 @@ class TokenStateFilter(admin.SimpleListFilter):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin[ApiToken]):
-    """Tokens are issued by `fuwu token create` or the API, which show the raw value once.
+    """Tokens are issued by `fuwu token create`, the "API tokens" page or the API, which show
+    the raw value once.
 
-    Here they can only be listed and revoked; revoking keeps the row, so the list stays a record.
+    Here they can only be listed and revoked (through `fuwu.core.tokens`, like every other
+    path); revoking keeps the row, so the list stays a record. The columns are the page's.
     """
 
-    list_display = ["token_prefix", "user", "name", "created", "last_used", "revoked"]
+    list_display = [
+        "token_prefix",
+        "user",
+        "name",
+        "scope_names",
+        "created",
+        "expires",
+        "last_used",
+        "last_used_from",
+        "revoked",
+    ]
     list_filter = [TokenStateFilter]
     list_select_related = ["user"]
     search_fields = ["prefix", "name", "user__username"]
-    readonly_fields = ("token_prefix", "user", "name", "created", "last_used", "revoked")
+    readonly_fields = (
+        "token_prefix",
+        "user",
+        "name",
+        "scope_names",
+        "created",
+        "expires",
+        "last_used",
+        "last_used_from",
+        "revoked",
+    )
     fields = readonly_fields
     ordering = ["-created_at"]
     actions = ["revoke"]
@@ -339,7 +365,7 @@ class ApiTokenAdmin(ReadOnlyAdmin[ApiToken]):
     @admin.action(description=_("撤销所选令牌"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         # Only still-active tokens: revoking again must not move the recorded revocation time.
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = revoke_tokens(queryset)
         self.message_user(
             request,
             ngettext("已撤销 %(count)d 个令牌。", "已撤销 %(count)d 个令牌。", count)
@@ -351,9 +377,17 @@ class ApiTokenAdmin(ReadOnlyAdmin[ApiToken]):
     def token_prefix(self, obj: ApiToken) -> str:
         return f"fw_{obj.prefix}…"
 
+    @admin.display(description=_("权限范围"), ordering="scopes")
+    def scope_names(self, obj: ApiToken) -> str:
+        return ", ".join(obj.scope_labels())
+
     @admin.display(description=_("创建时间"), ordering="created_at")
     def created(self, obj: ApiToken) -> str:
         return shown(obj.created_at)
+
+    @admin.display(description=_("到期时间"), ordering="expires_at")
+    def expires(self, obj: ApiToken) -> str:
+        return shown(obj.expires_at)
 
     @admin.display(description=_("最近使用"), ordering="last_used_at")
     def last_used(self, obj: ApiToken) -> str:

@@ -26,3 +26,8 @@ class Config(AppConfig):
             m2m_changed.connect(
                 _forget_on_change, sender=through, dispatch_uid=f"fuwu-org-{through.__name__}"
             )
+
+        # A person's API tokens are revoked when their password changes or they are deactivated.
+        from fuwu.core.tokens import connect_signals
+
+        connect_signals()

@@ -26,3 +26,10 @@ class CalendarKind(models.TextChoices):
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("休息日")
     WORKDAY = "workday", _("调休上班日")
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do. The API's auth class enforces them by HTTP method."""
+
+    READ = "read", _("读取")
+    WRITE = "write", _("写入")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
-from datetime import time
+from datetime import datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fuwu.core.choices import CalendarKind, DayKind, RoleCode
+from fuwu.core.choices import CalendarKind, DayKind, RoleCode, TokenScope
 
 
 class Organisation(models.Model):
@@ -184,12 +183,16 @@ class Staff(models.Model):
         return self.display_name
 
 
-def _hash_token(raw: str) -> str:
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only its hash is stored; the raw value is shown once."""
+    """A bearer token for the REST API. Only its hash is stored; the raw value is shown once.
+
+    Rows are written only by `fuwu.core.tokens` (issue, revoke, record use); a revoked token
+    keeps its row so the list stays a record of what existed and when it was used.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -200,8 +203,12 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100, default="api")
     prefix = models.CharField(_("前缀"), max_length=8, editable=False)
     digest = models.CharField(_("摘要"), max_length=64, unique=True, editable=False)
+    # Space-separated TokenScope values, as in OAuth ("read write").
+    scopes = models.CharField(_("权限范围"), max_length=100, default="read write")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    last_used_from = models.GenericIPAddressField(_("最近使用地址"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
@@ -211,16 +218,18 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
-    @classmethod
-    def issue(cls, user: object, name: str = "api") -> tuple[ApiToken, str]:
-        raw = "fw_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[3:11], digest=_hash_token(raw))
-        return token, raw
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def scope_labels(self) -> list[str]:
+        """The scopes in the reader's language, in the order TokenScope declares them."""
+        return [str(s.label) for s in TokenScope if s.value in self.scope_list]
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
 
     @classmethod
     def lookup(cls, raw: str) -> ApiToken | None:
-        return (
-            cls.objects.select_related("user")
-            .filter(digest=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        """The token with this raw value, whatever its state (the caller says why it is refused)."""
+        return cls.objects.select_related("user").filter(digest=hash_token(raw)).first()

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 
 from fuwu.core.actors import Actor, actor_for
 from fuwu.core.choices import CalendarKind, RoleCode
-from fuwu.core.models import ApiToken, Department, Organisation, Role, Site, Staff
+from fuwu.core.models import Department, Organisation, Role, Site, Staff
+from fuwu.core.tokens import issue_token
 from fuwu.customers.models import Asset, Customer
 
 User = get_user_model()
@@ -89,7 +90,7 @@ class World:
         return actor_for(user)
 
     def token(self, persona: str) -> str:
-        return ApiToken.issue(self.users[persona], "test")[1]
+        return issue_token(self.users[persona], name="test")[1]
 
     def dept(self, site: str, code: str) -> Department:
         return self.departments[(site, code)]

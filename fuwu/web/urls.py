@@ -1,7 +1,7 @@
 """The staff pages. Each view module keeps its own `urlpatterns`; this file only joins them."""
 
 from fuwu.portal.views import attachments as portal_attachments
-from fuwu.web.views import auth, case, dashboard, intake, procedures, queues, work
+from fuwu.web.views import auth, case, dashboard, intake, procedures, queues, tokens, work
 
 app_name = "web"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     *intake.urlpatterns,
     *case.urlpatterns,
     *procedures.urlpatterns,
+    *tokens.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

@@ -25,6 +25,7 @@ from fuwu.cases import actions
 from fuwu.cases.choices import WorkKind
 from fuwu.cases.models import Case, Event
 from fuwu.core.models import ApiToken, CalendarDay, Role, Shift, Skill, Staff
+from fuwu.core.tokens import issue_token
 from fuwu.sla.escalation import fire_due
 from fuwu.testing.factories import World
 
@@ -160,10 +161,10 @@ def test_case_search_finds_the_quoted_number(admin_client, case):
 
 
 def test_revoke_selected_tokens(admin_client, world):
-    keep, _ = ApiToken.issue(world.users["agent"], "keep")
-    first, _ = ApiToken.issue(world.users["agent"], "first")
+    keep, _ = issue_token(world.users["agent"], name="keep")
+    first, _ = issue_token(world.users["agent"], name="first")
     earlier = timezone.now() - timedelta(days=1)
-    old, _ = ApiToken.issue(world.users["technician"], "old")
+    old, _ = issue_token(world.users["technician"], name="old")
     ApiToken.objects.filter(pk=old.pk).update(revoked_at=earlier)
 
     assert admin_client.post(_url(ApiToken, "add"), {}).status_code == 403

@@ -92,6 +92,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有本项目的员工可以添加备注",
         "Only staff of the case's site may comment",
     ),
+    "token_expired": (
+        "API 令牌已过期,请登录后创建新令牌",
+        "The API token has expired; sign in and create a new one",
+    ),
+    "token_revoked": (
+        "API 令牌已被撤销(撤销本人的令牌、修改密码或停用账号都会撤销令牌)",
+        "The API token was revoked (by its owner, a password change or a deactivated account)",
+    ),
+    "token_scope": (
+        "此 API 令牌只有“{scopes_zh}”权限,不能执行此操作",
+        "This API token has only the '{scopes_en}' scope and cannot do this",
+    ),
+    "token_cannot_mint": (
+        "只有登录的用户才能创建 API 令牌,令牌不能创建令牌",
+        "Only a signed-in person can create API tokens; a token cannot create tokens",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -144,6 +160,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
     "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
     "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
+    "token_days": ("有效期应为 1 到 {max} 天", "The lifetime must be 1 to {max} days"),
+    "days_or_date": (
+        "请只填写天数或到期时间之一",
+        "Give either a number of days or an expiry date",
+    ),
 }
 
 
@@ -219,3 +240,7 @@ class Stale(EngineError):
 
 class Conflict(EngineError):
     status = 409
+
+
+class Unauthorized(EngineError):
+    status = 401
