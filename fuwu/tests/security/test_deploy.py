@@ -382,3 +382,25 @@ def test_pages_work_under_the_policy_in_a_browser(web, world):
 
     problems = staff.problems + admin.problems + portal.problems
     assert problems == [], "\n".join(problems)
+
+
+def test_smtp_settings_from_the_environment(tmp_path):
+    env = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": "587",
+        "EMAIL_HOST_USER": "fuwu",
+        "EMAIL_HOST_PASSWORD": "s3cret",
+        "EMAIL_USE_TLS": "true",
+    }
+    mailer = settings_in(tmp_path, env, "MAILERS")["MAILERS"]["default"]
+    assert mailer["BACKEND"] == env["EMAIL_BACKEND"]
+    assert mailer["OPTIONS"] == {
+        "host": "smtp.example.com",
+        "port": 587,
+        "username": "fuwu",
+        "password": "s3cret",
+        "use_tls": True,
+        "use_ssl": False,
+        "timeout": 10,
+    }
