@@ -19,8 +19,21 @@ from fuwu.core.secret import signing_key
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("FUWU_VAR_DIR", BASE_DIR.parent / "var"))
 
+
+def _env_flag(name: str, default: bool) -> bool:
+    """A yes/no variable: 1, true, yes or on (any case) is yes; unset or empty is `default`."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 SECRET_KEY = signing_key(os.environ, VAR_DIR)  # fuwu.core.secret: never a published key
-DEBUG = os.environ.get("DEBUG", "false").lower() in {"1", "true", "yes"}
+DEBUG = _env_flag("DEBUG", False)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -166,7 +179,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 # Development default: each e-mail is written as a file under var/mail/ (nothing is sent).
-# Set EMAIL_BACKEND (and EMAIL_HOST etc. for smtp) to send for real.
+# Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST etc. to send.
 _EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
 
@@ -174,14 +187,13 @@ def _mail_options() -> dict[str, Any]:
     if _EMAIL_BACKEND.endswith("filebased.EmailBackend"):
         return {"file_path": str(VAR_DIR / "mail")}
     if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
-        yes = {"1", "true", "yes", "on"}
         return {
             "host": os.environ.get("EMAIL_HOST", "localhost"),
             "port": int(os.environ.get("EMAIL_PORT", "25")),
             "username": os.environ.get("EMAIL_HOST_USER", ""),
             "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": os.environ.get("EMAIL_USE_TLS", "false").lower() in yes,
-            "use_ssl": os.environ.get("EMAIL_USE_SSL", "false").lower() in yes,
+            "use_tls": _env_flag("EMAIL_USE_TLS", False),
+            "use_ssl": _env_flag("EMAIL_USE_SSL", False),
             "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
         }
     return {}
@@ -221,17 +233,6 @@ FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
 # fuwu/tests/security/test_deploy.py runs `check --deploy` with a production environment.
 
 
-def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
-
 FUWU_HTTPS = _env_flag("FUWU_HTTPS", False)
 SECURE_SSL_REDIRECT = _env_flag("SECURE_SSL_REDIRECT", FUWU_HTTPS)
 # Load balancers and supervisors probe /healthz over plain HTTP on the private side.
@@ -266,7 +267,7 @@ X_FRAME_OPTIONS = "DENY"
 # anywhere (page data travels in data- attributes and json_script; htmx is configured with
 # allowEval false in web/frame.html). Styles allow inline because Mermaid draws each diagram
 # as an SVG carrying its own <style>, and ECharts, Bootstrap and Swagger UI set element styles;
-# a style cannot run script. img-src allows data: (icons inside Bootstrap's CSS) and blob:
+# an injected style runs no script. img-src allows data: (icons inside Bootstrap's CSS) and blob:
 # (the portal's preview of chosen photos).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
