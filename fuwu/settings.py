@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from fuwu.core.secret import signing_key
@@ -18,8 +19,21 @@ from fuwu.core.secret import signing_key
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("FUWU_VAR_DIR", BASE_DIR.parent / "var"))
 
+
+def _env_flag(name: str, default: bool) -> bool:
+    """A yes/no variable: 1, true, yes or on (any case) is yes; unset or empty is `default`."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 SECRET_KEY = signing_key(os.environ, VAR_DIR)  # fuwu.core.secret: never a published key
-DEBUG = os.environ.get("DEBUG", "false").lower() in {"1", "true", "yes"}
+DEBUG = _env_flag("DEBUG", False)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -49,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,16 +187,27 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 # Development default: each e-mail is written as a file under var/mail/ (nothing is sent).
-# Set EMAIL_BACKEND (and EMAIL_HOST etc. for smtp) to send for real.
+# Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST etc. to send.
 _EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-MAILERS = {
-    "default": {
-        "BACKEND": _EMAIL_BACKEND,
-        "OPTIONS": {"file_path": str(VAR_DIR / "mail")}
-        if _EMAIL_BACKEND.endswith("filebased.EmailBackend")
-        else {},
-    },
-}
+
+
+def _mail_options() -> dict[str, Any]:
+    if _EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return {"file_path": str(VAR_DIR / "mail")}
+    if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        return {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": _env_flag("EMAIL_USE_TLS", False),
+            "use_ssl": _env_flag("EMAIL_USE_SSL", False),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
+        }
+    return {}
+
+
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _mail_options()}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
 
 # Uploaded files (case photos) live here and are served only through an access-checked view.
@@ -218,6 +244,63 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 102
 # How often each worker sweeps for clocks a deferred task may have missed (seconds).
 FUWU_SWEEP_INTERVAL = float(os.environ.get("FUWU_SWEEP_INTERVAL", "30"))
 FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
+
+# --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
+# One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting
+# can still be set on its own from the environment (README "Running in production"). The
+# defaults stay plain HTTP so `make run` works on a laptop. The test in
+# fuwu/tests/security/test_deploy.py runs `check --deploy` with a production environment.
+
+
+FUWU_HTTPS = _env_flag("FUWU_HTTPS", False)
+SECURE_SSL_REDIRECT = _env_flag("SECURE_SSL_REDIRECT", FUWU_HTTPS)
+# Load balancers and supervisors probe /healthz over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", FUWU_HTTPS)
+CSRF_COOKIE_SECURE = _env_flag("CSRF_COOKIE_SECURE", FUWU_HTTPS)
+# A year of HSTS once HTTPS is on; browsers then refuse plain HTTP for the host. Preload only
+# adds the flag to the header: the host enters browsers' lists only if someone submits it.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if FUWU_HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", FUWU_HTTPS)
+SECURE_HSTS_PRELOAD = _env_flag("SECURE_HSTS_PRELOAD", FUWU_HTTPS)
+
+# Behind a reverse proxy that terminates TLS, Django sees plain HTTP from the proxy. Only when
+# told the proxy is trusted (it sets X-Forwarded-Proto and X-Forwarded-Host itself, overwriting
+# whatever a client sent, and nothing reaches Fuwu except through it) do we believe those
+# headers; believing them otherwise lets any client claim HTTPS or another host name.
+FUWU_TRUSTED_PROXY = _env_flag("FUWU_TRUSTED_PROXY", False)
+if FUWU_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = _env_flag("USE_X_FORWARDED_HOST", FUWU_TRUSTED_PROXY)
+# Origins (scheme://host[:port]) allowed to POST besides the host itself, e.g. when the proxy
+# serves the site under another name than the one Fuwu sees.
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response: scripts only from our own static files, so a
+# stored payload that slips past escaping still cannot run. No inline script and no eval
+# anywhere (page data travels in data- attributes and json_script; htmx is configured with
+# allowEval false in web/frame.html). Styles allow inline because Mermaid draws each diagram
+# as an SVG carrying its own <style>, and ECharts, Bootstrap and Swagger UI set element styles;
+# an injected style runs no script. img-src allows data: (icons inside Bootstrap's CSS) and blob:
+# (the portal's preview of chosen photos).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# --- end of production security ------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

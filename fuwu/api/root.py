@@ -6,16 +6,48 @@ Errors are always JSON `{code, message, details}` with `message` in the caller's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fuwu.api.auth import SessionOrCsrf, TokenAuth
-from fuwu.api.common import language
+from fuwu.api.common import actor, language
 from fuwu.procedures.engine.errors import MESSAGES, EngineError, render
+
+
+def staff_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API docs and the OpenAPI document: anyone in DEBUG, otherwise signed-in staff only.
+
+    The schema maps every endpoint and field, which helps an attacker more than a customer, so
+    in production it is shown to staff signed in by session (the docs page) or by a bearer
+    token (a program reading the schema). Anonymous visitors are asked to sign in (the page) or
+    answered 401 (the JSON); a signed-in customer is answered 404, as for any hidden thing.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.DEBUG:
+            return view(request, *args, **kwargs)
+        if "authorization" in request.headers:
+            TokenAuth()(request)  # sets request.user for a valid token; anonymous otherwise
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            if request.path.endswith("/docs"):
+                return redirect_to_login(request.get_full_path())
+            return _error(request, 401, "unauthorized")
+        if not actor(request).is_staff:
+            return _error(request, 404, "not_found", what="resource")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 api = NinjaAPI(
     title="Fuwu API",
@@ -27,6 +59,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionOrCsrf()],
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=staff_docs,
 )
 
 

@@ -43,6 +43,11 @@ class Actor:
         return self.user is None
 
     @property
+    def is_staff(self) -> bool:
+        """A member of staff: holds a role (customers and bare accounts hold none), or a superuser."""
+        return self.superuser or bool(self.roles)
+
+    @property
     def is_customer(self) -> bool:
         return not self.superuser and self.roles == frozenset({"customer"})
 

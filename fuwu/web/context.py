@@ -24,7 +24,7 @@ class Nav:
 
 
 def is_staff_member(actor: Actor) -> bool:
-    return actor.superuser or bool(actor.roles)
+    return actor.is_staff
 
 
 def is_manager(actor: Actor) -> bool:

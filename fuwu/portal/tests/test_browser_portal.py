@@ -67,7 +67,7 @@ def test_customer_submits_tracks_and_rates(web, world, tmp_path, language):
     case = Case.objects.get(customer=customer)
     assert page.url.endswith(f"/portal/cases/{case.pk}/")
     assert page.locator("[data-testid=photo]").count() == 1
-    page.wait_for_function("document.querySelector('[data-testid=photo]').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('[data-testid=photo]').naturalWidth > 0")
     assert page.locator("[data-testid=milestone-received]").get_attribute("data-state") == "done"
     web.shot(page, "submitted")
 

@@ -41,13 +41,13 @@ def test_dispatcher_filters_saves_and_opens(web, world):
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     page.select_option("[data-testid=filter-procedure]", "property_repair")
-    page.wait_for_function("!document.querySelector('[data-testid=filter-step]').disabled")
+    page.wait_for_function("() => !document.querySelector('[data-testid=filter-step]').disabled")
     page.select_option("[data-testid=filter-step]", "dispatch")
     page.wait_for_url(re.compile(r"step=dispatch"))
     assert _rows(page).count() == 3
     page.select_option("[data-testid=filter-priority]", "urgent")
     page.wait_for_url(re.compile(r"priority=urgent"))
-    page.wait_for_function("document.querySelectorAll('[data-testid=case-row]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=case-row]').length === 1")
     assert page.evaluate("window.__sameDocument") is True  # htmx swapped the table only
     query = page.url.split("?", 1)[1].split("&")
     assert sorted(query) == ["priority=urgent", "procedure=property_repair", "step=dispatch"]
@@ -63,7 +63,7 @@ def test_dispatcher_filters_saves_and_opens(web, world):
     page.wait_for_load_state()
     assert _rows(page).count() == 4
     page.fill("[data-testid=filter-q]", "门锁")
-    page.wait_for_function("document.querySelectorAll('[data-testid=case-row]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=case-row]').length === 1")
     assert "q=" in page.url
     saved.click()
     page.wait_for_load_state()
@@ -103,7 +103,7 @@ def test_technician_my_work_on_a_phone(web, world):
     latest = page.locator("[data-testid=latest-notifications]")
     latest.locator("[data-testid=mark-read]").first.click()
     page.wait_for_function(
-        "!document.querySelector('[data-testid=latest-notifications] [data-unread]')"
+        "() => !document.querySelector('[data-testid=latest-notifications] [data-unread]')"
     )
     assert page.locator(".unread-count:not(.d-none)").count() == 0
     page.goto("/queue/")

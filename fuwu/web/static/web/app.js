@@ -1,4 +1,6 @@
-// Fuwu page behaviour: live countdowns on deadlines, and re-activating it after htmx swaps.
+// Fuwu page behaviour shared by every page: live countdowns on deadlines (again after htmx
+// swaps), selects that submit their form, live-search forms, unread counts. The pages carry no
+// inline script (the Content-Security-Policy forbids it): behaviour hangs on data- attributes.
 (function () {
   "use strict";
   var WORDS = {
@@ -34,6 +36,31 @@
       el.classList.add("deadline-" + state);
     });
   }
+  // <select data-autosubmit>: choosing an option submits its form (a site switcher).
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.submit();
+    }
+  });
+
+  // <form data-live-search>: htmx searches as one types, so Enter must not reload the page;
+  // without htmx the form submits as a plain GET.
+  document.addEventListener("submit", function (e) {
+    if (window.htmx && e.target instanceof HTMLFormElement && e.target.hasAttribute("data-live-search")) {
+      e.preventDefault();
+    }
+  });
+
+  // After "mark read" (HX-Trigger fuwu:unread): every unread badge shows the new count.
+  document.addEventListener("fuwu:unread", function (e) {
+    var n = e.detail.count;
+    document.querySelectorAll(".unread-count").forEach(function (el) {
+      el.textContent = n; el.classList.toggle("d-none", !n);
+    });
+    document.querySelectorAll("[data-testid=unread-total]").forEach(function (el) { el.textContent = n; });
+  });
+
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
   setInterval(tick, 30000);

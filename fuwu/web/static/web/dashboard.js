@@ -1,14 +1,8 @@
-// The managers' dashboard: the site selector submits itself, and the 30-day trend chart
+// The managers' dashboard: the 30-day trend chart
 // (ECharts, vendored) is drawn from the JSON the page carries; a click on a day opens the
 // queue with that day's cases.
 (function () {
   "use strict";
-
-  function autosubmit() {
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
-  }
 
   function queueUrl(data, params) {
     var query = new URLSearchParams(data.scope);
@@ -57,8 +51,5 @@
     window.fuwuTrendChart = chart;
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    autosubmit();
-    drawTrend();
-  });
+  document.addEventListener("DOMContentLoaded", drawTrend);
 })();
