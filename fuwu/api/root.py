@@ -12,10 +12,23 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from fuwu.api.auth import SessionOrCsrf, TokenAuth
 from fuwu.api.common import language
+from fuwu.core import limits
 from fuwu.procedures.engine.errors import MESSAGES, EngineError, render
+
+
+class LimitedParser(Parser):
+    """JSON bodies within Fuwu's input limits (depth, size, no NUL): `fuwu.core.limits`.
+
+    Ninja turns any exception raised here into HttpError(400); `_http_error` finds the
+    `LimitExceeded` behind it and answers with its own code."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return limits.loads(request.body)  # type: ignore[no-any-return]
+
 
 api = NinjaAPI(
     title="Fuwu API",
@@ -25,6 +38,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionOrCsrf()],
     urls_namespace="api",
     docs_url="/docs",
+    parser=LimitedParser(),
 )
 
 
@@ -81,7 +95,9 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja raises HttpError(400) for a body that is not valid JSON.
+    # ninja raises HttpError(400) for a body that is not valid JSON, or one past the limits.
+    if isinstance(exc.__cause__, limits.LimitExceeded):
+        return _engine_error(request, limits.refusal(exc.__cause__.problem))
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}.get(
         exc.status_code, "bad_request"
     )

@@ -92,6 +92,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有本项目的员工可以添加备注",
         "Only staff of the case's site may comment",
     ),
+    # Input limits (fuwu.core.limits): what every engine, serializer and backup can carry.
+    "nul_character": (
+        "输入中含有不允许的空字符(NUL, \\0),未做任何更改",
+        "The input contains a NUL character (\\0), which is not allowed; nothing was changed",
+    ),
+    "too_deep": (
+        "数据嵌套过深(最多 {max} 层),未做任何更改",
+        "The data is nested too deeply (at most {max} levels); nothing was changed",
+    ),
+    "too_complex": (
+        "数据过大,未做任何更改",
+        "The data is too large; nothing was changed",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -144,6 +157,9 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
     "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
     "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
+    "nul_character": ("不能含有空字符(NUL, \\0)", "Must not contain a NUL character (\\0)"),
+    "too_deep": ("嵌套过深(最多 {max} 层)", "Nested too deeply (at most {max} levels)"),
+    "too_complex": ("数据过大", "Too large"),
 }
 
 
