@@ -156,3 +156,42 @@ def test_errors_are_clear_and_exit_non_zero(
         with pytest.raises(CommandError, match="pg_dump is not installed"):
             run("backup", "-o", str(tmp_path / "again.tar"))
     assert Case.objects.count() == 2  # none of the refusals touched the database
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL (the SQLite test database lives in memory)",
+)
+def test_a_backup_taken_while_another_process_writes_is_one_consistent_instant(
+    committed_world: World, tmp_path: Path
+) -> None:
+    """The counts in the manifest and the dump come from one snapshot, however the writes of
+    the web and the worker fall around it: the verification restores to exactly the manifest."""
+    import threading
+
+    from django.db import close_old_connections
+
+    stop = threading.Event()
+    site = committed_world.sites["lanting"].pk
+
+    def write() -> None:
+        try:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                Customer.objects.create(site_id=site, name=f"并发{n}", phone=f"1390000{n:04d}")
+        finally:
+            close_old_connections()
+            connections["default"].close()
+
+    writer = threading.Thread(target=write)
+    before = Customer.objects.count()
+    writer.start()
+    try:
+        path = tmp_path / "busy.tar"
+        report = backup.write_backup(path)
+    finally:
+        stop.set()
+        writer.join()
+    assert report.verification.ok, report.verification.problems()
+    assert before <= report.manifest["tables"]["customers_customer"] <= Customer.objects.count()
