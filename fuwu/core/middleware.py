@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
 
 from fuwu.core.limits import Problem, text_problem, texts_problem
 from fuwu.procedures.engine.errors import MESSAGES, render
@@ -34,7 +35,8 @@ def _headers(request: HttpRequest) -> Iterable[tuple[str, str]]:
 
 
 def refuse(request: HttpRequest, problem: Problem) -> HttpResponse:
-    """400 in the caller's language: the API's error shape under /api/, plain text elsewhere."""
+    """400 in the caller's language: the API's error shape under /api/, an alert for htmx,
+    plain text elsewhere."""
     language = getattr(request, "LANGUAGE_CODE", None) or "zh-hans"
     message = render(MESSAGES, problem.code, language, problem.params)
     if request.path.startswith("/api/"):
@@ -42,6 +44,11 @@ def refuse(request: HttpRequest, problem: Problem) -> HttpResponse:
         return HttpResponse(
             json.dumps(body, ensure_ascii=False), status=400, content_type="application/json"
         )
+    if request.headers.get("HX-Request") == "true":
+        # The pages swap a 400 in (a refused form comes back re-rendered): put the message
+        # above the form instead of replacing it, so nothing typed is lost.
+        alert = f'<div class="alert alert-danger" role="alert">{escape(message)}</div>'
+        return HttpResponse(alert, status=400, headers={"HX-Reswap": "afterbegin"})
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 

@@ -193,6 +193,11 @@ def test_nul_in_a_staff_form_is_refused_and_opens_nothing(world: World) -> None:
     assert response.status_code == 400
     assert "空字符" in response.content.decode()
     assert snapshot() == before
+    # Over htmx the message is put above the form, which stays as typed.
+    response = client.post("/intake/cases/", body, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and response["HX-Reswap"] == "afterbegin"
+    assert 'role="alert"' in response.content.decode()
+    assert snapshot() == before
     # The same form without the NUL opens the case (the refusal was the NUL, nothing else).
     assert client.post("/intake/cases/", {**body, "title": "厨房水管漏水"}).status_code in (
         200,
@@ -249,4 +254,23 @@ def test_the_actions_refuse_nul_whoever_calls_them(world: World) -> None:
         )
     assert refused.value.fields["repair_item"].code == "nul_character"
     assert refused.value.fields["repair_item"].message("en").startswith("Must not contain a NUL")
+    assert snapshot() == before
+
+
+def test_the_admin_keeps_to_the_same_limits(admin_client: Client, world: World) -> None:
+    car = world.assets["car"]
+    before = snapshot()
+    form = {"site": car.site_id, "kind": "vehicle", "label": car.label, "owner": car.owner_id}
+    response = admin_client.post(
+        f"/admin/customers/asset/{car.pk}/change/",
+        {**form, "attributes": json.dumps({"spec": nested(30)})},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "嵌套过深" in response.content.decode()
+    assert Asset.objects.get(pk=car.pk).attributes == car.attributes
+    response = admin_client.post(
+        f"/admin/customers/asset/{car.pk}/change/",
+        {**form, "attributes": json.dumps({"vin": "LVG\x00"})},
+    )
+    assert response.status_code == 200 and "NUL" in response.content.decode()
     assert snapshot() == before
