@@ -38,7 +38,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.utils import load_backend
 from django.utils import timezone
 
@@ -51,6 +51,19 @@ MIGRATE_TABLES = frozenset({"django_migrations", "django_content_type", "auth_pe
 
 class BackupError(Exception):
     """A backup or restore that could not be done or did not verify; the message says why."""
+
+
+# What may go wrong outside Fuwu's own checks: the server, the disk, the SQLite file.
+FAILURES = (BackupError, psycopg.Error, sqlite3.Error, DatabaseError, OSError)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the person at the command line."""
+    if isinstance(exc, BackupError):
+        return str(exc)
+    what = "PostgreSQL" if isinstance(exc, psycopg.Error) else type(exc).__name__
+    text = " ".join(str(exc).split()) or repr(exc)
+    return f"{what}: {text}"
 
 
 @dataclass
@@ -301,13 +314,14 @@ def write_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> Report:
             "database": DUMP_NAME[engine],
         }
         partial = path.with_name(path.name + ".partial")
-        with tarfile.open(partial, "w") as archive:
+        # Created 0600 before a byte is written: it holds every customer's personal data.
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as archive:
             archive.add(dump, arcname=DUMP_NAME[engine])
             data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
             archive.addfile(info, io.BytesIO(data))
-    os.chmod(partial, 0o600)  # it holds every customer's personal data
     try:
         with fresh_database(using) as scratch:
             load(partial, scratch, manifest)

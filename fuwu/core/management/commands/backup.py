@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fuwu.core.backup import BackupError, default_path, write_backup
+from fuwu.core.backup import FAILURES, default_path, describe, write_backup
 
 
 class Command(BaseCommand):
@@ -30,8 +30,8 @@ class Command(BaseCommand):
             path = path / default_path().name
         try:
             report = write_backup(path)
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
+        except FAILURES as exc:
+            raise CommandError(describe(exc)) from None
         manifest, verification = report.manifest, report.verification
         if verification.mismatched:
             for line in verification.problems():

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fuwu.core.backup import BackupError, migration_gap, restore
+from fuwu.core.backup import FAILURES, describe, migration_gap, restore
 
 
 class Command(BaseCommand):
@@ -27,8 +27,8 @@ class Command(BaseCommand):
         path = Path(options["path"])
         try:
             report = restore(path, replace=options["yes"])
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
+        except FAILURES as exc:
+            raise CommandError(describe(exc)) from None
         manifest, verification = report.manifest, report.verification
         self.stdout.write(
             f"restored {path}: {manifest['engine']} backup of Fuwu {manifest['fuwu_version']}"
