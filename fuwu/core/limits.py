@@ -39,11 +39,17 @@ NUL = "\x00"
 @dataclass(frozen=True)
 class Problem:
     """What is wrong with a value: `code` is a key of the engine's message tables
-    (`too_deep`, `too_complex`, `nul_character`); `where` a dotted path to it ('' is the whole)."""
+    (`too_deep`, `too_complex`, `nul_character`, `bad_character`); `where` a dotted path to it
+    ('' is the whole)."""
 
     code: str
     where: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shown_where(self) -> str:
+        """`where` safe to put in an answer (it may hold the very character refused)."""
+        return self.where.replace(NUL, "\\0").encode("utf-8", "replace").decode()
 
 
 class LimitExceeded(ValueError):
@@ -54,21 +60,32 @@ class LimitExceeded(ValueError):
         self.problem = problem
 
 
-def has_nul(text: str) -> bool:
-    return NUL in text
+def _bad_text(text: str) -> str | None:
+    """Why a piece of text cannot be stored everywhere: a NUL, or a lone surrogate (JSON's
+    "\\ud800" decodes to one; PostgreSQL's jsonb refuses it and it is not UTF-8)."""
+    if NUL in text:
+        return "nul_character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "bad_character"
+    return None
 
 
 def text_problem(text: str, where: str = "") -> Problem | None:
-    """A NUL character in one piece of text (a form field, a query value, a header, a name)."""
-    return Problem("nul_character", where) if NUL in text else None
+    """A NUL (or a lone surrogate) in one piece of text: a form field, a query value, a
+    header, a name."""
+    code = _bad_text(text)
+    return Problem(code, where) if code else None
 
 
 def texts_problem(pairs: Iterable[tuple[str, str]]) -> Problem | None:
-    """The first NUL in (name, value) pairs: the keys of a form or query count as much as its
-    values."""
+    """The first bad text in (name, value) pairs: the keys of a form or query count as much as
+    its values."""
     for name, value in pairs:
-        if NUL in name or NUL in value:
-            return Problem("nul_character", name.replace(NUL, "\\0"))
+        code = _bad_text(name) or _bad_text(value)
+        if code:
+            return Problem(code, name)
     return None
 
 
@@ -91,8 +108,8 @@ def json_problem(
             return Problem("too_complex", where, {"max_nodes": max_nodes})
         if isinstance(item, str):
             chars += len(item)
-            if NUL in item:
-                return Problem("nul_character", where)
+            if code := _bad_text(item):
+                return Problem(code, where)
         elif isinstance(item, dict | list | tuple):
             if depth >= max_depth:
                 return Problem("too_deep", where, {"max": max_depth})
@@ -100,8 +117,8 @@ def json_problem(
                 for key, child in item.items():
                     key = str(key)
                     chars += len(key)
-                    if NUL in key:
-                        return Problem("nul_character", where)
+                    if code := _bad_text(key):
+                        return Problem(code, where)
                     stack.append((child, depth + 1, f"{where}.{key}" if where else key))
             else:
                 for index, child in enumerate(item):
@@ -146,4 +163,4 @@ def check_fields(**values: Any) -> None:
 
 def refusal(problem: Problem) -> EngineError:
     """The whole request refused (400) for one problem, where it is in the details."""
-    return EngineError(problem.code, where=problem.where, **problem.params)
+    return EngineError(problem.code, where=problem.shown_where, **problem.params)

@@ -40,7 +40,7 @@ def refuse(request: HttpRequest, problem: Problem) -> HttpResponse:
     language = getattr(request, "LANGUAGE_CODE", None) or "zh-hans"
     message = render(MESSAGES, problem.code, language, problem.params)
     if request.path.startswith("/api/"):
-        body = {"code": problem.code, "message": message, "details": {"where": problem.where}}
+        body = {"code": problem.code, "message": message, "details": {"where": problem.shown_where}}
         return HttpResponse(
             json.dumps(body, ensure_ascii=False), status=400, content_type="application/json"
         )

@@ -97,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "输入中含有不允许的空字符(NUL, \\0),未做任何更改",
         "The input contains a NUL character (\\0), which is not allowed; nothing was changed",
     ),
+    "bad_character": (
+        "输入中含有无效的字符(如单独的代理项 \\ud800),未做任何更改",
+        "The input contains an invalid character (such as a lone surrogate \\ud800); nothing was changed",
+    ),
     "too_deep": (
         "数据嵌套过深(最多 {max} 层),未做任何更改",
         "The data is nested too deeply (at most {max} levels); nothing was changed",
@@ -158,6 +162,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
     "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
     "nul_character": ("不能含有空字符(NUL, \\0)", "Must not contain a NUL character (\\0)"),
+    "bad_character": ("含有无效的字符", "Contains an invalid character"),
     "too_deep": ("嵌套过深(最多 {max} 层)", "Nested too deeply (at most {max} levels)"),
     "too_complex": ("数据过大", "Too large"),
 }

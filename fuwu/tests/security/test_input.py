@@ -274,3 +274,17 @@ def test_the_admin_keeps_to_the_same_limits(admin_client: Client, world: World) 
     )
     assert response.status_code == 200 and "NUL" in response.content.decode()
     assert snapshot() == before
+
+
+def test_a_lone_surrogate_in_json_is_refused(world: World, api: Any) -> None:
+    # "\ud800" is valid JSON but no character: PostgreSQL's jsonb refused it with a 500.
+    before = snapshot()
+    agent = api("agent", "en")
+    body = b'{"site": "lanting", "name": "ok", "preferences": {"x": "a\\ud800b"}}'
+    r = agent.client.post("/api/customers", body, content_type="application/json", **agent.headers)
+    assert r.status_code == 400 and r.json()["code"] == "bad_character"
+    assert r.json()["details"]["where"] == "preferences.x"
+    body = b'{"site": "lanting", "name": "ok", "preferences": {"\\ud800\\u0000": 1}}'
+    r = agent.client.post("/api/customers", body, content_type="application/json", **agent.headers)
+    assert r.status_code == 400 and r.json()["code"] in ("bad_character", "nul_character")
+    assert snapshot() == before
