@@ -19,7 +19,8 @@ class ErrorOut(Schema):
 
 
 # Declared on every endpoint so the OpenAPI document lists each status the API can return.
-READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# 400 on reads too: a NUL character in a query string or path is refused before any endpoint.
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {
     400: ErrorOut,
     401: ErrorOut,

@@ -16,9 +16,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from fuwu.api.auth import SessionOrCsrf, TokenAuth
 from fuwu.api.common import actor, language
+from fuwu.core import limits
 from fuwu.procedures.engine.errors import MESSAGES, EngineError, render
 
 
@@ -49,6 +51,16 @@ def staff_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapper
 
 
+class LimitedParser(Parser):
+    """JSON bodies within Fuwu's input limits (depth, size, no NUL): `fuwu.core.limits`.
+
+    Ninja turns any exception raised here into HttpError(400); `_http_error` finds the
+    `LimitExceeded` behind it and answers with its own code."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return limits.loads(request.body)  # type: ignore[no-any-return]
+
+
 api = NinjaAPI(
     title="Fuwu API",
     version="1",
@@ -60,6 +72,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     docs_decorator=staff_docs,
+    parser=LimitedParser(),
 )
 
 
@@ -116,7 +129,9 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja raises HttpError(400) for a body that is not valid JSON.
+    # ninja raises HttpError(400) for a body that is not valid JSON, or one past the limits.
+    if isinstance(exc.__cause__, limits.LimitExceeded):
+        return _engine_error(request, limits.refusal(exc.__cause__.problem))
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}.get(
         exc.status_code, "bad_request"
     )

@@ -16,6 +16,7 @@ from fuwu.campaigns.models import Campaign, Occurrence, Schedule
 from fuwu.cases.actions import open_case
 from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.cases.models import Case
+from fuwu.core import limits
 from fuwu.core.actors import SYSTEM, Actor
 from fuwu.customers.models import Asset
 from fuwu.procedures.engine.definition import FieldType
@@ -66,6 +67,7 @@ def start_campaign(
     """Open one case per matching asset (its owner as the customer), all in one transaction."""
     if not (actor.superuser or actor.roles & CAMPAIGN_ROLES):
         raise Forbidden("forbidden")
+    limits.check_fields(title=title, asset_filter=asset_filter or {}, data=data or {})
     if current_version(procedure_key) is None:
         raise NotFound("procedure_unknown", procedure=procedure_key)
     if not actor.may_see_site(site_id):
@@ -141,6 +143,7 @@ def progress(campaign: Campaign) -> dict[str, Any]:
 def create_schedule(actor: Actor, **fields: Any) -> Schedule:
     if not (actor.superuser or actor.roles & {"manager", "vp", "admin"}):
         raise Forbidden("forbidden")
+    limits.check_fields(**{k: v for k, v in fields.items() if isinstance(v, str | dict | list)})
     if current_version(fields["procedure_key"]) is None:
         raise NotFound("procedure_unknown", procedure=fields["procedure_key"])
     if not actor.may_see_site(fields["site_id"]):

@@ -24,6 +24,7 @@ from fuwu.cases import policy
 from fuwu.cases.choices import EventKind, Status, TaskState, WorkKind
 from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
+from fuwu.core import limits
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site, Staff
 from fuwu.customers.models import Asset, Customer
@@ -97,9 +98,11 @@ def clean_fields(
     gives the defaults of the fields left blank (`computed.defaults`), before `required`.
     With `now`, a `not_past` date or time entered before it is refused."""
     by_key = {f.key: f for f in fields}
-    errors: dict[str, FieldError] = {}
+    errors = limits.field_errors(submitted)  # NUL, depth, size: before a value is read
     values: dict[str, Any] = {}
     for key, raw in submitted.items():
+        if key in errors:
+            continue
         f = by_key.get(key)
         if f is None:
             errors[key] = FieldError("unknown_field")
@@ -120,6 +123,16 @@ def clean_fields(
     if errors:
         raise EngineError("invalid_form", fields=errors)
     return values
+
+
+def check_limits(form: dict[str, Any], checklist: dict[str, Any] | None = None) -> None:
+    """Refuse a form or checklist holding a value past the input limits (`fuwu.core.limits`)
+    before the engine reads it; every such field is named."""
+    errors = limits.field_errors(form)
+    for key, error in limits.field_errors(checklist or {}).items():
+        errors[f"checklist.{key}"] = error
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
 
 
 @transaction.atomic
@@ -150,6 +163,7 @@ def open_case(
     Writes `opened` (and `major_flagged` when flagged); starts the response, resolution and
     step clocks; queues the clock check, and the major-case alert when flagged.
     """
+    limits.check_fields(title=title, description=description, category=category)
     version = current_version(procedure_key)
     if version is None:
         raise NotFound("procedure_unknown", procedure=procedure_key)
@@ -286,6 +300,7 @@ def _move(
     and `everything` are the actor's standing on the step (`policy.step_roles`).
     """
     case = change.case
+    check_limits(form, checklist)
     plan = plan_transition(
         change.procedure,
         view_of(case),
@@ -385,6 +400,7 @@ def transfer(
 def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) -> Case:
     """Add a remark to the timeline (internal ones are for staff only). Writes `commented`."""
     text = text.strip()
+    limits.check_fields(text=text)
     if not text:
         raise EngineError("invalid_form", fields={"text": FieldError("required")})
     if len(text) > 10000:
@@ -410,7 +426,7 @@ class WorkEntry:
 @transaction.atomic
 def log_work(actor: Actor, case_id: int, entry: WorkEntry) -> WorkLog:
     """Record labour hours, a part (quantity × price) or a tool used. Writes `work_logged`."""
-    errors: dict[str, FieldError] = {}
+    errors = limits.field_errors({"description": entry.description})
     if not entry.description.strip():
         errors["description"] = FieldError("required")
     if entry.kind == WorkKind.LABOUR and (entry.hours is None or entry.hours <= 0):
@@ -548,6 +564,7 @@ def complete_task(
     items = applicable(
         spec.checklist, guard_context(change.procedure, view_of(case), {**case.data, **values})
     )
+    check_limits({}, checklist)
     checks, errors = clean_checklist(items, checklist or {})
     missing = {
         f"checklist.{i.key}": FieldError("not_done")

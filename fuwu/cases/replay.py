@@ -16,18 +16,21 @@ def rebuild(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return state
 
 
-def differences(batch: int = 2000) -> list[tuple[int, str, Any, Any]]:
-    """(case id, field, stored value, value rebuilt from events) for every disagreement."""
+def differences(batch: int = 2000, *, using: str = "default") -> list[tuple[int, str, Any, Any]]:
+    """(case id, field, stored value, value rebuilt from events) for every disagreement.
+
+    `using` names another database (a backup restored for verification, `fuwu.core.backup`)."""
     out: list[tuple[int, str, Any, Any]] = []
     last = 0
     while True:
-        cases = list(Case.objects.filter(pk__gt=last).order_by("pk")[:batch])
+        cases = list(Case.objects.using(using).filter(pk__gt=last).order_by("pk")[:batch])
         if not cases:
             return out
         last = cases[-1].pk
         by_case: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in cases}
         for case_id, data in (
-            Event.objects.filter(case_id__in=by_case)
+            Event.objects.using(using)
+            .filter(case_id__in=by_case)
             .order_by("case_id", "seq")
             .values_list("case_id", "data")
         ):

@@ -1,7 +1,8 @@
 """Every write to customers (客户档案) and assets (服务对象) goes through these actions.
 
 One rule set for the API, the intake page, the portal (request and sign-up) and the write-back
-effects of procedures: a phone number is digits (may start with +, may hold spaces or -), an
+effects of procedures: no value past the input limits (`fuwu.core.limits`: JSON depth and
+size, no NUL), a phone number is digits (may start with +, may hold spaces or -), an
 e-mail looks like one, a record belongs to a site the actor may see, a staff-made customer may
 not reuse a phone number another customer of the site has, an asset's (site, kind, label) is
 unique and its owner is a customer of the same site.
@@ -21,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fuwu.core import limits
 from fuwu.core.actors import Actor
 from fuwu.customers.choices import AssetKind, RecordAction
 from fuwu.customers.models import Asset, Customer, RecordChange
@@ -137,13 +139,16 @@ def create_customer(
     """
     name, phone, email = name.strip(), phone.strip(), email.strip().lower()
     asset_label = asset_label.strip()
-    errors: dict[str, FieldError] = {}
+    errors = limits.field_errors(
+        {"name": name, "phone": phone, "email": email, "preferences": preferences or {}}
+    )
     _check_site(actor, site_id, errors)
     if not name:
         errors["name"] = FieldError("required")
     elif len(name) > NAME_MAX:
         errors["name"] = FieldError("too_long", max=NAME_MAX)
-    _check_contact(errors, site_id=site_id, phone=phone, email=email, unique_phone=user is None)
+    if "phone" not in errors:
+        _check_contact(errors, site_id=site_id, phone=phone, email=email, unique_phone=user is None)
     if asset_kind or asset_label:
         _check_asset(
             errors,
@@ -233,7 +238,7 @@ def create_asset(
     RecordChange.
     """
     label = label.strip()
-    errors: dict[str, FieldError] = {}
+    errors = limits.field_errors({"label": label, "attributes": attributes or {}})
     _check_site(actor, site_id, errors)
     _check_asset(errors, site_id=site_id, kind=kind, label=label, owner_id=owner_id)
     if errors:
@@ -291,6 +296,7 @@ def update_customer(
     RecordChange naming `case_id` when a case's effect made the change; nothing when nothing
     changed.
     """
+    limits.check_fields(phone=phone or "", email=email or "", preferences=preferences or {})
     customer = actor.scope(Customer.objects.select_for_update()).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound("not_found", what="customer")
@@ -308,6 +314,7 @@ def update_customer(
     if errors:
         raise EngineError("invalid_form", fields=errors)
     merged, changes = _merge(customer.preferences, preferences or {}, "preferences")
+    limits.check_fields(preferences=merged)  # the stored whole, not only the keys given
     for name, value in (("phone", phone), ("email", email), ("consent_contact", consent_contact)):
         old = getattr(customer, name)
         if value is not None and value != old:
@@ -336,10 +343,12 @@ def update_asset(
     The asset is locked. Writes an `updated` RecordChange naming `case_id` when a case's effect
     made the change; nothing when nothing changed.
     """
+    limits.check_fields(attributes=attributes)
     asset = actor.scope(Asset.objects.select_for_update()).filter(pk=asset_id).first()
     if asset is None:
         raise NotFound("not_found", what="asset")
     merged, changes = _merge(asset.attributes, attributes, "attributes")
+    limits.check_fields(attributes=merged)  # the stored whole, not only the keys given
     if changes:
         asset.attributes = merged
         asset.save(update_fields=["attributes"])

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fuwu.core import limits
 from fuwu.core.actors import actor_for
 from fuwu.core.admin import ReadOnlyAdmin, shown, titled
 from fuwu.customers import actions
 from fuwu.customers.models import Asset, Customer, RecordChange
 
 
+class WithinLimits(forms.ModelForm):  # type: ignore[type-arg]
+    """The admin saves the model itself: its JSON (preferences, attributes) and text keep to
+    the input limits the actions apply (`fuwu.core.limits`)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        values = {k: v for k, v in data.items() if isinstance(v, str | dict | list)}
+        for name, error in limits.field_errors(values).items():
+            self.add_error(name, error.message(get_language()))
+        return data
+
+
 class AuditedAdmin[M: Customer | Asset](admin.ModelAdmin[M]):
     """The admin saves the model itself; the record history still gets its row."""
+
+    form = WithinLimits
 
     def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
         before = type(obj).objects.filter(pk=obj.pk).first() if change else None
@@ -26,6 +43,7 @@ class AuditedAdmin[M: Customer | Asset](admin.ModelAdmin[M]):
 
 class AssetInline(admin.TabularInline[Asset, Customer]):
     model = Asset
+    form = WithinLimits
     fk_name = "owner"
     fields = ["site", "kind", "label", "attributes"]
     extra = 0

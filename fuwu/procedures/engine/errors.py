@@ -108,6 +108,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有登录的用户才能创建 API 令牌,令牌不能创建令牌",
         "Only a signed-in person can create API tokens; a token cannot create tokens",
     ),
+    # Input limits (fuwu.core.limits): what every engine, serializer and backup can carry.
+    "nul_character": (
+        "输入中含有不允许的空字符(NUL, \\0),未做任何更改",
+        "The input contains a NUL character (\\0), which is not allowed; nothing was changed",
+    ),
+    "bad_character": (
+        "输入中含有无效的字符(如单独的代理项 \\ud800),未做任何更改",
+        "The input contains an invalid character (such as a lone surrogate \\ud800); nothing was changed",
+    ),
+    "too_deep": (
+        "数据嵌套过深(最多 {max} 层),未做任何更改",
+        "The data is nested too deeply (at most {max} levels); nothing was changed",
+    ),
+    "too_complex": (
+        "数据过大,未做任何更改",
+        "The data is too large; nothing was changed",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -165,6 +182,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "请只填写天数或到期时间之一",
         "Give either a number of days or an expiry date",
     ),
+    "nul_character": ("不能含有空字符(NUL, \\0)", "Must not contain a NUL character (\\0)"),
+    "bad_character": ("含有无效的字符", "Contains an invalid character"),
+    "too_deep": ("嵌套过深(最多 {max} 层)", "Nested too deeply (at most {max} levels)"),
+    "too_complex": ("数据过大", "Too large"),
 }
 
 
