@@ -29,12 +29,12 @@ finds case numbers and units by short digits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from fuwu.core.actors import Actor
-from fuwu.customers.masks import mask
+from fuwu.customers.masks import ANONYMISED, mask
 from fuwu.procedures.engine.definition import FieldDef, FieldType, PersonalKind, Procedure
 from fuwu.procedures.engine.errors import EngineError
 
@@ -138,24 +138,40 @@ def personal_fields(procedure: Procedure) -> dict[str, FieldDef]:
     }
 
 
-def _masked(f: FieldDef, raw: Any) -> Any:
+def _rewrite(f: FieldDef, raw: Any, how: Callable[[PersonalKind, Any], Any]) -> Any:
     if f.type is FieldType.LINES and isinstance(raw, list):
         columns = {c.key: c for c in f.columns or [] if c.personal is not None}
         return [
-            {k: _masked(columns[k], v) if k in columns else v for k, v in row.items()}
+            {k: _rewrite(columns[k], v, how) if k in columns else v for k, v in row.items()}
             if isinstance(row, Mapping)
             else row
             for row in raw
         ]
     if f.personal is None:
         return raw
-    return mask(f.personal, raw)
+    return how(f.personal, raw)
+
+
+def _rewrite_values(
+    procedure: Procedure, values: Mapping[str, Any], how: Callable[[PersonalKind, Any], Any]
+) -> dict[str, Any]:
+    fields = personal_fields(procedure)
+    return {k: _rewrite(fields[k], v, how) if k in fields else v for k, v in values.items()}
 
 
 def mask_values(procedure: Procedure, values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of case values (`Case.data`, an event's `values`) with personal ones masked."""
-    fields = personal_fields(procedure)
-    return {k: _masked(fields[k], v) if k in fields else v for k, v in values.items()}
+    return _rewrite_values(procedure, values, mask)
+
+
+def _erase(_kind: PersonalKind, value: Any) -> Any:
+    return ANONYMISED if isinstance(value, str) and value.strip() else value
+
+
+def anonymise_values(procedure: Procedure, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of case values with every personal one (names too) replaced by `ANONYMISED`:
+    what the retention period leaves (fuwu.customers.retention)."""
+    return _rewrite_values(procedure, values, _erase)
 
 
 def case_data(actor: Actor, case: Case, procedure: Procedure) -> dict[str, Any]:
