@@ -79,17 +79,25 @@ def _due_cases(limit: datetime) -> Iterator[Any]:
 
 class _EventsWritable:
     """Within the current transaction, let this job rewrite event payloads (see the module
-    docstring); SQLite has no such trigger."""
+    docstring); SQLite has no such trigger.
+
+    PostgreSQL refuses to alter a table with deferred trigger events pending (Django's foreign
+    keys are checked at commit): they are checked now instead, before each ALTER, and deferred
+    again afterwards, as Django creates them."""
+
+    def _alter(self, action: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE cases_event {action} TRIGGER {EVENT_TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def __enter__(self) -> None:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE cases_event DISABLE TRIGGER {EVENT_TRIGGER}")
+            self._alter("DISABLE")
 
     def __exit__(self, *exc: object) -> None:
         if connection.vendor == "postgresql" and exc[0] is None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE cases_event ENABLE TRIGGER {EVENT_TRIGGER}")
+            self._alter("ENABLE")
 
 
 def _anonymise_case(case: Any, out: Anonymised, *, dry_run: bool) -> None:

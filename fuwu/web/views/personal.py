@@ -105,17 +105,23 @@ def reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     except EngineError as exc:
         language = getattr(request, "LANGUAGE_CODE", None)
         context = {"error": exc.message(language), "field": field}
-        return render(request, "web/_revealed.html", context, status=exc.status)
+        return _answer(request, case_id, context, status=exc.status)
     value = done.value if isinstance(done.value, str) else ""
-    return render(
-        request,
-        "web/_revealed.html",
-        {
-            "field": field,
-            "value": value or "—",
-            "tel": masks.tel(value) if done.kind == "phone" and value else "",
-        },
-    )
+    context = {
+        "field": field,
+        "value": value or "—",
+        "tel": masks.tel(value) if done.kind == "phone" and value else "",
+    }
+    return _answer(request, case_id, context)
+
+
+def _answer(
+    request: HttpRequest, case_id: int, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """htmx swaps the fragment in place of the button; a plain POST gets a page around it."""
+    htmx = getattr(request, "htmx", None)
+    template = "web/_revealed.html" if htmx else "web/revealed.html"
+    return render(request, template, {**context, "case_id": case_id}, status=status)
 
 
 urlpatterns = [
