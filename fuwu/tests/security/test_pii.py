@@ -258,6 +258,22 @@ def test_a_reveal_without_htmx_answers_a_page_and_the_admin_lists_it(
     assert "个人信息查看记录" in owner.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_technician_reveals_and_calls_in_a_real_browser(web, world, pii_procedure):
+    case = at_visit(world)
+    page = web.page(phone=True)
+    web.login(page, "technician")
+    page.goto(f"/cases/{case.pk}/")
+    assert PHONE not in page.content() and "13812345678" not in page.content()
+    page.click('[data-testid="reveal-customer.phone"] button')
+    page.wait_for_selector('[data-testid="revealed-customer.phone"]')
+    link = page.locator('[data-testid="revealed-customer.phone"] a')
+    assert link.get_attribute("href") == "tel:13812345678"
+    web.shot(page, "pii-revealed-phone", full_page=False)
+    assert page.js_errors == []
+    assert RevealLog.objects.filter(case_id=case.pk, field="customer.phone").count() == 1
+
+
 def test_people_outside_the_case_cannot_reveal(world, pii_procedure):
     case = at_visit(world)
     for persona in ("security", "finance"):
