@@ -245,6 +245,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 102
 
 # How often each worker sweeps for clocks a deferred task may have missed (seconds).
 FUWU_SWEEP_INTERVAL = float(os.environ.get("FUWU_SWEEP_INTERVAL", "30"))
+# Personal values of cases closed more than this many years ago are anonymised by
+# `fuwu privacy anonymise` (run daily, e.g. from cron); 0 keeps them (fuwu.customers.retention).
+FUWU_RETENTION_YEARS = int(os.environ.get("FUWU_RETENTION_YEARS", "3"))
 FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
 
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------

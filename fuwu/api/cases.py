@@ -16,7 +16,10 @@ from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import department_choices, may_read_note, step_roles
 from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
+from fuwu.core.actors import Actor
+from fuwu.customers import privacy
 from fuwu.procedures.engine.computed import defaults
+from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
 from fuwu.procedures.registry import definition_of
@@ -117,7 +120,7 @@ def _person(user: Any) -> PersonRef | None:
     )
 
 
-def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> CaseOut:
+def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None, *, who: Actor) -> CaseOut:
     procedure = definition_of(case.procedure)
     step = procedure.steps[case.step]
     now = timezone.now()
@@ -155,7 +158,7 @@ def case_out(case: Case, lang: str, tasks: list[CaseTask] | None = None) -> Case
         is_major=case.is_major,
         comeback_count=case.comeback_count,
         version=case.version,
-        data=case.data,
+        data=privacy.case_data(who, case, procedure),  # personal values masked for some
         checks=case.records.get("checks") or {},
         created_at=case.created_at,
         updated_at=case.updated_at,
@@ -193,7 +196,7 @@ def _detail(request: HttpRequest, found: int | Case) -> CaseOut:
                 case=case, step=case.step, cycle=case.step_cycle
             )
         )
-    return case_out(case, language(request), tasks)
+    return case_out(case, language(request), tasks, who=actor(request))
 
 
 class CaseIn(Schema):
@@ -256,7 +259,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
         count=count,
         page=filters.page,
         page_size=filters.page_size,
-        results=[case_out(c, lang) for c in rows],
+        results=[case_out(c, lang, who=who) for c in rows],
     )
 
 
@@ -549,8 +552,10 @@ def add_comment(request: HttpRequest, case_id: int, payload: CommentIn) -> Statu
     return Status(201, _event_out(event))
 
 
-def _event_out(e: Event) -> EventOut:
-    return EventOut(seq=e.seq, kind=e.kind, at=e.at, actor=_person(e.actor), data=e.data)
+def _event_out(e: Event, masked: Procedure | None = None) -> EventOut:
+    """`masked`: the case's procedure when the reader sees its personal values masked."""
+    data = privacy.mask_event(masked, e.data) if masked is not None else e.data
+    return EventOut(seq=e.seq, kind=e.kind, at=e.at, actor=_person(e.actor), data=data)
 
 
 @router.get(
@@ -561,8 +566,9 @@ def _event_out(e: Event) -> EventOut:
 def events(request: HttpRequest, case_id: int) -> list[EventOut]:
     who = actor(request)
     case = get_case_for(who, case_id)
+    masked = definition_of(case.procedure) if privacy.case_access(who, case).masked else None
     return [
-        _event_out(e)
+        _event_out(e, masked)
         for e in Event.objects.filter(case=case).select_related("actor__staff").order_by("seq")
         if may_read_note(who, e)
     ]

@@ -1,7 +1,9 @@
-"""Customers and assets: create, get, search (within the caller's sites)."""
+"""Customers and assets: create, get, search (within the caller's sites); revealing a masked
+personal value with a logged reason (who sees what: fuwu.customers.privacy)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -10,8 +12,9 @@ from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
-from fuwu.customers import actions
-from fuwu.customers.choices import AssetKind
+from fuwu.core.actors import Actor
+from fuwu.customers import actions, masks, privacy
+from fuwu.customers.choices import AssetKind, RevealReason
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import NotFound
 
@@ -30,8 +33,9 @@ class CustomerOut(Schema):
     id: int
     site: str
     name: str
-    phone: str
-    email: str
+    phone: str = Field(description="masked (138****5678) unless the caller needs it in full")
+    email: str = Field(description="masked (z***@example.com) unless the caller needs it in full")
+    masked: bool = Field(description="phone and email are masked; POST …/reveal to see one")
     preferences: dict[str, Any]
 
 
@@ -52,13 +56,18 @@ class AssetOut(Schema):
     attributes: dict[str, Any]
 
 
-def _customer_out(c: Customer) -> CustomerOut:
+def _customer_out(who: Actor, c: Customer) -> CustomerOut:
+    # Lists ask the role rule only (no query per row): who works an open case of this customer
+    # sees masks here too and reveals through POST /customers/{id}/reveal.
+    full = privacy.sees_full(who, c.site_id, owner_user_id=c.user_id)
+    access = privacy.Access.FULL if full else privacy.Access.MASKED
     return CustomerOut(
         id=c.pk,
         site=c.site.code,
         name=c.name,
-        phone=c.phone,
-        email=c.email,
+        phone=privacy.customer_value(c, "phone", access),
+        email=privacy.customer_value(c, "email", access),
+        masked=access.masked,
         preferences=c.preferences,
     )
 
@@ -86,37 +95,100 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
         email=payload.email,
         preferences=payload.preferences,
     )
-    return Status(201, _customer_out(c))
+    return Status(201, _customer_out(who, c))
 
 
 @router.get(
     "/customers/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, summary="A customer"
 )
 def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
-    c = actor(request).scope(Customer.objects.select_related("site")).filter(pk=customer_id).first()
+    who = actor(request)
+    c = who.scope(Customer.objects.select_related("site")).filter(pk=customer_id).first()
     if c is None:
         raise NotFound("not_found", what="customer")
-    return _customer_out(c)
+    return _customer_out(who, c)
 
 
 @router.get(
     "/customers",
     response={200: list[CustomerOut], **READ_ERRORS},
-    summary="Search customers by name or phone",
+    summary="Search customers by name, phone (at least 7 digits) or asset label",
 )
 def search_customers(
     request: HttpRequest,
     q: str = QueryParam("", max_length=100),
     limit: int = QueryParam(20, ge=1, le=100),
 ) -> list[CustomerOut]:
-    qs = actor(request).scope(Customer.objects.select_related("site"))
-    if q.strip():
-        qs = qs.filter(
-            Q(name__icontains=q.strip())
-            | Q(phone__contains=q.strip())
-            | Q(assets__label__icontains=q.strip())
-        ).distinct()
-    return [_customer_out(c) for c in qs.order_by("name", "pk")[:limit]]
+    who = actor(request)
+    qs = who.scope(Customer.objects.select_related("site"))
+    text = q.strip()
+    if text:
+        privacy.check_phone_search(text)  # a fragment of a number is no oracle
+        match = Q(name__icontains=text) | Q(assets__label__icontains=text)
+        if digits := privacy.phone_search(text):
+            match |= Q(phone__contains=digits)
+        qs = qs.filter(match).distinct()
+    return [_customer_out(who, c) for c in qs.order_by("name", "pk")[:limit]]
+
+
+class RevealIn(Schema):
+    field: str = Field(
+        ...,
+        max_length=80,
+        description="a customer's `phone` or `email`; on a case `customer.phone`, "
+        "`customer.email` or a data field marked personal",
+    )
+    reason: RevealReason = RevealReason.CONTACT
+    note: str = Field("", max_length=200)
+
+
+class RevealOut(Schema):
+    field: str
+    value: Any
+    tel: str | None = Field(description="a tel: link for a phone number")
+    revealed_at: datetime
+
+
+def _revealed(done: actions.Revealed) -> RevealOut:
+    phone = done.kind == "phone" and isinstance(done.value, str) and done.value
+    return RevealOut(
+        field=done.field,
+        value=done.value,
+        tel=masks.tel(done.value) if phone else None,
+        revealed_at=done.log.at,
+    )
+
+
+@router.post(
+    "/customers/{int:customer_id}/reveal",
+    response={200: RevealOut, **WRITE_ERRORS},
+    summary="Reveal a customer's phone or e-mail (logged with the reason)",
+)
+def reveal_customer(request: HttpRequest, customer_id: int, payload: RevealIn) -> RevealOut:
+    done = actions.reveal(
+        actor(request),
+        customer_id=customer_id,
+        field=payload.field,
+        reason=payload.reason,
+        note=payload.note,
+    )
+    return _revealed(done)
+
+
+@router.post(
+    "/cases/{int:case_id}/reveal",
+    response={200: RevealOut, **WRITE_ERRORS},
+    summary="Reveal a personal value of a case (logged with the reason)",
+)
+def reveal_case(request: HttpRequest, case_id: int, payload: RevealIn) -> RevealOut:
+    done = actions.reveal(
+        actor(request),
+        case_id=case_id,
+        field=payload.field,
+        reason=payload.reason,
+        note=payload.note,
+    )
+    return _revealed(done)
 
 
 @router.post(

@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from fuwu.core import limits
 from fuwu.core.actors import Actor
-from fuwu.customers.choices import AssetKind, RecordAction
-from fuwu.customers.models import Asset, Customer, RecordChange
-from fuwu.procedures.engine.errors import Conflict, EngineError, FieldError, NotFound
+from fuwu.customers import privacy
+from fuwu.customers.choices import AssetKind, RecordAction, RevealReason
+from fuwu.customers.models import Asset, Customer, RecordChange, RevealLog
+from fuwu.procedures.engine.definition import PersonalKind
+from fuwu.procedures.engine.errors import Conflict, EngineError, FieldError, Forbidden, NotFound
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -415,3 +417,98 @@ def record_admin_edit(
         asset=record if isinstance(record, Asset) else None,
         changes=changes,
     )
+
+
+# -- revealing a masked personal value (PIPL) ---------------------------------------------------
+
+NOTE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Revealed:
+    field: str
+    kind: PersonalKind
+    value: Any
+    log: RevealLog
+
+
+def _check_reason(reason: str, note: str) -> None:
+    errors: dict[str, FieldError] = {}
+    if reason not in RevealReason.values:
+        errors["reason"] = FieldError("bad_choice", options=", ".join(RevealReason.values))
+    if len(note) > NOTE_MAX:
+        errors["note"] = FieldError("too_long", max=NOTE_MAX)
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+
+
+def _not_personal() -> EngineError:
+    return EngineError("invalid_form", fields={"field": FieldError("not_personal")})
+
+
+@transaction.atomic
+def reveal(
+    actor: Actor,
+    *,
+    field: str,
+    reason: str,
+    note: str = "",
+    customer_id: int | None = None,
+    case_id: int | None = None,
+) -> Revealed:
+    """One personal value in full, for a customer (`phone`, `email`) or a case
+    (`customer.phone`, `customer.email`, or a data field marked `personal:`).
+
+    Preconditions: the record is one the actor may see (else 404) and `privacy` lets them see
+    or reveal its details (else `reveal_not_allowed`, 403); the reason is a `RevealReason`.
+    Writes one `RevealLog` row in the same transaction as the value is read: no value leaves
+    without its log. Queues nothing.
+    """
+    note = note.strip()
+    _check_reason(reason, note)
+    customer: Customer | None
+    if case_id is not None:
+        from fuwu.cases.queries import get_case_for
+        from fuwu.procedures.registry import definition_of
+
+        case = get_case_for(actor, case_id)
+        access = privacy.case_access(actor, case)
+        site_id, customer = case.site_id, case.customer
+        if field.startswith(privacy.CASE_CUSTOMER_PREFIX):
+            name = field.removeprefix(privacy.CASE_CUSTOMER_PREFIX)
+            if customer is None or name not in privacy.CUSTOMER_FIELDS:
+                raise _not_personal()
+            kind, value = privacy.CUSTOMER_FIELDS[name], getattr(customer, name)
+        else:
+            found = privacy.personal_fields(definition_of(case.procedure)).get(field)
+            if found is None:
+                raise _not_personal()
+            kind = found.personal or next(c.personal for c in found.columns or [] if c.personal)
+            value = case.data.get(field)
+    elif customer_id is not None:
+        customer = actor.scope(Customer.objects).filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound("not_found", what="customer")
+        if field not in privacy.CUSTOMER_FIELDS:
+            raise _not_personal()
+        access = privacy.customer_access(actor, customer)
+        site_id, kind, value = (
+            customer.site_id,
+            privacy.CUSTOMER_FIELDS[field],
+            getattr(customer, field),
+        )
+    else:
+        raise EngineError("bad_request", reason="customer_id or case_id")
+    if access is privacy.Access.MASKED or actor.user is None:
+        raise Forbidden("reveal_not_allowed")
+    log = RevealLog.objects.create(
+        site_id=site_id,
+        actor=actor.user,
+        at=timezone.now(),
+        customer=customer,
+        case_id=case_id,
+        field=field,
+        reason=reason,
+        note=note,
+    )
+    return Revealed(field=field, kind=kind, value=value, log=log)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fuwu.core import limits
 from fuwu.core.actors import actor_for
-from fuwu.core.admin import ReadOnlyAdmin, shown, titled
+from fuwu.core.admin import ReadOnlyAdmin, ReadOnlyInline, shown, titled
 from fuwu.customers import actions
-from fuwu.customers.models import Asset, Customer, RecordChange
+from fuwu.customers.models import Asset, Customer, RecordChange, RevealLog
 
 
 class WithinLimits(forms.ModelForm):  # type: ignore[type-arg]
@@ -50,6 +50,16 @@ class AssetInline(admin.TabularInline[Asset, Customer]):
     show_change_link = True
 
 
+class RevealInline(ReadOnlyInline[RevealLog, Customer]):
+    """Who revealed this customer's details, when and why (newest first)."""
+
+    model = RevealLog
+    fields = ["at", "actor", "case_id", "field", "reason", "note"]
+    readonly_fields = ["at", "actor", "case_id", "field", "reason", "note"]
+    ordering = ["-at", "-pk"]
+    verbose_name_plural = _("个人信息查看记录")
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin[Customer]):
     # The list shows the masked number, as staff lists do; the full number is on the record.
@@ -62,7 +72,7 @@ class CustomerAdmin(AuditedAdmin[Customer]):
     search_fields = ["name", "phone", "email"]
     autocomplete_fields = ["user"]
     fields = ["site", "name", "phone", "email", "consent_contact", "preferences", "user"]
-    inlines = [AssetInline]
+    inlines = [AssetInline, RevealInline]
     ordering = ["-created_at"]
 
     @admin.display(description=_("电话"), ordering="phone")
@@ -106,4 +116,17 @@ class RecordChangeAdmin(ReadOnlyAdmin[RecordChange]):
     list_select_related = ["customer", "asset", "actor"]
     search_fields = ["customer__name", "asset__label"]
     fields = ["site", "customer", "asset", "action", "actor", "case_id", "at", "changes"]
+    ordering = ["-at", "-pk"]
+
+
+@admin.register(RevealLog)
+class RevealLogAdmin(ReadOnlyAdmin[RevealLog]):
+    """Who saw which personal value in full, when and why (PIPL): written by the reveal
+    action, never edited here."""
+
+    list_display = ["at", "actor", "customer", "case_id", "field", "reason", "note"]
+    list_filter = ["reason", ("site", titled(_("项目"), admin.RelatedFieldListFilter))]
+    list_select_related = ["actor", "customer"]
+    search_fields = ["actor__username", "customer__name", "field"]
+    fields = ["site", "actor", "at", "customer", "case_id", "field", "reason", "note"]
     ordering = ["-at", "-pk"]

@@ -8,15 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fuwu.core.models import Site
-from fuwu.customers.choices import AssetKind, RecordAction
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: the form staff lists show; the full number is only on the record."""
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
-    return digits
+from fuwu.customers.choices import AssetKind, RecordAction, RevealReason
+from fuwu.customers.masks import mask_phone
 
 
 class Customer(models.Model):
@@ -51,6 +44,7 @@ class Customer(models.Model):
 
     @property
     def masked_phone(self) -> str:
+        """138****5678: the form lists show (who sees more: fuwu.customers.privacy)."""
         return mask_phone(self.phone)
 
 
@@ -142,3 +136,55 @@ class RecordChange(models.Model):
     def __str__(self) -> str:
         record = self.customer or self.asset
         return f"{record} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RevealLog(models.Model):
+    """Who saw a masked personal value in full, when, of which record, and why (PIPL).
+
+    Written only by `fuwu.customers.actions.reveal`, in the transaction that returns the value;
+    never changed. Managers read it on the case page and in the admin. A case is named by its
+    plain id (`case_id`), as in `RecordChange`: the cases app depends on this one.
+    `field` names what was revealed: `phone`/`email` of a customer, or on a case
+    `customer.phone`, `customer.email` or a field key of the case's data.
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reveals",
+        verbose_name=_("客户"),
+    )
+    case_id = models.PositiveBigIntegerField(_("工单"), null=True, blank=True)
+    field = models.CharField(_("字段"), max_length=80)
+    reason = models.CharField(_("原因"), max_length=10, choices=RevealReason.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["case_id", "at"], name="reveal_case_at"),
+            models.Index(fields=["customer", "at"], name="reveal_customer_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False) | models.Q(case_id__isnull=False),
+                name="reveal_names_a_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.field} {self.at:%Y-%m-%d %H:%M}"

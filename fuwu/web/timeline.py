@@ -26,6 +26,7 @@ from django.utils.translation import ngettext, pgettext
 from fuwu.cases.choices import Channel, EventKind, Priority, WorkKind
 from fuwu.cases.models import Case, Event
 from fuwu.core.models import Department
+from fuwu.customers.privacy import mask_event
 from fuwu.procedures.engine.definition import FieldDef, FieldType, Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
@@ -503,13 +504,20 @@ def _ids(events: list[Event]) -> tuple[set[int], set[int], set[str]]:
 
 
 def timeline(
-    case: Case, events: Iterable[Event], language: str, *, show_internal: bool
+    case: Case,
+    events: Iterable[Event],
+    language: str,
+    *,
+    show_internal: bool,
+    mask_personal: bool = False,
 ) -> list[TimelineEntry]:
     """The events as sentences, oldest first. Pass a queryset (the actor is joined here) or a
     list read with `select_related("actor__staff", "actor__customer")`.
 
     Queries: the events, the people named by id, the departments named by id — whatever the
     number of events (plus the procedure version if `case` was read without it).
+    `mask_personal`: the reader sees the values of fields marked `personal:` masked
+    (fuwu.customers.privacy decides who).
     """
     if isinstance(events, QuerySet):
         events = events.select_related("actor__staff", "actor__customer").order_by("seq")
@@ -558,6 +566,8 @@ def timeline(
             icon, sentence = SENTENCES.get(e.kind, ("dot", _unknown))
             context.actor_id, context.at = e.actor_id, e.at
             data = e.data or {}
+            if mask_personal:
+                data = mask_event(context.procedure, data)
             text, details = sentence(context, data)
             if show_internal and data.get("computed"):
                 details = [*details, *_computed(context, data["computed"])]

@@ -175,6 +175,7 @@ class Shown:
     text: str
     table: LinesTable | None = None
     long: bool = False  # a text to show on its own lines
+    personal: str | None = None  # the field's `personal:` kind (the page offers a reveal)
 
 
 def case_values(fields: Iterable[FieldDef], data: Mapping[str, Any], language: str) -> list[Shown]:
@@ -190,7 +191,8 @@ def case_values(fields: Iterable[FieldDef], data: Mapping[str, Any], language: s
             out.append(Shown(f.key, label, display(f, raw, language), table))
             continue
         text = display(f, raw, language)
-        out.append(Shown(f.key, label, text, long=len(text) > 40 or "\n" in text))
+        long = len(text) > 40 or "\n" in text
+        out.append(Shown(f.key, label, text, long=long, personal=f.personal))
     return out
 
 

@@ -52,6 +52,18 @@ class FieldType(StrEnum):
     MULTI_CHOICE = "multi_choice"  # several of `options`; the value is a list of option values
 
 
+class PersonalKind(StrEnum):
+    """What personal information (PIPL) a text field holds: masked for staff who do not need
+    it, revealed with a logged reason, anonymised after the retention period
+    (fuwu/customers/privacy.py). A `name` is shown in full and only anonymised."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    ID_CARD = "id_card"
+    NAME = "name"
+    ADDRESS = "address"
+
+
 # The types a column of a `lines` field may have: one value per cell.
 SCALAR_TYPES = frozenset(FieldType) - {FieldType.LINES, FieldType.MULTI_CHOICE}
 # Hard bound on rows whatever `max_rows` says, so a submitted list cannot grow without limit.
@@ -86,9 +98,15 @@ class FieldDef(Strict):
     # `date` / `datetime` only: a value entered may not lie in the past (an appointment, a
     # promised time, a visit date); a stored one that has since passed stays valid.
     not_past: bool = False
+    # Personal information (a phone number, an ID-card number …): see `PersonalKind`.
+    personal: PersonalKind | None = None
 
     @model_validator(mode="after")
     def _options_match_type(self) -> FieldDef:
+        if self.personal is not None and self.type is not FieldType.TEXT:
+            raise ValueError(f"only a text field takes `personal` (this one is {self.type})")
+        if self.personal is not None and self.compute is not None:
+            raise ValueError("a computed field holds no personal value of its own (`personal`)")
         if self.not_past and self.type not in (FieldType.DATE, FieldType.DATETIME):
             raise ValueError("only a date or datetime field takes `not_past`")
         takes_options = self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)

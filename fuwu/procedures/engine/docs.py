@@ -128,7 +128,20 @@ def procedure_section(p: Procedure) -> str:
     values = _computed_values(p)
     if values:
         out += ["", "Line items and computed values:", ""] + [f"- {_cell(v)}" for v in values]
+    personal = _personal(p)
+    if personal:
+        out += ["", f"Personal data (`personal:`): {', '.join(personal)}"]
     return "\n".join(out) + "\n"
+
+
+def _personal(p: Procedure) -> list[str]:
+    """`key` (kind) of every field or column marked `personal:`, in the definition's order."""
+    found: list[str] = []
+    for key, f in p.all_fields().items():
+        if f.personal is not None:
+            found.append(f"`{key}` ({f.personal})")
+        found += [f"`{key}.{c.key}` ({c.personal})" for c in f.columns or [] if c.personal]
+    return found
 
 
 def _write_backs(effects: list[Effect]) -> list[str]:

@@ -44,6 +44,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_paused": ("工单计时未暂停", "The case clock is not paused"),
     "already_paused": ("工单计时已暂停", "The case clock is already paused"),
     "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
+    "reveal_not_allowed": (
+        "只有本项目的客服、经理或正在处理该客户工单的人员可以查看完整的个人信息",
+        "Only the site's agents and managers, or the people working the customer's open case, "
+        "may see full personal details",
+    ),
+    "phone_search_too_short": (
+        "按电话号码查找请至少输入 {min} 位数字",
+        "Searching by phone number needs at least {min} digits",
+    ),
     "automatic_loop": ("自动步骤形成循环", "Automatic steps form a loop"),
     "bad_request": ("请求无效: {reason}", "Invalid request: {reason}"),
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
@@ -145,6 +154,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Must be the number of a case of this site you may see (such as 20261203-000123)",
     ),
     "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
+    "not_personal": ("此项不是可查看的个人信息", "Not a personal detail that can be revealed"),
     "unknown_field": ("此步骤没有该字段", "This step has no such field"),
     "out_of_range": (
         "测量值 {value}{unit} 超出允许范围 {range}",

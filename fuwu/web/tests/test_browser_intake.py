@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _find_owner(page: Any, web: Any, shot: str) -> None:
-    page.fill("[data-testid=customer-search]", "13812")
+    page.fill("[data-testid=customer-search]", "1381234")  # a phone is found from 7 digits on
     page.wait_for_selector("[data-testid=customer-result]")
     web.shot(page, shot)
     page.click("[data-testid=customer-result]")

@@ -51,7 +51,7 @@ from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
-from fuwu.web.values import case_values
+from fuwu.web.views.personal import case_personal
 
 User = get_user_model()
 
@@ -316,6 +316,7 @@ def _context(
         (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
     ]
     last = events[-1] if events else None
+    personal = case_personal(actor, case, procedure, lang)
     return {
         "case": case,
         "procedure_name": procedure.name.get(lang),
@@ -324,8 +325,10 @@ def _context(
         "department_name": _dept_name(case.department, lang),
         "assignee_name": _person(case.assignee),
         "diagram": mermaid(procedure, language=lang, current=case.step, visited=visited),
-        "entries": timeline(case, readable, lang, show_internal=True),
-        "values": case_values(procedure.all_fields().values(), case.data, lang),
+        "entries": timeline(
+            case, readable, lang, show_internal=True, mask_personal=personal["personal_masked"]
+        ),
+        **personal,  # the values, masked or full, and the reveal (fuwu.customers.privacy)
         "hidden_notes": hidden_notes,
         "last_change": (_person(last.actor) if last and last.actor_id else _("系统"), last.at)
         if last

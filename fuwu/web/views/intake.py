@@ -14,7 +14,6 @@ plain POST (redirect after success, the page again with errors otherwise).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +34,7 @@ from fuwu.cases.consultations import CHANNELS, consultations_today, log_consulta
 from fuwu.core.actors import Actor
 from fuwu.core.models import Site
 from fuwu.customers import actions as customer_actions
+from fuwu.customers import privacy
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.computed import defaults
@@ -344,8 +344,7 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
     found: list[Customer] = []
     if q:
         matches = Q(name__icontains=q) | Q(assets__label__icontains=q)
-        digits = re.sub(r"[^0-9]", "", q)
-        if len(digits) >= 3:
+        if digits := privacy.phone_search(q):  # fragments are no oracle (the one rule)
             matches |= Q(phone__contains=digits)
         ids = list(
             actor.scope(Customer.objects)
@@ -361,6 +360,8 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
         "more": len(found) > SEARCH_LIMIT,
         "query": q,
         "many_sites": many_sites,
+        "phone_too_short": privacy.phone_fragment(q),
+        "phone_min": privacy.PHONE_SEARCH_MIN_DIGITS,
     }
 
 

@@ -21,6 +21,7 @@ from fuwu.cases.choices import Channel, Priority, Status
 from fuwu.cases.queries import cases_for
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site, Staff
+from fuwu.customers import privacy
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.lists import (
@@ -171,6 +172,10 @@ def _table_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
         "query": query,
         "steps": _steps(filters.procedure, language),
         "language": language,
+        # A phone number is matched from this many digits on (fuwu.customers.privacy).
+        "phone_min": privacy.PHONE_SEARCH_MIN_DIGITS
+        if privacy.phone_fragment(filters.q or "")
+        else None,
     }
 
 
