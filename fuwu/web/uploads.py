@@ -24,10 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from fuwu.cases.attachments import MAX_PHOTOS
@@ -123,21 +124,31 @@ class UploadLimitMiddleware:
                 request.POST  # noqa: B018 — parse now, while a refusal can still be answered
             except RequestDataTooBig:
                 return too_large(request, size=size, limit=limit)
+            except (MultiPartParserError, TooManyFilesSent):
+                if _is_api(request):  # a page gets Django's 400, as it did from CSRF's parse
+                    reason = "malformed multipart form"
+                    return _api_error(request, 400, "bad_request", {}, reason=reason)
+                raise
         return self.get_response(request)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(
+    request: HttpRequest, status: int, code: str, details: dict[str, Any], **params: Any
+) -> HttpResponse:
+    """The API's error shape (`fuwu.api.root`), for answers given before the API is reached."""
+    language = getattr(request, "LANGUAGE_CODE", None)
+    message = render_message(MESSAGES, code, language, params)
+    return JsonResponse({"code": code, "message": message, "details": details}, status=status)
 
 
 def too_large(request: HttpRequest, *, size: int, limit: int | None) -> HttpResponse:
     """The 413 answer in the caller's language: JSON like every API error, else a page."""
-    language = getattr(request, "LANGUAGE_CODE", None)
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "code": "too_large",
-                "message": render_message(MESSAGES, "too_large", language, {}),
-                "details": {"limit": limit, "size": size},
-            },
-            status=413,
-        )
+    if _is_api(request):
+        return _api_error(request, 413, "too_large", {"limit": limit, "size": size})
     return render(
         request,
         "413.html",

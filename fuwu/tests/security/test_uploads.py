@@ -133,6 +133,15 @@ def test_the_api_refuses_an_oversized_body_before_reading_it(world, api, content
     assert not Case.objects.exists()
 
 
+def test_a_malformed_multipart_body_gets_the_apis_json_not_a_page(world, api):
+    client = api("agent", "en")
+    r = client.client.generic(
+        "POST", "/api/assets", b"--x\r\n", content_type="multipart/form-data", **client.headers
+    )
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    assert r.json()["message"] == "Invalid request: malformed multipart form"
+
+
 def test_the_limit_is_settable_and_a_body_within_it_is_read(world, customer, settings):
     settings.FUWU_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
     r = submit(customer, world, png())
