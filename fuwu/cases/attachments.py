@@ -155,14 +155,13 @@ def _reencode(image: Image.Image, kind: str) -> bytes:
     if icc := image.info.get("icc_profile"):
         options["icc_profile"] = icc
     if kind == "JPEG":
-        # What Pillow's quality="keep" does, which only works on the untouched image.
-        options["qtables"] = getattr(image, "quantization", None) or None
-        sampling = JpegImagePlugin.get_sampling(image)
-        if sampling >= 0:
-            options["subsampling"] = sampling
-        if not options["qtables"]:
-            del options["qtables"]
+        # The sender's own quantisation tables and subsampling: what quality="keep" would do.
+        if tables := getattr(image, "quantization", None):
+            options["qtables"] = tables
+        else:
             options["quality"] = 90
+        if (sampling := JpegImagePlugin.get_sampling(image)) >= 0:
+            options["subsampling"] = sampling
     elif kind == "PNG":
         if "transparency" in image.info:
             options["transparency"] = image.info["transparency"]
