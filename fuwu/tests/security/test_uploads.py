@@ -118,6 +118,12 @@ def test_a_staff_page_refuses_an_oversized_body_before_reading_it(world, api):
     assert Case.objects.get(pk=case["id"]).version == case["version"]
 
 
+@pytest.mark.parametrize("path", ["/login/", "/portal/login/", "/portal/signup/", "/admin/login/"])
+def test_pages_open_to_anyone_refuse_an_oversized_body_before_reading_it(world, path):
+    r = Client().generic("POST", path, **declared(FIFTY_MB))
+    assert r.status_code == 413 and 'data-testid="too-large"' in text(r)
+
+
 @pytest.mark.parametrize(
     "content_type", [f"multipart/form-data; boundary={BOUNDARY}", "application/json"]
 )
