@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fuwu.web.middleware.UserLanguageMiddleware",
+    # After the language is known; its check runs before any view (or CSRF's process_view) reads a body.
+    "fuwu.web.uploads.UploadLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,9 +218,23 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# A photo may be this large; a request may carry a few of them.
+# Upload limits (fuwu/web/uploads.py, fuwu/cases/attachments.py). A photo may be
+# FUWU_MAX_PHOTO_BYTES large and FUWU_MAX_PHOTO_PIXELS pixels (read from its header before it
+# is decoded: a small file can unpack into gigabytes); a request may carry a few of them. A body
+# larger than FUWU_MAX_UPLOAD_BYTES is answered 413 from its Content-Length before it is read;
+# unset, that is room for the photos a form takes plus the form (DATA_UPLOAD_MAX_MEMORY_SIZE).
+# The bytes are counted again as they arrive, so a wrong or missing header changes nothing.
 FUWU_MAX_PHOTO_BYTES = int(os.environ.get("FUWU_MAX_PHOTO_BYTES", str(5 * 1024 * 1024)))
+FUWU_MAX_PHOTO_PIXELS = int(os.environ.get("FUWU_MAX_PHOTO_PIXELS", str(40_000_000)))
+FUWU_MAX_UPLOAD_BYTES = (
+    int(os.environ["FUWU_MAX_UPLOAD_BYTES"]) if os.environ.get("FUWU_MAX_UPLOAD_BYTES") else None
+)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_HANDLERS = [
+    "fuwu.web.uploads.CountingUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
