@@ -16,6 +16,7 @@ from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fuwu.core.models import ApiToken
+from fuwu.core.net import client_address
 from fuwu.core.tokens import record_use, refusal
 from fuwu.procedures.engine.errors import Forbidden, Unauthorized
 
@@ -32,7 +33,7 @@ class TokenAuth(HttpBearer):
             raise Forbidden(reason, scopes_zh=scopes_zh, scopes_en=" ".join(found.scope_list))
         if reason is not None:
             raise Unauthorized(reason)
-        record_use(found, request.META.get("REMOTE_ADDR"))
+        record_use(found, client_address(request))
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
         return found.user

@@ -38,6 +38,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fuwu.core.net import client_address
 from fuwu.web.models import LoginCounter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -151,16 +152,6 @@ def take_signup(request: HttpRequest) -> bool:
     that it is registered: this caps how many numbers one machine can try.
     """
     return take("signup:" + client_address(request)) <= settings.FUWU_LOGIN_MAX_PER_ADDRESS
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address a request came from: REMOTE_ADDR, or behind a trusted proxy (the setting
-    FUWU_TRUSTED_PROXY) the last X-Forwarded-For entry, the one that proxy appended itself.
-    Earlier entries are whatever the client wrote and are never believed."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "FUWU_TRUSTED_PROXY", False) and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:100]
-    return str(request.META.get("REMOTE_ADDR", ""))[:100]
 
 
 def begin_attempt(request: HttpRequest, username: str) -> bool:

@@ -393,3 +393,12 @@ def test_cli_scopes_and_days(world):
     listing = StringIO()
     call_command("token", "list", "agent", stdout=listing)
     assert "active" in listing.getvalue() and "read " in listing.getvalue()
+
+
+def test_last_use_behind_a_trusted_proxy_is_the_client_address(world, settings):
+    # The proxy appends the client's address; earlier entries are the client's own words.
+    settings.FUWU_TRUSTED_PROXY = True
+    browser, csrf = _signed_in(world.users["agent"])
+    raw = _create(browser, csrf)["token"]
+    Client().get("/api/tokens", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", **_bearer(raw))
+    assert ApiToken.objects.get().last_used_from == "203.0.113.9"
