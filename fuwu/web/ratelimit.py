@@ -30,13 +30,15 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from fuwu.core.net import client_address
 from fuwu.web.models import LoginCounter
@@ -216,3 +218,15 @@ class ThrottledModelBackend(ModelBackend):
             attempt_succeeded(request, str(username))
         sweep()
         return user
+
+
+LOCKED_MESSAGE = gettext_lazy("登录失败次数过多，请 15 分钟后再试。")
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in form, saying so when the attempt limit (not the password) refused it."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        if self.request is not None and was_locked_out(self.request):
+            return ValidationError(LOCKED_MESSAGE, code="locked")
+        return super().get_invalid_login_error()

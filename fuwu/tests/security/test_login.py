@@ -165,6 +165,7 @@ def test_the_admin_sign_in_has_the_same_limit(world, hashes):
     response = admin_login("root", "Root-pass-77")
     assert response.status_code == 200  # the form again, not the admin: refused
     assert "_auth_user_id" not in response.client.session
+    assert "登录失败次数过多" in response.content.decode()  # says why, not "wrong password"
     assert hashes() == 0
     # The staff pages and the admin count the same identity.
     assert staff_login("root", "Root-pass-77").status_code == 429

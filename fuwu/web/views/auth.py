@@ -18,7 +18,7 @@ from fuwu.core.actors import actor_for
 from fuwu.web.context import is_staff_member
 from fuwu.web.forms import styled
 from fuwu.web.middleware import remember_language, saved_language
-from fuwu.web.ratelimit import was_locked_out
+from fuwu.web.ratelimit import LOCKED_MESSAGE, was_locked_out
 
 
 class LoginForm(forms.Form):
@@ -55,7 +55,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 remember_language(request, chosen)
             return redirect(_next(request, "/"))
         if was_locked_out(request):
-            form.add_error(None, _("登录失败次数过多，请 15 分钟后再试。"))
+            form.add_error(None, LOCKED_MESSAGE)
             status = 429
         else:
             form.add_error(None, _("用户名或密码不正确。"))
