@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
+from fuwu.api.idempotency import idempotent
 from fuwu.customers import actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
@@ -75,6 +76,7 @@ def _asset_out(a: Asset) -> AssetOut:
 
 
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
+@idempotent
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
     who = actor(request)
     site = site_for(who, payload.site)
@@ -124,6 +126,7 @@ def search_customers(
     response={201: AssetOut, **WRITE_ERRORS},
     summary="Create an asset (unit, vehicle, equipment …)",
 )
+@idempotent
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
     who = actor(request)
     site = site_for(who, payload.site)

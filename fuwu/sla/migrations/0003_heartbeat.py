@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0002_verbose_names'),
+        ("sla", "0002_verbose_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('worker_id', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='执行进程')),
-                ('host', models.CharField(max_length=255, verbose_name='主机')),
-                ('pid', models.PositiveIntegerField(verbose_name='进程号')),
-                ('version', models.CharField(max_length=40, verbose_name='版本')),
-                ('started_at', models.DateTimeField(verbose_name='启动时间')),
-                ('last_seen', models.DateTimeField(db_index=True, verbose_name='最近心跳')),
+                (
+                    "worker_id",
+                    models.CharField(
+                        max_length=64, primary_key=True, serialize=False, verbose_name="执行进程"
+                    ),
+                ),
+                ("host", models.CharField(max_length=255, verbose_name="主机")),
+                ("pid", models.PositiveIntegerField(verbose_name="进程号")),
+                ("version", models.CharField(max_length=40, verbose_name="版本")),
+                ("started_at", models.DateTimeField(verbose_name="启动时间")),
+                ("last_seen", models.DateTimeField(db_index=True, verbose_name="最近心跳")),
             ],
             options={
-                'verbose_name': '后台进程心跳',
-                'verbose_name_plural': '后台进程心跳',
+                "verbose_name": "后台进程心跳",
+                "verbose_name_plural": "后台进程心跳",
             },
         ),
     ]

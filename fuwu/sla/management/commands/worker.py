@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from fuwu.campaigns.actions import run_due
+from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
@@ -76,7 +77,8 @@ class Command(BaseCommand):
     @staticmethod
     def _sweeper(interval: float, worker_id: str) -> None:
         """Check in (the heartbeat), then catch clock checks a deferred task missed (a worker
-        killed while running it, a lost row), open due schedules and send register reminders.
+        killed while running it, a lost row), open due schedules, send register reminders and
+        forget expired idempotency keys.
         A database outage is waited out like the task loop's (`fuwu.sla.worker`)."""
         started_at = timezone.now()
         outage = Outage(f"sweeper {worker_id}", cap=max(interval, 1.0) * 4)
@@ -87,6 +89,7 @@ class Command(BaseCommand):
             sweep(worker=worker_id)
             run_due()  # recurring schedules open their cases
             remind_due()  # permits about to expire, keys not back
+            purge_expired()  # idempotency keys older than 24 hours
 
         while True:
             try:
