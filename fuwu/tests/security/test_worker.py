@@ -300,3 +300,39 @@ def test_the_supervisor_starts_a_worker_that_exits_again_and_stops_on_sigterm(tm
             os.killpg(sup.pid, signal.SIGKILL)
             sup.wait(5)
     assert "starting it again" in log.read_text()
+
+
+def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from fuwu.sla import tasks
+    from fuwu.sla.worker import ResilientWorker
+
+    calls: list[int] = []
+
+    def cut_off(case_id: int, *, worker: str = "") -> list[str]:
+        calls.append(case_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return []
+
+    monkeypatch.setattr(tasks, "fire_due", cut_off)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = tasks.check_clocks.enqueue(42)
+    worker = ResilientWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w",
+        excluded_queue_names=[],
+    )
+    worker.run()  # batch: runs what is queued, riding out the outage, then returns
+    row = DBTaskResult.objects.get(pk=queued.id)
+    assert calls == [42, 42]  # cut off once, run again after the outage
+    assert row.status == TaskResultStatus.SUCCESSFUL
