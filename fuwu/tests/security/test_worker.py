@@ -302,9 +302,8 @@ def test_the_supervisor_starts_a_worker_that_exits_again_and_stops_on_sigterm(tm
     assert "starting it again" in log.read_text()
 
 
-def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(
-    db, monkeypatch, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(monkeypatch):
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
@@ -320,8 +319,7 @@ def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(
         return []
 
     monkeypatch.setattr(tasks, "fire_due", cut_off)
-    with django_capture_on_commit_callbacks(execute=True):
-        queued = tasks.check_clocks.enqueue(42)
+    queued = tasks.check_clocks.enqueue(42)
     worker = ResilientWorker(
         queue_names=["*"],
         interval=0,
