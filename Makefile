@@ -46,13 +46,13 @@ browser-deps:
 ## make run: set up everything and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
 run: venv
 	$(BIN)/fuwu setup
-	@echo "Starting the background worker and the web server on http://127.0.0.1:$(PORT) …"
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/fuwu worker & worker=$$!; \
+	@echo "Starting the background worker (restarted if it exits) and the web server on http://127.0.0.1:$(PORT) …"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/fuwu worker --supervise & worker=$$!; \
 	$(BIN)/fuwu serve --port $(PORT)
 
 worker: venv
-	$(BIN)/fuwu worker
+	$(BIN)/fuwu worker --supervise
 
 ## make test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
 test: venv-dev browser-deps test-sqlite test-pg

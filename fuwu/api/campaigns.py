@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
+from fuwu.api.idempotency import idempotent
 from fuwu.campaigns import actions
 from fuwu.campaigns.models import Campaign, Schedule
 from fuwu.core.actors import Actor
@@ -67,6 +68,7 @@ def _campaign_out(c: Campaign) -> CampaignOut:
     response={201: CampaignOut, **WRITE_ERRORS},
     summary="Start a campaign: a case per asset",
 )
+@idempotent
 def start(request: HttpRequest, payload: CampaignIn) -> Status[CampaignOut]:
     who = actor(request)
     site = site_for(who, payload.site)
@@ -160,6 +162,7 @@ def _schedule_out(s: Schedule) -> ScheduleOut:
 @router.post(
     "/schedules", response={201: ScheduleOut, **WRITE_ERRORS}, summary="Create a recurring schedule"
 )
+@idempotent
 def create_schedule(request: HttpRequest, payload: ScheduleIn) -> Status[ScheduleOut]:
     who = actor(request)
     if payload.dtstart.tzinfo is None:

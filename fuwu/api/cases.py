@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
+from fuwu.api.idempotency import idempotent
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
@@ -214,6 +215,7 @@ class CaseIn(Schema):
 
 
 @router.post("", response={201: CaseOut, **WRITE_ERRORS}, summary="Open a case")
+@idempotent
 def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     who = actor(request)
     site = site_for(who, payload.site)
@@ -546,6 +548,7 @@ class EventOut(Schema):
 @router.post(
     "/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, summary="Comment on a case"
 )
+@idempotent
 def add_comment(request: HttpRequest, case_id: int, payload: CommentIn) -> Status[EventOut]:
     case = actions.comment(actor(request), case_id, text=payload.text, internal=payload.internal)
     event = Event.objects.select_related("actor__staff").get(case=case, seq=case.last_seq)
@@ -616,6 +619,7 @@ def _work_out(w: WorkLog) -> WorkOut:
     response={201: WorkOut, **WRITE_ERRORS},
     summary="Log labour, a part or a tool",
 )
+@idempotent
 def add_work(request: HttpRequest, case_id: int, payload: WorkIn) -> Status[WorkOut]:
     row = actions.log_work(
         actor(request),

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
+from fuwu.api.idempotency import idempotent
 from fuwu.core.actors import Actor
 from fuwu.customers import actions, masks, privacy
 from fuwu.customers.choices import AssetKind, RevealReason
@@ -84,6 +85,7 @@ def _asset_out(a: Asset) -> AssetOut:
 
 
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
+@idempotent
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[CustomerOut]:
     who = actor(request)
     site = site_for(who, payload.site)
@@ -196,6 +198,7 @@ def reveal_case(request: HttpRequest, case_id: int, payload: RevealIn) -> Reveal
     response={201: AssetOut, **WRITE_ERRORS},
     summary="Create an asset (unit, vehicle, equipment …)",
 )
+@idempotent
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[AssetOut]:
     who = actor(request)
     site = site_for(who, payload.site)

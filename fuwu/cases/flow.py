@@ -60,14 +60,24 @@ def versioned_state(case: Case) -> tuple[Any, ...]:
 
 
 def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = True) -> Case:
-    """Fetch and lock a case the actor may see. A case they may not see does not exist (404)."""
+    """Fetch and lock a case the actor may see. A case they may not see does not exist (404).
+
+    On PostgreSQL the bare row is locked first and read with its joins afterwards. One
+    `SELECT … JOIN … FOR UPDATE` loses the row under contention: when the row it waited for was
+    changed by the transaction holding the lock, PostgreSQL re-checks the new row version against
+    the joined rows it had already read — the old department, the old assignee — and drops it,
+    so a request racing a transfer or a transition answered 404 "case not found" instead of
+    going on (or 409 when the version moved). The second statement runs after the lock is ours
+    and, under READ COMMITTED, sees the committed change.
+    """
+    if connection.features.has_select_for_update:
+        locked = actor.scope(Case.objects.select_for_update()).filter(pk=case_id)
+        if not list(locked.values_list("pk", flat=True)):
+            raise NotFound("not_found", what="case")
     # Read with everything the API's response shows, so a write needs no second read.
     qs = Case.objects.select_related(
         "procedure", "site", "department", "assignee__staff", "customer", "asset"
     )
-    if connection.features.has_select_for_update:
-        # Lock only the case row: joined rows (site, department) are read, not changed.
-        qs = qs.select_for_update(of=("self",))
     case = actor.scope(qs).filter(pk=case_id).first()
     if case is None:
         raise NotFound("not_found", what="case")

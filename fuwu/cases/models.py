@@ -340,3 +340,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API request that created something, kept under the client's
+    `Idempotency-Key` for 24 hours: a retry (the connection dropped after the commit) gets
+    the same answer instead of a second record. Written in the transaction of the write itself,
+    so an answer is kept exactly when its write committed (see `fuwu/api/idempotency.py`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("用户")
+    )
+    key = models.CharField(_("幂等键"), max_length=255)
+    method = models.CharField(_("请求方法"), max_length=8)
+    path = models.CharField(_("请求路径"), max_length=500)
+    fingerprint = models.CharField(_("请求摘要"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("响应状态"), default=0)
+    body = models.TextField(_("响应内容"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once")]
+
+    def __str__(self) -> str:
+        return self.key

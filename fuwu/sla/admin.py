@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fuwu.cases.admin import CaseColumn
 from fuwu.core.admin import ReadOnlyAdmin, shown, titled
-from fuwu.sla.models import Firing
+from fuwu.sla.models import Firing, Heartbeat
 
 
 @admin.register(Firing)
@@ -33,3 +33,21 @@ class FiringAdmin(CaseColumn, ReadOnlyAdmin[Firing]):
     @admin.display(description=_("执行进程"), ordering="worker")
     def worker_name(self, obj: Firing) -> str:
         return obj.worker
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnlyAdmin[Heartbeat]):
+    """Which workers checked in lately (also on /healthz)."""
+
+    list_display = ["worker_id", "host", "pid", "version", "started", "seen"]
+    readonly_fields = ("worker_id", "host", "pid", "version", "started", "seen")
+    fields = readonly_fields
+    ordering = ["-last_seen"]
+
+    @admin.display(description=_("启动时间"), ordering="started_at")
+    def started(self, obj: Heartbeat) -> str:
+        return shown(obj.started_at)
+
+    @admin.display(description=_("最近心跳"), ordering="last_seen")
+    def seen(self, obj: Heartbeat) -> str:
+        return shown(obj.last_seen)

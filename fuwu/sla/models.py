@@ -25,3 +25,23 @@ class Firing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.key}"
+
+
+class Heartbeat(models.Model):
+    """A worker process checking in, once per sweep. `/healthz` and the staff dashboard read the
+    newest row: background work (escalations, notices, schedules) stops silently when no worker
+    runs, while the site keeps answering, so its absence has to be visible somewhere."""
+
+    worker_id = models.CharField(_("执行进程"), max_length=64, primary_key=True)
+    host = models.CharField(_("主机"), max_length=255)
+    pid = models.PositiveIntegerField(_("进程号"))
+    version = models.CharField(_("版本"), max_length=40)
+    started_at = models.DateTimeField(_("启动时间"))
+    last_seen = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("后台进程心跳")
+        verbose_name_plural = _("后台进程心跳")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -97,6 +97,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您不能受理“{procedure_zh}”",
         "You may not open '{procedure_en}'",
     ),
+    "bad_idempotency_key": (
+        "Idempotency-Key 无效: 应为 1 至 255 个可打印 ASCII 字符(不含空格)",
+        "Invalid Idempotency-Key: use 1 to 255 printable ASCII characters (no spaces)",
+    ),
+    "idempotency_key_reused": (
+        "该 Idempotency-Key 已用于另一个请求;新的请求请使用新的键",
+        "This Idempotency-Key was used for a different request; use a new key for a new request",
+    ),
+    "idempotency_in_progress": (
+        "使用该 Idempotency-Key 的请求仍在处理中,请稍后重试",
+        "A request with this Idempotency-Key is still being processed; retry shortly",
+    ),
     "comment_not_allowed": (
         "只有本项目的员工可以添加备注",
         "Only staff of the case's site may comment",
@@ -275,3 +287,7 @@ class Conflict(EngineError):
 
 class Unauthorized(EngineError):
     status = 401
+
+
+class Unprocessable(EngineError):
+    status = 422

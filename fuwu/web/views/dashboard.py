@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fuwu.core.actors import Actor
+from fuwu.sla.heartbeat import worker_state
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.stats import dashboard, sites_of
 from fuwu.web.timeleft import span
@@ -46,11 +48,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "first_response": span(board.first_response.seconds)
             if board.first_response.seconds is not None
             else None,
+            "worker_stale": _worker_stale(actor),
             "resolution": span(board.resolution.seconds)
             if board.resolution.seconds is not None
             else None,
         },
     )
+
+
+def _worker_stale(actor: Actor) -> bool:
+    """Administrators are told when no background worker checked in lately (escalations,
+    notices and schedules have stopped); the others could not act on it."""
+    if not (actor.superuser or "admin" in actor.roles):
+        return False
+    return not worker_state(limit=1).fresh
 
 
 urlpatterns = [

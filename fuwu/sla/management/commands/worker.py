@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
-from django_tasks_db.management.commands.db_worker import Worker
+from django.utils import timezone
 
 from fuwu.campaigns.actions import run_due
+from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.sla.escalation import sweep
+from fuwu.sla.heartbeat import beat
+from fuwu.sla.worker import Outage, ResilientWorker, keep_going, supervise
 
 log = logging.getLogger("fuwu.worker")
 
@@ -28,10 +32,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--sweep-interval", type=float, default=settings.FUWU_SWEEP_INTERVAL)
         parser.add_argument("--batch", action="store_true", help="run what is due now, then exit")
-        parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
+        parser.add_argument("--worker-id", default=None, help="default: host:pid")
+        parser.add_argument(
+            "--supervise",
+            action="store_true",
+            help="run the worker as a child process and restart it whenever it exits",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker_id = options["worker_id"][:64]
+        if options["supervise"]:
+            argv = ["--interval", str(options["interval"])]
+            argv += ["--sweep-interval", str(options["sweep_interval"])]
+            if options["worker_id"]:
+                argv += ["--worker-id", options["worker_id"]]
+            sys.exit(supervise(argv))
+        worker_id = (options["worker_id"] or f"{socket.gethostname()}:{os.getpid()}")[:64]
         if options["batch"]:
             sweep(worker=worker_id)
             run_due()
@@ -46,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Fuwu worker {worker_id} started (sweep every {options['sweep_interval']} s)."
             )
-        worker = Worker(
+        worker = ResilientWorker(
             queue_names=["*"],
             interval=options["interval"],
             batch=options["batch"],
@@ -61,13 +76,24 @@ class Command(BaseCommand):
 
     @staticmethod
     def _sweeper(interval: float, worker_id: str) -> None:
-        # Catches clock checks a deferred task missed (a worker killed while running it, a lost row).
+        """Check in (the heartbeat), then catch clock checks a deferred task missed (a worker
+        killed while running it, a lost row), open due schedules, send register reminders and
+        forget expired idempotency keys.
+        A database outage is waited out like the task loop's (`fuwu.sla.worker`)."""
+        started_at = timezone.now()
+        outage = Outage(f"sweeper {worker_id}", cap=max(interval, 1.0) * 4)
+
+        def once() -> None:
+            close_old_connections()
+            beat(worker_id, started_at)
+            sweep(worker=worker_id)
+            run_due()  # recurring schedules open their cases
+            remind_due()  # permits about to expire, keys not back
+            purge_expired()  # idempotency keys older than 24 hours
+
         while True:
             try:
-                close_old_connections()
-                sweep(worker=worker_id)
-                run_due()  # recurring schedules open their cases
-                remind_due()  # permits about to expire, keys not back
+                keep_going(once, outage)
             except Exception:
                 log.exception("clock sweep failed")
             finally:
