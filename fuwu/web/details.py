@@ -175,17 +175,22 @@ def _checks(
 # -- people and linked cases --------------------------------------------------------------------
 
 
+def person_names(usernames: Iterable[str]) -> dict[str, str]:
+    """Display names of the staff that person fields name (they store usernames), in one query;
+    none when there is no username to read."""
+    wanted = set(usernames)
+    if not wanted:
+        return {}
+    people = User.objects.filter(username__in=wanted).select_related("staff")
+    return {u.username: person_name(u) or u.username for u in people}
+
+
 def _names(fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str, str]:
-    """Display names of the staff the person fields name (usernames), in one query."""
-    usernames = {
+    return person_names(
         data[f.key]
         for f in fields
         if f.type is FieldType.PERSON and isinstance(data.get(f.key), str)
-    }
-    if not usernames:
-        return {}
-    people = User.objects.filter(username__in=usernames).select_related("staff")
-    return {u.username: person_name(u) or u.username for u in people}
+    )
 
 
 def _linked(actor: Actor, fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[int, Case]:

@@ -12,7 +12,14 @@ import pytest
 from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.core.models import Staff
-from fuwu.web.tests.casesetup import at_repair, fresh, move, open_repair, signed_in
+from fuwu.web.tests.casesetup import (
+    at_prepare,
+    at_repair,
+    fresh,
+    move,
+    open_repair,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +148,7 @@ def test_a_complaints_content_complainant_and_demand_are_on_its_page(world):
     investigate = group(html, "investigate")
     assert value(investigate, "compensation") == "¥200.00"
     assert value(investigate, "handled_by") == "张师傅"  # a person by name, not username
+    assert "处理人：张师傅" in html  # and so in the timeline
 
 
 def test_personal_values_stay_masked_for_those_who_may_not_read_them(world):
@@ -169,6 +177,24 @@ def test_the_people_working_the_case_reveal_from_the_details(world):
     html = page("dispatcher", case)
     assert value(group(html, "_intake"), "contact_phone").startswith("139****2222")
     assert 'data-testid="reveal-contact_phone"' in html and PHONE not in html
+
+
+def test_a_parallel_steps_branches_show_their_values_and_checks_under_it(world):
+    case = at_prepare(world)
+    actions.complete_task(
+        world.actor("cook"),
+        case.pk,
+        branch="kitchen",
+        version=case.version,
+        form={"kitchen_note": "缺鸭肠"},
+        checklist={"dishes_ready": True},
+    )
+    html = page("floor_manager", fresh(case))
+    prepare = group(html, "prepare")
+    assert value(prepare, "kitchen_note") == "缺鸭肠"
+    assert 'data-testid="check-dishes_ready"' in prepare
+    assert "锅底与菜品已按点菜单配齐" in prepare
+    assert 'data-testid="check-towels_collected"' not in prepare  # not done yet: not shown
 
 
 def test_values_never_captured_are_not_shown(world):
@@ -239,19 +265,6 @@ def test_print_view_has_number_procedure_customer_values_and_timeline(world):
 def test_print_view_in_english(world):
     html = page("agent", at_repair(world), "en", "print/")
     assert "At intake" in html and "Print" in html and "Property repair" in html
-
-
-def test_print_view_masks_as_the_page_does(world):
-    case = investigated(world)
-    html = page("security", case, suffix="print/")
-    assert PHONE not in html and "13812345678" not in html
-    assert "139****2222" in html and "138****5678" in html
-    assert "reveal" not in html  # no reveal on paper
-
-
-def test_print_view_of_a_case_one_may_not_see_does_not_exist(world):
-    case = at_repair(world)
-    assert signed_in("cc_agent").get(f"/cases/{case.pk}/print/").status_code == 404
 
 
 def test_the_case_page_links_to_the_print_view(world):
