@@ -237,6 +237,18 @@ def _customer_records(records: Mapping[str, Any]) -> list[Shown]:
     return out
 
 
+def _who(event: Event, case: Case) -> str:
+    """Who filled a step: staff by name; the case's own customer (portal) by their name, never
+    by their login (a phone number or an e-mail address); the system as nobody."""
+    user = event.actor
+    if user is None:
+        return ""
+    if getattr(user, "staff", None) is not None:
+        return person_name(user)
+    customer = case.customer
+    return customer.name if customer is not None and customer.user_id == user.pk else ""
+
+
 # -- the groups ---------------------------------------------------------------------------------
 
 
@@ -275,7 +287,7 @@ def case_details(
     checks = case.records.get("checks") or {}
     order = [INTAKE, *captured.order]
     order += [k for k in procedure.steps if k not in order and (k in placed or k in checks)]
-    order += [k for k, _step in captured.branch_checks.values() if k and k not in order]
+    order += [s for s, _answers in captured.branch_checks.values() if s and s not in order]
     order.append(OTHER)
 
     groups: list[Group] = []
@@ -287,9 +299,9 @@ def case_details(
             _typed(v, fields.get(v.key), data, names, cases)
             for v in case_values(in_order, data, language)
         ]
-        values += [
-            Shown(k, k, str(data[k])) for k in sorted(keys - fields.keys())
-        ]  # a value no field declares any more (a definition changed under old data)
+        if not masked:  # a value no field declares (data imported or written by hand): its
+            # key is all there is to name it, and nothing says whether it is personal
+            values += [Shown(k, k, str(data[k])) for k in sorted(keys - fields.keys())]
         step = procedure.steps.get(key)
         answers: list[CheckShown] = []
         if step is not None:
@@ -308,7 +320,7 @@ def case_details(
                 title=title,
                 values=values,
                 checks=answers,
-                by=person_name(event.actor) if event and event.actor_id else "",
+                by=_who(event, case) if event else "",
                 at=event.at if event else None,
             )
         )

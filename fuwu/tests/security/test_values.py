@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from fuwu.cases import actions
+from fuwu.portal.access import customer_actor
 from fuwu.portal.tests.helpers import give_account
 from fuwu.web.tests.casesetup import at_repair, signed_in
 from fuwu.web.tests.test_case_details import PHONE, investigated
@@ -54,3 +56,22 @@ def test_printing_changes_nothing(world):
     assert client.get(f"/cases/{case.pk}/print/").status_code == 200
     case.refresh_from_db()
     assert case.version == before
+
+
+def test_a_case_the_customer_opened_names_them_not_their_login(world):
+    owner = world.customers["owner"]
+    give_account(owner, "13812345678", "Owner-pass-1")  # the login is their phone number
+    owner.refresh_from_db()
+    case = actions.open_case(
+        customer_actor(owner),
+        procedure_key="property_repair",
+        site_id=owner.site_id,
+        channel="web",
+        title="厨房漏水",
+        customer_id=owner.pk,
+        data={"repair_item": "厨房漏水", "service_type": "free"},
+    )
+    html = signed_in("security").get(f"/cases/{case.pk}/").content.decode()
+    intake = html[html.index('data-testid="details-_intake"') :]
+    assert "王芳 ·" in intake[:400]
+    assert "13812345678" not in html
