@@ -31,6 +31,7 @@ from fuwu.procedures.engine.definition import FieldDef, FieldType, Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.registers.models import Register
+from fuwu.web.details import person_names
 from fuwu.web.values import display, lines_changes
 
 User = get_user_model()
@@ -64,6 +65,7 @@ class _Context:
     # The last value each field was given by an earlier event, so that a line-item field's
     # entry can say which rows were added, removed or changed (events store new values only).
     known: dict[str, Any] = field(default_factory=dict)
+    staff: dict[str, str] = field(default_factory=dict)  # person fields: username → name
 
     def step(self, key: str | None) -> str:
         if not key:
@@ -89,6 +91,8 @@ class _Context:
         return self.departments.get(dept_id, "—") if dept_id else "—"
 
     def value(self, f: FieldDef | None, raw: Any) -> str:
+        if f is not None and f.type is FieldType.PERSON and isinstance(raw, str):
+            return self.staff.get(raw, raw)  # a person by name, as on the details card
         return display(f, raw, self.language)
 
 
@@ -503,6 +507,19 @@ def _ids(events: list[Event]) -> tuple[set[int], set[int], set[str]]:
     return users, departments, procedures
 
 
+def _staff_named(procedure: Procedure, rows: list[Event]) -> dict[str, str]:
+    """The names of the staff the events' person values name (one query, none if none)."""
+    keys = {k for k, f in procedure.all_fields().items() if f.type is FieldType.PERSON}
+    usernames = {
+        v
+        for e in rows
+        for part in ("values", "computed")
+        for k, v in ((e.data or {}).get(part) or {}).items()
+        if k in keys and isinstance(v, str)
+    }
+    return person_names(usernames)
+
+
 def timeline(
     case: Case,
     events: Iterable[Event],
@@ -551,14 +568,16 @@ def timeline(
                 key__in=procedure_keys, is_current=True
             ).values_list("key", "name_zh", "name_en")
         }
+    procedure = definition_of(case.procedure)
     with translation.override(language):
         context = _Context(
-            procedure=definition_of(case.procedure),
+            procedure=procedure,
             language=language,
             show_internal=show_internal,
             people=people,
             departments=departments,
             procedures=procedures,
+            staff=_staff_named(procedure, rows) if show_internal else {},
         )
         system = _("系统")
         out = []

@@ -176,6 +176,7 @@ class Shown:
     table: LinesTable | None = None
     long: bool = False  # a text to show on its own lines
     personal: str | None = None  # the field's `personal:` kind (the page offers a reveal)
+    href: str | None = None  # a linked case's page (fuwu.web.details)
 
 
 def case_values(fields: Iterable[FieldDef], data: Mapping[str, Any], language: str) -> list[Shown]:

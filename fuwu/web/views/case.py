@@ -49,6 +49,7 @@ from fuwu.procedures.engine.machine import guard_context, is_blank, offered, opt
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
+from fuwu.web.details import case_details
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
 from fuwu.web.views.personal import case_personal
@@ -329,6 +330,9 @@ def _context(
             case, readable, lang, show_internal=True, mask_personal=personal["personal_masked"]
         ),
         **personal,  # the values, masked or full, and the reveal (fuwu.customers.privacy)
+        "details": case_details(
+            actor, case, procedure, events, lang, masked=personal["personal_masked"]
+        ),
         "hidden_notes": hidden_notes,
         "last_change": (_person(last.actor) if last and last.actor_id else _("系统"), last.at)
         if last
