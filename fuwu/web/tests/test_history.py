@@ -154,6 +154,6 @@ def test_the_case_history_is_a_fixed_number_of_queries(
         _close(open_repair(world, repair_item=f"第{i}处"))
     client = signed_in("agent")
     client.get(f"/cases/{case.pk}/history/", **HTMX)
-    # session, user, the case, open, earlier, the duplicate, versions, departments, people
+    # session, user, the case, its ids, open, earlier, the duplicate, versions, departments, people
     with django_assert_max_num_queries(10):
         client.get(f"/cases/{case.pk}/history/", **HTMX)
