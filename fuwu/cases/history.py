@@ -50,7 +50,8 @@ def cases_of(
         return Case.objects.none()
     rows = Case.objects.filter(match).values("pk")
     ids = list(rows.values_list("pk", flat=True)[: MATCH_IDS + 1])
-    found = cases_for(actor).filter(pk__in=rows if len(ids) > MATCH_IDS else ids)
+    found = cases_for(actor)
+    found = found.filter(pk__in=rows) if len(ids) > MATCH_IDS else found.filter(pk__in=ids)
     # The tie-break on id keeps the order stable for cases opened in the same instant (paging).
     return found.order_by("-created_at", "-pk")
 

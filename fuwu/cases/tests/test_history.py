@@ -46,3 +46,11 @@ def test_cases_are_found_by_id_not_by_walking_the_site(world):
     assert len(rows) == 1
     last = seen.captured_queries[-1]["sql"]
     assert '"id" IN (' in last.replace("`", '"') or "id IN (" in last
+
+
+def test_past_the_id_limit_the_cases_are_matched_by_subquery(world, monkeypatch):
+    first, second = open_repair(world), open_repair(world)
+    monkeypatch.setattr(history, "MATCH_IDS", 1)
+    rows = list(history.cases_of(world.actor("agent"), asset_id=world.assets["unit"].pk))
+    assert rows == [second, first]
+    assert list(history.cases_of(world.actor("cc_agent"), asset_id=world.assets["unit"].pk)) == []
