@@ -55,7 +55,7 @@ def _check_contact(
     if error := check_phone(phone):
         errors["phone"] = error
     elif phone and unique_phone:
-        others = Customer.objects.filter(site_id=site_id, phone=phone)
+        others = Customer.objects.live().filter(site_id=site_id, phone=phone)
         same = (others.exclude(pk=exclude) if exclude is not None else others).first()
         if same is not None:
             errors["phone"] = FieldError("duplicate_phone", name=same.name)
@@ -83,7 +83,10 @@ def _check_asset(
         errors[prefix + "label"] = FieldError("required")
     elif len(label) > LABEL_MAX:
         errors[prefix + "label"] = FieldError("too_long", max=LABEL_MAX)
-    if owner_id is not None and not Customer.objects.filter(pk=owner_id, site_id=site_id).exists():
+    if (
+        owner_id is not None
+        and not Customer.objects.live().filter(pk=owner_id, site_id=site_id).exists()
+    ):
         errors[prefix + "owner_id"] = FieldError("not_on_site")
 
 

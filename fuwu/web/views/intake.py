@@ -105,7 +105,7 @@ def _int(value: Any) -> int | None:
 
 def _customers(actor: Actor) -> QuerySet[Customer]:
     assets = Asset.objects.order_by("kind", "label")
-    return actor.scope(Customer.objects.select_related("site")).prefetch_related(
+    return actor.scope(Customer.objects.live().select_related("site")).prefetch_related(
         Prefetch("assets", queryset=assets)
     )
 
@@ -347,7 +347,7 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
         if digits := privacy.phone_search(q):  # fragments are no oracle (the one rule)
             matches |= Q(phone__contains=digits)
         ids = list(
-            actor.scope(Customer.objects)
+            actor.scope(Customer.objects.live())
             .filter(matches)
             .order_by("name", "pk")
             .values_list("pk", flat=True)
