@@ -82,6 +82,7 @@ class Desk:
     site: Site
     customer: Customer | None
     offers: list[Offer] = field(default_factory=list)
+    may_merge: bool = False  # the chosen customer's duplicates may be merged (the merge page)
 
     @property
     def assets(self) -> list[Asset]:
@@ -132,7 +133,13 @@ def _desk(actor: Actor, site_id: Any, customer_id: Any) -> Desk:
         customer = _customers(actor).filter(pk=wanted).first()
     by_id = {s.pk: s for s in sites}
     site = customer.site if customer else by_id.get(_int(site_id) or 0, sites[0])
-    return Desk(sites=sites, site=site, customer=customer, offers=_offers(actor, site))
+    return Desk(
+        sites=sites,
+        site=site,
+        customer=customer,
+        offers=_offers(actor, site),
+        may_merge=customer is not None and privacy.may_merge(actor, customer.site_id),
+    )
 
 
 # -- forms -------------------------------------------------------------------------------------
