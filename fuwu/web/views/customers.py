@@ -117,7 +117,8 @@ def merge_view(request: HttpRequest, customer_id: int) -> HttpResponse:
                 return redirect(f"{reverse('web:customer_merge', args=[kept.pk])}?with={other}")
             messages.success(
                 request,
-                _("已把档案“%(merged)s”合并到“%(kept)s”。") % {"merged": done.merged, "kept": kept},
+                _("已把档案“%(merged)s”（#%(mid)s）合并到“%(kept)s”（#%(kid)s）。")
+                % {"merged": done.merged, "mid": done.merged_id, "kept": kept, "kid": kept.pk},
             )
         return redirect("web:customer_merge", kept.pk)
     now = timezone.now()
@@ -168,7 +169,8 @@ def unmerge_view(request: HttpRequest, merge_id: int) -> HttpResponse:
         return redirect("web:customer_merge", found.first())
     messages.success(
         request,
-        _("已撤销合并：“%(merged)s”恢复为单独的档案。") % {"merged": done.merged},
+        _("已撤销合并：“%(merged)s”（#%(mid)s）恢复为单独的档案。")
+        % {"merged": done.merged, "mid": done.merged_id},
     )
     return redirect("web:customer_merge", done.kept_id)
 
