@@ -372,15 +372,16 @@ def update_asset(
 def link_account(actor: Actor, customer_id: int, *, user: Any, language: str) -> Customer | None:
     """Link a portal account to an earlier customer record the person proved is theirs.
 
-    None when the record is gone or already has an account (the caller then creates the
-    account's own record). Writes an `updated` RecordChange (`user`, `language`).
+    None when the record is gone, already has an account or was merged into another (the
+    caller then creates the account's own record). Writes an `updated` RecordChange (`user`,
+    `language`).
     """
     customer = (
-        actor.scope(Customer.objects.select_for_update())
+        actor.scope(Customer.objects.live().select_for_update())
         .filter(pk=customer_id, user__isnull=True)
         .first()
     )
-    if customer is None:
+    if customer is None:  # gone, taken, or merged into another since the code was sent
         return None
     changes = {"user": {"from": None, "to": user.pk}}
     if customer.language != language:
