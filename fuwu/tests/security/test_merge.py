@@ -5,15 +5,19 @@ merged (hidden) record is never found, chosen, opened a case on, nor linked to a
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
-from fuwu.customers import actions, merging
-from fuwu.customers.models import Customer, CustomerMerge
+from fuwu.customers import actions, merging, retention
+from fuwu.customers.masks import ANONYMISED
+from fuwu.customers.models import Customer, CustomerMerge, RecordChange
+from fuwu.tests.security.test_pii import _closed_case, pii_procedure  # noqa: F401 — a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +105,27 @@ def test_a_merged_record_is_not_linked_to_a_new_portal_account(world: Any) -> No
     assert Customer.objects.get(pk=dup.pk).user_id is None
     # A sign-up after the merge is not offered the hidden record either.
     assert not Customer.objects.live().filter(pk=dup.pk).exists()
+
+
+@pytest.mark.usefixtures("pii_procedure")
+def test_retention_erases_the_duplicates_merged_into_a_customer(world, settings):
+    """A merged record has no cases of its own: it is erased with the customer it went into."""
+    settings.FUWU_RETENTION_YEARS = 3
+    with time_machine.travel(datetime(2022, 12, 1, tzinfo=UTC), tick=False):
+        old = Customer.objects.create(site=world.sites["lanting"], name="赵敏", phone="13600003333")
+        dup = actions.create_customer(
+            world.actor("agent"),
+            site_id=old.site_id,
+            name="赵敏",
+            phone="136 0000 3333",
+            email="zhao.min@example.com",
+        )
+        merging.merge(world.actor("agent"), old.pk, dup.pk)
+    _closed_case(world, old, datetime(2023, 1, 10, 9, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 1, 11, 9, tzinfo=UTC), tick=False):
+        done = retention.anonymise()
+    assert done.customers == [old.pk]
+    dup.refresh_from_db()
+    assert (dup.name, dup.phone, dup.email) == (ANONYMISED, "", "")
+    history = str(list(RecordChange.objects.filter(customer=dup).values_list("changes")))
+    assert "zhao.min@example.com" not in history and "赵敏" not in history
