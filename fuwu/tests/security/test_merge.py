@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
+from fuwu.cases.models import Case, Event
 from fuwu.customers import actions, merging, retention
 from fuwu.customers.masks import ANONYMISED
 from fuwu.customers.models import Customer, CustomerMerge, RecordChange
@@ -129,3 +130,23 @@ def test_retention_erases_the_duplicates_merged_into_a_customer(world, settings)
     assert (dup.name, dup.phone, dup.email) == (ANONYMISED, "", "")
     history = str(list(RecordChange.objects.filter(customer=dup).values_list("changes")))
     assert "zhao.min@example.com" not in history and "赵敏" not in history
+
+
+@pytest.mark.usefixtures("pii_procedure")
+def test_a_closed_case_moves_with_its_customer_and_back(world) -> None:
+    """History moves too: a closed case changes customer (with its event), not its state."""
+    owner, dup = world.customers["owner"], _dup(world)
+    closed = _closed_case(world, dup, datetime(2026, 11, 2, 9, tzinfo=UTC))
+    before = Case.objects.get(pk=closed.pk)
+    assert before.is_closed
+    done = merging.merge(world.actor("agent"), owner.pk, dup.pk)
+    after = Case.objects.get(pk=closed.pk)
+    assert (after.customer_id, after.status, after.version) == (
+        owner.pk,
+        before.status,
+        before.version,
+    )
+    merging.unmerge(world.actor("agent"), done.pk)
+    assert Case.objects.get(pk=closed.pk).customer_id == dup.pk
+    kinds = list(Event.objects.filter(case=closed).values_list("kind", flat=True))
+    assert kinds[-2:] == ["customer_updated", "customer_updated"]
