@@ -98,3 +98,14 @@ def test_the_intake_desk_links_a_chosen_caller_to_the_merge_page(world: Any) -> 
     owner = world.customers["owner"]
     html = signed_in("agent").get(f"/intake/?customer={owner.pk}").content.decode()
     assert f'href="/customers/{owner.pk}/merge/"' in html
+
+
+def test_the_merged_records_page_says_where_it_went_and_offers_the_undo(world: Any) -> None:
+    from fuwu.customers import merging
+
+    owner, dup = world.customers["owner"], _dup(world)
+    done = merging.merge(world.actor("agent"), owner.pk, dup.pk)
+    html = signed_in("agent", "en").get(f"/customers/{dup.pk}/merge/").content.decode()
+    assert 'data-testid="merged-into"' in html and f'href="/customers/{owner.pk}/merge/"' in html
+    assert f'action="/customers/merges/{done.pk}/undo/"' in html
+    assert 'data-testid="duplicates"' not in html and 'data-testid="confirm-merge"' not in html
