@@ -1,5 +1,6 @@
 """Customers and assets: create, get, search (within the caller's sites); revealing a masked
-personal value with a logged reason (who sees what: fuwu.customers.privacy)."""
+personal value with a logged reason (who sees what: fuwu.customers.privacy); duplicates,
+merging two records and undoing a merge within a day (fuwu.customers.merging)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from ninja import Query as QueryParam
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
 from fuwu.api.idempotency import idempotent
 from fuwu.core.actors import Actor
-from fuwu.customers import actions, masks, privacy
+from fuwu.customers import actions, masks, merging, privacy
 from fuwu.customers.choices import AssetKind, RevealReason
-from fuwu.customers.models import Asset, Customer
+from fuwu.customers.models import Asset, Customer, CustomerMerge
 from fuwu.procedures.engine.errors import NotFound
 
 router = Router(tags=["customers and assets"])
@@ -122,7 +123,7 @@ def search_customers(
     limit: int = QueryParam(20, ge=1, le=100),
 ) -> list[CustomerOut]:
     who = actor(request)
-    qs = who.scope(Customer.objects.select_related("site"))
+    qs = who.scope(Customer.objects.live().select_related("site"))
     text = q.strip()
     if text:
         privacy.check_phone_search(text)  # a fragment of a number is no oracle
@@ -191,6 +192,90 @@ def reveal_case(request: HttpRequest, case_id: int, payload: RevealIn) -> Reveal
         note=payload.note,
     )
     return _revealed(done)
+
+
+class MergeIn(Schema):
+    merged_id: int = Field(..., description="the duplicate record, merged into this one")
+
+
+class UnmergeIn(Schema):
+    merge_id: int | None = Field(
+        None, description="which merge; by default the newest one of this record not undone"
+    )
+
+
+class MovedOut(Schema):
+    cases: list[int]
+    assets: list[int]
+    consultations: list[int]
+    reveals: list[int]
+    changes: list[int]
+    user: int | None
+
+
+class MergeOut(Schema):
+    id: int
+    kept_id: int
+    merged_id: int
+    at: datetime
+    undo_until: datetime
+    undone_at: datetime | None
+    moved: MovedOut
+
+
+def _merge_out(done: CustomerMerge) -> MergeOut:
+    moved = merging.Moves.stored(done.moved)
+    return MergeOut(
+        id=done.pk,
+        kept_id=done.kept_id,
+        merged_id=done.merged_id,
+        at=done.at,
+        undo_until=merging.undo_until(done),
+        undone_at=done.undone_at,
+        moved=MovedOut(**moved.__dict__),
+    )
+
+
+@router.get(
+    "/customers/{int:customer_id}/duplicates",
+    response={200: list[CustomerOut], **READ_ERRORS},
+    summary="Records of the same site with the same phone number (merge suggestions)",
+)
+def customer_duplicates(request: HttpRequest, customer_id: int) -> list[CustomerOut]:
+    who = actor(request)
+    c = who.scope(Customer.objects.live().select_related("site")).filter(pk=customer_id).first()
+    if c is None:
+        raise NotFound("not_found", what="customer")
+    return [_customer_out(who, d) for d in merging.duplicates(c)]
+
+
+@router.post(
+    "/customers/{int:customer_id}/merge",
+    response={200: MergeOut, **WRITE_ERRORS},
+    summary="Merge a duplicate record into this one (undo within a day)",
+)
+def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> MergeOut:
+    return _merge_out(merging.merge(actor(request), customer_id, payload.merged_id))
+
+
+@router.post(
+    "/customers/{int:customer_id}/unmerge",
+    response={200: MergeOut, **WRITE_ERRORS},
+    summary="Undo a merge this record took part in (within a day)",
+)
+def unmerge_customer(request: HttpRequest, customer_id: int, payload: UnmergeIn) -> MergeOut:
+    who = actor(request)
+    if payload.merge_id is None:
+        found = merging.latest_merge(who, customer_id)
+        if found is None:
+            raise NotFound("not_found", what="merge")
+        merge_id = found.pk
+    else:
+        merge_id = payload.merge_id
+        found = CustomerMerge.objects.filter(pk=merge_id).first()
+        if found is None or customer_id not in (found.kept_id, found.merged_id):
+            raise NotFound("not_found", what="merge")
+    return _merge_out(merging.unmerge(who, merge_id))
 
 
 @router.post(

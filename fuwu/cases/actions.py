@@ -181,7 +181,7 @@ def open_case(
         raise refusal
     if (
         customer_id is not None
-        and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists()
+        and not Customer.objects.live().filter(pk=customer_id, site_id=site_id).exists()
     ):
         raise EngineError("invalid_form", fields={"customer": FieldError("required")})
     if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
@@ -411,6 +411,29 @@ def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) ->
     change = Change(case, actor)
     change.responded()
     change.event(EventKind.COMMENTED, text=text, internal=internal)
+    return change.finish()
+
+
+def move_to_customer(
+    actor: Actor, case_id: int, *, from_id: int, to_id: int, merge_id: int, undo: bool = False
+) -> Case | None:
+    """Put a case on another customer record because two records were merged (or the merge
+    undone). Only `fuwu.customers.merging` calls this; the merge's permission is the rule.
+
+    The case is locked (closed cases too: their history moves with the customer). A case no
+    longer on `from_id` is left alone (None): an undo moves back only what still sits where the
+    merge put it. Writes `customer_updated` with `{"merge": id, "customer": {"from", "to"}}`
+    (and `"undo": true`). The version does not move: no open form depends on the customer.
+    """
+    case = lock_case(case_id, actor, version=None, write=False)
+    if case.customer_id != from_id:
+        return None
+    change = Change(case, actor)
+    case.customer_id = to_id
+    data: dict[str, Any] = {"merge": merge_id, "customer": {"from": from_id, "to": to_id}}
+    if undo:
+        data["undo"] = True
+    change.event(EventKind.CUSTOMER_UPDATED, **data)
     return change.finish()
 
 

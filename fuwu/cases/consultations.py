@@ -57,7 +57,7 @@ def log_consultation(
         errors["channel"] = FieldError("bad_choice", options=", ".join(CHANNELS))
     if (
         customer_id is not None
-        and not Customer.objects.filter(pk=customer_id, site_id=site_id).exists()
+        and not Customer.objects.live().filter(pk=customer_id, site_id=site_id).exists()
     ):
         errors["customer"] = FieldError("required")
     if errors:

@@ -55,7 +55,7 @@ def _check_contact(
     if error := check_phone(phone):
         errors["phone"] = error
     elif phone and unique_phone:
-        others = Customer.objects.filter(site_id=site_id, phone=phone)
+        others = Customer.objects.live().filter(site_id=site_id, phone=phone)
         same = (others.exclude(pk=exclude) if exclude is not None else others).first()
         if same is not None:
             errors["phone"] = FieldError("duplicate_phone", name=same.name)
@@ -83,7 +83,10 @@ def _check_asset(
         errors[prefix + "label"] = FieldError("required")
     elif len(label) > LABEL_MAX:
         errors[prefix + "label"] = FieldError("too_long", max=LABEL_MAX)
-    if owner_id is not None and not Customer.objects.filter(pk=owner_id, site_id=site_id).exists():
+    if (
+        owner_id is not None
+        and not Customer.objects.live().filter(pk=owner_id, site_id=site_id).exists()
+    ):
         errors[prefix + "owner_id"] = FieldError("not_on_site")
 
 
@@ -369,15 +372,16 @@ def update_asset(
 def link_account(actor: Actor, customer_id: int, *, user: Any, language: str) -> Customer | None:
     """Link a portal account to an earlier customer record the person proved is theirs.
 
-    None when the record is gone or already has an account (the caller then creates the
-    account's own record). Writes an `updated` RecordChange (`user`, `language`).
+    None when the record is gone, already has an account or was merged into another (the
+    caller then creates the account's own record). Writes an `updated` RecordChange (`user`,
+    `language`).
     """
     customer = (
-        actor.scope(Customer.objects.select_for_update())
+        actor.scope(Customer.objects.live().select_for_update())
         .filter(pk=customer_id, user__isnull=True)
         .first()
     )
-    if customer is None:
+    if customer is None:  # gone, taken, or merged into another since the code was sent
         return None
     changes = {"user": {"from": None, "to": user.pk}}
     if customer.language != language:

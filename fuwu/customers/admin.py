@@ -7,14 +7,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from fuwu.core import limits
 from fuwu.core.actors import actor_for
 from fuwu.core.admin import ReadOnlyAdmin, ReadOnlyInline, shown, titled
-from fuwu.customers import actions
-from fuwu.customers.models import Asset, Customer, RecordChange, RevealLog
+from fuwu.customers import actions, merging
+from fuwu.customers.models import Asset, Customer, CustomerMerge, RecordChange, RevealLog
 
 
 class WithinLimits(forms.ModelForm):  # type: ignore[type-arg]
@@ -71,7 +73,17 @@ class CustomerAdmin(AuditedAdmin[Customer]):
     list_select_related = ["site"]
     search_fields = ["name", "phone", "email"]
     autocomplete_fields = ["user"]
-    fields = ["site", "name", "phone", "email", "consent_contact", "preferences", "user"]
+    fields = [
+        "site",
+        "name",
+        "phone",
+        "email",
+        "consent_contact",
+        "preferences",
+        "user",
+        "merge_link",
+    ]
+    readonly_fields = ["merge_link"]
     inlines = [AssetInline, RevealInline]
     ordering = ["-created_at"]
 
@@ -86,6 +98,20 @@ class CustomerAdmin(AuditedAdmin[Customer]):
     @admin.display(description=_("创建时间"), ordering="created_at")
     def created(self, obj: Customer) -> str:
         return shown(obj.created_at)
+
+    @admin.display(description=_("合并重复档案"))
+    def merge_link(self, obj: Customer) -> str:
+        """Merging is a staff page (preview, confirm, undo for a day: fuwu.customers.merging);
+        the record links to it and says how many records share its phone number."""
+        if obj.pk is None:
+            return "—"
+        if obj.merged_into_id is not None:
+            text = gettext("已合并到档案 #%(id)s") % {"id": obj.merged_into_id}
+        else:
+            n = len(merging.duplicates(obj))
+            text = gettext("%(n)s 份电话相同的档案，去合并") % {"n": n} if n else gettext("去合并")
+        url = reverse("web:customer_merge", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, text)
 
 
 @admin.register(Asset)
@@ -129,4 +155,17 @@ class RevealLogAdmin(ReadOnlyAdmin[RevealLog]):
     list_select_related = ["actor", "customer"]
     search_fields = ["actor__username", "customer__name", "field"]
     fields = ["site", "actor", "at", "customer", "case_id", "field", "reason", "note"]
+    ordering = ["-at", "-pk"]
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ReadOnlyAdmin[CustomerMerge]):
+    """Merges of duplicate customer records and their undoing, as the merge actions wrote them
+    (merging and undoing happen on the staff page, never here)."""
+
+    list_display = ["at", "merged", "kept", "actor", "undone_at", "undone_by"]
+    list_filter = [("site", titled(_("项目"), admin.RelatedFieldListFilter))]
+    list_select_related = ["merged", "kept", "actor", "undone_by"]
+    search_fields = ["kept__name", "merged__name"]
+    fields = ["site", "kept", "merged", "actor", "at", "moved", "undone_at", "undone_by"]
     ordering = ["-at", "-pk"]

@@ -15,6 +15,8 @@ class RecordAction(TextChoices):
     CREATED = "created", _("建档")
     UPDATED = "updated", _("更新")
     ANONYMISED = "anonymised", _("匿名化")
+    MERGED = "merged", _("合并档案")
+    UNMERGED = "unmerged", _("撤销合并")
 
 
 class RevealReason(TextChoices):

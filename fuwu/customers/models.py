@@ -12,6 +12,13 @@ from fuwu.customers.choices import AssetKind, RecordAction, RevealReason
 from fuwu.customers.masks import mask_phone
 
 
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    def live(self) -> CustomerQuerySet:
+        """Records in use: not merged into another (a merged record is kept, hidden, so the
+        merge can be undone; see `fuwu.customers.merging`)."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Customer(models.Model):
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="customers", verbose_name=_("项目")
@@ -33,6 +40,18 @@ class Customer(models.Model):
         verbose_name=_("用户"),
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # Set while this record is merged into another (hidden from searches and pickers); cleared
+    # when the merge is undone. Written only by `fuwu.customers.merging`.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("已合并至"),
+    )
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("客户")
@@ -188,3 +207,51 @@ class RevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.field} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CustomerMerge(models.Model):
+    """One merge of a duplicate customer record into the one kept, and exactly what it moved.
+
+    Written only by `fuwu.customers.merging`. `moved` lists the ids that moved from `merged`
+    to `kept` (`cases`, `assets`, `consultations`, `reveals`, `changes`, and `user`, the portal
+    account, or null), so `unmerge` moves back exactly those and nothing that was added to the
+    kept record since. `undone_at`/`undone_by` are set when it was undone (within
+    `UNDO_WINDOW` of `at`).
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    kept = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges", verbose_name=_("保留的档案")
+    )
+    merged = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("被合并的档案")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    moved = models.JSONField(_("移动的记录"), default=dict, blank=True)
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+
+    class Meta:
+        verbose_name = _("档案合并")
+        verbose_name_plural = _("档案合并")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id} {self.at:%Y-%m-%d %H:%M}"

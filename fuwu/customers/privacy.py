@@ -79,6 +79,13 @@ def sees_full(actor: Actor, site_id: int, *, owner_user_id: int | None = None) -
     return site_id in actor.site_ids and bool(actor.roles & FULL_ROLES)
 
 
+def may_merge(actor: Actor, site_id: int) -> bool:
+    """Merging two customer records of a site (and undoing it) is for the people who hold the
+    site's customer files in full: its agents and managers (and superusers). They compare both
+    records' contacts to decide, which nobody else may read."""
+    return actor.user is not None and not actor.is_customer and sees_full(actor, site_id)
+
+
 def works_case(actor: Actor, case: Case) -> bool:
     """Does this person work the open case: its assignee, or standing in its department?"""
     from fuwu.cases.choices import CLOSED_STATUSES

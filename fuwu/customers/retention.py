@@ -8,6 +8,7 @@ After `FUWU_RETENTION_YEARS` (default 3; 0 keeps everything) from a case's closi
   customer's cases is open or closed within the period (nor the record itself newer), unless a
   portal account of theirs was used within the period: `RecordChange` rows of that customer
   lose the old values too, and one `anonymised` row records that it happened (without values).
+  Duplicate records merged into that customer (`fuwu.customers.merging`) are erased with them.
 
 The event log stays the truth for everything else. `fuwu events verify` rebuilds a case's
 step, status, owning department and assignee from the events' `set`, which this never touches,
@@ -158,20 +159,23 @@ def _erase_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _anonymise_customer(customer: Customer) -> None:
+    """The customer's details and history, and those of the duplicates merged into them: a
+    merged record (hidden, kept for the undo) has no cases of its own and would never be due."""
     with transaction.atomic():
-        Customer.objects.filter(pk=customer.pk).update(name=ANONYMISED, phone="", email="")
-        for change in RecordChange.objects.filter(customer=customer):
-            erased = _erase_changes(change.changes)
-            if erased != change.changes:
-                RecordChange.objects.filter(pk=change.pk).update(changes=erased)
-        RecordChange.objects.create(
-            site_id=customer.site_id,
-            customer=customer,
-            action=RecordAction.ANONYMISED,
-            actor=SYSTEM.user,
-            at=timezone.now(),
-            changes={k: {"from": ANONYMISED, "to": ANONYMISED} for k in CUSTOMER_FIELDS},
-        )
+        for record in [customer, *Customer.objects.filter(merged_into=customer)]:
+            Customer.objects.filter(pk=record.pk).update(name=ANONYMISED, phone="", email="")
+            for change in RecordChange.objects.filter(customer=record):
+                erased = _erase_changes(change.changes)
+                if erased != change.changes:
+                    RecordChange.objects.filter(pk=change.pk).update(changes=erased)
+            RecordChange.objects.create(
+                site_id=record.site_id,
+                customer=record,
+                action=RecordAction.ANONYMISED,
+                actor=SYSTEM.user,
+                at=timezone.now(),
+                changes={k: {"from": ANONYMISED, "to": ANONYMISED} for k in CUSTOMER_FIELDS},
+            )
 
 
 def anonymise(

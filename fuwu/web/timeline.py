@@ -445,9 +445,16 @@ def _asset_updated(c: _Context, data: dict[str, Any]) -> Sentence:
 
 
 def _customer_updated(c: _Context, data: dict[str, Any]) -> Sentence:
-    """A write-back to the case's customer: preference keys and old → new values as stored."""
+    """A write-back to the case's customer (preference keys, old → new values as stored), or
+    the case moved with its customer record when two were merged."""
     if data.get("skipped"):
         return _("未更新客户档案：工单没有关联客户"), []
+    if "merge" in data:  # two records of one person merged (fuwu.customers.merging)
+        moved = data.get("customer") or {}
+        ids = {"from": moved.get("from", "—"), "to": moved.get("to", "—")}
+        if data.get("undo"):
+            return _("撤销了客户档案合并：工单回到档案 #%(to)s") % ids, []
+        return _("客户档案 #%(from)s 已合并到 #%(to)s，工单随之转移") % ids, []
     return _("更新了客户偏好"), _record_changes(c, data)
 
 

@@ -5,6 +5,7 @@ from fuwu.web.views import (
     auth,
     case,
     case_print,
+    customers,
     dashboard,
     history,
     intake,
@@ -29,5 +30,6 @@ urlpatterns = [
     *personal.urlpatterns,
     *procedures.urlpatterns,
     *tokens.urlpatterns,
+    *customers.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

@@ -168,7 +168,7 @@ def _create_account(request: HttpRequest, pending: dict[str, Any]) -> Customer:
 
 
 def _earlier_record(site_id: int, kind: str, value: str) -> Customer | None:
-    qs = Customer.objects.filter(site_id=site_id, user__isnull=True)
+    qs = Customer.objects.live().filter(site_id=site_id, user__isnull=True)
     qs = (
         qs.filter(email__iexact=value)
         if kind == "email"

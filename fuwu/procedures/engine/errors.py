@@ -57,6 +57,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_request": ("请求无效: {reason}", "Invalid request: {reason}"),
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
     "too_large": ("请求体过大", "The request body is too large"),
+    "merge_not_allowed": (
+        "只有本项目的客服或经理可以合并客户档案",
+        "Only the site's agents and managers may merge customer records",
+    ),
+    "merge_same_record": ("不能把档案与自身合并", "A record cannot be merged with itself"),
+    "merge_other_site": (
+        "两份档案属于不同项目，不能合并",
+        "The two records belong to different sites and cannot be merged",
+    ),
+    "merge_two_accounts": (
+        "两份档案都已绑定客户账号，不能合并（请先在后台解除其中一个账号的绑定）",
+        "Both records have a portal account and cannot be merged "
+        "(unlink one of the accounts in the admin first)",
+    ),
+    "merge_already_merged": (
+        "该档案已合并到其他档案",
+        "This record is already merged into another",
+    ),
+    "merge_undone": ("该合并已撤销", "This merge was already undone"),
+    "merge_too_old": (
+        "合并已超过 {hours} 小时，不能再撤销",
+        "The merge is more than {hours} hours old and can no longer be undone",
+    ),
     "conflict": ("数据冲突: {reason}", "Conflict: {reason}"),
     "confirm_warnings": ("请确认以下提示后再提交", "Confirm these warnings, then submit again"),
     "not_resolved": (

@@ -82,6 +82,7 @@ class Desk:
     site: Site
     customer: Customer | None
     offers: list[Offer] = field(default_factory=list)
+    may_merge: bool = False  # the chosen customer's duplicates may be merged (the merge page)
 
     @property
     def assets(self) -> list[Asset]:
@@ -105,7 +106,7 @@ def _int(value: Any) -> int | None:
 
 def _customers(actor: Actor) -> QuerySet[Customer]:
     assets = Asset.objects.order_by("kind", "label")
-    return actor.scope(Customer.objects.select_related("site")).prefetch_related(
+    return actor.scope(Customer.objects.live().select_related("site")).prefetch_related(
         Prefetch("assets", queryset=assets)
     )
 
@@ -132,7 +133,13 @@ def _desk(actor: Actor, site_id: Any, customer_id: Any) -> Desk:
         customer = _customers(actor).filter(pk=wanted).first()
     by_id = {s.pk: s for s in sites}
     site = customer.site if customer else by_id.get(_int(site_id) or 0, sites[0])
-    return Desk(sites=sites, site=site, customer=customer, offers=_offers(actor, site))
+    return Desk(
+        sites=sites,
+        site=site,
+        customer=customer,
+        offers=_offers(actor, site),
+        may_merge=customer is not None and privacy.may_merge(actor, customer.site_id),
+    )
 
 
 # -- forms -------------------------------------------------------------------------------------
@@ -347,7 +354,7 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
         if digits := privacy.phone_search(q):  # fragments are no oracle (the one rule)
             matches |= Q(phone__contains=digits)
         ids = list(
-            actor.scope(Customer.objects)
+            actor.scope(Customer.objects.live())
             .filter(matches)
             .order_by("name", "pk")
             .values_list("pk", flat=True)
