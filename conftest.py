@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
@@ -27,6 +29,14 @@ def _fresh_process_caches() -> None:
     # Rolled-back test databases reuse ids: cached lookups must not outlive a test.
     cache.clear()
     forget_calendars()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # A request through LocaleMiddleware leaves its language active in the thread; the next
+    # test on this worker must start from the site's default, whatever ran before it.
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -409,7 +409,7 @@ class Filler:
         from fuwu.cases.flow import tracked_state
         from fuwu.cases.models import Case, CaseTask, WorkLog
         from fuwu.procedures.engine.definition import StepKind
-        from fuwu.procedures.engine.durations import parse_duration
+        from fuwu.procedures.engine.durations import parse_span
         from fuwu.procedures.engine.machine import status_for
         from fuwu.sla import clocks
 
@@ -548,7 +548,9 @@ class Filler:
 
         def apply(effect: Any, at: datetime) -> None:
             if effect.schedule_return_visit:
-                due = at + timedelta(seconds=parse_duration(effect.schedule_return_visit))
+                due = parse_span(effect.schedule_return_visit).after(
+                    at, clocks.calendar_for(case, procedure)
+                )
                 case.return_visit_due = due
                 event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
             elif effect.mark_comeback:
