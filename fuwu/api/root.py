@@ -150,7 +150,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, code, reason=reason, what="resource")
 
 
-from fuwu.api import campaigns, cases, customers, procedures, registers, tokens  # noqa: E402  (routers need `api`)
+from fuwu.api import campaigns, cases, customers, procedures, registers, search, tokens  # noqa: E402  (routers need `api`)
 
 api.add_router("/procedures", procedures.router)
 api.add_router("/cases", cases.router)
@@ -158,3 +158,4 @@ api.add_router("/", customers.router)
 api.add_router("/", tokens.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
+api.add_router("/", search.router)

@@ -1,0 +1,28 @@
+"""Writes to the search index outside a case change: the rebuild (`fuwu search reindex`)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from fuwu.procedures.registry import definition_of
+from fuwu.search import index
+
+
+def reindex(*, chunk: int = 2000) -> int:
+    """Rebuild the whole case index from the cases; returns how many were indexed.
+
+    One transaction: a search during the rebuild sees the old index, never half of one.
+    """
+    from fuwu.cases.models import Case
+
+    n = 0
+    with transaction.atomic():
+        index.clear()
+        rows = Case.objects.select_related("procedure").only(
+            "pk", "title", "description", "data", "procedure"
+        )
+        for case in rows.order_by("pk").iterator(chunk_size=chunk):
+            procedure = definition_of(case.procedure)
+            index.put(case.pk, index.case_texts(case.title, case.description, case.data, procedure))
+            n += 1
+    return n
