@@ -1,7 +1,18 @@
 """The staff pages. Each view module keeps its own `urlpatterns`; this file only joins them."""
 
 from fuwu.portal.views import attachments as portal_attachments
-from fuwu.web.views import auth, case, dashboard, intake, personal, procedures, queues, tokens, work
+from fuwu.web.views import (
+    auth,
+    case,
+    dashboard,
+    intake,
+    personal,
+    procedures,
+    queues,
+    search,
+    tokens,
+    work,
+)
 
 app_name = "web"
 
@@ -15,5 +26,6 @@ urlpatterns = [
     *personal.urlpatterns,
     *procedures.urlpatterns,
     *tokens.urlpatterns,
+    *search.urlpatterns,
     *portal_attachments.urlpatterns,
 ]
