@@ -103,7 +103,6 @@ class _EventsWritable:
 def _anonymise_case(case: Any, out: Anonymised, *, dry_run: bool) -> None:
     from fuwu.cases.models import Case, Event
     from fuwu.procedures.registry import definition_of
-    from fuwu.search import index as search_index
 
     procedure = definition_of(case.procedure)
     if not privacy.personal_fields(procedure):
@@ -124,11 +123,6 @@ def _anonymise_case(case: Any, out: Anonymised, *, dry_run: bool) -> None:
         return
     with transaction.atomic(), _EventsWritable():
         Case.objects.filter(pk=case.pk).update(data=data)
-        # The erased values leave the search index too (personal fields are not indexed, but a
-        # name can sit in a plain text field as well).
-        search_index.put(
-            case.pk, search_index.case_texts(case.title, case.description, data, procedure)
-        )
         for pk, payload in events:
             Event.objects.filter(pk=pk).update(data=payload)
 

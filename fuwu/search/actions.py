@@ -8,6 +8,16 @@ from fuwu.procedures.registry import definition_of
 from fuwu.search import index
 
 
+def reindex_if_empty() -> int:
+    """Build the index when it holds nothing but cases exist: the first `fuwu setup` after
+    upgrading to a Fuwu with search (migration search.0001 makes the table empty)."""
+    from fuwu.cases.models import Case
+
+    if not index.is_empty() or not Case.objects.exists():
+        return 0
+    return reindex()
+
+
 def reindex(*, chunk: int = 2000) -> int:
     """Rebuild the whole case index from the cases; returns how many were indexed.
 

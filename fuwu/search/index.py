@@ -81,6 +81,15 @@ def clear() -> None:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant)
 
 
+def is_empty() -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM search_case_text LIMIT 1")
+        else:
+            cursor.execute("SELECT 1 FROM search_case_fts LIMIT 1")
+        return cursor.fetchone() is None
+
+
 def matching(query: text.Query) -> RawSQL:
     """The ids of the cases whose words match: for `pk__in=` on a case queryset (which then
     applies who may see what)."""
