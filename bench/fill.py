@@ -409,7 +409,7 @@ class Filler:
         from fuwu.cases.flow import tracked_state
         from fuwu.cases.models import Case, CaseTask, WorkLog
         from fuwu.procedures.engine.definition import StepKind
-        from fuwu.procedures.engine.durations import parse_duration
+        from fuwu.procedures.engine.durations import parse_span
         from fuwu.procedures.engine.machine import status_for
         from fuwu.sla import clocks
 
@@ -548,7 +548,9 @@ class Filler:
 
         def apply(effect: Any, at: datetime) -> None:
             if effect.schedule_return_visit:
-                due = at + timedelta(seconds=parse_duration(effect.schedule_return_visit))
+                due = parse_span(effect.schedule_return_visit).after(
+                    at, clocks.calendar_for(case, procedure)
+                )
                 case.return_visit_due = due
                 event(EventKind.RETURN_VISIT_SCHEDULED, due=due.isoformat())
             elif effect.mark_comeback:
@@ -881,6 +883,13 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
         done += len(batch)
         if log and (done % 20000 < BATCH or done == cases):
             say(f"{done} cases, {n_events} events ({time.perf_counter() - t0:.0f} s)")
+    i0 = time.perf_counter()
+    # The search index, as every case change through the actions keeps it (fuwu.search).
+    from fuwu.search.actions import reindex
+
+    reindex()
+    t_index = time.perf_counter() - i0
+    say(f"search index of {done} cases in {t_index:.1f} s")
     a0 = time.perf_counter()
     analyse()
     t_analyse = time.perf_counter() - a0
@@ -900,6 +909,7 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
             "customers": round(t_people, 1),
             "build": round(t_build, 1),
             "write": round(t_write, 1),
+            "index": round(t_index, 1),
             "analyse": round(t_analyse, 1),
         },
     }

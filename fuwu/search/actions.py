@@ -24,15 +24,24 @@ def reindex(*, chunk: int = 2000) -> int:
     One transaction: a search during the rebuild sees the old index, never half of one.
     """
     from fuwu.cases.models import Case
+    from fuwu.procedures.models import ProcedureVersion
 
+    # The definitions once (a case row carries only its version's id), then the cases in
+    # chunks, each chunk written in one statement.
+    used = Case.objects.values("procedure_id").distinct()
+    procedures = {v.pk: definition_of(v) for v in ProcedureVersion.objects.filter(pk__in=used)}
     n = 0
     with transaction.atomic():
         index.clear()
-        rows = Case.objects.select_related("procedure").only(
-            "pk", "title", "description", "data", "procedure"
-        )
+        rows = Case.objects.only("pk", "title", "description", "data", "procedure_id")
+        batch: list[tuple[int, list[str]]] = []
         for case in rows.order_by("pk").iterator(chunk_size=chunk):
-            procedure = definition_of(case.procedure)
-            index.put(case.pk, index.case_texts(case.title, case.description, case.data, procedure))
-            n += 1
+            procedure = procedures[case.procedure_id]
+            texts = index.case_texts(case.title, case.description, case.data, procedure)
+            batch.append((case.pk, texts))
+            if len(batch) >= chunk:
+                index.put_many(batch)
+                n, batch = n + len(batch), []
+        index.put_many(batch)
+        n += len(batch)
     return n

@@ -58,21 +58,26 @@ def case_texts(
 
 def put(case_id: int, texts: Iterable[str]) -> None:
     """Write (or rewrite) a case's row."""
-    doc = text.document(texts)
+    put_many([(case_id, texts)])
+
+
+def put_many(cases: Iterable[tuple[int, Iterable[str]]]) -> None:
+    """Write (or rewrite) the rows of several cases: (case id, its texts)."""
+    rows = [(case_id, text.document(texts)) for case_id, texts in cases]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
+            cursor.executemany(
                 "INSERT INTO search_case_text (case_id, words)"
                 " VALUES (%s, to_tsvector('simple', %s))"
                 " ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words",
-                [case_id, doc],
+                rows,
             )
         else:
             # Delete first: a row left by a case deleted in a test would otherwise stay.
-            cursor.execute("DELETE FROM search_case_fts WHERE rowid = %s", [case_id])
-            cursor.execute(
-                "INSERT INTO search_case_fts (rowid, words) VALUES (%s, %s)", [case_id, doc]
+            cursor.executemany(
+                "DELETE FROM search_case_fts WHERE rowid = %s", [(r[0],) for r in rows]
             )
+            cursor.executemany("INSERT INTO search_case_fts (rowid, words) VALUES (%s, %s)", rows)
 
 
 def clear() -> None:

@@ -91,7 +91,8 @@ def _cases(
     match = Q(pk__in=[])
     if (pk := Case.pk_from_number(raw)) is not None:
         match |= Q(pk=pk)
-    if (words := text.query(raw)) is not None:
+    # Digits too few for a phone are no search of the texts either (fuwu.customers.privacy).
+    if not privacy.phone_fragment(raw) and (words := text.query(raw)) is not None:
         match |= Q(pk__in=index.matching(words))
     if customer_ids := _ids(customers):
         match |= Q(customer_id__in=customer_ids)

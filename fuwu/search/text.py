@@ -111,5 +111,6 @@ def query(text: str) -> Query | None:
     found = tuple(dict.fromkeys(_split(_jieba().cut(text.strip()))))
     if not found:
         return None
-    # A word still being typed is a prefix; one followed by a space is finished.
-    return Query(found, prefix=not text[-1:].isspace())
+    # A word still being typed is a prefix; one followed by a space is finished. A number is
+    # matched whole: the start of one would find phone numbers written into a description.
+    return Query(found, prefix=not text[-1:].isspace() and not found[-1].isdigit())

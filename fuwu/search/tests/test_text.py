@@ -28,6 +28,8 @@ def test_the_last_word_is_a_prefix_while_typing() -> None:
     assert q.tsquery() == "'卫生间' & '漏':*"
     done = text.query("漏水 ")
     assert done is not None and not done.prefix
+    number = text.query("1391234")  # a number is never a prefix (phones in texts)
+    assert number is not None and not number.prefix
 
 
 def test_punctuation_alone_is_no_search() -> None:

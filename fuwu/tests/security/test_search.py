@@ -60,6 +60,13 @@ def test_a_phone_fragment_finds_nothing(world: World, api: Any) -> None:
     assert "王芳" not in html and 'data-testid="phone-too-short"' in html
 
 
+def test_a_number_in_a_text_is_found_whole_only(world: World, api: Any) -> None:
+    case = _repair(world, "业主电话 13912345678 请先联系")
+    for fragment in ("139123", "1391234", "13912345"):
+        assert _search(api, "technician", fragment)["cases"] == [], fragment
+    assert [c["id"] for c in _search(api, "technician", "13912345678")["cases"]] == [case.pk]
+
+
 def test_personal_case_values_are_not_searchable(world: World, api: Any) -> None:
     _dealer(world, "刹车异响", contact_name="赵敏", contact_phone="13700001111")
     for q in ("13700001111", "1370", "137000", "赵敏", "赵"):
