@@ -28,8 +28,10 @@ LIMIT = 8  # per group, as one types
 PAGE_LIMIT = 50  # per group, on the results page
 # Customers or assets whose cases are looked up by id; more go by subquery.
 MAX_IDS = 500
-# The separators `text.compact` drops, dropped in SQL too (NFKC is not: labels are typed plainly).
-_SQL_SEPARATORS = (" ", "\u3000", "·", "•", "・", "‧", ".", "-", "_", "/")
+# The separators `text.compact` drops that SQL drops too (NFKC is not: labels are typed plainly).
+# Only those that labels hold (each is a REPLACE on every row scanned); a label typed as it is
+# written matches by substring whatever its separators.
+_SQL_SEPARATORS = (" ", "·", "-")
 
 
 @dataclass(frozen=True)
@@ -76,29 +78,52 @@ def _assets(actor: Actor, raw: str) -> QuerySet[Asset]:
     return (
         actor.scope(Asset.objects.all())
         .annotate(compact=compact_label())
-        .filter(compact__contains=key)
+        .filter(Q(label__icontains=raw) | Q(compact__contains=key))
     )
 
 
-def _ids(rows: QuerySet) -> list[int] | QuerySet:  # type: ignore[type-arg]
-    ids = list(rows.values_list("pk", flat=True)[: MAX_IDS + 1])
+def _first_ids(rows: QuerySet, order: tuple[str, ...]) -> list[int] | QuerySet:  # type: ignore[type-arg]
+    """The ids of the matching rows in list order, read once (each table is scanned once);
+    a subquery instead when there are more than MAX_IDS."""
+    ids = list(rows.order_by(*order).values_list("pk", flat=True)[: MAX_IDS + 1])
     return rows.values("pk") if len(ids) > MAX_IDS else ids
 
 
+def _newest(qs: QuerySet[Case], limit: int) -> list[Case]:
+    return list(
+        qs.select_related("customer", "asset")
+        .defer("data", "records", "description", "fired_rungs")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def _cases(
-    actor: Actor, raw: str, customers: QuerySet[Customer], assets: QuerySet[Asset]
-) -> QuerySet[Case]:
-    match = Q(pk__in=[])
+    actor: Actor,
+    raw: str,
+    customer_ids: list[int] | QuerySet,  # type: ignore[type-arg]
+    asset_ids: list[int] | QuerySet,  # type: ignore[type-arg]
+    limit: int,
+) -> list[Case]:
+    """The newest `limit` cases found by any way. Each way is its own query, merged here: an
+    OR of the index's subquery and the id lists made the database walk every case in date
+    order checking each, where one way alone starts from its matches."""
+    visible = cases_for(actor)
+    found: dict[int, Case] = {}
     if (pk := Case.pk_from_number(raw)) is not None:
-        match |= Q(pk=pk)
+        found.update((c.pk, c) for c in _newest(visible.filter(pk=pk), 1))
     # Digits too few for a phone are no search of the texts either (fuwu.customers.privacy).
     if not privacy.phone_fragment(raw) and (words := text.query(raw)) is not None:
-        match |= Q(pk__in=index.matching(words))
-    if customer_ids := _ids(customers):
-        match |= Q(customer_id__in=customer_ids)
-    if asset_ids := _ids(assets):
-        match |= Q(asset_id__in=asset_ids)
-    return cases_for(actor).filter(match)
+        found.update(
+            (c.pk, c) for c in _newest(visible.filter(pk__in=index.matching(words)), limit)
+        )
+    records = Q(pk__in=[])
+    if customer_ids:
+        records |= Q(customer_id__in=customer_ids)
+    if asset_ids:
+        records |= Q(asset_id__in=asset_ids)
+    if customer_ids or asset_ids:
+        found.update((c.pk, c) for c in _newest(visible.filter(records), limit))
+    return sorted(found.values(), key=lambda c: (c.created_at, c.pk), reverse=True)[:limit]
 
 
 def search(actor: Actor, raw: str, *, limit: int = LIMIT) -> Results:
@@ -108,15 +133,11 @@ def search(actor: Actor, raw: str, *, limit: int = LIMIT) -> Results:
     if not raw or not actor.is_staff:
         return results
     results.phone_too_short = privacy.phone_fragment(raw)
-    customers = _customers(actor, raw)
-    assets = _assets(actor, raw)
-    results.cases = list(
-        _cases(actor, raw, customers, assets)
-        .select_related("customer", "asset")
-        .defer("data", "records", "description", "fired_rungs")
-        .order_by("-created_at", "-pk")[:limit]
-    )
-    for c in customers.order_by("name", "pk")[:limit]:
+    customer_ids = _first_ids(_customers(actor, raw), ("name", "pk"))
+    asset_ids = _first_ids(_assets(actor, raw), ("label", "pk"))
+    results.cases = _cases(actor, raw, customer_ids, asset_ids, limit)
+    shown = customer_ids[:limit] if isinstance(customer_ids, list) else customer_ids
+    for c in Customer.objects.filter(pk__in=shown).order_by("name", "pk")[:limit]:
         # As in every list: the role rule alone (no query per row); who works an open case of
         # this customer reveals the number on that case.
         full = privacy.sees_full(actor, c.site_id, owner_user_id=c.user_id)
@@ -129,5 +150,8 @@ def search(actor: Actor, raw: str, *, limit: int = LIMIT) -> Results:
                 masked=access.masked,
             )
         )
-    results.assets = list(assets.select_related("owner").order_by("label", "pk")[:limit])
+    shown = asset_ids[:limit] if isinstance(asset_ids, list) else asset_ids
+    results.assets = list(
+        Asset.objects.filter(pk__in=shown).select_related("owner").order_by("label", "pk")[:limit]
+    )
     return results
