@@ -3,7 +3,8 @@
 `Change` is opened by an action in `actions.py` inside `transaction.atomic()` on a locked row.
 It moves the case between steps, applies effects, collects events and, in `finish()`, writes
 the case, appends the events with the new values of the tracked fields (so the state can be
-rebuilt from events alone) and schedules the next clock check — all in that one transaction.
+rebuilt from events alone), rewrites the case's row of the search index when its texts changed
+(`fuwu.search.index`) and schedules the next clock check — all in that one transaction.
 
 `Case.version` is what an open form was read at: an action given the version the person saw
 refuses with `Stale` (409) when it moved. It moves only when the case's *state* changed —
