@@ -883,6 +883,13 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
         done += len(batch)
         if log and (done % 20000 < BATCH or done == cases):
             say(f"{done} cases, {n_events} events ({time.perf_counter() - t0:.0f} s)")
+    i0 = time.perf_counter()
+    # The search index, as every case change through the actions keeps it (fuwu.search).
+    from fuwu.search.actions import reindex
+
+    reindex()
+    t_index = time.perf_counter() - i0
+    say(f"search index of {done} cases in {t_index:.1f} s")
     a0 = time.perf_counter()
     analyse()
     t_analyse = time.perf_counter() - a0
@@ -902,6 +909,7 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
             "customers": round(t_people, 1),
             "build": round(t_build, 1),
             "write": round(t_write, 1),
+            "index": round(t_index, 1),
             "analyse": round(t_analyse, 1),
         },
     }

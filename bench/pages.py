@@ -47,7 +47,9 @@ PERSONAS: dict[str, tuple[str, ...]] = {
     "vp": SITES,
 }
 QUEUE_KINDS = ("default", "open", "mine", "phone", "step", "overdue", "page50")
-KINDS = (*(f"queue:{k}" for k in QUEUE_KINDS), "case")
+# The menu's search box as one types (fuwu.search): words of case texts, a phone, a plate.
+SEARCH_WORDS = ("漏水", "空调", "维修", "门锁", "卫生间漏", "投诉")
+KINDS = (*(f"queue:{k}" for k in QUEUE_KINDS), "case", "search")
 TIMING = re.compile(r"\s*([\w.-]+)(?:;[^,]*?dur=([\d.]+))?[^,]*")
 
 
@@ -147,6 +149,11 @@ def plan(
                 site = rng.choice([s for s in PERSONAS[persona] if samples.get(s, {}).get("cases")])
                 case_id = rng.choice(samples[site]["case_ids"])
                 path = f"/api/cases/{case_id}" if via == "api" else f"/cases/{case_id}/"
+            elif kind == "search":
+                phones = samples[rng.choice(PERSONAS[persona])].get("phones") or ["13800000000"]
+                q = rng.choice([*SEARCH_WORDS, rng.choice(phones), "粤b 3k5x8"])
+                base = "/api/search" if via == "api" else "/search/live/"
+                path = f"{base}?{urlencode({'q': q})}"
             else:
                 params = queries(persona, samples, rng)[kind.split(":", 1)[1]]
                 base = "/api/cases" if via == "api" else "/queue/"

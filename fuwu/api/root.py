@@ -157,6 +157,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     procedures,
     registers,
+    search,
     tokens,
 )
 
@@ -167,3 +168,4 @@ api.add_router("/", history.router)
 api.add_router("/", tokens.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
+api.add_router("/", search.router)

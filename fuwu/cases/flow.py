@@ -3,7 +3,8 @@
 `Change` is opened by an action in `actions.py` inside `transaction.atomic()` on a locked row.
 It moves the case between steps, applies effects, collects events and, in `finish()`, writes
 the case, appends the events with the new values of the tracked fields (so the state can be
-rebuilt from events alone) and schedules the next clock check — all in that one transaction.
+rebuilt from events alone), rewrites the case's row of the search index when its texts changed
+(`fuwu.search.index`) and schedules the next clock check — all in that one transaction.
 
 `Case.version` is what an open form was read at: an action given the version the person saw
 refuses with `Stale` (409) when it moved. It moves only when the case's *state* changed —
@@ -35,6 +36,7 @@ from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
 from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
+from fuwu.search import index as search_index
 from fuwu.sla import clocks
 
 TRACKED = ("step", "status", "department_id", "assignee_id")
@@ -112,6 +114,7 @@ class Change:
     # Work that needs the case's id (notifications, linked cases): run in finish(), same transaction.
     after_save: list[Any] = field(default_factory=list)
     _pending_tasks: list[CaseTask] = field(default_factory=list)
+    _texts_before: list[str] = field(default_factory=list)
     procedure: Procedure = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +122,7 @@ class Change:
         self.before = tracked_state(self.case) if self.case.pk else {}
         self.versioned_before = versioned_state(self.case)
         self.next_before = self.case.next_escalation_at
+        self._texts_before = self._texts() if self.case.pk else []
 
     @property
     def step(self) -> Step:
@@ -413,6 +417,10 @@ class Change:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def _texts(self) -> list[str]:
+        case = self.case
+        return search_index.case_texts(case.title, case.description, case.data, self.procedure)
+
     def finish(self) -> Case:
         """Write the case, its events and tasks; reschedule its clock check. Same transaction."""
         case = self.case
@@ -435,6 +443,10 @@ class Change:
             case.version += 1  # only a change of state conflicts with an open form
         for callback in self.after_save:
             callback()  # may add events (a linked case), never changes the tracked fields
+        texts = self._texts()
+        if created or texts != self._texts_before:
+            # The search index follows the case in this transaction (fuwu.search.index).
+            search_index.put(case.pk, texts)
         after = tracked_state(case)
         changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
         rows = []

@@ -12,6 +12,7 @@ from fuwu.web.views import (
     personal,
     procedures,
     queues,
+    search,
     tokens,
     work,
 )
@@ -31,5 +32,6 @@ urlpatterns = [
     *procedures.urlpatterns,
     *tokens.urlpatterns,
     *customers.urlpatterns,
+    *search.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

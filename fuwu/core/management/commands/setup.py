@@ -7,7 +7,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Set up a database: migrate, load the built-in procedures and (once) the demo data."
+    help = (
+        "Set up a database: migrate, load the built-in procedures, index existing cases for"
+        " search (once) and load the demo data (once)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true")
@@ -15,5 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("procedures", "load")
+        # After an upgrade that brought search: index the cases already there (once).
+        call_command("search", "reindex", "--if-empty", verbosity=0)
         if not options["no_demo"]:
             call_command("demo", "--if-empty")

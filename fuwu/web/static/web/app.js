@@ -61,6 +61,28 @@
     document.querySelectorAll("[data-testid=unread-total]").forEach(function (el) { el.textContent = n; });
   });
 
+  // The menu's search box ([data-menu-search]): Escape or a click elsewhere closes its results;
+  // ArrowDown moves into them. Enter submits the form: the results page.
+  document.addEventListener("keydown", function (e) {
+    var form = e.target instanceof Element && e.target.closest("[data-menu-search]");
+    if (!form) return;
+    var box = form.querySelector(".menu-search-results");
+    if (e.key === "Escape") { box.innerHTML = ""; form.querySelector("input").focus(); }
+    else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      var links = Array.prototype.slice.call(box.querySelectorAll("a"));
+      if (!links.length) return;
+      var i = links.indexOf(document.activeElement);
+      i = e.key === "ArrowDown" ? Math.min(i + 1, links.length - 1) : i - 1;
+      e.preventDefault();
+      (i < 0 ? form.querySelector("input") : links[i]).focus();
+    }
+  });
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("[data-menu-search]").forEach(function (form) {
+      if (!form.contains(e.target)) form.querySelector(".menu-search-results").innerHTML = "";
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
   setInterval(tick, 30000);

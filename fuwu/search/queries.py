@@ -1,0 +1,157 @@
+"""The global search: one text finds cases, customers and assets, each only among those the
+person may see (the queue's rule for cases, `cases.queries.cases_for`; the site for customers
+and assets), with phones shown as the privacy rule says.
+
+What a text matches:
+- cases: the case number; the words of the title, description and non-personal fields
+  (`fuwu.search.index`, Chinese segmented by jieba); the cases of the customers and assets below;
+- customers: the name (substring: a name is short and typed as known); the phone from
+  `PHONE_SEARCH_MIN_DIGITS` digits on (fuwu.customers.privacy: fragments are no oracle);
+- assets: the label compared compact (`text.compact`): 粤B·V2EGY, 粤B V2EGY and 粤bv2egy are one plate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models.functions import Replace, Upper
+
+from fuwu.cases.models import Case
+from fuwu.cases.queries import cases_for
+from fuwu.core.actors import Actor
+from fuwu.customers import privacy
+from fuwu.customers.models import Asset, Customer
+from fuwu.search import index, text
+
+LIMIT = 8  # per group, as one types
+PAGE_LIMIT = 50  # per group, on the results page
+# Customers or assets whose cases are looked up by id; more go by subquery.
+MAX_IDS = 500
+# The separators `text.compact` drops that SQL drops too (NFKC is not: labels are typed plainly).
+# Only those that labels hold (each is a REPLACE on every row scanned); a label typed as it is
+# written matches by substring whatever its separators.
+_SQL_SEPARATORS = (" ", "·", "-")
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    id: int
+    name: str
+    phone: str  # as this person may read it in a list
+    masked: bool
+
+
+@dataclass
+class Results:
+    text: str
+    cases: list[Case] = field(default_factory=list)
+    customers: list[CustomerHit] = field(default_factory=list)
+    assets: list[Asset] = field(default_factory=list)
+    # Digits alone, too few to be looked up as a phone number: the page says how many it takes.
+    phone_too_short: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cases or self.customers or self.assets)
+
+
+def compact_label() -> Func:
+    """`text.compact` of an asset's label, in SQL (upper case, separators dropped)."""
+    expr: Func = Upper(F("label"))
+    for sep in _SQL_SEPARATORS:
+        expr = Replace(expr, Value(sep), Value(""))
+    return expr
+
+
+def _customers(actor: Actor, raw: str) -> QuerySet[Customer]:
+    match = Q(name__icontains=raw)
+    if digits := privacy.phone_search(raw):
+        match |= Q(phone__contains=digits)
+    return actor.scope(Customer.objects.all()).filter(match)
+
+
+def _assets(actor: Actor, raw: str) -> QuerySet[Asset]:
+    key = text.compact(raw)
+    if not key:
+        return Asset.objects.none()
+    return (
+        actor.scope(Asset.objects.all())
+        .annotate(compact=compact_label())
+        .filter(Q(label__icontains=raw) | Q(compact__contains=key))
+    )
+
+
+def _first_ids(rows: QuerySet, order: tuple[str, ...]) -> list[int] | QuerySet:  # type: ignore[type-arg]
+    """The ids of the matching rows in list order, read once (each table is scanned once);
+    a subquery instead when there are more than MAX_IDS."""
+    ids = list(rows.order_by(*order).values_list("pk", flat=True)[: MAX_IDS + 1])
+    return rows.values("pk") if len(ids) > MAX_IDS else ids
+
+
+def _newest(qs: QuerySet[Case], limit: int) -> list[Case]:
+    return list(
+        qs.select_related("customer", "asset")
+        .defer("data", "records", "description", "fired_rungs")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def _cases(
+    actor: Actor,
+    raw: str,
+    customer_ids: list[int] | QuerySet,  # type: ignore[type-arg]
+    asset_ids: list[int] | QuerySet,  # type: ignore[type-arg]
+    limit: int,
+) -> list[Case]:
+    """The newest `limit` cases found by any way. Each way is its own query, merged here: an
+    OR of the index's subquery and the id lists made the database walk every case in date
+    order checking each, where one way alone starts from its matches."""
+    visible = cases_for(actor)
+    found: dict[int, Case] = {}
+    if (pk := Case.pk_from_number(raw)) is not None:
+        found.update((c.pk, c) for c in _newest(visible.filter(pk=pk), 1))
+    # Digits too few for a phone are no search of the texts either (fuwu.customers.privacy).
+    if not privacy.phone_fragment(raw) and (words := text.query(raw)) is not None:
+        found.update(
+            (c.pk, c) for c in _newest(visible.filter(pk__in=index.matching(words)), limit)
+        )
+    records = Q(pk__in=[])
+    if customer_ids:
+        records |= Q(customer_id__in=customer_ids)
+    if asset_ids:
+        records |= Q(asset_id__in=asset_ids)
+    if customer_ids or asset_ids:
+        found.update((c.pk, c) for c in _newest(visible.filter(records), limit))
+    return sorted(found.values(), key=lambda c: (c.created_at, c.pk), reverse=True)[:limit]
+
+
+def search(actor: Actor, raw: str, *, limit: int = LIMIT) -> Results:
+    """What a search box finds for this person, `limit` of each kind, newest cases first."""
+    raw = raw.strip()
+    results = Results(text=raw)
+    if not raw or not actor.is_staff:
+        return results
+    results.phone_too_short = privacy.phone_fragment(raw)
+    customer_ids = _first_ids(_customers(actor, raw), ("name", "pk"))
+    asset_ids = _first_ids(_assets(actor, raw), ("label", "pk"))
+    results.cases = _cases(actor, raw, customer_ids, asset_ids, limit)
+    shown = customer_ids[:limit] if isinstance(customer_ids, list) else customer_ids
+    for c in Customer.objects.filter(pk__in=shown).order_by("name", "pk")[:limit]:
+        # As in every list: the role rule alone (no query per row); who works an open case of
+        # this customer reveals the number on that case.
+        full = privacy.sees_full(actor, c.site_id, owner_user_id=c.user_id)
+        access = privacy.Access.FULL if full else privacy.Access.MASKED
+        results.customers.append(
+            CustomerHit(
+                id=c.pk,
+                name=c.name,
+                phone=privacy.customer_value(c, "phone", access),
+                masked=access.masked,
+            )
+        )
+    shown = asset_ids[:limit] if isinstance(asset_ids, list) else asset_ids
+    results.assets = list(
+        Asset.objects.filter(pk__in=shown).select_related("owner").order_by("label", "pk")[:limit]
+    )
+    return results

@@ -1,0 +1,135 @@
+"""The global search through `GET /api/search` on whichever engine runs the tests (SQLite's
+FTS5 or PostgreSQL's tsvector: run with DATABASE_URL=postgres://… for the second)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+
+from fuwu.cases import actions
+from fuwu.cases.models import Case
+from fuwu.search import index
+from fuwu.testing.factories import World
+
+
+def _repair(world: World, title: str, **kw: Any) -> Case:
+    return actions.open_case(
+        world.actor("agent"),
+        procedure_key="property_repair",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title=title,
+        data={"repair_item": title, "service_type": "free", **kw.pop("data", {})},
+        **kw,
+    )
+
+
+def _dealer(world: World, request: str, **data: Any) -> Case:
+    return actions.open_case(
+        world.actor("cc_agent"),
+        procedure_key="after_sales_call_center",
+        site_id=world.sites["dealer"].pk,
+        channel="phone",
+        title="售后来电",
+        asset_id=world.assets["car"].pk,
+        customer_id=world.customers["driver"].pk,
+        data={"request": request, **data},
+    )
+
+
+def _found(api: Any, persona: str, q: str) -> dict[str, Any]:
+    r = api(persona).get("/api/search", q=q)
+    assert r.status_code == 200, r.content
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _case_ids(body: dict[str, Any]) -> set[int]:
+    return {c["id"] for c in body["cases"]}
+
+
+def test_chinese_words_match_and_characters_across_words_do_not(world: World, api: Any) -> None:
+    leak = _repair(world, "卫生间漏水严重")
+    inspection = _repair(world, "部门卫生检查")
+    assert _case_ids(_found(api, "agent", "漏水")) == {leak.pk}
+    assert _case_ids(_found(api, "agent", "卫生间 漏水")) == {leak.pk}
+    # As one types: the last word is a prefix.
+    assert _case_ids(_found(api, "agent", "卫生间漏")) == {leak.pk}
+    # 门卫 (a guard) is in 部门卫生检查 as characters only: a substring search finds it, we do not.
+    assert Case.objects.filter(title__contains="门卫").get() == inspection
+    assert _case_ids(_found(api, "agent", "门卫")) == set()
+    assert _case_ids(_found(api, "agent", "卫生")) == {leak.pk, inspection.pk}
+
+
+def test_the_index_follows_each_change_of_the_text(world: World, api: Any) -> None:
+    case = _repair(world, "楼道灯坏")
+    assert _case_ids(_found(api, "agent", "电工")) == set()
+    actions.take_transition(
+        world.actor("agent"),
+        case.pk,
+        "cancel",
+        version=case.version,
+        form={"cancel_reason": "业主已请电工修好"},
+    )
+    assert _case_ids(_found(api, "agent", "电工")) == {case.pk}
+    assert _case_ids(_found(api, "agent", "楼道")) == {case.pk}
+
+
+def test_plates_in_every_spelling_find_the_car_and_its_cases(world: World, api: Any) -> None:
+    case = _dealer(world, "空调不制冷")
+    car = world.assets["car"]  # labelled 粤B·3K5X8
+    for typed in ("粤B3K5X8", "粤B 3K5X8", "粤B·3K5X8", "粤b3k5x8", "3k5x8"):
+        body = _found(api, "cc_agent", typed)
+        assert [a["id"] for a in body["assets"]] == [car.pk], typed
+        assert case.pk in _case_ids(body), typed
+
+
+def test_a_plate_written_in_a_case_field_is_found_in_any_spelling(world: World, api: Any) -> None:
+    case = _repair(world, "车位被占", data={"location": "B2 车位，占位车 粤A·12345"})
+    for typed in ("粤A12345", "粤a 12345", "粤A·12345"):
+        assert _case_ids(_found(api, "agent", typed)) == {case.pk}, typed
+
+
+def test_phone_from_seven_digits_and_masked_by_role(world: World, api: Any) -> None:
+    owner = world.customers["owner"]  # 13812345678 at lanting
+    case = _repair(world, "门锁坏", customer_id=owner.pk)
+    body = _found(api, "agent", "1381234")
+    assert [c["id"] for c in body["customers"]] == [owner.pk]
+    assert body["customers"][0]["phone"] == "13812345678"  # an agent takes calls: in full
+    assert case.pk in _case_ids(body)
+    technician = _found(api, "technician", "13812345678")
+    assert technician["customers"][0]["phone"] == "138****5678"
+    assert technician["customers"][0]["masked"] is True
+    # A fragment is not matched against phones, and the answer says why.
+    short = _found(api, "agent", "138123")
+    assert short["customers"] == [] and short["phone_too_short"] is True
+
+
+def test_case_number_name_and_unit(world: World, api: Any) -> None:
+    owner, unit = world.customers["owner"], world.assets["unit"]
+    case = _repair(world, "窗户漏风", customer_id=owner.pk, asset_id=unit.pk)
+    assert _case_ids(_found(api, "agent", case.number)) == {case.pk}
+    by_name = _found(api, "agent", "王芳")
+    assert [c["id"] for c in by_name["customers"]] == [owner.pk]
+    assert case.pk in _case_ids(by_name)
+    by_unit = _found(api, "agent", "3栋2单元")
+    assert [a["id"] for a in by_unit["assets"]] == [unit.pk]
+    assert case.pk in _case_ids(by_unit)
+
+
+def test_reindex_rebuilds_the_index(world: World, api: Any) -> None:
+    case = _repair(world, "外墙渗水")
+    index.clear()
+    assert _case_ids(_found(api, "agent", "渗水")) == set()
+    call_command("search", "reindex")
+    assert _case_ids(_found(api, "agent", "渗水")) == {case.pk}
+
+
+def test_setup_indexes_existing_cases_once(world: World, api: Any) -> None:
+    case = _repair(world, "外墙渗水")
+    index.clear()  # as after the upgrade that brought search
+    call_command("search", "reindex", "--if-empty")
+    assert _case_ids(_found(api, "agent", "渗水")) == {case.pk}
+    index.put(case.pk, ["别的内容"])
+    call_command("search", "reindex", "--if-empty")  # not empty: left alone
+    assert _case_ids(_found(api, "agent", "渗水")) == set()
