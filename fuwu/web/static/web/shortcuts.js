@@ -10,7 +10,11 @@
   function typing(el) {
     if (!el || !el.tagName) return false;
     var tag = el.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable;
+    if (tag === "input") {
+      // A ticked box or a button keeps the shortcuts; a field that takes text does not.
+      return ["checkbox", "radio", "button", "submit", "reset"].indexOf(el.type) < 0;
+    }
+    return tag === "textarea" || tag === "select" || el.isContentEditable;
   }
 
   function rows() {
