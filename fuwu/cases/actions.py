@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fuwu.cases import policy
-from fuwu.cases.choices import EventKind, Status, TaskState, WorkKind
+from fuwu.cases.choices import EventKind, Priority, Status, TaskState, WorkKind
 from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core import limits
@@ -524,6 +524,27 @@ def resume_clock(actor: Actor, case_id: int, *, version: int | None) -> Case:
     change = Change(case, actor)
     clocks.resume(case, change.procedure, change.now)
     change.event(EventKind.RESUMED, reason="manual")
+    return change.finish()
+
+
+@transaction.atomic
+def set_priority(actor: Actor, case_id: int, *, priority: str, version: int | None) -> Case:
+    """Change the priority (who may: `policy.may_set_priority`). The running clocks follow: a
+    limit given per priority is computed again from its start. Writes `priority_changed`."""
+    if priority not in Priority.values:
+        raise EngineError(
+            "invalid_form",
+            fields={"priority": FieldError("bad_choice", options=", ".join(Priority.values))},
+        )
+    case = lock_case(case_id, actor, version=version)
+    policy.check_set_priority(actor, case)
+    if case.priority == priority:
+        raise EngineError("same_priority")
+    change = Change(case, actor)
+    previous = case.priority
+    case.priority = priority
+    clocks.recompute(case, change.procedure)
+    change.event(EventKind.PRIORITY_CHANGED, **{"from": previous}, to=priority)
     return change.finish()
 
 

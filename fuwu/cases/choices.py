@@ -54,6 +54,7 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("客户评价")
     ASSET_UPDATED = "asset_updated", _("更新服务对象")
     CUSTOMER_UPDATED = "customer_updated", _("更新客户档案")
+    PRIORITY_CHANGED = "priority_changed", _("调整优先级")
 
 
 class TaskState(models.TextChoices):

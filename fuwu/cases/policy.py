@@ -415,6 +415,16 @@ def may_log_work(actor: Actor, case: Case) -> bool:
             return False
 
 
+def may_set_priority(actor: Actor, case: Case) -> bool:
+    """The priority sets the deadlines: a dispatching decision, like assigning someone else."""
+    return may_assign_others(actor, case)
+
+
+def check_set_priority(actor: Actor, case: Case) -> None:
+    if not may_set_priority(actor, case):
+        raise _refuse("priority_not_allowed", _owner(case))
+
+
 def may_flag_major(actor: Actor, case: Case) -> bool:
     if standing(actor, case.site_id, case.department_id) is not Standing.NONE:
         return True

@@ -18,10 +18,12 @@ browser's live countdown, `fuwu/web/static/web/app.js`, which recolours one dead
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Least
 from django.db.models.lookups import GreaterThanOrEqual
 
 from fuwu.cases.choices import CLOSED_STATUSES
@@ -73,6 +75,12 @@ def near(due: datetime, start: datetime | None, now: datetime) -> bool:
     if left < timedelta(0):
         return False
     return left <= RISK_FLOOR or (start is not None and (due - start) >= left * RISK_PARTS)
+
+
+def next_due_of(case: Clocked) -> datetime | None:
+    """The earliest deadline of a running clock: how late a late case is (`next_due` in SQL)."""
+    clocks = running_clocks(case)
+    return min(due for due, _ in clocks) if clocks else None
 
 
 def is_late(case: Clocked, now: datetime) -> bool:
@@ -133,3 +141,21 @@ def risk_q(now: datetime) -> Q:
         | (_STEP & _near_q("step_due", "step_start", now))
     )
     return _OPEN & near & ~late_q(now)
+
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def next_due() -> Least:
+    """`next_due_of` in SQL, for ordering (earliest first = latest case first): stopped clocks
+    count as the far future. (SQLite's MIN() of several values is NULL if any is NULL, hence a
+    far date, not NULL.) The status is not looked at: callers order open cases."""
+    far = Value(FAR_FUTURE, output_field=DateTimeField())
+    response = CaseWhen(
+        When(_RESPONSE, then=F("response_due")), default=far, output_field=DateTimeField()
+    )
+    resolution = CaseWhen(
+        When(_RESOLUTION, then=F("resolution_due")), default=far, output_field=DateTimeField()
+    )
+    step = CaseWhen(When(_STEP, then=F("step_due")), default=far, output_field=DateTimeField())
+    return Least(response, resolution, step, output_field=DateTimeField())

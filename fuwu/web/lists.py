@@ -6,13 +6,11 @@ without counting a whole table, and the "breaches first" order of My work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case as CaseWhen
-from django.db.models import DateTimeField, F, QuerySet, Value, When
-from django.db.models.functions import Least
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +26,7 @@ from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import lateness
-from fuwu.sla.lateness import running_clocks
+from fuwu.sla.lateness import next_due, running_clocks
 
 User = get_user_model()
 
@@ -41,8 +39,6 @@ ROW_DEFER = ("data", "description", "fired_rungs")
 
 # A count stops here: "1000+" is all a person needs, and counting 100,000 rows is not free.
 COUNT_CAP = 1000
-
-FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
 FIELD_LABELS: dict[str, Any] = {
     "status": gettext_lazy("状态"),
@@ -127,7 +123,12 @@ def query_string(filters: CaseFilter, *, without: tuple[str, ...] = ("page",)) -
     defaults = CaseFilter.model_validate({})
     for name in CaseFilter.model_fields:
         value = getattr(filters, name)
-        if name in without or value is None or value == getattr(defaults, name):
+        if name in without or value is None:
+            continue
+        # An ordering chosen for the overdue view is kept even when it is the default one,
+        # which that view would otherwise replace by "late" (CaseFilter.order).
+        chosen = name == "ordering" and filters.overdue and name in filters.model_fields_set
+        if value == getattr(defaults, name) and not chosen:
             continue
         if isinstance(value, list):
             params.setlist(name, [str(v) for v in value])
@@ -151,33 +152,6 @@ def running_deadline(case: Case) -> tuple[datetime | None, datetime | None]:
     if not found:
         return None, None
     return min(found, key=lambda pair: pair[0])
-
-
-def next_due() -> Least:
-    """`running_deadline` in SQL, for ordering: stopped clocks count as the far future.
-
-    (SQLite's MIN() of several values is NULL if any is NULL, hence a far date, not NULL.)
-    """
-    far = Value(FAR_FUTURE, output_field=DateTimeField())
-    response = CaseWhen(
-        When(first_response_at__isnull=True, response_due__isnull=False, then=F("response_due")),
-        default=far,
-        output_field=DateTimeField(),
-    )
-    resolution = CaseWhen(
-        When(
-            resolved_at__isnull=True,
-            paused_at__isnull=True,
-            resolution_due__isnull=False,
-            then=F("resolution_due"),
-        ),
-        default=far,
-        output_field=DateTimeField(),
-    )
-    step = CaseWhen(
-        When(step_due__isnull=False, then=F("step_due")), default=far, output_field=DateTimeField()
-    )
-    return Least(response, resolution, step, output_field=DateTimeField())
 
 
 def breaches_first(qs: QuerySet[Case]) -> QuerySet[Case]:

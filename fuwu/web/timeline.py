@@ -361,6 +361,11 @@ def _major_flagged(c: _Context, data: dict[str, Any]) -> Sentence:
     return _("将工单标记为重大工单，已通知负责人"), []
 
 
+def _priority_changed(c: _Context, data: dict[str, Any]) -> Sentence:
+    text = _("将优先级调整为%(priority)s") % {"priority": _label(Priority, data.get("to"))}
+    return text, [_("原优先级：%(priority)s") % {"priority": _label(Priority, data.get("from"))}]
+
+
 def _return_visit_scheduled(c: _Context, data: dict[str, Any]) -> Sentence:
     due = parse_datetime(str(data.get("due") or ""))
     return _("安排了回访，应在 %(due)s 前完成") % {"due": _when(due) if due else "—"}, []
@@ -484,6 +489,7 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.REGISTERED: ("journal-text", _registered),
     EventKind.ASSET_UPDATED: ("house-gear", _asset_updated),
     EventKind.CUSTOMER_UPDATED: ("person-lines-fill", _customer_updated),
+    EventKind.PRIORITY_CHANGED: ("sort-up", _priority_changed),
     # The customer's own moves in the portal.
     "customer_confirmed": ("hand-thumbs-up", _customer_confirmed),
     "rated": ("star", _rated),

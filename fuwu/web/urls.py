@@ -3,6 +3,7 @@
 from fuwu.portal.views import attachments as portal_attachments
 from fuwu.web.views import (
     auth,
+    bulk,
     case,
     case_print,
     customers,
@@ -23,6 +24,7 @@ urlpatterns = [
     *auth.urlpatterns,
     *work.urlpatterns,
     *queues.urlpatterns,
+    *bulk.urlpatterns,
     *dashboard.urlpatterns,
     *intake.urlpatterns,
     *case.urlpatterns,

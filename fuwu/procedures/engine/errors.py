@@ -96,6 +96,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工单当前由{department_zh}负责,只有该部门人员或其上级经理可以执行此操作",
         "The case is with {department_en}; only its staff or the managers above them may do this",
     ),
+    "priority_not_allowed": (
+        "只有{department_zh}的调度员或经理可以调整此工单的优先级",
+        "Only a dispatcher or manager of {department_en} may change this case's priority",
+    ),
+    "same_priority": ("工单已是该优先级", "The case already has that priority"),
     "assign_not_allowed": (
         "只有{department_zh}的调度员或经理可以指派此工单",
         "Only a dispatcher or manager of {department_en} may assign this case",

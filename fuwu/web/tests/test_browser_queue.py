@@ -50,7 +50,13 @@ def test_dispatcher_filters_saves_and_opens(web, world):
     page.wait_for_function("() => document.querySelectorAll('[data-testid=case-row]').length === 1")
     assert page.evaluate("window.__sameDocument") is True  # htmx swapped the table only
     query = page.url.split("?", 1)[1].split("&")
-    assert sorted(query) == ["priority=urgent", "procedure=property_repair", "step=dispatch"]
+    # The queue opens on the open cases (issue 10): the form carries that choice on.
+    assert sorted(query) == [
+        "open=true",
+        "priority=urgent",
+        "procedure=property_repair",
+        "step=dispatch",
+    ]
     assert page.locator("[data-testid=case-row]").get_attribute("data-case") == str(urgent.pk)
     web.shot(page, "filtered")
 

@@ -218,6 +218,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "blank": ["water_meter"],
     },
     EventKind.CUSTOMER_UPDATED: {"skipped": "no_customer"},
+    EventKind.PRIORITY_CHANGED: {"from": "normal", "to": "urgent"},
 }
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from fuwu.cases.choices import Channel, Priority, Status
-from fuwu.cases.queries import cases_for
+from fuwu.cases.queries import CaseFilter, cases_for
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site, Staff
 from fuwu.customers import privacy
@@ -160,8 +160,47 @@ def _saved(request: HttpRequest) -> list[SavedFilter]:
     return list(SavedFilter.objects.filter(user_id=_me(request)).order_by("name")[:MAX_SAVED])
 
 
+# The queue opened with no filter at all (the menu's link, "clear") shows the open cases; any
+# filter field in the query string, even empty (the form sends them all), turns this off, so
+# "all" in the "closed?" choice shows closed cases too.
+DEFAULT_QUERY = "open=true"
+
+# Column headers that sort: (column, ascending, descending). Each ordering is read along an
+# index (CaseFilter), so a click keeps the page timings.
+SORTABLE = (
+    ("number", "-number", "number"),
+    ("priority", "-priority", "priority"),
+    ("due", "due", "-due"),
+)
+
+
+@dataclass(frozen=True)
+class Sort:
+    href: str  # the query string that sorts by this column (the other way if already so)
+    state: str  # "asc", "desc" or "" (not sorted by this column)
+
+
+def _params(request: HttpRequest) -> QueryDict:
+    if any(name in CaseFilter.model_fields for name in request.GET):
+        return request.GET
+    return QueryDict(DEFAULT_QUERY)
+
+
+def _sorts(filters: CaseFilter) -> dict[str, Sort]:
+    base = query_string(filters, without=("page", "ordering"))
+    out = {}
+    current = filters.order
+    for column, first, other in SORTABLE:
+        state = ""
+        if current in (first, other):
+            state = "desc" if current.startswith("-") else "asc"
+        ordering = other if current == first else first
+        out[column] = Sort(href=(base + "&" if base else "") + f"ordering={ordering}", state=state)
+    return out
+
+
 def _table_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
-    filters, problems = parse_filter(request.GET)
+    filters, problems = parse_filter(_params(request))
     language = get_language() or "zh-hans"
     page = page_of(filters.apply(cases_for(actor), actor), filters, language)
     query = query_string(filters)
@@ -172,6 +211,9 @@ def _table_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
         "query": query,
         "steps": _steps(filters.procedure, language),
         "language": language,
+        "sorts": _sorts(filters),
+        "ordering_chosen": filters.ordering if "ordering" in filters.model_fields_set else "",
+        "bulk": True,
         # A phone number is matched from this many digits on (fuwu.customers.privacy).
         "phone_min": privacy.PHONE_SEARCH_MIN_DIGITS
         if privacy.phone_fragment(filters.q or "")
@@ -198,7 +240,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         procedures=_procedures(language),
         departments=_departments(actor, language),
         sites=_sites(actor),
-        people=_people(actor),
+        people=_people(actor),  # the assignee filter's choices and the bulk bar's
         statuses=Status.choices,
         priorities=Priority.choices,
         channels=Channel.choices,
@@ -218,6 +260,8 @@ def _orderings() -> list[tuple[str, str]]:
         ("-updated", _("最近更新")),
         ("updated", _("最久未更新")),
         ("priority", _("优先级")),
+        ("number", _("工单号")),
+        ("late", _("超时最久")),
     ]
 
 
