@@ -102,7 +102,10 @@ class Browser:
         page.goto("/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password or f"pw-{username}")
-        page.click("button[type=submit]")
+        # Wait for the answer to the sign-in itself: the page is already "loaded" before the
+        # click, so waiting for a load state could let the next navigation overtake the POST.
+        with page.expect_navigation():
+            page.click("button[type=submit]")
         page.wait_for_load_state()
 
     def close(self) -> None:
