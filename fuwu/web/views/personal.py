@@ -27,7 +27,6 @@ from fuwu.customers.models import RevealLog
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.web.access import actor_of, staff_required
-from fuwu.web.values import case_values
 
 REVEALS_SHOWN = 20
 
@@ -73,11 +72,9 @@ def reveals(case: Case, procedure: Procedure, language: str) -> list[RevealLine]
 def case_personal(actor: Actor, case: Case, procedure: Procedure, language: str) -> dict[str, Any]:
     """The case page's personal details as this person may read them (see the module doc)."""
     access = privacy.case_access(actor, case)
-    data = privacy.mask_values(procedure, case.data) if access.masked else case.data
     customer = case.customer
     phone = privacy.customer_value(customer, "phone", access) if customer else ""
     return {
-        "values": case_values(procedure.all_fields().values(), data, language),
         "personal_masked": access.masked,
         "may_reveal": access is privacy.Access.REVEAL,
         "customer_phone": phone,
