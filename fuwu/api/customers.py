@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParam
@@ -127,10 +126,7 @@ def search_customers(
     text = q.strip()
     if text:
         privacy.check_phone_search(text)  # a fragment of a number is no oracle
-        match = Q(name__icontains=text) | Q(assets__label__icontains=text)
-        if digits := privacy.phone_search(text):
-            match |= Q(phone__contains=digits)
-        qs = qs.filter(match).distinct()
+        qs = qs.filter(privacy.customer_match(text)).distinct()
     return [_customer_out(who, c) for c in qs.order_by("name", "pk")[:limit]]
 
 

@@ -33,6 +33,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from fuwu.core.actors import Actor
 from fuwu.customers.masks import ANONYMISED, mask
 from fuwu.procedures.engine.definition import FieldDef, FieldType, PersonalKind, Procedure
@@ -204,6 +206,16 @@ def phone_search(text: str) -> str | None:
     is never matched against phone numbers)."""
     digits = re.sub(r"\D", "", text)
     return digits if len(digits) >= PHONE_SEARCH_MIN_DIGITS else None
+
+
+def customer_match(text: str) -> Q:
+    """The one rule for finding customers by what a caller says: name or unit/plate as typed,
+    and the phone number only from PHONE_SEARCH_MIN_DIGITS digits (a fragment is no oracle).
+    Used by the intake desk, the API and the merge page; join `assets`, so callers distinct()."""
+    match = Q(name__icontains=text) | Q(assets__label__icontains=text)
+    if digits := phone_search(text):
+        match |= Q(phone__contains=digits)
+    return match
 
 
 def phone_fragment(text: str) -> bool:

@@ -59,12 +59,9 @@ def _search(actor: Actor, kept: Customer, text: str) -> list[Customer]:
     text = text.strip()[:100]
     if not text:
         return []
-    match = Q(name__icontains=text) | Q(assets__label__icontains=text)
-    if digits := privacy.phone_search(text):
-        match |= Q(phone__contains=digits)
     ids = (
         Customer.objects.live()
-        .filter(match, site_id=kept.site_id)
+        .filter(privacy.customer_match(text), site_id=kept.site_id)
         .exclude(pk=kept.pk)
         .values_list("pk", flat=True)
         .distinct()[:SEARCH_LIMIT]

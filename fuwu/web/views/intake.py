@@ -19,7 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -350,12 +350,9 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
     q = text.strip()[:100]
     found: list[Customer] = []
     if q:
-        matches = Q(name__icontains=q) | Q(assets__label__icontains=q)
-        if digits := privacy.phone_search(q):  # fragments are no oracle (the one rule)
-            matches |= Q(phone__contains=digits)
         ids = list(
             actor.scope(Customer.objects.live())
-            .filter(matches)
+            .filter(privacy.customer_match(q))
             .order_by("name", "pk")
             .values_list("pk", flat=True)
             .distinct()[: SEARCH_LIMIT + 1]
