@@ -51,9 +51,13 @@ def test_a_repair_from_call_to_archive(web: Any, world: World, language: str) ->
     agent.fill("[data-testid=customer-search]", "13812345678")
     agent.click("[data-testid=customer-result]")
     agent.wait_for_selector("[data-testid=selected-customer]")
+    # Choosing a customer and a procedure each start htmx requests (fields, history panel);
+    # let them finish so the live test server (one shared SQLite connection) serves one at a time.
+    agent.wait_for_load_state("networkidle")
     agent.click("[data-testid=tab-case]")
     agent.select_option("[data-testid=procedure]", "property_repair")
     agent.wait_for_selector("[data-testid=field-repair_item]")
+    agent.wait_for_load_state("networkidle")
     agent.fill("#id_title", "Kitchen tap leaking" if language == "en" else "厨房水龙头漏水")
     agent.fill("[name=step-repair_item]", "tap" if language == "en" else "水龙头")
     agent.click("label[for=id_step-service_type_1]")  # free of charge
