@@ -49,6 +49,7 @@ def test_agent_takes_a_phone_call(web: Any, world: World) -> None:
     page.click("[data-testid=tab-case]")
     page.select_option("[data-testid=procedure]", "property_repair")
     page.wait_for_selector("[data-testid=field-repair_item]")
+    page.wait_for_load_state("networkidle")  # the history panel refreshes as well
     assert page.locator("#id_asset").input_value() == str(world.assets["unit"].pk)
     # Submitting without the required intake fields is refused, with the fields marked.
     page.fill("#id_title", "厨房水管漏水")
@@ -89,6 +90,7 @@ def test_the_desk_in_english_and_on_a_phone(web: Any, world: World) -> None:
     _find_owner(page, web, "en-search")
     page.select_option("[data-testid=procedure]", "property_repair")
     page.wait_for_selector("[data-testid=field-repair_item]")
+    page.wait_for_load_state("networkidle")  # the history panel refreshes as well
     assert "Repair item" in page.inner_text("[data-testid=first-step]")
     web.shot(page, "en-case-form")
     page.click("[data-testid=tab-consult]")

@@ -192,7 +192,9 @@ def test_technician_opens_a_case_with_lines_at_the_intake_desk(web, world, estim
     # The first step's fields arrive by htmx (swapped out of band): the editor still works.
     page.select_option("[data-testid=procedure]", "test_estimate")
     page.wait_for_selector("[data-testid=field-parts]")
+    page.wait_for_load_state("networkidle")  # the desk's history panel refreshes too
     add = page.locator("[data-testid=add-row-parts]")
+    add.wait_for(state="visible")  # the editor is built once the swap has settled
     assert add.is_visible()
     page.fill("#id_title", "热水器不出热水")
     page.fill("[name=step-fault]", "不出热水")
