@@ -73,6 +73,8 @@ def test_customer_submits_tracks_and_rates(web, world, tmp_path, language):
 
     # The list shows it.
     page.click("[data-testid=tab-home]")
+    page.wait_for_url("**/portal/")
+    page.wait_for_load_state()
     assert page.locator(f"[data-testid=case-{case.pk}]").count() == 1
     web.shot(page, "list")
 

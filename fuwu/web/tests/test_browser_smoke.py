@@ -16,3 +16,18 @@ def test_sign_in_and_switch_language(web, world):
     assert page.locator("html").get_attribute("lang") == "en"
     web.shot(page, "english")
     assert page.js_errors == []
+
+
+def test_click_counter_counts_clicks_across_page_loads(web, world):
+    """The journeys' click counts (fuwu.testing.clicks) count pointer clicks over navigations."""
+    from fuwu.testing.clicks import Clicks
+
+    page = web.page()
+    web.login(page, "agent")
+    clicks = Clicks(page, "counter self-test")
+    assert clicks.count == 0
+    page.click("[data-testid=language-en]")  # a link: the next page keeps counting
+    page.wait_for_load_state()
+    page.fill("[data-testid=menu-search-input]", "1502")  # typing is not a click
+    page.click("body", position={"x": 5, "y": 5})
+    assert clicks.report() == 2
