@@ -30,9 +30,18 @@ _COUNTER = """
     const n = parseInt(sessionStorage.getItem(key) || '0', 10) + 1;
     sessionStorage.setItem(key, String(n));
   };
-  document.addEventListener('click', (e) => { if (e.isTrusted && e.detail !== 0) bump(); }, true);
+  // A click on a <label> is passed on to its input as a second trusted click: one click.
+  let forwardedTo = null;
+  document.addEventListener('click', (e) => {
+    if (!e.isTrusted || e.detail === 0) return;
+    if (forwardedTo !== null && e.target === forwardedTo) { forwardedTo = null; return; }
+    const label = e.target instanceof Element ? e.target.closest('label') : null;
+    forwardedTo = label && label.control && label.control !== e.target ? label.control : null;
+    bump();
+  }, true);
+  // Choosing from a <select> (Playwright's select_option dispatches an untrusted change).
   document.addEventListener('change', (e) => {
-    if (e.isTrusted && e.target instanceof HTMLSelectElement) bump();
+    if (e.target instanceof HTMLSelectElement) bump();
   }, true);
   document.addEventListener('keydown', (e) => {
     if (e.isTrusted && e.key === 'Enter' && !(e.target instanceof HTMLTextAreaElement)) bump();
