@@ -262,12 +262,20 @@ def take_transition(
 
     Checks role, fields, checklist and guard (engine), then moves the case, applies the
     transition's and passed automatic steps' effects. A transition's warnings must be
-    confirmed (`confirm=True`) to go on. Writes `transitioned`.
+    confirmed (`confirm=True`) to go on. Writes `transitioned`; when a dispatch step's person
+    field names someone (`policy.assigning_fields`), the case is also given to them, who must
+    be one the field offers (`policy.check_pick`), and `assigned` is written after it.
     """
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
     wanted = next((t for t in change.step.transitions if t.key == transition), None)
     roles, everything = policy.check_transition(actor, case, wanted)
+    picked = None
+    for key in sorted(policy.assigning_fields(change.step) & set(form or {})):
+        raw = (form or {})[key]
+        if isinstance(raw, str) and raw.strip():
+            # Judged on the step the pick is made on, before the move changes the owner.
+            picked = policy.check_pick(case, change.step, key, raw.strip())
     _move(
         change,
         transition,
@@ -278,7 +286,24 @@ def take_transition(
         roles=roles,
         everything=everything,
     )
+    if picked is not None and picked.pk != case.assignee_id:
+        _give(change, picked)
     return change.finish()
+
+
+def _give(change: Change, assignee: Any) -> None:
+    """Give the locked case to `assignee` (a User, or None to take it back): the `assigned`
+    event, and the new assignee told after the commit (unless they gave it to themselves)."""
+    case = change.case
+    previous = case.assignee_id
+    case.assignee = assignee
+    change.event(EventKind.ASSIGNED, **{"from": previous}, to=case.assignee_id)
+    if case.assignee_id and case.assignee_id != change.actor.user_id:
+        from fuwu.notifications.services import notify
+
+        change.after_save.append(
+            lambda: notify([case.assignee], case=case, kind="assigned", data=change.note_data())
+        )
 
 
 def _move(
@@ -344,16 +369,8 @@ def assign(actor: Actor, case_id: int, *, assignee_id: int | None, version: int 
     case = lock_case(case_id, actor, version=version)
     change = Change(case, actor)
     assignee = policy.check_assign(actor, case, change.step, assignee_id)
-    previous = case.assignee_id
-    case.assignee = assignee
     change.responded()
-    change.event(EventKind.ASSIGNED, **{"from": previous}, to=case.assignee_id)
-    if case.assignee_id and case.assignee_id != actor.user_id:
-        from fuwu.notifications.services import notify
-
-        change.after_save.append(
-            lambda: notify([case.assignee], case=case, kind="assigned", data=change.note_data())
-        )
+    _give(change, assignee)
     return change.finish()
 
 

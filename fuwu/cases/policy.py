@@ -57,8 +57,8 @@ from django.db.models import Q, QuerySet
 
 from fuwu.core.actors import ORG_SECONDS, Actor, org_key
 from fuwu.core.models import Department, Staff
-from fuwu.procedures.engine.definition import Procedure, Step, Transition
-from fuwu.procedures.engine.errors import EngineError, Forbidden
+from fuwu.procedures.engine.definition import FieldType, Procedure, Step, Transition
+from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden
 
 if TYPE_CHECKING:
     from fuwu.cases.models import Case, CaseTask, Event
@@ -320,6 +320,69 @@ def eligible_assignees(case: Case, step: Step | None) -> QuerySet[Any]:
         .filter(staff__sites=case.site_id)
         .distinct()
     )
+
+
+def assigning_fields(step: Step) -> set[str]:
+    """Person fields whose pick also assigns the case: those of a dispatch step (owned by the
+    dispatcher role), in its form or its moves' own fields. Others (who handled a complaint,
+    whom the advisor consulted) only record a name."""
+    if step.owner is None or step.owner.role != "dispatcher":
+        return set()
+    fields = [*step.form, *(f for t in step.transitions for f in t.fields)]
+    return {f.key for f in fields if f.type is FieldType.PERSON}
+
+
+def _carrying(step: Step, key: str) -> list[Transition]:
+    """The moves that post `key`: those naming it among their own fields, or, for a field of
+    the step's form, every move that does not leave the form aside."""
+    in_form = any(f.key == key for f in step.form)
+    return [
+        t
+        for t in step.transitions
+        if any(f.key == key for f in t.fields) or (in_form and not t.skip_form)
+    ]
+
+
+def pick_candidates(case: Case, step: Step, key: str) -> QuerySet[Any]:
+    """Whom a person field offers. A dispatch field (`assigning_fields`) offers the people who
+    may take the step it leads to: active staff of the site who are members of that step's
+    department holding a role of its moves, or that department's managers. Any other person
+    field offers the site's active staff."""
+    site_staff = User.objects.filter(is_active=True, staff__sites=case.site_id)
+    if key not in assigning_fields(step):
+        return site_staff.distinct()
+    from fuwu.procedures.registry import definition_of
+
+    procedure = definition_of(case.procedure)
+    who = Q(pk__in=[])
+    for t in _carrying(step, key):
+        target = procedure.steps.get(t.to)
+        if target is None:
+            continue
+        owner = target.owner
+        code = (owner.department or case.data.get(owner.department_field or "")) if owner else None
+        info = (
+            resolve(case.site_id, code, procedure)
+            if code and not (owner and owner.keep)
+            else site_org(case.site_id).get(case.department_id)
+        )
+        if info is None:
+            continue
+        members = Q(staff__department_id=info.department.pk)
+        roles = _step_roles(target)
+        if roles:
+            members &= Q(staff__roles__code__in=roles)
+        who |= members | Q(pk__in=info.managers)
+    return site_staff.filter(who).distinct()
+
+
+def check_pick(case: Case, step: Step, key: str, username: str) -> Any:
+    """The user a dispatch field names, refused (as the field's error) unless the field offers
+    them: the pick is also an assignment, so it obeys the same rule as the assign panel."""
+    user = pick_candidates(case, step, key).filter(username=username).first()
+    if user is None:
+        raise EngineError("invalid_form", fields={key: FieldError("not_eligible_person")})
+    return user
 
 
 def may_assign_others(actor: Actor, case: Case) -> bool:

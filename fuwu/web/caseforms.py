@@ -17,17 +17,6 @@ from fuwu.cases.choices import WorkKind
 from fuwu.web.forms import styled
 
 
-class AssignForm(forms.Form):
-    assignee = forms.TypedChoiceField(label=_("处理人"), coerce=int, empty_value=None)
-
-    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["assignee"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "—"), *people]
-        styled(self)
-
-
 class TransferForm(forms.Form):
     department = forms.TypedChoiceField(label=_("转至部门"), coerce=int)
     note = forms.CharField(

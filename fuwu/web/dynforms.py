@@ -100,6 +100,12 @@ class Spec:
     min_rows: int = 0
     max_rows: int = MAX_ROWS
     shown: str = ""  # a computed field's value as text
+    # A person field on the case page: the people it may name (fuwu.web.people.Picker), drawn
+    # as a searchable list instead of a username box.
+    picker: Any = None
+
+    def with_picker(self, picker: Any) -> Spec:
+        return replace(self, picker=picker, help="")
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
     "not_bool": ("应为是/否", "Must be yes or no"),
     "not_person": ("应为员工用户名", "Must be a staff username"),
+    "not_eligible_person": (
+        "此人不能承接下一步骤（须为该部门相应岗位的在职员工或部门经理），请从列表中选择",
+        "This person cannot take the next step (an active member of that department in the "
+        "right role, or its manager); choose from the list",
+    ),
     "not_case": (
         "应为本项目中您可查看的工单编号(如 20261203-000123)",
         "Must be the number of a case of this site you may see (such as 20261203-000123)",

@@ -82,9 +82,7 @@ def test_second_agent_gets_the_stale_form_message(web, world):
     web.login(second, "eng_manager")
     first.goto(f"/cases/{case.pk}/")
     second.goto(f"/cases/{case.pk}/")
-    # Both see the dispatch form; the first books a repair now.
-    first.click("[data-testid=repair_mode-immediate] + label")
-    second.click("[data-testid=repair_mode-booked] + label")
+    # Both see the dispatch form; the first sends the repairer now, the second books a visit.
     second.fill("#id_appointment_at", "2031-03-04T10:30")
     first.click("[data-testid=take-repair_now]")
     first.wait_for_selector("[data-testid=notice-success]")

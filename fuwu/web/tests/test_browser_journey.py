@@ -1,7 +1,7 @@
 """One repair from the phone call to the archive, through the pages people use, in a real browser.
 
 An agent takes the owner's call and opens a repair case; the dispatcher finds it in the queue,
-assigns the technician and sends him; the technician, on his phone, records the diagnosis,
+picks the technician and sends him (which also gives him the case); the technician, on his phone, records the diagnosis,
 ticks the checklist and hands the case back for the return visit; two agents then open the
 return visit at once: the first archives it, the second gets the stale-form message and the
 fresh state. Run once in Chinese and once wholly in English (each person's own language).
@@ -77,13 +77,9 @@ def test_a_repair_from_call_to_archive(web: Any, world: World, language: str) ->
     dispatcher.goto("/queue/?open=true&procedure=property_repair")
     dispatcher.click(f"[data-testid=case-link] >> text={case.number}")
     dispatcher.wait_for_url(re.compile(rf"/cases/{case.pk}/$"))
-    dispatcher.click("[data-bs-target='#act-assign']")
-    dispatcher.select_option("#id_assignee", str(world.users["technician"].pk))
-    dispatcher.click("[data-testid=assign-submit]")
-    dispatcher.wait_for_selector("[data-testid=notice-success]")
+    dispatcher.click("[data-testid=picker-technician] [data-testid=person-technician]")
+    _take(dispatcher, "repair_now")  # sends him now and gives him the case
     assert Case.objects.get().assignee == world.users["technician"]
-    dispatcher.click("label[for=id_repair_mode_1]")  # immediate
-    _take(dispatcher, "repair_now")
     web.shot(dispatcher, "3-dispatcher-sent")
 
     # 3. The technician, on a phone, finds it in My work and completes the repair.
@@ -112,7 +108,6 @@ def test_a_repair_from_call_to_archive(web: Any, world: World, language: str) ->
     second.goto(f"/cases/{case.pk}/")
     for page in (agent, second):
         page.click("label[for=id_visit_method_1]")  # by phone
-        _yes(page, "satisfied")
     _take(agent, "archive")
     web.shot(agent, "7-agent-archived")
     second.click("[data-testid=take-archive]")

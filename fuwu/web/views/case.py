@@ -44,14 +44,16 @@ from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldType, Procedure, Transition
 from fuwu.procedures.engine.diagram import mermaid
-from fuwu.procedures.engine.errors import EngineError, NotFound, Stale
+from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
 from fuwu.procedures.engine.machine import guard_context, is_blank, offered, options
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
-from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
+from fuwu.web.buttons import decided_choices
+from fuwu.web.caseforms import CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.details import case_details
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.timeline import timeline
+from fuwu.web.views.people import add_pickers, assign_picker
 from fuwu.web.views.personal import case_personal
 
 User = get_user_model()
@@ -88,6 +90,8 @@ class Move:
     fields: list[str]  # names in the step form that only this transition uses
     needs: list[str]  # labels of what it requires beyond the marked fields
     warnings: list[str] = field(default_factory=list)
+    # (field, value) when pressing this button is the answer to a choice (fuwu.web.buttons)
+    decides: tuple[str, str] | None = None
 
 
 @dataclass
@@ -118,6 +122,12 @@ def _moves(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Mo
             if k not in marked and k not in own and is_blank(case.data.get(k))
         ]
         out.append(Move(t, t.label.get(lang), sorted(own), needs))
+    decided = decided_choices(step, [m.transition for m in out])
+    for m in out:
+        m.decides = decided.get(m.transition.key)
+        if m.decides:  # the button answers it: not asked, not listed as missing
+            label = labels.get(m.decides[0], m.decides[0])
+            m.needs = [n for n in m.needs if n != label]
     return out
 
 
@@ -212,23 +222,6 @@ def _attachment_url(pk: int) -> str | None:
         return None
 
 
-def _assignable(case: Case, lang: str) -> list[tuple[int, str]]:
-    """The people who may work the current step (`policy.eligible_assignees`)."""
-    step = definition_of(case.procedure).steps.get(case.step)
-    people = (
-        policy.eligible_assignees(case, step)
-        .select_related("staff__department")
-        .order_by("staff__department__code", "staff__display_name", "username")
-    )
-    own: list[tuple[int, str]] = []
-    rest: list[tuple[int, str]] = []
-    for u in people:
-        dept = _dept_name(u.staff.department, lang)
-        entry = (u.pk, f"{_person(u)} · {dept}")
-        (own if u.staff.department_id == case.department_id else rest).append(entry)
-    return own + rest
-
-
 def _case_links(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Any]:
     """(label, case) for each `case` field holding a case this person may see (one query)."""
     fields = [
@@ -291,6 +284,8 @@ def _context(
             if m.transition.key == warnings[0]:
                 m.warnings = warnings[1]
     step_form = bound.get("take") or _step_form(procedure, case, moves, lang)
+    if step_form is not None:
+        add_pickers(step_form, case, lang)
     open_case = not case.is_closed
     may_assign = open_case and policy.may_assign_others(actor, case)
     may_transfer = open_case and policy.may_transfer(actor, case)
@@ -306,13 +301,9 @@ def _context(
         if may_transfer
         else []
     )
-    assign_form = None
-    people = _assignable(case, lang) if may_assign else []
-    if people:  # nobody may work the step: nothing to offer (transfer it instead)
-        assign_form = bound.get("assign") or AssignForm(
-            people=people, initial={"assignee": case.assignee_id}
-        )
-    may_assign = bool(people)
+    # Nobody may work the step: nothing to offer (transfer it instead).
+    assign = assign_picker(case, lang, chosen=bound.get("assign")) if may_assign else None
+    may_assign = assign is not None
     attachments = [
         (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
     ]
@@ -340,6 +331,7 @@ def _context(
         "moves": moves,
         "step_form": step_form,
         "move_fields": {n for m in moves for n in m.fields},
+        "decided_fields": {m.decides[0] for m in moves if m.decides},
         "tasks": _branch_forms(procedure, case, actor, lang, tasks, None)
         if "task" not in bound
         else bound["task"],
@@ -347,7 +339,7 @@ def _context(
         "work_hours": hours,
         "parts_amount": parts,
         "attachments": attachments,
-        "assign_form": assign_form,
+        "assign_picker": assign,
         "may_assign": may_assign,
         "may_take_myself": open_case and policy.may_take_myself(actor, case, step),
         "is_assignee": case.assignee_id == actor.user_id,
@@ -481,7 +473,11 @@ def take(request: HttpRequest, case_id: int, key: str) -> HttpResponse:
     moves = _moves(procedure, case, actor, lang)
     move = next((m for m in moves if m.transition.key == key), None)
     seen = (request.POST.get("step", ""), _int(request.POST.get("cycle")))
-    form = _step_form(procedure, case, moves, lang, data=request.POST)
+    post: Any = request.POST
+    if move is not None and move.decides:
+        post = request.POST.copy()  # the button is the answer (fuwu.web.buttons)
+        post[move.decides[0]] = move.decides[1]
+    form = _step_form(procedure, case, moves, lang, data=post)
     if form is None or move is None:
         # Not one of this person's moves now: let the action say why (role → 403, …).
         form = _step_form(procedure, case, [], lang)
@@ -566,24 +562,22 @@ def complete_task(request: HttpRequest, case_id: int, branch: str) -> HttpRespon
 @staff_required
 def assign(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
-    lang = _lang()
     case = _case(request, case_id)
     take_it = request.POST.get("self") == "1"
-    people = _assignable(case, lang) if not take_it else []
-    form = AssignForm(request.POST, people=people)
+    chosen = request.POST.get("assignee", "")
     try:
         version = _version(request, case)
         if take_it:
             assignee = actor.user_id
-        elif form.is_valid():
-            assignee = form.cleaned_data["assignee"]
+        elif chosen.isdigit():
+            # Anyone named is judged by the action (`policy.check_assign`): one not offered
+            # is refused with the reason, not with "not a valid choice".
+            assignee = int(chosen)
         else:
-            raise EngineError("invalid_form")
+            raise EngineError("invalid_form", fields={"assignee": FieldError("required")})
         actions.assign(actor, case_id, assignee_id=assignee, version=version)
     except EngineError as exc:
-        if not take_it:
-            _mark(form, exc, lang, {})
-        return _refused(request, case_id, exc, {} if take_it else {"assign": form})
+        return _refused(request, case_id, exc, {} if take_it else {"assign": chosen})
     if take_it:
         return _done(request, case_id, _("您已接手此工单"))
     return _done(request, case_id, _("已指派"))

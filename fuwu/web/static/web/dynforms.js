@@ -47,3 +47,11 @@
   document.addEventListener("htmx:afterSwap", function (e) { checkAll(e.target); });
   window.fuwuCheckRanges = checkAll;
 })();
+
+// A person picker's search box lives inside the step form: Enter narrows the list (htmx), it
+// must not submit the form (which would take the first move).
+document.addEventListener("keydown", function (e) {
+  if (e.key === "Enter" && e.target instanceof HTMLElement && e.target.classList.contains("person-search")) {
+    e.preventDefault();
+  }
+});
