@@ -68,6 +68,7 @@ def test_dispatch_by_initials_in_two_clicks(web: Any, world: Any, language: str,
     page = web.page(phone=phone)
     web.login(page, "dispatcher")
     page.goto(f"/cases/{case.pk}/")
+    page.wait_for_load_state("networkidle")  # the history panel loads by htmx
     clicks = Clicks(page, "dispatch (property repair)", variant=_variant(language, phone))
     picker = page.locator("[data-testid=picker-technician]")
     assert page.locator("[data-testid=field-repair_mode]").count() == 0  # the buttons say it
@@ -101,6 +102,7 @@ def test_the_assign_panel_offers_only_eligible_people(
     page = web.page(phone=phone)
     web.login(page, "dispatcher")
     page.goto(f"/cases/{case.pk}/")
+    page.wait_for_load_state("networkidle")  # the history panel loads by htmx
     page.click("[data-bs-target='#act-assign']")
     panel = page.locator("[data-testid=picker-assignee]")
     panel.wait_for()
@@ -139,6 +141,7 @@ def test_technician_completes_the_repair(web: Any, world: Any, language: str, ph
     clicks.reset()
     page.click(f"[data-testid=work-row][data-case='{case.pk}']")
     page.wait_for_url(re.compile(rf"/cases/{case.pk}/$"))
+    page.wait_for_load_state("networkidle")
     page.fill("#id_diagnosis", "washer worn" if language == "en" else "阀芯垫圈老化")
     page.fill("#id_solution", "replaced the washer" if language == "en" else "更换垫圈")
     for key in ("owner_agreed", "checklist\\.fault_fixed", "checklist\\.site_clean"):
@@ -190,6 +193,7 @@ def test_follow_up_call(web: Any, world: Any, language: str, phone: bool):
     clicks.reset()
     page.click(f"[data-testid=work-row][data-case='{case.pk}']")
     page.wait_for_url(re.compile(rf"/cases/{case.pk}/$"))
+    page.wait_for_load_state("networkidle")
     page.evaluate(
         "document.addEventListener('click', e => {"
         " if (e.target.closest('a[href^=\"tel:\"]')) e.preventDefault(); }, true)"
@@ -206,4 +210,49 @@ def test_follow_up_call(web: Any, world: Any, language: str, phone: bool):
     after = fresh(case)
     assert after.step == "archived" and after.data["satisfied"] is True
     assert after.data["visit_method"] == "phone"
+    assert page.js_errors == []
+
+
+def _toyota_at_dispatch(world: Any, api: Any) -> Case:
+    """A Toyota service visit booked, received and released to the workshop (through the API)."""
+    from fuwu.cases.tests.library.test_toyota_seven_step import ORDER, RECEIVED, open_visit
+    from fuwu.testing.scenario import take
+
+    adv = api("engineer")
+    case = open_visit(world, api("cc_agent"))
+    booking = {
+        "visit_type": "appointment",
+        "job_type": "maintenance",
+        "appointment_at": "2031-05-12T08:00:00+08:00",
+        "booked_hours": 2.3,
+    }
+    case = take(adv, case, "book", booking)
+    case = take(adv, case, "arrived", {"parts_confirmed": True, "reminded": True})
+    case = take(adv, case, "received", {"odometer": 40120, "key_tag": "K-17"}, RECEIVED)
+    case = take(adv, case, "release", {**ORDER, "promised_at": "2031-05-12T13:30:00+08:00"})
+    assert case["step"]["key"] == "dispatch"
+    return Case.objects.get(pk=case["id"])
+
+
+@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+def test_toyota_dispatch_in_two_clicks(web: Any, world: Any, api: Any, language: str, phone: bool):
+    Staff.objects.update(language=language)
+    case = _toyota_at_dispatch(world, api)
+    page = web.page(phone=phone)
+    web.login(page, "workshop_qc")  # the workshop's controller (dispatcher)
+    page.goto(f"/cases/{case.pk}/")
+    page.wait_for_load_state("networkidle")  # the history panel loads by htmx
+    clicks = Clicks(page, "dispatch (Toyota)", variant=_variant(language, phone))
+    clicks.reset()
+    picker = page.locator("[data-testid=picker-technician]")
+    assert picker.locator("[data-testid=person-cc_agent]").count() == 0
+    page.fill("#id_planned_hours", "2.3")
+    page.fill("#id_latest_start", "2031-05-12T10:00")
+    picker.locator("[data-testid=person-workshop_tech]").click()
+    web.shot(page, "toyota-dispatch", full_page=False)
+    _take(page, "start")
+    assert clicks.report(limit=2) == 2
+    after = fresh(case)
+    assert after.step == "production" and after.data["technician"] == "workshop_tech"
+    assert after.assignee_id == world.users["workshop_tech"].pk
     assert page.js_errors == []
