@@ -171,3 +171,14 @@ def test_the_department_or_its_manager_completes_the_room(
     assert r.status_code in (200, 302), r.content.decode()[:300]
     task = _task(vip, "room")
     assert task.state == TaskState.DONE and task.done_by_id == world.users[persona].pk
+
+
+def test_rows_name_the_open_branches(world: World, vip: Case) -> None:
+    r = _client(world, "hotel_manager").get("/queue/", {"department": "housekeeping"})
+    [row] = [row for row in r.context["page"].rows if row.case.pk == vip.pk]
+    assert row.branches == ("房务部清洁布置客房（房务部）", "提前送上报纸、水果、饮料（餐饮部）")
+    assert 'data-testid="row-branch"' in r.content.decode()
+    client = _client(world, "housekeeper")
+    client.post("/language/", {"language": "en"})
+    html = client.get("/work/", {"tab": "team"}).content.decode()
+    assert "Housekeeping prepares the room (Housekeeping)" in html
