@@ -132,7 +132,9 @@ def test_a_floor_manager_opens_a_table_in_one_tap(
         Asset.objects.create(site=world.sites["hotpot"], kind=AssetKind.TABLE, label=label)
     en = language == "en"
     page = _page(web, language, phone, "floor_manager")
-    page.goto("/floor/")
+    page.goto("/work/")
+    with page.expect_navigation():
+        page.click("[data-testid=floor-link]")
     table = page.locator("[data-testid='table-A02']")
     table.locator("[data-testid=open-table]").wait_for()
     web.shot(page, "board-free")

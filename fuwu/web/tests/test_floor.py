@@ -150,3 +150,11 @@ def test_the_board_in_english(world: World, tables: dict[str, Asset]) -> None:
     assert "Table board" in html and "Free" in html and "Open table" in html
     assert "Greet the guests and seat them" in html
     assert "01:00 left" in html or "00:59 left" in html
+
+
+def test_my_work_links_the_board_where_there_are_tables(
+    world: World, tables: dict[str, Asset]
+) -> None:
+    html = _client(world, "floor_manager").get("/work/").content.decode()
+    assert 'data-testid="floor-link"' in html
+    assert 'data-testid="floor-link"' not in _client(world, "agent").get("/work/").content.decode()

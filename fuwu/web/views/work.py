@@ -20,6 +20,8 @@ from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.cases.models import Case
 from fuwu.cases.queries import cases_for, open_branches
 from fuwu.core.actors import Actor
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset
 from fuwu.notifications.messages import render as render_notification
 from fuwu.notifications.models import Notification
 from fuwu.web.access import actor_of, staff_required
@@ -47,6 +49,11 @@ def team(actor: Actor) -> QuerySet[Case]:
         .filter(unassigned | open_branches(id=actor.department_id))
         .exclude(status__in=CLOSED_STATUSES)
     )
+
+
+def has_tables(actor: Actor) -> bool:
+    """Whether one of this person's sites has tables: My work links the table board then."""
+    return actor.scope(Asset.objects.filter(kind=AssetKind.TABLE)).exists()
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def work(request: HttpRequest) -> HttpResponse:
             "more": counts[tab] > WORK_LIMIT,
             "limit": WORK_LIMIT,
             "notifications": items(latest, language),
+            "has_tables": has_tables(actor),
         },
     )
 
