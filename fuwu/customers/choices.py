@@ -9,6 +9,7 @@ class AssetKind(TextChoices):
     PARKING = "parking", _("车位")
     KEY = "key", _("钥匙")
     ROOM = "room", _("客房")
+    TABLE = "table", _("餐桌")
 
 
 class RecordAction(TextChoices):

@@ -49,6 +49,13 @@ WORKERS = ("technician", "engineer")
 TZ = ZoneInfo("Asia/Shanghai")
 CONTACT_TIMES = ["工作日晚上 7 点后", "周末全天", "上午 9–11 点"]
 # How many customers each site gets (lanting: the last few own a unit they have not moved into).
+# The hot-pot's tables (label, seats): the hall's A and B rows and two private rooms.
+TABLES = [
+    *((f"A{n:02d}", 4) for n in range(1, 9)),
+    *((f"B{n:02d}", 6) for n in range(1, 5)),
+    ("包间 1", 10),
+    ("包间 2", 12),
+]
 CUSTOMERS = {"lanting": 20, "dealer": 12, "hotel": 6, "hotpot": 4}
 OCCUPIED = 16
 
@@ -162,6 +169,7 @@ class World:
             self.unit(None, occupied=False)
         self.compound_assets()
         self.hotel_rooms()
+        self.restaurant_tables()
 
     def add_asset(
         self, code: str, kind: str, label: str, owner: Customer | None, attributes: dict[str, Any]
@@ -237,6 +245,11 @@ class World:
                     "smoking": floor == 8,
                 }
                 self.add_asset("hotel", AssetKind.ROOM, f"{floor}{door:02d}", None, attributes)
+
+    def restaurant_tables(self) -> None:
+        """The hot-pot's tables: the floor manager's table board (/floor/) lists them."""
+        for label, seats in TABLES:
+            self.add_asset("hotpot", AssetKind.TABLE, label, None, {"seats": seats})
 
     # -- who does what --------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ colours of the queue and "my work", the API's `overdue`. The `Q` expressions (`l
 `risk_q`) count and filter in the database: the queue's `overdue` / `at_risk` filters, the
 dashboard's numbers. `fuwu/sla/tests/test_lateness.py` checks on generated cases that both sides
 agree, on SQLite and on PostgreSQL. Change one side only together with the other (and the
-browser's live countdown, `fuwu/web/static/web/app.js`, which recolours one deadline by `near`).
+browser's live countdown, `fuwu/web/static/web/countdown.js`, which recolours one deadline by `near`).
 """
 
 from __future__ import annotations

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError
 
-from fuwu.cases.choices import Channel, Priority, Status
-from fuwu.cases.models import Case
+from fuwu.cases.choices import Channel, Priority, Status, TaskState
+from fuwu.cases.models import Case, CaseTask
 from fuwu.cases.queries import CaseFilter
 from fuwu.core.models import Department
-from fuwu.procedures.engine.definition import Procedure
+from fuwu.procedures.engine.definition import Procedure, Step
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.sla import lateness
@@ -188,6 +188,9 @@ class Row:
     due_start: datetime | None
     state: str  # ok / risk / late / none: the case's colour (fuwu.sla.lateness.state)
     url: str = ""  # the case page
+    # At a parallel step: the branches still open, "name (department)" — the department lists
+    # hold a case for its branches too (fuwu.cases.queries.open_branches).
+    branches: tuple[str, ...] = ()
 
 
 def is_english(language: str | None) -> bool:
@@ -219,7 +222,10 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
     )
     by_version = {v.pk: v for v in versions}
     parsed = definitions(versions)
-    departments = Department.objects.in_bulk({c.department_id for c in cases})
+    tasks = _open_tasks(cases, parsed)
+    departments = Department.objects.in_bulk(
+        {c.department_id for c in cases} | {t.department_id for t in tasks}
+    )
     people = User.objects.select_related("staff").in_bulk(
         {c.assignee_id for c in cases if c.assignee_id}
     )
@@ -244,9 +250,39 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
                 due_start=start,
                 state=lateness.state(case, now),  # the case's colour: any clock, one rule
                 url=f"{case_url}{case.pk}/",
+                branches=tuple(
+                    _branch_text(step, t, departments[t.department_id], language)
+                    for t in tasks
+                    if step and t.case_id == case.pk
+                ),
             )
         )
     return out
+
+
+def _open_tasks(cases: list[Case], parsed: dict[int, Procedure]) -> list[CaseTask]:
+    """The open branches of the cases standing on a parallel step: no query without one."""
+    at_parallel = [
+        c
+        for c in cases
+        if (step := parsed[c.procedure_id].steps.get(c.step)) is not None and step.branches
+    ]
+    if not at_parallel:
+        return []
+    here = {(c.pk, c.step, c.step_cycle) for c in at_parallel}
+    found = CaseTask.objects.filter(
+        case_id__in=[c.pk for c in at_parallel], state=TaskState.OPEN
+    ).order_by("pk")
+    return [t for t in found if (t.case_id, t.step, t.cycle) in here]
+
+
+def _branch_text(step: Step, task: CaseTask, department: Department, language: str | None) -> str:
+    spec = next((b for b in step.branches if b.key == task.branch), None)
+    name = spec.name.get(language) if spec else task.branch
+    return _("%(branch)s（%(department)s）") % {
+        "branch": name,
+        "department": department_name(department, language),
+    }
 
 
 def for_rows(qs: QuerySet[Case]) -> QuerySet[Case]:

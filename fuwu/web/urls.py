@@ -8,6 +8,7 @@ from fuwu.web.views import (
     case_print,
     customers,
     dashboard,
+    floor,
     history,
     intake,
     people,
@@ -37,5 +38,6 @@ urlpatterns = [
     *tokens.urlpatterns,
     *customers.urlpatterns,
     *search.urlpatterns,
+    *floor.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

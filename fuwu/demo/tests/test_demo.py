@@ -60,7 +60,7 @@ def test_the_organisation_looks_real() -> None:
     assert Asset.objects.filter(kind="unit", owner__isnull=False).exists()
     assert all(len(a.attributes["vin"]) == 17 for a in Asset.objects.filter(kind="vehicle"))
     kinds = Counter(Asset.objects.values_list("kind", flat=True))
-    assert {"unit", "vehicle", "room", "key", "parking", "equipment"} <= set(kinds)
+    assert {"unit", "vehicle", "room", "key", "parking", "equipment", "table"} <= set(kinds)
     guest = Customer.objects.filter(site__code="hotel").first()
     assert guest is not None and {"floor", "bed", "smoking"} <= set(guest.preferences)
     admin = get_user_model().objects.get(username="admin")

@@ -19,18 +19,20 @@ register = template.Library()
 
 @register.simple_tag
 def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
-    """A coloured "time left" badge that counts down in the browser (static/web/app.js)."""
+    """A coloured "time left" badge that counts down in the browser (static/web/countdown.js):
+    in seconds (mm:ss) for a short clock (`fuwu.web.timeleft.SECONDS_WINDOW`)."""
     left = time_left(due, timezone.now(), start)
-    if left.state == "none":
+    if left.state == "none" or due is None:
         return mark_safe('<span class="text-body-secondary">—</span>')
     return format_html(
-        '<time class="deadline deadline-{}" datetime="{}" data-due="{}" data-start="{}"'
+        '<time class="deadline deadline-{}" datetime="{}" data-due="{}" data-start="{}"{}'
         ' title="{}">{}</time>',
         left.state,
-        due.isoformat() if due else "",
-        due.isoformat() if due else "",
+        due.isoformat(),
+        due.isoformat(),
         start.isoformat() if start else "",
-        timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
+        mark_safe(' data-seconds="1"') if left.ticks else "",
+        timezone.localtime(due).strftime("%Y-%m-%d %H:%M:%S" if left.ticks else "%Y-%m-%d %H:%M"),
         left.text,
     )
 

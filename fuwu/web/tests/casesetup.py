@@ -122,3 +122,46 @@ def at_prepare(world: Any) -> Case:
     form = {"soup_base": "鸳鸯锅", "order_items": [{"dish": "毛肚", "quantity": 10}]}
     case = move(world, case, "waiter", "read_back", form)
     return move(world, case, "waiter", "confirm", {"order_confirmed": True})
+
+
+def add_staff(world: Any, persona: str, site: str, department: str, roles: list[str]) -> Any:
+    """One more person for a test (password `pw-<persona>`), e.g. the hotel's engineering."""
+    from django.contrib.auth import get_user_model
+
+    from fuwu.core.models import Role, Staff
+
+    user = get_user_model().objects.create_user(persona, f"{persona}@example.com", f"pw-{persona}")
+    member = Staff.objects.create(
+        user=user, display_name=persona, department=world.dept(site, department)
+    )
+    member.sites.set([world.sites[site]])
+    member.roles.set([Role.objects.get(code=r) for r in roles])
+    world.users[persona] = user
+    return user
+
+
+def at_room_preparation(world: Any) -> Case:
+    """A hotel VIP at room preparation: housekeeping's room and food & beverage's amenities in
+    parallel, while the front office owns the case."""
+    case = actions.open_case(
+        world.actor("front_desk"),
+        procedure_key="hotel_vip",
+        site_id=world.sites["hotel"].pk,
+        channel="phone",
+        title="张总贵宾接待",
+        data={
+            "guest_name": "张伟",
+            "arrival_at": "2026-10-08T15:00:00+08:00",
+            "departure_at": "2026-10-10T12:00:00+08:00",
+        },
+    )
+    profile = {"gender": "male", "smoking": "non_smoking", "bed_type": "king"}
+    case = move(world, case, "front_desk", "profile_done", profile)
+    case = move(world, case, "front_desk", "arrived")
+    form = {
+        "payment_method": "credit_card",
+        "nights": 2,
+        "room_type": "大床房",
+        "room_rate": "1280",
+    }
+    return move(world, case, "front_desk", "pre_registered", form)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -18,8 +18,10 @@ from django_htmx.http import trigger_client_event
 
 from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.cases.models import Case
-from fuwu.cases.queries import cases_for
+from fuwu.cases.queries import cases_for, open_branches
 from fuwu.core.actors import Actor
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset
 from fuwu.notifications.messages import render as render_notification
 from fuwu.notifications.models import Notification
 from fuwu.web.access import actor_of, staff_required
@@ -37,14 +39,21 @@ def mine(actor: Actor) -> QuerySet[Case]:
 
 
 def team(actor: Actor) -> QuerySet[Case]:
-    """Open cases of my department that nobody has taken yet."""
+    """Open cases of my department that nobody has taken yet, and the open parallel branches
+    of my department (a branch is the department's, whoever holds the case)."""
     if actor.department_id is None:
         return Case.objects.none()
+    unassigned = Q(department_id=actor.department_id, assignee__isnull=True)
     return (
         cases_for(actor)
-        .filter(department_id=actor.department_id, assignee__isnull=True)
+        .filter(unassigned | open_branches(id=actor.department_id))
         .exclude(status__in=CLOSED_STATUSES)
     )
+
+
+def has_tables(actor: Actor) -> bool:
+    """Whether one of this person's sites has tables: My work links the table board then."""
+    return actor.scope(Asset.objects.filter(kind=AssetKind.TABLE)).exists()
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ def work(request: HttpRequest) -> HttpResponse:
             "more": counts[tab] > WORK_LIMIT,
             "limit": WORK_LIMIT,
             "notifications": items(latest, language),
+            "has_tables": has_tables(actor),
         },
     )
 

@@ -1,41 +1,8 @@
-// Fuwu page behaviour shared by every page: live countdowns on deadlines (again after htmx
-// swaps), selects that submit their form, live-search forms, unread counts. The pages carry no
+// Fuwu page behaviour shared by every page: selects that submit their form, live-search forms,
+// unread counts (the live countdowns on deadlines are countdown.js). The pages carry no
 // inline script (the Content-Security-Policy forbids it): behaviour hangs on data- attributes.
 (function () {
   "use strict";
-  var WORDS = {
-    "zh-hans": { left: "剩余 ", late: "已超时 ", d: "天", h: "小时", m: "分" },
-    en: { left: "", late: "overdue ", d: "d ", h: "h ", m: "min" },
-  };
-  var RISK_SHARE = 0.2, RISK_FLOOR = 3600;
-
-  function span(seconds, w) {
-    seconds = Math.abs(Math.floor(seconds));
-    var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600),
-        m = Math.floor((seconds % 3600) / 60);
-    if (d) return d + w.d + h + w.h.trim();
-    if (h) return h + w.h + m + w.m;
-    return m + w.m;
-  }
-
-  function tick() {
-    var lang = document.body.dataset.lang === "en" ? "en" : "zh-hans", w = WORDS[lang];
-    var now = Date.now();
-    document.querySelectorAll("time.deadline[data-due]").forEach(function (el) {
-      var due = Date.parse(el.dataset.due); if (isNaN(due)) return;
-      var start = el.dataset.start ? Date.parse(el.dataset.start) : NaN;
-      var left = (due - now) / 1000, state;
-      if (left < 0) { state = "late"; el.textContent = w.late + span(left, w); }
-      else {
-        var windowS = !isNaN(start) && start < due ? (due - start) / 1000 : 0;
-        var threshold = windowS ? Math.max(RISK_FLOOR, RISK_SHARE * windowS) : RISK_FLOOR;
-        state = left <= threshold ? "risk" : "ok";
-        el.textContent = lang === "en" ? span(left, w) + " left" : w.left + span(left, w);
-      }
-      el.classList.remove("deadline-ok", "deadline-risk", "deadline-late");
-      el.classList.add("deadline-" + state);
-    });
-  }
   // <select data-autosubmit>: choosing an option submits its form (a site switcher).
   document.addEventListener("change", function (e) {
     var el = e.target;
@@ -83,8 +50,4 @@
     });
   });
 
-  document.addEventListener("DOMContentLoaded", tick);
-  document.addEventListener("htmx:afterSwap", tick);
-  setInterval(tick, 30000);
-  window.fuwuTick = tick;
 })();
