@@ -5,8 +5,10 @@ its resolution clock (until resolved, and not while paused) and its step clock (
 on the step). A closed, cancelled or rejected case has none.
 
 - **Late**: a running clock is past its deadline (`due < now`).
-- **At risk**: not late, and a running clock is near its deadline: in its last hour
-  (`RISK_FLOOR_SECONDS`), or in the last fifth (`RISK_SHARE`) of its window from start to due.
+- **At risk**: not late, and a running clock is near its deadline: in the last fifth
+  (`RISK_SHARE`) of its window from start to due, or in its last hour (`RISK_FLOOR_SECONDS`)
+  when the window is longer than an hour or its start is unknown. A short clock (the hot-pot's
+  "seat within 60 s") is therefore at risk only in its last fifth, not from its first second.
 
 The Python predicates (`is_late`, `is_at_risk`, `state`) judge rows already loaded: the row
 colours of the queue and "my work", the API's `overdue`. The `Q` expressions (`late_q`,
@@ -70,11 +72,15 @@ def running_clocks(case: Clocked) -> list[tuple[datetime, datetime | None]]:
 
 
 def near(due: datetime, start: datetime | None, now: datetime) -> bool:
-    """One deadline not yet passed and in its last hour or the last fifth of its window."""
+    """One deadline not yet passed and in the last fifth of its window, or in its last hour when
+    the window is longer than an hour (or unknown)."""
     left = due - now
     if left < timedelta(0):
         return False
-    return left <= RISK_FLOOR or (start is not None and (due - start) >= left * RISK_PARTS)
+    if start is None:
+        return left <= RISK_FLOOR
+    window = due - start
+    return (left <= RISK_FLOOR and window > RISK_FLOOR) or window >= left * RISK_PARTS
 
 
 def next_due_of(case: Clocked) -> datetime | None:
@@ -126,9 +132,11 @@ def _near_q(due: str, start: str, now: datetime) -> Q:
     )
     window = ExpressionWrapper(F(due) - F(start), output_field=DurationField())
     # A NULL start makes the window comparison NULL (not true): only the last hour counts.
+    last_hour = Q(**{f"{due}__lte": now + RISK_FLOOR}) & (
+        Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lt": F(due) - RISK_FLOOR})
+    )
     return Q(**{f"{due}__gte": now}) & (
-        Q(**{f"{due}__lte": now + RISK_FLOOR})
-        | Q(**{f"{start}__isnull": False}) & Q(GreaterThanOrEqual(window, left))
+        last_hour | Q(**{f"{start}__isnull": False}) & Q(GreaterThanOrEqual(window, left))
     )
 
 

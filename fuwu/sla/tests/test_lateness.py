@@ -33,8 +33,14 @@ def moment(offset: int) -> datetime:
 
 
 # Offsets around now, in microseconds: exact edges (0, ± one hour, ± 1 µs) are likely.
-edges = st.sampled_from([0, 1, -1, HOUR, HOUR + 1, HOUR - 1, -HOUR, 5 * HOUR, 10 * HOUR])
-offsets = st.one_of(edges, st.integers(-50 * HOUR, 50 * HOUR))
+# Second-level clocks (the hot-pot's 60 s) need windows of seconds: a range of two minutes.
+SECOND = 1_000_000
+edges = st.sampled_from(
+    [0, 1, -1, HOUR, HOUR + 1, HOUR - 1, -HOUR, 5 * HOUR, 10 * HOUR, 12 * SECOND, -48 * SECOND]
+)
+offsets = st.one_of(
+    edges, st.integers(-50 * HOUR, 50 * HOUR), st.integers(-120 * SECOND, 120 * SECOND)
+)
 times = st.one_of(st.none(), offsets.map(moment))
 clock_rows = st.fixed_dictionaries(
     {
@@ -106,6 +112,21 @@ def test_python_and_sql_agree_on_late_and_at_risk(world, template, rows, now_off
         colour = lateness.state(c, now)
         assert (colour if colour in ("late", "risk") else None) == expected
         assert (colour == "none") == (not lateness.running_clocks(c))
+
+
+def test_a_short_clock_is_at_risk_only_in_its_last_fifth():
+    """A 60-second clock is not amber from its first second: its last 12 seconds are at risk;
+    a clock of a day keeps the last hour (and its last fifth) as before."""
+    start = NOW
+    due = NOW + timedelta(seconds=60)
+    assert not lateness.near(due, start, NOW + timedelta(seconds=47))
+    assert lateness.near(due, start, NOW + timedelta(seconds=48))
+    assert not lateness.near(due, start, due + timedelta(seconds=1))  # late, not at risk
+    day = NOW + timedelta(days=1)
+    assert lateness.near(day, start, day - timedelta(minutes=59))
+    assert lateness.near(day, start, day - timedelta(hours=4, minutes=48))
+    assert not lateness.near(day, start, day - timedelta(hours=5))
+    assert lateness.near(due, None, NOW)  # no start known: the last hour
 
 
 def test_a_missed_response_deadline_is_late_everywhere(world, api):

@@ -3,7 +3,8 @@
 // an hour at most: the hot-pot's "seat within 60 s") reads mm:ss and ticks every second, red and
 // counting the overdue seconds after zero; longer clocks keep minutes, hours and days. The
 // colours follow the server's rule (fuwu.sla.lateness.near): at risk in the last fifth of the
-// window or the last hour, whichever is longer. No inline script: the CSP forbids it.
+// window, or the last hour when the window is longer than an hour (or its start unknown). No
+// inline script: the CSP forbids it.
 (function () {
   "use strict";
   var WORDS = {
@@ -41,7 +42,8 @@
       if (left < 0) { state = "late"; el.textContent = w.late + shown; }
       else {
         var windowS = !isNaN(start) && start < due ? (due - start) / 1000 : 0;
-        var threshold = windowS ? Math.max(RISK_FLOOR, RISK_SHARE * windowS) : RISK_FLOOR;
+        var threshold = !windowS ? RISK_FLOOR
+          : windowS > RISK_FLOOR ? Math.max(RISK_FLOOR, RISK_SHARE * windowS) : RISK_SHARE * windowS;
         state = left <= threshold ? "risk" : "ok";
         el.textContent = lang === "en" ? shown + " left" : w.left + shown;
       }
