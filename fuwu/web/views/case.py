@@ -28,7 +28,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from django.views.decorators.http import require_POST
 
 from fuwu.cases import actions, policy
 from fuwu.cases.choices import TaskState, WorkKind
-from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
+from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import may_read_note
 from fuwu.cases.queries import get_case_for
 from fuwu.core.actors import Actor
@@ -51,6 +51,7 @@ from fuwu.web.access import actor_of, staff_required
 from fuwu.web.caseforms import AssignForm, CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.details import case_details
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
+from fuwu.web.files import by_item, case_files, upload_context
 from fuwu.web.timeline import timeline
 from fuwu.web.views.personal import case_personal
 
@@ -205,13 +206,6 @@ def _branch_forms(
 # -- the page ---------------------------------------------------------------------------------
 
 
-def _attachment_url(pk: int) -> str | None:
-    try:
-        return reverse("web:attachment", args=[pk])
-    except NoReverseMatch:  # the download view is the portal's; until it exists, no link
-        return None
-
-
 def _assignable(case: Case, lang: str) -> list[tuple[int, str]]:
     """The people who may work the current step (`policy.eligible_assignees`)."""
     step = definition_of(case.procedure).steps.get(case.step)
@@ -313,9 +307,7 @@ def _context(
             people=people, initial={"assignee": case.assignee_id}
         )
     may_assign = bool(people)
-    attachments = [
-        (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
-    ]
+    attachments = case_files(case)
     last = events[-1] if events else None
     personal = case_personal(actor, case, procedure, lang)
     return {
@@ -347,6 +339,8 @@ def _context(
         "work_hours": hours,
         "parts_amount": parts,
         "attachments": attachments,
+        "item_files": by_item(attachments),  # beside their checklist items
+        **upload_context(case, actor),
         "assign_form": assign_form,
         "may_assign": may_assign,
         "may_take_myself": open_case and policy.may_take_myself(actor, case, step),
