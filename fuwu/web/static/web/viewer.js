@@ -59,6 +59,23 @@
     overlay.classList.toggle("viewer-single", links.length < 2);
   }
 
+  // Over what the person sees: on a phone whose page is wider than the screen (or zoomed in),
+  // a fixed box covers the whole layout and its centre would sit off screen.
+  function fit() {
+    var view = window.visualViewport;
+    if (!overlay || overlay.hidden || !view) return;
+    overlay.style.left = view.offsetLeft + "px";
+    overlay.style.top = view.offsetTop + "px";
+    overlay.style.width = view.width + "px";
+    overlay.style.height = view.height + "px";
+    image.style.maxWidth = Math.max(view.width - 32, 80) + "px";
+    image.style.maxHeight = Math.max(view.height - 96, 80) + "px";
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", fit);
+    window.visualViewport.addEventListener("scroll", fit);
+  }
+
   function open(link) {
     if (!overlay) build();
     var group = link.closest("[data-viewer-group]") || document;
@@ -66,6 +83,7 @@
     opener = link;
     show(Math.max(links.indexOf(link), 0));
     overlay.hidden = false;
+    fit();
     document.body.classList.add("viewer-open");
     overlay.querySelector(".viewer-close").focus();
   }
