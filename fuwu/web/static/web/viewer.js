@@ -55,7 +55,8 @@
     var link = links[index];
     image.src = link.getAttribute("href");
     image.alt = link.getAttribute("title") || "";
-    caption.textContent = (link.getAttribute("title") || "") + "  " + (index + 1) + " / " + links.length;
+    var count = links.length > 1 ? "  " + (index + 1) + " / " + links.length : "";
+    caption.textContent = (link.getAttribute("title") || "") + count;
     overlay.classList.toggle("viewer-single", links.length < 2);
   }
 
