@@ -161,6 +161,14 @@ def test_a_document_and_a_bad_file_from_the_files_card(
     show(page, "[data-testid=attachments]")
     web.shot(page, f"{variant}-files-card", full_page=False)
 
+    # A request past the upload limit is refused before it is read (413): said beside the form.
+    settings.FUWU_MAX_UPLOAD_BYTES = 20_000
+    page.set_input_files("[data-testid=attach-input]", str(photo(tmp_path, "big.jpg", (1, 2, 3))))
+    note = page.locator("[data-testid=upload-too-large]")
+    note.wait_for()
+    assert ("文件太大" if language == "zh-hans" else "Too large") in note.inner_text()
+    assert Attachment.objects.count() == 2
+
     # The print view lists both, the picture as a thumbnail.
     page.goto(f"/cases/{case.pk}/print/")
     assert page.locator(f"[data-testid=print-file-{picture.pk}] img").count() == 1

@@ -118,6 +118,20 @@
     }
   }, true);
 
+  // An upload past the request's limit is refused (413) before the server reads it, with a
+  // whole page htmx does not swap in: say so next to the form that sent it.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr, form = event.detail && event.detail.elt;
+    if (!xhr || xhr.status !== 413 || !form || !form.matches("form[enctype='multipart/form-data']")) return;
+    var note = document.createElement("div");
+    note.className = "alert alert-danger small py-2 my-2";
+    note.setAttribute("role", "alert");
+    note.dataset.testid = "upload-too-large";
+    note.textContent = text("tooLarge", "Too large");
+    var spot = form.id && document.getElementById("item-files-" + form.id.replace(/^attach-/, ""));
+    (spot || form).insertAdjacentElement(spot ? "beforeend" : "beforebegin", note);
+  });
+
   // A file input marked data-autosubmit sends its form as soon as files are chosen: one tap on
   // "take a photo", no separate upload button (that button is there only without JavaScript).
   document.addEventListener("change", function (event) {
