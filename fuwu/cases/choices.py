@@ -55,6 +55,7 @@ class EventKind(models.TextChoices):
     ASSET_UPDATED = "asset_updated", _("更新服务对象")
     CUSTOMER_UPDATED = "customer_updated", _("更新客户档案")
     PRIORITY_CHANGED = "priority_changed", _("调整优先级")
+    ATTACHED = "attached", _("上传附件")
 
 
 class TaskState(models.TextChoices):

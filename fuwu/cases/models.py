@@ -315,7 +315,10 @@ class Consultation(models.Model):
 
 
 class Attachment(models.Model):
-    """A file (a photo) attached to a case; served only through an access-checked view."""
+    """A file attached to a case: a customer's photo from the portal, or a photo or document a
+    member of staff attached (`fuwu.cases.attachments.attach`), to the case or to one checklist
+    item of a step (`step` and `item`: before/after photos, a walk-around's damage points).
+    Served only through an access-checked view; a picture also has a small `thumbnail`."""
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("工单")
@@ -333,10 +336,41 @@ class Attachment(models.Model):
         verbose_name=_("上传人"),
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    # Where it belongs: blank for the case as a whole, else a step key and one of its items.
+    step = models.CharField(_("步骤"), max_length=100, blank=True, default="")
+    item = models.CharField(_("检查项"), max_length=100, blank=True, default="")
+    thumbnail = models.FileField(_("缩略图"), upload_to="thumbnails/%Y/%m/", blank=True)
 
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class PendingUpload(models.Model):
+    """A photo a customer chose in the portal's request form while the form came back with an
+    error: kept (checked and cleaned) for that person's session, so they need not choose it
+    again, and moved onto the case when the request is sent. Rows older than a day are removed
+    whenever new ones are kept (`fuwu.cases.attachments.keep_pending`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
+    file = models.FileField(_("文件"), upload_to="pending/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("待提交的照片")
+        verbose_name_plural = _("待提交的照片")
 
     def __str__(self) -> str:
         return self.name

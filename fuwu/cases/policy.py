@@ -478,6 +478,17 @@ def may_log_work(actor: Actor, case: Case) -> bool:
             return False
 
 
+def may_attach(actor: Actor, case: Case) -> bool:
+    """Attach photos and files: the people who work the case — its assignee (a technician on
+    his case), the owning department's staff and those above them. Not the customer (the
+    portal's request form is their way), not staff of other departments."""
+    if actor.is_customer:
+        return False
+    if actor.user_id is not None and case.assignee_id == actor.user_id:
+        return True
+    return standing(actor, case.site_id, case.department_id) is not Standing.NONE
+
+
 def may_set_priority(actor: Actor, case: Case) -> bool:
     """The priority sets the deadlines: a dispatching decision, like assigning someone else."""
     return may_assign_others(actor, case)

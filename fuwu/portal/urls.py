@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/", auth.account_view, name="account"),
     path("new/", requests.choose, name="choose"),
     path("new/<slug:key>/", requests.new_request, name="new"),
+    path("pending/<int:pk>/", requests.pending_photo, name="pending-photo"),
     path("cases/<int:case_id>/", requests.case_page, name="case"),
     path("cases/<int:case_id>/confirm/", requests.confirm, name="confirm"),
     path("cases/<int:case_id>/rate/", requests.rate, name="rate"),

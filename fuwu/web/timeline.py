@@ -366,6 +366,27 @@ def _priority_changed(c: _Context, data: dict[str, Any]) -> Sentence:
     return text, [_("原优先级：%(priority)s") % {"priority": _label(Priority, data.get("from"))}]
 
 
+def _attached(c: _Context, data: dict[str, Any]) -> Sentence:
+    names = [str(n) for n in data.get("names") or []]
+    count = len(names) or len(data.get("ids") or [])
+    item = str(data.get("item") or "")
+    if not item:
+        text = ngettext("上传了 %(count)s 个附件", "上传了 %(count)s 个附件", count)
+        return text % {"count": count}, names
+    step = c.procedure.steps.get(str(data.get("step") or ""))
+    checklist = [
+        *(step.checklist if step else []),
+        *(i for b in (step.branches if step else []) for i in b.checklist),
+    ]
+    label = next((i.label.get(c.language) for i in checklist if i.key == item), item)
+    text = ngettext(
+        "为检查项“%(item)s”上传了 %(count)s 张照片",
+        "为检查项“%(item)s”上传了 %(count)s 张照片",
+        count,
+    )
+    return text % {"item": label, "count": count}, names
+
+
 def _return_visit_scheduled(c: _Context, data: dict[str, Any]) -> Sentence:
     due = parse_datetime(str(data.get("due") or ""))
     return _("安排了回访，应在 %(due)s 前完成") % {"due": _when(due) if due else "—"}, []
@@ -490,6 +511,7 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.ASSET_UPDATED: ("house-gear", _asset_updated),
     EventKind.CUSTOMER_UPDATED: ("person-lines-fill", _customer_updated),
     EventKind.PRIORITY_CHANGED: ("sort-up", _priority_changed),
+    EventKind.ATTACHED: ("paperclip", _attached),
     # The customer's own moves in the portal.
     "customer_confirmed": ("hand-thumbs-up", _customer_confirmed),
     "rated": ("star", _rated),

@@ -4,6 +4,7 @@ the photo notice after a refused form."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from fuwu.cases import actions
@@ -87,7 +88,8 @@ def test_older_requests_are_on_the_next_page(world, owner_client, django_assert_
     assert owner_client.get("/portal/?page=abc").status_code == 200
 
 
-def test_a_refused_form_says_the_photos_must_be_chosen_again(world, owner_client):
+def test_a_refused_form_keeps_the_photos_and_says_so(world, owner_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     response = owner_client.post(
         "/portal/new/property_repair/",
         {"description": "漏水", "asset": str(world.assets["unit"].pk), "photos": [png()]},
@@ -95,7 +97,24 @@ def test_a_refused_form_says_the_photos_must_be_chosen_again(world, owner_client
     page = response.content.decode()
     assert response.status_code == 400 and not Case.objects.exists()
     assert 'data-testid="error-summary"' in page and 'href="#id_f_service_type"' in page
-    assert 'data-testid="photo-reselect"' in page
+    # Kept (issue 10, item 13): nothing to choose again.
+    assert 'data-testid="pending-photo"' in page and "已保留您选择的 1 张照片" in page
+    assert 'data-testid="photo-reselect"' not in page
+
+
+def test_a_refused_photo_must_be_chosen_again(world, owner_client):
+    response = owner_client.post(
+        "/portal/new/property_repair/",
+        {
+            "description": "漏水",
+            "asset": str(world.assets["unit"].pk),
+            "f_service_type": "free",
+            "photos": [png(), SimpleUploadedFile("a.txt", b"x", "text/plain")],
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and 'data-testid="photo-reselect"' in page
+    assert 'data-testid="pending-photo"' not in page
 
 
 def test_someone_elses_case_is_a_portal_404_with_the_way_back(world, owner_client):

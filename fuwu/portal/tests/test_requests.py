@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from fuwu.cases import actions
-from fuwu.cases.models import Attachment, Case, Event
+from fuwu.cases.models import Attachment, Case, Event, PendingUpload
 from fuwu.customers.models import Asset
 from fuwu.portal.tests.helpers import give_account, png
 
@@ -234,3 +234,63 @@ def test_internal_notes_never_reach_the_customer(world, owner_client):
     actions.comment(agent, case.pk, text="师傅明天上午上门", internal=False)
     page = owner_client.get(f"/portal/cases/{case.pk}/").content.decode()
     assert "师傅明天上午上门" in page and "业主脾气急" not in page
+
+
+# -- photos kept when the form comes back with an error (issue 10, item 13) --------------------
+
+
+def test_photos_are_kept_when_the_form_comes_back_with_an_error(
+    world, owner_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    response = owner_client.post(
+        "/portal/new/property_repair/",
+        {**request_data(world, description=""), "photos": [png("a.png"), png("b.png")]},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    kept = list(PendingUpload.objects.order_by("pk"))
+    assert [p.name for p in kept] == ["a.png", "b.png"]
+    assert html.count('data-testid="pending-photo"') == 2
+    assert 'data-testid="photo-reselect"' not in html  # nothing to choose again
+    assert not Case.objects.exists() and not Attachment.objects.exists()
+    # Their thumbnails: for this session only.
+    thumb = owner_client.get(f"/portal/pending/{kept[0].pk}/")
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    give_account(world.customers["driver"], "13987654321", "Driver-pass-1")
+    driver = Client()
+    driver.post("/portal/login/", {"login": "13987654321", "password": "Driver-pass-1"})
+    assert driver.get(f"/portal/pending/{kept[0].pk}/").status_code == 404
+    # The customer fixes the description, leaves one photo out and adds another: sent together.
+    response = owner_client.post(
+        "/portal/new/property_repair/",
+        {**request_data(world), "keep": [str(kept[0].pk)], "photos": [png("c.png")]},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get()
+    assert [a.name for a in Attachment.objects.filter(case=case).order_by("pk")] == [
+        "a.png",
+        "c.png",
+    ]
+    assert not PendingUpload.objects.exists()
+    assert not list((tmp_path / "pending").rglob("*.png"))  # their files are gone too
+
+
+def test_kept_photos_count_towards_the_limit_and_a_fresh_form_starts_empty(
+    world, owner_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    owner_client.post(
+        "/portal/new/property_repair/",
+        {**request_data(world, description=""), "photos": [png(f"{i}.png") for i in range(4)]},
+    )
+    kept = [str(p.pk) for p in PendingUpload.objects.all()]
+    response = owner_client.post(
+        "/portal/new/property_repair/",
+        {**request_data(world), "keep": kept, "photos": [png("5.png"), png("6.png")]},
+    )
+    assert response.status_code == 400 and "最多上传 5 张照片" in response.content.decode()
+    assert not Case.objects.exists() and PendingUpload.objects.count() == 4
+    # Coming back to a fresh form drops the kept ones.
+    assert owner_client.get("/portal/new/property_repair/").status_code == 200
+    assert not PendingUpload.objects.exists()

@@ -15,10 +15,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fuwu.cases import actions
-from fuwu.cases.attachments import ACCEPT, MAX_PHOTOS, Photo, check_photos, save_photos
+from fuwu.cases import actions, pending
+from fuwu.cases.attachments import (
+    ACCEPT,
+    MAX_PHOTOS,
+    Photo,
+    check_photos,
+    save_photos,
+    thumbnail,
+)
 from fuwu.cases.choices import Status
-from fuwu.cases.models import Attachment, Case
+from fuwu.cases.models import Attachment, Case, PendingUpload
 from fuwu.customers import actions as customer_actions
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
@@ -164,20 +171,36 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
     styled(form)
     photo_errors: list[str] = []
     files: list[Any] = []
+    kept = _kept(request)
     if request.method == "POST":
         files = request.FILES.getlist("photos")
+        keeping = {str(i) for i in request.POST.getlist("keep")}
+        removed = [row for row in kept if str(row.pk) not in keeping]
+        pending.drop(removed)  # taken off the list by the customer
+        kept = [row for row in kept if row not in removed]
         try:
+            if len(kept) + len(files) > MAX_PHOTOS:
+                raise ValidationError(_("最多上传 %(max)s 张照片。") % {"max": MAX_PHOTOS})
             photos = check_photos(files)
         except ValidationError as exc:
             photos, photo_errors = [], list(exc.messages)
         if form.is_valid() and not photo_errors:
-            case = _open(request, form, customer, procedure.key, photos)
+            case = _open(request, form, customer, procedure.key, pending.as_photos(kept) + photos)
             if case is not None:
+                pending.drop(kept)
+                request.session.pop(PENDING, None)
                 # The number kept on one line: a phone would break it at its hyphen.
                 number = format_html('<span class="text-nowrap">{}</span>', case.number)
                 text = conditional_escape(_("已收到您的请求，编号 %(number)s。"))
                 messages.success(request, mark_safe(text % {"number": number}))  # noqa: S308
                 return redirect("portal:case", case_id=case.pk)
+        # The form comes back: the photos that passed are kept, so they need not be chosen again.
+        kept += pending.keep(request.user, photos)
+        request.session[PENDING] = [row.pk for row in kept]
+    elif kept:  # a fresh form starts without the photos of an earlier, abandoned one
+        pending.drop(kept)
+        request.session.pop(PENDING, None)
+        kept = []
     return render(
         request,
         "portal/new.html",
@@ -185,14 +208,40 @@ def new_request(request: HttpRequest, key: str) -> HttpResponse:
             "offer": chosen,
             "form": form,
             "photo_errors": photo_errors,
-            # A browser never keeps chosen files across a page load: say so, or a customer who
-            # fixes another field sends the request without the photos they think are attached.
-            "reselect": bool(files),
+            "pending": kept,
+            # A browser never keeps chosen files across a page load: say so when the files just
+            # chosen were refused, or a customer who fixes another field sends the request
+            # without the photos they think are attached.
+            "reselect": bool(files) and bool(photo_errors),
             "accept": ACCEPT,
             "max_photos": MAX_PHOTOS,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+PENDING = "portal_pending_photos"
+
+
+def _kept(request: HttpRequest) -> list[PendingUpload]:
+    """The photos this session kept from an earlier try of the form (`fuwu.cases.pending`)."""
+    return pending.of(request.user, request.session.get(PENDING) or [])
+
+
+@customer_required
+def pending_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A kept photo's thumbnail, for the session that kept it only."""
+    row = next((r for r in _kept(request) if r.pk == pk), None)
+    if row is None:
+        raise Http404
+    with row.file.open("rb") as handle:
+        small = thumbnail(handle.read())
+    if small is None:
+        raise Http404
+    response = HttpResponse(small, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _open(
@@ -260,7 +309,10 @@ def _case_context(case: Case, form: RatingForm) -> dict[str, Any]:
         # The definition's sentence for the step, while it is being worked on; else the stage's.
         "hint": (key not in {"done", "cancelled"} and step_sentence(procedure, case, language))
         or stage_hint(key, rated=rated, reopened=found.comebacks > 0),
-        "photos": list(Attachment.objects.filter(case=case).order_by("pk")),
+        # Pictures only, the customer's and those staff took (before/after the repair).
+        "photos": list(
+            Attachment.objects.filter(case=case, content_type__startswith="image/").order_by("pk")
+        ),
         "rateable": case.resolved_at is not None
         and case.status in {Status.RESOLVED, Status.CLOSED},
         "confirmed": (case.records.get("confirmation") or {}).get("cycle") == case.clock_cycle,

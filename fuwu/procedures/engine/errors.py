@@ -117,6 +117,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有处理人或{department_zh}的技术人员可以记录工作",
         "Only the assignee or technicians of {department_en} may log work",
     ),
+    "attach_not_allowed": (
+        "只有处理人或{department_zh}的员工可以上传附件",
+        "Only the assignee or staff of {department_en} may attach files",
+    ),
     "branch_owned_elsewhere": (
         "此任务由{department_zh}完成",
         "This task is completed by {department_en}",
@@ -206,6 +210,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Measured {value}{unit} is outside the accepted range {range}",
     ),
     "not_done": ("检查项未完成", "Checklist item not done"),
+    "no_such_item": ("此步骤没有该检查项", "This step has no such checklist item"),
     "not_applicable": ("此项不适用", "This item does not apply"),
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),

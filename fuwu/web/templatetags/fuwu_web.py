@@ -53,3 +53,9 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
 def lines_editor(bf: Any, spec: Any) -> dict[str, Any]:
     """The editable table of a `lines` field (fuwu.web.dynforms.lines_editor)."""
     return {"ed": build_lines_editor(bf, spec), "spec": spec}
+
+
+@register.filter
+def files_for(files: dict[str, list[Any]], key: str) -> list[Any]:
+    """The files attached to one checklist item: `item_files|files_for:"<step>.<item>"`."""
+    return files.get(key, []) if isinstance(files, dict) else []

@@ -219,6 +219,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     EventKind.CUSTOMER_UPDATED: {"skipped": "no_customer"},
     EventKind.PRIORITY_CHANGED: {"from": "normal", "to": "urgent"},
+    EventKind.ATTACHED: {"ids": [1], "names": ["before.jpg"], "step": "repair", "item": "x"},
 }
 
 

@@ -28,7 +28,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from django.views.decorators.http import require_POST
 
 from fuwu.cases import actions, policy
 from fuwu.cases.choices import TaskState, WorkKind
-from fuwu.cases.models import Attachment, Case, CaseTask, Event, WorkLog
+from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import may_read_note
 from fuwu.cases.queries import get_case_for
 from fuwu.core.actors import Actor
@@ -52,6 +52,7 @@ from fuwu.web.buttons import decided_choices
 from fuwu.web.caseforms import CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.details import case_details
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
+from fuwu.web.files import by_item, case_files, upload_context
 from fuwu.web.timeline import timeline
 from fuwu.web.views.people import add_pickers, assign_picker
 from fuwu.web.views.personal import case_personal
@@ -215,11 +216,6 @@ def _branch_forms(
 # -- the page ---------------------------------------------------------------------------------
 
 
-def _attachment_url(pk: int) -> str | None:
-    try:
-        return reverse("web:attachment", args=[pk])
-    except NoReverseMatch:  # the download view is the portal's; until it exists, no link
-        return None
 
 
 def _case_links(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Any]:
@@ -301,12 +297,6 @@ def _context(
         if may_transfer
         else []
     )
-    # Nobody may work the step: nothing to offer (transfer it instead).
-    assign = assign_picker(case, lang, chosen=bound.get("assign")) if may_assign else None
-    may_assign = assign is not None
-    attachments = [
-        (a, _attachment_url(a.pk)) for a in Attachment.objects.filter(case=case).order_by("at")
-    ]
     last = events[-1] if events else None
     personal = case_personal(actor, case, procedure, lang)
     return {
@@ -339,7 +329,6 @@ def _context(
         "work_hours": hours,
         "parts_amount": parts,
         "attachments": attachments,
-        "assign_picker": assign,
         "may_assign": may_assign,
         "may_take_myself": open_case and policy.may_take_myself(actor, case, step),
         "is_assignee": case.assignee_id == actor.user_id,

@@ -5,7 +5,7 @@ short. For the paper file, the customer's signature, a technician without a phon
 What it shows follows the same rules as the case page: a case this person may not see is a 404,
 personal values are masked unless `fuwu.customers.privacy` grants them in full (no reveal here: a
 reveal is one logged click on the case page, and paper cannot be un-printed), and internal
-notes this person may not read are left out.
+notes this person may not read are left out. Attachments are listed, pictures as thumbnails.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from fuwu.procedures.engine.errors import NotFound
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.details import case_details
+from fuwu.web.files import case_files
 from fuwu.web.lists import department_name, person_name
 from fuwu.web.timeline import timeline
 
@@ -59,6 +60,7 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
             "customer_phone": privacy.customer_value(customer, "phone", access) if customer else "",
             "details": case_details(actor, case, procedure, events, lang, masked=access.masked),
             "entries": entries,
+            "attachments": case_files(case),
             "detailed": DETAILED,
             "printed_by": person_name(request.user),
             "printed_at": timezone.now(),
