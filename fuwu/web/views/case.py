@@ -216,8 +216,6 @@ def _branch_forms(
 # -- the page ---------------------------------------------------------------------------------
 
 
-
-
 def _case_links(procedure: Procedure, case: Case, actor: Actor, lang: str) -> list[Any]:
     """(label, case) for each `case` field holding a case this person may see (one query)."""
     fields = [
@@ -297,6 +295,10 @@ def _context(
         if may_transfer
         else []
     )
+    # Nobody may work the step: nothing to offer (transfer it instead).
+    assign = assign_picker(case, lang, chosen=bound.get("assign")) if may_assign else None
+    may_assign = assign is not None
+    attachments = case_files(case)
     last = events[-1] if events else None
     personal = case_personal(actor, case, procedure, lang)
     return {
@@ -329,6 +331,9 @@ def _context(
         "work_hours": hours,
         "parts_amount": parts,
         "attachments": attachments,
+        "item_files": by_item(attachments),  # beside their checklist items
+        **upload_context(case, actor),
+        "assign_picker": assign,
         "may_assign": may_assign,
         "may_take_myself": open_case and policy.may_take_myself(actor, case, step),
         "is_assignee": case.assignee_id == actor.user_id,
