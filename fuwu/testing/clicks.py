@@ -30,9 +30,18 @@ _COUNTER = """
     const n = parseInt(sessionStorage.getItem(key) || '0', 10) + 1;
     sessionStorage.setItem(key, String(n));
   };
-  document.addEventListener('click', (e) => { if (e.isTrusted && e.detail !== 0) bump(); }, true);
+  document.addEventListener('click', (e) => {
+    if (!e.isTrusted || e.detail === 0) return;
+    // A click on a label clicks its control as well (a second trusted event): count it once.
+    const label = e.target instanceof Element ? e.target.closest('label') : null;
+    if (label && label.control && label.control !== e.target) return;
+    bump();
+  }, true);
+  // Playwright's select_option() fires an untrusted change: a person opened the list and
+  // picked, so a change of a <select> counts whatever its origin (the desk's own scripts
+  // never fire one).
   document.addEventListener('change', (e) => {
-    if (e.isTrusted && e.target instanceof HTMLSelectElement) bump();
+    if (e.target instanceof HTMLSelectElement) bump();
   }, true);
   document.addEventListener('keydown', (e) => {
     if (e.isTrusted && e.key === 'Enter' && !(e.target instanceof HTMLTextAreaElement)) bump();

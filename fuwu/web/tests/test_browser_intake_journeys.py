@@ -1,0 +1,96 @@
+"""The intake desk's two phone journeys, counted (fuwu.testing.clicks): a repair for a known
+owner and a complaint from one — in Chinese on a desktop, in English on a phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from fuwu.cases.models import Case
+from fuwu.core.models import Staff
+from fuwu.testing.clicks import Clicks
+from fuwu.testing.factories import World
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VARIANTS = [("zh-hans", False), ("en", True)]
+IDS = ["zh-hans-desktop", "en-phone"]
+
+
+def _desk(web: Any, language: str, phone: bool) -> Any:
+    Staff.objects.filter(user__username="agent").update(language=language)
+    page = web.page(phone=phone)
+    web.login(page, "agent")
+    page.goto("/intake/")
+    return page
+
+
+def _find_owner(page: Any) -> None:
+    page.fill("[data-testid=customer-search]", "13812345678")
+    page.wait_for_selector("[data-testid=customer-result]")
+    with page.expect_navigation():
+        page.click("[data-testid=customer-result]")
+    page.wait_for_selector("[data-testid=selected-customer]")
+
+
+def _choose(page: Any, procedure: str, field: str) -> None:
+    page.select_option("[data-testid=procedure]", procedure)
+    page.wait_for_selector(f"[data-testid=field-{field}]")
+    page.wait_for_load_state("networkidle")  # the history panel refreshes as well
+
+
+def _open(page: Any) -> Case:
+    page.click("[data-testid=open-case]")
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    return Case.objects.get()
+
+
+@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+def test_phone_repair_intake_for_a_known_owner(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    page = _desk(web, language, phone)
+    variant = IDS[VARIANTS.index((language, phone))]
+    clicks = Clicks(page, "phone repair intake", variant=variant)
+    clicks.reset()
+    _find_owner(page)
+    _choose(page, "property_repair", "repair_item")
+    page.fill("#id_title", "厨房水槽下水管漏水")
+    page.fill("[name=step-repair_item]", "厨房水槽下水管漏水")
+    page.fill("[name=step-location]", "厨房")
+    page.click("label[for=id_step-service_type_1]")  # free repair
+    page.click("label[for=id_step-details_confirmed_1]")  # yes
+    web.shot(page, f"repair-{variant}")
+    case = _open(page)
+    clicks.report(limit=6)
+    assert (case.customer, case.asset) == (world.customers["owner"], world.assets["unit"])
+    assert case.data["repair_item"] == "厨房水槽下水管漏水"
+    assert case.title == "厨房水槽下水管漏水"
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+def test_phone_complaint_intake_from_a_known_owner(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    page = _desk(web, language, phone)
+    variant = IDS[VARIANTS.index((language, phone))]
+    clicks = Clicks(page, "complaint intake", variant=variant)
+    clicks.reset()
+    _find_owner(page)
+    _choose(page, "complaint", "complaint_content")
+    page.fill("#id_title", "维修后水龙头又漏水")
+    page.fill("[name=step-complaint_content]", "维修后水龙头又漏水，师傅态度差。")
+    page.fill("[name=step-complainant_name]", "王芳")
+    page.fill("[name=step-contact_phone]", "13812345678")
+    page.click("label[for=id_step-intake_method_3]")  # a call record
+    page.fill("[name=step-complaint_summary]", "重复维修，服务态度")
+    web.shot(page, f"complaint-{variant}")
+    case = _open(page)
+    clicks.report(limit=6)
+    assert case.customer == world.customers["owner"]
+    assert case.data["complainant_name"] == "王芳"
+    assert case.data["contact_phone"] == "13812345678"
+    assert page.js_errors == []
