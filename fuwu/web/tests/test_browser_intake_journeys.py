@@ -57,7 +57,7 @@ def test_phone_repair_intake_for_a_known_owner(
     clicks.reset()
     _find_owner(page)
     _choose(page, "property_repair", "repair_item")
-    page.fill("#id_title", "厨房水槽下水管漏水")
+    # No title typed: it is the repair item's first line.
     page.fill("[name=step-repair_item]", "厨房水槽下水管漏水")
     page.fill("[name=step-location]", "厨房")
     page.click("label[for=id_step-service_type_1]")  # free repair
@@ -81,16 +81,50 @@ def test_phone_complaint_intake_from_a_known_owner(
     clicks.reset()
     _find_owner(page)
     _choose(page, "complaint", "complaint_content")
-    page.fill("#id_title", "维修后水龙头又漏水")
+    # The complainant and their phone are the customer's: shown masked, not asked again.
+    complainant = page.locator("[data-testid=field-complainant_name]")
+    assert page.locator("[name=step-complainant_name]").get_attribute("placeholder") == "王芳"
+    assert "138****5678" in page.inner_text("[data-testid=field-contact_phone]")
+    assert "*" not in complainant.locator("label").inner_text()  # no longer required
     page.fill("[name=step-complaint_content]", "维修后水龙头又漏水，师傅态度差。")
-    page.fill("[name=step-complainant_name]", "王芳")
-    page.fill("[name=step-contact_phone]", "13812345678")
     page.click("label[for=id_step-intake_method_3]")  # a call record
     page.fill("[name=step-complaint_summary]", "重复维修，服务态度")
     web.shot(page, f"complaint-{variant}")
     case = _open(page)
     clicks.report(limit=6)
     assert case.customer == world.customers["owner"]
+    assert case.title == "维修后水龙头又漏水，师傅态度差。"
     assert case.data["complainant_name"] == "王芳"
     assert case.data["contact_phone"] == "13812345678"
+    assert page.js_errors == []
+
+
+NEW_CUSTOMER = {
+    "zh-hans": "用电话 139 0000 1111 建档",
+    "en": "New customer with phone 139 0000 1111",
+}
+
+
+@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+def test_a_searched_phone_goes_into_the_new_customer_form(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    page = _desk(web, language, phone)
+    variant = IDS[VARIANTS.index((language, phone))]
+    page.fill("[data-testid=customer-search]", "139 0000 1111")
+    page.wait_for_selector("[data-testid=no-customer]")
+    offer = page.locator("[data-testid=new-customer-from-search]")
+    assert offer.inner_text().strip() == NEW_CUSTOMER[language]
+    with page.expect_navigation():
+        offer.click()
+    assert page.locator("#customer_phone").input_value() == "139 0000 1111"
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "customer_name"  # type the name next
+    web.shot(page, f"new-customer-{variant}")
+    page.fill("#customer_name", "赵六")
+    page.click("[data-testid=create-customer]")
+    page.wait_for_selector("[data-testid=selected-customer]")
+    assert "赵六" in page.inner_text("[data-testid=selected-customer]")
+    created = world.sites["lanting"].customers.get(name="赵六")
+    assert created.phone.replace(" ", "") == "13900001111"
     assert page.js_errors == []

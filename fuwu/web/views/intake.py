@@ -14,7 +14,8 @@ plain POST (redirect after success, the page again with errors otherwise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django import forms
@@ -36,10 +37,12 @@ from fuwu.core.models import Site
 from fuwu.customers import actions as customer_actions
 from fuwu.customers import privacy
 from fuwu.customers.choices import AssetKind
+from fuwu.customers.masks import mask_email, mask_phone
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.computed import defaults
-from fuwu.procedures.engine.definition import Procedure
+from fuwu.procedures.engine.definition import FieldType, Procedure
 from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.engine.intake import derived_title, fill_profile, profile_fields
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
@@ -47,6 +50,7 @@ from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, p
 from fuwu.web.forms import styled
 
 SEARCH_LIMIT = 10
+PHONE_LIKE = re.compile(r"[\d\s+\-()]+")
 STEP_PREFIX = "step"  # the generated fields' names: a definition key may be "title" too
 
 
@@ -222,6 +226,7 @@ class CaseForm(forms.Form):
     title = forms.CharField(
         label=gettext_lazy("标题"),
         max_length=200,
+        required=False,  # left blank: the first line of what the intake says (derived_title)
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     description = forms.CharField(
@@ -252,16 +257,65 @@ class CaseForm(forms.Form):
         if len(desk.assets) == 1:
             self.fields["asset"].initial = desk.assets[0].pk
         self.fields["title"].widget.attrs["placeholder"] = _("一句话说明，例如：厨房水管漏水")
+        # The procedure's part of the form is swapped in by htmx, the title is not: it names
+        # the field only when the page is drawn for a procedure.
+        source = _title_source(offer)
+        self.fields["title"].help_text = (
+            _("可不填：留空则取“%(field)s”的第一行。") % {"field": source}
+            if source
+            else _("可不填：留空则取受理信息的第一行文字。")
+        )
 
 
-def _step_form(offer: Offer | None, data: Any = None) -> DynamicForm | None:
-    """The procedure's intake fields and its first step's form, generated from the definition."""
+def _title_source(offer: Offer | None) -> str:
+    """The label of the field a blank title is taken from (see `derived_title`)."""
+    if offer is None:
+        return ""
+    p = offer.procedure
+    fields = {f.key: f for f in [*p.fields, *p.steps[p.start].form]}
+    key = p.portal.description_field
+    if key is None or key not in fields:
+        key = next((k for k, f in fields.items() if f.type is FieldType.TEXT), None)
+    return fields[key].label.get(_lang()) if key else ""
+
+
+def _known(customer: Customer) -> dict[str, str]:
+    """What the customer's record says, for the intake fields that would ask it again."""
+    return {"name": customer.name, "phone": customer.phone, "email": customer.email}
+
+
+def _step_form(
+    offer: Offer | None, data: Any = None, customer: Customer | None = None
+) -> DynamicForm | None:
+    """The procedure's intake fields and its first step's form, generated from the definition.
+
+    With a customer chosen, the fields that hold their own name, phone or e-mail (the
+    complainant, the contact phone) are optional: left blank, the record's value is used
+    (`fill_profile`), so the agent does not ask the caller again. The phone is shown masked:
+    the desk lists never show a full number."""
     if offer is None:
         return None
     p = offer.procedure
     fields = [*p.fields, *p.steps[p.start].form]
     prefill = defaults(p, fields, {}, timezone.now())
-    return form_for_fields(fields, _lang(), data=data, prefix=STEP_PREFIX, prefill=prefill)
+    form = form_for_fields(fields, _lang(), data=data, prefix=STEP_PREFIX, prefill=prefill)
+    if customer is not None:
+        shown = {
+            "name": customer.name,
+            "phone": mask_phone(customer.phone) if customer.phone else "",
+            "email": mask_email(customer.email) if customer.email else "",
+        }
+        for key, what in profile_fields(p).items():
+            if key not in form.fields or not shown[what]:
+                continue
+            form.fields[key].required = False
+            form.fields[key].widget.attrs["placeholder"] = shown[what]
+            form.specs[key] = replace(
+                form.specs[key],
+                required=False,
+                help=_("留空即用客户档案：%(value)s") % {"value": shown[what]},
+            )
+    return form
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -284,23 +338,40 @@ def _context(
         offer = desk.offer(key) or (desk.offers[0] if len(desk.offers) == 1 else None)
         initial = {"procedure": offer.key} if offer else {}
         case_form = CaseForm(desk=desk, offer=offer, initial=initial)
-        step_form = _step_form(offer)
+        step_form = _step_form(offer, customer=desk.customer)
     else:
         offer = desk.offer(case_form.data.get("procedure"))
+    query = request.GET.get("q", "")
+    if customer_form is None:
+        carried = _carried(query)
+        customer_form = CustomerForm(sites=desk.sites, initial={"site": desk.site.pk, **carried})
+        if "new" in request.GET:  # came from "create them" under a search: type the rest
+            first = "phone" if "name" in carried else "name"
+            customer_form.fields[first].widget.attrs["autofocus"] = True
     return {
         "desk": desk,
         "offer": offer,
         "case_form": styled(case_form),
         "step_form": step_form,
         "consultation_form": styled(consultation_form or ConsultationForm()),
-        "customer_form": styled(
-            customer_form or CustomerForm(sites=desk.sites, initial={"site": desk.site.pk})
-        ),
+        "customer_form": styled(customer_form),
+        "new_customer": "new" in request.GET,
         "consultations_today": consultations_today(desk.site.pk),
         "notice": notice,
         "tab": tab,
-        "query": request.GET.get("q", ""),
+        "query": query,
     }
+
+
+def _carried(query: str) -> dict[str, str]:
+    """What a search that found nobody already says about the new customer: a whole phone
+    number (digits and separators only) or, without any digit, their name."""
+    q = query.strip()[:100]
+    if PHONE_LIKE.fullmatch(q) and privacy.phone_search(q):
+        return {"phone": q}
+    if q and not any(ch.isdigit() for ch in q):
+        return {"name": q}
+    return {}
 
 
 def _page_url(desk: Desk, **extra: Any) -> str:
@@ -336,13 +407,11 @@ def intake(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Customers of the agent's sites matching a phone, name, unit or plate (as you type)."""
     actor = actor_of(request)
-    return render(
-        request,
-        "web/_intake_customers.html",
-        _search(
-            actor, request.GET.get("q", ""), many_sites=actor.superuser or len(actor.site_ids) > 1
-        ),
+    context = _search(
+        actor, request.GET.get("q", ""), many_sites=actor.superuser or len(actor.site_ids) > 1
     )
+    context["site"] = _int(request.GET.get("site"))
+    return render(request, "web/_intake_customers.html", context)
 
 
 def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
@@ -363,6 +432,7 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
         "customers": found[:SEARCH_LIMIT],
         "more": len(found) > SEARCH_LIMIT,
         "query": q,
+        "carried": _carried(q),
         "many_sites": many_sites,
         "phone_too_short": privacy.phone_fragment(q),
         "phone_min": privacy.PHONE_SEARCH_MIN_DIGITS,
@@ -462,7 +532,7 @@ def procedure_fields(request: HttpRequest) -> HttpResponse:
         "web/_intake_procedure.html",
         {
             "case_form": styled(form),
-            "step_form": _step_form(offer),
+            "step_form": _step_form(offer, customer=desk.customer),
             "offer": offer,
             "desk": desk,
             "part": "both",
@@ -478,23 +548,26 @@ def open_case(request: HttpRequest) -> HttpResponse:
     desk = _desk(actor, request.POST.get("site"), request.POST.get("customer"))
     offer = desk.offer(request.POST.get("procedure"))
     form = CaseForm(request.POST, desk=desk, offer=offer)
-    step_form = _step_form(offer, request.POST)
+    step_form = _step_form(offer, request.POST, desk.customer)
     notice = None
     if form.is_valid() and offer is not None and step_form is not None:
         data = form.cleaned_data
-        payload = payload_of(step_form)
+        values = payload_of(step_form).form
+        if desk.customer is not None:
+            values = fill_profile(offer.procedure, values, _known(desk.customer))
+        title = data["title"].strip() or derived_title(offer.procedure, values) or offer.name
         try:
             case = actions.open_case(
                 actor,
                 procedure_key=offer.key,
                 site_id=desk.site.pk,
                 channel=data["channel"],
-                title=data["title"].strip(),
+                title=title,
                 description=data["description"].strip(),
                 priority=data["priority"] or None,
                 customer_id=desk.customer.pk if desk.customer else None,
                 asset_id=data["asset"],
-                data=payload.form,
+                data=values,
                 is_major=bool(data["is_major"]),
             )
         except EngineError as exc:
