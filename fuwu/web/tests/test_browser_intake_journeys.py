@@ -1,5 +1,6 @@
 """The intake desk's two phone journeys, counted (fuwu.testing.clicks): a repair for a known
-owner and a complaint from one — in Chinese on a desktop, in English on a phone."""
+owner and a complaint from one; a new caller's phone carried into the new-customer form; a
+dealership's service advisor booking a car in — in Chinese on a desktop, in English on a phone."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 VARIANTS = [("zh-hans", False), ("en", True)]
 IDS = ["zh-hans-desktop", "en-phone"]
+ADVISOR_OFFERS = {
+    "zh-hans": ["丰田七步法服务", "售后接待与任务委托书"],
+    "en": ["Toyota seven-step service", "After-sales reception and repair order"],
+}
 
 
 def _desk(web: Any, language: str, phone: bool) -> Any:
@@ -127,4 +132,31 @@ def test_a_searched_phone_goes_into_the_new_customer_form(
     assert "赵六" in page.inner_text("[data-testid=selected-customer]")
     created = world.sites["lanting"].customers.get(name="赵六")
     assert created.phone.replace(" ", "") == "13900001111"
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+def test_a_service_advisor_books_a_car_in_at_the_desk(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    Staff.objects.filter(user__username="advisor").update(language=language)
+    page = web.page(phone=phone)
+    web.login(page, "advisor")
+    page.goto("/intake/")
+    variant = IDS[VARIANTS.index((language, phone))]
+    page.fill("[data-testid=customer-search]", "粤B")
+    page.wait_for_selector("[data-testid=customer-result]")
+    with page.expect_navigation():
+        page.click("[data-testid=customer-result]")
+    procedures = page.locator("[data-testid=procedure] option").all_inner_texts()
+    names = ADVISOR_OFFERS[language]
+    assert all(name in procedures for name in names), procedures
+    _choose(page, "toyota_seven_step", "plate_no")
+    assert page.input_value("[name=step-plate_no]") == "粤B·3K5X8"  # the customer's one car
+    page.fill("[name=step-customer_request]", "保养，顺便查一下空调异响")
+    web.shot(page, f"advisor-{variant}")
+    case = _open(page)
+    assert case.created_by == world.users["advisor"] and case.asset == world.assets["car"]
+    assert case.title == "保养，顺便查一下空调异响"
+    web.shot(page, f"advisor-case-{variant}")
     assert page.js_errors == []
