@@ -6,6 +6,9 @@ class RoleCode(models.TextChoices):
     """Roles a procedure's transitions name. Stable strings: definitions refer to them."""
 
     AGENT = "agent", _("客服")
+    # A dealership's 业务接待 (服务顾问): books and receives the customer's car, writes the
+    # repair order, hands the car back.
+    SERVICE_ADVISOR = "service_advisor", _("服务顾问")
     DISPATCHER = "dispatcher", _("调度")
     TECHNICIAN = "technician", _("技术员")
     ENGINEER = "engineer", _("工程师")

@@ -150,6 +150,17 @@ PEOPLE = [
         "engine,auto_electric",
         language="en",
     ),
+    # The service advisors (服务顾问 / 业务接待) book and receive the cars at the desk.
+    Person("song.jia", "宋佳", "dealer/aftersales", "service_advisor", "yang.fan", shift="早班"),
+    Person(
+        "liang.chen",
+        "梁晨",
+        "dealer/aftersales",
+        "service_advisor",
+        "yang.fan",
+        shift="中班",
+        language="en",
+    ),
     Person("feng.bo", "冯波", "dealer/aftersales", "engineer", "tang.lei", "engine,aircon"),
     Person("cao.yu", "曹宇", "dealer/aftersales", "engineer", "tang.lei", "auto_electric,aircon"),
     Person("xie.lin", "谢琳", "dealer/project_management", "manager,agent", VP, manages=True),

@@ -61,6 +61,7 @@ PERSONAS: dict[str, tuple[str, str, list[str], str | None]] = {
     "engineer": ("dealer", "aftersales", ["engineer", "technician"], "specialist"),
     "specialist": ("dealer", "aftersales", ["specialist", "engineer"], "as_manager"),
     "as_manager": ("dealer", "aftersales", ["manager"], "vp"),
+    "advisor": ("dealer", "aftersales", ["service_advisor"], "as_manager"),
     "pm": ("dealer", "project_management", ["agent", "manager"], "vp"),
     "outsider": ("dealer", "workshop", ["technician", "agent", "dispatcher"], None),
     "workshop_tech": ("dealer", "workshop", ["technician"], "as_manager"),

@@ -35,6 +35,7 @@ from fuwu.procedures.engine.machine import RESERVED_KEYS
 DEFAULT_ROLES = frozenset(
     {
         "agent",
+        "service_advisor",
         "dispatcher",
         "technician",
         "engineer",

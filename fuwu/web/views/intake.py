@@ -14,254 +14,49 @@ plain POST (redirect after success, the page again with errors otherwise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fuwu.cases import actions, policy
-from fuwu.cases.choices import Channel, Priority
-from fuwu.cases.consultations import CHANNELS, consultations_today, log_consultation
+from fuwu.cases.choices import Channel
+from fuwu.cases.consultations import consultations_today, log_consultation
 from fuwu.core.actors import Actor
-from fuwu.core.models import Site
 from fuwu.customers import actions as customer_actions
 from fuwu.customers import privacy
-from fuwu.customers.choices import AssetKind
-from fuwu.customers.models import Asset, Customer
-from fuwu.procedures.engine.computed import defaults
-from fuwu.procedures.engine.definition import Procedure
+from fuwu.customers.models import Customer
 from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.engine.intake import derived_title, fill_profile
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.web.access import actor_of, staff_required
-from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
+from fuwu.web.dynforms import DynamicForm, add_engine_errors, payload_of
 from fuwu.web.forms import styled
+from fuwu.web.views.intake_desk import (
+    CaseForm,
+    ConsultationForm,
+    CustomerForm,
+    Desk,
+    as_int,
+    customers_in_scope,
+    desk_for,
+    desk_language,
+    intake_form,
+    known_values,
+)
 
 SEARCH_LIMIT = 10
-STEP_PREFIX = "step"  # the generated fields' names: a definition key may be "title" too
-
-
-def _lang() -> str:
-    return get_language() or "zh-hans"
+PHONE_LIKE = re.compile(r"[\d\s+\-()]+")
 
 
 def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-# -- where the desk stands: site, customer, the procedures that may be opened there -----------
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A procedure the agent may open at the desk's site (its current version)."""
-
-    key: str
-    name: str
-    version: ProcedureVersion
-    procedure: Procedure
-
-    @property
-    def channels(self) -> list[tuple[str, str]]:
-        labels = dict(Channel.choices)
-        return [(c, str(labels[c])) for c in self.procedure.channels if c != Channel.SYSTEM]
-
-
-@dataclass
-class Desk:
-    sites: list[Site]
-    site: Site
-    customer: Customer | None
-    offers: list[Offer] = field(default_factory=list)
-    may_merge: bool = False  # the chosen customer's duplicates may be merged (the merge page)
-
-    @property
-    def assets(self) -> list[Asset]:
-        return list(self.customer.assets.all()) if self.customer else []
-
-    def offer(self, key: str | None) -> Offer | None:
-        return next((o for o in self.offers if o.key == key), None)
-
-
-def _sites(actor: Actor) -> list[Site]:
-    qs = Site.objects.order_by("pk")
-    return list(qs if actor.superuser else qs.filter(pk__in=actor.site_ids))
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _customers(actor: Actor) -> QuerySet[Customer]:
-    assets = Asset.objects.order_by("kind", "label")
-    return actor.scope(Customer.objects.live().select_related("site")).prefetch_related(
-        Prefetch("assets", queryset=assets)
-    )
-
-
-def _offers(actor: Actor, site: Site) -> list[Offer]:
-    """Current procedures this person may open at the site (the rule: `policy.may_open`)."""
-    lang = _lang()
-    out = []
-    for row in ProcedureVersion.objects.filter(is_current=True).order_by("key"):
-        p = definition_of(row)
-        if policy.may_open(actor, p, site.pk):
-            out.append(Offer(key=p.key, name=p.name.get(lang), version=row, procedure=p))
-    return sorted(out, key=lambda o: o.name)
-
-
-def _desk(actor: Actor, site_id: Any, customer_id: Any) -> Desk:
-    """The desk for these (untrusted) ids: unknown or foreign ones fall back to the defaults."""
-    sites = _sites(actor)
-    if not sites:
-        raise Http404  # staff without a site have no desk
-    customer = None
-    wanted = _int(customer_id)
-    if wanted is not None:
-        customer = _customers(actor).filter(pk=wanted).first()
-    by_id = {s.pk: s for s in sites}
-    site = customer.site if customer else by_id.get(_int(site_id) or 0, sites[0])
-    return Desk(
-        sites=sites,
-        site=site,
-        customer=customer,
-        offers=_offers(actor, site),
-        may_merge=customer is not None and privacy.may_merge(actor, customer.site_id),
-    )
-
-
-# -- forms -------------------------------------------------------------------------------------
-
-
-def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
-    field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
-    return field
-
-
-class CustomerForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
-    phone = forms.CharField(
-        label=gettext_lazy("电话"),
-        max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
-    site = forms.TypedChoiceField(label=gettext_lazy("项目"), coerce=int)
-    asset_kind = forms.ChoiceField(label=gettext_lazy("服务对象类型"), required=False)
-    asset_label = forms.CharField(
-        label=gettext_lazy("房号或车牌号"),
-        max_length=100,
-        required=False,
-        help_text=gettext_lazy("可选：同时登记业主的房屋或车辆"),
-    )
-
-    def __init__(self, *args: Any, sites: list[Site], **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "customer_%s")  # ids unique on the page of three forms
-        super().__init__(*args, **kwargs)
-        _choices(self, "site").choices = [(s.pk, s.name) for s in sites]
-        _choices(self, "asset_kind").choices = [("", "—"), *AssetKind.choices]
-        self.fields["asset_label"].widget.attrs["placeholder"] = _("例如 3栋2单元1502、粤B·12345")
-
-    def clean_name(self) -> str:
-        return str(self.cleaned_data["name"]).strip()
-
-    def clean(self) -> dict[str, Any]:
-        # The page's own rules: a unit or plate comes with its kind. The record's rules (phone
-        # form, a number another customer has, an asset already registered) are the action's.
-        data = super().clean() or {}
-        kind, label = data.get("asset_kind"), (data.get("asset_label") or "").strip()
-        data["asset_label"] = label
-        if label and not kind:
-            self.add_error("asset_kind", _("请选择服务对象类型。"))
-        if kind and not label:
-            self.add_error("asset_label", _("请填写房号或车牌号。"))
-        return data
-
-
-class ConsultationForm(forms.Form):
-    topic = forms.CharField(
-        label=gettext_lazy("咨询主题"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    answer = forms.CharField(
-        label=gettext_lazy("答复内容"),
-        max_length=10000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    channel = forms.ChoiceField(label=gettext_lazy("渠道"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "consult_%s")
-        super().__init__(*args, **kwargs)
-        labels = dict(Channel.choices)
-        _choices(self, "channel").choices = [(c, labels[c]) for c in CHANNELS]
-        self.fields["channel"].initial = Channel.PHONE
-
-
-class CaseForm(forms.Form):
-    procedure = forms.ChoiceField(label=gettext_lazy("服务程序"))
-    channel = forms.ChoiceField(label=gettext_lazy("渠道"))
-    priority = forms.ChoiceField(label=gettext_lazy("优先级"), required=False)
-    asset = forms.TypedChoiceField(
-        label=gettext_lazy("服务对象"), coerce=int, required=False, empty_value=None
-    )
-    title = forms.CharField(
-        label=gettext_lazy("标题"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    description = forms.CharField(
-        label=gettext_lazy("描述"),
-        max_length=20000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    is_major = forms.BooleanField(label=gettext_lazy("重大工单(立即通知负责人)"), required=False)
-
-    def __init__(self, *args: Any, desk: Desk, offer: Offer | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choices(self, "procedure").choices = [
-            ("", _("请选择服务程序")),
-            *((o.key, o.name) for o in desk.offers),
-        ]
-        channels = offer.channels if offer else [(c, str(Channel(c).label)) for c in CHANNELS]
-        _choices(self, "channel").choices = channels
-        if any(c == Channel.PHONE for c, _label in channels):
-            self.fields["channel"].initial = Channel.PHONE
-        default = offer.procedure.default_priority if offer else Priority.NORMAL
-        _choices(self, "priority").choices = list(Priority.choices)
-        self.fields["priority"].initial = default
-        _choices(self, "asset").choices = [
-            ("", _("不涉及具体对象")),
-            *((a.pk, f"{a.get_kind_display()} · {a.label}") for a in desk.assets),
-        ]
-        if len(desk.assets) == 1:
-            self.fields["asset"].initial = desk.assets[0].pk
-        self.fields["title"].widget.attrs["placeholder"] = _("一句话说明，例如：厨房水管漏水")
-
-
-def _step_form(offer: Offer | None, data: Any = None) -> DynamicForm | None:
-    """The procedure's intake fields and its first step's form, generated from the definition."""
-    if offer is None:
-        return None
-    p = offer.procedure
-    fields = [*p.fields, *p.steps[p.start].form]
-    prefill = defaults(p, fields, {}, timezone.now())
-    return form_for_fields(fields, _lang(), data=data, prefix=STEP_PREFIX, prefill=prefill)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -284,23 +79,40 @@ def _context(
         offer = desk.offer(key) or (desk.offers[0] if len(desk.offers) == 1 else None)
         initial = {"procedure": offer.key} if offer else {}
         case_form = CaseForm(desk=desk, offer=offer, initial=initial)
-        step_form = _step_form(offer)
+        step_form = intake_form(offer, customer=desk.customer)
     else:
         offer = desk.offer(case_form.data.get("procedure"))
+    query = request.GET.get("q", "")
+    if customer_form is None:
+        carried = _carried(query)
+        customer_form = CustomerForm(sites=desk.sites, initial={"site": desk.site.pk, **carried})
+        if "new" in request.GET:  # came from "create them" under a search: type the rest
+            first = "phone" if "name" in carried else "name"
+            customer_form.fields[first].widget.attrs["autofocus"] = True
     return {
         "desk": desk,
         "offer": offer,
         "case_form": styled(case_form),
         "step_form": step_form,
         "consultation_form": styled(consultation_form or ConsultationForm()),
-        "customer_form": styled(
-            customer_form or CustomerForm(sites=desk.sites, initial={"site": desk.site.pk})
-        ),
+        "customer_form": styled(customer_form),
+        "new_customer": "new" in request.GET,
         "consultations_today": consultations_today(desk.site.pk),
         "notice": notice,
         "tab": tab,
-        "query": request.GET.get("q", ""),
+        "query": query,
     }
+
+
+def _carried(query: str) -> dict[str, str]:
+    """What a search that found nobody already says about the new customer: a whole phone
+    number (digits and separators only) or, without any digit, their name."""
+    q = query.strip()[:100]
+    if PHONE_LIKE.fullmatch(q) and privacy.phone_search(q):
+        return {"phone": q}
+    if q and not any(ch.isdigit() for ch in q):
+        return {"name": q}
+    return {}
 
 
 def _page_url(desk: Desk, **extra: Any) -> str:
@@ -324,7 +136,7 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
 @staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    desk = _desk(actor, request.GET.get("site"), request.GET.get("customer"))
+    desk = desk_for(actor, request.GET.get("site"), request.GET.get("customer"))
     context = _context(request, desk, tab=request.GET.get("tab", "case"))
     if request.GET.get("q"):  # the search without JavaScript
         context["found"] = _search(actor, request.GET["q"], many_sites=len(desk.sites) > 1)
@@ -336,13 +148,11 @@ def intake(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Customers of the agent's sites matching a phone, name, unit or plate (as you type)."""
     actor = actor_of(request)
-    return render(
-        request,
-        "web/_intake_customers.html",
-        _search(
-            actor, request.GET.get("q", ""), many_sites=actor.superuser or len(actor.site_ids) > 1
-        ),
+    context = _search(
+        actor, request.GET.get("q", ""), many_sites=actor.superuser or len(actor.site_ids) > 1
     )
+    context["site"] = as_int(request.GET.get("site"))
+    return render(request, "web/_intake_customers.html", context)
 
 
 def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
@@ -358,11 +168,12 @@ def _search(actor: Actor, text: str, *, many_sites: bool) -> dict[str, Any]:
             .distinct()[: SEARCH_LIMIT + 1]
         )
         if ids:
-            found = list(_customers(actor).filter(pk__in=ids).order_by("name", "pk"))
+            found = list(customers_in_scope(actor).filter(pk__in=ids).order_by("name", "pk"))
     return {
         "customers": found[:SEARCH_LIMIT],
         "more": len(found) > SEARCH_LIMIT,
         "query": q,
+        "carried": _carried(q),
         "many_sites": many_sites,
         "phone_too_short": privacy.phone_fragment(q),
         "phone_min": privacy.PHONE_SEARCH_MIN_DIGITS,
@@ -383,7 +194,7 @@ def _create_customer(actor: Actor, form: CustomerForm) -> Customer | None:
         )
     except EngineError as exc:
         for key, error in exc.fields.items():
-            form.add_error(key if key in form.fields else None, error.message(_lang()))
+            form.add_error(key if key in form.fields else None, error.message(desk_language()))
         return None
 
 
@@ -391,7 +202,7 @@ def _create_customer(actor: Actor, form: CustomerForm) -> Customer | None:
 @staff_required
 def create_customer(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    desk = _desk(actor, request.POST.get("site"), None)
+    desk = desk_for(actor, request.POST.get("site"), None)
     form = CustomerForm(request.POST, sites=desk.sites)
     if form.is_valid():
         customer = _create_customer(actor, form)
@@ -413,7 +224,7 @@ def create_customer(request: HttpRequest) -> HttpResponse:
 @staff_required
 def consult(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    desk = _desk(actor, request.POST.get("site"), request.POST.get("customer"))
+    desk = desk_for(actor, request.POST.get("site"), request.POST.get("customer"))
     form = ConsultationForm(request.POST)
     status = 400
     notice = None
@@ -429,7 +240,7 @@ def consult(request: HttpRequest) -> HttpResponse:
                 customer_id=desk.customer.pk if desk.customer else None,
             )
         except EngineError as exc:
-            for key, text in exc.details(_lang()).get("fields", {}).items():
+            for key, text in exc.details(desk_language()).get("fields", {}).items():
                 form.add_error(key if key in form.fields else None, text)
         else:
             text = _("咨询“%(topic)s”已记录，未开工单。") % {"topic": data["topic"].strip()}
@@ -454,7 +265,7 @@ def consult(request: HttpRequest) -> HttpResponse:
 @staff_required
 def procedure_fields(request: HttpRequest) -> HttpResponse:
     """The part of the case form that depends on the procedure: channels, priority, its fields."""
-    desk = _desk(actor_of(request), request.GET.get("site"), request.GET.get("customer"))
+    desk = desk_for(actor_of(request), request.GET.get("site"), request.GET.get("customer"))
     offer = desk.offer(request.GET.get("procedure"))
     form = CaseForm(desk=desk, offer=offer, initial={"procedure": offer.key if offer else ""})
     return render(
@@ -462,7 +273,7 @@ def procedure_fields(request: HttpRequest) -> HttpResponse:
         "web/_intake_procedure.html",
         {
             "case_form": styled(form),
-            "step_form": _step_form(offer),
+            "step_form": intake_form(offer, customer=desk.customer),
             "offer": offer,
             "desk": desk,
             "part": "both",
@@ -474,27 +285,30 @@ def procedure_fields(request: HttpRequest) -> HttpResponse:
 @staff_required
 def open_case(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    lang = _lang()
-    desk = _desk(actor, request.POST.get("site"), request.POST.get("customer"))
+    lang = desk_language()
+    desk = desk_for(actor, request.POST.get("site"), request.POST.get("customer"))
     offer = desk.offer(request.POST.get("procedure"))
     form = CaseForm(request.POST, desk=desk, offer=offer)
-    step_form = _step_form(offer, request.POST)
+    step_form = intake_form(offer, request.POST, desk.customer)
     notice = None
     if form.is_valid() and offer is not None and step_form is not None:
         data = form.cleaned_data
-        payload = payload_of(step_form)
+        values = payload_of(step_form).form
+        if desk.customer is not None:
+            values = fill_profile(offer.procedure, values, known_values(desk.customer))
+        title = data["title"].strip() or derived_title(offer.procedure, values) or offer.name
         try:
             case = actions.open_case(
                 actor,
                 procedure_key=offer.key,
                 site_id=desk.site.pk,
                 channel=data["channel"],
-                title=data["title"].strip(),
+                title=title,
                 description=data["description"].strip(),
                 priority=data["priority"] or None,
                 customer_id=desk.customer.pk if desk.customer else None,
                 asset_id=data["asset"],
-                data=payload.form,
+                data=values,
                 is_major=bool(data["is_major"]),
             )
         except EngineError as exc:
@@ -511,11 +325,24 @@ def open_case(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已开立工单 %(number)s。") % {"number": case.number})
             return _go(request, reverse("web:case", args=[case.pk]))
     else:
-        notice = ("danger", _("表单有误，请检查标出的字段。"))
+        refused = _refusal(actor, desk, request.POST.get("procedure"))
+        notice = ("danger", refused or _("表单有误，请检查标出的字段。"))
     context = _context(request, desk, case_form=form, step_form=step_form, notice=notice)
     if _htmx(request):
         return render(request, "web/_intake_case.html", context, status=400)
     return render(request, "web/intake.html", context, status=400)
+
+
+def _refusal(actor: Actor, desk: Desk, key: str | None) -> str | None:
+    """Why a procedure the desk does not offer was refused, in the policy's words (the one
+    rule the list, this POST and the API share: `policy.open_refusal`)."""
+    row = ProcedureVersion.objects.filter(key=key or "", is_current=True).first()
+    if row is None or desk.offer(row.key) is not None:
+        return None
+    p = definition_of(row)
+    channel = next((c for c in p.channels if c != Channel.SYSTEM), Channel.SYSTEM)
+    error = policy.open_refusal(actor, p, desk.site.pk, channel)
+    return error.message(desk_language()) if error is not None else None
 
 
 urlpatterns = [
