@@ -99,6 +99,11 @@ def test_staff_pages_have_no_serious_violation(
     page = web.page(phone=phone, language="en-GB" if language == "en" else "zh-CN")
     web.login(page, "agent")
     page.goto("/intake/")
+    page.fill("[data-testid=customer-search]", "1381234")
+    page.wait_for_selector("[data-testid=customer-result]")
+    found += audit(page, "intake search")
+    page.click("[data-testid=customer-result]")
+    page.wait_for_selector("[data-testid=selected-customer]")
     page.select_option("[data-testid=procedure]", "property_repair")
     page.wait_for_selector("[data-testid=field-repair_item]")
     page.wait_for_load_state("networkidle")
@@ -106,9 +111,14 @@ def test_staff_pages_have_no_serious_violation(
     web.shot(page, "intake")
 
     page.goto("/queue/")
-    _open_menu(page, phone)
     found += audit(page, "queue")
-    web.shot(page, "queue", full_page=False)
+    web.shot(page, "queue")
+    # The menu: folded on a phone, opened to be read; the search box answering as one types.
+    _open_menu(page, phone)
+    page.fill("[data-testid=menu-search-input]", "王芳")
+    page.wait_for_selector("[data-testid=menu-search-results] a")
+    found += audit(page, "menu")
+    web.shot(page, "menu", full_page=False)
 
     dispatcher = web.page(phone=phone, language="en-GB" if language == "en" else "zh-CN")
     web.login(dispatcher, "dispatcher")
