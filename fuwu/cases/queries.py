@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Case as DjCase
 from django.db.models import (
@@ -73,11 +73,12 @@ def _day_start(day: date) -> datetime:
 TEXT_MATCH_IDS = 500
 
 
-def _ids_or_subquery(field: str, rows: QuerySet) -> Q:  # type: ignore[type-arg]
-    """`field` among the rows' ids: as a list (read once) or, past TEXT_MATCH_IDS, a subquery."""
+def _ids_or_subquery(field: str, rows: QuerySet, many: Any = None) -> Q:  # type: ignore[type-arg]
+    """`field` among the rows' ids: as a list (read once) or, past TEXT_MATCH_IDS, a subquery
+    (`many`, or the rows' ids)."""
     ids = list(rows.values_list("pk", flat=True)[: TEXT_MATCH_IDS + 1])
     if len(ids) > TEXT_MATCH_IDS:
-        return Q(**{f"{field}__in": rows.values("pk")})
+        return Q(**{f"{field}__in": rows.values("pk") if many is None else many})
     return Q(**{f"{field}__in": ids}) if ids else Q()
 
 
@@ -105,7 +106,8 @@ def text_match(text: str) -> Q:
     match = _ids_or_subquery("customer_id", Customer.objects.filter(who))
     match |= _ids_or_subquery("asset_id", assets)
     if not phone_fragment(text) and (words := search_text.query(text)) is not None:
-        match |= _ids_or_subquery("pk", Case.objects.filter(pk__in=search_index.matching(words)))
+        in_index = search_index.matching(words)  # many: the index's own ids, no join
+        match |= _ids_or_subquery("pk", Case.objects.filter(pk__in=in_index), in_index)
     pk = Case.pk_from_number(text)
     if pk is not None:
         match |= Q(pk=pk)
@@ -138,7 +140,10 @@ class CaseFilter(BaseModel):
     q: str | None = Field(
         None,
         max_length=100,
-        description="case number, title, customer name or phone (7 digits or more), asset label",
+        description=(
+            "case number; customer name or phone (7 digits or more); asset label or plate"
+            " (separators ignored); words of the title, description and fields"
+        ),
     )
     ordering: Literal[
         "created",
