@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Case as DjCase
 from django.db.models import (
@@ -23,8 +23,10 @@ from fuwu.cases.choices import CLOSED_STATUSES, Priority, TaskState
 from fuwu.cases.models import Case, CaseTask
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
-from fuwu.customers.privacy import phone_search
+from fuwu.customers.privacy import phone_fragment, phone_search
 from fuwu.procedures.engine.errors import NotFound
+from fuwu.search import index as search_index
+from fuwu.search import text as search_text
 from fuwu.sla.lateness import late_q, next_due, risk_q
 
 # The orderings a list may ask for (a whitelist: anything else is a 422 in the API and ignored
@@ -68,35 +70,45 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-# A search naming more customers or assets than this is matched by subquery instead of by id.
+# A search naming more customers, assets or texts than this is matched by subquery, not by id.
 TEXT_MATCH_IDS = 500
 
 
-def text_match(text: str) -> Q:
-    """Cases a free-text search finds: by number, customer name or phone, asset label (unit,
-    plate, room) or title.
+def _ids_or_subquery(field: str, rows: QuerySet, many: Any = None) -> Q:  # type: ignore[type-arg]
+    """`field` among the rows' ids: as a list (read once) or, past TEXT_MATCH_IDS, a subquery
+    (`many`, or the rows' ids)."""
+    ids = list(rows.values_list("pk", flat=True)[: TEXT_MATCH_IDS + 1])
+    if len(ids) > TEXT_MATCH_IDS:
+        return Q(**{f"{field}__in": rows.values("pk") if many is None else many})
+    return Q(**{f"{field}__in": ids}) if ids else Q()
 
-    Customers and assets are matched first, in their own (much smaller) tables, and the cases
-    then found by those ids through the indexed foreign keys: with ids the database combines
-    two index lookups, where an OR of subqueries made PostgreSQL walk every case of the site.
-    Digits alone are a phone, a number or a unit: they are not looked for in titles. A phone
-    number is matched only from `PHONE_SEARCH_MIN_DIGITS` digits on (the one rule,
-    fuwu.customers.privacy), so fragments typed into the queue are no oracle.
+
+def text_match(text: str) -> Q:
+    """Cases a free-text search finds, by the global search's rules (fuwu.search.queries): the
+    case number; the customer's name, or phone from `PHONE_SEARCH_MIN_DIGITS` digits on; the
+    asset's label as typed or compact (粤B·V2EGY, 粤B V2EGY and 粤bv2egy are one plate); the words
+    of the title, description and non-personal fields, from the search index (Chinese cut into
+    words by jieba, so 门卫 does not find 部门卫生; the last word a prefix, as one types).
+
+    Each way is first resolved to ids in its own (much smaller, or indexed) table, and the
+    cases then found by those ids through indexed columns: with ids the database combines index
+    lookups, where an OR of subqueries made PostgreSQL walk every case of the site. Digits too
+    few for a phone are a number or a unit: they are no search of phones or of the texts
+    (fuwu.customers.privacy), so fragments typed into the queue are no oracle.
     """
     who = Q(name__icontains=text)
     if digits := phone_search(text):
         who |= Q(phone__contains=digits)
-    customers = Customer.objects.filter(who)
     assets = Asset.objects.filter(label__icontains=text)
-    match = Q()
-    for field, rows in (("customer_id__in", customers), ("asset_id__in", assets)):
-        ids = list(rows.values_list("pk", flat=True)[: TEXT_MATCH_IDS + 1])
-        if len(ids) > TEXT_MATCH_IDS:
-            match |= Q(**{field: rows.values("pk")})
-        elif ids:
-            match |= Q(**{field: ids})
-    if not text.isdigit():
-        match |= Q(title__icontains=text)
+    if key := search_text.compact(text):
+        assets = Asset.objects.annotate(compact=search_index.compact_label()).filter(
+            Q(label__icontains=text) | Q(compact__contains=key)
+        )
+    match = _ids_or_subquery("customer_id", Customer.objects.filter(who))
+    match |= _ids_or_subquery("asset_id", assets)
+    if not phone_fragment(text) and (words := search_text.query(text)) is not None:
+        in_index = search_index.matching(words)  # many: the index's own ids, no join
+        match |= _ids_or_subquery("pk", Case.objects.filter(pk__in=in_index), in_index)
     pk = Case.pk_from_number(text)
     if pk is not None:
         match |= Q(pk=pk)
@@ -169,7 +181,10 @@ class CaseFilter(BaseModel):
     q: str | None = Field(
         None,
         max_length=100,
-        description="case number, title, customer name or phone (7 digits or more), asset label",
+        description=(
+            "case number; customer name or phone (7 digits or more); asset label or plate"
+            " (separators ignored); words of the title, description and fields"
+        ),
     )
     ordering: Literal[
         "created",

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import F, Func, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Replace, Upper
 
 from fuwu.search import text
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 # The tables (named literally in the SQL below: migration 0001 makes them).
 FTS_TABLE = "search_case_fts"
 PG_TABLE = "search_case_text"
+# The separators `text.compact` drops that SQL drops too (NFKC is not: labels are typed plainly).
+# Only those that labels hold (each is a REPLACE on every row scanned); a label typed as it is
+# written matches by substring whatever its separators.
+_SQL_SEPARATORS = (" ", "·", "-")
 
 
 def _values(value: Any) -> Iterator[str]:
@@ -107,3 +113,12 @@ def matching(query: text.Query) -> RawSQL:
         "SELECT rowid FROM search_case_fts WHERE search_case_fts MATCH %s",
         [query.fts5()],
     )
+
+
+def compact_label() -> Func:
+    """`text.compact` of an asset's label, in SQL (upper case, separators dropped): so that
+    粤B·V2EGY, 粤B V2EGY and 粤bv2egy find the same car in the global search and the queue."""
+    expr: Func = Upper(F("label"))
+    for sep in _SQL_SEPARATORS:
+        expr = Replace(expr, Value(sep), Value(""))
+    return expr

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Func, Q, QuerySet, Value
-from django.db.models.functions import Replace, Upper
+from django.db.models import Q, QuerySet
 
 from fuwu.cases.models import Case
 from fuwu.cases.queries import cases_for
@@ -28,10 +27,6 @@ LIMIT = 8  # per group, as one types
 PAGE_LIMIT = 50  # per group, on the results page
 # Customers or assets whose cases are looked up by id; more go by subquery.
 MAX_IDS = 500
-# The separators `text.compact` drops that SQL drops too (NFKC is not: labels are typed plainly).
-# Only those that labels hold (each is a REPLACE on every row scanned); a label typed as it is
-# written matches by substring whatever its separators.
-_SQL_SEPARATORS = (" ", "·", "-")
 
 
 @dataclass(frozen=True)
@@ -56,14 +51,6 @@ class Results:
         return not (self.cases or self.customers or self.assets)
 
 
-def compact_label() -> Func:
-    """`text.compact` of an asset's label, in SQL (upper case, separators dropped)."""
-    expr: Func = Upper(F("label"))
-    for sep in _SQL_SEPARATORS:
-        expr = Replace(expr, Value(sep), Value(""))
-    return expr
-
-
 def _customers(actor: Actor, raw: str) -> QuerySet[Customer]:
     match = Q(name__icontains=raw)
     if digits := privacy.phone_search(raw):
@@ -77,7 +64,7 @@ def _assets(actor: Actor, raw: str) -> QuerySet[Asset]:
         return Asset.objects.none()
     return (
         actor.scope(Asset.objects.all())
-        .annotate(compact=compact_label())
+        .annotate(compact=index.compact_label())
         .filter(Q(label__icontains=raw) | Q(compact__contains=key))
     )
 
