@@ -119,6 +119,7 @@ def procedure_detail(request: HttpRequest, key: str) -> HttpResponse:
             # How lists read in a sentence: 客服、部门经理 / Agent, Department manager.
             "sep": pgettext("list separator", "、"),
             "clauses": pgettext("separator between clauses", "；"),
+            "colon": pgettext("after a label", "："),
         },
     )
 
