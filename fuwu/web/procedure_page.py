@@ -19,6 +19,7 @@ from fuwu.core.choices import RoleCode
 from fuwu.procedures.engine.definition import (
     PRIORITIES,
     ChecklistItem,
+    CopyField,
     Effect,
     FieldDef,
     Limit,
@@ -294,7 +295,23 @@ class Names:
             return _("登记借出：%(book)s") % {"book": REGISTERS.get(effect.register_out.book, "")}
         if effect.register_in is not None:
             return _("登记归还：%(book)s") % {"book": REGISTERS.get(effect.register_in.book, "")}
+        if effect.update_asset is not None:
+            return _("记入房屋或车辆资料：%(values)s") % {
+                "values": self.record(effect.update_asset.attributes)
+            }
+        if effect.update_customer is not None:
+            return _("记入客户偏好：%(values)s") % {
+                "values": self.record(effect.update_customer.preferences)
+            }
         return ""
+
+    def record(self, values: dict[str, Any]) -> str:
+        """What an update of the asset or customer writes: the fields it copies, or its values."""
+        said = [
+            f"“{self.field_label(v.field)}”" if isinstance(v, CopyField) else self.value(v)
+            for v in values.values()
+        ]
+        return pgettext("list separator", "、").join(said)
 
 
 @dataclass(frozen=True)
