@@ -115,7 +115,7 @@ class Case(models.Model):
     step_due = models.DateTimeField(_("步骤时限"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
     paused_seconds = models.FloatField(
-        _("已暂停时长(秒)"), default=0
+        _("已暂停时长（秒）"), default=0
     )  # business time paused in this resolution cycle
     clock_cycle = models.PositiveIntegerField(
         _("解决计时轮次"), default=0
