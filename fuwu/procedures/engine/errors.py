@@ -202,6 +202,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "not_done": ("检查项未完成", "Checklist item not done"),
     "not_applicable": ("此项不适用", "This item does not apply"),
+    "already_voided": (
+        "这条记录已作废或不属于此工单",
+        "This row is already voided or not on this case",
+    ),
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
     "bad_rrule": ("重复规则无效：{reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
