@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    "fuwu.core.tasks_app.TasksConfig",  # django_tasks_db, named in Chinese
     "ninja",  # serves the API docs (Swagger UI) from local static files, never a CDN
     "fuwu.core",
     "fuwu.customers",

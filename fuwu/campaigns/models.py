@@ -67,7 +67,7 @@ class Schedule(models.Model):
         max_length=20,
         choices=AssetKind.choices,
         blank=True,
-        help_text=_("留空则每次开一张工单;填写则每次对所有符合条件的服务对象开展批量任务"),
+        help_text=_("留空则每次开一张工单；填写则每次对所有符合条件的服务对象开展批量任务"),
     )
     asset_filter = models.JSONField(_("服务对象属性条件"), default=dict, blank=True)
     data = models.JSONField(_("工单数据"), default=dict, blank=True)

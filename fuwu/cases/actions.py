@@ -513,6 +513,36 @@ def log_work(actor: Actor, case_id: int, entry: WorkEntry) -> WorkLog:
     return row
 
 
+@transaction.atomic
+def void_work(actor: Actor, case_id: int, work_id: int, reason: str) -> WorkLog:
+    """Void a wrong work-log row of the case, with a reason: it leaves the totals and stays
+    on the page struck through. Who may log work may void. Writes `work_voided`."""
+    reason = reason.strip()
+    errors = limits.field_errors({"reason": reason})
+    if not reason:
+        errors["reason"] = FieldError("required")
+    if errors:
+        raise EngineError("invalid_form", fields=errors)
+    case = lock_case(case_id, actor, version=None)
+    policy.check(policy.may_log_work(actor, case), "work_log_not_allowed", case)
+    row = WorkLog.objects.select_for_update().filter(case=case, pk=work_id).first()
+    if row is None or row.voided_at is not None:
+        raise EngineError("invalid_form", fields={"reason": FieldError("already_voided")})
+    change = Change(case, actor)
+    row.voided_at = change.now
+    row.void_reason = reason[:200]
+    row.save(update_fields=["voided_at", "void_reason"])
+    change.event(
+        EventKind.WORK_VOIDED,
+        id=row.pk,
+        kind=str(row.kind),
+        description=row.description,
+        reason=row.void_reason,
+    )
+    change.finish()
+    return row
+
+
 def _num(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 

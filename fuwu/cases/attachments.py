@@ -123,7 +123,7 @@ def _check(files: Sequence[UploadedFile], *, documents: bool) -> list[Photo]:
         size = upload.size or 0
         if size > limit:
             problems.append(
-                _("“%(name)s” 太大(%(size)s),每张照片不能超过 %(max)s。")
+                _("“%(name)s” 太大（%(size)s），每张照片不能超过 %(max)s。")
                 % {"name": name, "size": filesizeformat(size), "max": filesizeformat(limit)}
             )
             continue
@@ -181,12 +181,12 @@ def _clean_picture(
         )
         % {"name": name}
         if documents
-        else _("“%(name)s” 不是支持的图片(请上传 JPEG、PNG 或 WebP 照片)。") % {"name": name}
+        else _("“%(name)s” 不是支持的图片（请上传 JPEG、PNG 或 WebP 照片）。") % {"name": name}
     )
     max_pixels = settings.FUWU_MAX_PHOTO_PIXELS
     megapixels = f"{max_pixels / 1_000_000:g}"
     too_many_pixels = _(
-        "“%(name)s” 的尺寸太大(%(width)s×%(height)s 像素),每张照片不能超过 %(max)s 百万像素。"
+        "“%(name)s” 的尺寸太大（%(width)s×%(height)s 像素），每张照片不能超过 %(max)s 百万像素。"
     )
     try:
         with warnings.catch_warnings():

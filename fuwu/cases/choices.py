@@ -40,6 +40,7 @@ class EventKind(models.TextChoices):
     TRANSFERRED = "transferred", _("转部门")
     COMMENTED = "commented", _("备注")
     WORK_LOGGED = "work_logged", _("工作记录")
+    WORK_VOIDED = "work_voided", _("作废工作记录")
     PAUSED = "paused", _("暂停计时")
     RESUMED = "resumed", _("恢复计时")
     TASK_COMPLETED = "task_completed", _("并行任务完成")

@@ -115,7 +115,7 @@ class Case(models.Model):
     step_due = models.DateTimeField(_("步骤时限"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
     paused_seconds = models.FloatField(
-        _("已暂停时长(秒)"), default=0
+        _("已暂停时长（秒）"), default=0
     )  # business time paused in this resolution cycle
     clock_cycle = models.PositiveIntegerField(
         _("解决计时轮次"), default=0
@@ -271,6 +271,10 @@ class WorkLog(models.Model):
         verbose_name=_("记录人"),
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    # A wrong row is voided (with a reason, event `work_voided`), never deleted: it stays on the
+    # page struck through and leaves the totals.
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    void_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = pgettext_lazy("work log", "工作记录")

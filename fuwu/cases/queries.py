@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Case as DjCase
@@ -19,8 +21,8 @@ from django.db.models import (
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from fuwu.cases.choices import CLOSED_STATUSES, Priority, TaskState
-from fuwu.cases.models import Case, CaseTask
+from fuwu.cases.choices import CLOSED_STATUSES, Priority, TaskState, WorkKind
+from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.customers.privacy import phone_fragment, phone_search
@@ -281,3 +283,20 @@ class CaseFilter(BaseModel):
             qs = qs.annotate(priority_rank=rank)
             return qs.order_by("-priority_rank" if descending else "priority_rank", tie)
         return qs.order_by(ORDERINGS[ordering], tie)
+
+
+def work_totals(rows: Iterable[WorkLog]) -> tuple[Decimal, Decimal, Decimal]:
+    """Labour hours, parts amount and tools amount (quantity × unit price) of a case's work
+    log; voided rows do not count."""
+    hours, parts, tools = Decimal(0), Decimal(0), Decimal(0)
+    for w in rows:
+        if w.voided_at is not None:
+            continue
+        amount = (w.quantity or Decimal(0)) * (w.unit_price or Decimal(0))
+        if w.kind == WorkKind.LABOUR:
+            hours += w.hours or Decimal(0)
+        elif w.kind == WorkKind.PART:
+            parts += amount
+        elif w.kind == WorkKind.TOOL:
+            tools += amount
+    return hours, parts, tools

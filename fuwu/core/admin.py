@@ -396,3 +396,7 @@ class ApiTokenAdmin(ReadOnlyAdmin[ApiToken]):
     @admin.display(description=_("撤销时间"), ordering="revoked_at")
     def revoked(self, obj: ApiToken) -> str:
         return shown(obj.revoked_at)
+
+
+# The task queue table under Chinese names (after the admin classes above).
+from fuwu.core import admin_tasks  # noqa: E402, F401

@@ -16,7 +16,8 @@ from fuwu.procedures.models import ProcedureVersion
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(ReadOnlyAdmin[ProcedureVersion]):
-    list_display = ["key", "version", "name_zh", "name_en", "is_current", "created", "source"]
+    # The English name is in the form and searched; the Chinese list shows the Chinese name.
+    list_display = ["key", "version", "name_zh", "is_current", "created", "source"]
     list_display_links = ["key", "version"]
     list_filter = ["is_current", "key"]
     search_fields = ["key", "name_zh", "name_en"]

@@ -19,6 +19,7 @@ from fuwu.core.choices import RoleCode
 from fuwu.procedures.engine.definition import (
     PRIORITIES,
     ChecklistItem,
+    CopyField,
     Effect,
     FieldDef,
     Limit,
@@ -32,6 +33,7 @@ from fuwu.procedures.engine.definition import (
 )
 from fuwu.procedures.engine.durations import parse_from_field
 from fuwu.procedures.engine.machine import range_text
+from fuwu.web.expression_words import Wording
 
 KINDS = {
     "task": gettext_lazy("任务"),
@@ -175,6 +177,24 @@ class Names:
     procedure: Procedure
     departments: dict[str, str] = field(default_factory=dict)  # code → name
     procedures: dict[str, str] = field(default_factory=dict)  # key → name
+    wording: Wording = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wording = Wording(self.procedure, self.language)
+
+    def words(self, expression: str, row: FieldDef | None = None) -> str:
+        """A condition or formula as a sentence (fuwu.web.expression_words)."""
+        return self.wording.describe(expression, row)
+
+    def value(self, value: Any) -> str:
+        """A fixed value an effect writes: 是/否 for booleans, — for none."""
+        if value is True:
+            return _("是")
+        if value is False:
+            return _("否")
+        if value is None:
+            return "—"
+        return str(value)
 
     def text(self, value: Any) -> str:
         return value.get(self.language) if value is not None else ""
@@ -262,8 +282,12 @@ class Names:
         if effect.flag_major:
             return _("标记为重大工单")
         if effect.set is not None:
-            pairs = ", ".join(
-                f"{self.field_label(k)} = {v.expr if isinstance(v, SetExpr) else v}"
+            pairs = pgettext("list separator", "、").join(
+                _("“%(field)s”设为%(value)s")
+                % {
+                    "field": self.field_label(k),
+                    "value": self.words(v.expr) if isinstance(v, SetExpr) else self.value(v),
+                }
                 for k, v in effect.set.items()
             )
             return _("设置：%(pairs)s") % {"pairs": pairs}
@@ -271,7 +295,23 @@ class Names:
             return _("登记借出：%(book)s") % {"book": REGISTERS.get(effect.register_out.book, "")}
         if effect.register_in is not None:
             return _("登记归还：%(book)s") % {"book": REGISTERS.get(effect.register_in.book, "")}
+        if effect.update_asset is not None:
+            return _("记入房屋或车辆资料：%(values)s") % {
+                "values": self.record(effect.update_asset.attributes)
+            }
+        if effect.update_customer is not None:
+            return _("记入客户偏好：%(values)s") % {
+                "values": self.record(effect.update_customer.preferences)
+            }
         return ""
+
+    def record(self, values: dict[str, Any]) -> str:
+        """What an update of the asset or customer writes: the fields it copies, or its values."""
+        said = [
+            f"“{self.field_label(v.field)}”" if isinstance(v, CopyField) else self.value(v)
+            for v in values.values()
+        ]
+        return pgettext("list separator", "、").join(said)
 
 
 @dataclass(frozen=True)
@@ -299,12 +339,19 @@ def field_rows(fields: list[FieldDef], names: Names) -> list[FieldRow]:
             rule = ""
         if f.columns:
             rule = " / ".join(
-                names.text(c.label) + (f" = {c.compute}" if c.compute else "") for c in f.columns
+                names.text(c.label)
+                + (
+                    _("（自动计算：%(expr)s）") % {"expr": names.words(c.compute, f)}
+                    if c.compute
+                    else ""
+                )
+                for c in f.columns
             )
         if f.compute:
-            rule = _("自动计算：%(expr)s") % {"expr": f.compute}
+            rule = _("自动计算：%(expr)s") % {"expr": names.words(f.compute)}
         elif f.default:
-            rule = "; ".join(r for r in (rule, _("默认：%(expr)s") % {"expr": f.default}) if r)
+            default = _("默认：%(expr)s") % {"expr": names.words(f.default)}
+            rule = pgettext("separator between clauses", "；").join(r for r in (rule, default) if r)
         rows.append(
             FieldRow(
                 f.key,
@@ -336,7 +383,7 @@ def check_rows(items: list[ChecklistItem], names: Names) -> list[CheckRow]:
             str(CHECK_TYPES.get(i.type.value, i.type.value)),
             i.required,
             range_text(i) if i.type.value == "measurement" else "",
-            i.when or "",
+            names.words(i.when) if i.when else "",
         )
         for i in items
     ]
@@ -365,10 +412,14 @@ def move_view(t: Transition, names: Names) -> MoveView:
         to=t.to,
         to_name=names.step(t.to),
         roles=[role(r) for r in t.roles],
-        guard=t.guard or "",
+        guard=names.words(t.guard) if t.guard else "",
         require=[names.field_label(k) for k in t.require],
         fields=field_rows(t.fields, names),
-        warnings=[f"{names.text(w.message)} ({w.when})" for w in t.warnings],
+        warnings=[
+            _("%(message)s（当%(when)s时）")
+            % {"message": names.text(w.message), "when": names.words(w.when)}
+            for w in t.warnings
+        ],
         effects=[names.effect(e) for e in t.effects],
         reopens=t.reopens,
         skip_form=t.skip_form,

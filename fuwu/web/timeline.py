@@ -275,6 +275,11 @@ def _work_logged(c: _Context, data: dict[str, Any]) -> Sentence:
     return _("记录了使用的工具：%(tool)s") % {"tool": description}, []
 
 
+def _work_voided(c: _Context, data: dict[str, Any]) -> Sentence:
+    text = _("作废了工作记录：%(what)s") % {"what": str(data.get("description", ""))}
+    return text, [_("原因：%(reason)s") % {"reason": str(data.get("reason", ""))}]
+
+
 def _number(value: Any) -> str:
     text = str(value if value is not None else "—")
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -498,6 +503,7 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.TRANSFERRED: ("building", _transferred),
     EventKind.COMMENTED: ("chat-left-text", _commented),
     EventKind.WORK_LOGGED: ("tools", _work_logged),
+    EventKind.WORK_VOIDED: ("x-octagon", _work_voided),
     EventKind.PAUSED: ("pause-circle", _paused),
     EventKind.RESUMED: ("play-circle", _resumed),
     EventKind.TASK_COMPLETED: ("check2-square", _task_completed),

@@ -15,23 +15,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Step '{step}' has no action '{transition}'",
     ),
     "role_not_allowed": (
-        "您的角色不能执行“{transition}”(需要: {roles})",
+        "您的角色不能执行“{transition}”（需要：{roles}）",
         "Your roles may not take '{transition}' (needs: {roles})",
     ),
     "guard_failed": (
-        "条件不满足,不能执行“{transition}”",
+        "条件不满足，不能执行“{transition}”",
         "The condition for '{transition}' is not met",
     ),
-    "invalid_form": ("表单有误,请检查标出的字段", "The form has errors; check the marked fields"),
+    "invalid_form": ("表单有误，请检查标出的字段", "The form has errors; check the marked fields"),
     "stale": (
-        "该工单已被他人修改(您看到的是第 {seen} 版,当前为第 {current} 版),请刷新后重试",
+        "该工单已被他人修改（您看到的是第 {seen} 版，当前为第 {current} 版），请刷新后重试",
         "Someone else changed this case (you saw version {seen}, it is now {current}); reload and try again",
     ),
-    "case_closed": ("工单已关闭,不能再修改", "The case is closed and cannot be changed"),
+    "case_closed": ("工单已关闭，不能再修改", "The case is closed and cannot be changed"),
     "no_such_department": ("部门“{department}”不存在", "Department '{department}' does not exist"),
     "same_department": ("工单已属于该部门", "The case already belongs to that department"),
     "assignee_not_eligible": (
-        "{person} 不能承接此工单(不在该项目或已停用)",
+        "{person} 不能承接此工单（不在该项目或已停用）",
         "{person} cannot take this case (not on its site or inactive)",
     ),
     "not_parallel": ("当前步骤没有并行任务", "The current step has no parallel tasks"),
@@ -54,7 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Searching by phone number needs at least {min} digits",
     ),
     "automatic_loop": ("自动步骤形成循环", "Automatic steps form a loop"),
-    "bad_request": ("请求无效: {reason}", "Invalid request: {reason}"),
+    "bad_request": ("请求无效：{reason}", "Invalid request: {reason}"),
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
     "too_large": ("请求体过大", "The request body is too large"),
     "merge_not_allowed": (
@@ -80,10 +80,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "合并已超过 {hours} 小时，不能再撤销",
         "The merge is more than {hours} hours old and can no longer be undone",
     ),
-    "conflict": ("数据冲突: {reason}", "Conflict: {reason}"),
+    "conflict": ("数据冲突：{reason}", "Conflict: {reason}"),
     "confirm_warnings": ("请确认以下提示后再提交", "Confirm these warnings, then submit again"),
     "not_resolved": (
-        "服务尚未完成,完成后才能确认或评价",
+        "服务尚未完成，完成后才能确认或评价",
         "The service is not finished yet; you can confirm or rate it once it is done",
     ),
     "already_rated": ("您已评价过这次服务", "You have already rated this service"),
@@ -93,7 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This step is worked by {department_en}",
     ),
     "department_only": (
-        "工单当前由{department_zh}负责,只有该部门人员或其上级经理可以执行此操作",
+        "工单当前由{department_zh}负责，只有该部门人员或其上级经理可以执行此操作",
         "The case is with {department_en}; only its staff or the managers above them may do this",
     ),
     "priority_not_allowed": (
@@ -106,11 +106,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only a dispatcher or manager of {department_en} may assign this case",
     ),
     "already_assigned": (
-        "工单已由他人处理,只有{department_zh}的调度员或经理可以改派",
+        "工单已由他人处理，只有{department_zh}的调度员或经理可以改派",
         "Someone else has the case; only a dispatcher or manager of {department_en} may reassign it",
     ),
     "assignee_not_in_department": (
-        "{person} 不能办理此步骤(须为{department_zh}中具有相应角色的人员)",
+        "{person} 不能办理此步骤（须为{department_zh}中具有相应角色的人员）",
         "{person} cannot work this step (it needs someone of {department_en} with the step's role)",
     ),
     "work_log_not_allowed": (
@@ -130,15 +130,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You may not open '{procedure_en}'",
     ),
     "bad_idempotency_key": (
-        "Idempotency-Key 无效: 应为 1 至 255 个可打印 ASCII 字符(不含空格)",
+        "Idempotency-Key 无效：应为 1 至 255 个可打印 ASCII 字符（不含空格）",
         "Invalid Idempotency-Key: use 1 to 255 printable ASCII characters (no spaces)",
     ),
     "idempotency_key_reused": (
-        "该 Idempotency-Key 已用于另一个请求;新的请求请使用新的键",
+        "该 Idempotency-Key 已用于另一个请求；新的请求请使用新的键",
         "This Idempotency-Key was used for a different request; use a new key for a new request",
     ),
     "idempotency_in_progress": (
-        "使用该 Idempotency-Key 的请求仍在处理中,请稍后重试",
+        "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试",
         "A request with this Idempotency-Key is still being processed; retry shortly",
     ),
     "comment_not_allowed": (
@@ -146,36 +146,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only staff of the case's site may comment",
     ),
     "token_expired": (
-        "API 令牌已过期,请登录后创建新令牌",
+        "API 令牌已过期，请登录后创建新令牌",
         "The API token has expired; sign in and create a new one",
     ),
     "token_revoked": (
-        "API 令牌已被撤销(撤销本人的令牌、修改密码或停用账号都会撤销令牌)",
+        "API 令牌已被撤销（撤销本人的令牌、修改密码或停用账号都会撤销令牌）",
         "The API token was revoked (by its owner, a password change or a deactivated account)",
     ),
     "token_scope": (
-        "此 API 令牌只有“{scopes_zh}”权限,不能执行此操作",
+        "此 API 令牌只有“{scopes_zh}”权限，不能执行此操作",
         "This API token has only the '{scopes_en}' scope and cannot do this",
     ),
     "token_cannot_mint": (
-        "只有登录的用户才能创建 API 令牌,令牌不能创建令牌",
+        "只有登录的用户才能创建 API 令牌，令牌不能创建令牌",
         "Only a signed-in person can create API tokens; a token cannot create tokens",
     ),
     # Input limits (fuwu.core.limits): what every engine, serializer and backup can carry.
     "nul_character": (
-        "输入中含有不允许的空字符(NUL, \\0),未做任何更改",
+        "输入中含有不允许的空字符（NUL, \\0），未做任何更改",
         "The input contains a NUL character (\\0), which is not allowed; nothing was changed",
     ),
     "bad_character": (
-        "输入中含有无效的字符(如单独的代理项 \\ud800),未做任何更改",
+        "输入中含有无效的字符（如单独的代理项 \\ud800），未做任何更改",
         "The input contains an invalid character (such as a lone surrogate \\ud800); nothing was changed",
     ),
     "too_deep": (
-        "数据嵌套过深(最多 {max} 层),未做任何更改",
+        "数据嵌套过深（最多 {max} 层），未做任何更改",
         "The data is nested too deeply (at most {max} levels); nothing was changed",
     ),
     "too_complex": (
-        "数据过大,未做任何更改",
+        "数据过大，未做任何更改",
         "The data is too large; nothing was changed",
     ),
 }
@@ -187,10 +187,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_number": ("应为数字", "Must be a number"),
     "below_min": ("不能小于 {min}", "Must be at least {min}"),
     "above_max": ("不能大于 {max}", "Must be at most {max}"),
-    "bad_choice": ("无效选项,可选: {options}", "Not an option; choose one of: {options}"),
-    "not_datetime": ("应为日期时间(ISO 8601)", "Must be a date-time (ISO 8601)"),
+    "bad_choice": ("无效选项，可选：{options}", "Not an option; choose one of: {options}"),
+    "not_datetime": ("应为日期时间（ISO 8601）", "Must be a date-time (ISO 8601)"),
     "in_past": ("不能早于现在", "Cannot be in the past"),
-    "not_date": ("应为日期(YYYY-MM-DD)", "Must be a date (YYYY-MM-DD)"),
+    "not_date": ("应为日期（YYYY-MM-DD）", "Must be a date (YYYY-MM-DD)"),
     "not_bool": ("应为是/否", "Must be yes or no"),
     "not_person": ("应为员工用户名", "Must be a staff username"),
     "not_eligible_person": (
@@ -199,10 +199,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "right role, or its manager); choose from the list",
     ),
     "not_case": (
-        "应为本项目中您可查看的工单编号(如 20261203-000123)",
+        "应为本项目中您可查看的工单编号（如 20261203-000123）",
         "Must be the number of a case of this site you may see (such as 20261203-000123)",
     ),
-    "not_money": ("应为金额(最多两位小数)", "Must be an amount with at most two decimals"),
+    "not_money": ("应为金额（最多两位小数）", "Must be an amount with at most two decimals"),
     "not_personal": ("此项不是可查看的个人信息", "Not a personal detail that can be revealed"),
     "unknown_field": ("此步骤没有该字段", "This step has no such field"),
     "out_of_range": (
@@ -212,11 +212,15 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_done": ("检查项未完成", "Checklist item not done"),
     "no_such_item": ("此步骤没有该检查项", "This step has no such checklist item"),
     "not_applicable": ("此项不适用", "This item does not apply"),
+    "already_voided": (
+        "这条记录已作废或不属于此工单",
+        "This row is already voided or not on this case",
+    ),
     "bad_document": ("应为 已收/缺少/不一致", "Must be received, missing or inconsistent"),
-    "bad_rrule": ("重复规则无效: {reason}", "Not a valid recurrence rule: {reason}"),
+    "bad_rrule": ("重复规则无效：{reason}", "Not a valid recurrence rule: {reason}"),
     "no_assets": ("没有符合条件的服务对象", "No asset matches"),
     "bad_phone": (
-        "请输入有效的电话号码(数字，可含 +、空格或 -)",
+        "请输入有效的电话号码（数字，可含 +、空格或 -）",
         "Enter a valid phone number (digits; +, spaces and - allowed)",
     ),
     "duplicate_phone": (
@@ -235,16 +239,16 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_column": ("明细没有这一列", "The rows have no such column"),
     "too_many_rows": ("最多 {max} 行", "At most {max} rows"),
     "too_few_rows": ("至少 {min} 行", "At least {min} rows"),
-    "computed_field": ("此项自动计算,不能填写", "This value is computed; it cannot be entered"),
+    "computed_field": ("此项自动计算，不能填写", "This value is computed; it cannot be entered"),
     "department_not_on_site": ("本项目没有该部门", "This site has no such department"),
     "token_days": ("有效期应为 1 到 {max} 天", "The lifetime must be 1 to {max} days"),
     "days_or_date": (
         "请只填写天数或到期时间之一",
         "Give either a number of days or an expiry date",
     ),
-    "nul_character": ("不能含有空字符(NUL, \\0)", "Must not contain a NUL character (\\0)"),
+    "nul_character": ("不能含有空字符（NUL, \\0）", "Must not contain a NUL character (\\0)"),
     "bad_character": ("含有无效的字符", "Contains an invalid character"),
-    "too_deep": ("嵌套过深(最多 {max} 层)", "Nested too deeply (at most {max} levels)"),
+    "too_deep": ("嵌套过深（最多 {max} 层）", "Nested too deeply (at most {max} levels)"),
     "too_complex": ("数据过大", "Too large"),
 }
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from fuwu.cases import actions
-from fuwu.procedures.engine.diagram import mermaid
+from fuwu.procedures.engine.diagram import mermaid, wrap
 from fuwu.procedures.engine.validate import load_file
 from fuwu.procedures.registry import library_dirs
 
@@ -17,7 +19,18 @@ def test_every_library_procedure_draws(settings):
         for key, step in procedure.steps.items():
             assert f"    {key}" in text
             for t in step.transitions:
-                assert f"{key} -->|" in text and f"| {t.to}" in text
+                if t.to == key:  # a move that stays on its step is written inside the step
+                    assert f"↻ {wrap(t.label.en)[0]}" in text
+                    continue
+                assert re.search(rf"{key} -{{2,3}}>\|[^\n]*\| {t.to}\n", text), (key, t.key)
+                assert all(line in text for line in wrap(t.label.en)), (key, t.key)
+
+
+def test_long_labels_break_after_punctuation_or_between_words():
+    assert wrap("故障已确定，质量担保已说明") == ["故障已确定，", "质量担保已说明"]
+    assert wrap("Issue work order to engineering") == ["Issue work order to", "engineering"]
+    assert wrap("接待") == ["接待"]
+    assert all(len(line) <= 20 for line in wrap("Fault determined, warranty explained to him"))
 
 
 def test_diagram_api_marks_a_cases_position(world, api):
@@ -42,7 +55,7 @@ def test_diagram_api_marks_a_cases_position(world, api):
     assert body["format"] == "mermaid" and body["current"] == "dispatch"
     assert body["visited"] == ["reception", "dispatch"]
     text = body["diagram"]
-    assert 'reception -->|"Issue work order to engineering"| dispatch' in text
+    assert 'reception -->|"Issue work order to<br>engineering"| dispatch' in text
     assert "class dispatch current" in text and "class reception visited" in text
     plain = api("agent").get("/api/procedures/property_repair/diagram").json()
     assert plain["current"] is None and "接待受理" in plain["diagram"]

@@ -83,7 +83,7 @@ def test_deep_json_is_refused_at_the_api_and_the_action_and_dumpdata_still_works
     r = api("agent").post("/api/customers", body)
     assert r.status_code == 400, r.content
     assert r.json()["code"] == "too_deep"
-    assert r.json()["message"] == "数据嵌套过深(最多 20 层),未做任何更改"
+    assert r.json()["message"] == "数据嵌套过深（最多 20 层），未做任何更改"
     # Deeper than the API would allow but shallow enough for Python: the same answer, in English.
     r = api("agent", "en").post("/api/customers", {**body, "preferences": nested(30)})
     assert r.status_code == 400 and r.json()["code"] == "too_deep"

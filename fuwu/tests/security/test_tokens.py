@@ -144,7 +144,7 @@ def test_expired_token_is_refused_with_a_clear_message(world):
         assert r.json()["code"] == "token_expired"
         assert r.json()["message"] == "The API token has expired; sign in and create a new one"
         zh = Client().get("/api/cases", **_bearer(new["token"]))
-        assert zh.json()["message"] == "API 令牌已过期,请登录后创建新令牌"
+        assert zh.json()["message"] == "API 令牌已过期，请登录后创建新令牌"
         listed = browser.get("/api/tokens").json()
         assert [t["state"] for t in listed] == ["expired"]
 

@@ -84,7 +84,7 @@ def test_portal_refuses_an_oversized_body_before_reading_it(world, customer):
     r = customer.generic("POST", "/portal/new/property_repair/", **declared(FIFTY_MB))
     page = text(r)
     assert r.status_code == 413 and 'data-testid="too-large"' in page
-    assert "提交的内容太大" in page and "这次提交有 50.0 MB,一次最多可以提交 26.0 MB" in page
+    assert "提交的内容太大" in page and "这次提交有 50.0 MB，一次最多可以提交 26.0 MB" in page
     assert "portal-brand" in page  # the customer stays in the portal's frame
     assert not Case.objects.exists()
 
@@ -203,7 +203,7 @@ def test_a_photo_over_the_size_limit_is_refused_with_its_name_and_size(world, cu
     noise.save(out, "PNG", compress_level=0)
     r = submit(customer, world, upload("big.png", out.getvalue(), "image/png"))
     page = text(r)
-    assert r.status_code == 400 and "“big.png” 太大(" in page and "每张照片不能超过 2.0 KB" in page
+    assert r.status_code == 400 and "“big.png” 太大（" in page and "每张照片不能超过 2.0 KB" in page
     assert not Case.objects.exists() and not Attachment.objects.exists()
 
 
@@ -232,7 +232,7 @@ def test_an_88_megapixel_picture_is_refused_and_nothing_is_stored(world, custome
     assert len(bomb) < 200_000
     r = submit(customer, world, upload("bomb.png", bomb, "image/png"))
     page = text(r)
-    assert r.status_code == 400 and "“bomb.png” 的尺寸太大(11000×8000 像素)" in page
+    assert r.status_code == 400 and "“bomb.png” 的尺寸太大（11000×8000 像素）" in page
     assert "每张照片不能超过 40 百万像素" in page
     assert not Case.objects.exists() and not Attachment.objects.exists()
 

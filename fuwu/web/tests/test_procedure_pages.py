@@ -115,3 +115,25 @@ def test_unknown_procedure_is_404_and_anonymous_signs_in(world):
     assert _client(world, "agent").get("/procedures/no_such_thing/").status_code == 404
     r = Client().get("/procedures/property_repair/")
     assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+RAW = re.compile(r"\bTrue\b|\bFalse\b|\bNone\b|==|!=|&&|\|\||\bdata\.|\bchecklist\.|\bchecks\.")
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees: no tags, attributes, scripts or the diagram's source."""
+    html = re.sub(r"(?s)<(script|noscript|style)\b.*?</\1>", " ", html)
+    return htmllib.unescape(re.sub(r"(?s)<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("key", LIBRARY)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_procedure_page_shows_code(world, key, language):
+    """Guards, conditions and formulas read as words; no raw expression, Python value or key."""
+    html = _client(world, "technician", language).get(f"/procedures/{key}/").content.decode()
+    text = _visible_text(html)
+    assert not RAW.findall(text), sorted(set(RAW.findall(text)))
+    p = definition_of(ProcedureVersion.objects.get(key=key, is_current=True))
+    for field_key in p.all_fields():
+        if "_" in field_key:  # a one-word key may be an ordinary English word
+            assert not re.search(rf"\b{field_key}\b", text), field_key

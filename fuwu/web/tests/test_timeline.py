@@ -180,6 +180,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     EventKind.TRANSFERRED: {"from": None, "to": None, "note": "请协助"},
     EventKind.COMMENTED: {"text": "已电话联系业主", "internal": False},
     EventKind.WORK_LOGGED: {"kind": "tool", "description": "管钳"},
+    EventKind.WORK_VOIDED: {"id": 1, "kind": "part", "description": "阀芯", "reason": "数量记错"},
     EventKind.PAUSED: {"reason": "manual"},
     EventKind.RESUMED: {"reason": "manual"},
     EventKind.TASK_COMPLETED: {"branch": "security", "values": {}, "checks": {}},

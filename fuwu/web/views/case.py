@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -38,7 +37,7 @@ from fuwu.cases import actions, policy
 from fuwu.cases.choices import TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import may_read_note
-from fuwu.cases.queries import get_case_for
+from fuwu.cases.queries import get_case_for, work_totals
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import defaults
@@ -256,15 +255,7 @@ def _context(
     readable = [e for e in events if may_read_note(actor, e)]
     hidden_notes = len(events) - len(readable)
     work = list(WorkLog.objects.filter(case=case).select_related("by__staff").order_by("at", "pk"))
-    hours = sum((w.hours or Decimal(0) for w in work if w.kind == WorkKind.LABOUR), Decimal(0))
-    parts = sum(
-        (
-            (w.quantity or Decimal(0)) * (w.unit_price or Decimal(0))
-            for w in work
-            if w.kind == WorkKind.PART
-        ),
-        Decimal(0),
-    )
+    hours, parts, tools = work_totals(work)
     tasks: list[CaseTask] = []
     if step.branches:
         tasks = list(
@@ -329,6 +320,7 @@ def _context(
         else bound["task"],
         "work": work,
         "work_hours": hours,
+        "tools_amount": tools,
         "parts_amount": parts,
         "attachments": attachments,
         "item_files": by_item(attachments),  # beside their checklist items
@@ -656,6 +648,19 @@ def work(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+def void_work(request: HttpRequest, case_id: int, work_id: int) -> HttpResponse:
+    """Void a wrong work-log row with a reason (the action writes the event)."""
+    actor = actor_of(request)
+    _case(request, case_id)
+    try:
+        actions.void_work(actor, case_id, work_id, request.POST.get("reason", ""))
+    except EngineError as exc:
+        return _refused(request, case_id, exc, {})
+    return _done(request, case_id, _("工作记录已作废"))
+
+
+@require_POST
+@staff_required
 def pause(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     lang = _lang()
@@ -703,6 +708,7 @@ urlpatterns = [
     path("cases/<int:case_id>/transfer/", transfer, name="case-transfer"),
     path("cases/<int:case_id>/comment/", comment, name="case-comment"),
     path("cases/<int:case_id>/work/", work, name="case-work"),
+    path("cases/<int:case_id>/work/<int:work_id>/void/", void_work, name="case-work-void"),
     path("cases/<int:case_id>/pause/", pause, name="case-pause"),
     path("cases/<int:case_id>/resume/", resume, name="case-resume"),
     path("cases/<int:case_id>/major/", major, name="case-major"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fuwu.cases import policy
 from fuwu.cases.choices import Channel, Priority
 from fuwu.cases.consultations import CHANNELS
+from fuwu.cases.usage import most_used_first
 from fuwu.core.actors import Actor
 from fuwu.core.models import Site
 from fuwu.customers import privacy
@@ -99,7 +100,7 @@ def offers_at(actor: Actor, site: Site) -> list[Offer]:
         p = definition_of(row)
         if policy.may_open(actor, p, site.pk):
             out.append(Offer(key=p.key, name=p.name.get(lang), version=row, procedure=p))
-    return sorted(out, key=lambda o: o.name)
+    return most_used_first(out, key=lambda o: o.key, name=lambda o: o.name, site_ids=[site.pk])
 
 
 def desk_for(actor: Actor, site_id: Any, customer_id: Any) -> Desk:
@@ -211,7 +212,7 @@ class CaseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    is_major = forms.BooleanField(label=gettext_lazy("重大工单(立即通知负责人)"), required=False)
+    is_major = forms.BooleanField(label=gettext_lazy("重大工单（立即通知负责人）"), required=False)
 
     def __init__(self, *args: Any, desk: Desk, offer: Offer | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

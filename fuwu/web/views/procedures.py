@@ -11,12 +11,13 @@ from django.urls import path
 from django.utils.translation import get_language, pgettext
 
 from fuwu.cases.choices import Channel
+from fuwu.cases.usage import most_used_first
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
-from fuwu.web.access import staff_required
+from fuwu.web.access import actor_of, staff_required
 from fuwu.web.procedure_page import Names, describe
 
 
@@ -58,7 +59,13 @@ def _rows(language: str) -> list[Row]:
 def procedure_list(request: HttpRequest) -> HttpResponse:
     language = _language()
     q = request.GET.get("q", "").strip()[:100]
-    rows = _rows(language)
+    actor = actor_of(request)
+    rows = most_used_first(
+        _rows(language),
+        key=lambda r: r.key,
+        name=lambda r: r.name,
+        site_ids=None if actor.superuser else actor.site_ids,
+    )
     total = len(rows)
     if q:
         needle = q.lower()
@@ -119,6 +126,7 @@ def procedure_detail(request: HttpRequest, key: str) -> HttpResponse:
             # How lists read in a sentence: 客服、部门经理 / Agent, Department manager.
             "sep": pgettext("list separator", "、"),
             "clauses": pgettext("separator between clauses", "；"),
+            "colon": pgettext("after a label", "："),
         },
     )
 

@@ -293,7 +293,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("query", "")
     query = _clean_query(raw)
     if not name or len(name) > SavedFilter._meta.get_field("name").max_length:  # type: ignore[operator]
-        return _saved_response(request, query or "", _("请填写名称(最多 60 个字符)。"))
+        return _saved_response(request, query or "", _("请填写名称（最多 60 个字符）。"))
     if query is None:
         return _saved_response(request, "", _("筛选条件无效，未保存。"))
     existing = SavedFilter.objects.filter(user_id=_me(request), name=name).first()

@@ -33,7 +33,7 @@ class TokenForm(forms.Form):
         label=gettext_lazy("权限范围"),
         choices=TokenScope.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("读取: 查询数据; 写入: 创建和修改数据"),
+        help_text=gettext_lazy("读取：查询数据；写入：创建和修改数据"),
     )
     expires_on = forms.DateField(
         label=gettext_lazy("到期日期"), widget=forms.DateInput(attrs={"type": "date"})

@@ -152,7 +152,7 @@ def test_bad_rows_are_refused_per_row_and_column_in_both_languages(world, api):
     body = refused(tech, case, "to_finance", {"labour": too_many}, code="invalid_form")
     assert body["details"]["fields"]["labour"] == "最多 20 行"
     body = refused(tech, case, "to_finance", {"result": "x", "charge": "1.00"}, code="invalid_form")
-    assert body["details"]["fields"] == {"charge": "此项自动计算,不能填写"}
+    assert body["details"]["fields"] == {"charge": "此项自动计算，不能填写"}
     assert "materials" not in api("technician").get(f"/api/cases/{case['id']}").json()["data"]
 
 

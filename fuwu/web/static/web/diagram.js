@@ -46,7 +46,16 @@
       securityLevel: "strict",
       theme: "default",
       fontFamily: getComputedStyle(document.body).fontFamily,
-      flowchart: { useMaxWidth: true, htmlLabels: true },
+      // Wide gaps between steps and between ranks: a step with several labelled moves (the
+      // largest procedures have 28) otherwise gets its move labels drawn on top of each other.
+      flowchart: {
+        useMaxWidth: true,
+        htmlLabels: false,
+        nodeSpacing: 70,
+        rankSpacing: 90,
+        padding: 12,
+        wrappingWidth: 150,
+      },
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
