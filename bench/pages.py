@@ -46,7 +46,7 @@ PERSONAS: dict[str, tuple[str, ...]] = {
     "cc_agent": ("dealer",),
     "vp": SITES,
 }
-QUEUE_KINDS = ("default", "open", "mine", "phone", "step", "overdue", "page50")
+QUEUE_KINDS = ("default", "open", "mine", "phone", "text", "plate", "step", "overdue", "page50")
 # The menu's search box as one types (fuwu.search): words of case texts, a phone, a plate.
 SEARCH_WORDS = ("漏水", "空调", "维修", "门锁", "卫生间漏", "投诉")
 KINDS = (*(f"queue:{k}" for k in QUEUE_KINDS), "case", "search")
@@ -130,6 +130,9 @@ def queries(persona: str, samples: dict[str, Any], rng: Random) -> dict[str, dic
         "open": {"open": "true"},
         "mine": {"assignee": "me"},
         "phone": {"q": rng.choice(site["phones"])} if site["phones"] else {"q": "138"},
+        # The queue's text filter goes through the search index (words, last one a prefix).
+        "text": {"q": rng.choice(SEARCH_WORDS)},
+        "plate": {"q": "粤b 3k5x8"},
         "step": {"step": step["step"], "procedure": step["procedure_key"]},
         "overdue": {"overdue": "true"},
         "page50": {"page": "50"},
