@@ -108,6 +108,13 @@ class Browser:
             page.click("button[type=submit]")
         page.wait_for_load_state()
 
+    def to_english(self, page: Any) -> None:
+        """Switch the page to English with the menu's button and wait for the English page
+        (a load state alone can be the old page's, and the next step would overtake it)."""
+        with page.expect_navigation():
+            page.click("[data-testid=language-en]")
+        page.wait_for_function("document.documentElement.lang === 'en'")
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()

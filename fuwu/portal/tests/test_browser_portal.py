@@ -33,8 +33,7 @@ def test_customer_submits_tracks_and_rates(web, world, tmp_path, language):
     page.goto("/portal/")
     assert "/portal/login/" in page.url
     if english and page.locator("[data-testid=language-en]").count():
-        page.click("[data-testid=language-en]")
-        page.wait_for_load_state()
+        web.to_english(page)
     web.shot(page, "login")
     page.click("[data-testid=signup-link]")
     page.fill("#id_name", "Zhao Min" if english else "赵敏")

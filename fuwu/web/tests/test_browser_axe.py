@@ -172,8 +172,7 @@ def test_portal_pages_have_no_serious_violation(
     page = web.page(phone=phone, language="en-GB" if language == "en" else "zh-CN")
     page.goto("/portal/login/")
     if language == "en" and page.locator("[data-testid=language-en]").count():
-        page.click("[data-testid=language-en]")
-        page.wait_for_load_state()
+        web.to_english(page)
     found += audit(page, "portal login")
     page.fill("#id_login", "13812345678")
     page.fill("#id_password", "Owner-pass-1")

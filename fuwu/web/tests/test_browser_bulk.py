@@ -42,8 +42,7 @@ def test_dispatcher_assigns_ticked_rows_and_opens_the_help(web, world, lang, pho
     if lang == "en":
         if phone:
             page.locator("button.navbar-toggler").click()
-        page.click("[data-testid=language-en]")
-        page.wait_for_load_state()
+        web.to_english(page)
         page.goto("/queue/")
     rows = page.locator("[data-testid=case-row]")
     assert rows.count() == 3

@@ -108,8 +108,7 @@ def test_dashboard_in_both_languages_and_on_a_phone(web, world):
     href = page.locator("[data-testid=tile-late]").get_attribute("href")
     assert href.startswith("/queue/?") and "overdue=true" in href
 
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     page.goto("/dashboard/")
     _chart_drawn(page)
     assert "Overdue" in page.locator("[data-testid=tile-late]").inner_text()
@@ -158,8 +157,7 @@ def test_procedure_pages_draw_their_diagram(web, world):
     assert "接待受理" in page.locator("[data-testid=diagram]").inner_text()
     web.shot(page, "procedure-zh")
 
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     _diagram_drawn(page)
     assert "Reception" in page.locator("[data-testid=diagram]").inner_text()
     web.shot(page, "procedure-en")

@@ -84,8 +84,7 @@ def test_the_desk_in_english_and_on_a_phone(web: Any, world: World) -> None:
     page = web.page()
     web.login(page, "agent")
     page.goto("/intake/")
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     assert page.locator("html").get_attribute("lang") == "en"
     _find_owner(page, web, "en-search")
     page.select_option("[data-testid=procedure]", "property_repair")

@@ -82,8 +82,7 @@ def test_dispatcher_filters_saves_and_opens(web, world):
 
     page.goto("/queue/?status=bogus")
     assert page.locator("[data-testid=filter-problem]").count() == 1
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     page.goto("/queue/?procedure=property_repair")
     assert "Property repair" in page.content() and "Dispatch" in page.content()
     web.shot(page, "queue-english")
@@ -117,8 +116,7 @@ def test_technician_my_work_on_a_phone(web, world):
     web.shot(page, "queue-phone")
     page.goto("/work/")
     page.locator("button.navbar-toggler").click()
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     page.goto("/work/")
     assert "Assigned to me" in page.content() and "Unassigned (dept.)" in page.content()
     web.shot(page, "my-work-phone-english")

@@ -11,8 +11,7 @@ def test_sign_in_and_switch_language(web, world):
     page = web.page()
     web.login(page, "agent")
     web.shot(page, "signed-in")
-    page.click("[data-testid=language-en]")
-    page.wait_for_load_state()
+    web.to_english(page)
     assert page.locator("html").get_attribute("lang") == "en"
     web.shot(page, "english")
     assert page.js_errors == []
@@ -26,8 +25,7 @@ def test_click_counter_counts_clicks_across_page_loads(web, world):
     web.login(page, "agent")
     clicks = Clicks(page, "counter self-test")
     assert clicks.count == 0
-    page.click("[data-testid=language-en]")  # a link: the next page keeps counting
-    page.wait_for_load_state()
+    web.to_english(page)  # a link: the next page keeps counting
     page.fill("[data-testid=menu-search-input]", "1502")  # typing is not a click
     page.click("body", position={"x": 5, "y": 5})
     assert clicks.report() == 2

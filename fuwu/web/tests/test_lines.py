@@ -427,7 +427,7 @@ def test_the_car_owner_sees_the_estimate_in_the_portal(world, procedure, data):
 
 def test_the_procedure_page_describes_line_items_and_computed_fields(world):
     html = signed_in("agent").get("/procedures/property_repair/").content.decode()
-    assert "明细行" in html and "金额 = hours * rate" in html
+    assert "明细行" in html and "金额（自动计算：“工时（小时）” × “工时单价（元/小时）”）" in html
     assert "自动计算：" in html  # the charge
     english = signed_in("agent", "en").get("/procedures/property_repair/").content.decode()
-    assert "Line items" in english and "Amount = quantity * unit_price" in english
+    assert "Line items" in english and "Amount (computed: “Quantity” × “Unit price”)" in english

@@ -68,6 +68,7 @@ def test_breaches_first(world):
     Case.objects.filter(pk=c.pk).update(
         response_due=now - timedelta(hours=1),
         first_response_at=now - timedelta(hours=2),
+        step_start=now - timedelta(hours=3),  # a window of four hours, in its last hour
         step_due=now + timedelta(hours=1),
     )
     order = [x.pk for x in breaches_first(Case.objects.all())]
