@@ -352,6 +352,12 @@ def _carrying(step: Step, key: str) -> list[Transition]:
     ]
 
 
+def site_people(site_id: int) -> QuerySet[Any]:
+    """Whom a person field that assigns nothing offers (a complaint's handler, the agent a
+    scorecard reviews, any person field at intake): the site's active staff."""
+    return User.objects.filter(is_active=True, staff__sites=site_id).distinct()
+
+
 def pick_candidates(case: Case, step: Step, key: str) -> QuerySet[Any]:
     """Whom a person field offers. A dispatch field (`assigning_fields`) offers the people who
     may take the step it leads to: active staff of the site who are members of that step's
@@ -359,7 +365,7 @@ def pick_candidates(case: Case, step: Step, key: str) -> QuerySet[Any]:
     field offers the site's active staff."""
     site_staff = User.objects.filter(is_active=True, staff__sites=case.site_id)
     if key not in assigning_fields(step):
-        return site_staff.distinct()
+        return site_people(case.site_id)
     from fuwu.procedures.registry import definition_of
 
     procedure = definition_of(case.procedure)

@@ -163,3 +163,28 @@ def test_buttons_answer_a_choice_only_when_each_says_a_different_value(world):
     # Guards that are more than one comparison are left alone.
     reception = steps["reception"]
     assert decided_choices(reception, reception.transitions) == {}
+
+
+# -- person fields at the intake desk (no case yet): the site's staff, by name -------------------
+
+
+def test_an_intake_person_field_is_a_picker_of_the_sites_staff(world):
+    """The call centre's scorecard names the agent reviewed at intake: a picker of the
+    dealer's staff (not a username box), narrowed as one types; another site's staff and
+    another site's list are not offered."""
+    client = signed_in("cc_qc")
+    dealer, lanting = world.sites["dealer"], world.sites["lanting"]
+    page = client.get(
+        "/intake/", {"site": dealer.pk, "procedure": "agent_quality_scorecard"}
+    ).content.decode()
+    assert 'data-testid="picker-step-agent_reviewed"' in page
+    assert 'data-testid="person-cc_agent"' in page
+    assert 'data-testid="person-technician"' not in page  # the residential site's
+    url = "/people/"
+    found = client.get(
+        url, {"site": dealer.pk, "field": "step-agent_reviewed", "step-agent_reviewed.q": "cc_a"}
+    ).content.decode()
+    assert 'data-testid="person-cc_agent"' in found and 'data-testid="person-cc_qc"' not in found
+    assert client.get(url, {"site": lanting.pk, "field": "step-agent_reviewed"}).status_code == 404
+    assert client.get(url, {"site": dealer.pk, "field": "<script>"}).status_code == 404
+    assert client.get(url, {"site": "x", "field": "a"}).status_code == 404

@@ -79,7 +79,7 @@ def _context(
         offer = desk.offer(key) or (desk.offers[0] if len(desk.offers) == 1 else None)
         initial = {"procedure": offer.key} if offer else {}
         case_form = CaseForm(desk=desk, offer=offer, initial=initial)
-        step_form = intake_form(offer, customer=desk.customer)
+        step_form = intake_form(offer, customer=desk.customer, site=desk.site)
     else:
         offer = desk.offer(case_form.data.get("procedure"))
     query = request.GET.get("q", "")
@@ -273,7 +273,7 @@ def procedure_fields(request: HttpRequest) -> HttpResponse:
         "web/_intake_procedure.html",
         {
             "case_form": styled(form),
-            "step_form": intake_form(offer, customer=desk.customer),
+            "step_form": intake_form(offer, customer=desk.customer, site=desk.site),
             "offer": offer,
             "desk": desk,
             "part": "both",
@@ -289,7 +289,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
     desk = desk_for(actor, request.POST.get("site"), request.POST.get("customer"))
     offer = desk.offer(request.POST.get("procedure"))
     form = CaseForm(request.POST, desk=desk, offer=offer)
-    step_form = intake_form(offer, request.POST, desk.customer)
+    step_form = intake_form(offer, request.POST, desk.customer, site=desk.site)
     notice = None
     if form.is_valid() and offer is not None and step_form is not None:
         data = form.cleaned_data

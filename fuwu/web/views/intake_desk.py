@@ -31,6 +31,7 @@ from fuwu.procedures.engine.intake import profile_fields
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.web.dynforms import DynamicForm, form_for_fields
+from fuwu.web.views.people import add_site_pickers
 
 STEP_PREFIX = "step"  # the generated fields' names: a definition key may be "title" too
 
@@ -262,7 +263,11 @@ def known_values(customer: Customer) -> dict[str, str]:
 
 
 def intake_form(
-    offer: Offer | None, data: Any = None, customer: Customer | None = None
+    offer: Offer | None,
+    data: Any = None,
+    customer: Customer | None = None,
+    *,
+    site: Site | None = None,
 ) -> DynamicForm | None:
     """The procedure's intake fields and its first step's form, generated from the definition.
 
@@ -276,6 +281,8 @@ def intake_form(
     fields = [*p.fields, *p.steps[p.start].form]
     prefill = defaults(p, fields, {}, timezone.now())
     form = form_for_fields(fields, desk_language(), data=data, prefix=STEP_PREFIX, prefill=prefill)
+    if site is not None:  # person fields: pick one of the site's staff by name
+        add_site_pickers(form, site, desk_language())
     if customer is not None:
         # The field that names the unit or car (a Toyota case's plate number): the customer's
         # one registered asset, as the asset list preselects it.

@@ -1,4 +1,5 @@
-"""The person pickers of the case page: a dispatch step's person field and the assign panel.
+"""The person pickers: a case page's person fields (a dispatch step's picks the assignee), its
+assign panel, and the person fields of the intake desk (the site's staff, no case yet).
 
 Whom each offers is the policy's answer (`policy.pick_candidates` for a person field,
 `policy.eligible_assignees` for the assign panel); `fuwu.web.people` describes them. The
@@ -7,6 +8,7 @@ search endpoint answers the picker's box as the person types (htmx, GET, changes
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from fuwu.cases import policy
 from fuwu.cases.models import Case
 from fuwu.cases.queries import get_case_for
 from fuwu.core.actors import Actor
+from fuwu.core.models import Site
 from fuwu.procedures.engine.definition import FieldType
 from fuwu.procedures.engine.errors import NotFound
 from fuwu.procedures.registry import definition_of
@@ -26,6 +29,7 @@ from fuwu.web.dynforms import DynamicForm
 from fuwu.web.people import Candidate, Picker, describe, picker
 
 ASSIGNEE = "assignee"  # the assign panel's input
+INPUT_NAME = re.compile(r"[\w.-]{1,100}")  # a form input's name, as the pickers post it
 
 
 def _url(case: Case, name: str) -> str:
@@ -72,6 +76,21 @@ def assign_picker(case: Case, language: str, *, chosen: Any = None) -> Picker | 
     )
 
 
+def add_site_pickers(form: DynamicForm, site: Site, language: str) -> None:
+    """Draw the person fields of a form that has no case yet (the intake desk) as pickers of
+    the site's staff (`policy.site_people`)."""
+    names = [n for n, spec in form.specs.items() if spec.kind == "person" and not spec.checklist]
+    if not names:
+        return
+    candidates = describe(policy.site_people(site.pk), site, language)
+    for name in names:
+        bf = form[name]
+        url = f"{reverse('web:site-people')}?site={site.pk}&field={bf.html_name}"
+        form.specs[name] = form.specs[name].with_picker(
+            picker(bf.html_name, url, candidates, chosen=bf.value())
+        )
+
+
 def _may_pick(actor: Actor, case: Case, name: str) -> bool:
     if case.is_closed:
         return False
@@ -107,6 +126,29 @@ def people(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "web/_person_options.html", {"picker": shown})
 
 
+@staff_required
+def site_people(request: HttpRequest) -> HttpResponse:
+    """The intake desk's picker narrowed to what was typed: staff of a site the person works at."""
+    actor = actor_of(request)
+    try:
+        site_id = int(request.GET.get("site", ""))
+    except ValueError:
+        raise Http404 from None
+    if not (actor.superuser or site_id in actor.site_ids):
+        raise Http404
+    site = Site.objects.filter(pk=site_id).first()
+    name = request.GET.get("field", "")
+    if site is None or not INPUT_NAME.fullmatch(name):
+        raise Http404
+    language = get_language() or "zh-hans"
+    candidates = describe(policy.site_people(site.pk), site, language)
+    url = f"{reverse('web:site-people')}?site={site.pk}&field={name}"
+    query = request.GET.get(f"{name}.q", "")[:50]
+    shown = picker(name, url, candidates, query=query, chosen=request.GET.get(name, ""))
+    return render(request, "web/_person_options.html", {"picker": shown})
+
+
 urlpatterns = [
     path("cases/<int:case_id>/people/", people, name="case-people"),
+    path("people/", site_people, name="site-people"),
 ]
