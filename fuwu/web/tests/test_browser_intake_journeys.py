@@ -41,6 +41,7 @@ def _find_owner(page: Any) -> None:
 
 
 def _choose(page: Any, procedure: str, field: str) -> None:
+    page.wait_for_load_state("networkidle")  # the desk's own requests first (history panel)
     page.select_option("[data-testid=procedure]", procedure)
     page.wait_for_selector(f"[data-testid=field-{field}]")
     page.wait_for_load_state("networkidle")  # the history panel refreshes as well
