@@ -111,9 +111,13 @@ class Browser:
     def to_english(self, page: Any) -> None:
         """Switch the page to English with the menu's button and wait for the English page
         (a load state alone can be the old page's, and the next step would overtake it)."""
-        with page.expect_navigation():
-            page.click("[data-testid=language-en]")
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        button = page.locator("[data-testid=language-en]")
+        button.wait_for(state="visible")
+        if page.locator(".navbar-collapse.collapsing").count():  # a phone's menu still opening
+            page.wait_for_selector(".navbar-collapse.show")
+        with page.expect_navigation(timeout=30000):
+            button.click()
+        page.wait_for_function("document.documentElement.lang === 'en'", timeout=30000)
 
     def close(self) -> None:
         for context in self.contexts:
