@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("FUWU_CHROMIUM", "/usr/bin/chromium")
 # Where screenshots go: test-artifacts/ in the checkout unless FUWU_SCREENSHOTS names a folder.
@@ -30,6 +32,24 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+class _SerialWSGIServer(WSGIServer):
+    """The live test server, one request at a time (and no keep-alive, which Django's server
+    only offers when threaded). On SQLite the test database lives in memory and every thread
+    of the threaded server shares its one connection: two requests of one page at once (the
+    intake desk's fields and its history panel) then interleave on that connection and one of
+    them fails now and then. Served in turn, they cannot."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def _serial_live_server_on_sqlite() -> None:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = _SerialWSGIServer  # type: ignore[assignment]
 
 
 def require_chromium() -> None:
@@ -61,6 +81,7 @@ class Shots:
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Any]:
     require_chromium()
+    _serial_live_server_on_sqlite()
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # around it are still plain synchronous calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
