@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                     ("parking", "车位"),
                     ("key", "钥匙"),
                     ("room", "客房"),
+                    ("table", "餐桌"),
                 ],
                 help_text="留空则每次开一张工单；填写则每次对所有符合条件的服务对象开展批量任务",
                 max_length=20,

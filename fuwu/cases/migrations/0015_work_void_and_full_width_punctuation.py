@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
                     ("asset_updated", "更新服务对象"),
                     ("customer_updated", "更新客户档案"),
                     ("priority_changed", "调整优先级"),
+                    ("attached", "上传附件"),
                 ],
                 max_length=30,
                 verbose_name="类型",
