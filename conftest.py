@@ -16,12 +16,44 @@ from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.browser import chromium_browser, web  # noqa: F401 — browser-test fixtures
-from fuwu.testing.factories import World, build_world
+from fuwu.testing.factories import FAST_HASHERS, World, build_world
+
+
+def _on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return f"fuwu database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+    if not _on_postgres():
+        return "fuwu database: SQLite (the whole suite)"
+    return (
+        "fuwu database: PostgreSQL (the tests that use the database; browser tests only where "
+        "marked postgres_too, since the rest drive the same views the page and API tests run here)"
+    )
+
+
+_BROWSER_FIXTURES = frozenset({"web", "chromium_browser", "live_server"})
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
+
+
+def runs_on_postgres(item: pytest.Item) -> bool:
+    """Whether the PostgreSQL run needs this test: it touches the database, and it is not a
+    browser test (unless marked `postgres_too`). The rest behave the same on either database
+    and run once, on SQLite, which keeps `make test` within its budget."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & _BROWSER_FIXTURES:
+        return item.get_closest_marker("postgres_too") is not None
+    return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _on_postgres():
+        return
+    keep = [item for item in items if runs_on_postgres(item)]
+    left = [item for item in items if not runs_on_postgres(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +73,7 @@ def _default_language() -> Any:
 
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
-    # Real hashing costs ~0.3 s a user; tests create dozens. Production keeps the default.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(scope="session")

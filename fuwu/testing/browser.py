@@ -23,6 +23,11 @@ ARTIFACTS = Path(
     os.environ.get("FUWU_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts"
 )
 PHONE = {"width": 390, "height": 844}
+# The two ways a browser test runs a journey: Chinese on a desktop and English on a phone. The
+# other two combinations add minutes to the suite and no case the two do not already cover.
+two_variants = pytest.mark.parametrize(
+    ("language", "phone"), [("zh-hans", False), ("en", True)], ids=["zh-hans-desktop", "en-phone"]
+)
 DESKTOP = {"width": 1366, "height": 900}
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from io import StringIO
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from fuwu.campaigns.actions import run_due
@@ -16,13 +18,13 @@ from fuwu.cases.models import Case, Event, WorkLog
 from fuwu.cases.replay import differences
 from fuwu.core.models import Department, Site, Staff
 from fuwu.customers.models import Asset, Customer
-from fuwu.demo.data import PASSWORD, build
+from fuwu.demo.data import PASSWORD, Summary, build
 from fuwu.demo.recurring import SCHEDULES
 from fuwu.demo.stories import STORIES
 from fuwu.demo.walker import TITLES, site_for
-from fuwu.procedures.engine.validate import definition_checksum
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
+from fuwu.testing.factories import FAST_HASHERS
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +43,22 @@ DEPARTMENTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Summary]:
+    """One demo organisation for the tests that only read it: built once for the module (a
+    build costs seconds), each test in its own savepoint, all rolled back at the end."""
+    fast = override_settings(PASSWORD_HASHERS=FAST_HASHERS)  # as every test has (conftest)
+    with fast, django_db_blocker.unblock(), transaction.atomic():
+        yield build()
+        transaction.set_rollback(True)
+
+
 def loaded() -> set[str]:
     return set(ProcedureVersion.objects.filter(is_current=True).values_list("key", flat=True))
 
 
-def test_the_organisation_looks_real() -> None:
-    summary = build()
+def test_the_organisation_looks_real(demo: Summary) -> None:
+    summary = demo
 
     assert summary.problems == []
     assert set(Site.objects.values_list("code", flat=True)) == set(DEPARTMENTS)
@@ -81,8 +93,8 @@ def test_the_organisation_looks_real() -> None:
     assert vp.sites.count() == len(DEPARTMENTS)
 
 
-def test_every_procedure_is_in_use_and_the_cases_replay() -> None:
-    summary = build()
+def test_every_procedure_is_in_use_and_the_cases_replay(demo: Summary) -> None:
+    summary = demo
 
     assert summary.problems == []
     cases = Case.objects.all()
@@ -110,8 +122,7 @@ def test_every_procedure_is_in_use_and_the_cases_replay() -> None:
     assert differences() == []
 
 
-def test_schedules_start_in_the_future_and_a_campaign_is_under_way() -> None:
-    build()
+def test_schedules_start_in_the_future_and_a_campaign_is_under_way(demo: Summary) -> None:
 
     keys = set(Schedule.objects.values_list("procedure_key", flat=True))
     assert keys == {plan.procedure for plan in SCHEDULES} & loaded()
@@ -128,72 +139,16 @@ def test_schedules_start_in_the_future_and_a_campaign_is_under_way() -> None:
     assert cases.exclude(step="consult").exists()
 
 
-def test_procedures_not_loaded_are_skipped_and_new_ones_walked() -> None:
-    gone = ["gas_activation", "opinion_survey", "hotel_vip"]
-    ProcedureVersion.objects.filter(key__in=gone).update(is_current=False)
-    # A procedure the demo has never heard of: walked all the same, on the site it fits.
-    valve = ProcedureVersion.objects.get(key="valve_overhaul", is_current=True)
-    pump = {
-        **valve.definition,
-        "key": "pump_overhaul",
-        "name": {"zh": "水泵检修", "en": "Pump overhaul"},
-    }
-    ProcedureVersion.objects.create(
-        key="pump_overhaul",
-        version=1,
-        # The real checksum: parsed definitions are cached by (id, checksum) and ids are reused.
-        checksum=definition_checksum(pump),
-        name_zh="水泵检修",
-        name_en="Pump overhaul",
-        definition=pump,
-        source="pump_overhaul.yaml",
-    )
-
-    summary = build()
-
-    assert summary.problems == []
-    assert not Case.objects.filter(procedure_key__in=gone).exists()
-    assert not Schedule.objects.filter(procedure_key__in=gone).exists()
-    assert not Campaign.objects.exists()
-    assert Case.objects.filter(procedure_key="fee_collection").count() >= 2
-    pumps = Case.objects.filter(procedure_key="pump_overhaul")
-    assert pumps.count() >= 2 and pumps.exclude(step="plan").exists()
-    assert set(pumps.values_list("site__code", flat=True)) == {"lanting"}
-    assert differences() == []
-
-
-def test_the_command_loads_once() -> None:
-    out = StringIO()
-    call_command("demo", "--if-empty", stdout=out)
-    assert "wang.jianguo" in out.getvalue() and "/api/docs" in out.getvalue()
-    counts = (
-        Case.objects.count(),
-        Event.objects.count(),
-        Customer.objects.count(),
-        get_user_model().objects.count(),
-        Schedule.objects.count(),
-    )
-
-    call_command("demo", "--if-empty", stdout=StringIO())
-    assert counts == (
-        Case.objects.count(),
-        Event.objects.count(),
-        Customer.objects.count(),
-        get_user_model().objects.count(),
-        Schedule.objects.count(),
-    )
-    with pytest.raises(CommandError):
-        call_command("demo", stdout=StringIO())
-
-
-def test_portal_customers_sign_in_and_see_their_cases_and_consultations_are_counted() -> None:
+def test_portal_customers_sign_in_and_see_their_cases_and_consultations_are_counted(
+    demo: Summary,
+) -> None:
     from django.test import Client
 
     from fuwu.cases.consultations import today_bounds
     from fuwu.cases.models import Consultation
     from fuwu.customers.models import Customer
 
-    summary = build()
+    summary = demo
     customers = Customer.objects.filter(user__isnull=False)
     assert customers.count() == 2
     customer = customers.get(site__code="lanting")

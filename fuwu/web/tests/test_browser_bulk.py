@@ -29,8 +29,9 @@ TEXT = {
 }
 
 
-@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("lang", "phone"), [("zh", False), ("en", True)], ids=["zh-desktop", "en-phone"]
+)
 def test_dispatcher_assigns_ticked_rows_and_opens_the_help(web, world, lang, phone):
     elsewhere = repair(world, "还在客服接待")  # the service centre's: the dispatcher may not assign
     ours = [to_dispatch(world, repair(world, t)) for t in ("电梯困人", "门锁坏了")]

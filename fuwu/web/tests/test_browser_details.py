@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from fuwu.core.models import Staff
+from fuwu.testing.browser import two_variants
 from fuwu.web.tests.test_case_details import PHONE, investigated
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,8 +38,7 @@ def show(page, selector: str) -> None:
     )
 
 
-@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@two_variants
 def test_agent_reads_and_prints_everything_a_complaint_holds(web, world, language, phone):
     words = WORDS[language]
     case = investigated(world)

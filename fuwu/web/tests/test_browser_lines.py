@@ -10,6 +10,7 @@ import pytest
 from fuwu.cases.models import Case, Event
 from fuwu.core.models import Staff
 from fuwu.portal.tests.helpers import give_account
+from fuwu.testing.browser import two_variants
 from fuwu.web.tests.casesetup import fresh
 from fuwu.web.tests.linesetup import open_estimate, paid_repair_with_lines
 
@@ -48,8 +49,7 @@ def total(page) -> str:
     return page.locator("[data-testid=total-parts-total]").inner_text().strip()
 
 
-@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@two_variants
 def test_technician_enters_parts_lines(web, world, estimate_procedure, language, phone):
     words = WORDS[language]
     case = open_estimate(world)

@@ -10,8 +10,9 @@ import pytest
 
 from fuwu.cases import actions
 from fuwu.core.models import Staff
+from fuwu.testing.browser import two_variants
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_too]
 
 
 def _cases(world):
@@ -56,8 +57,7 @@ def _type(page, text):
     box.press_sequentially(text, delay=30)
 
 
-@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@two_variants
 def test_searching_from_the_menu(web, world, language, phone):
     leak, inspection, car = _cases(world)
     Staff.objects.filter(user__username="vp").update(language=language)
