@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fuwu.notifications",
     "fuwu.campaigns",
     "fuwu.registers",
+    "fuwu.scheduling",
     "fuwu.search",
     "fuwu.demo",
     "django_htmx",

@@ -178,6 +178,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据过大，未做任何更改",
         "The data is too large; nothing was changed",
     ),
+    # Workshop scheduling (fuwu.scheduling).
+    "over_capacity": (
+        "{day} 的可预约工时不足：还剩 {left} 小时，本次预约需 {hours} 小时。"
+        "请改约其他日期，或由经理填写原因批准超额预约",
+        "Not enough bookable hours on {day}: {left} h left, this booking needs {hours} h. "
+        "Book another day, or have a manager approve the overbooking with a reason",
+    ),
+    "override_not_allowed": (
+        "只有车间经理可以批准超额预约",
+        "Only the workshop's manager may approve an overbooking",
+    ),
+    "slot_full": (
+        "{advisor} 在 {slot} 这一接待时段已约满 {limit} 位客户，请选择其他时间",
+        "{advisor} already receives {limit} customers in the {slot} slot; choose another time",
+    ),
+    "booking_in_past": (
+        "预约时间已过，请选择将来的时间",
+        "The appointment time has passed; choose a time to come",
+    ),
+    "closed_day": ("{day} 车间不营业（休息日）", "The workshop is closed on {day}"),
+    "outside_hours": (
+        "预约时间须在营业时间 {opens}–{closes} 之内",
+        "The appointment must be within opening hours, {opens}–{closes}",
+    ),
+    "no_hours": (
+        "预约至少要有一项作业，工时大于 0",
+        "A booking needs at least one job with hours above 0",
+    ),
+    "appointment_not_open": (
+        "该预约已{status}，不能再修改",
+        "This appointment is {status} and can no longer be changed",
+    ),
+    "unknown_operation": (
+        "工时目录中没有作业代码 {operation}",
+        "No operation {operation} in the labour-time catalogue",
+    ),
+    "not_a_workshop": (
+        "{department} 不是车间，不能预约工时",
+        "{department} is not a workshop: it takes no bookings",
+    ),
+    "may_not_book": ("您不能为该车间登记预约", "You may not book appointments for this workshop"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from fuwu.scheduling.models import (
+    Absence,
+    Appointment,
+    AppointmentLine,
+    LabourOperation,
+    Technician,
+    Workshop,
+)
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin[Workshop]):
+    list_display = (
+        "department",
+        "appointment_share",
+        "slot_minutes",
+        "arrivals_per_slot",
+        "settlement_hours",
+    )
+
+
+class AbsenceInline(admin.TabularInline[Absence, Technician]):
+    model = Absence
+    extra = 0
+
+
+@admin.register(Technician)
+class TechnicianAdmin(admin.ModelAdmin[Technician]):
+    list_display = ("staff", "workshop", "productivity", "active")
+    list_filter = ("workshop", "active")
+    search_fields = ("staff__display_name",)
+    inlines = [AbsenceInline]
+
+
+@admin.register(LabourOperation)
+class LabourOperationAdmin(admin.ModelAdmin[LabourOperation]):
+    list_display = ("code", "name", "standard_hours", "work_type", "skill", "site")
+    list_filter = ("site", "work_type")
+    search_fields = ("code", "name", "name_en")
+
+
+class AppointmentLineInline(admin.TabularInline[AppointmentLine, Appointment]):
+    model = AppointmentLine
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin[Appointment]):
+    """Read-only: bookings are checked against capacity by `fuwu.scheduling.booking`."""
+
+    list_display = ("starts_at", "customer", "asset", "advisor", "hours", "status", "workshop")
+    list_filter = ("workshop", "status", "walk_in")
+    search_fields = ("customer__name", "customer__phone", "asset__label")
+    date_hierarchy = "starts_at"
+    inlines = [AppointmentLineInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
