@@ -157,6 +157,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     procedures,
     registers,
+    scheduling,
     search,
     tokens,
 )
@@ -169,3 +170,4 @@ api.add_router("/", tokens.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
 api.add_router("/", search.router)
+api.add_router("/", scheduling.router)
