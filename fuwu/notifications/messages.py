@@ -21,6 +21,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Register reminder: {item} ({holder}) is due back or expires at {due_back}, case {number}",
     ),
     "notify": ("工单 {number}:{message_zh}", "Case {number}: {message_en}"),
+    "no_show": (
+        "客户 {customer}（{vehicle}）未按 {at} 的预约到店，已超过 30 分钟：请联系客户改约",
+        "{customer} ({vehicle}) has not arrived for the {at} appointment, 30 minutes on: "
+        "call them to rebook",
+    ),
 }
 _CLOCKS = {
     "response": ("响应", "response"),

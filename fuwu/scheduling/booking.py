@@ -272,12 +272,35 @@ def set_status(
     return appointment
 
 
-def missed(now: datetime | None = None, *, grace: timedelta = timedelta(minutes=30)) -> list[int]:
+def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(minutes=30)) -> int:
     """Booked appointments whose customer has not arrived `grace` after the time (the seed's
-    30 minutes) — for the worker, which marks them no-show."""
+    30 minutes) become no-shows by themselves, their hours free again, and the advisor is told
+    to call and rebook. Run by the worker's sweep; each appointment is claimed by a conditional
+    UPDATE, so two workers never mark or tell twice."""
+    from fuwu.notifications.services import notify
+
     now = now or timezone.now()
-    return list(
-        Appointment.objects.filter(
-            status=AppointmentStatus.BOOKED, walk_in=False, starts_at__lte=now - grace
-        ).values_list("pk", flat=True)
-    )
+    missed = Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED, walk_in=False, starts_at__lte=now - grace
+    ).select_related("customer", "asset", "advisor", "workshop__department__site")[:500]
+    marked = 0
+    for appointment in missed:
+        with transaction.atomic():
+            if not Appointment.objects.filter(
+                pk=appointment.pk, status=AppointmentStatus.BOOKED
+            ).update(status=AppointmentStatus.NO_SHOW, changed_at=now):
+                continue  # arrived meanwhile, or another worker took it
+            zone = ZoneInfo(appointment.workshop.site.timezone)
+            notify(
+                [appointment.advisor],
+                case=appointment.case,
+                kind="no_show",
+                data={
+                    "appointment": appointment.pk,
+                    "customer": appointment.customer.name,
+                    "vehicle": appointment.asset.label if appointment.asset else "—",
+                    "at": f"{appointment.starts_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                },
+            )
+            marked += 1
+    return marked

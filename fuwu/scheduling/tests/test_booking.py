@@ -293,3 +293,32 @@ def test_two_advisors_booking_the_last_hours_at_once_one_wins(world: World) -> N
             thread.join()
     assert sorted(outcomes) == ["booked"] + ["over_capacity"] * 5
     assert day_capacity(workshop, TUESDAY).booked == Decimal("63.00")
+
+
+@pytest.mark.django_db
+def test_a_customer_not_come_30_minutes_after_the_slot_is_a_no_show_and_the_advisor_told(
+    world: World,
+) -> None:
+    from fuwu.notifications.messages import render
+    from fuwu.notifications.models import Notification
+    from fuwu.scheduling.booking import mark_no_shows
+
+    workshop = seed_workshop(world)
+    advisor, driver, car = world.actor("advisor"), world.customers["driver"], world.assets["car"]
+    late = book(
+        advisor, workshop, customer=driver, asset=car, starts_at=at(9), jobs=hours("3"), now=NOW
+    )
+    came = book(advisor, workshop, customer=driver, starts_at=at(9, 15), jobs=hours("2"), now=NOW)
+    set_status(advisor, came.pk, "arrived", now=NOW)
+    assert mark_no_shows(at(9, 29)) == 0  # 29 minutes: still waited for
+    assert mark_no_shows(at(9, 30)) == 1
+    assert mark_no_shows(at(9, 45)) == 0  # once only
+    late.refresh_from_db()
+    assert late.status == "no_show"
+    assert day_capacity(workshop, TUESDAY).booked == Decimal("2.00")  # its hours are free again
+    told = Notification.objects.get(kind="no_show")
+    assert told.recipient == world.users["advisor"]
+    assert render(told.kind, told.data, "zh-hans") == (
+        "客户 李强（粤B·3K5X8）未按 2025-03-04 09:00 的预约到店，已超过 30 分钟：请联系客户改约"
+    )
+    assert "call them to rebook" in render(told.kind, told.data, "en")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
+from fuwu.scheduling.booking import mark_no_shows
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
 from fuwu.sla.worker import Outage, ResilientWorker, keep_going, supervise
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             sweep(worker=worker_id)
             run_due()
             remind_due()
+            mark_no_shows()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -89,6 +91,7 @@ class Command(BaseCommand):
             sweep(worker=worker_id)
             run_due()  # recurring schedules open their cases
             remind_due()  # permits about to expire, keys not back
+            mark_no_shows()  # appointments 30 minutes past with no customer
             purge_expired()  # idempotency keys older than 24 hours
 
         while True:
