@@ -51,6 +51,7 @@ class EventKind(models.TextChoices):
     LINKED_CASE_OPENED = "linked_case_opened", _("开立关联工单")
     TIMED_OUT = "timed_out", _("超时自动流转")
     REGISTERED = "registered", _("登记簿记录")
+    APPOINTMENT = "appointment", _("车间预约")
     CUSTOMER_CONFIRMED = "customer_confirmed", _("客户确认完成")
     RATED = "rated", _("客户评价")
     ASSET_UPDATED = "asset_updated", _("更新服务对象")

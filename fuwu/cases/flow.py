@@ -22,7 +22,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
@@ -33,7 +35,7 @@ from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import recompute, set_values
 from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
-from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
+from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale, Unprocessable
 from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
 from fuwu.search import index as search_index
@@ -275,6 +277,10 @@ class Change:
                 self.after_save.append(
                     lambda link=link: self._open_linked(link.procedure, link.copy_fields)
                 )
+            elif effect.book_appointment or effect.appointment_status:
+                # After the case row is written: the appointment names the case. A refused
+                # booking raises, and the whole move is rolled back with it.
+                self.after_save.append(lambda effect=effect: self._appointment(effect))
             elif effect.update_asset or effect.update_customer:
                 # After the case row is written: the record history names the case, and the
                 # values are the case's data as this change leaves it.
@@ -341,6 +347,61 @@ class Change:
             record=record_id,
             changes={k.partition(".")[2]: v for k, v in done.changes.items()},
             **extra,
+        )
+
+    def _appointment(self, effect: Effect) -> None:
+        """Book the case's appointment into its workshop's hours (`book_appointment`; a booked
+        one is moved instead), or mark it arrived, no-show or cancelled (`appointment_status`).
+        The procedure's transition roles have decided who may; the booking rules still hold."""
+        from fuwu.scheduling import booking
+        from fuwu.scheduling.models import Appointment, AppointmentStatus, Workshop
+
+        case = self.case
+        booked = Appointment.objects.filter(case=case, status=AppointmentStatus.BOOKED)
+        if effect.appointment_status:
+            for appointment_id in booked.values_list("pk", flat=True):
+                booking.set_status(SYSTEM, appointment_id, effect.appointment_status, now=self.now)
+            return
+        spec = effect.book_appointment
+        assert spec is not None
+        workshop = (
+            Workshop.objects.select_related("department__site")
+            .filter(department__site_id=case.site_id, department__code=spec.department)
+            .first()
+        )
+        at, hours = case.data.get(spec.at_field), case.data.get(spec.hours_field)
+        if workshop is None or not at or hours in (None, ""):
+            self.event(
+                EventKind.APPOINTMENT, skipped="no_workshop" if workshop is None else "no_time"
+            )
+            return
+        starts_at = datetime.fromisoformat(str(at))
+        if starts_at.tzinfo is None:
+            starts_at = starts_at.replace(tzinfo=ZoneInfo(workshop.site.timezone))
+        current = booked.first()
+        if current is not None:
+            done = booking.rebook(
+                self.actor, current.pk, starts_at=starts_at, authorised=True, now=self.now
+            )
+        else:
+            if case.customer is None:
+                raise Unprocessable("appointment_needs_customer")
+            done = booking.book(
+                self.actor,
+                workshop,
+                customer=case.customer,
+                asset=case.asset,
+                starts_at=starts_at,
+                jobs=[booking.Job(name=case.title[:200], hours=Decimal(str(hours)))],
+                case_id=case.pk,
+                authorised=True,
+                now=self.now,
+            )
+        self.event(
+            EventKind.APPOINTMENT,
+            appointment=done.pk,
+            at=done.starts_at.isoformat(),
+            hours=str(done.hours),
         )
 
     def _register(self, effect: Effect) -> None:

@@ -171,12 +171,15 @@ def book(
     override_reason: str = "",
     note: str = "",
     walk_in: bool = False,
+    case_id: int | None = None,
+    authorised: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Book a customer (and car) into the workshop; raises an EngineError and writes nothing
-    when the booking is refused."""
+    when the booking is refused. `authorised`: the caller has already decided who may book (a
+    case's transition, by the roles its procedure names)."""
     now = now or timezone.now()
-    if not may_book(actor, workshop):
+    if not authorised and not may_book(actor, workshop):
         raise Forbidden("may_not_book")
     site_id = workshop.department.site_id
     if customer.site_id != site_id or (asset is not None and asset.site_id != site_id):
@@ -200,6 +203,7 @@ def book(
             override_reason=override_reason.strip() if over else "",
             overridden_by=actor.user if over else None,
             note=note,
+            case_id=case_id,
             created_by=actor.user,
             created_at=now,
             changed_at=now,
@@ -227,6 +231,7 @@ def rebook(
     *,
     starts_at: datetime,
     override_reason: str = "",
+    authorised: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a booked appointment to another time (a no-show's follow-up books anew instead)."""
@@ -234,7 +239,7 @@ def rebook(
     with transaction.atomic():
         appointment = _open(appointment_id)
         workshop = appointment.workshop
-        if not may_book(actor, workshop):
+        if not authorised and not may_book(actor, workshop):
             raise Forbidden("may_not_book")
         day = _check_time(workshop, starts_at, now)
         _check_slot(workshop, appointment.advisor, starts_at, appointment.pk)

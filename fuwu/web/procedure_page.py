@@ -295,6 +295,19 @@ class Names:
             return _("登记借出：%(book)s") % {"book": REGISTERS.get(effect.register_out.book, "")}
         if effect.register_in is not None:
             return _("登记归还：%(book)s") % {"book": REGISTERS.get(effect.register_in.book, "")}
+        if effect.book_appointment is not None:
+            return _("按“%(at)s”和“%(hours)s”占用车间工时（超出可预约工时则不能预约）") % {
+                "at": self.field_label(effect.book_appointment.at_field),
+                "hours": self.field_label(effect.book_appointment.hours_field),
+            }
+        if effect.appointment_status is not None:
+            return _("车间预约记为：%(status)s") % {
+                "status": {
+                    "arrived": _("已到店"),
+                    "no_show": _("失约"),
+                    "cancelled": _("已取消"),
+                }[effect.appointment_status]
+            }
         if effect.update_asset is not None:
             return _("记入房屋或车辆资料：%(values)s") % {
                 "values": self.record(effect.update_asset.attributes)

@@ -433,6 +433,18 @@ def _registered(c: _Context, data: dict[str, Any]) -> Sentence:
     }, details
 
 
+def _appointment(c: _Context, data: dict[str, Any]) -> Sentence:
+    if data.get("skipped") == "no_workshop":
+        return _("本项目未设置车间产能，预约未占用工时"), []
+    if data.get("skipped"):
+        return _("未填写预约时间或工时，未占用车间工时"), []
+    at = parse_datetime(str(data.get("at", "")))
+    return _("已占用车间工时：%(at)s，%(hours)s 小时") % {
+        "at": _when(at) if at else "—",
+        "hours": data.get("hours", "—"),
+    }, []
+
+
 def _customer_confirmed(c: _Context, data: dict[str, Any]) -> Sentence:
     return _("确认服务已完成"), []
 
@@ -514,6 +526,7 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.LINKED_CASE_OPENED: ("link-45deg", _linked_case_opened),
     EventKind.TIMED_OUT: ("hourglass-bottom", _timed_out),
     EventKind.REGISTERED: ("journal-text", _registered),
+    EventKind.APPOINTMENT: ("calendar-event", _appointment),
     EventKind.ASSET_UPDATED: ("house-gear", _asset_updated),
     EventKind.CUSTOMER_UPDATED: ("person-lines-fill", _customer_updated),
     EventKind.PRIORITY_CHANGED: ("sort-up", _priority_changed),

@@ -324,6 +324,19 @@ class RegisterIn(Strict):
     book: Literal[REGISTERS] = Field(alias="register")  # type: ignore[valid-type]
 
 
+class BookAppointment(Strict):
+    """Book the case's customer and car into a workshop's labour hours (fuwu.scheduling): the
+    time and hours come from the case's fields; refused, and the move with it, when the day has
+    not the bookable hours left. Skipped where the site has no such workshop set up."""
+
+    department: Key  # the workshop's department code on the case's site
+    at_field: Key  # a datetime field: when the customer comes
+    hours_field: Key  # a number field: the labour hours booked
+
+
+APPOINTMENT_STATUSES = ("arrived", "no_show", "cancelled")
+
+
 class CopyField(Strict):
     """A value copied from one of the case's fields (its current value; a lines field's rows)."""
 
@@ -367,6 +380,9 @@ class Effect(Strict):
     register_in: RegisterIn | None = None
     update_asset: UpdateAsset | None = None
     update_customer: UpdateCustomer | None = None
+    book_appointment: BookAppointment | None = None
+    # The case's booked appointment is marked arrived, no-show or cancelled.
+    appointment_status: Literal["arrived", "no_show", "cancelled"] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -375,7 +391,8 @@ class Effect(Strict):
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
                 " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
-                f" update_customer (found: {', '.join(given) or 'none'})"
+                " update_customer, book_appointment, appointment_status"
+                f" (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:
             _check_duration(self.schedule_return_visit)

@@ -218,6 +218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{department} 不是车间，不能预约工时",
         "{department} is not a workshop: it takes no bookings",
     ),
+    "appointment_needs_customer": (
+        "预约车间工时需要先选定客户",
+        "Booking the workshop's hours needs the case's customer",
+    ),
     "may_not_book": ("您不能为该车间登记预约", "You may not book appointments for this workshop"),
 }
 

@@ -291,9 +291,11 @@ def check(
             for j, effect in enumerate(t.effects):
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
                 _check_record_write(f"{tw}.effects[{j}]", effect, declared, add)
+                _check_booking(f"{tw}.effects[{j}]", effect, p, add)
         for j, effect in enumerate(step.effects):
             _check_notify(f"{where}.effects[{j}].notify", effect.notify, roles, add)
             _check_record_write(f"{where}.effects[{j}]", effect, declared, add)
+            _check_booking(f"{where}.effects[{j}]", effect, p, add)
         if step.on_timeout and step.on_timeout not in {t.key for t in step.transitions}:
             add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
         for j, item in enumerate(
@@ -397,6 +399,28 @@ def _check_reserved(p: Procedure, add: Any) -> None:
                     f"'{key}' is a name the system keeps for itself (reserved: "
                     f"{', '.join(sorted(RESERVED_KEYS))} and names starting with '_'); "
                     "choose another key",
+                )
+            )
+
+
+def _check_booking(where: str, effect: Effect, p: Procedure, add: Any) -> None:
+    """A `book_appointment` takes its time from a datetime field and its hours from a number."""
+    spec = effect.book_appointment
+    if spec is None:
+        return
+    fields = p.all_fields()
+    for name, key, wanted in (
+        ("at_field", spec.at_field, FieldType.DATETIME),
+        ("hours_field", spec.hours_field, FieldType.NUMBER),
+    ):
+        f = fields.get(key)
+        if f is None:
+            add((f"{where}.book_appointment.{name}", f"'{key}' is not a field of the procedure"))
+        elif f.type is not wanted:
+            add(
+                (
+                    f"{where}.book_appointment.{name}",
+                    f"'{key}' is a {f.type.value} field; it must be a {wanted.value} field",
                 )
             )
 

@@ -201,6 +201,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "transition": "repair_now",
         "refused": "guard_failed",
     },
+    EventKind.APPOINTMENT: {"appointment": 7, "at": "2026-12-07T09:00:00+08:00", "hours": "2.30"},
     EventKind.REGISTERED: {
         "register": "key",
         "entry": 1,
@@ -249,6 +250,7 @@ def test_every_event_kind_reads_as_a_sentence(world: World, language: str) -> No
         assert "System moved the case from “Dispatch” to “Repair on site” (Repair now)" in texts
         assert any(d == "Repair mode: Immediate" for e in entries for d in e.details)
         assert "System escalated to the department manager: step time limit passed" in texts
+        assert any("Workshop hours booked: " in t and t.endswith(", 2.30 h") for t in texts)
         linked = next(e for e in entries if e.kind == EventKind.LINKED_CASE_OPENED)
         assert linked.linked_case_id == 42 and "Complaint" in linked.text
         updated = next(e for e in entries if e.kind == EventKind.ASSET_UPDATED)
