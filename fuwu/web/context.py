@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
@@ -21,6 +21,8 @@ class Nav:
     unread: int
     # The name staff know each other by (李娜), not the user's "first last" (娜 李).
     name: str
+    # May book at one of their sites that has a workshop: the menu links the workshop's capacity.
+    workshop: bool = False
 
 
 def is_staff_member(actor: Actor) -> bool:
@@ -40,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
+    from fuwu.scheduling.booking import BOOKING_ROLES
+    from fuwu.scheduling.models import Workshop
 
     # One query for both: the unread count and the display name.
     unread_count = (
@@ -48,17 +52,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # ... and, in the same query, whether one of their sites has a workshop.
+    workshops = Workshop.objects.all()
+    if not actor.superuser:
+        workshops = workshops.filter(department__site__staff=OuterRef("pk"))
     row = (
         Staff.objects.filter(user_id=user.pk)
-        .annotate(unread=Coalesce(Subquery(unread_count), 0))
-        .values("display_name", "unread")
+        .annotate(unread=Coalesce(Subquery(unread_count), 0), workshop=Exists(workshops))
+        .values("display_name", "unread", "workshop")
         .first()
     )
     if row is None:  # a superuser without a staff profile
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
         name = ""
+        workshop = Workshop.objects.exists()
     else:
-        unread, name = row["unread"], row["display_name"]
+        unread, name, workshop = row["unread"], row["display_name"], row["workshop"]
     return {
         "nav": Nav(
             actor=actor,
@@ -67,5 +76,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             is_admin=actor.superuser or "admin" in actor.roles or bool(user.is_staff),
             unread=unread,
             name=name or user.get_full_name() or user.username,
+            workshop=workshop and (actor.superuser or bool(actor.roles & BOOKING_ROLES)),
         )
     }

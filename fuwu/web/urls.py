@@ -19,6 +19,7 @@ from fuwu.web.views import (
     search,
     tokens,
     work,
+    workshop,
 )
 
 app_name = "web"
@@ -41,5 +42,6 @@ urlpatterns = [
     *customers.urlpatterns,
     *search.urlpatterns,
     *floor.urlpatterns,
+    *workshop.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

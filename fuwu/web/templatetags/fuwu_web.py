@@ -59,3 +59,10 @@ def lines_editor(bf: Any, spec: Any) -> dict[str, Any]:
 def files_for(files: dict[str, list[Any]], key: str) -> list[Any]:
     """The files attached to one checklist item: `item_files|files_for:"<step>.<item>"`."""
     return files.get(key, []) if isinstance(files, dict) else []
+
+
+@register.filter
+def hours(value: Any) -> str:
+    """Labour hours as people write them: 8.00 → 8, 62.50 → 62.5."""
+    text = f"{value:f}" if value is not None else ""
+    return text.rstrip("0").rstrip(".") if "." in text else text
