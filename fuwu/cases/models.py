@@ -16,6 +16,7 @@ from fuwu.cases.choices import Channel, EventKind, Priority, Status, TaskState, 
 from fuwu.core.models import Department, Site
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.models import ProcedureVersion
+from fuwu.sla.lateness import next_due_expression
 
 # Keys of `Case.records` (the engine's RESERVED_KEYS keep field keys off these names):
 # "checks": {step: {item: {"value": ..., "passed": bool}}} — each step's latest checklist answers;
@@ -127,6 +128,15 @@ class Case(models.Model):
     )  # keys already fired; see sla.clocks
     last_seq = models.PositiveIntegerField(_("最新事件序号"), default=0)  # seq of the newest event
     return_visit_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    # The earliest deadline of a running clock (NULL: closed, or no clock running), kept by the
+    # database itself from the columns above: the overdue list reads it along an index.
+    next_due = models.GeneratedField(
+        expression=next_due_expression(),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        null=True,
+        verbose_name=_("最近时限"),
+    )
 
     class Meta:
         verbose_name = _("工单")
@@ -145,6 +155,8 @@ class Case(models.Model):
             models.Index(fields=["created_at", "id"], name="case_created_id"),
             models.Index(fields=["updated_at", "id"], name="case_updated_id"),
             models.Index(fields=["resolution_due", "id"], name="case_due_id"),
+            # The overdue view: a site's late cases, the latest first, read in index order.
+            models.Index(fields=["site", "next_due", "id"], name="case_site_next_due"),
             # The queue filtered by procedure and step, newest first, read in index order.
             models.Index(fields=["procedure_key", "step", "created_at"], name="case_step_created"),
             # The dashboard's "resolved this week / per day" counts, per site.

@@ -273,7 +273,7 @@ class CaseFilter(BaseModel):
         descending = ordering.startswith("-")
         tie = "-pk" if descending else "pk"
         if ordering == "late":
-            return qs.annotate(next_due=next_due()).order_by("next_due", "pk")
+            return qs.order_by(next_due(), "pk")
         if ordering.lstrip("-") == "priority":
             # By urgency, not by the alphabet: "priority" is the least urgent first.
             rank = DjCase(

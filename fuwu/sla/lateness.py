@@ -20,13 +20,13 @@ browser's live countdown, `fuwu/web/static/web/countdown.js`, which recolours on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from django.db.models import Case as CaseWhen
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value, When
-from django.db.models.functions import Least
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.expressions import OrderBy
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 
 from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.sla.calendar import RISK_FLOOR_SECONDS, RISK_SHARE
@@ -117,12 +117,9 @@ _STEP = Q(step_due__isnull=False)
 
 
 def late_q(now: datetime) -> Q:
-    """`is_late` in SQL."""
-    return _OPEN & (
-        (_RESPONSE & Q(response_due__lt=now))
-        | (_RESOLUTION & Q(resolution_due__lt=now))
-        | (_STEP & Q(step_due__lt=now))
-    )
+    """`is_late` in SQL: a running clock's deadline has passed, i.e. the earliest one has (the
+    stored `next_due`, NULL for a closed case or one with no clock running)."""
+    return Q(next_due__lt=now)
 
 
 def _near_q(due: str, start: str, now: datetime) -> Q:
@@ -151,19 +148,34 @@ def risk_q(now: datetime) -> Q:
     return _OPEN & near & ~late_q(now)
 
 
-FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+def _running(condition: Q, field: str) -> CaseWhen:
+    return CaseWhen(When(condition, then=F(field)), default=None, output_field=DateTimeField())
 
 
-def next_due() -> Least:
-    """`next_due_of` in SQL, for ordering (earliest first = latest case first): stopped clocks
-    count as the far future. (SQLite's MIN() of several values is NULL if any is NULL, hence a
-    far date, not NULL.) The status is not looked at: callers order open cases."""
-    far = Value(FAR_FUTURE, output_field=DateTimeField())
-    response = CaseWhen(
-        When(_RESPONSE, then=F("response_due")), default=far, output_field=DateTimeField()
+def _earlier(a: Any, b: Any) -> CaseWhen:
+    """The earlier of two moments either of which may be NULL, in SQL both databases read the
+    same way (PostgreSQL's LEAST skips NULLs, SQLite's MIN() returns NULL)."""
+    return CaseWhen(
+        When(IsNull(a, True), then=b),
+        When(IsNull(b, True), then=a),
+        When(LessThan(a, b), then=a),
+        default=b,
+        output_field=DateTimeField(),
     )
-    resolution = CaseWhen(
-        When(_RESOLUTION, then=F("resolution_due")), default=far, output_field=DateTimeField()
+
+
+def next_due_expression() -> CaseWhen:
+    """`next_due_of` in SQL: the earliest deadline of a running clock, NULL when none runs.
+    Stored on the case as a generated column (`Case.next_due`, indexed with the site), so the
+    overdue list is a range of an index read in order, not a sort of every late case. Only
+    columns and fixed strings: PostgreSQL needs a generated column's expression immutable."""
+    clocks = _earlier(
+        _earlier(_running(_RESPONSE, "response_due"), _running(_RESOLUTION, "resolution_due")),
+        _running(_STEP, "step_due"),
     )
-    step = CaseWhen(When(_STEP, then=F("step_due")), default=far, output_field=DateTimeField())
-    return Least(response, resolution, step, output_field=DateTimeField())
+    return CaseWhen(When(_OPEN, then=clocks), default=None, output_field=DateTimeField())
+
+
+def next_due() -> OrderBy:
+    """Ordering by how late: the earliest running deadline first, cases with no clock last."""
+    return F("next_due").asc(nulls_last=True)

@@ -155,7 +155,7 @@ def running_deadline(case: Case) -> tuple[datetime | None, datetime | None]:
 
 
 def breaches_first(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.annotate(next_due=next_due()).order_by("next_due", "pk")
+    return qs.order_by(next_due(), "pk")
 
 
 # -- rows ------------------------------------------------------------------------------------
