@@ -157,6 +157,12 @@ class Case(models.Model):
             models.Index(fields=["resolution_due", "id"], name="case_due_id"),
             # The overdue view: a site's late cases, the latest first, read in index order.
             models.Index(fields=["site", "next_due", "id"], name="case_site_next_due"),
+            # … and across all sites (a VP's), read in order and filtered by site.
+            models.Index(
+                fields=["next_due", "id"],
+                name="case_next_due",
+                condition=models.Q(next_due__isnull=False),
+            ),
             # The queue filtered by procedure and step, newest first, read in index order.
             models.Index(fields=["procedure_key", "step", "created_at"], name="case_step_created"),
             # The dashboard's "resolved this week / per day" counts, per site.
