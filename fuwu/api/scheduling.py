@@ -111,8 +111,8 @@ class AppointmentOut(Schema):
 
 
 def _workshop(who: Actor, workshop_id: int) -> Workshop:
-    found = Workshop.objects.select_related("department__site").filter(pk=workshop_id).first()
-    if found is None or not who.may_see_site(found.department.site_id) or not who.is_staff:
+    found = booking.visible_workshops(who).filter(pk=workshop_id).first()
+    if found is None:
         raise NotFound("not_found", what="workshop")
     return found
 
@@ -172,8 +172,6 @@ def _appointments() -> Any:
 
 @router.get("/workshops", response={200: list[WorkshopOut], **READ_ERRORS}, summary="Workshops")
 def workshops(request: HttpRequest) -> list[WorkshopOut]:
-    who = actor(request)
-    rows = Workshop.objects.select_related("department__site").order_by("pk")
     return [
         WorkshopOut(
             id=w.pk,
@@ -184,8 +182,7 @@ def workshops(request: HttpRequest) -> list[WorkshopOut]:
             arrivals_per_slot=w.arrivals_per_slot,
             settlement_hours=w.settlement_hours,
         )
-        for w in rows
-        if who.is_staff and who.may_see_site(w.department.site_id)
+        for w in booking.visible_workshops(actor(request)).order_by("pk")
     ]
 
 

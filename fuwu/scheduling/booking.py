@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fuwu.core.actors import Actor
@@ -50,6 +51,19 @@ class Job:
     name: str = ""
     hours: Decimal | None = None
     work_type: str = WorkType.MAINTENANCE
+
+
+def visible_workshops(actor: Actor) -> QuerySet[Workshop]:
+    """The workshops this person sees: staff of the workshop's site (all for a superuser), in a
+    stable order. The API and the staff page read the same rule."""
+    rows = Workshop.objects.select_related("department__site").order_by(
+        "department__site__name", "department__name", "pk"
+    )
+    if actor.superuser:
+        return rows
+    if not actor.is_staff:
+        return rows.none()
+    return rows.filter(department__site_id__in=actor.site_ids)
 
 
 def may_book(actor: Actor, workshop: Workshop) -> bool:

@@ -33,7 +33,7 @@ from fuwu.customers import privacy
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling.booking import Job, book, may_book, may_override, set_status
+from fuwu.scheduling.booking import Job, book, may_book, may_override, set_status, visible_workshops
 from fuwu.scheduling.capacity import DayCapacity, capacity, day_capacity
 from fuwu.scheduling.models import (
     Appointment,
@@ -55,10 +55,7 @@ STATUSES = {
 
 def workshops_of(actor: Actor) -> list[Workshop]:
     """The workshops at this person's sites, in a stable order."""
-    rows = Workshop.objects.select_related("department__site").order_by(
-        "department__site__name", "department__name", "pk"
-    )
-    return list(rows if actor.superuser else rows.filter(department__site_id__in=actor.site_ids))
+    return list(visible_workshops(actor))
 
 
 def _workshop(request: HttpRequest, actor: Actor) -> tuple[Workshop | None, list[Workshop]]:
