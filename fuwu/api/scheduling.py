@@ -251,7 +251,7 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status[AppointmentOut]
     who = actor(request)
     workshop = _workshop(who, payload.workshop)
     site_id = workshop.department.site_id
-    customer = Customer.objects.filter(pk=payload.customer, site_id=site_id).first()
+    customer = Customer.objects.live().filter(pk=payload.customer, site_id=site_id).first()
     if customer is None:
         raise EngineError("invalid_form", fields={"customer": FieldError("bad_choice", options="")})
     asset = None

@@ -174,3 +174,24 @@ def test_other_sites_staff_and_customers_see_nothing(api, shop, world):
         },
     )
     assert wrong.status_code == 400 and "customer" in wrong.json()["details"]["fields"]
+
+
+def test_a_merged_customer_record_is_not_booked(api, shop, world):
+    from fuwu.customers.models import Customer
+
+    workshop, day = shop
+    kept = world.customers["driver"]
+    old = Customer.objects.create(
+        site=kept.site, name="李强", phone="13987654322", merged_into=kept
+    )
+    r = api("advisor").post(
+        "/api/appointments",
+        {
+            "workshop": workshop.pk,
+            "customer": old.pk,
+            "starts_at": at(day, 9),
+            "jobs": [{"operation": "M10"}],
+        },
+    )
+    assert r.status_code == 400 and "customer" in r.json()["details"]["fields"]
+    assert not Appointment.objects.exists()
