@@ -507,7 +507,7 @@ class Change:
         texts = self._texts()
         if created or texts != self._texts_before:
             # The search index follows the case in this transaction (fuwu.search.index).
-            search_index.put(case.pk, texts)
+            search_index.put(case.pk, case.site_id, texts)
         after = tracked_state(case)
         changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
         rows = []

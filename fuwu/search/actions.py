@@ -33,12 +33,12 @@ def reindex(*, chunk: int = 2000) -> int:
     n = 0
     with transaction.atomic():
         index.clear()
-        rows = Case.objects.only("pk", "title", "description", "data", "procedure_id")
-        batch: list[tuple[int, list[str]]] = []
+        rows = Case.objects.only("pk", "site_id", "title", "description", "data", "procedure_id")
+        batch: list[tuple[int, int, list[str]]] = []
         for case in rows.order_by("pk").iterator(chunk_size=chunk):
             procedure = procedures[case.procedure_id]
             texts = index.case_texts(case.title, case.description, case.data, procedure)
-            batch.append((case.pk, texts))
+            batch.append((case.pk, case.site_id, texts))
             if len(batch) >= chunk:
                 index.put_many(batch)
                 n, batch = n + len(batch), []

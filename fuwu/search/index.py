@@ -15,7 +15,7 @@ must find what the case now says. `fuwu search reindex` rebuilds it from the cas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -62,19 +62,19 @@ def case_texts(
     return [t for t in texts if t.strip()]
 
 
-def put(case_id: int, texts: Iterable[str]) -> None:
+def put(case_id: int, site_id: int, texts: Iterable[str]) -> None:
     """Write (or rewrite) a case's row."""
-    put_many([(case_id, texts)])
+    put_many([(case_id, site_id, texts)])
 
 
-def put_many(cases: Iterable[tuple[int, Iterable[str]]]) -> None:
-    """Write (or rewrite) the rows of several cases: (case id, its texts)."""
-    rows = [(case_id, text.document(texts)) for case_id, texts in cases]
+def put_many(cases: Iterable[tuple[int, int, Iterable[str]]]) -> None:
+    """Write (or rewrite) the rows of several cases: (case id, its site's id, its texts)."""
+    rows = [(case_id, site_id, text.document(texts)) for case_id, site_id, texts in cases]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.executemany(
-                "INSERT INTO search_case_text (case_id, words)"
-                " VALUES (%s, to_tsvector('simple', %s))"
+                "INSERT INTO search_case_text (case_id, site_id, words)"
+                " VALUES (%s, %s, to_tsvector('simple', %s))"
                 " ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words",
                 rows,
             )
@@ -83,7 +83,10 @@ def put_many(cases: Iterable[tuple[int, Iterable[str]]]) -> None:
             cursor.executemany(
                 "DELETE FROM search_case_fts WHERE rowid = %s", [(r[0],) for r in rows]
             )
-            cursor.executemany("INSERT INTO search_case_fts (rowid, words) VALUES (%s, %s)", rows)
+            cursor.executemany(
+                "INSERT INTO search_case_fts (rowid, words) VALUES (%s, %s)",
+                [(case_id, words) for case_id, _, words in rows],
+            )
 
 
 def clear() -> None:
@@ -101,18 +104,35 @@ def is_empty() -> bool:
         return cursor.fetchone() is None
 
 
-def matching(query: text.Query) -> RawSQL:
-    """The ids of the cases whose words match: for `pk__in=` on a case queryset (which then
-    applies who may see what)."""
+def matching(query: text.Query, site_ids: Collection[int] | None = None) -> RawSQL:
+    """The ids of the cases whose words match, of these sites if given: for `pk__in=` on a
+    case queryset (which then applies who may see what).
+
+    On PostgreSQL the sites are matched in the index table itself (its `site_id`, migration
+    0002): a word common on one site but absent from another is then resolved to the few ids
+    of the sites asked for. Asked only by the words, PostgreSQL estimated thousands of matches
+    and walked the other site's cases newest first looking for them (390 ms at 100,000
+    cases; the site and the words are one GIN index). SQLite's planner starts from the FTS5
+    match and needs no such help."""
     if connection.vendor == "postgresql":
-        return RawSQL(
-            "SELECT case_id FROM search_case_text WHERE words @@ to_tsquery('simple', %s)",
-            [query.tsquery()],
-        )
+        sql = "SELECT case_id FROM search_case_text WHERE words @@ to_tsquery('simple', %s)"
+        params: list[Any] = [query.tsquery()]
+        if site_ids is not None:
+            sql += " AND site_id = ANY(%s::bigint[])"  # the index's type (not smallint[])
+            params.append(sorted(site_ids))
+        return RawSQL(sql, params)  # noqa: S611 (fixed text; the values are parameters)
     return RawSQL(
         "SELECT rowid FROM search_case_fts WHERE search_case_fts MATCH %s",
         [query.fts5()],
     )
+
+
+def matching_ids(query: text.Query, site_ids: Collection[int] | None, limit: int) -> list[int]:
+    """At most `limit` ids of `matching` cases, read from the index alone (in no set order)."""
+    raw = matching(query, site_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{raw.sql} LIMIT %s", [*raw.params, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def compact_label() -> Func:

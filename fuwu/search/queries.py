@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from fuwu.cases.models import Case
-from fuwu.cases.queries import cases_for
+from fuwu.cases.queries import cases_for, index_match, unindexed
 from fuwu.core.actors import Actor
 from fuwu.customers import privacy
 from fuwu.customers.models import Asset, Customer
@@ -76,12 +76,14 @@ def _first_ids(rows: QuerySet, order: tuple[str, ...]) -> list[int] | QuerySet: 
     return rows.values("pk") if len(ids) > MAX_IDS else ids
 
 
-def _newest(qs: QuerySet[Case], limit: int) -> list[Case]:
-    return list(
-        qs.select_related("customer", "asset")
-        .defer("data", "records", "description", "fired_rungs")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+def _newest(qs: QuerySet[Case], limit: int, *, few: bool = False) -> list[Case]:
+    """The newest `limit` of these cases; `few`: they are a few known ids (`Match.bounded`)."""
+    created = unindexed("created_at") if few else F("created_at")
+    # The ids first, then those rows with their customer and asset (as `web.lists.page_of`).
+    ids = list(qs.order_by(created.desc(), "-pk").values_list("pk", flat=True)[:limit])
+    rows = Case.objects.filter(pk__in=ids).select_related("customer", "asset")
+    by_id = {c.pk: c for c in rows.defer("data", "records", "description", "fired_rungs")}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _cases(
@@ -100,16 +102,19 @@ def _cases(
         found.update((c.pk, c) for c in _newest(visible.filter(pk=pk), 1))
     # Digits too few for a phone are no search of the texts either (fuwu.customers.privacy).
     if not privacy.phone_fragment(raw) and (words := text.query(raw)) is not None:
-        found.update(
-            (c.pk, c) for c in _newest(visible.filter(pk__in=index.matching(words)), limit)
-        )
+        match = index_match(words, None if actor.superuser else actor.site_ids)
+        if match.q:
+            found.update(
+                (c.pk, c) for c in _newest(visible.filter(match.q), limit, few=match.bounded)
+            )
     records = Q(pk__in=[])
     if customer_ids:
         records |= Q(customer_id__in=customer_ids)
     if asset_ids:
         records |= Q(asset_id__in=asset_ids)
     if customer_ids or asset_ids:
-        found.update((c.pk, c) for c in _newest(visible.filter(records), limit))
+        few = isinstance(customer_ids, list) and isinstance(asset_ids, list)
+        found.update((c.pk, c) for c in _newest(visible.filter(records), limit, few=few))
     return sorted(found.values(), key=lambda c: (c.created_at, c.pk), reverse=True)[:limit]
 
 

@@ -318,12 +318,17 @@ class CasePage:
 
 def page_of(qs: QuerySet[Case], filters: CaseFilter, language: str | None) -> CasePage:
     """One page of rows: read one row more than the page to know if there is a next page, and
-    count only up to COUNT_CAP (a count of every match costs a scan of them all)."""
+    count only up to COUNT_CAP (a count of every match costs a scan of them all).
+
+    The page's ids first, then those rows with what they show: joined before the limit, a
+    search's few matches made PostgreSQL hash the whole customer and asset tables to sort them."""
     size = filters.page_size
     start = (filters.page - 1) * size
-    cases = list(for_rows(qs)[start : start + size + 1])
-    has_next = len(cases) > size
-    cases = cases[:size]
+    ids = list(qs.values_list("pk", flat=True)[start : start + size + 1])
+    has_next = len(ids) > size
+    ids = ids[:size]
+    by_id = {c.pk: c for c in for_rows(Case.objects.filter(pk__in=ids))}
+    cases = [by_id[pk] for pk in ids if pk in by_id]
     whole = filters.page == 1 and not has_next  # all of it is on this page: nothing to count
     count = len(cases) if whole else qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     return CasePage(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
+from django.db import connection
 
 from fuwu.cases import actions
 from fuwu.cases.models import Case
-from fuwu.search import index
+from fuwu.search import index, text
 from fuwu.testing.factories import World
 
 
@@ -130,6 +131,33 @@ def test_setup_indexes_existing_cases_once(world: World, api: Any) -> None:
     index.clear()  # as after the upgrade that brought search
     call_command("search", "reindex", "--if-empty")
     assert _case_ids(_found(api, "agent", "渗水")) == {case.pk}
-    index.put(case.pk, ["别的内容"])
+    index.put(case.pk, case.site_id, ["别的内容"])
     call_command("search", "reindex", "--if-empty")  # not empty: left alone
     assert _case_ids(_found(api, "agent", "渗水")) == set()
+
+
+def test_a_word_is_looked_up_among_the_persons_sites_newest_first(
+    world: World, api: Any, monkeypatch: Any
+) -> None:
+    """The index answers for the person's sites only (PostgreSQL keeps the site beside the
+    words), and a few matches are sorted as found: newest first, by the list's order, whether
+    they come as ids or, past `INDEX_FEW`, as a subquery."""
+    from fuwu.cases import queries
+
+    lanting = [_repair(world, f"空调漏水 {i}") for i in range(3)]
+    dealer = _dealer(world, "空调不制冷")
+    newest_first = [c.pk for c in reversed(lanting)]
+    for few in (queries.INDEX_FEW, 1):  # ids, then a subquery
+        monkeypatch.setattr(queries, "INDEX_FEW", few)
+        assert [c["id"] for c in _found(api, "agent", "空调")["cases"]] == newest_first
+        assert _case_ids(_found(api, "cc_agent", "空调")) == {dealer.pk}
+        assert _case_ids(_found(api, "vp", "空调")) == {*newest_first, dealer.pk}
+        r = api("agent").get("/api/cases", q="空调", ordering="created")
+        assert r.status_code == 200, r.content
+        assert [c["id"] for c in r.json()["results"]] == newest_first[::-1]
+    words = text.query("空调")
+    assert words is not None
+    assert set(index.matching_ids(words, None, 10)) == {*newest_first, dealer.pk}
+    assert set(index.matching_ids(words, {world.sites["dealer"].pk}, 10)) == (
+        {dealer.pk} if connection.vendor == "postgresql" else {*newest_first, dealer.pk}
+    )
