@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 
-from bench import pages, rawdb
+from bench import pages, rawdb, workshop
 from bench.load import Api, PhaseResult, run_phase
 from bench.procs import (
     CpuWatch,
@@ -106,9 +106,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-raw", action="store_true", help="skip the raw DB limit")
     p.add_argument(
         "--only",
-        default="api,pages",
+        default="api,pages,workshop",
         help="comma list of parts to run: api (load phases and raw limit), pages (page timings "
-        "with --page-cases cases); default both, e.g. --only pages",
+        "with --page-cases cases), workshop (capacity and appointment timings with "
+        "--workshop-technicians and --workshop-appointments); default all, e.g. --only pages",
     )
     p.add_argument(
         "--page-cases",
@@ -137,6 +138,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="pages",
         help="time the staff pages (default), the JSON API with the same filters, or both",
     )
+    p.add_argument(
+        "--workshop-technicians", type=int, default=30, help="technicians of the workshop (30)"
+    )
+    p.add_argument(
+        "--workshop-appointments",
+        type=int,
+        default=5000,
+        help="appointments written before the workshop timings (5000)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")
     args = p.parse_args(argv)
@@ -145,8 +155,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = [o.strip() for o in args.only.split(",") if o.strip()]
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
-    if not args.only or not set(args.only) <= {"api", "pages"}:
-        p.error("--only takes api,pages")
+    if not args.only or not set(args.only) <= {"api", "pages", "workshop"}:
+        p.error("--only takes api,pages,workshop")
     return args
 
 
@@ -386,6 +396,21 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 args.page_via,
                 args.page_timeout,
             )
+        if "workshop" in args.only:
+            wait_quiet(args.wait_quiet)
+            out["workshop"] = workshop.run(
+                kind,
+                env,
+                tmp,
+                ROOT,
+                BIN,
+                args.workshop_technicians,
+                args.workshop_appointments,
+                args.page_requests,
+                args.page_warmup,
+                args.page_workers,
+                args.threads,
+            )
     finally:
         if pg_name:
             try:
@@ -492,6 +517,8 @@ def print_report(results: dict[str, Any]) -> None:
             print(f"\n## {kind}: FAILED — {db['error']}")
         if "pages" in db:
             pages.print_table(kind, db["pages"])
+        if "workshop" in db:
+            workshop.print_table(kind, db["workshop"])
         if "summary" not in db:
             continue
         s = db["summary"]
@@ -610,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
                 for db in results["databases"].values()
             )
             + sum(pages.errors(db.get("pages", {})) for db in results["databases"].values())
+            + sum(
+                int(db.get("workshop", {}).get("errors", 0)) for db in results["databases"].values()
+            )
         )
         args.out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(results, indent=2, ensure_ascii=False, default=str)
