@@ -30,6 +30,8 @@ class EventOut(Schema):
     title: str = Field(description="customer · plate · jobs")
     start: datetime
     end: datetime = Field(description="start + the labour hours of working time, lunch skipped")
+    start_local: str = Field(description="start as the workshop's wall-clock time, no offset")
+    end_local: str = Field(description="end as the workshop's wall-clock time, no offset")
     status: str
     status_label: str
     color: str = Field(description="the status's colour")
@@ -103,12 +105,15 @@ def _event(entry: calendar_feed.Entry, workshop: Workshop, english: bool) -> Eve
         else line.name
         for line in a.lines.all()
     )
-    day = a.starts_at.astimezone(ZoneInfo(workshop.site.timezone)).date()
+    zone = ZoneInfo(workshop.site.timezone)
+    day = a.starts_at.astimezone(zone).date()
     return EventOut(
         id=a.pk,
         title=" · ".join(part for part in (a.customer.name, vehicle, jobs) if part),
         start=entry.start,
         end=entry.end,
+        start_local=f"{entry.start.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
+        end_local=f"{entry.end.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
         status=a.status,
         status_label=str(a.get_status_display()),
         color=calendar_feed.STATUS_COLOURS[a.status],  # type: ignore[index]
@@ -141,6 +146,7 @@ def _range(start: date, end: date) -> tuple[date, date]:
 @router.get(
     "/workshops/{int:workshop_id}/calendar",
     response={200: CalendarOut, **READ_ERRORS},
+    url_name="workshop_calendar",
     summary="The appointment calendar: appointments and day hours from start to end (exclusive)",
 )
 def calendar(

@@ -75,6 +75,10 @@ def test_the_feed_lists_a_weeks_appointments_with_their_hours_and_days(api, week
     # 11:00 + 2 h of working time: one hour before lunch, one after → 14:00.
     assert datetime.fromisoformat(brakes["start"]) == at(MONDAY, 11)
     assert datetime.fromisoformat(brakes["end"]) == at(MONDAY, 14)
+    assert (brakes["start_local"], brakes["end_local"]) == (
+        "2025-03-03T11:00:00",
+        "2025-03-03T14:00:00",
+    )
     assert (brakes["status"], brakes["color"], brakes["editable"]) == ("booked", "#0d6efd", True)
     assert brakes["technician_id"] == tech.pk and brakes["technician"] == "技师00"
     assert brakes["case_url"] is None
