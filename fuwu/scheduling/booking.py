@@ -34,11 +34,13 @@ from fuwu.scheduling.models import (
     AppointmentLine,
     AppointmentStatus,
     BookingDay,
+    FollowUp,
     LabourOperation,
     Technician,
     Workshop,
     WorkType,
 )
+from fuwu.scheduling.reminders import channel_of, remind_at
 from fuwu.sla.clocks import site_calendar
 
 BOOKING_ROLES = frozenset({"service_advisor", "agent", "manager", "vp", "admin"})
@@ -205,8 +207,6 @@ def book(
     when the booking is refused. `authorised`: the caller has already decided who may book (a
     case's transition, by the roles its procedure names). A walk-in (received now) skips the
     reception slot and may take the day's reserve."""
-    from fuwu.scheduling.reminders import channel_of, remind_at
-
     now = now or timezone.now()
     if not authorised and not may_book(actor, workshop):
         raise Forbidden("may_not_book")
@@ -271,8 +271,6 @@ def rebook(
 ) -> Appointment:
     """Move a booked appointment to another time (a no-show's follow-up books anew instead);
     the reminder is due again for the new time."""
-    from fuwu.scheduling.reminders import channel_of, remind_at
-
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _open(appointment_id)
@@ -330,7 +328,6 @@ def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(m
     UPDATE, so two workers never mark or tell twice. An appointment without a case gets a
     follow-up task (`FollowUp`); a case's own procedure has its no-show step."""
     from fuwu.notifications.services import notify
-    from fuwu.scheduling.models import FollowUp
 
     now = now or timezone.now()
     missed = Appointment.objects.filter(

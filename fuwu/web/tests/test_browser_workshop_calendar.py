@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from fuwu.core.models import Staff
-from fuwu.scheduling.booking import Job, book
+from fuwu.scheduling.booking import Job, book, mark_no_shows
 from fuwu.scheduling.models import Appointment
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.sla.clocks import site_calendar
@@ -147,4 +147,63 @@ def test_the_calendar_shows_the_day_and_refuses_a_drag_onto_a_full_slot(
     assert second.starts_at == datetime.combine(day, time(10, 0), SH)
     web.shot(page, "moved")
     assert Appointment.objects.count() == 2
+    assert not page.js_errors
+
+
+@pytest.mark.parametrize(
+    ("language", "phone"), [("zh-hans", True), ("en", False)], ids=["zh-hans-phone", "en-desktop"]
+)
+def test_a_no_show_is_rebooked_from_the_list_and_shows_in_the_week_list(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    workshop = seed_workshop(world)
+    advisor, driver, car = world.actor("advisor"), world.customers["driver"], world.assets["car"]
+    # Booked on 2 December for the 3rd (both working days), missed: the sweep opens the task.
+    book(
+        advisor,
+        workshop,
+        customer=driver,
+        asset=car,
+        starts_at=datetime(2026, 12, 3, 9, 0, tzinfo=SH),
+        jobs=[Job(name="保养", hours=Decimal("1.5"))],
+        now=datetime(2026, 12, 2, 9, 0, tzinfo=SH),
+    )
+    assert mark_no_shows() == 1
+    day = next_working_day(world)
+    en = language == "en"
+    Staff.objects.update(language=language)
+    page = web.page(phone=phone, language="en-GB" if en else "zh-CN")
+    web.login(page, "advisor")
+    page.goto(f"/workshop/{workshop.pk}/calendar/?date={day}")
+    follow_up = page.locator("[data-testid=follow-up]")
+    assert ("Did not come at 2026-12-03 09:00" if en else "2026-12-03 09:00 的预约未到店") in (
+        follow_up.inner_text()
+    )
+    follow_up.locator("[data-testid=follow-up-start]").fill(f"{day}T09:00")
+    with page.expect_navigation():
+        follow_up.locator("[data-testid=follow-up-rebook]").click()
+    assert ("is booked again for" if en else "重新预约") in page.locator(
+        ".alert-success.alert-dismissible"
+    ).inner_text()
+    page.locator("[data-testid=no-follow-ups]").wait_for()
+    page.locator(".fc-listWeek-button").click()
+    row = page.locator(".fc-list-event[data-testid=event]")
+    row.first.wait_for()
+    assert "粤B·3K5X8" in row.first.inner_text()
+    # Each working day of the week lists its hours left (the site's calendar says which).
+    monday = day - timedelta(days=day.weekday())
+    calendar = site_calendar(world.sites["dealer"])
+    working = [monday + timedelta(days=n) for n in range(7)]
+    working = [d for d in working if calendar.is_working_day(d)]
+    expect(page.locator("[data-testid=day-capacity]")).to_have_count(len(working))
+    web.shot(page, "list-week")
+    rebooked = Appointment.objects.get(status="booked")
+    assert rebooked.starts_at == datetime.combine(day, time(9, 0), SH)
+    if not phone:
+        page.locator(".fc-timeGridWeek-button").click()
+        page.locator(".fc-timegrid-event[data-testid=event]").first.wait_for()
+        web.shot(page, "week")
+    page.locator("[data-testid=walk-in-toggle]").click()
+    page.locator("[data-testid=walk-in-form]").wait_for(state="visible")
+    web.shot(page, "walk-in-form")
     assert not page.js_errors

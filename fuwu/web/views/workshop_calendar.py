@@ -213,8 +213,10 @@ def move(request: HttpRequest, workshop_id: int) -> JsonResponse:
     )
 
 
-def _back(workshop: Workshop) -> HttpResponse:
-    return redirect("web:workshop-calendar", workshop_id=workshop.pk)
+def _back(workshop: Workshop, day: date | None = None) -> HttpResponse:
+    """Back to the calendar, on the day just booked if there is one."""
+    url = reverse("web:workshop-calendar", args=[workshop.pk])
+    return redirect(f"{url}?date={day.isoformat()}" if day else url)
 
 
 @require_POST
@@ -283,6 +285,7 @@ def follow_up(
                 _("已为 %(customer)s 重新预约 %(time)s。")
                 % {"customer": made.customer.name, "time": f"{local:%Y-%m-%d %H:%M}"},
             )
+            return _back(workshop, local.date())
     except EngineError as exc:
         if exc.status == 404:
             raise Http404 from exc
