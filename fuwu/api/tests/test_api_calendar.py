@@ -188,3 +188,31 @@ def test_the_calendar_is_in_the_openapi_document(api):
         "/api/follow-ups/{follow_up_id}/decline",
     ):
         assert path in doc["paths"], path
+
+
+def test_the_feed_reads_a_fixed_number_of_queries_however_many_appointments(api, week, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    workshop = week[0]
+    advisor = api("advisor")
+    url = f"/api/workshops/{workshop.pk}/calendar"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert advisor.get(url, start="2025-03-03", end="2025-03-10").status_code == 200
+        return len(seen)
+
+    count()  # the first request also fills the cache (the actor, the site's calendar)
+    before = count()
+    for hh in (13, 14, 15, 16):
+        book(
+            world.actor("advisor"),
+            workshop,
+            customer=world.customers["driver"],
+            asset=world.assets["car"],
+            starts_at=at(TUESDAY, hh),
+            jobs=[Job(name="保养", hours=Decimal("1"))],
+            now=BEFORE,
+        )
+    assert count() == before
