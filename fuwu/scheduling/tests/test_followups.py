@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -86,3 +87,21 @@ def test_a_refused_rebooking_leaves_the_task_open_and_a_declined_one_closes_it(
     decline(advisor, task.pk, now=at(TUESDAY, 11))
     task.refresh_from_db()
     assert task.outcome == "declined" and task.rebooked is None
+
+
+def test_a_cases_appointment_is_left_to_its_procedure(world: World, api: Any) -> None:
+    """The Toyota case reminds by its own timer and has its own no-show step: the sweep marks
+    the appointment but opens no second task and stores no reminder."""
+    from fuwu.scheduling.tests.test_case_booking import booking, open_visit, working_days
+    from fuwu.testing.scenario import take
+
+    workshop = seed_workshop(world)
+    first = working_days(workshop.site, 1)[0]
+    advisor = api("advisor")
+    case = take(advisor, open_visit(world, advisor), "book", booking(first, 2))
+    appointment = Appointment.objects.get(case_id=case["id"])
+    assert appointment.remind_at is None
+    assert mark_no_shows(at(first, 9, 30)) == 1
+    appointment.refresh_from_db()
+    assert appointment.status == "no_show"
+    assert not FollowUp.objects.exists()

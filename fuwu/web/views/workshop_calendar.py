@@ -113,7 +113,6 @@ def _config(request: HttpRequest, workshop: Workshop, actor: Actor) -> dict[str,
             "reserve": _("预留"),
             "hours": _("小时"),
             "walk_in": _("非预约到店"),
-            "moved": _("预约已改到 %(time)s。"),
             "failed": _("改约失败，请重试。"),
         },
     }
