@@ -151,6 +151,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 from fuwu.api import (  # noqa: E402  (routers need `api`)
+    calendar,
     campaigns,
     cases,
     customers,
@@ -171,3 +172,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
 api.add_router("/", search.router)
 api.add_router("/", scheduling.router)
+api.add_router("/", calendar.router)

@@ -77,6 +77,7 @@ class AppointmentIn(Schema):
     )
     note: str = Field("", max_length=500)
     walk_in: bool = False
+    technician: int | None = Field(None, description="the technician planned for the job")
 
 
 class RebookIn(Schema):
@@ -105,6 +106,7 @@ class AppointmentOut(Schema):
     hours: Decimal
     status: str
     walk_in: bool
+    technician: int | None
     override_reason: str
     overridden_by: str | None
     lines: list[LineOut]
@@ -150,6 +152,7 @@ def _appointment_out(a: Appointment) -> AppointmentOut:
         hours=a.hours,
         status=a.status,
         walk_in=a.walk_in,
+        technician=a.technician_id,
         override_reason=a.override_reason,
         overridden_by=a.overridden_by.get_username() if a.overridden_by else None,
         lines=[
@@ -263,6 +266,13 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status[AppointmentOut]
             )
     if payload.starts_at.tzinfo is None:
         raise EngineError("invalid_form", fields={"starts_at": FieldError("not_datetime")})
+    technician = None
+    if payload.technician is not None:
+        technician = workshop.technicians.filter(pk=payload.technician).first()
+        if technician is None:
+            raise EngineError(
+                "invalid_form", fields={"technician": FieldError("bad_choice", options="")}
+            )
     made = booking.book(
         who,
         workshop,
@@ -276,6 +286,7 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status[AppointmentOut]
         override_reason=payload.override_reason,
         note=payload.note,
         walk_in=payload.walk_in,
+        technician=technician,
     )
     return Status(201, _appointment_out(_appointments().get(pk=made.pk)))
 

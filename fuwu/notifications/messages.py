@@ -26,6 +26,23 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "{customer} ({vehicle}) has not arrived for the {at} appointment, 30 minutes on: "
         "call them to rebook",
     ),
+    "appointment_reminder": (
+        "提醒：{customer}，您的车辆（{vehicle}）已预约于 {at} 到{workshop}保养维修，请准时到店",
+        "Reminder: {customer}, your vehicle ({vehicle}) is booked in at {workshop} at {at}; "
+        "please arrive on time",
+    ),
+    "appointment_reminder_call": (
+        "请提醒客户 {customer}（{vehicle}）{at} 的预约（客户选择的方式：{channel_label}）",
+        "Remind {customer} ({vehicle}) of the {at} appointment (the customer's way: "
+        "{channel_label})",
+    ),
+}
+_CHANNELS = {
+    "phone": ("电话", "phone call"),
+    "sms": ("短信", "SMS"),
+    "wechat": ("微信", "WeChat"),
+    "email": ("电子邮件", "e-mail"),
+    "portal": ("客户门户", "customer portal"),
 }
 _CLOCKS = {
     "response": ("响应", "response"),
@@ -40,6 +57,8 @@ def render(kind: str, data: dict[str, Any], language: str | None) -> str:
     params = dict(data)
     clock = _CLOCKS.get(str(data.get("clock")), ("", ""))
     params["clock"] = clock[1] if en else clock[0]
+    channel = _CHANNELS.get(str(data.get("channel")), ("", ""))
+    params["channel_label"] = channel[1] if en else channel[0]
     params.setdefault("message_zh", data.get("message_zh") or "")
     params.setdefault("message_en", data.get("message_en") or data.get("message_zh") or "")
     try:

@@ -34,10 +34,13 @@ from fuwu.scheduling.models import (
     AppointmentLine,
     AppointmentStatus,
     BookingDay,
+    FollowUp,
     LabourOperation,
+    Technician,
     Workshop,
     WorkType,
 )
+from fuwu.scheduling.reminders import channel_of, remind_at
 from fuwu.sla.clocks import site_calendar
 
 BOOKING_ROLES = frozenset({"service_advisor", "agent", "manager", "vp", "admin"})
@@ -157,13 +160,23 @@ def _check_capacity(
     hours: Decimal,
     override_reason: str,
     exclude: int | None,
+    walk_in: bool = False,
 ) -> bool:
-    """Lock the day and check its hours; True when the booking goes over on a manager's word."""
+    """Lock the day and check its hours; True when the booking goes over on a manager's word.
+    A walk-in is received into the bookable hours left, then into the reserve (available −
+    bookable, held for walk-ins and extra work); only when both are used up is it refused."""
     BookingDay.objects.get_or_create(workshop=workshop, date=day)
     BookingDay.objects.select_for_update().get(workshop=workshop, date=day)
-    left = day_capacity(workshop, day, exclude=exclude).left
+    cap = day_capacity(workshop, day, exclude=exclude)
+    left = cap.left
     if hours <= left:
         return False
+    if walk_in:
+        free = cap.available - cap.booked
+        if hours <= free:
+            return False
+        if not override_reason.strip():
+            raise Conflict("reserve_used_up", free=str(max(free, Decimal(0))), hours=str(hours))
     if not override_reason.strip():
         raise Conflict(
             "over_capacity", day=day.isoformat(), left=str(max(left, Decimal(0))), hours=str(hours)
@@ -188,10 +201,12 @@ def book(
     case_id: int | None = None,
     authorised: bool = False,
     now: datetime | None = None,
+    technician: Technician | None = None,
 ) -> Appointment:
     """Book a customer (and car) into the workshop; raises an EngineError and writes nothing
     when the booking is refused. `authorised`: the caller has already decided who may book (a
-    case's transition, by the roles its procedure names)."""
+    case's transition, by the roles its procedure names). A walk-in (received now) skips the
+    reception slot and may take the day's reserve."""
     now = now or timezone.now()
     if not authorised and not may_book(actor, workshop):
         raise Forbidden("may_not_book")
@@ -199,13 +214,15 @@ def book(
     if customer.site_id != site_id or (asset is not None and asset.site_id != site_id):
         raise Forbidden("may_not_book")
     advisor = advisor or actor.user
+    if technician is not None and (technician.workshop_id != workshop.pk or not technician.active):
+        raise Unprocessable("not_a_technician_here")
     lines = _lines(workshop, jobs)
     hours = sum((line.hours for line in lines), Decimal(0)).quantize(HOUR)
     day = _check_time(workshop, starts_at, now - timedelta(minutes=1) if walk_in else now)
     with transaction.atomic():
         if not walk_in:
             _check_slot(workshop, advisor, starts_at, None)
-        over = _check_capacity(actor, workshop, day, hours, override_reason, None)
+        over = _check_capacity(actor, workshop, day, hours, override_reason, None, walk_in)
         appointment = Appointment.objects.create(
             workshop=workshop,
             customer=customer,
@@ -221,6 +238,10 @@ def book(
             created_by=actor.user,
             created_at=now,
             changed_at=now,
+            technician=technician,
+            remind_at=None
+            if walk_in or case_id
+            else remind_at(workshop, starts_at, now, channel=channel_of(customer)),
         )
         for line in lines:
             line.appointment = appointment
@@ -248,7 +269,8 @@ def rebook(
     authorised: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
-    """Move a booked appointment to another time (a no-show's follow-up books anew instead)."""
+    """Move a booked appointment to another time (a no-show's follow-up books anew instead);
+    the reminder is due again for the new time."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _open(appointment_id)
@@ -264,8 +286,16 @@ def rebook(
         appointment.override_reason = override_reason.strip() if over else ""
         appointment.overridden_by = actor.user if over else None
         appointment.changed_at = now
+        appointment.reminded_at = None
+        appointment.reminder_channel = ""
+        if not appointment.case_id:
+            channel = channel_of(appointment.customer)
+            appointment.remind_at = remind_at(workshop, starts_at, now, channel=channel)
         appointment.save(
-            update_fields=["starts_at", "override_reason", "overridden_by", "changed_at"]
+            update_fields=[
+                *("starts_at", "override_reason", "overridden_by", "changed_at"),
+                *("remind_at", "reminded_at", "reminder_channel"),
+            ]
         )
     return appointment
 
@@ -295,7 +325,8 @@ def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(m
     """Booked appointments whose customer has not arrived `grace` after the time (the seed's
     30 minutes) become no-shows by themselves, their hours free again, and the advisor is told
     to call and rebook. Run by the worker's sweep; each appointment is claimed by a conditional
-    UPDATE, so two workers never mark or tell twice."""
+    UPDATE, so two workers never mark or tell twice. An appointment without a case gets a
+    follow-up task (`FollowUp`); a case's own procedure has its no-show step."""
     from fuwu.notifications.services import notify
 
     now = now or timezone.now()
@@ -321,5 +352,9 @@ def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(m
                     "at": f"{appointment.starts_at.astimezone(zone):%Y-%m-%d %H:%M}",
                 },
             )
+            if appointment.case_id is None:
+                FollowUp.objects.create(
+                    appointment=appointment, advisor=appointment.advisor, created_at=now
+                )
             marked += 1
     return marked

@@ -227,6 +227,20 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     changed_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+    # The calendar's "by technician": the technician the job is planned for, if chosen at booking.
+    technician = models.ForeignKey(
+        Technician,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("指定技师"),
+    )
+    # The reminder the day before (`fuwu.scheduling.reminders`): when it is due, stored at booking
+    # and rebooking so that the sweep selects due rows by an index; null when none is to be sent.
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("已提醒时间"), null=True, blank=True)
+    reminder_channel = models.CharField(_("提醒渠道"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("预约")
@@ -234,6 +248,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["workshop", "starts_at"], name="appointment_day"),
             models.Index(fields=["advisor", "starts_at"], name="appointment_advisor"),
+            models.Index(fields=["reminded_at", "remind_at"], name="appointment_reminder"),
         ]
 
     def __str__(self) -> str:
@@ -282,3 +297,50 @@ class BookingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop} {self.date}"
+
+
+class FollowUp(models.Model):
+    """The task a no-show leaves the advisor: call the customer and book again ("跟进所有失约客户
+    并重新安排预约"). Opened by `booking.mark_no_shows`, closed by `followups.rebook_missed` (a new
+    appointment) or `followups.close` (the customer declines)."""
+
+    class Outcome(models.TextChoices):
+        REBOOKED = "rebooked", _("已改约")
+        DECLINED = "declined", _("客户不再预约")
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="follow_up", verbose_name=_("失约预约")
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("服务顾问"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("完成人"),
+    )
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, blank=True)
+    rebooked = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("新预约"),
+    )
+
+    class Meta:
+        verbose_name = _("失约跟进")
+        verbose_name_plural = _("失约跟进")
+        indexes = [models.Index(fields=["advisor", "done_at"], name="follow_up_open")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment} → {self.get_outcome_display() or '…'}"

@@ -20,6 +20,7 @@ from fuwu.web.views import (
     tokens,
     work,
     workshop,
+    workshop_calendar,
 )
 
 app_name = "web"
@@ -43,5 +44,6 @@ urlpatterns = [
     *search.urlpatterns,
     *floor.urlpatterns,
     *workshop.urlpatterns,
+    *workshop_calendar.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

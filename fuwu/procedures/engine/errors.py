@@ -223,6 +223,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Booking the workshop's hours needs the case's customer",
     ),
     "may_not_book": ("您不能为该车间登记预约", "You may not book appointments for this workshop"),
+    "reserve_used_up": (
+        "今天的可用工时已用完（含预留工时）：还剩 {free} 小时，本次接待需 {hours} 小时。"
+        "请预约其他日期，或由经理填写原因批准",
+        "Today's hours are used up, the reserve included: {free} h free, this walk-in needs "
+        "{hours} h. Book another day, or a manager approves it with a reason",
+    ),
+    "not_a_technician_here": (
+        "所选技师不在该车间或已不在岗",
+        "The chosen technician is not in this workshop or no longer active",
+    ),
+    "follow_up_done": ("该失约跟进已完成", "This no-show follow-up is already done"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

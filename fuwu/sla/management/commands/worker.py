@@ -17,6 +17,7 @@ from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.scheduling.booking import mark_no_shows
+from fuwu.scheduling.reminders import remind_due as remind_appointments
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
 from fuwu.sla.worker import Outage, ResilientWorker, keep_going, supervise
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             sweep(worker=worker_id)
             run_due()
             remind_due()
+            remind_appointments()
             mark_no_shows()
         else:
             threading.Thread(
@@ -91,6 +93,7 @@ class Command(BaseCommand):
             sweep(worker=worker_id)
             run_due()  # recurring schedules open their cases
             remind_due()  # permits about to expire, keys not back
+            remind_appointments()  # the day before an appointment, once
             mark_no_shows()  # appointments 30 minutes past with no customer
             purge_expired()  # idempotency keys older than 24 hours
 
