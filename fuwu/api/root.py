@@ -155,6 +155,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     cases,
     customers,
     history,
+    parts,
     procedures,
     registers,
     scheduling,
@@ -171,3 +172,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
 api.add_router("/", search.router)
 api.add_router("/", scheduling.router)
+api.add_router("/", parts.router)
