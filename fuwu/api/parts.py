@@ -71,8 +71,7 @@ class PartOut(Schema):
 
     @staticmethod
     def resolve_low(obj: Part) -> bool:
-        available = PartOut._stock(obj, "on_hand") - PartOut._stock(obj, "reserved")
-        return obj.active and available <= obj.reorder_level
+        return parts.is_low(obj)
 
 
 class MovementOut(Schema):

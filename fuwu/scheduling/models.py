@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fuwu.core.models import Department, Site, Skill, Staff
 from fuwu.customers.models import Asset, Customer
@@ -336,7 +337,7 @@ class Stock(models.Model):
         verbose_name=_("配件"),
     )
     on_hand = models.DecimalField(_("在库"), default=Decimal("0"), **QTY)
-    reserved = models.DecimalField(_("预留"), default=Decimal("0"), **QTY)
+    reserved = models.DecimalField(pgettext_lazy("parts", "预留"), default=Decimal("0"), **QTY)
     issued = models.DecimalField(_("已领用"), default=Decimal("0"), **QTY)
 
     class Meta:
@@ -472,7 +473,7 @@ class PartReservation(models.Model):
 
 class MovementKind(models.TextChoices):
     RECEIPT = "receipt", _("入库")
-    RESERVE = "reserve", _("预留")
+    RESERVE = "reserve", pgettext_lazy("parts", "预留")
     RELEASE = "release", _("释放")
     ISSUE = "issue", _("领用")
     RETURN = "return", _("退回")

@@ -101,6 +101,15 @@ def low_stock(rows: QuerySet[Part]) -> QuerySet[Part]:
     )
 
 
+def is_low(part: Part) -> bool:
+    """`low_stock` for one part already loaded with its stock: the same rule in Python."""
+    try:
+        available = part.stock.available
+    except Stock.DoesNotExist:  # never stocked
+        available = ZERO
+    return part.active and available <= part.reorder_level
+
+
 def find_part(site_id: int, number: str) -> Part:
     part = Part.objects.filter(site_id=site_id, number=number.strip()).first()
     if part is None:

@@ -12,6 +12,7 @@ from fuwu.web.views import (
     floor,
     history,
     intake,
+    parts,
     people,
     personal,
     procedures,
@@ -43,5 +44,6 @@ urlpatterns = [
     *search.urlpatterns,
     *floor.urlpatterns,
     *workshop.urlpatterns,
+    *parts.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

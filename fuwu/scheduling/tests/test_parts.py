@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fuwu.cases.models import Case
 from fuwu.procedures.engine.errors import EngineError
@@ -282,6 +284,41 @@ def test_low_stock_lists_parts_at_or_below_their_reorder_level(world: World) -> 
     assert parts.parts_for(world.actor("agent")).count() == 0  # another site's staff
     Part.objects.filter(pk=store.pads.pk).update(active=False)
     assert {p.number for p in parts.low_stock(everything)} == {"90915-YZZD2"}
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 20)),  # on hand (None: never stocked)
+            st.integers(0, 20),  # reserved (at most on hand)
+            st.integers(0, 10),  # reorder level
+            st.booleans(),  # in use
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_low_stock_rule_reads_the_same_in_sql_and_python(
+    world: World, rows: list[tuple[int | None, int, int, bool]]
+) -> None:
+    site = world.sites["dealer"]
+    Part.objects.filter(site=site).delete()
+    for n, (on_hand, reserved, level, active) in enumerate(rows):
+        part = Part.objects.create(
+            site=site, number=f"P{n}", name="件", reorder_level=D(level), active=active
+        )
+        if on_hand is not None:
+            Stock.objects.create(part=part, on_hand=D(on_hand), reserved=D(min(reserved, on_hand)))
+    everything = Part.objects.filter(site=site).select_related("stock")
+    assert {p.pk for p in parts.low_stock(everything)} == {
+        p.pk for p in everything if parts.is_low(p)
+    }
 
 
 @pytest.mark.skipif(

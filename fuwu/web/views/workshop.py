@@ -42,6 +42,7 @@ from fuwu.scheduling.models import (
     Workshop,
     WorkType,
 )
+from fuwu.scheduling.parts import attach
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
 
@@ -238,6 +239,7 @@ def _day_context(
         .prefetch_related("lines")
         .order_by("starts_at", "pk")
     )
+    attach(appointments)  # each one's parts and shortage (缺件)
     booking = may_book(actor, workshop)
     context: dict[str, Any] = {
         "workshop": workshop,
@@ -249,6 +251,7 @@ def _day_context(
         "appointments": appointments,
         "may_book": booking,
         "may_override": may_override(actor, workshop),
+        "may_confirm": booking,
         "week_url": _url(workshop, many, week=day.isoformat()),
         "previous_url": _url(workshop, many, day=(day - timedelta(days=1)).isoformat()),
         "next_url": _url(workshop, many, day=(day + timedelta(days=1)).isoformat()),
