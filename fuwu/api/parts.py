@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -25,7 +26,8 @@ from fuwu.scheduling.models import Appointment, Part, PartMovement, PartReservat
 router = Router(tags=["parts"])
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-QTY = {"gt": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
+# A quantity as typed: above 0, two decimals (4.5 L of oil).
+Quantity = Annotated[Decimal, Field(gt=0, le=100000, max_digits=10, decimal_places=2)]
 
 
 class PartOut(Schema):
@@ -145,7 +147,7 @@ class ShortageOut(Schema):
 
 class ReserveIn(Schema):
     part: int = Field(description="part id")
-    quantity: Decimal = Field(..., **QTY)
+    quantity: Quantity
     appointment: int | None = Field(None, description="a booked appointment")
     case: int | None = Field(None, description="or an open repair order")
     note: str = Field("", max_length=300)
@@ -155,14 +157,12 @@ class IssueIn(Schema):
     case: int = Field(description="the repair order")
     reservation: int | None = Field(None, description="the reserved parts to issue")
     part: int | None = Field(None, description="or a part straight from the shelf, with quantity")
-    quantity: Decimal | None = Field(
-        None, description="by default the reservation's quantity", **QTY
-    )
+    quantity: Quantity | None = Field(None, description="by default the reservation's quantity")
     line: str = Field("", max_length=200, description="the repair-order line, e.g. M10")
 
 
 class ReturnIn(Schema):
-    quantity: Decimal = Field(..., **QTY)
+    quantity: Quantity
     note: str = Field("", max_length=300)
 
 

@@ -290,8 +290,6 @@ class BookingDay(models.Model):
 # `Stock` row and writes a `PartMovement` with the same deltas; the CHECK constraints below are
 # the last line: no figure goes below zero and nothing is reserved that is not on hand.
 
-QTY = {"max_digits": 10, "decimal_places": 2}
-
 
 class Part(models.Model):
     """A part of the site's catalogue (配件目录), stocked at that site."""
@@ -309,7 +307,8 @@ class Part(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("可用数量（在库 − 预留）不高于此数时列入低库存清单"),
-        **QTY,
+        max_digits=10,
+        decimal_places=2,
     )
     active = models.BooleanField(_("在用"), default=True)
 
@@ -336,9 +335,11 @@ class Stock(models.Model):
         related_name="stock",
         verbose_name=_("配件"),
     )
-    on_hand = models.DecimalField(_("在库"), default=Decimal("0"), **QTY)
-    reserved = models.DecimalField(pgettext_lazy("parts", "预留"), default=Decimal("0"), **QTY)
-    issued = models.DecimalField(_("已领用"), default=Decimal("0"), **QTY)
+    on_hand = models.DecimalField(_("在库"), default=Decimal("0"), max_digits=10, decimal_places=2)
+    reserved = models.DecimalField(
+        pgettext_lazy("parts", "预留"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(_("已领用"), default=Decimal("0"), max_digits=10, decimal_places=2)
 
     class Meta:
         verbose_name = _("库存")
@@ -372,7 +373,7 @@ class OperationPart(models.Model):
         Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("配件")
     )
     quantity = models.DecimalField(
-        _("数量"), validators=[MinValueValidator(Decimal("0.01"))], **QTY
+        _("数量"), validators=[MinValueValidator(Decimal("0.01"))], max_digits=10, decimal_places=2
     )
 
     class Meta:
@@ -418,10 +419,16 @@ class PartReservation(models.Model):
         verbose_name=_("工单"),
     )
     line = models.CharField(_("工单行"), max_length=200, blank=True)
-    quantity = models.DecimalField(_("需要数量"), **QTY)
-    held = models.DecimalField(_("已预留数量"), default=Decimal("0"), **QTY)
-    issued = models.DecimalField(_("领用数量"), default=Decimal("0"), **QTY)
-    returned = models.DecimalField(_("退回数量"), default=Decimal("0"), **QTY)
+    quantity = models.DecimalField(_("需要数量"), max_digits=10, decimal_places=2)
+    held = models.DecimalField(
+        _("已预留数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(
+        _("领用数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    returned = models.DecimalField(
+        _("退回数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
     status = models.CharField(
         _("状态"),
         max_length=20,
@@ -488,10 +495,16 @@ class PartMovement(models.Model):
         Part, on_delete=models.PROTECT, related_name="movements", verbose_name=_("配件")
     )
     kind = models.CharField(_("类型"), max_length=20, choices=MovementKind.choices)
-    quantity = models.DecimalField(_("数量"), **QTY)
-    on_hand = models.DecimalField(_("在库变化"), default=Decimal("0"), **QTY)
-    reserved = models.DecimalField(_("预留变化"), default=Decimal("0"), **QTY)
-    issued = models.DecimalField(_("领用变化"), default=Decimal("0"), **QTY)
+    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2)
+    on_hand = models.DecimalField(
+        _("在库变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    reserved = models.DecimalField(
+        _("预留变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(
+        _("领用变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
     reservation = models.ForeignKey(
         PartReservation,
         on_delete=models.PROTECT,

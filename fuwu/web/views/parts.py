@@ -87,7 +87,9 @@ def page(request: HttpRequest) -> HttpResponse:
         p.label = _label(p, english)  # type: ignore[attr-defined]
         p.low = parts.is_low(p)  # type: ignore[attr-defined]
     chosen_part = (
-        parts.parts_for(actor).filter(site_id=site_id, pk=_int(request.GET.get("part"))).first()
+        parts.parts_for(actor)
+        .filter(site_id=site_id, pk=_int(request.GET.get("part")) or 0)
+        .first()
         if request.GET.get("part")
         else None
     )
@@ -102,6 +104,7 @@ def page(request: HttpRequest) -> HttpResponse:
         )[:MOVEMENTS]
     )
     tomorrow = next_working_day(workshop)
+    day_query = (f"workshop={workshop.pk}&" if many else "") + f"day={tomorrow.isoformat()}"
     return render(
         request,
         "web/parts.html",
@@ -123,8 +126,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "all_url": _url(workshop, many),
             "low_url": _url(workshop, many, low=1),
             "here": request.get_full_path(),
-            "day_url": reverse("web:workshop")
-            + f"?{'workshop=%d&' % workshop.pk if many else ''}day={tomorrow.isoformat()}",
+            "day_url": reverse("web:workshop") + "?" + day_query,
         },
     )
 
@@ -159,7 +161,7 @@ def receive(request: HttpRequest) -> HttpResponse:
         raise Http404
     part = (
         parts.parts_for(actor)
-        .filter(site_id=workshop.department.site_id, pk=_int(request.POST.get("part")))
+        .filter(site_id=workshop.department.site_id, pk=_int(request.POST.get("part")) or 0)
         .first()
     )
     if part is None:
