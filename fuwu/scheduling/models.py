@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -385,6 +386,10 @@ class OperationPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation.code} {self.part.number} ×{self.quantity}"
+
+    def clean(self) -> None:
+        if self.operation_id and self.part_id and self.part.site_id != self.operation.site_id:
+            raise ValidationError({"part": _("配件须属于工时项目所在的项目。")})
 
 
 class ReservationStatus(models.TextChoices):
