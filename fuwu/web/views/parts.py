@@ -28,7 +28,7 @@ from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.scheduling import parts
 from fuwu.scheduling.booking import may_book
-from fuwu.scheduling.models import Appointment, Part, PartMovement, Workshop
+from fuwu.scheduling.models import Appointment, MovementKind, Part, PartMovement, Workshop
 from fuwu.sla.clocks import site_calendar
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.views.workshop import workshops_of
@@ -103,6 +103,9 @@ def page(request: HttpRequest) -> HttpResponse:
             "-at", "-pk"
         )[:MOVEMENTS]
     )
+    for m in movements:
+        # A reservation that could not be held in full: how many were missing.
+        m.short = m.quantity - m.reserved if m.kind == MovementKind.RESERVE else 0  # type: ignore[attr-defined]
     tomorrow = next_working_day(workshop)
     day_query = (f"workshop={workshop.pk}&" if many else "") + f"day={tomorrow.isoformat()}"
     return render(
