@@ -178,3 +178,63 @@ def test_another_sites_staff_see_no_parts(world: World, shop: tuple[Workshop, St
     html = outsider.get("/workshop/parts/").content.decode()
     assert 'data-testid="parts-empty"' in html and "90915" not in html
     assert outsider.get(f"/workshop/parts/?workshop={workshop.pk}").status_code == 404
+
+
+def test_the_page_reads_the_same_number_of_queries_however_many_parts(
+    world: World, shop: tuple[Workshop, Store]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fuwu.scheduling.models import Part
+
+    workshop, _store = shop
+    day = tomorrow(world)
+    booked(world, workshop, day, 9)
+    booked(world, workshop, day, 10)  # short
+    client = signed_in(world, "as_manager")
+    client.get("/workshop/parts/")  # warm the per-request caches (actor, calendar)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get("/workshop/parts/").status_code == 200
+        return len(seen)
+
+    few = count()
+    manager = world.actor("as_manager")
+    for n in range(12):
+        part = Part.objects.create(site=workshop.site, number=f"X-{n:02}", name=f"配件{n}")
+        receive(manager, part, Decimal(n + 1))
+    booked(world, workshop, day, 11)  # another short appointment
+    assert count() == few
+
+
+def test_booking_on_the_day_page_says_which_parts_are_short(
+    world: World, shop: tuple[Workshop, Store]
+) -> None:
+    workshop, _store = shop
+    day = tomorrow(world)
+    booked(world, workshop, day, 9)  # takes the last filter
+    form = {
+        "day": day.isoformat(),
+        "time": "10:00",
+        "work_type": "repair",
+        "customer": world.customers["driver"].pk,
+        "operations": ["M10"],
+    }
+    page = signed_in(world, "advisor").post("/workshop/book/", form, follow=True)
+    assert (
+        "缺件：90915-YZZD2 机油滤清器 ×1 个。请在客户到店前确认零件情况。" in page.content.decode()
+    )
+    english = signed_in(world, "advisor", "en").post(
+        "/workshop/book/", {**form, "time": "10:30"}, follow=True
+    )
+    assert (
+        "Parts short: 90915-YZZD2 Oil filter ×1 个; 08880-83717 Engine oil 0W-20 ×2 升. "
+        "Confirm the parts before the customer arrives."
+    ) in english.content.decode()  # three services: 12 L of oil asked, 10 in stock
+    pads = signed_in(world, "advisor").post(
+        "/workshop/book/", {**form, "time": "11:00", "operations": ["B01"]}, follow=True
+    )
+    assert "04465-02220 前刹车片 ×1 套" in pads.content.decode()  # no pads in stock at all
+    assert Appointment.objects.count() == 4

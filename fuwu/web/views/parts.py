@@ -27,18 +27,24 @@ from django.views.decorators.http import require_POST
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.scheduling import parts
-from fuwu.scheduling.booking import may_book
-from fuwu.scheduling.models import Appointment, MovementKind, Part, PartMovement, Workshop
+from fuwu.scheduling.booking import may_book, visible_workshops
+from fuwu.scheduling.models import (
+    Appointment,
+    MovementKind,
+    Part,
+    PartMovement,
+    PartReservation,
+    Workshop,
+)
 from fuwu.sla.clocks import site_calendar
 from fuwu.web.access import actor_of, staff_required
-from fuwu.web.views.workshop import workshops_of
 
 MOVEMENTS = 30  # the latest movements shown
 PARTS_LIMIT = 300  # the catalogue shown at most; the search narrows it
 
 
 def _chosen(request: HttpRequest, actor: Actor) -> tuple[Workshop | None, list[Workshop]]:
-    workshops = workshops_of(actor)
+    workshops = list(visible_workshops(actor))
     raw = request.GET.get("workshop") or request.POST.get("workshop")
     if raw:
         chosen = next((w for w in workshops if str(w.pk) == raw), None)
@@ -46,6 +52,29 @@ def _chosen(request: HttpRequest, actor: Actor) -> tuple[Workshop | None, list[W
             raise Http404
         return chosen, workshops
     return (workshops[0] if workshops else None), workshops
+
+
+def warn_shortage(request: HttpRequest, appointment: Appointment) -> None:
+    """Tell the advisor who just booked which parts are short, to be confirmed before arrival."""
+    english = (get_language() or "").startswith("en")
+    short = [
+        r
+        for r in PartReservation.objects.filter(appointment=appointment)
+        .select_related("part")
+        .order_by("pk")
+        if r.short > 0
+    ]
+    if short:
+        messages.warning(
+            request,
+            _("缺件：%(parts)s。请在客户到店前确认零件情况。")
+            % {
+                "parts": ("; " if english else "、").join(
+                    f"{r.part.number} {_label(r.part, english)} ×{parts.qty(r.short)} {r.part.unit}"
+                    for r in short
+                )
+            },
+        )
 
 
 def next_working_day(workshop: Workshop) -> date:

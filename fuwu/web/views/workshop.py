@@ -45,6 +45,7 @@ from fuwu.scheduling.models import (
 from fuwu.scheduling.parts import attach
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
+from fuwu.web.views.parts import warn_shortage
 
 CUSTOMER_LIMIT = 200  # the select lists at most this many; the search narrows it
 STATUSES = {
@@ -363,6 +364,7 @@ def new_booking(request: HttpRequest) -> HttpResponse:
                     "hours": hours(appointment.hours),
                 },
             )
+            warn_shortage(request, appointment)
             many = len(workshops) > 1
             return redirect(_url(workshop, many, day=day.isoformat()))
     context = _day_context(request, actor, workshop, workshops, day, form)
