@@ -250,7 +250,7 @@ def reserve_for(
 def _appointment(appointment_id: int, *, lock: bool = False) -> Appointment:
     rows = Appointment.objects.select_related("workshop__department__site")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     found = rows.filter(pk=appointment_id).first()
     if found is None:
         raise NotFound("not_found", what="appointment")
@@ -312,16 +312,24 @@ def reserve(
         )[0]
 
 
-def _reservation(actor: Actor, reservation_id: int) -> PartReservation:
-    found = (
-        PartReservation.objects.select_for_update()
-        .select_related("part")
-        .filter(pk=reservation_id)
-        .first()
+def _reservation(actor: Actor, reservation_id: int) -> tuple[PartReservation, Stock]:
+    """A reservation and its part's stock, both locked: the stock row first, as everywhere
+    (appointment, then stock rows in part order, then reservations), so no two writers wait
+    on each other in a circle."""
+    part_id = (
+        PartReservation.objects.filter(pk=reservation_id).values_list("part_id", flat=True).first()
     )
-    if found is None or not actor.may_see_site(found.part.site_id):
+    if part_id is None:
         raise NotFound("not_found", what="reservation")
-    return found
+    stock = _lock([part_id])[part_id]
+    found = (
+        PartReservation.objects.select_for_update(of=("self",))
+        .select_related("part")
+        .get(pk=reservation_id)
+    )
+    if not actor.may_see_site(found.part.site_id):
+        raise NotFound("not_found", what="reservation")
+    return found, stock
 
 
 def issue(
@@ -341,7 +349,7 @@ def issue(
     now = now or timezone.now()
     with transaction.atomic():
         if reservation_id is not None:
-            reservation = _reservation(actor, reservation_id)
+            reservation, stock = _reservation(actor, reservation_id)
             site_id = reservation.part.site_id
             if not may_handle(actor, site_id):
                 raise Forbidden("may_not_handle_parts")
@@ -357,9 +365,9 @@ def issue(
             part = part_of_site(actor, part_id, case.site_id)
             amount = _positive(quantity)
             reservation = PartReservation(part=part, case=case, quantity=amount, created_at=now)
+            stock = _lock([part.pk])[part.pk]
         else:
             raise Unprocessable("bad_quantity")
-        stock = _lock([reservation.part_id])[reservation.part_id]
         if amount > reservation.held + stock.available:
             raise Conflict(
                 "insufficient_stock",
@@ -405,7 +413,7 @@ def return_parts(
     now = now or timezone.now()
     _positive(quantity)
     with transaction.atomic():
-        reservation = _reservation(actor, reservation_id)
+        reservation, stock = _reservation(actor, reservation_id)
         if not may_handle(actor, reservation.part.site_id):
             raise Forbidden("may_not_handle_parts")
         if reservation.status != ReservationStatus.ISSUED:
@@ -418,7 +426,6 @@ def return_parts(
                 quantity=qty(quantity),
                 unit=reservation.part.unit,
             )
-        stock = _lock([reservation.part_id])[reservation.part_id]
         reservation.returned += quantity
         if reservation.returned == reservation.issued:
             reservation.status = ReservationStatus.RETURNED
@@ -441,14 +448,14 @@ def release_for(actor: Actor, appointment: Appointment, *, now: datetime | None 
     """The appointment is cancelled or missed: what its reservations hold is available again.
     Called by `booking.set_status` and `booking.mark_no_shows` inside their transaction."""
     now = now or timezone.now()
-    standing = list(
-        PartReservation.objects.select_for_update()
-        .filter(appointment=appointment, status=ReservationStatus.RESERVED)
-        .order_by("part_id", "pk")
-    )
-    if not standing:
+    rows = PartReservation.objects.filter(
+        appointment=appointment, status=ReservationStatus.RESERVED
+    ).order_by("part_id", "pk")
+    part_ids = list(rows.values_list("part_id", flat=True))
+    if not part_ids:
         return 0
-    stocks = _lock(r.part_id for r in standing)
+    stocks = _lock(part_ids)  # stock rows before reservations, as everywhere
+    standing = list(rows.select_for_update())
     for reservation in standing:
         held = reservation.held
         reservation.status = ReservationStatus.RELEASED
@@ -520,7 +527,7 @@ def confirm_shortage(
             raise Forbidden("may_not_handle_parts")
         short = [
             r
-            for r in PartReservation.objects.select_for_update()
+            for r in PartReservation.objects.select_for_update(of=("self",))
             .select_related("part")
             .filter(
                 appointment=appointment,
