@@ -76,7 +76,7 @@ class PartOut(Schema):
         return parts.is_low(obj)
 
 
-class MovementOut(Schema):
+class PartMovementOut(Schema):
     id: int
     kind: str = Field(description="receipt, reserve, release, issue, return or confirm")
     quantity: Decimal
@@ -95,7 +95,7 @@ class MovementOut(Schema):
         return obj.actor.get_username() if obj.actor else None
 
 
-class ReservationOut(Schema):
+class PartReservationOut(Schema):
     id: int
     part: int
     number: str
@@ -115,8 +115,8 @@ class ReservationOut(Schema):
     confirm_note: str
 
 
-def reservation_out(r: PartReservation) -> ReservationOut:
-    return ReservationOut(
+def reservation_out(r: PartReservation) -> PartReservationOut:
+    return PartReservationOut(
         id=r.pk,
         part=r.part_id,
         number=r.part.number,
@@ -137,15 +137,15 @@ def reservation_out(r: PartReservation) -> ReservationOut:
     )
 
 
-class ShortageOut(Schema):
+class PartShortageOut(Schema):
     appointment: int
     starts_at: datetime
     customer: str
     vehicle: str
-    parts: list[ReservationOut]
+    parts: list[PartReservationOut]
 
 
-class ReserveIn(Schema):
+class PartReserveIn(Schema):
     part: int = Field(description="part id")
     quantity: Quantity
     appointment: int | None = Field(None, description="a booked appointment")
@@ -153,7 +153,7 @@ class ReserveIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class IssueIn(Schema):
+class PartIssueIn(Schema):
     case: int = Field(description="the repair order")
     reservation: int | None = Field(None, description="the reserved parts to issue")
     part: int | None = Field(None, description="or a part straight from the shelf, with quantity")
@@ -161,12 +161,12 @@ class IssueIn(Schema):
     line: str = Field("", max_length=200, description="the repair-order line, e.g. M10")
 
 
-class ReturnIn(Schema):
+class PartReturnIn(Schema):
     quantity: Quantity
     note: str = Field("", max_length=300)
 
 
-class ConfirmIn(Schema):
+class ShortageConfirmIn(Schema):
     note: str = Field(
         "", max_length=300, description="what was arranged: ordered, borrowed, customer told"
     )
@@ -235,7 +235,7 @@ def part_detail(request: HttpRequest, part_id: int) -> Part:
 
 @router.get(
     "/parts/{int:part_id}/movements",
-    response={200: list[MovementOut], **READ_ERRORS},
+    response={200: list[PartMovementOut], **READ_ERRORS},
     summary="A part's history: who did what, when, and how each figure moved; newest first",
 )
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
@@ -249,11 +249,11 @@ def movements(request: HttpRequest, part_id: int) -> QuerySet[PartMovement]:
 
 @router.post(
     "/parts/reserve",
-    response={201: ReservationOut, **WRITE_ERRORS},
+    response={201: PartReservationOut, **WRITE_ERRORS},
     summary="Reserve a part for an appointment or a repair order (a shortage if not in stock)",
 )
 @idempotent
-def reserve(request: HttpRequest, payload: ReserveIn) -> Status[ReservationOut]:
+def reserve(request: HttpRequest, payload: PartReserveIn) -> Status[PartReservationOut]:
     if (payload.appointment is None) == (payload.case is None):
         raise EngineError(
             "invalid_form",
@@ -272,11 +272,11 @@ def reserve(request: HttpRequest, payload: ReserveIn) -> Status[ReservationOut]:
 
 @router.post(
     "/parts/issue",
-    response={201: ReservationOut, **WRITE_ERRORS},
+    response={201: PartReservationOut, **WRITE_ERRORS},
     summary="Issue parts to a repair-order line: a reservation's, or a part from the shelf",
 )
 @idempotent
-def issue(request: HttpRequest, payload: IssueIn) -> Status[ReservationOut]:
+def issue(request: HttpRequest, payload: PartIssueIn) -> Status[PartReservationOut]:
     if (payload.reservation is None) == (payload.part is None) or (
         payload.part is not None and payload.quantity is None
     ):
@@ -297,32 +297,34 @@ def issue(request: HttpRequest, payload: IssueIn) -> Status[ReservationOut]:
 
 @router.post(
     "/parts/reservations/{int:reservation_id}/return",
-    response={200: ReservationOut, **WRITE_ERRORS},
+    response={200: PartReservationOut, **WRITE_ERRORS},
     summary="Return unused parts from a repair order to the store",
 )
-def return_parts(request: HttpRequest, reservation_id: int, payload: ReturnIn) -> ReservationOut:
+def return_parts(
+    request: HttpRequest, reservation_id: int, payload: PartReturnIn
+) -> PartReservationOut:
     done = parts.return_parts(actor(request), reservation_id, payload.quantity, note=payload.note)
     return reservation_out(_reservations().get(pk=done.pk))
 
 
 @router.get(
     "/appointments/{int:appointment_id}/parts",
-    response={200: list[ReservationOut], **READ_ERRORS},
+    response={200: list[PartReservationOut], **READ_ERRORS},
     summary="An appointment's parts: reserved, short (缺件), issued",
 )
-def appointment_parts(request: HttpRequest, appointment_id: int) -> list[ReservationOut]:
+def appointment_parts(request: HttpRequest, appointment_id: int) -> list[PartReservationOut]:
     found = _visible_appointment(actor(request), appointment_id)
     return [reservation_out(r) for r in _reservations().filter(appointment=found).order_by("pk")]
 
 
 @router.post(
     "/appointments/{int:appointment_id}/parts/confirm",
-    response={200: list[ReservationOut], **WRITE_ERRORS},
+    response={200: list[PartReservationOut], **WRITE_ERRORS},
     summary="Confirm the appointment's shortage before the customer comes (who, when, what)",
 )
 def confirm_shortage(
-    request: HttpRequest, appointment_id: int, payload: ConfirmIn
-) -> list[ReservationOut]:
+    request: HttpRequest, appointment_id: int, payload: ShortageConfirmIn
+) -> list[PartReservationOut]:
     who = actor(request)
     _visible_appointment(who, appointment_id)
     done = parts.confirm_shortage(who, appointment_id, note=payload.note)
@@ -332,15 +334,15 @@ def confirm_shortage(
 
 @router.get(
     "/workshops/{int:workshop_id}/shortages",
-    response={200: list[ShortageOut], **READ_ERRORS},
+    response={200: list[PartShortageOut], **READ_ERRORS},
     summary="A day's appointments with a shortage nobody has confirmed yet",
 )
-def shortages(request: HttpRequest, workshop_id: int, day: date) -> list[ShortageOut]:
+def shortages(request: HttpRequest, workshop_id: int, day: date) -> list[PartShortageOut]:
     workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
     if workshop is None:
         raise NotFound("not_found", what="workshop")
     return [
-        ShortageOut(
+        PartShortageOut(
             appointment=a.pk,
             starts_at=a.starts_at,
             customer=a.customer.name,

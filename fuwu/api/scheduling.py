@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.api.idempotency import idempotent
-from fuwu.api.parts import ReservationOut, reservation_out
+from fuwu.api.parts import PartReservationOut, reservation_out
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
@@ -118,7 +118,9 @@ class AppointmentOut(Schema):
     override_reason: str
     overridden_by: str | None
     lines: list[LineOut]
-    parts: list[ReservationOut] = Field(description="its parts; `short` > 0 is a shortage (缺件)")
+    parts: list[PartReservationOut] = Field(
+        description="its parts; `short` > 0 is a shortage (缺件)"
+    )
 
 
 def _workshop(who: Actor, workshop_id: int) -> Workshop:

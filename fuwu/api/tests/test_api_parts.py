@@ -244,4 +244,4 @@ def test_the_parts_endpoints_are_in_the_openapi_document(api, world):
         assert path in doc["paths"], path
     schemas = doc["components"]["schemas"]
     assert {"available", "low", "reserved"} <= set(schemas["PartOut"]["properties"])
-    assert "short" in schemas["ReservationOut"]["properties"]
+    assert "short" in schemas["PartReservationOut"]["properties"]
