@@ -156,6 +156,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     cases,
     customers,
     history,
+    parts,
     procedures,
     registers,
     scheduling,
@@ -173,3 +174,4 @@ api.add_router("/", registers.router)
 api.add_router("/", search.router)
 api.add_router("/", scheduling.router)
 api.add_router("/", calendar.router)
+api.add_router("/", parts.router)

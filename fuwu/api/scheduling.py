@@ -14,12 +14,14 @@ from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.api.idempotency import idempotent
+from fuwu.api.parts import PartReservationOut, reservation_out
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
 from fuwu.scheduling import booking
 from fuwu.scheduling.capacity import DayCapacity, capacity
 from fuwu.scheduling.models import Appointment, AppointmentStatus, Workshop, WorkType
+from fuwu.scheduling.parts import PartAsk
 
 router = Router(tags=["workshop scheduling"])
 MAX_DAYS = 62
@@ -66,6 +68,11 @@ class JobIn(Schema):
     work_type: WorkType = WorkType.MAINTENANCE
 
 
+class PartAskIn(Schema):
+    number: str = Field(..., min_length=1, max_length=40, description="part number")
+    quantity: Decimal = Field(..., gt=0, le=100000, max_digits=10, decimal_places=2)
+
+
 class AppointmentIn(Schema):
     workshop: int
     customer: int
@@ -78,6 +85,9 @@ class AppointmentIn(Schema):
     note: str = Field("", max_length=500)
     walk_in: bool = False
     technician: int | None = Field(None, description="the technician planned for the job")
+    parts: list[PartAskIn] = Field(
+        [], max_length=30, description="parts beyond the jobs' usual ones, reserved too"
+    )
 
 
 class RebookIn(Schema):
@@ -110,6 +120,9 @@ class AppointmentOut(Schema):
     override_reason: str
     overridden_by: str | None
     lines: list[LineOut]
+    parts: list[PartReservationOut] = Field(
+        description="its parts; `short` > 0 is a shortage (缺件)"
+    )
 
 
 def _workshop(who: Actor, workshop_id: int) -> Workshop:
@@ -164,12 +177,13 @@ def _appointment_out(a: Appointment) -> AppointmentOut:
             )
             for line in a.lines.all()
         ],
+        parts=[reservation_out(r) for r in a.part_reservations.all()],
     )
 
 
 def _appointments() -> Any:
     return Appointment.objects.select_related("advisor", "overridden_by").prefetch_related(
-        "lines__operation"
+        "lines__operation", "part_reservations__part", "part_reservations__confirmed_by"
     )
 
 
@@ -287,6 +301,7 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status[AppointmentOut]
         note=payload.note,
         walk_in=payload.walk_in,
         technician=technician,
+        parts=[PartAsk(p.number, p.quantity) for p in payload.parts],
     )
     return Status(201, _appointment_out(_appointments().get(pk=made.pk)))
 

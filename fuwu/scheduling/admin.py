@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from fuwu.scheduling.models import (
     Absence,
     Appointment,
     AppointmentLine,
     LabourOperation,
+    OperationPart,
+    Part,
+    Stock,
     Technician,
     Workshop,
 )
@@ -39,11 +44,20 @@ class TechnicianAdmin(admin.ModelAdmin[Technician]):
     inlines = [AbsenceInline]
 
 
+class OperationPartInline(admin.TabularInline[OperationPart, LabourOperation]):
+    """The parts an operation usually takes, reserved when it is booked."""
+
+    model = OperationPart
+    extra = 0
+    autocomplete_fields = ("part",)
+
+
 @admin.register(LabourOperation)
 class LabourOperationAdmin(admin.ModelAdmin[LabourOperation]):
     list_display = ("code", "name", "standard_hours", "work_type", "skill", "site")
     list_filter = ("site", "work_type")
     search_fields = ("code", "name", "name_en")
+    inlines = [OperationPartInline]
 
 
 class AppointmentLineInline(admin.TabularInline[AppointmentLine, Appointment]):
@@ -76,3 +90,49 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class StockInline(admin.StackedInline[Stock, Part]):
+    """The figures, read-only: they move through `fuwu.scheduling.parts` (goods in on the parts
+    page), which keeps them and the movement log in step."""
+
+    model = Stock
+    can_delete = False
+    readonly_fields = ("on_hand", "reserved", "issued")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Part)
+class PartAdmin(admin.ModelAdmin[Part]):
+    list_display = (
+        "number",
+        "name",
+        "unit",
+        "price",
+        "reorder_level",
+        "on_hand",
+        "available",
+        "active",
+        "site",
+    )
+    list_filter = ("site", "active")
+    search_fields = ("number", "name", "name_en")
+    list_select_related = ("stock", "site")
+    inlines = [StockInline]
+
+    @admin.display(description=_("在库"))
+    def on_hand(self, obj: Part) -> Decimal:
+        return _figures(obj).on_hand
+
+    @admin.display(description=_("可用"))
+    def available(self, obj: Part) -> Decimal:
+        return _figures(obj).available
+
+
+def _figures(part: Part) -> Stock:
+    try:
+        return part.stock
+    except Stock.DoesNotExist:  # never stocked
+        return Stock(part=part)

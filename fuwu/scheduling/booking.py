@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from fuwu.core.actors import Actor
+from fuwu.core.actors import SYSTEM, Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import Conflict, EngineError, Forbidden, Unprocessable
 from fuwu.scheduling.capacity import HOUR, day_capacity
@@ -42,6 +42,9 @@ from fuwu.scheduling.models import (
 )
 from fuwu.scheduling.reminders import channel_of, remind_at
 from fuwu.sla.clocks import site_calendar
+
+if TYPE_CHECKING:
+    from fuwu.scheduling.parts import PartAsk
 
 BOOKING_ROLES = frozenset({"service_advisor", "agent", "manager", "vp", "admin"})
 
@@ -200,13 +203,18 @@ def book(
     walk_in: bool = False,
     case_id: int | None = None,
     authorised: bool = False,
+    parts: Sequence[PartAsk] = (),
     now: datetime | None = None,
     technician: Technician | None = None,
 ) -> Appointment:
     """Book a customer (and car) into the workshop; raises an EngineError and writes nothing
     when the booking is refused. `authorised`: the caller has already decided who may book (a
     case's transition, by the roles its procedure names). A walk-in (received now) skips the
-    reception slot and may take the day's reserve."""
+    reception slot and may take the day's reserve. The jobs' usual parts and the `parts` named
+    are reserved in the same transaction (`fuwu.scheduling.parts.reserve_for`); what is not in
+    stock is a shortage on the appointment, not a refusal."""
+    from fuwu.scheduling import parts as stock  # parts reads this module's rights
+
     now = now or timezone.now()
     if not authorised and not may_book(actor, workshop):
         raise Forbidden("may_not_book")
@@ -246,6 +254,7 @@ def book(
         for line in lines:
             line.appointment = appointment
         AppointmentLine.objects.bulk_create(lines)
+        stock.reserve_for(actor, appointment, lines, parts, now=now)
     return appointment
 
 
@@ -303,7 +312,10 @@ def rebook(
 def set_status(
     actor: Actor, appointment_id: int, status: str, *, now: datetime | None = None
 ) -> Appointment:
-    """Arrived, cancelled or no-show: the hours of a cancelled or missed booking are free again."""
+    """Arrived, cancelled or no-show: the hours of a cancelled or missed booking are free again,
+    and so are the parts it held."""
+    from fuwu.scheduling import parts  # parts reads this module's rights
+
     if status not in (
         AppointmentStatus.ARRIVED,
         AppointmentStatus.CANCELLED,
@@ -318,6 +330,8 @@ def set_status(
         appointment.status = status
         appointment.changed_at = now
         appointment.save(update_fields=["status", "changed_at"])
+        if status != AppointmentStatus.ARRIVED:
+            parts.release_for(actor, appointment, now=now)
     return appointment
 
 
@@ -328,6 +342,7 @@ def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(m
     UPDATE, so two workers never mark or tell twice. An appointment without a case gets a
     follow-up task (`FollowUp`); a case's own procedure has its no-show step."""
     from fuwu.notifications.services import notify
+    from fuwu.scheduling import parts
 
     now = now or timezone.now()
     missed = Appointment.objects.filter(
@@ -340,6 +355,8 @@ def mark_no_shows(now: datetime | None = None, *, grace: timedelta = timedelta(m
                 pk=appointment.pk, status=AppointmentStatus.BOOKED
             ).update(status=AppointmentStatus.NO_SHOW, changed_at=now):
                 continue  # arrived meanwhile, or another worker took it
+            appointment.status = AppointmentStatus.NO_SHOW
+            parts.release_for(SYSTEM, appointment, now=now)
             zone = ZoneInfo(appointment.workshop.site.timezone)
             notify(
                 [appointment.advisor],

@@ -10,10 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fuwu.core.models import Department, Site, Skill, Staff
 from fuwu.customers.models import Asset, Customer
@@ -344,3 +346,269 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment} → {self.get_outcome_display() or '…'}"
+# --- Parts (issue 11 "Parts"): a small catalogue and stock per site; no purchasing. ---------
+# Every change to the figures goes through `fuwu.scheduling.parts`, which locks the part's
+# `Stock` row and writes a `PartMovement` with the same deltas; the CHECK constraints below are
+# the last line: no figure goes below zero and nothing is reserved that is not on hand.
+
+
+class Part(models.Model):
+    """A part of the site's catalogue (配件目录), stocked at that site."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    number = models.CharField(_("配件号"), max_length=40)
+    name = models.CharField(_("名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, default="个")
+    price = models.DecimalField(_("单价"), max_digits=10, decimal_places=2, null=True, blank=True)
+    reorder_level = models.DecimalField(
+        _("补货点"),
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("可用数量（在库 − 预留）不高于此数时列入低库存清单"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        verbose_name = _("配件")
+        verbose_name_plural = _("配件目录")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="one_part_number_a_site")
+        ]
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Stock(models.Model):
+    """A part's figures at its site: on hand (in the store, reserved ones included), reserved
+    (held for booked jobs) and issued (out on repair orders, not returned)."""
+
+    part = models.OneToOneField(
+        Part,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stock",
+        verbose_name=_("配件"),
+    )
+    on_hand = models.DecimalField(_("在库"), default=Decimal("0"), max_digits=10, decimal_places=2)
+    reserved = models.DecimalField(
+        pgettext_lazy("parts", "预留"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(_("已领用"), default=Decimal("0"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("库存")
+        verbose_name_plural = _("库存")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(on_hand__gte=0, reserved__gte=0, issued__gte=0),
+                name="stock_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved__lte=models.F("on_hand")),
+                name="stock_reserved_on_hand",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} {self.on_hand}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+class OperationPart(models.Model):
+    """A part an operation usually takes (an oil change: an oil filter ×1, oil 4 L)."""
+
+    operation = models.ForeignKey(
+        LabourOperation, on_delete=models.CASCADE, related_name="parts", verbose_name=_("工时项目")
+    )
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("配件")
+    )
+    quantity = models.DecimalField(
+        _("数量"), validators=[MinValueValidator(Decimal("0.01"))], max_digits=10, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("项目用料")
+        verbose_name_plural = _("项目用料")
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "part"], name="one_part_an_operation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation.code} {self.part.number} ×{self.quantity}"
+
+    def clean(self) -> None:
+        if self.operation_id and self.part_id and self.part.site_id != self.operation.site_id:
+            raise ValidationError({"part": _("配件须属于工时项目所在的项目。")})
+
+
+class ReservationStatus(models.TextChoices):
+    RESERVED = "reserved", _("已预留")
+    ISSUED = "issued", _("已领用")
+    RETURNED = "returned", _("已退回")
+    RELEASED = "released", _("已释放")
+
+
+class PartReservation(models.Model):
+    """Parts for a job: asked for (`quantity`), held from stock (`held`; less than asked is a
+    shortage, 缺件, to be confirmed before the customer arrives), issued to a repair order
+    (case) and partly or wholly returned."""
+
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("配件")
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="part_reservations",
+        verbose_name=_("预约"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="part_reservations",
+        verbose_name=_("工单"),
+    )
+    line = models.CharField(_("工单行"), max_length=200, blank=True)
+    quantity = models.DecimalField(_("需要数量"), max_digits=10, decimal_places=2)
+    held = models.DecimalField(
+        _("已预留数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(
+        _("领用数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    returned = models.DecimalField(
+        _("退回数量"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=ReservationStatus.choices,
+        default=ReservationStatus.RESERVED,
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("缺件确认人"),
+    )
+    confirmed_at = models.DateTimeField(_("缺件确认时间"), null=True, blank=True)
+    confirm_note = models.CharField(_("缺件安排"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("配件预留")
+        verbose_name_plural = _("配件预留")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0, held__gte=0, held__lte=models.F("quantity")),
+                name="reservation_held_within_asked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(returned__gte=0, returned__lte=models.F("issued")),
+                name="reservation_returned_within_issued",
+            ),
+        ]
+        indexes = [models.Index(fields=["part", "status"], name="reservation_part_status")]
+
+    def __str__(self) -> str:
+        return f"{self.part.number} ×{self.quantity} {self.get_status_display()}"
+
+    @property
+    def short(self) -> Decimal:
+        """How many are missing: asked for and not held, while the reservation stands."""
+        if self.status != ReservationStatus.RESERVED:
+            return Decimal("0")
+        return self.quantity - self.held
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Issued and not returned: what may still come back."""
+        return self.issued - self.returned
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", _("入库")
+    RESERVE = "reserve", pgettext_lazy("parts", "预留")
+    RELEASE = "release", _("释放")
+    ISSUE = "issue", _("领用")
+    RETURN = "return", _("退回")
+    CONFIRM = "confirm", _("缺件确认")
+
+
+class PartMovement(models.Model):
+    """The parts history, append-only: who did what, when, and how each figure moved. The sum of
+    a part's deltas equals its `Stock` figures (`fuwu.scheduling.parts.drift` checks it)."""
+
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="movements", verbose_name=_("配件")
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=MovementKind.choices)
+    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2)
+    on_hand = models.DecimalField(
+        _("在库变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    reserved = models.DecimalField(
+        _("预留变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    issued = models.DecimalField(
+        _("领用变化"), default=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    reservation = models.ForeignKey(
+        PartReservation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+        verbose_name=_("配件预留"),
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("预约"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("工单"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("配件流水")
+        verbose_name_plural = _("配件流水")
+        indexes = [models.Index(fields=["part", "at"], name="movement_part_at")]
+
+    def __str__(self) -> str:
+        return f"{self.part.number} {self.get_kind_display()} {self.quantity}"

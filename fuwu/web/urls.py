@@ -12,6 +12,7 @@ from fuwu.web.views import (
     floor,
     history,
     intake,
+    parts,
     people,
     personal,
     procedures,
@@ -45,5 +46,6 @@ urlpatterns = [
     *floor.urlpatterns,
     *workshop.urlpatterns,
     *workshop_calendar.urlpatterns,
+    *parts.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

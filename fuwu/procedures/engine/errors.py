@@ -234,6 +234,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The chosen technician is not in this workshop or no longer active",
     ),
     "follow_up_done": ("该失约跟进已完成", "This no-show follow-up is already done"),
+    # Parts (fuwu.scheduling.parts).
+    "insufficient_stock": (
+        "配件 {part} {name} 库存不足：可用 {available} {unit}，需要 {quantity} {unit}",
+        "Not enough of part {part} {name} in stock: {available} {unit} available, "
+        "{quantity} {unit} needed",
+    ),
+    "return_too_many": (
+        "配件 {part} 最多可退回 {most} {unit}（已领用未退回的数量），不能退回 {quantity} {unit}",
+        "At most {most} {unit} of part {part} can be returned (issued and not yet returned), "
+        "not {quantity} {unit}",
+    ),
+    "unknown_part": ("配件目录中没有配件 {part}", "No part {part} in the parts catalogue"),
+    "other_site_part": (
+        "配件 {part} 属于其他项目，不能用于本项目",
+        "Part {part} belongs to another site and cannot be used here",
+    ),
+    "bad_quantity": ("数量须大于 0", "The quantity must be above 0"),
+    "reservation_not_open": (
+        "该配件记录为“{status}”，不能再执行此操作",
+        "These parts are {status}; this can no longer be done",
+    ),
+    "no_shortage": ("该预约没有待确认的缺件", "This appointment has no shortage to confirm"),
+    "may_not_handle_parts": (
+        "您不能办理该项目的配件",
+        "You may not handle parts for this site",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

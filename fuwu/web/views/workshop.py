@@ -42,8 +42,10 @@ from fuwu.scheduling.models import (
     Workshop,
     WorkType,
 )
+from fuwu.scheduling.parts import attach
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
+from fuwu.web.views.parts import warn_shortage
 
 CUSTOMER_LIMIT = 200  # the select lists at most this many; the search narrows it
 STATUSES = {
@@ -238,6 +240,7 @@ def _day_context(
         .prefetch_related("lines")
         .order_by("starts_at", "pk")
     )
+    attach(appointments)  # each one's parts and shortage (缺件)
     booking = may_book(actor, workshop)
     context: dict[str, Any] = {
         "workshop": workshop,
@@ -249,6 +252,7 @@ def _day_context(
         "appointments": appointments,
         "may_book": booking,
         "may_override": may_override(actor, workshop),
+        "may_confirm": booking,
         "week_url": _url(workshop, many, week=day.isoformat()),
         "previous_url": _url(workshop, many, day=(day - timedelta(days=1)).isoformat()),
         "next_url": _url(workshop, many, day=(day + timedelta(days=1)).isoformat()),
@@ -360,6 +364,7 @@ def new_booking(request: HttpRequest) -> HttpResponse:
                     "hours": hours(appointment.hours),
                 },
             )
+            warn_shortage(request, appointment)
             many = len(workshops) > 1
             return redirect(_url(workshop, many, day=day.isoformat()))
     context = _day_context(request, actor, workshop, workshops, day, form)
