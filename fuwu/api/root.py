@@ -157,6 +157,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     procedures,
     registers,
+    routes,
     scheduling,
     search,
     tokens,
@@ -171,3 +172,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
 api.add_router("/", search.router)
 api.add_router("/", scheduling.router)
+api.add_router("/", routes.router)
