@@ -8,6 +8,7 @@ from fuwu.web.views import (
     case_print,
     customers,
     dashboard,
+    field_routes,
     files,
     floor,
     history,
@@ -43,5 +44,6 @@ urlpatterns = [
     *search.urlpatterns,
     *floor.urlpatterns,
     *workshop.urlpatterns,
+    *field_routes.urlpatterns,
     *portal_attachments.urlpatterns,
 ]
