@@ -52,7 +52,9 @@ class VisitOut(Schema):
     service_minutes: int
     skill: str
     status: str
-    unplanned_reason: str = Field(description="a code: no_technician, no_skill, unreachable, no_room")
+    unplanned_reason: str = Field(
+        description="a code: no_technician, no_skill, unreachable, no_room"
+    )
     unplanned_text: str
 
 
@@ -181,7 +183,9 @@ def add_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
     if payload.skill:
         skill = Skill.objects.filter(code=payload.skill).first()
         if skill is None:
-            raise EngineError("invalid_form", fields={"skill": FieldError("bad_choice", options="")})
+            raise EngineError(
+                "invalid_form", fields={"skill": FieldError("bad_choice", options="")}
+            )
     customer = None
     if payload.customer is not None:
         customer = (

@@ -259,7 +259,9 @@ def plan_routes(
     zone = _zone(workshop)
     visits = _live_visits(workshop, day)
     crew = _crew(workshop, day)
-    plan = vrptw.plan_day(_problem(base, [_job(v, base) for v in visits], crew), iterations=iterations)
+    plan = vrptw.plan_day(
+        _problem(base, [_job(v, base) for v in visits], crew), iterations=iterations
+    )
     with transaction.atomic():
         locked = list(
             Visit.objects.select_for_update()
@@ -357,10 +359,7 @@ def move_visit(
         order = [v for v in _order(target) if v != visit.pk]
         at = len(order) if position is None else max(0, min(position - 1, len(order)))
         order.insert(at, visit.pk)
-        rows = {
-            v.pk: v
-            for v in Visit.objects.filter(pk__in=order).select_related("skill")
-        }
+        rows = {v.pk: v for v in Visit.objects.filter(pk__in=order).select_related("skill")}
         problem = _problem(base, [], crew)
         jobs = [_job(rows[k], base) for k in order]
         line = vrptw.timeline(problem, worker, jobs)

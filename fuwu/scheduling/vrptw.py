@@ -30,6 +30,7 @@ plan (a time limit bounds it on a slow machine).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import warnings
@@ -262,8 +263,8 @@ def _data(problem: DayProblem, *, tighten: bool) -> ProblemData:
         clients=clients,
         depots=[Depot(location=0)],
         vehicle_types=vehicles,
-        distance_matrices=[dist],
-        duration_matrices=[dur],
+        distance_matrices=[dist],  # type: ignore[list-item]  # PyVRP's stub: ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
     )
     return data
 
@@ -350,8 +351,15 @@ def plan_day(problem: DayProblem, *, iterations: int = 3000, max_seconds: float 
         done += more
         if _served(again) > _served(routes):
             routes, unplanned = again, dropped
-    routes = _insert(problem, routes, [j for j in problem.jobs if j.key in unplanned or not any(
-        s.job == j.key for r in routes for s in r.stops)])
+    routes = _insert(
+        problem,
+        routes,
+        [
+            j
+            for j in problem.jobs
+            if j.key in unplanned or not any(s.job == j.key for r in routes for s in r.stops)
+        ],
+    )
     unplanned = {}
     served = {s.job for r in routes for s in r.stops}
     for job in problem.jobs:
@@ -452,8 +460,8 @@ def solomon_data(inst: Solomon) -> ProblemData:
                 tw_late=inst.due[0] * SCALE,
             )
         ],
-        distance_matrices=[dist],
-        duration_matrices=[dur],
+        distance_matrices=[dist],  # type: ignore[list-item]  # PyVRP's stub: ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
     )
 
 
@@ -486,7 +494,7 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
     total = 0.0
     for route in routes:
         path = [0, *route, 0]
-        total += sum(float(euclid[a, b]) for a, b in zip(path, path[1:], strict=False))
+        total += sum(float(euclid[a, b]) for a, b in itertools.pairwise(path))
     return total
 
 

@@ -26,7 +26,7 @@ def body(workshop, km: float, start: str, end: str, **extra):
 
 
 def test_plan_read_and_move_through_http(api, world):
-    workshop, techs, electrical = seed_field(world)
+    workshop, techs, _electrical = seed_field(world)
     qc = api("workshop_qc")  # the workshop's dispatcher
     made = [
         qc.post("/api/visits", body(workshop, 2, "09:00", "09:30")),
@@ -66,13 +66,15 @@ def test_plan_read_and_move_through_http(api, world):
 
 
 def test_rights(api, world):
-    workshop, techs, electrical = seed_field(world, technicians=1)
+    workshop, techs, _electrical = seed_field(world, technicians=1)
     visit = api("workshop_qc").post("/api/visits", body(workshop, 1, "09:00", "10:00")).json()
     # Another site's dispatcher does not see the workshop at all.
     stranger = api("dispatcher")
     assert stranger.get(f"/api/workshops/{workshop.pk}/routes", day="2026-12-08").status_code == 404
     assert (
-        stranger.post(f"/api/workshops/{workshop.pk}/routes/plan", {"day": "2026-12-08"}).status_code
+        stranger.post(
+            f"/api/workshops/{workshop.pk}/routes/plan", {"day": "2026-12-08"}
+        ).status_code
         == 404
     )
     assert (

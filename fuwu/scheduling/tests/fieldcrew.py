@@ -16,6 +16,7 @@ from fuwu.testing.factories import World
 TUESDAY = date(2026, 12, 8)  # a working day on the site's calendar
 BASE = (Decimal("22.543100"), Decimal("114.057900"))
 KM_LAT = Decimal("0.008993")  # one kilometre north
+KM_LON = Decimal("0.009735")  # one kilometre east at the base's latitude
 
 
 def seed_field(world: World, technicians: int = 3) -> tuple[Workshop, list[Technician], Skill]:
@@ -40,14 +41,15 @@ def visit(
     skill: Skill | None = None,
     day: date = TUESDAY,
     address: str = "",
+    km_east: float = 0,
 ) -> Visit:
-    """A visit `km_north` km due north of the base (negative: south)."""
+    """A visit `km_north` km north of the base (negative: south) and `km_east` east."""
     return routes.add_visit(
         world.actor("vp"),
         workshop,
         address=address or f"北 {km_north} 公里",
         lat=BASE[0] + KM_LAT * Decimal(str(km_north)),
-        lon=BASE[1],
+        lon=BASE[1] + KM_LON * Decimal(str(km_east)),
         day=day,
         window_start=time.fromisoformat(start),
         window_end=time.fromisoformat(end),

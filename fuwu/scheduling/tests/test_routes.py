@@ -47,9 +47,7 @@ def test_a_day_is_planned_within_windows_skills_and_shifts(world):
         assert route.status == RouteStatus.PLANNED and route.distance_m > 0
         if route.lunch_at:  # the hour's break overlaps no visit
             lunch = (route.lunch_at, route.lunch_at + timedelta(hours=1))
-            assert all(
-                s.ends_at <= lunch[0] or s.starts_at >= lunch[1] for s in route.stops.all()
-            )
+            assert all(s.ends_at <= lunch[0] or s.starts_at >= lunch[1] for s in route.stops.all())
     assert set(Visit.objects.values_list("status", flat=True)) == {VisitStatus.PLANNED}
     # 2 km = 4 minutes at 30 km/h: the first visit's travel time, whoever takes it
     first = RouteStop.objects.get(visit=visits[0])
@@ -57,7 +55,7 @@ def test_a_day_is_planned_within_windows_skills_and_shifts(world):
 
 
 def test_visits_that_cannot_be_done_are_reported_with_the_reason(world):
-    workshop, techs, electrical = seed_field(world, technicians=2)
+    workshop, _techs, _electrical = seed_field(world, technicians=2)
     from fuwu.core.models import Skill
 
     gas = Skill.objects.create(code="gas", name="燃气")
@@ -73,7 +71,7 @@ def test_visits_that_cannot_be_done_are_reported_with_the_reason(world):
 
 
 def test_a_full_day_leaves_the_rest_open_and_leave_takes_a_technician_off(world):
-    workshop, techs, electrical = seed_field(world, technicians=2)
+    workshop, techs, _electrical = seed_field(world, technicians=2)
     Absence.objects.create(technician=techs[1], date=TUESDAY, kind="leave")
     # One technician, 8 working hours: three visits of 3 hours cannot all fit.
     made = [visit(world, workshop, n, "08:30", "16:00", minutes=180) for n in (1, 2, 3)]
@@ -98,7 +96,9 @@ def test_a_dispatcher_moves_a_visit_and_is_refused_when_it_would_break_a_window(
     holder = RouteStop.objects.get(visit=b).route.technician_id
     other = next(t for t in techs[1:] if t.pk != holder)
     route = routes.move_visit(dispatcher, b.pk, technician_id=other.pk, position=1)
-    assert route.status == RouteStatus.EDITED and route.edited_by_id == world.users["workshop_qc"].pk
+    assert (
+        route.status == RouteStatus.EDITED and route.edited_by_id == world.users["workshop_qc"].pk
+    )
     assert RouteStop.objects.get(visit=b).route.technician_id == other.pk
     # b 10:00–10:30 then a, whose window closed at 09:30: refused, nothing changes.
     before = list(RouteStop.objects.order_by("pk").values_list("visit", "route", "starts_at"))
@@ -106,7 +106,9 @@ def test_a_dispatcher_moves_a_visit_and_is_refused_when_it_would_break_a_window(
         routes.move_visit(dispatcher, a.pk, technician_id=other.pk, position=2)
     assert refused.value.code == "visit_would_be_late"
     assert "09:30" in refused.value.message("zh-hans")
-    assert list(RouteStop.objects.order_by("pk").values_list("visit", "route", "starts_at")) == before
+    assert (
+        list(RouteStop.objects.order_by("pk").values_list("visit", "route", "starts_at")) == before
+    )
     # The electrical visit cannot go to a technician without the skill.
     with pytest.raises(Conflict) as refused:
         routes.move_visit(dispatcher, c.pk, technician_id=other.pk)
@@ -122,7 +124,7 @@ def test_a_dispatcher_moves_a_visit_and_is_refused_when_it_would_break_a_window(
 
 
 def test_moving_past_the_shift_end_is_refused(world):
-    workshop, techs, electrical = seed_field(world, technicians=2)
+    workshop, _techs, _electrical = seed_field(world, technicians=2)
     long = visit(world, workshop, 1, "08:30", "13:00", minutes=240)
     late = visit(world, workshop, 1, "13:00", "17:00", minutes=240)
     routes.plan_routes(world.actor("vp"), workshop, TUESDAY)
@@ -136,7 +138,7 @@ def test_moving_past_the_shift_end_is_refused(world):
 
 
 def test_bad_visits_are_refused(world):
-    workshop, techs, electrical = seed_field(world, technicians=1)
+    workshop, _techs, _electrical = seed_field(world, technicians=1)
     with pytest.raises(Unprocessable) as bad:
         visit(world, workshop, 1, "10:00", "09:00")
     assert bad.value.code == "bad_window"
@@ -159,7 +161,7 @@ def test_bad_visits_are_refused(world):
 
 
 def test_no_field_base_is_a_clear_error(world):
-    workshop, techs, electrical = seed_field(world, technicians=1)
+    workshop, _techs, _electrical = seed_field(world, technicians=1)
     workshop.field_base.delete()
     with pytest.raises(Unprocessable) as err:
         routes.plan_routes(world.actor("vp"), workshop, TUESDAY)

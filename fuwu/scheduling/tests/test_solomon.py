@@ -16,12 +16,16 @@ FOLDERS = [ROOT.parent / "shared" / "data" / "solomon", Path("/work/shared/data/
 FOLDER = next((f for f in FOLDERS if (f / "C101.txt").exists()), None)
 
 
-@pytest.mark.skipif(FOLDER is None, reason="the Solomon instances (shared/data/solomon) are not here")
+@pytest.mark.skipif(
+    FOLDER is None, reason="the Solomon instances (shared/data/solomon) are not here"
+)
 def test_c101_is_solved_feasibly_near_the_best_known():
     assert FOLDER is not None
     inst = read_solomon(FOLDER / "C101.txt")
     assert (len(inst.x), inst.vehicles, inst.capacity) == (101, 25, 200)
-    best = {r["instance"]: float(r["distance"]) for r in csv.DictReader((FOLDER / "bks.csv").open())}
+    best = {
+        r["instance"]: float(r["distance"]) for r in csv.DictReader((FOLDER / "bks.csv").open())
+    }
     result = solve_solomon(inst, 2.0)
     assert result.problems == ()
     assert check_solomon(inst, result.routes) == []

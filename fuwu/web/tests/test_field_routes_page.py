@@ -23,7 +23,7 @@ def client_for(world: World, persona: str, language: str = "zh-hans") -> Client:
 
 
 def test_a_dispatcher_plans_the_day_and_moves_a_visit(world: World) -> None:
-    workshop, techs, electrical = seed_field(world)
+    workshop, techs, _electrical = seed_field(world)
     a = visit(world, workshop, 2, "09:00", "09:30", address="兰亭苑 3 栋")
     b = visit(world, workshop, 3, "10:00", "12:00", address="华庭 5 栋")
     far = visit(world, workshop, 200, "08:30", "09:00", address="惠州")
@@ -56,7 +56,7 @@ def test_a_dispatcher_plans_the_day_and_moves_a_visit(world: World) -> None:
 
 
 def test_others_cannot_plan_or_see(world: World) -> None:
-    workshop, techs, electrical = seed_field(world, technicians=1)
+    workshop, techs, _electrical = seed_field(world, technicians=1)
     v = visit(world, workshop, 1, "09:00", "10:00")
     tech = client_for(world, "workshop_tech")
     page: Any = tech.get(URL)

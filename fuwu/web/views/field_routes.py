@@ -10,6 +10,7 @@ written. Staff of other sites get a 404 (the workshop picker lists only their wo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,9 +60,8 @@ def _plot(found: DayRoutes) -> dict[str, Any] | None:
     places = [(float(found.base.lon), float(found.base.lat))]
     for route in found.routes:
         places += [(float(s.visit.lon), float(s.visit.lat)) for s in route.stops.all()]
-    places += [(float(v.lon), float(v.lat)) for v in found.unplanned]
-    import math
-
+    if len(places) == 1:  # nothing planned yet: frame the visits to plan
+        places += [(float(v.lon), float(v.lat)) for v in found.unplanned]
     squash = math.cos(math.radians(float(found.base.lat)))
     xs = [lon * squash for lon, _lat in places]
     ys = [lat for _lon, lat in places]
@@ -70,9 +70,12 @@ def _plot(found: DayRoutes) -> dict[str, Any] | None:
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
 
     def at(lon: float, lat: float) -> tuple[float, float]:
+        """A place outside the frame (an unplanned visit far away) is drawn on its edge."""
+        x = WIDTH / 2 + (lon * squash - cx) * scale
+        y = HEIGHT / 2 - (lat - cy) * scale
         return (
-            round(WIDTH / 2 + (lon * squash - cx) * scale, 1),
-            round(HEIGHT / 2 - (lat - cy) * scale, 1),
+            round(min(max(x, PAD / 2), WIDTH - PAD / 2), 1),
+            round(min(max(y, PAD / 2), HEIGHT - PAD / 2), 1),
         )
 
     base = at(float(found.base.lon), float(found.base.lat))
@@ -120,9 +123,7 @@ def page(request: HttpRequest) -> HttpResponse:
     found = day_routes(workshop, day)
     cap = day_capacity(workshop, day)
     on_shift = [t for t in cap.technicians if t.periods]
-    colours = {
-        r.pk: COLOURS[n % len(COLOURS)] for n, r in enumerate(found.routes)
-    }
+    colours = {r.pk: COLOURS[n % len(COLOURS)] for n, r in enumerate(found.routes)}
     return render(
         request,
         "web/field_routes.html",
@@ -140,7 +141,8 @@ def page(request: HttpRequest) -> HttpResponse:
             "previous_url": _url(workshop, many, day.fromordinal(day.toordinal() - 1)),
             "next_url": _url(workshop, many, day.fromordinal(day.toordinal() + 1)),
             "capacity_url": reverse("web:workshop")
-            + f"?{'workshop=%d&' % workshop.pk if many else ''}day={day.isoformat()}",
+            + (f"?workshop={workshop.pk}&" if many else "?")
+            + f"day={day.isoformat()}",
         },
     )
 
