@@ -324,7 +324,7 @@ def move_visit(
     now = now or timezone.now()
     with transaction.atomic():
         visit = (
-            Visit.objects.select_for_update()
+            Visit.objects.select_for_update(of=("self",))
             .select_related("workshop__department__site", "skill")
             .filter(pk=visit_id)
             .first()
