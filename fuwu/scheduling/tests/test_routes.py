@@ -166,3 +166,44 @@ def test_no_field_base_is_a_clear_error(world):
     with pytest.raises(Unprocessable) as err:
         routes.plan_routes(world.actor("vp"), workshop, TUESDAY)
     assert err.value.code == "no_field_base"
+
+
+def test_reordering_a_route_and_assigning_a_left_out_visit(world):
+    workshop, techs, _electrical = seed_field(world, technicians=1)
+    first = visit(world, workshop, 1, "09:00", "12:00")
+    second = visit(world, workshop, 2, "09:00", "12:00")
+    routes.plan_routes(world.actor("vp"), workshop, TUESDAY)
+    order = list(RouteStop.objects.order_by("position").values_list("visit", flat=True))
+    last = order[-1]
+    route = routes.move_visit(world.actor("vp"), last, technician_id=techs[0].pk, position=1)
+    assert list(route.stops.order_by("position").values_list("visit", flat=True)) == [
+        last,
+        order[0],
+    ]
+    assert {first.pk, second.pk} == set(order)
+    # A visit added after planning is open; the dispatcher puts it last on the route.
+    late = visit(world, workshop, 1, "15:00", "16:00")
+    assert Visit.objects.get(pk=late.pk).status == VisitStatus.OPEN
+    route = routes.move_visit(world.actor("vp"), late.pk, technician_id=techs[0].pk)
+    stops = list(route.stops.order_by("position"))
+    assert [s.visit_id for s in stops][-1] == late.pk and len(stops) == 3
+    assert local(stops[-1].starts_at) == time(15, 0)
+    assert Visit.objects.get(pk=late.pk).status == VisitStatus.PLANNED
+
+
+def test_visits_changed_while_planning_write_nothing(world, monkeypatch):
+    workshop, _techs, _electrical = seed_field(world, technicians=1)
+    visit(world, workshop, 1, "09:00", "12:00")
+    solve = vrptw.plan_day
+
+    def meanwhile(*args, **kwargs):
+        plan = solve(*args, **kwargs)
+        visit(world, workshop, 2, "09:00", "12:00")  # another dispatcher adds one meanwhile
+        return plan
+
+    monkeypatch.setattr(vrptw, "plan_day", meanwhile)
+    with pytest.raises(Conflict) as changed:
+        routes.plan_routes(world.actor("vp"), workshop, TUESDAY)
+    assert changed.value.code == "routes_changed"
+    assert not Route.objects.exists()
+    assert set(Visit.objects.values_list("status", flat=True)) == {VisitStatus.OPEN}
