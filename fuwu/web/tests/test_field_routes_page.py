@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from fuwu.scheduling.models import Route, RouteStop
+from fuwu.scheduling.models import Route, RouteStop, Visit
 from fuwu.scheduling.tests.fieldcrew import TUESDAY, seed_field, visit
 from fuwu.testing.factories import World
 
@@ -67,3 +67,30 @@ def test_others_cannot_plan_or_see(world: World) -> None:
     assert stranger.get(f"{URL}&workshop={workshop.pk}").status_code == 404
     moved = stranger.post(f"/workshop/routes/visits/{v.pk}/move/", {"technician": techs[0].pk})
     assert moved.status_code == 404
+
+
+def test_a_dispatcher_adds_a_visit_from_the_page(world: World) -> None:
+    _workshop, _techs, electrical = seed_field(world, technicians=1)
+    qc = client_for(world, "workshop_qc")
+    form = {
+        "day": TUESDAY.isoformat(),
+        "address": "梅林一村 6 栋",
+        "lat": "22.560000",
+        "lon": "114.050000",
+        "window_start": "09:00",
+        "window_end": "11:00",
+        "service_minutes": "45",
+        "skill": str(electrical.pk),
+    }
+    added = qc.post("/workshop/routes/visits/new/", form, follow=True)
+    assert "已添加上门服务：梅林一村 6 栋。" in added.content.decode()
+    made = Visit.objects.get()
+    assert (made.skill, made.service_minutes, made.day) == (electrical, 45, TUESDAY)
+    # Before opening hours: refused with the reason, in English too; nothing more written.
+    early = client_for(world, "workshop_qc", "en").post(
+        "/workshop/routes/visits/new/", {**form, "window_start": "07:00"}, follow=True
+    )
+    assert "08:30–17:30" in early.content.decode()
+    bad = qc.post("/workshop/routes/visits/new/", {**form, "lat": "95"}, follow=True)
+    assert "纬度" in bad.content.decode()
+    assert Visit.objects.count() == 1

@@ -15,18 +15,27 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fuwu.core.models import Skill
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.scheduling.capacity import day_capacity
 from fuwu.scheduling.models import Visit, Workshop
-from fuwu.scheduling.routes import DayRoutes, day_routes, may_dispatch, move_visit, plan_routes
+from fuwu.scheduling.routes import (
+    DayRoutes,
+    add_visit,
+    day_routes,
+    may_dispatch,
+    move_visit,
+    plan_routes,
+)
 from fuwu.scheduling.routes import reason_text as reason_of
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.views.workshop import _date, _today, _workshop, workshops_of
@@ -107,6 +116,26 @@ def _plot(found: DayRoutes) -> dict[str, Any] | None:
     }
 
 
+class VisitForm(forms.Form):
+    """A visit as posted; its rules (open day, window within opening hours) are `add_visit`'s."""
+
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=300)
+    lat = forms.DecimalField(
+        label=gettext_lazy("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    lon = forms.DecimalField(
+        label=gettext_lazy("经度"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+    window_start = forms.TimeField(label=gettext_lazy("最早开始"))
+    window_end = forms.TimeField(label=gettext_lazy("最晚开始"))
+    service_minutes = forms.IntegerField(
+        label=gettext_lazy("作业时长（分钟）"), min_value=1, max_value=720, initial=60
+    )
+    skill = forms.ModelChoiceField(
+        label=gettext_lazy("所需技能"), queryset=Skill.objects.order_by("code"), required=False
+    )
+
+
 def _url(workshop: Workshop, many: bool, day: date) -> str:
     query = ([f"workshop={workshop.pk}"] if many else []) + [f"day={day.isoformat()}"]
     return reverse("web:workshop-routes") + "?" + "&".join(query)
@@ -138,6 +167,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "plot": _plot(found),
             "technicians": on_shift,
             "may_dispatch": may_dispatch(actor, workshop),
+            "visit_form": VisitForm(),
             "previous_url": _url(workshop, many, day.fromordinal(day.toordinal() - 1)),
             "next_url": _url(workshop, many, day.fromordinal(day.toordinal() + 1)),
             "capacity_url": reverse("web:workshop")
@@ -197,8 +227,42 @@ def move(request: HttpRequest, visit_id: int) -> HttpResponse:
     return redirect(_url(visit.workshop, len(workshops_of(actor)) > 1, visit.day))
 
 
+@require_POST
+@staff_required
+def new_visit(request: HttpRequest) -> HttpResponse:
+    """Add a visit to the day from the page's form; a refusal is shown, nothing written."""
+    actor = actor_of(request)
+    workshop, workshops = _workshop(request, actor)
+    day = _date(request.POST.get("day"))
+    if workshop is None or day is None:
+        raise Http404
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        english = (get_language() or "").startswith("en")
+        sep, colon = ("; ", ": ") if english else ("；", "：")
+        messages.error(
+            request,
+            sep.join(
+                f"{form.fields[k].label}{colon}{' '.join(str(e) for e in v)}"
+                for k, v in form.errors.items()
+            ),
+        )
+    else:
+        data = form.cleaned_data
+        try:
+            add_visit(actor, workshop, day=day, **data)
+        except EngineError as exc:
+            messages.error(request, exc.message(get_language() or "zh-hans"))
+        else:
+            messages.success(
+                request, _("已添加上门服务：%(address)s。") % {"address": data["address"]}
+            )
+    return redirect(_url(workshop, len(workshops) > 1, day))
+
+
 urlpatterns = [
     path("workshop/routes/", page, name="workshop-routes"),
     path("workshop/routes/plan/", plan, name="workshop-routes-plan"),
+    path("workshop/routes/visits/new/", new_visit, name="workshop-routes-new-visit"),
     path("workshop/routes/visits/<int:visit_id>/move/", move, name="workshop-routes-move"),
 ]
