@@ -2,6 +2,9 @@
 best known solutions in shared/data/solomon/bks.csv: the gap in total distance per instance at
 a fixed time limit (10 s), and the mean per family against the target (≤ 1 %).
 
+`--route-objective fleet` solves for the literature's objective instead (each vehicle costs more
+than any whole plan's distance: fewest vehicles first, then distance), for a like-for-like look.
+
 Convention, printed with the table: real-valued Euclidean distances summed in double precision
 (the convention of bks.csv, e.g. C101 = 828.94; not the 1-decimal truncated one where C101 is
 827.3); PyVRP works on them × 1000 (distance rounded, travel time rounded up, so its feasible
@@ -11,6 +14,7 @@ some R1/RC1 instances we use more vehicles than the best known and the distance 
 negative. Both vehicle counts are shown.
 
     python -m bench.run --only routes [--instances C101,R101] [--route-seconds 10]
+                                      [--route-objective distance|fleet]
 """
 
 from __future__ import annotations
@@ -54,7 +58,11 @@ def best_known(folder: Path) -> dict[str, tuple[int, float]]:
 
 
 def run(
-    seconds: float, instances: list[str] | None, log: Any = print, seed: int = 1
+    seconds: float,
+    instances: list[str] | None,
+    log: Any = print,
+    seed: int = 1,
+    objective: str = "distance",
 ) -> dict[str, Any]:
     folder = solomon_dir()
     bks = best_known(folder)
@@ -65,7 +73,12 @@ def run(
     rows = []
     t0 = time.perf_counter()
     for name in names:
-        result = solve_solomon(read_solomon(folder / f"{name}.txt"), seconds, seed=seed)
+        result = solve_solomon(
+            read_solomon(folder / f"{name}.txt"),
+            seconds,
+            seed=seed,
+            fleet_first=objective == "fleet",
+        )
         vehicles, distance = bks[name]
         gap = (result.distance - distance) / distance * 100
         rows.append(
@@ -101,9 +114,19 @@ def run(
                 "met": mean <= TARGET_GAP,
             }
     return {
-        "solver": "PyVRP (iterated local search), objective: total distance",
+        "solver": "PyVRP (iterated local search), objective: "
+        + (
+            "fewest vehicles, then total distance (as bks.csv)"
+            if objective == "fleet"
+            else "total distance"
+        ),
+        "objective": objective,
         "convention": "real-valued Euclidean distance, double precision (as bks.csv); "
-        "bks.csv minimises vehicles first, so the distance gap can be negative",
+        + (
+            "a gap is positive where more vehicles or more distance"
+            if objective == "fleet"
+            else "bks.csv minimises vehicles first, so the distance gap can be negative"
+        ),
         "seconds_per_instance": seconds,
         "seed": seed,
         "folder": str(folder),

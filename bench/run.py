@@ -124,6 +124,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="routes: time limit per Solomon instance (default 10 s)",
     )
     p.add_argument(
+        "--route-objective",
+        choices=["distance", "fleet"],
+        default="distance",
+        help="routes: minimise total distance (default), or vehicles first then distance",
+    )
+    p.add_argument(
         "--page-cases",
         type=int,
         default=100_000,
@@ -603,7 +609,10 @@ def main(argv: list[str] | None = None) -> int:
         if "routes" in args.only:
             try:
                 results["routes"] = route_bench.run(
-                    args.route_seconds, args.instances or None, log=log
+                    args.route_seconds,
+                    args.instances or None,
+                    log=log,
+                    objective=args.route_objective,
                 )
             except Exception as exc:
                 failed = True

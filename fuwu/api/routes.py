@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -104,6 +105,10 @@ class PlanIn(Schema):
 class PlanOut(DayRoutesOut):
     solver_iterations: int
     solver_seconds: float
+
+
+class VisitStatusIn(Schema):
+    status: Literal["done", "cancelled"]
 
 
 class MoveIn(Schema):
@@ -258,4 +263,19 @@ def move(request: HttpRequest, visit_id: int, payload: MoveIn) -> DayRoutesOut:
         raise NotFound("not_found", what="visit")
     _workshop(who, found.workshop_id)  # another site's visit is a 404
     routes.move_visit(who, visit_id, technician_id=payload.technician, position=payload.position)
+    return _day_out(found.workshop_id, who, found.day)
+
+
+@router.post(
+    "/visits/{int:visit_id}/status",
+    response={200: DayRoutesOut, **WRITE_ERRORS},
+    summary="Mark a visit done, or cancel it (it leaves its route, which is timed again)",
+)
+def visit_status(request: HttpRequest, visit_id: int, payload: VisitStatusIn) -> DayRoutesOut:
+    who = actor(request)
+    found = Visit.objects.filter(pk=visit_id).first()
+    if found is None:
+        raise NotFound("not_found", what="visit")
+    _workshop(who, found.workshop_id)
+    routes.set_visit_status(who, visit_id, payload.status)
     return _day_out(found.workshop_id, who, found.day)

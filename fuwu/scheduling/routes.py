@@ -8,6 +8,7 @@ through here, checked and in one transaction.
   base and back, solved by PyVRP (`fuwu.scheduling.vrptw`, whose doc says how travel, lunch and
   skills are modelled). It replaces the day's routes, a dispatcher's changes included; visits
   it cannot place stay open with the reason;
+- `set_visit_status`: done, or cancelled (it leaves its route, which is timed again);
 - `move_visit`: a dispatcher moves a visit to another technician or place in the order; both
   routes are timed again and the change is REFUSED (with the visit, time and window in the
   message) when a window or the shift's end would be missed, so a saved route is always one the
@@ -405,6 +406,55 @@ def move_visit(
         _write_route(target, line, day, zone)
         Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.PLANNED, unplanned_reason="")
     return target
+
+
+def set_visit_status(
+    actor: Actor, visit_id: int, status: str, *, now: datetime | None = None
+) -> Visit:
+    """Done or cancelled. A cancelled visit leaves its route, whose times are worked out again
+    (a route left empty is removed); a done one stays on it as it was driven."""
+    if status not in (VisitStatus.DONE, VisitStatus.CANCELLED):
+        raise Unprocessable("visit_not_movable", status=status)
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = (
+            Visit.objects.select_for_update(of=("self",))
+            .select_related("workshop__department__site")
+            .filter(pk=visit_id)
+            .first()
+        )
+        if visit is None:
+            raise NotFound("not_found", what="visit")
+        workshop = visit.workshop
+        if not may_dispatch(actor, workshop):
+            raise Forbidden("may_not_dispatch")
+        if visit.status not in LIVE:
+            raise Conflict("visit_not_movable", status=visit.get_status_display())
+        stop = RouteStop.objects.filter(visit=visit).select_related("route").first()
+        if status == VisitStatus.CANCELLED and stop is not None:
+            route = Route.objects.select_for_update().get(pk=stop.route_id)
+            rest = [v for v in _order(route) if v != visit.pk]
+            stop.delete()
+            if rest:
+                base = _base(workshop)
+                crew = _crew(workshop, visit.day)
+                others = {
+                    v.pk: v for v in Visit.objects.filter(pk__in=rest).select_related("skill")
+                }
+                line = vrptw.timeline(
+                    _problem(base, [], crew),
+                    crew.workers.get(route.technician_id)
+                    or vrptw.Worker(route.technician_id, 0, 86400),
+                    [_job(others[k], base) for k in rest],
+                )
+                route.status, route.edited_by, route.edited_at = RouteStatus.EDITED, actor.user, now
+                _write_route(route, line, visit.day, _zone(workshop))
+            else:
+                route.delete()
+        visit.status = status
+        visit.unplanned_reason = ""
+        visit.save(update_fields=["status", "unplanned_reason"])
+    return visit
 
 
 @dataclass(frozen=True)

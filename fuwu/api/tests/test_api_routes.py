@@ -104,3 +104,20 @@ def test_routes_are_in_the_openapi_document(api, world):
         "/api/visits/{visit_id}/move",
     ):
         assert path in paths
+
+
+def test_cancelling_a_visit_takes_it_off_its_route(api, world):
+    workshop, _techs, _electrical = seed_field(world, technicians=1)
+    qc = api("workshop_qc")
+    a = qc.post("/api/visits", body(workshop, 2, "09:00", "09:30")).json()["id"]
+    b = qc.post("/api/visits", body(workshop, 4, "10:00", "12:00")).json()["id"]
+    qc.post(f"/api/workshops/{workshop.pk}/routes/plan", {"day": TUESDAY.isoformat()})
+    done = qc.post(f"/api/visits/{a}/status", {"status": "cancelled"})
+    assert done.status_code == 200, done.content
+    (route,) = done.json()["routes"]
+    assert [s["visit"]["id"] for s in route["stops"]] == [b] and route["status"] == "edited"
+    assert Visit.objects.get(pk=a).status == "cancelled"
+    again = qc.post(f"/api/visits/{a}/move", {"technician": route["technician"]})
+    assert again.status_code == 409 and again.json()["code"] == "visit_not_movable"
+    assert qc.post(f"/api/visits/{b}/status", {"status": "done"}).status_code == 200
+    assert qc.post(f"/api/visits/{b}/status", {"status": "open"}).status_code == 422
