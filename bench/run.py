@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 
 from bench import pages, rawdb, workshop
+from bench import routes as route_bench
 from bench.load import Api, PhaseResult, run_phase
 from bench.procs import (
     CpuWatch,
@@ -106,10 +107,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-raw", action="store_true", help="skip the raw DB limit")
     p.add_argument(
         "--only",
-        default="api,pages,workshop",
+        default="api,pages,workshop,routes",
         help="comma list of parts to run: api (load phases and raw limit), pages (page timings "
         "with --page-cases cases), workshop (capacity and appointment timings with "
-        "--workshop-technicians and --workshop-appointments); default all, e.g. --only pages",
+        "--workshop-technicians and --workshop-appointments), routes (the route planner on "
+        "Solomon's VRPTW instances, no database); default all, e.g. --only pages",
+    )
+    p.add_argument(
+        "--instances",
+        default="",
+        help="routes: comma list of Solomon instances (default all 29 of C1, R1, RC1)",
+    )
+    p.add_argument(
+        "--route-seconds",
+        type=float,
+        default=10.0,
+        help="routes: time limit per Solomon instance (default 10 s)",
+    )
+    p.add_argument(
+        "--route-objective",
+        choices=["distance", "fleet"],
+        default="distance",
+        help="routes: minimise total distance (default), or vehicles first then distance",
     )
     p.add_argument(
         "--page-cases",
@@ -155,8 +174,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = [o.strip() for o in args.only.split(",") if o.strip()]
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
-    if not args.only or not set(args.only) <= {"api", "pages", "workshop"}:
-        p.error("--only takes api,pages,workshop")
+    args.instances = [i.strip().upper() for i in args.instances.split(",") if i.strip()]
+    if not args.only or not set(args.only) <= {"api", "pages", "workshop", "routes"}:
+        p.error("--only takes api,pages,workshop,routes")
     return args
 
 
@@ -613,7 +633,19 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     failed = False
     try:
-        for kind in args.db:
+        if "routes" in args.only:
+            try:
+                results["routes"] = route_bench.run(
+                    args.route_seconds,
+                    args.instances or None,
+                    log=log,
+                    objective=args.route_objective,
+                )
+            except Exception as exc:
+                failed = True
+                log(f"routes: FAILED: {exc.__class__.__name__}: {exc}")
+                results["routes"] = {"error": f"{exc.__class__.__name__}: {exc}"}
+        for kind in args.db if {"api", "pages"} & set(args.only) else []:
             try:
                 results["databases"][kind] = bench_database(kind, args)
             except Exception as exc:
@@ -640,13 +672,16 @@ def main(argv: list[str] | None = None) -> int:
             + sum(
                 int(db.get("workshop", {}).get("errors", 0)) for db in results["databases"].values()
             )
+            + route_bench.errors(results.get("routes", {}))
         )
         args.out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(results, indent=2, ensure_ascii=False, default=str)
         path = args.out / f"bench-{started:%Y%m%d-%H%M%S}.json"
         path.write_text(text)
         (args.out / "latest.json").write_text(text)
-    print_report(results)
+    if results["databases"]:
+        print_report(results)
+    route_bench.print_report(results.get("routes", {}))
     log(f"results: {path} (and latest.json); {results['seconds']:.0f} s in all")
     return 1 if failed or results["total_errors"] else 0
 

@@ -11,11 +11,15 @@ from fuwu.scheduling.models import (
     Absence,
     Appointment,
     AppointmentLine,
+    FieldBase,
     LabourOperation,
     OperationPart,
     Part,
+    Route,
+    RouteStop,
     Stock,
     Technician,
+    Visit,
     Workshop,
 )
 
@@ -136,3 +140,49 @@ def _figures(part: Part) -> Stock:
         return part.stock
     except Stock.DoesNotExist:  # never stocked
         return Stock(part=part)
+
+
+# -- On-site visits and routes: the field base is set here; visits and routes are written by
+# fuwu.scheduling.routes (checked against windows, skills and shifts), so they are read-only.
+
+
+@admin.register(FieldBase)
+class FieldBaseAdmin(admin.ModelAdmin[FieldBase]):
+    list_display = ("workshop", "name", "lat", "lon", "speed_kmh")
+
+
+class _ReadOnly(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(_ReadOnly):
+    list_display = ("day", "window_start", "window_end", "address", "skill", "status", "workshop")
+    list_filter = ("workshop", "status", "day")
+    search_fields = ("address",)
+
+
+class RouteStopInline(admin.TabularInline[RouteStop, Route]):
+    model = RouteStop
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Route)
+class RouteAdmin(_ReadOnly):
+    list_display = ("day", "technician", "status", "distance_m", "travel_minutes", "edited_by")
+    list_filter = ("workshop", "status", "day")
+    inlines = [RouteStopInline]

@@ -346,6 +346,8 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment} → {self.get_outcome_display() or '…'}"
+
+
 # --- Parts (issue 11 "Parts"): a small catalogue and stock per site; no purchasing. ---------
 # Every change to the figures goes through `fuwu.scheduling.parts`, which locks the part's
 # `Stock` row and writes a `PartMovement` with the same deltas; the CHECK constraints below are
@@ -612,3 +614,179 @@ class PartMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part.number} {self.get_kind_display()} {self.quantity}"
+
+
+# -- On-site visits and their routes (fuwu.scheduling.routes; the solver: fuwu.scheduling.vrptw)
+
+
+class FieldBase(models.Model):
+    """Where a workshop's technicians leave from and come back to for on-site visits (上门服务),
+    and how fast they get about: travel time = great-circle distance ÷ `speed_kmh`."""
+
+    workshop = models.OneToOneField(
+        Workshop, on_delete=models.CASCADE, related_name="field_base", verbose_name=_("车间")
+    )
+    name = models.CharField(_("名称"), max_length=200, blank=True)
+    lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    lon = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    speed_kmh = models.DecimalField(
+        _("平均车速（公里/小时）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("30.0"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text=_("市内含路况与停车约 30 公里/小时"),
+    )
+
+    class Meta:
+        verbose_name = _("外勤基地")
+        verbose_name_plural = _("外勤基地")
+
+    def __str__(self) -> str:
+        return self.name or str(self.workshop)
+
+
+class VisitStatus(models.TextChoices):
+    OPEN = "open", _("待排")
+    PLANNED = "planned", _("已排")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Visit(models.Model):
+    """A case's job at the customer's place on a day: where, the window the service may start
+    in (agreed with the customer), how long it takes and the skill it needs."""
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="visits", verbose_name=_("车间")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("工单"),
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("客户"),
+    )
+    address = models.CharField(_("地址"), max_length=300)
+    lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    lon = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    day = models.DateField(_("日期"))
+    window_start = models.TimeField(_("最早开始"))
+    window_end = models.TimeField(_("最晚开始"))
+    service_minutes = models.PositiveSmallIntegerField(
+        _("作业时长（分钟）"), validators=[MinValueValidator(1)]
+    )
+    skill = models.ForeignKey(
+        Skill, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("所需技能")
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.OPEN
+    )
+    # Why the last plan left it out (a code of fuwu.scheduling.vrptw), empty when planned.
+    unplanned_reason = models.CharField(_("未排原因"), max_length=40, blank=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("上门服务")
+        verbose_name_plural = _("上门服务")
+        indexes = [models.Index(fields=["workshop", "day"], name="visit_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_start__lte=models.F("window_end")),
+                name="visit_window_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.day} {self.window_start:%H:%M}–{self.window_end:%H:%M}"
+
+
+class RouteStatus(models.TextChoices):
+    PLANNED = "planned", _("系统排定")
+    EDITED = "edited", _("调度员已调整")
+
+
+class Route(models.Model):
+    """A technician's round of visits on a day, from the field base and back."""
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="routes", verbose_name=_("车间")
+    )
+    technician = models.ForeignKey(
+        Technician, on_delete=models.CASCADE, related_name="routes", verbose_name=_("技术员")
+    )
+    day = models.DateField(_("日期"))
+    distance_m = models.PositiveIntegerField(_("行驶距离（米）"), default=0)
+    travel_minutes = models.PositiveIntegerField(_("路上时间（分钟）"), default=0)
+    leaves_at = models.DateTimeField(_("出发时间"), null=True, blank=True)
+    back_at = models.DateTimeField(_("返回时间"), null=True, blank=True)
+    lunch_at = models.DateTimeField(_("午休开始"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RouteStatus.choices, default=RouteStatus.PLANNED
+    )
+    solver_iterations = models.PositiveIntegerField(_("求解迭代次数"), default=0)
+    planned_at = models.DateTimeField(_("排线时间"), default=timezone.now)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("排线人"),
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("调整人"),
+    )
+    edited_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("服务路线")
+        verbose_name_plural = _("服务路线")
+        constraints = [
+            models.UniqueConstraint(fields=["technician", "day"], name="one_route_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} {self.day}"
+
+
+class RouteStop(models.Model):
+    """A visit on a route, in order, with when the technician gets there and starts."""
+
+    route = models.ForeignKey(
+        Route, on_delete=models.CASCADE, related_name="stops", verbose_name=_("路线")
+    )
+    visit = models.OneToOneField(
+        Visit, on_delete=models.CASCADE, related_name="stop", verbose_name=_("上门服务")
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    travel_minutes = models.PositiveIntegerField(_("路上时间（分钟）"))
+    distance_m = models.PositiveIntegerField(_("距离（米）"))
+    arrives_at = models.DateTimeField(_("到达时间"))
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+
+    class Meta:
+        verbose_name = _("路线站点")
+        verbose_name_plural = _("路线站点")
+        ordering = ["route", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["route", "position"], name="one_stop_a_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} #{self.position}"

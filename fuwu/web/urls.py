@@ -8,6 +8,7 @@ from fuwu.web.views import (
     case_print,
     customers,
     dashboard,
+    field_routes,
     files,
     floor,
     history,
@@ -47,5 +48,6 @@ urlpatterns = [
     *workshop.urlpatterns,
     *workshop_calendar.urlpatterns,
     *parts.urlpatterns,
+    *field_routes.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

@@ -260,6 +260,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您不能办理该项目的配件",
         "You may not handle parts for this site",
     ),
+    # On-site visits and routes (fuwu.scheduling.routes)
+    "no_field_base": (
+        "该车间尚未设置外勤基地（出发地点与平均车速），不能排线",
+        "This workshop has no field base (where technicians leave from, and their speed); "
+        "routes cannot be planned",
+    ),
+    "may_not_dispatch": (
+        "只有本项目的调度员、服务顾问或经理可以安排上门服务和调整路线",
+        "Only the site's dispatchers, service advisors and managers may arrange visits "
+        "and change routes",
+    ),
+    "routes_changed": (
+        "排线期间当天的上门服务有变动，请重新排线",
+        "The day's visits changed while the routes were being planned; plan again",
+    ),
+    "visit_not_movable": (
+        "该上门服务{status}，不能调整",
+        "This visit is {status} and cannot be moved",
+    ),
+    "not_on_shift": ("{technician} 当天不上班", "{technician} is not on shift that day"),
+    "lacks_skill": (
+        "{technician} 没有“{skill}”技能，不能承接此上门服务",
+        "{technician} does not have the skill '{skill}' this visit needs",
+    ),
+    "visit_would_be_late": (
+        "这样调整后，{address} 的服务要 {start} 才能开始，晚于与客户约定的最晚时间 {late}",
+        "After this change the visit at {address} would start at {start}, "
+        "after the latest time agreed with the customer, {late}",
+    ),
+    "route_over_shift": (
+        "这样调整后，{technician} 要到 {back} 才能回到基地，晚于下班时间 {end}",
+        "After this change {technician} would be back at the base at {back}, "
+        "after the shift ends at {end}",
+    ),
+    "bad_window": (
+        "时间窗无效：最早开始须不晚于最晚开始，且在 {opens}–{closes} 之内",
+        "Invalid window: the earliest start must not be after the latest, "
+        "and both within {opens}–{closes}",
+    ),
+    "bad_place": (
+        "坐标无效：纬度须在 -90 到 90 之间，经度在 -180 到 180 之间",
+        "Invalid coordinates: latitude must be within -90 to 90, longitude within -180 to 180",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

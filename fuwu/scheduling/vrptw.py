@@ -1,0 +1,532 @@
+"""Routes for on-site visits (上门服务): the vehicle routing problem with time windows, solved
+with PyVRP (pinned in pyproject.toml and constraints.txt). Plain Python, no Django: the day's
+problem comes in as dataclasses, the plan goes out as dataclasses; `fuwu.scheduling.routes`
+reads and writes the database around it, the Solomon benchmark (bench/routes.py) and its test
+call `solve_solomon` here.
+
+The day's problem, in the units PyVRP needs (integers):
+
+- times are seconds after the day's local midnight; distances are metres;
+- travel between two places = great-circle (haversine) distance at `speed_kmh` (30 km/h in
+  town by default, roads and stops included), rounded up to the second;
+- a technician leaves the field base no earlier than the shift's start and is back by its end;
+- a visit needing a skill goes only to a technician who has it: each skill is a load dimension,
+  the visit "delivers" 1 of its skill and a technician without the skill has capacity 0 there;
+- a visit's window bounds when its service starts;
+- every visit is optional with a prize far above any day's travel, so the solver serves all it
+  can and says which it could not, instead of failing the whole day;
+- lunch (the site's break): PyVRP has no breaks. The timeline (`timeline`) places the break
+  where the technician is: after the first visit that ends after lunch begins, or in the wait
+  before a visit that starts after it (a wait absorbs it). The solver first plans without the
+  break; if the timeline then finds a window or the shift's end missed, it plans again with
+  every window that ends after lunch begins, and the shift's end, tightened by the break's
+  length (the break delays what follows by at most its length, so that plan keeps them), and
+  the plan serving more visits is kept. Either way the timeline is the judge: a visit it finds
+  late leaves the route and is reported, never kept late.
+
+The solver runs a fixed number of iterations from a fixed seed, so the same day gives the same
+plan (a time limit bounds it on a slow machine).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pyvrp import Client, Depot, Location, ProblemData, Route, VehicleType, solve
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+EARTH_RADIUS_M = 6_371_000.0
+DEFAULT_SPEED_KMH = 30.0
+SEED = 20261204
+# Metres: above any day's travel (1,000 km), so serving a visit always pays, yet below what
+# PyVRP's top penalties charge a late plan, so it drops a visit rather than run late.
+PRIZE = 10**6
+
+
+def haversine_m(a: Place, b: Place) -> float:
+    """Great-circle distance in metres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Job:
+    """A visit: where, when its service may start (`early`..`late`), for how long, which skill."""
+
+    key: int
+    place: Place
+    early: int
+    late: int
+    service: int
+    skill: str = ""
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A technician on shift: from `start` to `end`, with a break (`lunch`) if it falls inside."""
+
+    key: int
+    start: int
+    end: int
+    skills: frozenset[str] = frozenset()
+    lunch: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class DayProblem:
+    base: Place
+    jobs: tuple[Job, ...]
+    workers: tuple[Worker, ...]
+    speed_kmh: float = DEFAULT_SPEED_KMH
+
+    def metres(self, a: Place, b: Place) -> int:
+        return round(haversine_m(a, b))
+
+    def seconds(self, metres: int) -> int:
+        return math.ceil(metres * 3.6 / self.speed_kmh)
+
+
+@dataclass(frozen=True)
+class Stop:
+    job: int
+    travel: int  # seconds from the previous place
+    distance: int  # metres from the previous place
+    arrive: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A technician's day along an ordered list of visits, and what is wrong with it."""
+
+    worker: int
+    stops: tuple[Stop, ...]
+    back: int  # at the base again
+    distance: int  # metres, the way back included
+    travel: int  # seconds, the way back included
+    lunch: tuple[int, int] | None  # when the break is taken on the road, if it is
+    late: tuple[int, ...] = ()  # visits whose service would start after their window
+    over_shift: bool = False  # back after the shift's end
+
+    @property
+    def feasible(self) -> bool:
+        return not self.late and not self.over_shift
+
+
+# Why a visit stays unplanned (codes; the caller translates them).
+NO_TECHNICIAN = "no_technician"  # nobody on shift that day
+NO_SKILL = "no_skill"  # nobody on shift has the skill
+UNREACHABLE = "unreachable"  # no skilled technician can reach it in its window within the shift
+NO_ROOM = "no_room"  # it could be done alone, but the day is full
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    routes: tuple[Timeline, ...]
+    unplanned: dict[int, str] = field(default_factory=dict)
+    iterations: int = 0
+    seconds: float = 0.0
+
+
+def timeline(problem: DayProblem, worker: Worker, jobs: Sequence[Job]) -> Timeline:
+    """Arrival and start times along `jobs` in this order, the break placed where the technician
+    is (see the module's doc), and which windows or shift end it misses."""
+    t, here = worker.start, problem.base
+    lunch = worker.lunch
+    taken: tuple[int, int] | None = None
+    stops: list[Stop] = []
+    late: list[int] = []
+    distance = travel = 0
+    for job in jobs:
+        if lunch and taken is None and t >= lunch[0]:
+            taken = (t, t + lunch[1] - lunch[0])
+            t = taken[1]
+        metres = problem.metres(here, job.place)
+        seconds = problem.seconds(metres)
+        arrive = t + seconds
+        start = max(arrive, job.early)
+        if lunch and taken is None and start > lunch[0]:
+            begin = max(arrive, lunch[0])
+            taken = (begin, begin + lunch[1] - lunch[0])
+            start = max(taken[1], job.early)
+        if start > job.late:
+            late.append(job.key)
+        t = start + job.service
+        stops.append(Stop(job.key, seconds, metres, arrive, start, t))
+        distance += metres
+        travel += seconds
+        here = job.place
+    if lunch and taken is None and stops and t >= lunch[0]:
+        taken = (t, t + lunch[1] - lunch[0])
+        t = taken[1]
+    metres = problem.metres(here, problem.base) if stops else 0
+    seconds = problem.seconds(metres)
+    back = t + seconds if stops else worker.start
+    return Timeline(
+        worker=worker.key,
+        stops=tuple(stops),
+        back=back,
+        distance=distance + metres,
+        travel=travel + seconds,
+        lunch=taken,
+        late=tuple(late),
+        over_shift=back > worker.end,
+    )
+
+
+def _clients(route: Route) -> list[int]:
+    """The client indices (0-based, in the order of `ProblemData.clients`) a route visits."""
+    return [activity.idx for activity in route if activity.is_client()]
+
+
+def _break_length(worker: Worker) -> int:
+    return worker.lunch[1] - worker.lunch[0] if worker.lunch else 0
+
+
+def _why_not(problem: DayProblem, job: Job) -> str:
+    """Why a visit the solver left out cannot be done, or NO_ROOM when it could be done alone."""
+    if not problem.workers:
+        return NO_TECHNICIAN
+    skilled = [w for w in problem.workers if not job.skill or job.skill in w.skills]
+    if not skilled:
+        return NO_SKILL
+    if any(timeline(problem, w, [job]).feasible for w in skilled):
+        return NO_ROOM
+    return UNREACHABLE
+
+
+def _data(problem: DayProblem, *, tighten: bool) -> ProblemData:
+    skills = sorted({j.skill for j in problem.jobs if j.skill})
+    dims = max(1, len(skills))
+    places = [problem.base, *(j.place for j in problem.jobs)]
+    n = len(places)
+    dist = np.zeros((n, n), dtype=np.int64)
+    for i in range(n):
+        for k in range(i + 1, n):
+            dist[i, k] = dist[k, i] = problem.metres(places[i], places[k])
+    dur = np.vectorize(problem.seconds, otypes=[np.int64])(dist)
+    locations = [Location(x=p.lon, y=p.lat) for p in places]
+    clients = []
+    for idx, job in enumerate(problem.jobs, start=1):
+        load = [0] * dims
+        if job.skill:
+            load[skills.index(job.skill)] = 1
+        # The break may delay a visit by its length (module doc): plan with that much slack.
+        slack = max((_break_length(w) for w in problem.workers), default=0)
+        lunch_start = min((w.lunch[0] for w in problem.workers if w.lunch), default=None)
+        late = job.late
+        if tighten and slack and lunch_start is not None and late > lunch_start:
+            late = max(job.early, late - slack)
+        clients.append(
+            Client(
+                location=idx,
+                delivery=load,
+                service_duration=job.service,
+                tw_early=job.early,
+                tw_late=late,
+                prize=PRIZE,
+                required=False,
+                name=str(job.key),
+            )
+        )
+    big = len(problem.jobs) + 1
+    vehicles = [
+        VehicleType(
+            num_available=1,
+            capacity=[big if s in w.skills else 0 for s in skills] or [big],
+            tw_early=w.start,
+            tw_late=w.end - (_break_length(w) if tighten else 0),
+            name=str(w.key),
+        )
+        for w in problem.workers
+    ]
+    data = ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=[Depot(location=0)],
+        vehicle_types=vehicles,
+        distance_matrices=[dist],  # type: ignore[list-item]  # PyVRP's stub: ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
+    )
+    return data
+
+
+def _solve(
+    problem: DayProblem, *, tighten: bool, iterations: int, max_seconds: float
+) -> tuple[list[Timeline], dict[int, str], int, bool]:
+    """One solver run judged by the timeline: the routes, the visits dropped as late, the
+    iterations, and whether anything went wrong (a visit dropped, or no feasible solution)."""
+    with warnings.catch_warnings():
+        # A visit nobody can do makes PyVRP warn about its penalties; we report it instead.
+        warnings.simplefilter("ignore")
+        result = solve(
+            _data(problem, tighten=tighten),
+            stop=MultipleCriteria([MaxIterations(iterations), MaxRuntime(max_seconds)]),
+            seed=SEED,
+            collect_stats=False,
+        )
+    planned: dict[int, list[Job]] = {w.key: [] for w in problem.workers}
+    for route in result.best.routes():
+        # Even from an infeasible best the routes are a start: the checks below keep them honest.
+        worker = problem.workers[route.vehicle_type()]
+        planned[worker.key] = [
+            job
+            for job in (problem.jobs[c] for c in _clients(route))
+            if not job.skill or job.skill in worker.skills
+        ]
+    workers = {w.key: w for w in problem.workers}
+    lines: list[Timeline] = []
+    dropped: dict[int, str] = {}
+    for key, jobs in planned.items():
+        while True:
+            line = timeline(problem, workers[key], jobs)
+            if line.feasible or not jobs:
+                break
+            drop = line.late[0] if line.late else jobs[-1].key
+            dropped[drop] = NO_ROOM
+            jobs = [j for j in jobs if j.key != drop]
+        lines.append(line)
+    return lines, dropped, result.num_iterations, bool(dropped) or not result.best.is_feasible()
+
+
+def _insert(problem: DayProblem, lines: list[Timeline], jobs: Sequence[Job]) -> list[Timeline]:
+    """Put visits left out where the timeline (the break included) still holds, cheapest
+    insertion first: repairs a plan the break spoiled, and takes what the solver left."""
+    by_key = {j.key: j for j in problem.jobs}
+    workers = {w.key: w for w in problem.workers}
+    lines = list(lines)
+    for job in jobs:
+        best: tuple[int, int, Timeline] | None = None
+        for n, line in enumerate(lines):
+            worker = workers[line.worker]
+            if job.skill and job.skill not in worker.skills:
+                continue
+            order = [by_key[s.job] for s in line.stops]
+            for at in range(len(order) + 1):
+                tried = timeline(problem, worker, [*order[:at], job, *order[at:]])
+                extra = tried.distance - line.distance
+                if tried.feasible and (best is None or extra < best[0]):
+                    best = (extra, n, tried)
+        if best is not None:
+            lines[best[1]] = best[2]
+    return lines
+
+
+def _served(lines: Sequence[Timeline]) -> int:
+    return sum(len(line.stops) for line in lines)
+
+
+def plan_day(problem: DayProblem, *, iterations: int = 3000, max_seconds: float = 20.0) -> DayPlan:
+    """Each technician's ordered visits for the day, and the visits left out with the reason."""
+    t0 = time.perf_counter()
+    if not problem.jobs:
+        return DayPlan(routes=())
+    if not problem.workers:
+        return DayPlan(routes=(), unplanned={j.key: NO_TECHNICIAN for j in problem.jobs})
+    routes, unplanned, done, trouble = _solve(
+        problem, tighten=False, iterations=iterations, max_seconds=max_seconds
+    )
+    if trouble and any(w.lunch for w in problem.workers):
+        again, dropped, more, _trouble = _solve(
+            problem, tighten=True, iterations=iterations, max_seconds=max_seconds
+        )
+        done += more
+        if _served(again) > _served(routes):
+            routes, unplanned = again, dropped
+    routes = _insert(
+        problem,
+        routes,
+        [
+            j
+            for j in problem.jobs
+            if j.key in unplanned or not any(s.job == j.key for r in routes for s in r.stops)
+        ],
+    )
+    unplanned = {}
+    served = {s.job for r in routes for s in r.stops}
+    for job in problem.jobs:
+        if job.key not in served and job.key not in unplanned:
+            unplanned[job.key] = _why_not(problem, job)
+    return DayPlan(
+        routes=tuple(routes),
+        unplanned=unplanned,
+        iterations=done,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+# -- Solomon's VRPTW instances (the benchmark) ----------------------------------------------
+
+SCALE = 1000  # Solomon's units × 1000 as PyVRP's integers
+
+
+@dataclass(frozen=True)
+class Solomon:
+    """An instance in Solomon's text format: node 0 is the depot."""
+
+    name: str
+    vehicles: int
+    capacity: int
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    demand: tuple[int, ...]
+    ready: tuple[int, ...]
+    due: tuple[int, ...]
+    service: tuple[int, ...]
+
+    def euclid(self) -> np.ndarray:
+        xy = np.column_stack([self.x, self.y])
+        return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+
+
+def read_solomon(path: Path) -> Solomon:
+    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    name = lines[0][0]
+    head = next(i for i, row in enumerate(lines) if row and row[0] == "VEHICLE")
+    vehicles, capacity = int(lines[head + 2][0]), int(lines[head + 2][1])
+    rows = [row for row in lines[head + 3 :] if row[0].isdigit() and len(row) == 7]
+    cols = list(zip(*[[float(v) for v in row] for row in rows], strict=True))
+    return Solomon(
+        name=name,
+        vehicles=vehicles,
+        capacity=capacity,
+        x=cols[1],
+        y=cols[2],
+        demand=tuple(int(v) for v in cols[3]),
+        ready=tuple(int(v) for v in cols[4]),
+        due=tuple(int(v) for v in cols[5]),
+        service=tuple(int(v) for v in cols[6]),
+    )
+
+
+@dataclass(frozen=True)
+class SolomonResult:
+    name: str
+    routes: tuple[tuple[int, ...], ...]  # customer numbers, depot left out
+    distance: float  # real-valued Euclidean, summed in double precision
+    problems: tuple[str, ...]  # from `check_solomon`: empty when the routes are feasible
+    iterations: int
+    seconds: float
+
+    @property
+    def vehicles(self) -> int:
+        return len(self.routes)
+
+
+# Per vehicle, in PyVRP's units (distance × 1000): more than any instance's whole distance
+# (≤ 2,000 × 1000), so one vehicle fewer always beats any saving in distance.
+FLEET_COST = 10**7
+
+
+def solomon_data(inst: Solomon, *, fleet_first: bool = False) -> ProblemData:
+    """Distances as PyVRP integers: Euclidean × 1000 rounded; travel times × 1000 rounded UP, so
+    a schedule feasible in integers is feasible in real numbers too. `fleet_first`: each vehicle
+    costs FLEET_COST, so fewer vehicles come first and distance second (the literature's
+    hierarchical objective)."""
+    euclid = inst.euclid()
+    dist = np.round(euclid * SCALE).astype(np.int64)
+    dur = np.ceil(euclid * SCALE - 1e-9).astype(np.int64)
+    n = len(inst.x)
+    clients = [
+        Client(
+            location=i,
+            delivery=[inst.demand[i]],
+            service_duration=inst.service[i] * SCALE,
+            tw_early=inst.ready[i] * SCALE,
+            tw_late=inst.due[i] * SCALE,
+        )
+        for i in range(1, n)
+    ]
+    return ProblemData(
+        locations=[Location(x=inst.x[i], y=inst.y[i]) for i in range(n)],
+        clients=clients,
+        depots=[Depot(location=0, tw_early=inst.ready[0] * SCALE, tw_late=inst.due[0] * SCALE)],
+        vehicle_types=[
+            VehicleType(
+                num_available=inst.vehicles,
+                capacity=[inst.capacity],
+                tw_early=inst.ready[0] * SCALE,
+                tw_late=inst.due[0] * SCALE,
+                fixed_cost=FLEET_COST if fleet_first else 0,
+            )
+        ],
+        distance_matrices=[dist],  # type: ignore[list-item]  # PyVRP's stub: ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
+    )
+
+
+def check_solomon(inst: Solomon, routes: Sequence[Sequence[int]]) -> list[str]:
+    """An independent check in real numbers: every customer once, capacity, windows, depot due."""
+    euclid = inst.euclid()
+    problems = []
+    seen = [c for r in routes for c in r]
+    if sorted(seen) != list(range(1, len(inst.x))):
+        problems.append("customers not each visited exactly once")
+    if len(routes) > inst.vehicles:
+        problems.append(f"{len(routes)} routes > {inst.vehicles} vehicles")
+    for n, route in enumerate(routes):
+        if sum(inst.demand[c] for c in route) > inst.capacity:
+            problems.append(f"route {n}: over capacity")
+        t, here = float(inst.ready[0]), 0
+        for c in route:
+            t = max(t + euclid[here, c], inst.ready[c])
+            if t > inst.due[c] + 1e-6:
+                problems.append(f"route {n}: customer {c} starts at {t:.2f} > due {inst.due[c]}")
+            t += inst.service[c]
+            here = c
+        if t + euclid[here, 0] > inst.due[0] + 1e-6:
+            problems.append(f"route {n}: back after the depot's due time")
+    return problems
+
+
+def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
+    euclid = inst.euclid()
+    total = 0.0
+    for route in routes:
+        path = [0, *route, 0]
+        total += sum(float(euclid[a, b]) for a, b in itertools.pairwise(path))
+    return total
+
+
+def solve_solomon(
+    inst: Solomon, seconds: float, *, seed: int = 1, fleet_first: bool = False
+) -> SolomonResult:
+    """Minimise total distance within `seconds` (the fleet only bounded by the instance's
+    vehicles), or with `fleet_first` the vehicles first, then distance."""
+    t0 = time.perf_counter()
+    result = solve(
+        solomon_data(inst, fleet_first=fleet_first),
+        stop=MaxRuntime(seconds),
+        seed=seed,
+        collect_stats=False,
+    )
+    routes = tuple(tuple(c + 1 for c in _clients(r)) for r in result.best.routes())
+    problems = tuple(check_solomon(inst, routes))
+    if not result.best.is_feasible():
+        problems = ("the solver found no feasible solution", *problems)
+    return SolomonResult(
+        name=inst.name,
+        routes=routes,
+        distance=route_distance(inst, routes),
+        problems=problems,
+        iterations=result.num_iterations,
+        seconds=time.perf_counter() - t0,
+    )
