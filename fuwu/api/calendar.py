@@ -100,10 +100,7 @@ def _event(entry: calendar_feed.Entry, workshop: Workshop, english: bool) -> Eve
     a = entry.appointment
     vehicle = a.asset.label if a.asset else ""
     jobs = (", " if english else "、").join(
-        line.operation.name_en
-        if english and line.operation and line.operation.name_en
-        else line.name
-        for line in a.lines.all()
+        line.name_in("en" if english else "zh-hans") for line in a.lines.all()
     )
     zone = ZoneInfo(workshop.site.timezone)
     day = a.starts_at.astimezone(zone).date()

@@ -282,6 +282,14 @@ class AppointmentLine(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.hours} h"
 
+    def name_in(self, language: str) -> str:
+        """The job's name for a reader of `language`: the catalogue's English name in English,
+        where it has one (a described job keeps the words it was booked with)."""
+        op = self.operation
+        if language.startswith("en") and op is not None and op.name_en:
+            return op.name_en
+        return self.name
+
 
 class BookingDay(models.Model):
     """The row a booking locks: bookings of one workshop day are checked one after another,

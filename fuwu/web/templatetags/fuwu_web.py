@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -59,6 +59,12 @@ def lines_editor(bf: Any, spec: Any) -> dict[str, Any]:
 def files_for(files: dict[str, list[Any]], key: str) -> list[Any]:
     """The files attached to one checklist item: `item_files|files_for:"<step>.<item>"`."""
     return files.get(key, []) if isinstance(files, dict) else []
+
+
+@register.filter
+def job_name(line: Any) -> str:
+    """An appointment's job line in the reader's language (`AppointmentLine.name_in`)."""
+    return str(line.name_in(translation.get_language() or "zh-hans"))
 
 
 @register.filter

@@ -65,7 +65,12 @@ def test_an_advisor_books_a_job_and_the_hours_left_fall(
     page.fill("[data-testid=customer-q]", "13987654321")
     with page.expect_navigation():
         page.click("[data-testid=customer-search-button]")
-    page.select_option("[data-testid=asset]", label="粤B·3K5X8")
+    # The car list follows the customer: only their cars, their one car taken.
+    groups = page.eval_on_selector_all(
+        "[data-testid=asset] optgroup:not([disabled])", "els => els.map(e => e.dataset.owner)"
+    )
+    assert groups == [str(world.customers["driver"].pk)]
+    assert page.input_value("[data-testid=asset]") == str(world.assets["car"].pk)
     page.fill("[data-testid=time]", "10:30")
     page.check("[data-testid=op-OIL]")
     assert ("Oil change" if en else "更换机油") in page.locator(
@@ -77,6 +82,7 @@ def test_an_advisor_books_a_job_and_the_hours_left_fall(
     summary.locator("[data-testid=left]").filter(has_text="62.5").wait_for()
     row = page.locator("[data-testid=appointment]")
     assert "10:30" in row.inner_text() and "粤B·3K5X8" in row.inner_text()
+    assert ("Oil change" if en else "更换机油") in row.inner_text()  # the job in the reader's words
     assert ("Booked" if en else "已预约") in row.locator(
         "[data-testid=appointment-status]"
     ).inner_text()

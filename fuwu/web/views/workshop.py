@@ -237,7 +237,7 @@ def _day_context(
             workshop=workshop, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
         )
         .select_related("customer", "asset", "advisor__staff", "overridden_by__staff")
-        .prefetch_related("lines")
+        .prefetch_related("lines__operation")
         .order_by("starts_at", "pk")
     )
     attach(appointments)  # each one's parts and shortage (缺件)
