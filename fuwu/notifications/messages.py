@@ -26,6 +26,12 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "{customer} ({vehicle}) has not arrived for the {at} appointment, 30 minutes on: "
         "call them to rebook",
     ),
+    "late_risk": (
+        "工单 {number} 的作业“{job}”可能无法在许诺时间 {promised} 交车（最晚 {latest} 开工）："
+        "请预先通知客户，并记录新的交车时间",
+        "Case {number}: the job '{job}' may miss the promised time {promised} (latest start "
+        "{latest}): tell the customer in advance and record a new promised time",
+    ),
 }
 _CLOCKS = {
     "response": ("响应", "response"),

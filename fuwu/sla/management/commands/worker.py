@@ -17,6 +17,7 @@ from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.scheduling.booking import mark_no_shows
+from fuwu.scheduling.production import carry_over_unfinished, watch_late_risks
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
 from fuwu.sla.worker import Outage, ResilientWorker, keep_going, supervise
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             run_due()
             remind_due()
             mark_no_shows()
+            watch_late_risks()
+            carry_over_unfinished()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -92,6 +95,8 @@ class Command(BaseCommand):
             run_due()  # recurring schedules open their cases
             remind_due()  # permits about to expire, keys not back
             mark_no_shows()  # appointments 30 minutes past with no customer
+            watch_late_risks()  # repair jobs that may miss their promise: tell the advisor
+            carry_over_unfinished()  # cars not delivered on their promised day (滞留车)
             purge_expired()  # idempotency keys older than 24 hours
 
         while True:
