@@ -156,6 +156,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     customers,
     history,
     procedures,
+    production,
     registers,
     scheduling,
     search,
@@ -171,3 +172,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", registers.router)
 api.add_router("/", search.router)
 api.add_router("/", scheduling.router)
+api.add_router("/", production.router)

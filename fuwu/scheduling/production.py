@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fuwu.cases.models import Case
@@ -882,8 +882,8 @@ def board(workshop: Workshop, day: date, now: datetime | None = None) -> Board:
     jobs = list(
         RepairJob.objects.filter(workshop=workshop)
         .filter(in_day | unplanned | carried)
-        .select_related("case", "skill")
-        .order_by("planned_start", "pk")
+        .select_related("case", "skill", "operation")
+        .order_by(F("planned_start").asc(nulls_last=True), "pk")
     )
     clocks = list(
         JobClock.objects.filter(
