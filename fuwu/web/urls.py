@@ -3,6 +3,7 @@
 from fuwu.portal.views import attachments as portal_attachments
 from fuwu.web.views import (
     auth,
+    board,
     bulk,
     case,
     case_print,
@@ -43,5 +44,6 @@ urlpatterns = [
     *search.urlpatterns,
     *floor.urlpatterns,
     *workshop.urlpatterns,
+    *board.urlpatterns,
     *portal_attachments.urlpatterns,
 ]
