@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -182,7 +183,7 @@ def _aware(value: datetime | None, name: str) -> None:
         raise EngineError("invalid_form", fields={name: FieldError("not_datetime")})
 
 
-def _job_out(j: RepairJob) -> dict[str, object]:
+def _job_out(j: RepairJob) -> dict[str, Any]:
     return {
         "id": j.pk,
         "case": j.case_id,
@@ -275,10 +276,6 @@ def board(request: HttpRequest, workshop_id: int, day: date) -> BoardOut:
                     standard=r.figures.standard,
                     efficiency=r.figures.efficiency,
                     productivity=r.figures.productivity,
-                )
-                if r.figures
-                else FiguresOut(
-                    clocked=0, attendance=0, standard=0, efficiency=None, productivity=None
                 ),
             )
             for r in b.rows

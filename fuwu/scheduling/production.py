@@ -840,7 +840,7 @@ class Row:
     idle_now: datetime | None = None  # idle since, when idle at this moment
     running: RepairJob | None = None
     next_job: RepairJob | None = None
-    figures: Figures | None = None
+    figures: Figures = field(default_factory=lambda: Figures(Decimal(0), Decimal(0), Decimal(0)))
 
 
 @dataclass
@@ -989,8 +989,4 @@ def board(workshop: Workshop, day: date, now: datetime | None = None) -> Board:
 
 def figures(workshop: Workshop, day: date, now: datetime | None = None) -> dict[int, Figures]:
     """Each technician's clocked, attendance and standard hours for the day (see `Figures`)."""
-    return {
-        row.technician.pk: row.figures
-        for row in board(workshop, day, now).rows
-        if row.figures is not None
-    }
+    return {row.technician.pk: row.figures for row in board(workshop, day, now).rows}
