@@ -331,6 +331,12 @@ def jobs_from_appointment(actor: Actor, case_id: int) -> list[RepairJob]:
     case = actor.scope(Case.objects).filter(pk=case_id).first()
     if case is None:
         raise NotFound("not_found", what="case")
+    return jobs_for_case(case)
+
+
+def jobs_for_case(case: Case) -> list[RepairJob]:
+    """`jobs_from_appointment` for a case in hand (the procedure's `open_repair_jobs` effect,
+    whose case row is written after its effects: its data is the one in memory)."""
     appointment = (
         Appointment.objects.filter(case=case)
         .select_related("workshop__department__site", "advisor")
