@@ -420,7 +420,8 @@ class Suggestion:
         return (not self.on_shift, self.running, self.level, self.load, self.name)
 
 
-def _loads(workshop: Workshop, day: date, exclude: int | None = None) -> dict[int, Decimal]:
+def _loads(workshop: Workshop, day: date) -> dict[int, Decimal]:
+    """Hours planned on each technician that day and not yet worked."""
     zone = _zone(workshop)
     start = datetime.combine(day, time.min, zone)
     rows = RepairJob.objects.filter(
@@ -430,47 +431,82 @@ def _loads(workshop: Workshop, day: date, exclude: int | None = None) -> dict[in
         planned_start__gte=start,
         planned_start__lt=start + timedelta(days=1),
     )
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude)
     loads: dict[int, Decimal] = defaultdict(Decimal)
     for tech_id, std, actual in rows.values_list("technician_id", "standard_hours", "actual_hours"):
         loads[tech_id] += max(std - actual, Decimal(0))
     return loads
 
 
-def suggest(job: RepairJob, at: datetime | None = None) -> list[Suggestion]:
-    """Technicians who may take the job, best first: on shift at the time, not busy with a
-    running job, at the level closest to the one needed (keep the seniors for the hard jobs),
-    least loaded that day. Those without the skill or the level are left out."""
-    workshop = job.workshop
-    at = at or job.planned_start or timezone.now()
-    day = at.astimezone(_zone(workshop)).date()
-    cap = day_capacity(workshop, day)
-    periods = {t.technician_id: t.periods for t in cap.technicians}
-    crew = list(technicians(workshop).prefetch_related("staff__skills"))
-    loads = _loads(workshop, day, exclude=job.pk)
-    busy = set(
-        JobClock.objects.filter(ended_at__isnull=True, technician__in=crew)
-        .exclude(job=job)
-        .values_list("technician_id", flat=True)
-    )
-    out = []
-    for tech in crew:
-        level = _level(tech, job, {s.pk for s in tech.staff.skills.all()})
-        if level is None or level < job.level:
-            continue
-        on_shift = any(s <= at < e for s, e in periods.get(tech.pk, ()))
-        out.append(
-            Suggestion(
-                technician_id=tech.pk,
-                name=tech.staff.display_name,
-                level=level,
-                on_shift=on_shift,
-                load=loads.get(tech.pk, Decimal(0)).quantize(HOUR),
-                running=tech.pk in busy,
-            )
+@dataclass
+class Pool:
+    """The workshop's technicians on a day, read once (shifts, skills, load, running jobs), to
+    rank them for any number of jobs: the board ranks all its waiting jobs in a fixed number
+    of queries."""
+
+    workshop: Workshop
+    day: date
+    periods: dict[int, tuple[Period, ...]]
+    crew: list[Technician]
+    skills: dict[int, set[int]]
+    loads: dict[int, Decimal]
+    busy: dict[int, int]  # technician → the job they are clocked on to
+
+    @classmethod
+    def of(cls, workshop: Workshop, day: date) -> Pool:
+        cap = day_capacity(workshop, day)
+        crew = list(technicians(workshop).prefetch_related("staff__skills"))
+        return cls(
+            workshop=workshop,
+            day=day,
+            periods={t.technician_id: t.periods for t in cap.technicians},
+            crew=crew,
+            skills={t.pk: {s.pk for s in t.staff.skills.all()} for t in crew},
+            loads=_loads(workshop, day),
+            busy=dict(
+                JobClock.objects.filter(ended_at__isnull=True, technician__in=crew).values_list(
+                    "technician_id", "job_id"
+                )
+            ),
         )
-    return sorted(out, key=lambda s: s.key)
+
+    def rank(self, job: RepairJob, at: datetime) -> list[Suggestion]:
+        """Technicians who may take the job, best first: on shift at the time, not busy with a
+        running job, at the level closest to the one needed (keep the seniors for the hard
+        jobs), least loaded that day. Those without the skill or the level are left out."""
+        zone = _zone(self.workshop)
+        own = Decimal(0)
+        if (
+            job.technician_id is not None
+            and job.status in OPEN
+            and job.planned_start is not None
+            and job.planned_start.astimezone(zone).date() == self.day
+        ):
+            own = max(job.standard_hours - job.actual_hours, Decimal(0))  # moving it frees this
+        out = []
+        for tech in self.crew:
+            level = _level(tech, job, self.skills[tech.pk])
+            if level is None or level < job.level:
+                continue
+            load = self.loads.get(tech.pk, Decimal(0))
+            if tech.pk == job.technician_id:
+                load -= own
+            out.append(
+                Suggestion(
+                    technician_id=tech.pk,
+                    name=tech.staff.display_name,
+                    level=level,
+                    on_shift=any(s <= at < e for s, e in self.periods.get(tech.pk, ())),
+                    load=load.quantize(HOUR),
+                    running=self.busy.get(tech.pk, job.pk) != job.pk,
+                )
+            )
+        return sorted(out, key=lambda s: s.key)
+
+
+def suggest(job: RepairJob, at: datetime | None = None) -> list[Suggestion]:
+    """`Pool.rank` for one job, at its planned start (or now)."""
+    at = at or job.planned_start or timezone.now()
+    return Pool.of(job.workshop, at.astimezone(_zone(job.workshop)).date()).rank(job, at)
 
 
 def dispatch(

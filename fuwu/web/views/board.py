@@ -85,12 +85,10 @@ def board_context(request: HttpRequest, workshop: Workshop, day: date) -> dict[s
         tick += timedelta(hours=1)
     dispatcher = production.may_dispatch(actor, workshop)
     waiting = []
+    pool = production.Pool.of(workshop, day) if dispatcher and data.unassigned else None
     for bar in data.unassigned:
-        best = None
-        if dispatcher:
-            ranked = production.suggest(bar.job, bar.start)
-            best = ranked[0] if ranked else None
-        waiting.append((bar, best))
+        ranked = pool.rank(bar.job, bar.start) if pool else []
+        waiting.append((bar, ranked[0] if ranked else None))
     at_risk = [b for row in data.rows for b in row.bars if b.risk.level] + [
         b for b in data.unassigned if b.risk.level
     ]
