@@ -152,6 +152,11 @@ def test_the_technician_clocks_on_stops_and_finishes_from_the_phone(
         r = phone.post(f"/workshop/jobs/{second.pk}/clock/done/", follow=True)
     assert "已完工：洗车" in r.content.decode()
     assert RepairJob.objects.get(pk=second.pk).status == "done"
+    # The board's figures: 1 h standard finished of 2 h clocked, 2 h of an 8 h shift.
+    with time_machine.travel(at(DAY, 11, 30), tick=False):
+        board = signed_in(world.users["workshop_qc"]).get(f"/workshop/{workshop.pk}/board/")
+    row = board.content.decode().split(f'data-testid="tech-{techs[0].pk}"', 1)[1]
+    assert "打卡 2h · 效率 50% · 生产率 25%" in " ".join(row[:600].split())
     # Someone who is not a technician has no jobs.
     assert (
         'data-testid="not-a-technician"'
