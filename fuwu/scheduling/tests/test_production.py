@@ -211,6 +211,11 @@ def test_dispatch_suggestions_rank_by_skill_level_shift_and_load(world: World) -
         dispatcher, wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 13)
     )
     assert (done.technician_id, done.planned_start) == (techs[1].pk, at(MONDAY, 13))
+    # Planned on 技师01: another technician cannot take it by clocking on.
+    with pytest.raises(EngineError) as elsewhere:
+        production.clock_on(actor_of(techs[3]), wanted.pk, now=at(MONDAY, 13))
+    assert elsewhere.value.code == "job_assigned_elsewhere"
+    assert elsewhere.value.message("zh-hans") == "该作业已派给 技师01"
 
 
 def test_productivity_efficiency_and_idle_time_of_a_day(world: World) -> None:

@@ -164,6 +164,22 @@ def test_the_technician_clocks_on_stops_and_finishes_from_the_phone(
     )
 
 
+def test_the_menu_links_the_board_and_the_technicians_jobs(
+    world: World, workshop: Workshop
+) -> None:
+    tech = crew(workshop)[0]
+    page = signed_in(tech.staff.user).get("/workshop/my-jobs/").content.decode()
+    assert 'data-testid="my-jobs-link"' in page and 'data-testid="board-link"' in page
+    dispatcher = signed_in(world.users["workshop_qc"])
+    page = dispatcher.get("/work/").content.decode()
+    assert 'data-testid="board-link"' in page and 'data-testid="my-jobs-link"' not in page
+    r = dispatcher.get("/workshop/board/")
+    assert r.status_code == 302 and r["Location"] == f"/workshop/{workshop.pk}/board/"
+    agent = signed_in(world.users["agent"])  # no workshop at the residential site
+    assert 'data-testid="board-link"' not in agent.get("/work/").content.decode()
+    assert agent.get("/workshop/board/").status_code == 404
+
+
 def test_another_sites_staff_get_nothing(world: World, workshop: Workshop) -> None:
     case = repair_order(world)
     j = job(workshop, case, "1")

@@ -121,6 +121,15 @@ def board_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return render(request, "web/board.html", context)
 
 
+@staff_required
+def board_home(request: HttpRequest) -> HttpResponse:
+    """The menu's link: the board of the first workshop this person sees."""
+    first = visible_workshops(actor_of(request)).first()
+    if first is None:
+        raise Http404
+    return redirect(reverse("web:board", args=[first.pk]))
+
+
 @require_POST
 @staff_required
 def dispatch_job(request: HttpRequest, job_id: int | None = None) -> HttpResponse:
@@ -282,6 +291,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    path("workshop/board/", board_home, name="board-home"),
     path("workshop/<int:workshop_id>/board/", board_page, name="board"),
     path("workshop/jobs/<int:job_id>/dispatch/", dispatch_job, name="board-dispatch"),
     path("workshop/jobs/dispatch/", dispatch_job, name="board-move"),
