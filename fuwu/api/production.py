@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.core.actors import Actor
+from fuwu.core.models import Skill
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
 from fuwu.scheduling import production
 from fuwu.scheduling.booking import visible_workshops
@@ -291,8 +292,6 @@ def board(request: HttpRequest, workshop_id: int, day: date) -> BoardOut:
     summary="Add a job to a repair order (an operation code, or a described job with hours)",
 )
 def add_job(request: HttpRequest, case_id: int, payload: JobIn) -> Status[JobOut]:
-    from fuwu.core.models import Skill
-
     _aware(payload.promised_at, "promised_at")
     skill_id = None
     if payload.skill:
