@@ -920,7 +920,10 @@ def board(workshop: Workshop, day: date, now: datetime | None = None) -> Board:
         | Q(finished_at__gte=day_start, finished_at__lt=day_end)
     )
     carried = Q(status__in=OPEN, planned_start__lt=day_start) if day_start <= now else Q(pk=None)
-    unplanned = Q(status=JobStatus.PLANNED, planned_start__isnull=True, technician__isnull=True)
+    # Jobs not yet given a time wait on today's and the coming days' boards.
+    unplanned = (
+        Q(status=JobStatus.PLANNED, planned_start__isnull=True) if day_end > now else Q(pk=None)
+    )
     jobs = list(
         RepairJob.objects.filter(workshop=workshop)
         .filter(in_day | unplanned | carried)

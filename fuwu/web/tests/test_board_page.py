@@ -164,6 +164,38 @@ def test_the_technician_clocks_on_stops_and_finishes_from_the_phone(
     )
 
 
+def test_a_new_promise_and_a_carry_over_from_the_board(world: World, workshop: Workshop) -> None:
+    from fuwu.scheduling.models import CarryOver, PromiseChange
+
+    case = repair_order(world)
+    late = job(workshop, case, "2.3", promised=at(DAY, 13, 30), technician=crew(workshop)[0])
+    advisor = signed_in(world.users["advisor"])
+    url = f"/workshop/{workshop.pk}/board/?date={DAY}"
+    assert f'data-testid="carry-{late.pk}"' in advisor.get(url).content.decode()
+    r = advisor.post(
+        f"/workshop/orders/{case.pk}/promise/",
+        {"promised_at": f"{DAY}T16:30", "reason": "", "next": url},
+        follow=True,
+    )
+    assert "更改交车时间请填写原因" in r.content.decode() and not PromiseChange.objects.exists()
+    r = advisor.post(
+        f"/workshop/orders/{case.pk}/promise/",
+        {"promised_at": f"{DAY}T16:30", "reason": "客户同意延后", "next": url},
+        follow=True,
+    )
+    assert "已记录新的交车时间 12-03 16:30。" in r.content.decode()
+    assert RepairJob.objects.get(pk=late.pk).promised_at == at(DAY, 16, 30)
+    r = advisor.post(
+        f"/workshop/orders/{case.pk}/carry-over/", {"reason": "等待零件", "next": url}, follow=True
+    )
+    assert "已登记滞留车，顺延至 2026-12-04。" in r.content.decode()
+    assert CarryOver.objects.get().hours == Decimal("2.30")
+    tomorrow = advisor.get(f"/workshop/{workshop.pk}/board/?date=2026-12-04").content.decode()
+    carried = tomorrow.split('data-testid="carry-overs"', 1)[1]
+    assert "等待零件" in carried and "2.3 小时" in carried
+    assert 'data-testid="carried">2.3<' in tomorrow
+
+
 def test_the_menu_links_the_board_and_the_technicians_jobs(
     world: World, workshop: Workshop
 ) -> None:
