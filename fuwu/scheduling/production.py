@@ -39,7 +39,7 @@ from django.utils import timezone
 from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import Conflict, EngineError, Forbidden, NotFound, Unprocessable
-from fuwu.scheduling.booking import BOOKING_ROLES, may_book
+from fuwu.scheduling.booking import may_book
 from fuwu.scheduling.capacity import (
     HOUR,
     DayCapacity,
@@ -684,10 +684,7 @@ def new_promise(
         case, jobs = _case_jobs(actor, case_id)
         if not jobs:
             raise Unprocessable("no_jobs")
-        workshop = jobs[0].workshop
-        if not (actor.roles & BOOKING_ROLES or may_dispatch(actor, workshop)) and not (
-            actor.superuser
-        ):
+        if not _may_open_jobs(actor, jobs[0].workshop):
             raise Forbidden("may_not_promise")
         old = max((j.promised_at for j in jobs if j.promised_at), default=None)
         RepairJob.objects.filter(case=case, status__in=OPEN).update(
@@ -763,7 +760,7 @@ def carry_over(
         if not open_jobs:
             raise Unprocessable("no_jobs")
         workshop = open_jobs[0].workshop
-        if not (may_book(actor, workshop) or may_dispatch(actor, workshop)):
+        if not _may_open_jobs(actor, workshop):
             raise Forbidden("may_not_dispatch")
         day = from_date or now.astimezone(_zone(workshop)).date()
         if CarryOver.objects.filter(case=case, from_date=day).exists():

@@ -87,6 +87,15 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
             now=at(MONDAY, 10, 30),
         )
     assert refused.value.code == "promise_needs_reason"
+    with pytest.raises(EngineError) as technician:
+        production.new_promise(
+            actor_of(crew(workshop)[0]),
+            case.pk,
+            promised_at=at(MONDAY, 16),
+            reason="x",
+            now=at(MONDAY, 10, 30),
+        )
+    assert technician.value.code == "may_not_promise"
     change = production.new_promise(
         world.actor("advisor"),
         case.pk,
