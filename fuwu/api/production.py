@@ -18,7 +18,8 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
 from fuwu.core.actors import Actor
 from fuwu.core.models import Skill
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
-from fuwu.scheduling import production
+from fuwu.scheduling import board as day_board
+from fuwu.scheduling import production, promises
 from fuwu.scheduling.booking import visible_workshops
 from fuwu.scheduling.models import (
     CarryOver,
@@ -205,7 +206,7 @@ def _job_out(j: RepairJob) -> dict[str, Any]:
     }
 
 
-def _bar_out(b: production.Bar) -> BarOut:
+def _bar_out(b: day_board.Bar) -> BarOut:
     return BarOut(
         **_job_out(b.job),
         start=b.start,
@@ -248,7 +249,7 @@ def board(request: HttpRequest, workshop_id: int, day: date) -> BoardOut:
     workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
     if workshop is None:
         raise NotFound("not_found", what="workshop")
-    b = production.board(workshop, day)
+    b = day_board.board(workshop, day)
     return BoardOut(
         workshop=workshop.pk,
         day=b.day,
@@ -416,7 +417,7 @@ def clock_off(request: HttpRequest, job_id: int, payload: ClockOffIn) -> ClockOu
 )
 def promise(request: HttpRequest, case_id: int, payload: PromiseIn) -> Status[PromiseOut]:
     _aware(payload.promised_at, "promised_at")
-    made: PromiseChange = production.new_promise(
+    made: PromiseChange = promises.new_promise(
         actor(request), case_id, promised_at=payload.promised_at, reason=payload.reason
     )
     return Status(
@@ -439,7 +440,7 @@ def promise(request: HttpRequest, case_id: int, payload: PromiseIn) -> Status[Pr
     summary="Carry the car over to the next working day (滞留车), with the reason",
 )
 def carry_over(request: HttpRequest, case_id: int, payload: CarryIn) -> Status[CarryOverOut]:
-    made = production.carry_over(
+    made = promises.carry_over(
         actor(request),
         case_id,
         reason=payload.reason,

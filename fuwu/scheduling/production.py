@@ -12,11 +12,13 @@ The seed's rules, and where each lives:
   latest start = promised − remaining hours − breaks between − settlement
   (`capacity.latest_start`; 13:30 − 2.3 h − 1.0 h lunch − 0.2 h = 10:00). `risk` is amber
   `WARN` before that moment (and when the job is planned to start after it) and red once it has
-  passed; `watch_late_risks` tells the case's advisor once; `new_promise` records the new time.
-- "打卡 … 管理每个修理单(纪录完工时间), 监控生产力, 人力使用和效率": `figures` (see its docstring).
-- "技术员 30 分钟没有工作": `idle_gaps`.
-- "滞留车 … 必须滞留至第二天": `carry_over` and `carry_over_unfinished` (the worker's sweep); the
-  hours come out of the next working day's reserve (`capacity.DayCapacity.carried`).
+  passed; `watch_late_risks` tells the case's advisor once; `promises.new_promise` records the
+  new time.
+- "打卡 … 管理每个修理单(纪录完工时间), 监控生产力, 人力使用和效率": `board.Figures`.
+- "技术员 30 分钟没有工作": `board.idle_gaps`.
+- "滞留车 … 必须滞留至第二天": `promises.carry_over` and `promises.carry_over_unfinished` (the
+  worker's sweep); the hours come out of the next working day's reserve
+  (`capacity.DayCapacity.carried`).
 
 Every write here locks the job (or the case's jobs) and checks, then writes, in one transaction;
 a refusal raises an `EngineError` and writes nothing.
@@ -26,14 +28,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from fuwu.cases.models import Case
@@ -42,7 +43,6 @@ from fuwu.procedures.engine.errors import Conflict, EngineError, Forbidden, NotF
 from fuwu.scheduling.booking import may_book
 from fuwu.scheduling.capacity import (
     HOUR,
-    DayCapacity,
     Period,
     day_capacity,
     latest_start,
@@ -51,11 +51,9 @@ from fuwu.scheduling.capacity import (
 )
 from fuwu.scheduling.models import (
     Appointment,
-    CarryOver,
     JobClock,
     JobStatus,
     LabourOperation,
-    PromiseChange,
     RepairJob,
     StopReason,
     Technician,
@@ -68,7 +66,6 @@ DISPATCH_ROLES = frozenset({"dispatcher", "manager", "vp", "admin"})
 WARN = timedelta(minutes=30)  # amber this long before the latest start
 IDLE = timedelta(minutes=30)  # "技术员 30 分钟没有工作"
 OPEN = (JobStatus.PLANNED, JobStatus.RUNNING, JobStatus.STOPPED)
-SYSTEM_REASON = "unfinished"  # a carry-over the day-end sweep made
 
 
 # -- rights ----------------------------------------------------------------------------------
@@ -89,7 +86,7 @@ def technician_of(actor: Actor, workshop: Workshop) -> Technician | None:
 # -- working time ----------------------------------------------------------------------------
 
 
-def _zone(workshop: Workshop) -> ZoneInfo:
+def zone_of(workshop: Workshop) -> ZoneInfo:
     return ZoneInfo(workshop.site.timezone)
 
 
@@ -98,7 +95,7 @@ def hours_between(workshop: Workshop, start: datetime, end: datetime) -> Decimal
     if end <= start:
         return Decimal("0.00")
     site = workshop.site
-    zone = _zone(workshop)
+    zone = zone_of(workshop)
     seconds = (end - start).total_seconds()
     day = start.astimezone(zone).date()
     while day <= end.astimezone(zone).date():
@@ -120,7 +117,7 @@ def finish_of(
     site = workshop.site
     calendar = site_calendar(site)
     left = timedelta(seconds=float(hours) * 3600)
-    day = start.astimezone(_zone(workshop)).date()
+    day = start.astimezone(zone_of(workshop)).date()
     for _n in range(60):
         if calendar.is_working_day(day):
             for p_start, p_end in shift_periods(site, shift, day):
@@ -175,7 +172,7 @@ def risk(
     return Risk("", latest)
 
 
-def _open_clocks(jobs: Sequence[RepairJob]) -> dict[int, datetime]:
+def open_clocks(jobs: Sequence[RepairJob]) -> dict[int, datetime]:
     return dict(
         JobClock.objects.filter(job__in=jobs, ended_at__isnull=True).values_list(
             "job_id", "started_at"
@@ -201,7 +198,7 @@ def watch_late_risks(now: datetime | None = None) -> int:
         .select_related("workshop__department__site", "case", "advisor", "technician__staff__shift")
         .order_by("promised_at", "pk")[:500]
     )
-    running = _open_clocks(jobs)
+    running = open_clocks(jobs)
     told = 0
     for job in jobs:
         shift = job.technician.staff.shift if job.technician else None
@@ -215,7 +212,7 @@ def watch_late_risks(now: datetime | None = None) -> int:
             if not claimed:
                 continue  # another job of the case (or another worker) told already
             advisor = job.advisor or job.case.created_by
-            zone = _zone(job.workshop)
+            zone = zone_of(job.workshop)
             assert job.promised_at is not None and found.latest is not None
             notify(
                 [advisor],
@@ -259,7 +256,7 @@ def _workshop_of(case: Case) -> Workshop:
     return workshop
 
 
-def _may_open_jobs(actor: Actor, workshop: Workshop) -> bool:
+def may_open_jobs(actor: Actor, workshop: Workshop) -> bool:
     return may_book(actor, workshop) or may_dispatch(actor, workshop)
 
 
@@ -284,7 +281,7 @@ def add_job(
     if case is None:
         raise NotFound("not_found", what="case")
     workshop = _workshop_of(case)
-    if not _may_open_jobs(actor, workshop):
+    if not may_open_jobs(actor, workshop):
         raise Forbidden("may_not_dispatch")
     if case.is_closed:
         raise EngineError("case_closed")
@@ -422,7 +419,7 @@ class Suggestion:
 
 def _loads(workshop: Workshop, day: date) -> dict[int, Decimal]:
     """Hours planned on each technician that day and not yet worked."""
-    zone = _zone(workshop)
+    zone = zone_of(workshop)
     start = datetime.combine(day, time.min, zone)
     rows = RepairJob.objects.filter(
         workshop=workshop,
@@ -473,7 +470,7 @@ class Pool:
         """Technicians who may take the job, best first: on shift at the time, not busy with a
         running job, at the level closest to the one needed (keep the seniors for the hard
         jobs), least loaded that day. Those without the skill or the level are left out."""
-        zone = _zone(self.workshop)
+        zone = zone_of(self.workshop)
         own = Decimal(0)
         if (
             job.technician_id is not None
@@ -506,7 +503,7 @@ class Pool:
 def suggest(job: RepairJob, at: datetime | None = None) -> list[Suggestion]:
     """`Pool.rank` for one job, at its planned start (or now)."""
     at = at or job.planned_start or timezone.now()
-    return Pool.of(job.workshop, at.astimezone(_zone(job.workshop)).date()).rank(job, at)
+    return Pool.of(job.workshop, at.astimezone(zone_of(job.workshop)).date()).rank(job, at)
 
 
 def dispatch(
@@ -533,13 +530,13 @@ def dispatch(
         if job.status == JobStatus.RUNNING and job.technician_id != tech.pk:
             raise Conflict("job_running", technician=job.technician.staff.display_name)  # type: ignore[union-attr]
         _check_skill(tech, job)
-        day = start.astimezone(_zone(workshop)).date()
+        day = start.astimezone(zone_of(workshop)).date()
         row = next(t for t in day_capacity(workshop, day).technicians if t.technician_id == tech.pk)
         if not any(s <= start < e for s, e in row.periods):
             raise Unprocessable(
                 "technician_off_shift",
                 technician=tech.staff.display_name,
-                at=f"{start.astimezone(_zone(workshop)):%Y-%m-%d %H:%M}",
+                at=f"{start.astimezone(zone_of(workshop)):%Y-%m-%d %H:%M}",
             )
         job.technician, job.planned_start = tech, start
         job.save(update_fields=["technician", "planned_start"])
@@ -644,391 +641,3 @@ def clock_off(
         job.finished_at = now if done else None
         job.save(update_fields=["actual_hours", "status", "finished_at"])
     return clock
-
-
-# -- promises and carry-overs ----------------------------------------------------------------
-
-
-def _case_jobs(actor: Actor, case_id: int) -> tuple[Case, list[RepairJob]]:
-    case = actor.scope(Case.objects).filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("not_found", what="case")
-    jobs = list(
-        RepairJob.objects.select_for_update(of=("self",))
-        .select_related("workshop__department__site")
-        .filter(case=case)
-        .order_by("pk")
-    )
-    return case, jobs
-
-
-def new_promise(
-    actor: Actor,
-    case_id: int,
-    *,
-    promised_at: datetime,
-    reason: str,
-    now: datetime | None = None,
-) -> PromiseChange:
-    """Record the new delivery time told to the customer, with the reason. The open jobs take
-    it, and their late-risk mark is cleared so a new risk is told again. The change is kept as a
-    `PromiseChange` row (who, when, old, new, why): the case's own `promised_at` field is the
-    procedure's, changed only by its steps."""
-    now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise Unprocessable("promise_needs_reason")
-    if promised_at <= now:
-        raise Unprocessable("promise_in_past")
-    with transaction.atomic():
-        case, jobs = _case_jobs(actor, case_id)
-        if not jobs:
-            raise Unprocessable("no_jobs")
-        if not _may_open_jobs(actor, jobs[0].workshop):
-            raise Forbidden("may_not_promise")
-        old = max((j.promised_at for j in jobs if j.promised_at), default=None)
-        RepairJob.objects.filter(case=case, status__in=OPEN).update(
-            promised_at=promised_at, risk_told_at=None
-        )
-        return PromiseChange.objects.create(
-            case=case,
-            old=old,
-            new=promised_at,
-            reason=reason[:300],
-            changed_by=actor.user,
-            changed_at=now,
-        )
-
-
-def next_working_day(workshop: Workshop, day: date) -> date:
-    calendar = site_calendar(workshop.site)
-    nxt = day + timedelta(days=1)
-    for _n in range(60):
-        if calendar.is_working_day(nxt):
-            return nxt
-        nxt += timedelta(days=1)
-    return nxt
-
-
-def _carry(
-    case: Case,
-    jobs: list[RepairJob],
-    *,
-    from_date: date,
-    reason: str,
-    planned: bool,
-    by: Any,
-    now: datetime,
-) -> CarryOver:
-    workshop = jobs[0].workshop
-    running = _open_clocks(jobs)
-    hours = sum(
-        (remaining_hours(j, running.get(j.pk), now) for j in jobs if j.status in OPEN),
-        Decimal(0),
-    ).quantize(HOUR)
-    return CarryOver.objects.create(
-        case=case,
-        workshop=workshop,
-        from_date=from_date,
-        to_date=next_working_day(workshop, from_date),
-        hours=hours,
-        reason=reason[:300],
-        planned=planned,
-        created_by=by,
-        created_at=now,
-    )
-
-
-def carry_over(
-    actor: Actor,
-    case_id: int,
-    *,
-    reason: str,
-    planned: bool = False,
-    from_date: date | None = None,
-    now: datetime | None = None,
-) -> CarryOver:
-    """Carry a car over to the next working day (滞留车), with the reason; its remaining hours
-    take that day's reserve. `from_date`: the promised day (today by default)."""
-    now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise Unprocessable("carry_over_needs_reason")
-    with transaction.atomic():
-        case, jobs = _case_jobs(actor, case_id)
-        open_jobs = [j for j in jobs if j.status in OPEN]
-        if not open_jobs:
-            raise Unprocessable("no_jobs")
-        workshop = open_jobs[0].workshop
-        if not _may_open_jobs(actor, workshop):
-            raise Forbidden("may_not_dispatch")
-        day = from_date or now.astimezone(_zone(workshop)).date()
-        if CarryOver.objects.filter(case=case, from_date=day).exists():
-            raise Conflict("already_carried", day=day.isoformat())
-        return _carry(
-            case, open_jobs, from_date=day, reason=reason, planned=planned, by=actor.user, now=now
-        )
-
-
-def carry_over_unfinished(now: datetime | None = None) -> int:
-    """At the end of the promised day, cars whose jobs are not done are carried over by
-    themselves (reason `SYSTEM_REASON`). Run by the worker's sweep; one row per case and day
-    (a unique constraint), so two workers never carry twice."""
-    now = now or timezone.now()
-    jobs = list(
-        RepairJob.objects.filter(status__in=OPEN, promised_at__lt=now)
-        .select_related("workshop__department__site", "case")
-        .order_by("case_id", "pk")[:1000]
-    )
-    by_case: dict[int, list[RepairJob]] = defaultdict(list)
-    for job in jobs:
-        by_case[job.case_id].append(job)
-    made = 0
-    for case_jobs in by_case.values():
-        first = case_jobs[0]
-        site = first.workshop.site
-        zone = _zone(first.workshop)
-        assert first.promised_at is not None
-        day = first.promised_at.astimezone(zone).date()
-        if now < datetime.combine(day, site.work_end, zone):
-            continue  # the promised day is not over yet
-        if CarryOver.objects.filter(case_id=first.case_id, from_date=day).exists():
-            continue
-        try:
-            with transaction.atomic():
-                _carry(
-                    first.case,
-                    case_jobs,
-                    from_date=day,
-                    reason=SYSTEM_REASON,
-                    planned=False,
-                    by=None,
-                    now=now,
-                )
-        except IntegrityError:
-            continue  # another worker carried it
-        made += 1
-    return made
-
-
-# -- the day: figures, idle time, the board --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figures:
-    """A technician's day.
-
-    The seed (step 4): "打卡或其它形式管理每个修理单(纪录完工时间), 监控生产力, 人力使用和效率"
-    and "记录技术员可用工时数 & 未售出工时数". Here:
-    - clocked: hours clocked on jobs that day (less lunch);
-    - attendance: the technician's shift hours that day (the capacity's hours);
-    - standard: standard hours of the jobs they finished that day (the hours sold);
-    - efficiency = standard / clocked (100 % when a 2 h job takes 2 h; 125 % when it takes 1.6 h);
-    - productivity = clocked / attendance (the share of the day spent on jobs).
-    None when the divisor is 0."""
-
-    clocked: Decimal
-    attendance: Decimal
-    standard: Decimal
-
-    @property
-    def efficiency(self) -> Decimal | None:
-        return (self.standard / self.clocked).quantize(HOUR) if self.clocked else None
-
-    @property
-    def productivity(self) -> Decimal | None:
-        return (self.clocked / self.attendance).quantize(HOUR) if self.attendance else None
-
-
-def idle_gaps(periods: Sequence[Period], busy: Sequence[Period], now: datetime) -> list[Period]:
-    """The stretches of at least `IDLE` (30 minutes) within the shift, up to now, with no job
-    clocked ("技术员 30 分钟没有工作")."""
-    gaps: list[Period] = []
-    spans = sorted(busy)
-    for p_start, p_end in periods:
-        end = min(p_end, now)
-        cursor = p_start
-        for b_start, b_end in spans:
-            if b_end <= cursor or b_start >= end:
-                continue
-            if b_start > cursor:
-                gaps.append((cursor, b_start))
-            cursor = max(cursor, b_end)
-        if cursor < end:
-            gaps.append((cursor, end))
-    return [(s, e) for s, e in gaps if e - s >= IDLE]
-
-
-@dataclass
-class Bar:
-    job: RepairJob
-    start: datetime
-    end: datetime
-    risk: Risk
-    remaining: Decimal
-    left: float = 0.0  # percent of the board's width
-    width: float = 0.0
-
-
-@dataclass
-class Row:
-    tech: Any  # capacity.TechnicianDay
-    technician: Technician
-    bars: list[Bar] = field(default_factory=list)
-    idle: list[tuple[Period, float, float]] = field(default_factory=list)  # (gap, left, width)
-    idle_now: datetime | None = None  # idle since, when idle at this moment
-    running: RepairJob | None = None
-    next_job: RepairJob | None = None
-    figures: Figures = field(default_factory=lambda: Figures(Decimal(0), Decimal(0), Decimal(0)))
-
-
-@dataclass
-class Board:
-    workshop: Workshop
-    day: date
-    now: datetime
-    start: datetime
-    end: datetime
-    capacity: DayCapacity
-    rows: list[Row]
-    unassigned: list[Bar]
-    carry_overs: list[CarryOver]  # into and out of the day
-    lunch: tuple[float, float] | None  # left, width in percent
-    now_at: float | None  # percent, when now is on the board
-
-    def at(self, moment: datetime) -> float:
-        span = (self.end - self.start).total_seconds()
-        return max(0.0, min(100.0, (moment - self.start).total_seconds() * 100 / span))
-
-
-def board(workshop: Workshop, day: date, now: datetime | None = None) -> Board:
-    """Everything the board shows for a day, in a fixed number of queries (capacity's five, the
-    crew, the jobs, the clocks, the carry-overs) however many jobs there are."""
-    now = now or timezone.now()
-    site = workshop.site
-    zone = _zone(workshop)
-    cap = day_capacity(workshop, day)
-    crew = {t.pk: t for t in technicians(workshop)}
-    day_start = datetime.combine(day, time.min, zone)
-    day_end = day_start + timedelta(days=1)
-    in_day = (
-        Q(planned_start__gte=day_start, planned_start__lt=day_end)
-        | Q(started_at__gte=day_start, started_at__lt=day_end)
-        | Q(finished_at__gte=day_start, finished_at__lt=day_end)
-    )
-    carried = Q(status__in=OPEN, planned_start__lt=day_start) if day_start <= now else Q(pk=None)
-    # Jobs not yet given a time wait on today's and the coming days' boards.
-    unplanned = (
-        Q(status=JobStatus.PLANNED, planned_start__isnull=True) if day_end > now else Q(pk=None)
-    )
-    jobs = list(
-        RepairJob.objects.filter(workshop=workshop)
-        .filter(in_day | unplanned | carried)
-        .select_related("case", "skill", "operation")
-        .order_by(F("planned_start").asc(nulls_last=True), "pk")
-    )
-    clocks = list(
-        JobClock.objects.filter(
-            technician_id__in=list(crew),
-            started_at__lt=day_end,
-        )
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=day_start))
-        .order_by("started_at")
-    )
-    running_since = {c.job_id: c.started_at for c in clocks if c.ended_at is None}
-    periods = [p for t in cap.technicians for p in t.periods]
-    start = min((p[0] for p in periods), default=datetime.combine(day, site.work_start, zone))
-    end = max((p[1] for p in periods), default=datetime.combine(day, site.work_end, zone))
-    lunch_s = datetime.combine(day, site.lunch_start, zone)
-    lunch_e = datetime.combine(day, site.lunch_end, zone)
-    carry_overs = list(
-        CarryOver.objects.filter(workshop=workshop)
-        .filter(Q(to_date=day) | Q(from_date=day))
-        .select_related("case")
-        .order_by("from_date", "pk")
-    )
-    out = Board(
-        workshop=workshop,
-        day=day,
-        now=now,
-        start=start,
-        end=end,
-        capacity=cap,
-        rows=[],
-        unassigned=[],
-        carry_overs=carry_overs,
-        lunch=None,
-        now_at=None,
-    )
-    if start < lunch_s < lunch_e < end:
-        out.lunch = (out.at(lunch_s), out.at(lunch_e) - out.at(lunch_s))
-    if start <= now <= end:
-        out.now_at = out.at(now)
-
-    def bar(job: RepairJob, shift: Any) -> Bar:
-        since = running_since.get(job.pk)
-        remaining = remaining_hours(job, since, now)
-        if job.status == JobStatus.DONE:
-            b_start = job.started_at or job.planned_start or now
-            b_end = job.finished_at or b_start
-        elif job.status == JobStatus.RUNNING:
-            b_start = job.started_at or since or now
-            b_end = finish_of(workshop, max(now, b_start), remaining, shift=shift)
-        elif job.status == JobStatus.STOPPED:
-            b_start = job.started_at or job.planned_start or now
-            b_end = finish_of(workshop, max(now, b_start), remaining, shift=shift)
-        else:
-            b_start = job.planned_start or now
-            b_end = finish_of(workshop, b_start, remaining, shift=shift)
-        made = Bar(job, b_start, b_end, risk(job, now, running_since=since, shift=shift), remaining)
-        made.left = out.at(b_start)
-        made.width = max(out.at(b_end) - made.left, 0.6)
-        return made
-
-    by_tech: dict[int, list[RepairJob]] = defaultdict(list)
-    for job in jobs:
-        if job.technician_id is None:
-            out.unassigned.append(bar(job, None))
-        elif job.technician_id in crew:
-            by_tech[job.technician_id].append(job)
-    clocks_by_tech: dict[int, list[JobClock]] = defaultdict(list)
-    for c in clocks:
-        clocks_by_tech[c.technician_id].append(c)
-    for tech_day in cap.technicians:
-        tech = crew[tech_day.technician_id]
-        shift = tech.staff.shift
-        row = Row(tech=tech_day, technician=tech)
-        mine = by_tech.get(tech.pk, [])
-        row.bars = [bar(j, shift) for j in mine]
-        row.running = next((j for j in mine if j.status == JobStatus.RUNNING), None)
-        row.next_job = next(
-            (j for j in mine if j.status in (JobStatus.PLANNED, JobStatus.STOPPED)), None
-        )
-        busy = [(c.started_at, c.ended_at or now) for c in clocks_by_tech.get(tech.pk, [])]
-        if day_start <= now:
-            gaps = idle_gaps(tech_day.periods, busy, now)
-            row.idle = [(g, out.at(g[0]), out.at(g[1]) - out.at(g[0])) for g in gaps]
-            if gaps and gaps[-1][1] == now and row.running is None:
-                row.idle_now = gaps[-1][0]
-        clocked = sum(
-            (hours_between(workshop, max(s, day_start), min(e, day_end, now)) for s, e in busy),
-            Decimal(0),
-        ).quantize(HOUR)
-        standard = sum(
-            (
-                j.standard_hours
-                for j in mine
-                if j.status == JobStatus.DONE
-                and j.finished_at is not None
-                and day_start <= j.finished_at < day_end
-            ),
-            Decimal(0),
-        ).quantize(HOUR)
-        row.figures = Figures(clocked=clocked, attendance=tech_day.hours, standard=standard)
-        out.rows.append(row)
-    return out
-
-
-def figures(workshop: Workshop, day: date, now: datetime | None = None) -> dict[int, Figures]:
-    """Each technician's clocked, attendance and standard hours for the day (see `Figures`)."""
-    return {row.technician.pk: row.figures for row in board(workshop, day, now).rows}

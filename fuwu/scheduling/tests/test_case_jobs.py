@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from fuwu.cases.tests.library.test_toyota_seven_step import ORDER, RECEIVED
+from fuwu.scheduling import board as day_board
 from fuwu.scheduling import production
 from fuwu.scheduling.models import RepairJob
 from fuwu.scheduling.tests.crew import seed_workshop
@@ -39,5 +40,5 @@ def test_releasing_the_repair_order_makes_its_jobs(world, api):
     assert made.advisor == world.users["advisor"]
     # Once: the line is already a job.
     assert production.jobs_from_appointment(world.actor("advisor"), case["id"]) == []
-    board = production.board(workshop, day)
+    board = day_board.board(workshop, day)
     assert [bar.job for bar in board.unassigned] == [made]

@@ -14,7 +14,8 @@ import pytest
 from django.db import connection
 
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling import production
+from fuwu.scheduling import board as day_board
+from fuwu.scheduling import production, promises
 from fuwu.scheduling.capacity import day_capacity
 from fuwu.scheduling.models import CarryOver, JobClock, JobStatus, RepairJob
 from fuwu.scheduling.tests.crew import seed_workshop
@@ -79,7 +80,7 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
     assert "tell the customer in advance" in render(told.kind, told.data, "en")
 
     with pytest.raises(EngineError) as refused:
-        production.new_promise(
+        promises.new_promise(
             world.actor("advisor"),
             case.pk,
             promised_at=at(MONDAY, 16),
@@ -88,7 +89,7 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
         )
     assert refused.value.code == "promise_needs_reason"
     with pytest.raises(EngineError) as technician:
-        production.new_promise(
+        promises.new_promise(
             actor_of(crew(workshop)[0]),
             case.pk,
             promised_at=at(MONDAY, 16),
@@ -96,7 +97,7 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
             now=at(MONDAY, 10, 30),
         )
     assert technician.value.code == "may_not_promise"
-    change = production.new_promise(
+    change = promises.new_promise(
         world.actor("advisor"),
         case.pk,
         promised_at=at(MONDAY, 17, 0),
@@ -239,11 +240,11 @@ def test_productivity_efficiency_and_idle_time_of_a_day(world: World) -> None:
     production.clock_off(me, a.pk, done=True, now=at(MONDAY, 10, 30))  # 2.3 h job in 2 h
     production.clock_on(me, b.pk, now=at(MONDAY, 10, 30))
     production.clock_off(me, b.pk, done=False, reason="waiting_parts", now=at(MONDAY, 11, 30))
-    board = production.board(workshop, MONDAY, at(MONDAY, 14, 0))
+    board = day_board.board(workshop, MONDAY, at(MONDAY, 14, 0))
     row = board.rows[0]
     # Efficiency = standard hours of finished jobs / clocked = 2.3 / 3 = 0.77;
     # productivity = clocked / attendance = 3 / 8 = 0.38 (so far today).
-    assert row.figures == production.Figures(Decimal("3.00"), Decimal("8.00"), Decimal("2.30"))
+    assert row.figures == day_board.Figures(Decimal("3.00"), Decimal("8.00"), Decimal("2.30"))
     assert (row.figures.efficiency, row.figures.productivity) == (Decimal("0.77"), Decimal("0.38"))
     # Idle: 11:30–12:00 (30 min) and from 13:00 on; idle now since 13:00.
     assert [gap for gap, _l, _w in row.idle] == [
@@ -258,10 +259,10 @@ def test_productivity_efficiency_and_idle_time_of_a_day(world: World) -> None:
     )
     # 29 minutes without work is not idle yet.
     production.clock_on(me, c.pk, now=at(MONDAY, 13, 29))
-    row = production.board(workshop, MONDAY, at(MONDAY, 14, 0)).rows[0]
+    row = day_board.board(workshop, MONDAY, at(MONDAY, 14, 0)).rows[0]
     assert row.idle_now is None and row.running == c
     assert [gap for gap, _l, _w in row.idle] == [(at(MONDAY, 11, 30), at(MONDAY, 12))]
-    assert production.figures(workshop, MONDAY, at(MONDAY, 14, 0))[techs[0].pk].clocked == (
+    assert day_board.figures(workshop, MONDAY, at(MONDAY, 14, 0))[techs[0].pk].clocked == (
         Decimal("3.52")  # and 31 minutes of the running job
     )
 
@@ -273,15 +274,15 @@ def test_a_carry_over_takes_the_next_working_days_reserve(world: World) -> None:
     job(workshop, case, "6", promised=at(friday, 17), technician=crew(workshop)[0])
     job(workshop, case, "4", promised=at(friday, 17), name="钣金")
     # The carry-over of the seed's chart: 10 h of a 16 h reserve.
-    assert production.carry_over_unfinished(at(friday, 17, 29)) == 0  # the day is not over
-    assert production.carry_over_unfinished(at(friday, 17, 30)) == 1
-    assert production.carry_over_unfinished(at(friday, 18)) == 0  # once
+    assert promises.carry_over_unfinished(at(friday, 17, 29)) == 0  # the day is not over
+    assert promises.carry_over_unfinished(at(friday, 17, 30)) == 1
+    assert promises.carry_over_unfinished(at(friday, 18)) == 0  # once
     row = CarryOver.objects.get()
     assert (row.from_date, row.to_date, row.hours, row.reason, row.planned) == (
         friday,
         monday,  # the weekend skipped
         Decimal("10.00"),
-        production.SYSTEM_REASON,
+        promises.SYSTEM_REASON,
         False,
     )
     day = day_capacity(workshop, monday)
@@ -299,16 +300,16 @@ def test_a_carry_over_takes_the_next_working_days_reserve(world: World) -> None:
     job(workshop, other, "1.5", promised=at(monday, 16))
     advisor = world.actor("advisor")
     with pytest.raises(EngineError) as no_reason:
-        production.carry_over(advisor, other.pk, reason="", now=at(monday, 16))
+        promises.carry_over(advisor, other.pk, reason="", now=at(monday, 16))
     assert no_reason.value.code == "carry_over_needs_reason"
-    made = production.carry_over(advisor, other.pk, reason="等待零件到货", now=at(monday, 16))
+    made = promises.carry_over(advisor, other.pk, reason="等待零件到货", now=at(monday, 16))
     assert (made.to_date, made.hours, made.created_by) == (
         monday + timedelta(days=1),
         Decimal("1.50"),
         world.users["advisor"],
     )
     with pytest.raises(EngineError) as twice:
-        production.carry_over(advisor, other.pk, reason="again", now=at(monday, 16, 30))
+        promises.carry_over(advisor, other.pk, reason="again", now=at(monday, 16, 30))
     assert twice.value.code == "already_carried"
     assert day_capacity(workshop, monday + timedelta(days=1)).carried == Decimal("1.50")
 

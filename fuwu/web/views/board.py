@@ -5,10 +5,11 @@ The board shows technicians × the day's timeline (lunch shaded, the current-tim
 as bars coloured by status with the late-risk outline, idle stretches, the jobs waiting for a
 technician (with the best suggestion to confirm, or a form to plan elsewhere) and the day's
 carry-overs. htmx polls the board's fragment every `POLL` seconds and swaps it: the data is one
-call of `fuwu.scheduling.production.board`, a fixed number of queries for the whole day.
+call of `fuwu.scheduling.day_board.board`, a fixed number of queries for the whole day.
 
-Every write goes through `fuwu.scheduling.production` (`dispatch`, `clock_on`, `clock_off`,
-`new_promise`, `carry_over`): a refusal is shown in the user's language and nothing is written.
+Every write goes through `fuwu.scheduling.production` (`dispatch`, `clock_on`, `clock_off`) and
+`fuwu.scheduling.promises` (`new_promise`, `carry_over`): a refusal is shown in the user's
+language and nothing is written.
 Only staff of the workshop's site see it; a workshop of another site is a 404.
 """
 
@@ -30,7 +31,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling import production
+from fuwu.scheduling import board as day_board
+from fuwu.scheduling import production, promises
 from fuwu.scheduling.booking import may_book, visible_workshops
 from fuwu.scheduling.models import JobStatus, RepairJob, StopReason, Technician, Workshop
 from fuwu.web.access import actor_of, staff_required
@@ -74,7 +76,7 @@ def _board_url(workshop: Workshop, day: date) -> str:
 
 def board_context(request: HttpRequest, workshop: Workshop, day: date) -> dict[str, Any]:
     actor = actor_of(request)
-    data = production.board(workshop, day)
+    data = day_board.board(workshop, day)
     zone = ZoneInfo(workshop.site.timezone)
     hours = []
     tick = data.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
@@ -108,7 +110,7 @@ def board_context(request: HttpRequest, workshop: Workshop, day: date) -> dict[s
         "previous_url": _board_url(workshop, day - timedelta(days=1)),
         "next_url": _board_url(workshop, day + timedelta(days=1)),
         "today_url": _board_url(workshop, _today(workshop)),
-        "system_reason": production.SYSTEM_REASON,
+        "system_reason": promises.SYSTEM_REASON,
     }
 
 
@@ -226,9 +228,7 @@ def promise(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.error(request, _("请填写新的交车时间。"))
         return _back(request, fallback)
     try:
-        production.new_promise(
-            actor, case_id, promised_at=new, reason=request.POST.get("reason", "")
-        )
+        promises.new_promise(actor, case_id, promised_at=new, reason=request.POST.get("reason", ""))
     except EngineError as exc:
         _error(request, exc)
     else:
@@ -242,7 +242,7 @@ def carry(request: HttpRequest, case_id: int) -> HttpResponse:
     """Carry the car over to the next working day, with the reason."""
     actor = actor_of(request)
     try:
-        made = production.carry_over(actor, case_id, reason=request.POST.get("reason", ""))
+        made = promises.carry_over(actor, case_id, reason=request.POST.get("reason", ""))
     except EngineError as exc:
         _error(request, exc)
     else:

@@ -17,7 +17,8 @@ from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.scheduling.booking import mark_no_shows
-from fuwu.scheduling.production import carry_over_unfinished, watch_late_risks
+from fuwu.scheduling.production import watch_late_risks
+from fuwu.scheduling.promises import carry_over_unfinished
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
 from fuwu.sla.worker import Outage, ResilientWorker, keep_going, supervise
