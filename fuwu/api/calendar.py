@@ -25,7 +25,7 @@ from fuwu.scheduling.models import Appointment, FollowUp, Technician, Workshop
 router = Router(tags=["appointment calendar"])
 
 
-class EventOut(Schema):
+class CalendarEventOut(Schema):
     id: int
     title: str = Field(description="customer · plate · jobs")
     start: datetime
@@ -60,7 +60,7 @@ class CalendarDayOut(Schema):
 
 
 class CalendarOut(Schema):
-    events: list[EventOut]
+    events: list[CalendarEventOut]
     days: list[CalendarDayOut]
 
 
@@ -96,7 +96,7 @@ def _name(user: object) -> str:
     return getattr(staff, "display_name", "") or getattr(user, "username", "")
 
 
-def _event(entry: calendar_feed.Entry, workshop: Workshop, english: bool) -> EventOut:
+def _event(entry: calendar_feed.Entry, workshop: Workshop, english: bool) -> CalendarEventOut:
     a = entry.appointment
     vehicle = a.asset.label if a.asset else ""
     jobs = (", " if english else "、").join(
@@ -104,7 +104,7 @@ def _event(entry: calendar_feed.Entry, workshop: Workshop, english: bool) -> Eve
     )
     zone = ZoneInfo(workshop.site.timezone)
     day = a.starts_at.astimezone(zone).date()
-    return EventOut(
+    return CalendarEventOut(
         id=a.pk,
         title=" · ".join(part for part in (a.customer.name, vehicle, jobs) if part),
         start=entry.start,

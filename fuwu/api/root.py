@@ -158,6 +158,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     parts,
     procedures,
+    production,
     registers,
     routes,
     scheduling,
@@ -177,3 +178,4 @@ api.add_router("/", scheduling.router)
 api.add_router("/", calendar.router)
 api.add_router("/", parts.router)
 api.add_router("/", routes.router)
+api.add_router("/", production.router)

@@ -281,6 +281,9 @@ class Change:
                 # After the case row is written: the appointment names the case. A refused
                 # booking raises, and the whole move is rolled back with it.
                 self.after_save.append(lambda effect=effect: self._appointment(effect))
+            elif effect.open_repair_jobs:
+                # After the case row is written: the jobs name the case and its promised time.
+                self.after_save.append(self._repair_jobs)
             elif effect.update_asset or effect.update_customer:
                 # After the case row is written: the record history names the case, and the
                 # values are the case's data as this change leaves it.
@@ -403,6 +406,15 @@ class Change:
             at=done.starts_at.isoformat(),
             hours=str(done.hours),
         )
+
+    def _repair_jobs(self) -> None:
+        """`open_repair_jobs`: the repair order's jobs from its appointment's lines, promised
+        for the case's `promised_at`, for the workshop to dispatch (fuwu.scheduling.production).
+        Lines already made into jobs are skipped; a case without an appointment gets none (jobs
+        are then added at reception)."""
+        from fuwu.scheduling.production import jobs_for_case
+
+        jobs_for_case(self.case)
 
     def _register(self, effect: Effect) -> None:
         """Hand something out (`register_out`) or take it back (`register_in`), by this case."""

@@ -36,6 +36,12 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Remind {customer} ({vehicle}) of the {at} appointment (the customer's way: "
         "{channel_label})",
     ),
+    "late_risk": (
+        "工单 {number} 的作业“{job}”可能无法在许诺时间 {promised} 交车（最晚 {latest} 开工）："
+        "请预先通知客户，并记录新的交车时间",
+        "Case {number}: the job '{job}' may miss the promised time {promised} (latest start "
+        "{latest}): tell the customer in advance and record a new promised time",
+    ),
 }
 _CHANNELS = {
     "phone": ("电话", "phone call"),

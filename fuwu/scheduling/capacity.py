@@ -26,7 +26,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from fuwu.core.models import Shift, Site
-from fuwu.scheduling.models import HOLDING, Absence, Appointment, Technician, Workshop
+from fuwu.scheduling.models import (
+    HOLDING,
+    Absence,
+    Appointment,
+    CarryOver,
+    Technician,
+    Workshop,
+)
 from fuwu.sla.clocks import site_calendar
 
 HOUR = Decimal("0.01")
@@ -73,10 +80,16 @@ class DayCapacity:
     available: Decimal
     bookable: Decimal
     booked: Decimal
+    carried: Decimal = Decimal("0")  # carry-overs (滞留车) into this day: taken from the reserve
 
     @property
     def reserve(self) -> Decimal:
         return self.available - self.bookable
+
+    @property
+    def reserve_left(self) -> Decimal:
+        """The reserve after the carry-overs into this day; below zero when they overflow it."""
+        return self.reserve - self.carried
 
     @property
     def left(self) -> Decimal:
@@ -127,10 +140,23 @@ def booked_hours(
     return booked
 
 
+def carried_hours(workshop: Workshop, days: Sequence[date]) -> dict[date, Decimal]:
+    """Remaining hours of the cars carried over into each day (滞留车), which the day's reserve
+    holds (the seed's "用于滞留车辆修理: 10 小时")."""
+    if not days:
+        return {}
+    carried: dict[date, Decimal] = defaultdict(Decimal)
+    for day, hours in CarryOver.objects.filter(
+        workshop=workshop, to_date__gte=min(days), to_date__lte=max(days)
+    ).values_list("to_date", "hours"):
+        carried[day] += hours
+    return carried
+
+
 def capacity(
     workshop: Workshop, days: Sequence[date], *, exclude: int | None = None
 ) -> list[DayCapacity]:
-    """Each day's capacity, in four queries however many days are asked for."""
+    """Each day's capacity, in five queries however many days are asked for."""
     site = workshop.site
     calendar = site_calendar(site)
     crew = list(technicians(workshop))
@@ -141,6 +167,7 @@ def capacity(
         ):
             absent[(row.technician_id, row.date)] = row.get_kind_display()
     booked = booked_hours(workshop, days, exclude=exclude)
+    carried = carried_hours(workshop, days)
     share = workshop.appointment_share
     out = []
     for day in days:
@@ -178,6 +205,7 @@ def capacity(
                 available=available,
                 bookable=(available * share).quantize(HOUR),
                 booked=booked.get(day, Decimal("0")).quantize(HOUR),
+                carried=carried.get(day, Decimal("0")).quantize(HOUR),
             )
         )
     return out

@@ -798,3 +798,199 @@ class RouteStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.route} #{self.position}"
+
+
+# -- Production (Toyota seven steps, step 4: 调度 & 生产) ------------------------------------
+# The writes are in `fuwu.scheduling.production`.
+
+
+class JobStatus(models.TextChoices):
+    PLANNED = "planned", _("待开工")
+    RUNNING = "running", _("进行中")
+    STOPPED = "stopped", _("已中断")
+    DONE = "done", _("已完工")
+
+
+class StopReason(models.TextChoices):
+    WAITING_PARTS = "waiting_parts", _("等待零件")
+    OUTSIDE_WORK = "outside_work", _("外发加工")
+    END_OF_SHIFT = "end_of_shift", _("下班")
+    OTHER = "other", _("其他")
+
+
+class RepairJob(models.Model):
+    """One job of a repair order (a case): from the appointment's lines or added at reception,
+    planned on a technician at a time, clocked on and off until done."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="repair_jobs", verbose_name=_("工单")
+    )
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("车间")
+    )
+    line = models.ForeignKey(
+        AppointmentLine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("预约作业"),
+    )
+    operation = models.ForeignKey(
+        LabourOperation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("工时项目"),
+    )
+    name = models.CharField(_("作业内容"), max_length=200)
+    standard_hours = models.DecimalField(
+        _("标准工时"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    work_type = models.CharField(_("作业类型"), max_length=20, choices=WorkType.choices)
+    skill = models.ForeignKey(
+        Skill, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("所需技能")
+    )
+    level = models.PositiveSmallIntegerField(_("所需等级"), default=1)
+    technician = models.ForeignKey(
+        Technician,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("技术员"),
+    )
+    planned_start = models.DateTimeField(_("计划开工"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.PLANNED
+    )
+    promised_at = models.DateTimeField(_("许诺的交车时间"), null=True, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("服务顾问"),
+    )
+    actual_hours = models.DecimalField(
+        _("实际工时"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    started_at = models.DateTimeField(_("开工时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完工时间"), null=True, blank=True)
+    risk_told_at = models.DateTimeField(_("延误提醒时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("维修作业")
+        verbose_name_plural = _("维修作业")
+        indexes = [
+            models.Index(fields=["workshop", "planned_start"], name="repair_job_day"),
+            models.Index(fields=["status", "promised_at"], name="repair_job_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.standard_hours} h"
+
+
+class JobClock(models.Model):
+    """A technician's time on a job: clocked on, then off (done, or stopped with a reason).
+    At most one open clock per technician, kept by a partial unique index as well as checked,
+    so two clock-ons at once cannot both win."""
+
+    job = models.ForeignKey(
+        RepairJob, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("维修作业")
+    )
+    technician = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("技术员")
+    )
+    started_at = models.DateTimeField(_("开始"))
+    ended_at = models.DateTimeField(_("结束"), null=True, blank=True)
+    hours = models.DecimalField(_("工时"), max_digits=6, decimal_places=2, default=Decimal("0"))
+    done = models.BooleanField(_("完工"), default=False)
+    reason = models.CharField(_("中断原因"), max_length=20, choices=StopReason.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("作业打卡")
+        verbose_name_plural = _("作业打卡")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_running_clock_a_technician",
+            )
+        ]
+        indexes = [models.Index(fields=["technician", "started_at"], name="job_clock_day")]
+
+    def __str__(self) -> str:
+        return f"{self.technician} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CarryOver(models.Model):
+    """A car not delivered on its promised day (滞留车): its remaining hours come out of the next
+    working day's reserve."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="carry_overs", verbose_name=_("工单")
+    )
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="carry_overs", verbose_name=_("车间")
+    )
+    from_date = models.DateField(_("原交车日"))
+    to_date = models.DateField(_("顺延至"))
+    hours = models.DecimalField(_("剩余工时"), max_digits=6, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=300)
+    planned = models.BooleanField(_("计划内"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("滞留车")
+        verbose_name_plural = _("滞留车")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "from_date"], name="one_carry_over_a_day")
+        ]
+        indexes = [models.Index(fields=["workshop", "to_date"], name="carry_over_into")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_date} → {self.to_date}"
+
+
+class PromiseChange(models.Model):
+    """A new promised delivery time told to the customer, with who, when and why."""
+
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="promise_changes",
+        verbose_name=_("工单"),
+    )
+    old = models.DateTimeField(_("原许诺时间"), null=True, blank=True)
+    new = models.DateTimeField(_("新许诺时间"))
+    reason = models.CharField(_("原因"), max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    changed_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("交车时间变更")
+        verbose_name_plural = _("交车时间变更")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.new:%Y-%m-%d %H:%M}"

@@ -23,6 +23,10 @@ class Nav:
     name: str
     # May book at one of their sites that has a workshop: the menu links the workshop's capacity.
     workshop: bool = False
+    # One of their sites has a workshop: the menu links its production board.
+    board: bool = False
+    # A workshop's technician: the menu links their jobs of the day (the phone page).
+    technician: bool = False
 
 
 def is_staff_member(actor: Actor) -> bool:
@@ -43,7 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
     from fuwu.scheduling.booking import BOOKING_ROLES
-    from fuwu.scheduling.models import Workshop
+    from fuwu.scheduling.models import Technician, Workshop
 
     # One query for both: the unread count and the display name.
     unread_count = (
@@ -58,16 +62,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         workshops = workshops.filter(department__site__staff=OuterRef("pk"))
     row = (
         Staff.objects.filter(user_id=user.pk)
-        .annotate(unread=Coalesce(Subquery(unread_count), 0), workshop=Exists(workshops))
-        .values("display_name", "unread", "workshop")
+        .annotate(
+            unread=Coalesce(Subquery(unread_count), 0),
+            workshop=Exists(workshops),
+            is_technician=Exists(Technician.objects.filter(staff_id=OuterRef("pk"), active=True)),
+        )
+        .values("display_name", "unread", "workshop", "is_technician")
         .first()
     )
     if row is None:  # a superuser without a staff profile
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
         name = ""
         workshop = Workshop.objects.exists()
+        technician = False
     else:
         unread, name, workshop = row["unread"], row["display_name"], row["workshop"]
+        technician = row["is_technician"]
     return {
         "nav": Nav(
             actor=actor,
@@ -77,5 +87,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             unread=unread,
             name=name or user.get_full_name() or user.username,
             workshop=workshop and (actor.superuser or bool(actor.roles & BOOKING_ROLES)),
+            board=workshop,
+            technician=technician,
         )
     }

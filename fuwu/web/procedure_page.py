@@ -308,6 +308,8 @@ class Names:
                     "cancelled": _("已取消"),
                 }[effect.appointment_status]
             }
+        if effect.open_repair_jobs:
+            return _("按预约的作业项目生成维修作业，交车间派工")
         if effect.update_asset is not None:
             return _("记入房屋或车辆资料：%(values)s") % {
                 "values": self.record(effect.update_asset.attributes)

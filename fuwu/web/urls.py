@@ -3,6 +3,7 @@
 from fuwu.portal.views import attachments as portal_attachments
 from fuwu.web.views import (
     auth,
+    board,
     bulk,
     case,
     case_print,
@@ -49,5 +50,6 @@ urlpatterns = [
     *workshop_calendar.urlpatterns,
     *parts.urlpatterns,
     *field_routes.urlpatterns,
+    *board.urlpatterns,
     *portal_attachments.urlpatterns,
 ]

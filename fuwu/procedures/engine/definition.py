@@ -383,6 +383,8 @@ class Effect(Strict):
     book_appointment: BookAppointment | None = None
     # The case's booked appointment is marked arrived, no-show or cancelled.
     appointment_status: Literal["arrived", "no_show", "cancelled"] | None = None
+    # The repair order's jobs are made from its appointment's lines (fuwu.scheduling.production).
+    open_repair_jobs: Literal[True] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -391,7 +393,7 @@ class Effect(Strict):
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
                 " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
-                " update_customer, book_appointment, appointment_status"
+                " update_customer, book_appointment, appointment_status, open_repair_jobs"
                 f" (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:

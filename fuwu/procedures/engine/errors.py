@@ -303,6 +303,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "坐标无效：纬度须在 -90 到 90 之间，经度在 -180 到 180 之间",
         "Invalid coordinates: latitude must be within -90 to 90, longitude within -180 to 180",
     ),
+    # Production (fuwu.scheduling.production).
+    "no_workshop": ("该项目没有设置车间", "This site has no workshop set up"),
+    "may_not_dispatch_jobs": (
+        "只有本车间的调度或经理可以派工",
+        "Only the workshop's dispatchers and managers may dispatch jobs",
+    ),
+    "technician_lacks_skill": (
+        "{technician} 不具备该作业所需的技能：{skill}（等级 {level}）",
+        "{technician} does not have the skill this job needs: {skill} (level {level})",
+    ),
+    "technician_off_shift": (
+        "{technician} 在 {at} 不当班",
+        "{technician} is not on shift at {at}",
+    ),
+    "not_a_technician": (
+        "所选人员不是本车间的技术员",
+        "That person is not a technician of this workshop",
+    ),
+    "not_a_technician_to_clock": (
+        "您不是本车间的技术员，不能打卡",
+        "You are not a technician of this workshop and cannot clock on",
+    ),
+    "one_job_at_a_time": (
+        "您正在进行作业“{job}”：一名技术员同一时间只能做一项作业，请先停工或完工",
+        "You are already clocked on to '{job}': a technician works one job at a time; "
+        "stop or finish it first",
+    ),
+    "job_running": (
+        "该作业正由 {technician} 进行中",
+        "{technician} is already working on this job",
+    ),
+    "job_done": ("该作业已完工", "This job is already done"),
+    "job_assigned_elsewhere": (
+        "该作业已派给 {technician}",
+        "This job is dispatched to {technician}",
+    ),
+    "job_not_running": ("该作业没有在进行中", "This job is not running"),
+    "not_your_job": ("这不是您正在进行的作业", "This is not a job you are clocked on to"),
+    "stop_needs_reason": (
+        "停工请选择原因（等待零件、外发加工、下班或其他）",
+        "Stopping needs a reason (waiting for parts, outside work, end of shift or other)",
+    ),
+    "no_jobs": ("该工单没有维修作业", "This repair order has no jobs"),
+    "promise_needs_reason": ("更改交车时间请填写原因", "A new promised time needs a reason"),
+    "promise_in_past": ("新的交车时间须在将来", "The new promised time must be in the future"),
+    "may_not_promise": (
+        "只有服务顾问、调度或经理可以更改交车时间",
+        "Only service advisors, dispatchers and managers may change the promised time",
+    ),
+    "carry_over_needs_reason": ("滞留车请填写原因", "A carry-over needs a reason"),
+    "already_carried": (
+        "该车已登记为 {day} 的滞留车",
+        "This car is already carried over from {day}",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

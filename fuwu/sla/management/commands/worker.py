@@ -17,6 +17,8 @@ from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.scheduling.booking import mark_no_shows
+from fuwu.scheduling.production import watch_late_risks
+from fuwu.scheduling.promises import carry_over_unfinished
 from fuwu.scheduling.reminders import remind_due as remind_appointments
 from fuwu.sla.escalation import sweep
 from fuwu.sla.heartbeat import beat
@@ -55,6 +57,8 @@ class Command(BaseCommand):
             remind_due()
             remind_appointments()
             mark_no_shows()
+            watch_late_risks()
+            carry_over_unfinished()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -95,6 +99,8 @@ class Command(BaseCommand):
             remind_due()  # permits about to expire, keys not back
             remind_appointments()  # the day before an appointment, once
             mark_no_shows()  # appointments 30 minutes past with no customer
+            watch_late_risks()  # repair jobs that may miss their promise: tell the advisor
+            carry_over_unfinished()  # cars not delivered on their promised day (滞留车)
             purge_expired()  # idempotency keys older than 24 hours
 
         while True:

@@ -1,0 +1,105 @@
+"""In a real browser: the workshop's dispatcher opens the production board and sees the day's
+jobs, the one that cannot start in time outlined amber before it is late; a technician on a
+390×844 phone clocks on to a job, stops it waiting for parts, resumes and finishes it.
+Chinese and English, desktop and phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from fuwu.core.models import Staff
+from fuwu.scheduling import production
+from fuwu.scheduling.models import JobClock, RepairJob
+from fuwu.scheduling.tests.crew import seed_workshop
+from fuwu.scheduling.tests.shop import crew, job, repair_order
+from fuwu.testing.browser import two_variants
+from fuwu.testing.factories import World
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@two_variants
+def test_the_board_shows_the_late_risk_job_amber(
+    web: Any, world: World, language: str, phone: bool
+) -> None:
+    workshop = seed_workshop(world, technicians=4)
+    techs = crew(workshop)
+    case = repair_order(world)
+    # The live server reads the real clock: a job whose latest start is two working hours from
+    # now, planned half an hour after it — amber (it will be late) while it is not late yet.
+    now = timezone.now()
+    latest = production.finish_of(workshop, now, Decimal("2"))
+    promised = production.finish_of(workshop, latest, Decimal("1.2"))
+    late = job(workshop, case, "1", promised=promised, name="更换正时皮带")
+    latest_start = production.risk(late, now).latest
+    assert latest_start is not None
+    start = latest_start + timedelta(minutes=30)
+    RepairJob.objects.filter(pk=late.pk).update(technician=techs[0], planned_start=start)
+    day = start.astimezone(SH).date()
+    day_start = start.replace(minute=0, second=0, microsecond=0)
+    other = job(workshop, case, "1.5", technician=techs[1], start=day_start, name="一万公里保养")
+    assert production.risk(RepairJob.objects.get(pk=late.pk), now).level == "amber"
+
+    Staff.objects.update(language=language)
+    page = web.page(phone=phone, language="en-GB" if language == "en" else "zh-CN")
+    web.login(page, "workshop_qc")
+    page.goto(f"/workshop/{workshop.pk}/board/?date={day}")
+    bar = page.locator(f"[data-testid=job-{late.pk}]")
+    bar.wait_for()
+    assert bar.get_attribute("data-risk") == "amber"
+    assert "更换正时皮带" in bar.inner_text()
+    shadow = bar.evaluate("e => getComputedStyle(e).boxShadow")
+    assert "255, 193, 7" in shadow  # the amber outline
+    assert page.locator(f"[data-testid=job-{other.pk}]").is_visible() or phone
+    risk = page.locator(f"[data-testid=risk-{late.pk}]").inner_text()
+    assert ("latest start" if language == "en" else "最晚") in risk
+    web.shot(page, "board")
+    assert not page.js_errors
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_technician_clocks_on_and_off_from_the_phone(
+    web: Any, world: World, language: str
+) -> None:
+    workshop = seed_workshop(world, technicians=2)
+    techs = crew(workshop)
+    case = repair_order(world)
+    j = job(workshop, case, "2", technician=techs[0], start=timezone.now(), name="更换刹车片")
+    user = techs[0].staff.user
+    user.set_password("pw")
+    user.save()
+    Staff.objects.filter(pk=techs[0].staff_id).update(language=language)
+    en = language == "en"
+    page = web.page(phone=True, language="en-GB" if en else "zh-CN")
+    web.login(page, user.username, "pw")
+    page.goto("/workshop/my-jobs/")
+    card = page.locator(f"[data-testid=my-job-{j.pk}]")
+    web.shot(page, "my-jobs")
+    with page.expect_navigation():
+        card.locator("[data-testid=clock-on]").click()
+    assert card.locator("[data-testid=status]").inner_text().strip() == (
+        "In progress" if en else "进行中"
+    )
+    web.shot(page, "running")
+    card.locator("[data-testid=reason]").select_option("waiting_parts")
+    with page.expect_navigation():
+        card.locator("[data-testid=stop]").click()
+    assert card.locator("[data-testid=status]").inner_text().strip() == (
+        "Stopped" if en else "已中断"
+    )
+    with page.expect_navigation():
+        card.locator("[data-testid=clock-on]").click()
+    with page.expect_navigation():
+        card.locator("[data-testid=done]").click()
+    assert card.locator("[data-testid=status]").inner_text().strip() == ("Done" if en else "已完工")
+    web.shot(page, "done")
+    clocks = list(JobClock.objects.filter(job=j).order_by("pk"))
+    assert [(c.reason, c.done) for c in clocks] == [("waiting_parts", False), ("", True)]
+    assert not page.js_errors
