@@ -303,6 +303,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "坐标无效：纬度须在 -90 到 90 之间，经度在 -180 到 180 之间",
         "Invalid coordinates: latitude must be within -90 to 90, longitude within -180 to 180",
     ),
+    "visit_needs_place": (
+        "不能安排上门：服务对象“{asset}”没有登记位置坐标（属性 lat 纬度、lon 经度），"
+        "请先在服务对象资料中补充",
+        "The visit cannot be booked: the asset '{asset}' has no coordinates recorded "
+        "(attributes lat and lon); add them to the asset's record first",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
