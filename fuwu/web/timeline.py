@@ -446,9 +446,9 @@ def _appointment(c: _Context, data: dict[str, Any]) -> Sentence:
 
 
 VISIT_SKIPPED = {
-    "no_workshop": lambda: _("本项目该部门未设置车间，未安排上门服务"),
-    "no_field_base": lambda: _("该车间未设置外勤基地，未安排上门服务"),
-    "no_time": lambda: _("未填写上门日期或作业时长，未安排上门服务"),
+    "no_workshop": lambda: _("未安排上门服务：本项目该部门未设置车间"),
+    "no_field_base": lambda: _("未安排上门服务：该车间未设置外勤基地"),
+    "no_time": lambda: _("未安排上门服务：未填写上门日期或作业时长"),
 }
 
 
@@ -457,9 +457,9 @@ def _field_visit(c: _Context, data: dict[str, Any]) -> Sentence:
     if skipped is not None:
         return skipped(), []
     if data.get("status") == "done":
-        return _("上门服务已完成"), []
+        return _("将上门服务记为已完成"), []
     if data.get("status") == "cancelled":
-        return _("上门服务已取消"), []
+        return _("将上门服务记为已取消"), []
     window = data.get("window") or ["—", "—"]
     details = [_("原约上门已取消")] if data.get("replaced") else []
     return _("已安排上门服务：%(day)s %(start)s–%(end)s 之间开始，约 %(minutes)s 分钟") % {

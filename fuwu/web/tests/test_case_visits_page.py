@@ -69,8 +69,9 @@ def test_a_case_of_a_procedure_without_visits_shows_no_visit_card(world, api):
 
 def test_the_procedure_page_says_what_books_the_visit(world):
     html = signed_in("dispatcher").get("/procedures/property_repair/").content.decode()
-    assert (
-        "安排工程部上门服务：日期取“约定上门时间”，时间窗取“最晚上门时间（不填即准时在约定时间）”"
-        in html
-    )
+    assert "安排工程部上门服务：日期取“约定上门时间”，时间窗取“最晚上门时间”" in html
     assert "上门服务记为：已完成" in html and "上门服务记为：已取消" in html
+    english = signed_in("dispatcher", "en").get("/procedures/property_repair/").content.decode()
+    assert "Book an on-site visit with " in english
+    assert "on “Agreed visit time”, window from “Latest start”, time on site from" in english
+    assert "Mark the on-site visit: Done" in english
