@@ -15,7 +15,10 @@ import pytest
 
 from fuwu.cases.models import Case, Event
 from fuwu.core.choices import CalendarKind
+from fuwu.core.models import Skill
+from fuwu.procedures.engine.definition import BookVisit
 from fuwu.scheduling import routes
+from fuwu.scheduling.case_visits import visit_request
 from fuwu.scheduling.models import FieldBase, Route, RouteStop, Visit, Workshop
 from fuwu.scheduling.tests.fieldcases import (
     BASE,
@@ -217,3 +220,27 @@ def test_a_product_repair_visits_the_customers_address_with_the_chosen_departmen
     case = take(engineer, case, "reschedule", {"reschedule_reason": "客户临时出差"})
     visit.refresh_from_db()
     assert visit.status == "cancelled" and case["step"]["key"] == "agree_time"
+
+
+def test_a_date_without_a_window_takes_the_working_day_and_the_skill_by_its_code(
+    world, api, monday
+):
+    engineering(world)
+    place(world.assets["unit"])
+    plumbing = Skill.objects.create(code="plumbing", name="水暖")
+    case = Case.objects.get(pk=open_repair(world, api("agent"))["id"])
+    case.data = {**case.data, "visit_day": "2026-12-08"}
+    spec = BookVisit(department="engineering", day_field="visit_day", minutes=30, skill="plumbing")
+    values = visit_request(case, spec).arguments()
+    assert (values["day"], values["window_start"], values["window_end"]) == (
+        TUESDAY,
+        time(8, 30),
+        time(17, 30),
+    )
+    assert (values["skill"], values["service_minutes"], values["address"]) == (
+        plumbing,
+        30,
+        "3栋2单元1502",
+    )
+    case.data = {**case.data, "visit_day": None}
+    assert visit_request(case, spec).skipped == "no_time"
