@@ -58,6 +58,7 @@ class EventKind(models.TextChoices):
     CUSTOMER_UPDATED = "customer_updated", _("更新客户档案")
     PRIORITY_CHANGED = "priority_changed", _("调整优先级")
     ATTACHED = "attached", _("上传附件")
+    FIELD_VISIT = "field_visit", _("上门服务")
 
 
 class TaskState(models.TextChoices):

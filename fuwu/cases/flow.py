@@ -284,6 +284,10 @@ class Change:
             elif effect.open_repair_jobs:
                 # After the case row is written: the jobs name the case and its promised time.
                 self.after_save.append(self._repair_jobs)
+            elif effect.book_visit or effect.visit_status:
+                # After the case row is written, like an appointment; a refused visit raises
+                # and the whole move is rolled back with it.
+                self.after_save.append(lambda effect=effect: self._visit(effect))
             elif effect.update_asset or effect.update_customer:
                 # After the case row is written: the record history names the case, and the
                 # values are the case's data as this change leaves it.
@@ -415,6 +419,43 @@ class Change:
         from fuwu.scheduling.production import jobs_for_case
 
         jobs_for_case(self.case)
+
+    def _visit(self, effect: Effect) -> None:
+        """`book_visit`: put the case's job on the field team's list (fuwu.scheduling.routes)
+        at its asset's place, on the day and in the window of the case's fields; a live visit
+        of the case is cancelled first (it leaves its route), so a rescheduled case has one.
+        `visit_status`: mark the case's live visit done or cancelled. The procedure's
+        transition roles have decided who may; the visit's rules (a working day, a window
+        within the site's hours, a place) still hold, and a refusal refuses the move."""
+        from fuwu.scheduling import routes
+        from fuwu.scheduling.case_visits import live_visits, visit_request
+
+        case = self.case
+        # The procedure acts, whoever took the step: the visit is the case's own, on its site.
+        writer = SYSTEM if self.actor.is_system else replace(SYSTEM, user=self.actor.user)
+        live = live_visits(case)
+        if effect.visit_status:
+            for visit_id in live:
+                routes.set_visit_status(writer, visit_id, effect.visit_status, now=self.now)
+                self.event(EventKind.FIELD_VISIT, visit=visit_id, status=effect.visit_status)
+            return
+        spec = effect.book_visit
+        assert spec is not None
+        request = visit_request(case, spec)
+        if request.skipped:
+            self.event(EventKind.FIELD_VISIT, skipped=request.skipped)
+            return
+        for visit_id in live:
+            routes.set_visit_status(writer, visit_id, "cancelled", now=self.now)
+        visit = routes.add_visit(writer, **request.arguments(), case_id=case.pk)
+        self.event(
+            EventKind.FIELD_VISIT,
+            visit=visit.pk,
+            day=visit.day.isoformat(),
+            window=[f"{visit.window_start:%H:%M}", f"{visit.window_end:%H:%M}"],
+            minutes=visit.service_minutes,
+            **({"replaced": live} if live else {}),
+        )
 
     def _register(self, effect: Effect) -> None:
         """Hand something out (`register_out`) or take it back (`register_in`), by this case."""

@@ -18,6 +18,7 @@ from fuwu.cases.choices import Channel, Priority
 from fuwu.core.choices import RoleCode
 from fuwu.procedures.engine.definition import (
     PRIORITIES,
+    BookVisit,
     ChecklistItem,
     CopyField,
     Effect,
@@ -310,6 +311,12 @@ class Names:
             }
         if effect.open_repair_jobs:
             return _("按预约的作业项目生成维修作业，交车间派工")
+        if effect.book_visit is not None:
+            return self.visit(effect.book_visit)
+        if effect.visit_status is not None:
+            return _("上门服务记为：%(status)s") % {
+                "status": {"done": _("已完成"), "cancelled": _("已取消")}[effect.visit_status]
+            }
         if effect.update_asset is not None:
             return _("记入房屋或车辆资料：%(values)s") % {
                 "values": self.record(effect.update_asset.attributes)
@@ -319,6 +326,30 @@ class Names:
                 "values": self.record(effect.update_customer.preferences)
             }
         return ""
+
+    def visit(self, spec: BookVisit) -> str:
+        """`book_visit` in words: the department, the fields the day and window come from."""
+        where = (
+            self.department(spec.department)
+            if spec.department
+            else f"“{self.field_label(spec.department_field or '')}”"
+        )
+        window = pgettext("list separator", "、").join(
+            f"“{self.field_label(k)}”" for k in (spec.window_from_field, spec.window_to_field) if k
+        )
+        text = _("安排%(where)s上门服务：日期取“%(day)s”") % {
+            "where": where,
+            "day": self.field_label(spec.day_field),
+        }
+        if window:
+            text += _("，时间窗取%(window)s") % {"window": window}
+        if spec.minutes is not None:
+            text += _("，作业 %(n)d 分钟") % {"n": spec.minutes}
+        else:
+            text += _("，作业时长取“%(field)s”") % {
+                "field": self.field_label(spec.minutes_field or "")
+            }
+        return text + _("（地点为服务对象登记的坐标；未设置外勤基地则不安排）")
 
     def record(self, values: dict[str, Any]) -> str:
         """What an update of the asset or customer writes: the fields it copies, or its values."""

@@ -445,6 +445,31 @@ def _appointment(c: _Context, data: dict[str, Any]) -> Sentence:
     }, []
 
 
+VISIT_SKIPPED = {
+    "no_workshop": lambda: _("未安排上门服务：本项目该部门未设置车间"),
+    "no_field_base": lambda: _("未安排上门服务：该车间未设置外勤基地"),
+    "no_time": lambda: _("未安排上门服务：未填写上门日期或作业时长"),
+}
+
+
+def _field_visit(c: _Context, data: dict[str, Any]) -> Sentence:
+    skipped = VISIT_SKIPPED.get(str(data.get("skipped", "")))
+    if skipped is not None:
+        return skipped(), []
+    if data.get("status") == "done":
+        return _("将上门服务记为已完成"), []
+    if data.get("status") == "cancelled":
+        return _("将上门服务记为已取消"), []
+    window = data.get("window") or ["—", "—"]
+    details = [_("原约上门已取消")] if data.get("replaced") else []
+    return _("已安排上门服务：%(day)s %(start)s–%(end)s 之间开始，约 %(minutes)s 分钟") % {
+        "day": data.get("day", "—"),
+        "start": window[0],
+        "end": window[-1],
+        "minutes": data.get("minutes", "—"),
+    }, details
+
+
 def _customer_confirmed(c: _Context, data: dict[str, Any]) -> Sentence:
     return _("确认服务已完成"), []
 
@@ -531,6 +556,7 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     EventKind.CUSTOMER_UPDATED: ("person-lines-fill", _customer_updated),
     EventKind.PRIORITY_CHANGED: ("sort-up", _priority_changed),
     EventKind.ATTACHED: ("paperclip", _attached),
+    EventKind.FIELD_VISIT: ("geo-alt", _field_visit),
     # The customer's own moves in the portal.
     "customer_confirmed": ("hand-thumbs-up", _customer_confirmed),
     "rated": ("star", _rated),

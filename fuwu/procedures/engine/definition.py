@@ -337,6 +337,36 @@ class BookAppointment(Strict):
 APPOINTMENT_STATUSES = ("arrived", "no_show", "cancelled")
 
 
+class BookVisit(Strict):
+    """Put the case's job on the field team's list (fuwu.scheduling.routes): a visit to the
+    case's asset (its `lat`/`lon` attributes) on the day of `day_field`, in a window the
+    service may start in, for a fixed or a typed number of minutes. Refused, and the move with
+    it, when the asset has no coordinates, the day is closed or the window is outside the
+    site's hours. Skipped where the site's department has no workshop or no field base."""
+
+    department: Key | None = None  # the workshop's department code on the case's site …
+    department_field: Key | None = None  # … or a choice field whose value is that code
+    day_field: Key  # a date or datetime field: the day (a datetime's time opens the window)
+    # Choice fields whose options are times `tHHMM` (t0930): the earliest and the latest start.
+    window_from_field: Key | None = None
+    window_to_field: Key | None = None
+    minutes_field: Key | None = None  # a number field: how long the job takes …
+    minutes: int | None = Field(default=None, ge=1, le=1440)  # … or a fixed length
+    skill: Key | None = None  # the skill code a technician needs for the job
+    address_field: Key | None = None  # a text field: the address shown to the technician
+
+    @model_validator(mode="after")
+    def _one_each(self) -> BookVisit:
+        if (self.department is None) == (self.department_field is None):
+            raise ValueError("a visit names either `department` or `department_field`")
+        if (self.minutes is None) == (self.minutes_field is None):
+            raise ValueError("a visit takes either `minutes` or `minutes_field`")
+        return self
+
+
+VISIT_STATUSES = ("done", "cancelled")
+
+
 class CopyField(Strict):
     """A value copied from one of the case's fields (its current value; a lines field's rows)."""
 
@@ -385,6 +415,9 @@ class Effect(Strict):
     appointment_status: Literal["arrived", "no_show", "cancelled"] | None = None
     # The repair order's jobs are made from its appointment's lines (fuwu.scheduling.production).
     open_repair_jobs: Literal[True] | None = None
+    book_visit: BookVisit | None = None
+    # The case's open or planned visit is marked done or cancelled (it leaves its route).
+    visit_status: Literal["done", "cancelled"] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
@@ -393,7 +426,8 @@ class Effect(Strict):
             raise ValueError(
                 "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
                 " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
-                " update_customer, book_appointment, appointment_status, open_repair_jobs"
+                " update_customer, book_appointment, appointment_status, open_repair_jobs,"
+                " book_visit, visit_status"
                 f" (found: {', '.join(given) or 'none'})"
             )
         if self.schedule_return_visit is not None:

@@ -122,6 +122,7 @@ def procedure_section(p: Procedure) -> str:
             if t.reopens:
                 special.append(f"`{key}` → {t.label.zh}: reopens the case (a comeback)")
             special += [f"`{key}` → {t.label.zh}: {w}" for w in _write_backs(t.effects)]
+            special += [f"`{key}` → {t.label.zh}: {w}" for w in _visits(t.effects)]
         special += [f"entering `{key}`: {w}" for w in _write_backs(step.effects)]
     if special:
         out += ["", "Special rules:", ""] + [f"- {_cell(s)}" for s in special]
@@ -159,6 +160,27 @@ def _write_backs(effects: list[Effect]) -> list[str]:
             for k, v in values.items()
         ]
         out.append(f"{what}: {', '.join(parts)}")
+    return out
+
+
+def _visits(effects: list[Effect]) -> list[str]:
+    """`book_visit` / `visit_status` as a line: where the day, window and length come from."""
+    out = []
+    for e in effects:
+        if e.visit_status:
+            out.append(f"marks the case's on-site visit {e.visit_status}")
+        if e.book_visit is None:
+            continue
+        v = e.book_visit
+        where = f"`{v.department}`" if v.department else f"the department in `{v.department_field}`"
+        window = " to ".join(f"`{k}`" for k in (v.window_from_field, v.window_to_field) if k)
+        length = f"{v.minutes} minutes" if v.minutes is not None else f"`{v.minutes_field}` minutes"
+        out.append(
+            f"books an on-site visit with {where}'s field team on `{v.day_field}`"
+            + (f", window {window}" if window else "")
+            + f", {length}"
+            + (f", skill {v.skill}" if v.skill else "")
+        )
     return out
 
 

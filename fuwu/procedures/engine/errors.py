@@ -357,6 +357,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该车已登记为 {day} 的滞留车",
         "This car is already carried over from {day}",
     ),
+    "visit_needs_place": (
+        "不能安排上门：服务对象“{asset}”没有登记位置坐标（属性 lat 纬度、lon 经度），"
+        "请先在服务对象资料中补充",
+        "The visit cannot be booked: the asset '{asset}' has no coordinates recorded "
+        "(attributes lat and lon); add them to the asset's record first",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

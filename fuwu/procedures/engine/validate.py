@@ -292,10 +292,12 @@ def check(
                 _check_notify(f"{tw}.effects[{j}].notify", effect.notify, roles, add)
                 _check_record_write(f"{tw}.effects[{j}]", effect, declared, add)
                 _check_booking(f"{tw}.effects[{j}]", effect, p, add)
+                _check_visit(f"{tw}.effects[{j}]", effect, p, departments, add)
         for j, effect in enumerate(step.effects):
             _check_notify(f"{where}.effects[{j}].notify", effect.notify, roles, add)
             _check_record_write(f"{where}.effects[{j}]", effect, declared, add)
             _check_booking(f"{where}.effects[{j}]", effect, p, add)
+            _check_visit(f"{where}.effects[{j}]", effect, p, departments, add)
         if step.on_timeout and step.on_timeout not in {t.key for t in step.transitions}:
             add((where + ".on_timeout", f"no transition '{step.on_timeout}' in this step"))
         for j, item in enumerate(
@@ -423,6 +425,62 @@ def _check_booking(where: str, effect: Effect, p: Procedure, add: Any) -> None:
                     f"'{key}' is a {f.type.value} field; it must be a {wanted.value} field",
                 )
             )
+
+
+CLOCK_RE = re.compile(r"^t([01][0-9]|2[0-3])[0-5][0-9]$")  # t0930: 09:30
+
+
+def _check_visit(
+    where: str, effect: Effect, p: Procedure, departments: frozenset[str] | None, add: Any
+) -> None:
+    """A `book_visit` reads its day, window, length and address from fields of the right type,
+    and its workshop from a known department (or a choice field of department codes)."""
+    spec = effect.book_visit
+    if spec is None:
+        return
+    where = f"{where}.book_visit"
+    fields = p.all_fields()
+    if spec.department and departments is not None and spec.department not in departments:
+        add((f"{where}.department", f"unknown department '{spec.department}'"))
+    wanted: list[tuple[str, str | None, tuple[FieldType, ...]]] = [
+        ("department_field", spec.department_field, (FieldType.CHOICE,)),
+        ("day_field", spec.day_field, (FieldType.DATE, FieldType.DATETIME)),
+        ("window_from_field", spec.window_from_field, (FieldType.CHOICE,)),
+        ("window_to_field", spec.window_to_field, (FieldType.CHOICE,)),
+        ("minutes_field", spec.minutes_field, (FieldType.NUMBER,)),
+        ("address_field", spec.address_field, (FieldType.TEXT,)),
+    ]
+    for name, key, types in wanted:
+        if key is None:
+            continue
+        f = fields.get(key)
+        if f is None:
+            add((f"{where}.{name}", f"'{key}' is not a field of the procedure"))
+            continue
+        if f.type not in types:
+            kinds = " or ".join(t.value for t in types)
+            add(
+                (
+                    f"{where}.{name}",
+                    f"'{key}' is a {f.type.value} field; it must be a {kinds} field",
+                )
+            )
+            continue
+        options = [o.value for o in f.options or []]
+        if name.startswith("window_"):
+            bad = [o for o in options if not CLOCK_RE.match(o)]
+            if bad:
+                add(
+                    (
+                        f"{where}.{name}",
+                        f"the options of '{key}' must be times written tHHMM (t0930 for 09:30)"
+                        f" (found: {', '.join(bad)})",
+                    )
+                )
+        elif name == "department_field" and departments is not None:
+            for o in options:
+                if o not in departments:
+                    add((f"{where}.{name}", f"option '{o}' is not a department"))
 
 
 def _check_record_write(where: str, effect: Effect, declared: set[str], add: Any) -> None:

@@ -604,9 +604,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "steps.archive.effects[0]",
         "an effect has exactly one of: notify, schedule_return_visit, open_linked_case,"
         " mark_comeback, flag_major, set, register_out, register_in, update_asset,"
-        " update_customer, book_appointment, appointment_status, open_repair_jobs"
-        " (found: mark_comeback,"
-        " flag_major)",
+        " update_customer, book_appointment, appointment_status, open_repair_jobs,"
+        " book_visit, visit_status (found: mark_comeback, flag_major)",
     ),
     (
         "notify a role without naming it",

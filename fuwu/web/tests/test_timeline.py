@@ -222,6 +222,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     EventKind.CUSTOMER_UPDATED: {"skipped": "no_customer"},
     EventKind.PRIORITY_CHANGED: {"from": "normal", "to": "urgent"},
     EventKind.ATTACHED: {"ids": [1], "names": ["before.jpg"], "step": "repair", "item": "x"},
+    EventKind.FIELD_VISIT: {
+        "visit": 3,
+        "day": "2026-12-08",
+        "window": ["09:00", "11:00"],
+        "minutes": 90,
+        "replaced": [2],
+    },
 }
 
 
@@ -261,6 +268,12 @@ def test_every_event_kind_reads_as_a_sentence(world: World, language: str) -> No
             "Not filled in, not updated: water_meter",
         ]
         assert "System did not update the customer record: the case has no customer" in texts
+        visit = next(e for e in entries if e.kind == EventKind.FIELD_VISIT)
+        assert visit.text == (
+            "booked an on-site visit: 2026-12-08, starting between 09:00 and 11:00,"
+            " about 90 minutes"
+        )
+        assert visit.details == ["The visit booked before was cancelled"]
 
 
 def test_the_template_renders_entries_and_marks_internal_notes(world: World) -> None:

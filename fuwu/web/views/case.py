@@ -46,6 +46,7 @@ from fuwu.procedures.engine.diagram import mermaid
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale
 from fuwu.procedures.engine.machine import guard_context, is_blank, offered, options
 from fuwu.procedures.registry import definition_of
+from fuwu.scheduling.case_visits import books_visits, case_visits
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.buttons import decided_choices
 from fuwu.web.caseforms import CommentForm, PauseForm, TransferForm, WorkForm
@@ -318,6 +319,8 @@ def _context(
         "tasks": _branch_forms(procedure, case, actor, lang, tasks, None)
         if "task" not in bound
         else bound["task"],
+        # The on-site visits the case booked (book_visit), with their technician once routed.
+        "visits": case_visits(case) if books_visits(procedure) else [],
         "work": work,
         "work_hours": hours,
         "tools_amount": tools,
