@@ -645,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 log(f"routes: FAILED: {exc.__class__.__name__}: {exc}")
                 results["routes"] = {"error": f"{exc.__class__.__name__}: {exc}"}
-        for kind in args.db if {"api", "pages"} & set(args.only) else []:
+        for kind in args.db if {"api", "pages", "workshop"} & set(args.only) else []:
             try:
                 results["databases"][kind] = bench_database(kind, args)
             except Exception as exc:

@@ -144,6 +144,8 @@ def board(workshop: Workshop, day: date, now: datetime | None = None) -> Board:
         .select_related("case", "skill", "operation")
         .order_by(F("planned_start").asc(nulls_last=True), "pk")
     )
+    for job in jobs:  # the workshop in hand, not one query per job (risk reads its calendar)
+        job.workshop = workshop
     clocks = list(
         JobClock.objects.filter(
             technician_id__in=list(crew),

@@ -78,7 +78,16 @@ def test_the_board_shows_the_day_with_status_and_risk(world: World, workshop: Wo
     body, few = fragment()
     assert body.lstrip().startswith("{% load") is False and "<html" not in body
     for n in range(6):
-        job(workshop, case, "1", technician=techs[n % 3], start=at(DAY, 13 + n % 4), name=f"j{n}")
+        promised = at(DAY, 17)  # judged for risk, which reads the workshop's calendar
+        job(
+            workshop,
+            case,
+            "1",
+            technician=techs[n % 3],
+            start=at(DAY, 13 + n % 4),
+            name=f"j{n}",
+            promised=promised,
+        )
         job(workshop, case, "0.5", name=f"waiting {n}")  # ranked for dispatch too
     _body, many = fragment()
     assert many == few
