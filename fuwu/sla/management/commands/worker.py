@@ -16,6 +16,7 @@ from django.utils import timezone
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
+from fuwu.reports.fold import catch_up as fold_reports
 from fuwu.scheduling.booking import mark_no_shows
 from fuwu.scheduling.reminders import remind_due as remind_appointments
 from fuwu.sla.escalation import sweep
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             remind_due()
             remind_appointments()
             mark_no_shows()
+            fold_reports()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -96,6 +98,7 @@ class Command(BaseCommand):
             remind_appointments()  # the day before an appointment, once
             mark_no_shows()  # appointments 30 minutes past with no customer
             purge_expired()  # idempotency keys older than 24 hours
+            fold_reports()  # the reporting model, a sweep interval behind the events
 
         while True:
             try:
