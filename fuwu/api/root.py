@@ -159,6 +159,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     parts,
     procedures,
     registers,
+    reports,
     routes,
     scheduling,
     search,
@@ -177,3 +178,4 @@ api.add_router("/", scheduling.router)
 api.add_router("/", calendar.router)
 api.add_router("/", parts.router)
 api.add_router("/", routes.router)
+api.add_router("/", reports.router)

@@ -11,6 +11,7 @@ Managers (and VPs, administrators) see the sites they work for; anyone else is r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from django.utils import timezone
 from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site
-from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden
+from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, Unprocessable
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.reports.choices import Measure
@@ -139,7 +140,7 @@ def resolve(
     elif (end - start).days + 1 > MAX_DAYS:
         errors["to"] = FieldError("report_period_too_long", max=MAX_DAYS)
     if errors:
-        raise EngineError("invalid_filters", fields=errors)
+        raise Unprocessable("invalid_filters", fields=errors)
     return Filters(
         site_ids=tuple(s.pk for s in chosen),
         start=start,
@@ -304,7 +305,7 @@ def drill(
 ) -> tuple[int, list[Occurrence]]:
     """The occurrences behind one number: (how many, the first `limit` of them)."""
     if measure not in DRILLABLE:
-        raise EngineError(
+        raise Unprocessable(
             "invalid_filters", fields={"measure": FieldError("report_unknown_measure")}
         )
     where = Q()
@@ -327,3 +328,50 @@ def drill(
     picked = list(items.order_by("day", "event_id").values_list("case_id", "day", "detail")[:limit])
     cases = Case.objects.select_related(*related).in_bulk({c for c, _, _ in picked})
     return count, [Occurrence(cases[c], d, x) for c, d, x in picked if c in cases]
+
+
+def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None = None) -> Filters:
+    """The filters from query parameters (`site`, `department`, `procedure`, `person`, `from`,
+    `to`), as the page and the API receive them: a malformed one is a field error in the
+    caller's language, like a forbidden one (`resolve`)."""
+    errors: dict[str, FieldError] = {}
+
+    def number(name: str) -> int | None:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or len(raw) > 18:
+            errors[name] = FieldError("report_bad_number")
+            return None
+        return int(raw)
+
+    def day(name: str) -> date | None:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = FieldError("report_bad_date")
+            return None
+
+    department, person = number("department"), number("person")
+    start, end = day("from"), day("to")
+    try:
+        filters = resolve(
+            actor,
+            site=(params.get("site") or "").strip() or None,
+            department=department,
+            procedure=(params.get("procedure") or "").strip() or None,
+            person=person,
+            start=start,
+            end=end,
+            now=now,
+        )
+    except EngineError as exc:
+        if exc.code != "invalid_filters":
+            raise
+        errors = {**exc.fields, **errors}
+    if errors:
+        raise Unprocessable("invalid_filters", fields=errors)
+    return filters
