@@ -16,7 +16,7 @@ class Measure(models.TextChoices):
     RESOLVED_LATE = "resolved_late", _("超时解决")
     RESOLVED_NO_LIMIT = "resolved_no_limit", _("解决（无时限）")
     # `set.status` becomes `closed`.
-    CLOSED = "closed", _("关闭")
+    CLOSED = "closed", _("已关闭")
     # `set.status` goes from resolved/closed back to open/waiting.
     REOPENED = "reopened", _("重新处理")
     # `sla.comebacks`: the comeback count rose (a reopening, or a failed QC marked as one).
