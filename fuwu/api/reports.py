@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema
 
-from fuwu.api.common import ErrorOut, READ_ERRORS, actor, language
+from fuwu.api.common import READ_ERRORS, ErrorOut, actor, language
 from fuwu.core.models import Site
 from fuwu.reports import service_levels as sl
 from fuwu.reports.choices import Measure

@@ -273,7 +273,7 @@ def report(filters: Filters, *, language: str, now: datetime | None = None) -> R
 
 
 def _rung(detail: str, count: int) -> Rung:
-    clock, percent, level = (detail.split(":") + ["", ""])[:3]
+    clock, percent, level = [*detail.split(":"), "", ""][:3]
     return Rung(
         clock=clock,
         percent=int(percent.rstrip("%")) if percent.rstrip("%").isdigit() else None,
@@ -326,8 +326,8 @@ def drill(
         items = items.filter(day=day)
     count = items.count()
     picked = list(items.order_by("day", "event_id").values_list("case_id", "day", "detail")[:limit])
-    cases = Case.objects.select_related(*related).in_bulk({c for c, _, _ in picked})
-    return count, [Occurrence(cases[c], d, x) for c, d, x in picked if c in cases]
+    by_id = Case.objects.select_related(*related).in_bulk({c for c, _, _ in picked})
+    return count, [Occurrence(by_id[c], d, x) for c, d, x in picked if c in by_id]
 
 
 def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None = None) -> Filters:

@@ -51,10 +51,18 @@ def test_the_figures_and_their_cases(world, api, folded):
     assert total["resolution_on_time_percent"] == 100.0
     steps = {(line["step"]): line for line in body["lines"]}
     assert set(steps) == {"reception", "repair", "return_visit"}
-    assert steps["reception"]["label"] == "物业报修 · 接待受理" or "·" in steps["reception"]["label"]
+    assert (
+        steps["reception"]["label"] == "物业报修 · 接待受理" or "·" in steps["reception"]["label"]
+    )
     assert steps["repair"]["counts"]["resolved_on_time"] == 2
     assert body["escalations"] == [
-        {"clock": "response", "percent": 100, "level": 1, "count": 1, "drill": body["escalations"][0]["drill"]}
+        {
+            "clock": "response",
+            "percent": 100,
+            "level": 1,
+            "count": 1,
+            "drill": body["escalations"][0]["drill"],
+        }
     ]
     assert body["series"]["responded_late"] == [1]
     # Every number's drill-down lists exactly what it counted, one row per occurrence.
@@ -74,7 +82,9 @@ def test_the_figures_and_their_cases(world, api, folded):
 def test_the_period_is_the_sites_days(api, folded):
     # D was opened at 07:30 in Shanghai, still Sunday in UTC: it counts on Monday.
     manager = api("sc_manager")
-    sunday = manager.get("/api/reports/service-levels", **{"from": "2026-11-29", "to": "2026-11-29"})
+    sunday = manager.get(
+        "/api/reports/service-levels", **{"from": "2026-11-29", "to": "2026-11-29"}
+    )
     assert sunday.json()["total"]["counts"]["intake"] == 0
     monday = manager.get("/api/reports/service-levels", **DAY)
     assert monday.json()["total"]["counts"]["intake"] == 4
@@ -101,7 +111,9 @@ def test_rights(api, folded):
     r = dealer.get("/api/reports/service-levels", site="lanting", **DAY)
     assert r.status_code == 422 and "site" in r.json()["details"]["fields"]
     # The VP sees every site; an agent sees no reports at all.
-    assert api("vp").get("/api/reports/service-levels", **DAY).json()["total"]["counts"]["intake"] == 4
+    assert (
+        api("vp").get("/api/reports/service-levels", **DAY).json()["total"]["counts"]["intake"] == 4
+    )
     for path in ("/api/reports/service-levels", "/api/reports/service-levels/cases?measure=intake"):
         r = api("agent").get(path)
         assert r.status_code == 403 and r.json()["code"] == "forbidden"

@@ -114,16 +114,16 @@ def test_a_gap_never_filled_is_forgotten(world, monkeypatch):
     assert Cursor.objects.get().gaps == []
 
 
-def test_a_second_worker_folding_the_same_events_is_refused(world):
+def test_a_second_worker_folding_the_same_events_is_refused(world, monkeypatch):
     build(world)
-    cursor, _ = Cursor.objects.get_or_create(pk=1)
-    stale = Cursor.objects.get(pk=1)
-    fold.catch_up(now=NOW)
-    before = facts()
-    # A worker that read the cursor before the first one claimed it cannot claim it again.
-    assert Cursor.objects.filter(pk=1, version=stale.version).update(high=0) == 0
-    assert fold.catch_up(now=NOW) == 0
-    assert facts() == before
+    stale = Cursor.objects.get_or_create(pk=1)[0]  # what a second worker read …
+    fold.catch_up(now=NOW)  # … before the first one folded and claimed the cursor
+    before, items = facts(), FactItem.objects.count()
+    monkeypatch.setattr(Cursor.objects, "get_or_create", lambda **kw: (stale, False))
+    assert fold.catch_up(now=NOW) == 0  # its claim fails and its fold is rolled back
+    assert facts() == before and FactItem.objects.count() == items
+    monkeypatch.undo()
+    assert fold.check() == []
 
 
 def test_the_commands(world, capsys):

@@ -41,7 +41,9 @@ def client_for(world: World, persona: str, language: str = "zh-hans") -> Client:
 def links(html: str) -> dict[str, list[tuple[str, str]]]:
     """measure → [(href, number)] of the table's links."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for href, measure, n in re.findall(r'<a href="([^"]+)" data-measure="(\w+)"[^>]*>(\d+)</a>', html):
+    for href, measure, n in re.findall(
+        r'<a href="([^"]+)" data-measure="(\w+)"[^>]*>(\d+)</a>', html
+    ):
         out.setdefault(measure, []).append((href.replace("&amp;", "&"), n))
     return out
 
@@ -55,8 +57,14 @@ def test_the_page_and_every_number_drills_to_what_it_counted(world, folded):
     assert 'data-testid="tile-overdue">2<' in html
     found = links(html)
     assert set(found) == {
-        "intake", "responded_on_time", "responded_late", "resolved_on_time", "reopened",
-        "comeback", "escalated", "overdue",
+        "intake",
+        "responded_on_time",
+        "responded_late",
+        "resolved_on_time",
+        "reopened",
+        "comeback",
+        "escalated",
+        "overdue",
     }
     for measure, pairs in found.items():
         for href, n in pairs:
@@ -72,8 +80,16 @@ def test_the_page_and_every_number_drills_to_what_it_counted(world, folded):
 
 
 def test_english(world, folded):
-    html = client_for(world, "sc_manager", "en").get(f"/reports/service-levels/?{DAY}").content.decode()
-    assert "Service levels" in html and "Resolved on time" in html and "Property repair · Reception" in html
+    html = (
+        client_for(world, "sc_manager", "en")
+        .get(f"/reports/service-levels/?{DAY}")
+        .content.decode()
+    )
+    assert (
+        "Service levels" in html
+        and "Resolved on time" in html
+        and "Property repair · Reception" in html
+    )
 
 
 def test_bad_filters_say_what_is_wrong(world, folded):
@@ -88,7 +104,10 @@ def test_bad_filters_say_what_is_wrong(world, folded):
 
 def test_only_managers(world, folded):
     assert client_for(world, "agent").get("/reports/service-levels/").status_code == 403
-    assert client_for(world, "agent").get("/reports/service-levels/cases/?measure=intake").status_code == 403
+    assert (
+        client_for(world, "agent").get("/reports/service-levels/cases/?measure=intake").status_code
+        == 403
+    )
     html = client_for(world, "agent").get("/work/").content.decode()
     assert 'data-testid="reports-link"' not in html
     # The dealer's manager may not name 兰亭苑.

@@ -38,6 +38,8 @@ HEADINGS = [
     (Measure.COMEBACK, Measure.COMEBACK.label),
     (Measure.ESCALATED, Measure.ESCALATED.label),
 ]
+
+
 def _clock_name(clock: str) -> str:
     names = {
         "response": _("响应"),
@@ -94,9 +96,7 @@ def service_levels_view(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "line": line,
-                "cells": [
-                    (line.n(m), _link(drill, filters, m, **where), m) for m, _h in HEADINGS
-                ],
+                "cells": [(line.n(m), _link(drill, filters, m, **where), m) for m, _h in HEADINGS],
                 "overdue": (line.overdue, _link(drill, filters, sl.OVERDUE, **where)),
             }
         )
