@@ -11,8 +11,9 @@ so a report is at most a minute behind.
 
 The high-water mark and concurrent transactions: event ids come from a sequence, and on
 PostgreSQL a transaction holding id 100 may commit after one holding 101 has been folded.
-Ids missing below the mark are kept as `gaps` and looked for again on every fold; a gap still
-empty after `GAP_WAIT` is a rolled-back insert and forgotten. Events of one case are written
+Ids missing below the mark (up to `GAP_SPAN` below the newest) are kept as `gaps` and looked
+for again on every fold; a gap still empty after `GAP_WAIT` is a rolled-back insert and
+forgotten. Events of one case are written
 under its row lock, so they are always folded in their order (a case's earlier event is never
 in a gap behind its later one).
 
@@ -41,6 +42,10 @@ from fuwu.reports.choices import Measure
 from fuwu.reports.models import Cursor, Fact, FactItem, FoldState
 
 GAP_WAIT = timedelta(minutes=5)
+# Only the ids this close below the newest are waited for: a transaction still open while a
+# thousand events were committed around it is not one Fuwu makes (they are short), and a jump
+# of the sequence (a restore, a bulk load rolled back) must not fill the cursor.
+GAP_SPAN = 1000
 BATCH = 5000
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 BACK = frozenset({Status.OPEN, Status.WAITING})
@@ -240,7 +245,10 @@ def _catch_up(now: datetime, limit: int) -> int:
     seen = {r.id for r in rows}
     high = max([cursor.high, *(r.id for r in rows if r.id > cursor.high)])
     stamp = now.isoformat()
-    for missing in range(cursor.high + 1, high):
+    # Below the first event of a fresh fold lie only ids that were never committed; far below
+    # the newest, none is still in flight (see GAP_SPAN).
+    floor = cursor.high if cursor.high or not rows else min(seen) - 1
+    for missing in range(max(floor, high - GAP_SPAN) + 1, high):
         if missing not in seen:
             gaps[missing] = stamp
     gaps = {

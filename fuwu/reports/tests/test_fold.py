@@ -138,3 +138,10 @@ def test_the_commands(world, capsys):
     assert "stored 5, rebuilt 4" in capsys.readouterr().out
     call_command("reports", "rebuild")
     call_command("reports", "check")
+
+
+def test_the_workers_sweep_keeps_the_model_current(world):
+    build(world)
+    call_command("worker", "--batch", "--worker-id", "reports-test")
+    assert Cursor.objects.get().high == Event.objects.latest("id").id
+    assert fold.check() == [] and Fact.objects.exists()
