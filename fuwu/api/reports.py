@@ -59,9 +59,9 @@ class OccurrenceOut(Schema):
     number: str
     title: str
     site: str
-    department: str
-    step: str
-    assignee: str | None
+    step: str = Field(description="the step it was counted at (overdue now: the case's step)")
+    department: str = Field(description="the department it was counted against")
+    person: str | None = Field(description="username of the person it was counted against")
     day: date | None = Field(None, description="the day it was counted on; none for overdue now")
     detail: str
 
@@ -142,18 +142,18 @@ def service_levels_cases(
         count=count,
         items=[
             OccurrenceOut(
-                case_id=o.case.pk,
-                number=o.case.number,
-                title=o.case.title,
-                site=o.case.site.code,
-                department=o.case.department.name_en
-                if lang.startswith("en") and o.case.department.name_en
-                else o.case.department.name,
-                step=o.case.step,
-                assignee=o.case.assignee.username if o.case.assignee else None,
-                day=o.day,
-                detail=o.detail,
+                case_id=n.occurrence.case.pk,
+                number=n.occurrence.case.number,
+                title=n.occurrence.case.title,
+                site=n.occurrence.case.site.code,
+                step=n.occurrence.step,
+                department=(n.department.name_en or n.department.name)
+                if n.department and lang.startswith("en")
+                else (n.department.name if n.department else ""),
+                person=n.person.username if n.person else None,
+                day=n.occurrence.day,
+                detail=n.occurrence.detail,
             )
-            for o in found
+            for n in sl.named(found, lang)
         ],
     )

@@ -285,11 +285,15 @@ def _rung(detail: str, count: int) -> Rung:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One counted occurrence behind a number (or one case overdue now)."""
+    """One counted occurrence behind a number (or one case overdue now): where it was counted
+    — the step, department and person of the model's grain (for overdue now: the case's own)."""
 
     case: Case
     day: date | None
     detail: str
+    step: str
+    department_id: int | None
+    person_id: int | None
 
 
 def drill(
@@ -318,16 +322,22 @@ def drill(
         cases = filters.cases(Case.objects.filter(late_q(now or timezone.now())).filter(where))
         count = cases.count()
         rows = cases.select_related(*related).order_by("next_due", "id")[:limit]
-        return count, [Occurrence(c, None, "") for c in rows]
+        return count, [
+            Occurrence(c, None, "", c.step, c.department_id, c.assignee_id) for c in rows
+        ]
     items = filters.facts(FactItem.objects.filter(measure=measure).filter(where))
     if detail is not None:
         items = items.filter(detail=detail)
     if day is not None:
         items = items.filter(day=day)
     count = items.count()
-    picked = list(items.order_by("day", "event_id").values_list("case_id", "day", "detail")[:limit])
-    by_id = Case.objects.select_related(*related).in_bulk({c for c, _, _ in picked})
-    return count, [Occurrence(by_id[c], d, x) for c, d, x in picked if c in by_id]
+    picked = list(
+        items.order_by("day", "event_id").values_list(
+            "case_id", "day", "detail", "step", "department_id", "person_id"
+        )[:limit]
+    )
+    by_id = Case.objects.select_related(*related).in_bulk({p[0] for p in picked})
+    return count, [Occurrence(by_id[p[0]], *p[1:]) for p in picked if p[0] in by_id]
 
 
 def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None = None) -> Filters:
@@ -375,3 +385,35 @@ def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None
     if errors:
         raise Unprocessable("invalid_filters", fields=errors)
     return filters
+
+
+@dataclass(frozen=True)
+class Named:
+    """An occurrence with its step, department and person named for a reader."""
+
+    occurrence: Occurrence
+    step: str
+    department: Department | None
+    person: Any
+
+
+def named(found: list[Occurrence], language: str) -> list[Named]:
+    """Three small queries whatever the number of rows."""
+    from django.contrib.auth import get_user_model
+
+    steps = labels({(o.case.procedure_key, o.step) for o in found}, language)
+    departments = Department.objects.in_bulk({o.department_id for o in found if o.department_id})
+    people = (
+        get_user_model()
+        .objects.select_related("staff")
+        .in_bulk({o.person_id for o in found if o.person_id})
+    )
+    return [
+        Named(
+            o,
+            steps[(o.case.procedure_key, o.step)].split(" · ", 1)[-1],
+            departments.get(o.department_id) if o.department_id else None,
+            people.get(o.person_id) if o.person_id else None,
+        )
+        for o in found
+    ]

@@ -167,17 +167,18 @@ def service_levels_cases_view(request: HttpRequest) -> HttpResponse:
         {
             "title": title,
             "scope": scope,
+            "day": _day(request.GET.get("day")),
             "filters": filters,
             "count": count,
             "items": [
                 {
-                    "case": o.case,
-                    "day": o.day,
-                    "detail": o.detail,
-                    "department": department_name(o.case.department, language),
-                    "assignee": person_name(o.case.assignee),
+                    "case": n.occurrence.case,
+                    "day": n.occurrence.day,
+                    "step": n.step,
+                    "department": department_name(n.department, language) if n.department else "",
+                    "person": person_name(n.person),
                 }
-                for o in found
+                for n in sl.named(found, language)
             ],
             "back": back,
         },
