@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fuwu.registers",
     "fuwu.scheduling",
     "fuwu.search",
+    "fuwu.reports",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",

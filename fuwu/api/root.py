@@ -160,6 +160,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     procedures,
     production,
     registers,
+    reports,
     routes,
     scheduling,
     search,
@@ -179,3 +180,4 @@ api.add_router("/", calendar.router)
 api.add_router("/", parts.router)
 api.add_router("/", routes.router)
 api.add_router("/", production.router)
+api.add_router("/", reports.router)

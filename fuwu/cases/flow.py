@@ -117,6 +117,7 @@ class Change:
     after_save: list[Any] = field(default_factory=list)
     _pending_tasks: list[CaseTask] = field(default_factory=list)
     _texts_before: list[str] = field(default_factory=list)
+    _sla_before: tuple[datetime | None, datetime | None, int] = (None, None, 0)
     procedure: Procedure = field(init=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +126,9 @@ class Change:
         self.versioned_before = versioned_state(self.case)
         self.next_before = self.case.next_escalation_at
         self._texts_before = self._texts() if self.case.pk else []
+        if self.case.pk:
+            c = self.case
+            self._sla_before = (c.first_response_at, c.resolved_at, c.comeback_count)
 
     @property
     def step(self) -> Step:
@@ -563,12 +567,15 @@ class Change:
             search_index.put(case.pk, case.site_id, texts)
         after = tracked_state(case)
         changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
+        outcome = self._sla_outcome()
         rows = []
         for i, (kind, data) in enumerate(self.events):
             if i == 0 and changed:
                 data = {**data, "set": changed}
             if i == 0 and computed:
                 data = {**data, "computed": computed}
+            if i == 0 and outcome:
+                data = {**data, "sla": outcome}
             rows.append(
                 Event(
                     case=case,
@@ -594,6 +601,26 @@ class Change:
             # Enqueued in this transaction (database task backend): it exists iff the change does.
             check_clocks.using(run_after=moment).enqueue(case.pk)
         return case
+
+    def _sla_outcome(self) -> dict[str, Any]:
+        """What this change did to the service levels, stamped on its first event with the
+        deadline it was judged against, so reports read it from the events alone and a rebuild
+        from them gives the same answer however the case moves later (`fuwu.reports.fold`).
+        Columns already in memory: no query on the write path."""
+        case = self.case
+        responded, resolved, comebacks = self._sla_before
+        out: dict[str, Any] = {}
+        if responded is None and case.first_response_at is not None:
+            out["response"] = _judged(case.first_response_at, case.response_due)
+        if resolved is None and case.resolved_at is not None:
+            out["resolution"] = _judged(case.resolved_at, case.resolution_due)
+        if case.comeback_count > comebacks:
+            out["comebacks"] = case.comeback_count - comebacks
+        return out
+
+
+def _judged(at: datetime, due: datetime | None) -> dict[str, Any]:
+    return {"due": due.isoformat() if due else None, "late": due is not None and at > due}
 
 
 def open_tasks(case: Case) -> list[CaseTask]:

@@ -363,6 +363,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The visit cannot be booked: the asset '{asset}' has no coordinates recorded "
         "(attributes lat and lon); add them to the asset's record first",
     ),
+    # Reports (fuwu.reports)
+    "invalid_filters": (
+        "报表筛选条件有误，请检查标出的项",
+        "The report filters have errors; check the marked ones",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -435,6 +440,20 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_character": ("含有无效的字符", "Contains an invalid character"),
     "too_deep": ("嵌套过深（最多 {max} 层）", "Nested too deeply (at most {max} levels)"),
     "too_complex": ("数据过大", "Too large"),
+    # Report filters (fuwu.reports)
+    "report_unknown_site": (
+        "没有项目“{site}”，或你无权查看它的报表",
+        "No site '{site}', or you may not see its reports",
+    ),
+    "report_unknown_procedure": ("没有服务程序“{procedure}”", "No procedure '{procedure}'"),
+    "report_period_reversed": (
+        "开始日期不能晚于结束日期",
+        "The start date must not be after the end date",
+    ),
+    "report_period_too_long": ("统计期间最长 {max} 天", "The period may be at most {max} days"),
+    "report_unknown_measure": ("没有这个报表指标", "No such report figure"),
+    "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
+    "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
 }
 
 

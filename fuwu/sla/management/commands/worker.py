@@ -16,6 +16,7 @@ from django.utils import timezone
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
+from fuwu.reports.fold import catch_up as fold_reports
 from fuwu.scheduling.booking import mark_no_shows
 from fuwu.scheduling.production import watch_late_risks
 from fuwu.scheduling.promises import carry_over_unfinished
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             mark_no_shows()
             watch_late_risks()
             carry_over_unfinished()
+            fold_reports()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -102,6 +104,7 @@ class Command(BaseCommand):
             watch_late_risks()  # repair jobs that may miss their promise: tell the advisor
             carry_over_unfinished()  # cars not delivered on their promised day (滞留车)
             purge_expired()  # idempotency keys older than 24 hours
+            fold_reports()  # the reporting model, a sweep interval behind the events
 
         while True:
             try:

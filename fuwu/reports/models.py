@@ -1,0 +1,98 @@
+"""The reporting model: what the events say, counted per day × site × department × procedure ×
+step × person (`Fact`), with one row per counted occurrence (`FactItem`) so every number
+drills down to exactly the cases behind it. Written only by `fuwu.reports.fold`.
+
+The grain's `day` is the local date in the site's time zone; `department` and `step` are where
+the case stood when the event happened (for `intake`, where it arrived); `person` is who did it
+(the event's actor), except for an escalation, which is counted against the case's assignee at
+the time (the person it was late with; NULL when it had none).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fuwu.reports.choices import Measure
+
+
+class Fact(models.Model):
+    day = models.DateField(_("日期"))
+    site_id = models.BigIntegerField(_("项目"))
+    department_id = models.BigIntegerField(_("部门"), null=True)
+    procedure_key = models.CharField(_("服务程序代码"), max_length=64)
+    step = models.CharField(_("步骤"), max_length=64)
+    person_id = models.BigIntegerField(_("人员"), null=True)
+    measure = models.CharField(_("指标"), max_length=24, choices=Measure.choices)
+    detail = models.CharField(_("明细"), max_length=64, blank=True, default="")
+    count = models.PositiveIntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("报表事实")
+        verbose_name_plural = _("报表事实")
+        indexes = [models.Index(fields=["site_id", "day", "measure"], name="fact_site_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.site_id} {self.measure} {self.count}"
+
+
+class FactItem(models.Model):
+    """One counted occurrence: the event that caused it and its case (the drill-down)."""
+
+    event_id = models.BigIntegerField(_("事件"))
+    case_id = models.BigIntegerField(_("工单"))
+    day = models.DateField(_("日期"))
+    site_id = models.BigIntegerField(_("项目"))
+    department_id = models.BigIntegerField(_("部门"), null=True)
+    procedure_key = models.CharField(_("服务程序代码"), max_length=64)
+    step = models.CharField(_("步骤"), max_length=64)
+    person_id = models.BigIntegerField(_("人员"), null=True)
+    measure = models.CharField(_("指标"), max_length=24, choices=Measure.choices)
+    detail = models.CharField(_("明细"), max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("报表明细")
+        verbose_name_plural = _("报表明细")
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "measure"], name="fact_item_once")
+        ]
+        indexes = [
+            models.Index(fields=["site_id", "measure", "day"], name="fact_item_site_measure"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.measure}"
+
+
+class FoldState(models.Model):
+    """Where each case stood after the last event folded: the next event's dimensions."""
+
+    case_id = models.BigIntegerField(_("工单"), primary_key=True)
+    step = models.CharField(_("步骤"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=12, blank=True)
+    department_id = models.BigIntegerField(_("部门"), null=True)
+    assignee_id = models.BigIntegerField(_("处理人"), null=True)
+
+    class Meta:
+        verbose_name = _("报表进度")
+        verbose_name_plural = _("报表进度")
+
+    def __str__(self) -> str:
+        return str(self.case_id)
+
+
+class Cursor(models.Model):
+    """The high-water mark: every event with id ≤ `high` is folded, except `gaps` (ids not yet
+    seen below it, each with when it was first missed); `version` makes a fold claim it."""
+
+    high = models.BigIntegerField(_("已汇总至事件"), default=0)
+    gaps = models.JSONField(_("待补事件"), default=list, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    folded_at = models.DateTimeField(_("汇总时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报表汇总进度")
+        verbose_name_plural = _("报表汇总进度")
+
+    def __str__(self) -> str:
+        return f"≤{self.high}"

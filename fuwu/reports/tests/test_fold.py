@@ -1,0 +1,153 @@
+"""The reporting model: figures by hand on the fixed data set, rebuild == incremental, gaps."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fuwu.cases.models import Event
+from fuwu.reports import fold
+from fuwu.reports.models import Cursor, Fact, FactItem
+from fuwu.reports.tests.dataset import CHECKED, NOW, REPAIRED, _assign, _take, build, local
+
+MONDAY = date(2026, 11, 30)
+
+
+def facts() -> dict[tuple, int]:
+    return {
+        (f.day, f.department_id, f.step, f.person_id, f.measure, f.detail): f.count
+        for f in Fact.objects.filter(count__gt=0)
+    }
+
+
+def test_the_figures_of_the_fixed_day(world):
+    build(world)
+    fold.catch_up(now=NOW)
+    sc, eng = world.dept("lanting", "service_center").pk, world.dept("lanting", "engineering").pk
+    agent, tech = world.users["agent"].pk, world.users["technician"].pk
+    assert facts() == {
+        # A, B, C and D taken in at reception by the agent; D at 07:30 local (Sunday in UTC).
+        (MONDAY, sc, "reception", agent, "intake", ""): 4,
+        (MONDAY, sc, "reception", agent, "responded_on_time", ""): 1,  # A at 09:20, due 10:00
+        (MONDAY, sc, "reception", agent, "responded_late", ""): 1,  # B at 14:00, due 10:00
+        # A resolved twice from the repair step, both well inside 24 business hours.
+        (MONDAY, eng, "repair", tech, "resolved_on_time", ""): 2,
+        # The unhappy return visit: reopened and a comeback, where the case stood.
+        (MONDAY, sc, "return_visit", agent, "reopened", ""): 1,
+        (MONDAY, sc, "return_visit", agent, "comeback", ""): 1,
+        # B's response rung at 100 %, level 1; nobody had the case (person NULL).
+        (MONDAY, sc, "reception", None, "escalated", "response:100%:1"): 1,
+    }
+    assert fold.check() == []
+    # Every count has its occurrences, one per event and measure.
+    assert FactItem.objects.count() == sum(facts().values())
+
+
+def test_rebuild_equals_incremental_also_after_more_events(world):
+    cases = build(world)
+    # Folded in small steps as a busy worker would, then more events arrive.
+    while fold.catch_up(now=NOW, limit=3):
+        pass
+    assert fold.check() == []
+    b = _assign(world, local(14, 22), cases.b)
+    b = _take(world, "dispatcher", local(14, 25), b, "repair_now", {"repair_mode": "immediate"})
+    b = _take(world, "technician", local(15), b, "complete", REPAIRED, CHECKED)
+    # The new events are not folded yet: the check compares up to the mark, so it still agrees.
+    assert Cursor.objects.get().high < Event.objects.latest("id").id
+    assert fold.check() == []
+    fold.catch_up(now=local(15, 1))
+    assert fold.check() == []
+    incremental = facts()
+    assert (
+        incremental[
+            (
+                MONDAY,
+                world.dept("lanting", "engineering").pk,
+                "repair",
+                world.users["technician"].pk,
+                "resolved_on_time",
+                "",
+            )
+        ]
+        == 3
+    )
+    fold.rebuild()
+    assert facts() == incremental
+    assert fold.check() == []
+
+
+def test_a_late_committed_event_is_folded_from_its_gap(world, monkeypatch):
+    cases = build(world)
+    # C's opening, as if its transaction committed after later ones had been folded (a case's
+    # own events are written under its row lock, so only another case's can overtake it).
+    hidden = Event.objects.get(case=cases.c, kind="opened").id
+    real_rows = fold._rows
+
+    def without_hidden(qs):  # the transaction that wrote it has not committed yet
+        return [r for r in real_rows(qs) if r.id != hidden]
+
+    monkeypatch.setattr(fold, "_rows", without_hidden)
+    fold.catch_up(now=NOW)
+    cursor = Cursor.objects.get()
+    assert [i for i, _ in cursor.gaps] == [hidden] and cursor.high > hidden
+    assert FactItem.objects.filter(measure="intake").count() == 3
+    assert fold.check() == []  # the check leaves the gap out too
+    monkeypatch.setattr(fold, "_rows", real_rows)
+    fold.catch_up(now=NOW + timedelta(minutes=1))  # it committed: found in its gap
+    assert Cursor.objects.get().gaps == []
+    assert FactItem.objects.filter(measure="intake").count() == 4
+    assert fold.check() == []
+
+
+def test_a_gap_never_filled_is_forgotten(world, monkeypatch):
+    build(world)
+    hidden = Event.objects.filter(kind="opened").order_by("-id")[0].id
+    real_rows = fold._rows
+    monkeypatch.setattr(fold, "_rows", lambda qs: [r for r in real_rows(qs) if r.id != hidden])
+    fold.catch_up(now=NOW)
+    fold.catch_up(now=NOW + fold.GAP_WAIT - timedelta(seconds=1))
+    assert [i for i, _ in Cursor.objects.get().gaps] == [hidden]
+    fold.catch_up(now=NOW + fold.GAP_WAIT + timedelta(seconds=1))  # a rolled-back insert
+    assert Cursor.objects.get().gaps == []
+
+
+def test_a_second_worker_folding_the_same_events_is_refused(world, monkeypatch):
+    build(world)
+    stale = Cursor.objects.get_or_create(pk=1)[0]  # what a second worker read …
+    fold.catch_up(now=NOW)  # … before the first one folded and claimed the cursor
+    before, items = facts(), FactItem.objects.count()
+    monkeypatch.setattr(Cursor.objects, "get_or_create", lambda **kw: (stale, False))
+    assert fold.catch_up(now=NOW) == 0  # its claim fails and its fold is rolled back
+    assert facts() == before and FactItem.objects.count() == items
+    monkeypatch.undo()
+    assert fold.check() == []
+
+
+def test_the_commands(world, capsys):
+    build(world)
+    call_command("reports", "catch-up")
+    call_command("reports", "check")
+    assert "equals a rebuild" in capsys.readouterr().out
+    # A tampered count is reported, and the check exits with an error.
+    Fact.objects.filter(measure="intake").update(count=5)
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("reports", "check")
+    assert "stored 5, rebuilt 4" in capsys.readouterr().out
+    call_command("reports", "rebuild")
+    call_command("reports", "check")
+
+
+def test_the_workers_sweep_keeps_the_model_current(world, monkeypatch):
+    from fuwu.sla.management.commands import worker
+
+    build(world)
+    # The sweep's jobs only: the task loop closes connections, which a test's transaction cannot
+    # survive on PostgreSQL (it is tested on its own in fuwu/sla/tests/test_workers.py).
+    monkeypatch.setattr(worker.ResilientWorker, "run", lambda self: None)
+    monkeypatch.setattr(worker.ResilientWorker, "configure_signals", lambda self: None)
+    call_command("worker", "--batch", "--worker-id", "reports-test")
+    assert Cursor.objects.get().high == Event.objects.latest("id").id
+    assert fold.check() == [] and Fact.objects.exists()
