@@ -357,6 +357,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该车已登记为 {day} 的滞留车",
         "This car is already carried over from {day}",
     ),
+    "bad_kpi_period": (
+        "统计期间无效：结束日期不能早于开始日期，且最长 {days} 天",
+        "Not a valid period: the end cannot be before the start, and at most {days} days",
+    ),
+    "bad_kpi_kind": ("没有这一项指标", "There is no such figure"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
