@@ -24,6 +24,7 @@ from fuwu.web.views import (
     work,
     workshop,
     workshop_calendar,
+    workshop_kpis,
 )
 
 app_name = "web"
@@ -48,6 +49,7 @@ urlpatterns = [
     *floor.urlpatterns,
     *workshop.urlpatterns,
     *workshop_calendar.urlpatterns,
+    *workshop_kpis.urlpatterns,
     *parts.urlpatterns,
     *field_routes.urlpatterns,
     *board.urlpatterns,
