@@ -19,9 +19,9 @@
     chart.setOption({
       color: ["#0d6efd", "#198754", "#adb5bd", "#6f42c1", "#dc3545"],
       tooltip: { trigger: "axis" },
-      legend: { top: 0, type: phone ? "scroll" : "plain",
+      legend: { top: 0, type: "plain", itemGap: phone ? 6 : 10,
         data: [n.booked, n.sold, n.idle, n.appointment_rate, n.carry_over_rate] },
-      grid: { left: 8, right: 8, top: phone ? 36 : 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 8, top: phone ? 72 : 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.labels, axisTick: { alignWithLabel: true },
         axisLabel: { hideOverlap: true } },
       yAxis: [
