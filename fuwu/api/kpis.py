@@ -34,7 +34,9 @@ class KpiDayOut(Schema):
         "without an appointment"
     )
     appointment_customers: int = Field(description="arrived appointments, not walk-ins")
-    appointment_rate: Decimal | None = Field(description="预约率 = appointment customers / customers")
+    appointment_rate: Decimal | None = Field(
+        description="预约率 = appointment customers / customers"
+    )
     appointments: int = Field(description="appointments due, not walk-ins, not cancelled")
     no_shows: int
     no_show_rate: Decimal | None = Field(description="失约率 = no-shows / appointments")
@@ -132,9 +134,7 @@ def _day(d: kpis.Day) -> KpiDayOut:
     summary="Workshop KPIs per day and for the period, with the Toyota seed's guide values",
     by_alias=True,
 )
-def workshop_kpis(
-    request: HttpRequest, workshop_id: int, period: Query[KpiPeriodIn]
-) -> KpisOut:
+def workshop_kpis(request: HttpRequest, workshop_id: int, period: Query[KpiPeriodIn]) -> KpisOut:
     workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
     if workshop is None:
         raise NotFound("not_found", what="workshop")

@@ -189,9 +189,7 @@ def check_period(first: date, last: date) -> None:
         raise Unprocessable("bad_kpi_period", days=MAX_DAYS)
 
 
-def report(
-    workshop: Workshop, first: date, last: date, now: datetime | None = None
-) -> Report:
+def report(workshop: Workshop, first: date, last: date, now: datetime | None = None) -> Report:
     """The figures of each day from `first` to `last` (inclusive) and of the period, in a fixed
     number of queries (capacity's five, the appointments, the repair orders and their jobs, the
     finished jobs, the carry-overs, the clocks) however many days. Refuses a period that ends
@@ -268,6 +266,7 @@ def report(
         finished_at__gte=start,
         finished_at__lt=end,
     ).values_list("pk", "case_id", "technician_id", "standard_hours", "finished_at"):
+        assert finished_at is not None  # by the filter
         d = days[local(finished_at)]
         job_hours[pk] = hours
         d.sold += hours
@@ -295,8 +294,10 @@ def report(
         .values_list("technician_id", "started_at", "ended_at")
     ):
         clocks[technician_id].append((_aware(started_at), _aware(ended_at) if ended_at else now))
-    totals = {pk: TechnicianTotal(t, Figures(*(Decimal("0.00"),) * 3), Decimal("0.00"), set())
-              for pk, t in crew.items()}
+    totals = {
+        pk: TechnicianTotal(t, Figures(*(Decimal("0.00"),) * 3), Decimal("0.00"), set())
+        for pk, t in crew.items()
+    }
     for cap in caps:
         d = days[cap.day]
         day_start = datetime.combine(cap.day, time.min, zone)
@@ -314,14 +315,14 @@ def report(
                 for g_start, g_end in idle_gaps(tech_day.periods, sorted(busy), now):
                     idle += Decimal((g_end - g_start).total_seconds()) / 3600
             idle = idle.quantize(HOUR)
-            total = totals[tech_day.technician_id]
-            total.figures = Figures(
-                clocked=total.figures.clocked + clocked,
-                attendance=total.figures.attendance + tech_day.hours,
-                standard=total.figures.standard + standard,
+            so_far = totals[tech_day.technician_id]
+            so_far.figures = Figures(
+                clocked=so_far.figures.clocked + clocked,
+                attendance=so_far.figures.attendance + tech_day.hours,
+                standard=so_far.figures.standard + standard,
             )
-            total.idle += idle
-            total.jobs |= mine
+            so_far.idle += idle
+            so_far.jobs |= mine
             d.clocked += clocked
             d.attendance += tech_day.hours
             d.idle += idle
@@ -401,7 +402,9 @@ def counted(
     if technician is not None:
         return Counted(jobs=set(row.sold_by_technician.get(technician, set())))
     found = row.counted.get(kind)
-    return Counted(set(found.appointments), set(found.cases), set(found.jobs)) if found else Counted()
+    return (
+        Counted(set(found.appointments), set(found.cases), set(found.jobs)) if found else Counted()
+    )
 
 
 def items(ids: Counted) -> Items:

@@ -41,7 +41,11 @@ def test_the_mondays_kpis_with_the_guides(api, world) -> None:
         "orders_per_advisor_per_day": [15, 20],
     }
     first = next(t for t in body["technicians"] if t["technician"] == scene.techs[0].pk)
-    assert (first["sold"], first["efficiency"], first["idle"]) == ("3.30", "1.10", "13.00")  # 5 h Monday + 8 h Tuesday
+    assert (first["sold"], first["efficiency"], first["idle"]) == (
+        "3.30",
+        "1.10",
+        "13.00",
+    )  # 5 h Monday + 8 h Tuesday
     assert body["advisors"] == [
         {
             "advisor": world.users["advisor"].pk,
@@ -52,7 +56,7 @@ def test_the_mondays_kpis_with_the_guides(api, world) -> None:
             "within_guide": False,
         }
     ]
-    assert body["page"].endswith(f"/kpis/?from=2025-03-03&to=2025-03-04")
+    assert body["page"].endswith("/kpis/?from=2025-03-03&to=2025-03-04")
     schema = api("advisor").get("/api/openapi.json").json()
     assert "/api/workshops/{workshop_id}/kpis" in schema["paths"]
 

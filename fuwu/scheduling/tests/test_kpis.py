@@ -26,18 +26,27 @@ def test_the_mondays_figures_by_hand(world: World) -> None:
     a, c, j = scene.appointments, scene.cases, scene.jobs
     # 预约率 = 总预约客户数 / 总客户数 = 3 / (3 arrived + 1 walk-in + 1 without) = 60 %.
     assert kpis.counted(report, "customers", day=MONDAY).appointments == {
-        a["A1"].pk, a["A2"].pk, a["A3"].pk, a["W"].pk
+        a["A1"].pk,
+        a["A2"].pk,
+        a["A3"].pk,
+        a["W"].pk,
     }
     assert kpis.counted(report, "customers", day=MONDAY).cases == {c["C3"].pk}
     assert (mon.customers, mon.appointment_rate) == (5, Decimal("0.6000"))
     # 失约率 = 总失约客户数 / 总预约客户数 = 1 / 4 (the cancelled one is not due).
     assert kpis.counted(report, "appointments", day=MONDAY).appointments == {
-        a["A1"].pk, a["A2"].pk, a["A3"].pk, a["A4"].pk
+        a["A1"].pk,
+        a["A2"].pk,
+        a["A3"].pk,
+        a["A4"].pk,
     }
     assert mon.no_show_rate == Decimal("0.2500")
     # 滞留车率 = 非计划滞留车 / 维修车辆 = 1 (C2) / 4 (C1, C3 done; C2, C4 carried).
     assert kpis.counted(report, "repaired", day=MONDAY).cases == {
-        c["C1"].pk, c["C2"].pk, c["C3"].pk, c["C4"].pk
+        c["C1"].pk,
+        c["C2"].pk,
+        c["C3"].pk,
+        c["C4"].pk,
     }
     assert kpis.counted(report, "carried", day=MONDAY).cases == {c["C2"].pk}
     assert mon.carry_over_rate == Decimal("0.2500")
@@ -53,17 +62,26 @@ def test_the_mondays_figures_by_hand(world: World) -> None:
     assert kpis.counted(report, "sold", day=MONDAY).jobs == {j["J1"].pk, j["J3"].pk}
     # Tuesday: a working day with nobody clocked.
     assert (tue.working, tue.customers, tue.appointment_rate, tue.idle) == (
-        True, 0, None, Decimal("80.00")
+        True,
+        0,
+        None,
+        Decimal("80.00"),
     )
     # The period.
     total = report.total
     assert (total.customers, total.sold, total.idle, total.attendance) == (
-        5, Decimal("3.30"), Decimal("151.50"), Decimal("160.00")
+        5,
+        Decimal("3.30"),
+        Decimal("151.50"),
+        Decimal("160.00"),
     )
     # Repair orders: four by the advisor over two working days = 2.0 a day (guide 15–20).
     (advisor,) = report.advisors
     assert (advisor.advisor_id, advisor.orders, advisor.days, advisor.per_day) == (
-        world.users["advisor"].pk, 4, 2, Decimal("2.0")
+        world.users["advisor"].pk,
+        4,
+        2,
+        Decimal("2.0"),
     )
     assert not advisor.within_guide
     assert kpis.counted(report, "orders", advisor=advisor.advisor_id).cases == set(
@@ -80,12 +98,14 @@ def test_technicians_figures_are_the_boards(world: World) -> None:
     first = by_tech[scene.techs[0].pk]
     # 2.3 h + 1.0 h sold in 3 h clocked of 8 h: efficiency 110 %, productivity 38 %.
     assert (first.figures.efficiency, first.figures.productivity) == (
-        Decimal("1.10"), Decimal("0.38")
+        Decimal("1.10"),
+        Decimal("0.38"),
     )
     assert (first.idle, first.unsold) == (Decimal("5.00"), Decimal("4.70"))
     assert by_tech[scene.techs[1].pk].idle == Decimal("6.00")  # 08:30–09:30, 11:30–12, 13–17:30
     assert kpis.counted(report, "sold", technician=scene.techs[0].pk).jobs == {
-        scene.jobs["J1"].pk, scene.jobs["J3"].pk
+        scene.jobs["J1"].pk,
+        scene.jobs["J3"].pk,
     }
 
 

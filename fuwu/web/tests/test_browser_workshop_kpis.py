@@ -43,7 +43,9 @@ def test_from_the_week_to_the_kpis_and_down_to_the_no_show(
         row.locator("[data-testid=drill-no_shows]").click()
     assert page.locator("[data-testid=item-count]").inner_text() == "1"
     assert page.locator(f"[data-testid=appointment-{scene.appointments['A4'].pk}]").count() == 1
-    assert ("No-show" if en else "失约") in page.locator("[data-testid=item-appointments]").inner_text()
+    assert ("No-show" if en else "失约") in page.locator(
+        "[data-testid=item-appointments]"
+    ).inner_text()
     web.shot(page, "no-shows")
     with page.expect_navigation():
         page.click("[data-testid=back]")

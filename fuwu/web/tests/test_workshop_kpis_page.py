@@ -64,8 +64,9 @@ def test_the_page_shows_the_figures_and_every_count_drills_down_to_what_it_count
     response = client.get(base, {"from": MONDAY.isoformat(), "to": TUESDAY.isoformat()})
     assert response.status_code == 200
     html = response.content.decode()
-    rate = section(html, "summary-appointment-rate")
-    assert "60.0 %" in rate and "kpi-bad" in html[html.rindex("<div", 0, html.index("summary-appointment-rate")):html.index("summary-appointment-rate")]
+    card = re.search(r'class="card h-100([^"]*)" data-testid="summary-appointment-rate"', html)
+    assert card and "kpi-bad" in card.group(1)
+    assert "60.0 %" in section(html, "summary-appointment-rate")
     assert "指导值：不低于 80.0 %" in html and "指导值：低于 5.0 %" in html
     assert "25.0 %" in section(html, "summary-carry-over-rate")
     monday_row = section(html, "kpi-day-2025-03-03")
@@ -80,8 +81,17 @@ def test_the_page_shows_the_figures_and_every_count_drills_down_to_what_it_count
     # Idle hours open the day's board, where the idle stretches are drawn.
     assert drills.pop("idle") == f"/workshop/{scene.workshop.pk}/board/?date=2025-03-03"
     assert set(drills) == {
-        "customers", "appointment_customers", "appointments", "no_shows", "walk_ins",
-        "without_appointment", "repaired", "carried", "orders", "booked", "sold",
+        "customers",
+        "appointment_customers",
+        "appointments",
+        "no_shows",
+        "walk_ins",
+        "without_appointment",
+        "repaired",
+        "carried",
+        "orders",
+        "booked",
+        "sold",
     }
     for kind, url in drills.items():
         appointments, cases, jobs, page = listed(client, url)
@@ -97,7 +107,9 @@ def test_the_page_shows_the_figures_and_every_count_drills_down_to_what_it_count
     sold = unescape(re.search(r'href="([^"]+)" data-testid="tech-sold"', tech_row).group(1))
     assert listed(client, sold)[2] == {scene.jobs["J1"].pk, scene.jobs["J3"].pk}
     advisor_row = section(html, f"kpi-advisor-{world.users['advisor'].pk}")
-    orders = unescape(re.search(r'href="([^"]+)" data-testid="advisor-orders"', advisor_row).group(1))
+    orders = unescape(
+        re.search(r'href="([^"]+)" data-testid="advisor-orders"', advisor_row).group(1)
+    )
     assert listed(client, orders)[1] == {c.pk for c in scene.cases.values()}
 
 
