@@ -77,6 +77,7 @@ class KpiAdvisorOut(Schema):
     orders: int
     working_days: int
     per_day: Decimal | None = Field(description="repair orders per working day (guide 15–20)")
+    by_day: list[int] = Field(description="repair orders of each day of the period, in order")
     within_guide: bool
 
 
@@ -168,6 +169,7 @@ def workshop_kpis(request: HttpRequest, workshop_id: int, period: Query[KpiPerio
                 orders=a.orders,
                 working_days=a.days,
                 per_day=a.per_day,
+                by_day=a.by_day,
                 within_guide=a.within_guide,
             )
             for a in data.advisors

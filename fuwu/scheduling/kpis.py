@@ -157,6 +157,7 @@ class AdvisorTotal:
     name: str
     orders: int
     days: int  # the working days of the period
+    by_day: list[int]  # repair orders of each day of the period, in order
 
     @property
     def per_day(self) -> Decimal | None:
@@ -233,7 +234,9 @@ def report(workshop: Workshop, first: date, last: date, now: datetime | None = N
     # Repair orders opened in the period: the day of their first job (one query), the advisor
     # of that job and whether they came with an appointment (one query each).
     opened = dict(
-        RepairJob.objects.filter(workshop=workshop)
+        # Jobs opened after the period cannot be a first job in it; leaving them out keeps the
+        # grouping to the cases of the period and before.
+        RepairJob.objects.filter(workshop=workshop, created_at__lt=end)
         .values("case_id")
         .annotate(first=Min("created_at"))
         .filter(first__gte=start, first__lt=end)
@@ -342,7 +345,13 @@ def report(workshop: Workshop, first: date, last: date, now: datetime | None = N
     names = _names(list(total.orders_by_advisor))
     advisors = sorted(
         (
-            AdvisorTotal(pk, names.get(pk, str(pk)), len(cases), working)
+            AdvisorTotal(
+                pk,
+                names.get(pk, str(pk)),
+                len(cases),
+                working,
+                [len(d.orders_by_advisor.get(pk, ())) for d in ordered],
+            )
             for pk, cases in total.orders_by_advisor.items()
         ),
         key=lambda a: (-a.orders, a.name),

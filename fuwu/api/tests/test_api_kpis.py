@@ -53,6 +53,7 @@ def test_the_mondays_kpis_with_the_guides(api, world) -> None:
             "orders": 4,
             "working_days": 2,
             "per_day": "2.0",
+            "by_day": [4, 0],
             "within_guide": False,
         }
     ]

@@ -77,11 +77,12 @@ def test_the_mondays_figures_by_hand(world: World) -> None:
     )
     # Repair orders: four by the advisor over two working days = 2.0 a day (guide 15–20).
     (advisor,) = report.advisors
-    assert (advisor.advisor_id, advisor.orders, advisor.days, advisor.per_day) == (
+    assert (advisor.advisor_id, advisor.orders, advisor.days, advisor.per_day, advisor.by_day) == (
         world.users["advisor"].pk,
         4,
         2,
         Decimal("2.0"),
+        [4, 0],  # by day
     )
     assert not advisor.within_guide
     assert kpis.counted(report, "orders", advisor=advisor.advisor_id).cases == set(

@@ -9,7 +9,9 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from fuwu.scheduling import kpis
 from fuwu.scheduling.tests.kpi_day import AFTER, TUESDAY, Scene, monday
@@ -140,3 +142,14 @@ def test_the_week_day_and_board_pages_link_here(world: World, scene: Scene) -> N
     assert f'/workshop/{pk}/kpis/?from=2025-03-03&to=2025-03-03"' in day
     board = client.get(f"/workshop/{pk}/board/?date=2025-03-03").content.decode()
     assert f'/workshop/{pk}/kpis/?to=2025-03-03"' in board
+
+
+def test_the_page_reads_a_fixed_number_of_queries(world: World, scene: Scene) -> None:
+    client = signed_in(world, "advisor")
+    base = f"/workshop/{scene.workshop.pk}/kpis/"
+    client.get(base, {"from": "2025-03-03", "to": "2025-03-03"})  # warm the session and caches
+    with CaptureQueriesContext(connection) as one_day:
+        client.get(base, {"from": "2025-03-03", "to": "2025-03-03"})
+    with CaptureQueriesContext(connection) as a_quarter:
+        client.get(base, {"from": "2025-01-01", "to": "2025-03-31"})
+    assert len(a_quarter) == len(one_day)
