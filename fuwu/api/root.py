@@ -156,6 +156,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     cases,
     customers,
     history,
+    kpis,
     parts,
     procedures,
     production,
@@ -181,3 +182,4 @@ api.add_router("/", parts.router)
 api.add_router("/", routes.router)
 api.add_router("/", production.router)
 api.add_router("/", reports.router)
+api.add_router("/", kpis.router)

@@ -25,6 +25,7 @@ from fuwu.web.views import (
     work,
     workshop,
     workshop_calendar,
+    workshop_kpis,
 )
 
 app_name = "web"
@@ -50,6 +51,7 @@ urlpatterns = [
     *floor.urlpatterns,
     *workshop.urlpatterns,
     *workshop_calendar.urlpatterns,
+    *workshop_kpis.urlpatterns,
     *parts.urlpatterns,
     *field_routes.urlpatterns,
     *board.urlpatterns,

@@ -368,6 +368,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "报表筛选条件有误，请检查标出的项",
         "The report filters have errors; check the marked ones",
     ),
+    "bad_kpi_period": (
+        "统计期间无效：结束日期不能早于开始日期，且最长 {days} 天",
+        "Not a valid period: the end cannot be before the start, and at most {days} days",
+    ),
+    "bad_kpi_kind": ("没有这一项指标", "There is no such figure"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
