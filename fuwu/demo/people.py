@@ -180,10 +180,22 @@ PEOPLE = [
     # The workshop's ten technicians (车间班 08:30–17:30): fuwu.demo.workshop gives them their
     # productivity and skill levels.
     Person(
-        "han.dong", "韩冬", "dealer/workshop", "technician", "deng.hui", "bodywork,painting", "车间班"
+        "han.dong",
+        "韩冬",
+        "dealer/workshop",
+        "technician",
+        "deng.hui",
+        "bodywork,painting",
+        "车间班",
     ),
     Person(
-        "peng.fei", "彭飞", "dealer/workshop", "technician,qc", "deng.hui", "engine,aircon", "车间班"
+        "peng.fei",
+        "彭飞",
+        "dealer/workshop",
+        "technician,qc",
+        "deng.hui",
+        "engine,aircon",
+        "车间班",
     ),
     *(
         Person(username, name, "dealer/workshop", "technician", "deng.hui", skills, "车间班")

@@ -111,7 +111,7 @@ TODAY = [
         ("B-DOOR", "P-PANEL"),
         "右后门凹陷",
         "09:50",
-        (("han.dong", "10:00", "10:00", "", False), ("gao.feng", "15:30", "", "", False)),
+        (("han.dong", "10:00", "10:00", "", False), ("han.dong", "14:00", "", "", False)),
         "17:30",
     ),
 ]
@@ -277,9 +277,7 @@ class WorkshopDemo:
         case: Case | None = None,
         booked_at: datetime | None = None,
     ) -> Appointment:
-        customer, car = (
-            (case.customer, case.asset) if case and case.customer else self.customer()
-        )
+        customer, car = (case.customer, case.asset) if case and case.customer else self.customer()
         booked_at = booked_at or starts_at - timedelta(days=self.rng.randint(1, 5), hours=2)
         return booking.book(
             self.actor(advisor),
@@ -293,7 +291,9 @@ class WorkshopDemo:
             now=booked_at,
         )
 
-    def fill_day(self, day: date, share: float, *, after: datetime | None = None) -> list[Appointment]:
+    def fill_day(
+        self, day: date, share: float, *, after: datetime | None = None
+    ) -> list[Appointment]:
         """Book the day up to `share` of its bookable hours, one advisor's slot at most once."""
         rng = self.rng
         cap = day_capacity(self.workshop, day)
@@ -432,7 +432,7 @@ class WorkshopDemo:
             "08:45",
             (
                 ("zhu.ming", "09:00", "09:00", "10:30", True),
-                ("chen.gang", "10:40", "10:40", "14:30", False),
+                ("chen.gang", "10:40", "10:40", "13:40", False),
             ),
         )
         advisor = "song.jia"
@@ -530,9 +530,7 @@ class WorkshopDemo:
                 followups.decline(advisor, first.pk, now=first.created_at)
         if len(open_) > 1:
             second = open_[1]
-            followups.decline(
-                self.actor(second.advisor.username), second.pk, now=second.created_at
-            )
+            followups.decline(self.actor(second.advisor.username), second.pk, now=second.created_at)
 
     def shortages(self) -> None:
         """Tomorrow's rear oxygen sensor is not in stock (a shortage to confirm); the day after,
