@@ -46,9 +46,11 @@ from fuwu.scheduling.models import (
     OperationPart,
     Part,
     RepairJob,
+    RouteStop,
     Stock,
     StopReason,
     Technician,
+    Visit,
     Workshop,
 )
 
@@ -57,6 +59,7 @@ COMING = {1: 0.88, 2: 0.76, 3: 0.62}  # days ahead -> share of the bookable hour
 PAST_SHARE = 0.8
 NEW_CUSTOMERS = 90
 ADVISORS = ("song.jia", "liang.chen")
+FIELD_TEAM = ("zhao.peng", "peng.fei")  # out on the day's visits, not in the shop
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,14 @@ TODAY = [
         (("hu.jun", "09:05", "09:05", "", False), ("gao.feng", "13:30", "", "", False)),
     ),
     Car(("M-40K",), "4 万公里保养", "09:00", (("sun.hao", "09:15", "09:15", "", False),)),
-    Car(("E-AC",), "空调不凉", "09:10", (("zhao.peng", "09:25", "09:25", "", False),), "15:30"),
+    Car(("E-AC",), "空调不凉", "09:10", (("liu.yang", "09:50", "09:50", "", False),), "15:30"),
     Car(
         ("M-OIL", "M-BRK"),
         "换机油，更换制动液",
         "09:20",
-        (("liu.yang", "11:00", "", "", False), ("liu.yang", "11:30", "", "", False)),
+        (("liu.yang", "13:00", "", "", False), ("liu.yang", "13:30", "", "", False)),
     ),
-    Car(("R-SUSP",), "过减速带前轮咯噔响", "09:35", (("zhu.ming", "13:00", "", "", False),)),
+    Car(("R-SUSP",), "过减速带前轮咯噔响", "09:35", (("zhu.ming", "14:00", "", "", False),)),
     Car(
         ("B-DOOR", "P-PANEL"),
         "右后门凹陷",
@@ -506,7 +509,7 @@ class WorkshopDemo:
             return
         job = arrived[1][0]
         planned = start + timedelta(minutes=40)
-        tech = self.techs["peng.fei"]
+        tech = self.techs["zhu.ming"]
         row = next(
             t for t in day_capacity(self.workshop, day).technicians if t.technician_id == tech.pk
         )
@@ -578,13 +581,35 @@ class WorkshopDemo:
                 customer=customer,
                 note=note,
             )
-        routes.plan_routes(
-            dispatcher,
-            self.workshop,
-            day,
-            iterations=400,
-            now=min(self.now, self.at(day, "08:15")),
-        )
+        planned_at = min(self.now, self.at(day, "08:15"))
+        routes.plan_routes(dispatcher, self.workshop, day, iterations=400, now=planned_at)
+        # The dispatcher keeps today's field team to the two with no jobs in the shop.
+        team = [self.techs[name].pk for name in FIELD_TEAM]
+        for visit in Visit.objects.filter(workshop=self.workshop, day=day).order_by(
+            "window_start", "pk"
+        ):
+            # The jobs without a skill go to the engine man, the electrician keeps his own.
+            order = team if visit.skill_id else team[::-1]
+            stop = RouteStop.objects.filter(visit=visit).select_related("route").first()
+            if stop is not None and stop.route.technician_id == order[0]:
+                continue
+            self.move_to_team(dispatcher, visit, order, planned_at)
+
+    def move_to_team(self, dispatcher: Actor, visit: Visit, team: list[int], at: datetime) -> None:
+        """Onto a team member's route (the first that can take it), wherever its window fits,
+        as the dispatcher would try; left where it is when none can."""
+        for technician_id in team:
+            stops = RouteStop.objects.filter(
+                route__technician_id=technician_id, route__day=visit.day
+            ).count()
+            for position in range(1, stops + 2):
+                try:
+                    routes.move_visit(
+                        dispatcher, visit.pk, technician_id=technician_id, position=position, now=at
+                    )
+                    return
+                except EngineError:
+                    continue
 
 
 def build_workshop(world: World, seed: int) -> Workshop:
