@@ -30,6 +30,7 @@ from fuwu.demo.portal import consultations, portal_accounts
 from fuwu.demo.recurring import Recurring
 from fuwu.demo.stories import STORIES
 from fuwu.demo.walker import Walker
+from fuwu.demo.workshop import build_workshop
 from fuwu.demo.world import PASSWORD, World
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
@@ -77,6 +78,8 @@ def build(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> Summary:
         recurring.campaign()
         consultations(world)
         customers = portal_accounts(world)
+        # The dealer's workshop last: the walker's Toyota cases were opened without one.
+        build_workshop(world, seed)
     summary = _summary(world, [*player.problems, *walker.problems], walker.stopped)
     summary.logins.extend(customers)
     return summary

@@ -22,6 +22,11 @@ SITES: dict[str, dict[str, Any]] = {
         "kind": "4S 店",
         "calendar_kind": CalendarKind.ALWAYS,
         "use_statutory_holidays": False,
+        # The workshop's day (the scheduling seed's 8 working hours): 08:30–17:30, lunch 12–13.
+        "work_start": time(8, 30),
+        "lunch_start": time(12, 0),
+        "lunch_end": time(13, 0),
+        "work_end": time(17, 30),
     },
     # A hotel and a hot-pot restaurant never close either.
     "hotel": {
@@ -78,7 +83,12 @@ SKILLS = [
     ("aircon", "空调", "Air conditioning"),
     ("painting", "喷漆", "Paintwork"),
 ]
-SHIFTS = [("早班", time(8), time(16)), ("中班", time(16), time(0)), ("常白班", time(9), time(18))]
+SHIFTS = [
+    ("早班", time(8), time(16)),
+    ("中班", time(16), time(0)),
+    ("常白班", time(9), time(18)),
+    ("车间班", time(8, 30), time(17, 30)),  # the dealer's workshop
+]
 
 
 @dataclass(frozen=True)
@@ -167,8 +177,39 @@ PEOPLE = [
     Person(
         "deng.hui", "邓辉", "dealer/workshop", "dispatcher,manager,qc", "yang.fan", manages=True
     ),
-    Person("han.dong", "韩冬", "dealer/workshop", "technician", "deng.hui", "bodywork,painting"),
-    Person("peng.fei", "彭飞", "dealer/workshop", "technician,qc", "deng.hui", "engine,aircon"),
+    # The workshop's ten technicians (车间班 08:30–17:30): fuwu.demo.workshop gives them their
+    # productivity and skill levels.
+    Person(
+        "han.dong",
+        "韩冬",
+        "dealer/workshop",
+        "technician",
+        "deng.hui",
+        "bodywork,painting",
+        "车间班",
+    ),
+    Person(
+        "peng.fei",
+        "彭飞",
+        "dealer/workshop",
+        "technician,qc",
+        "deng.hui",
+        "engine,aircon",
+        "车间班",
+    ),
+    *(
+        Person(username, name, "dealer/workshop", "technician", "deng.hui", skills, "车间班")
+        for username, name, skills in [
+            ("liu.yang", "刘洋", "engine,aircon"),
+            ("chen.gang", "陈刚", "engine"),
+            ("zhao.peng", "赵鹏", "auto_electric,aircon"),
+            ("sun.hao", "孙浩", "engine,auto_electric"),
+            ("hu.jun", "胡军", "bodywork"),
+            ("gao.feng", "高峰", "painting,bodywork"),
+            ("zhu.ming", "朱明", "engine"),
+            ("xiao.bin", "肖斌", "auto_electric"),
+        ]
+    ),
     Person("luo.xia", "罗霞", "dealer/finance", "finance,manager", VP, manages=True),
     Person("fang.zhi", "方志", "lanting/sales", "manager,agent", VP, manages=True),
     Person("ren.jie", "任洁", "lanting/sales", "agent", "fang.zhi"),

@@ -163,3 +163,39 @@ def test_portal_customers_sign_in_and_see_their_cases_and_consultations_are_coun
     start, end = today_bounds()
     assert Consultation.objects.filter(at__gte=start, at__lt=end).exists()
     assert Consultation.objects.values("site").distinct().count() == 3
+
+
+def test_the_dealer_has_a_workshop_with_a_week_of_work(demo: Summary) -> None:
+    """Whatever the hour the demo is built (fuwu.demo.tests.test_demo_workshop builds it at a
+    frozen Monday morning and checks the board)."""
+    from fuwu.scheduling.models import (
+        Appointment,
+        FollowUp,
+        LabourOperation,
+        Part,
+        Technician,
+        Visit,
+        Workshop,
+    )
+    from fuwu.scheduling.parts import low_stock
+
+    assert demo.problems == []
+    workshop = Workshop.objects.get(department__site__code="dealer")
+    assert Technician.objects.filter(workshop=workshop).count() == 10
+    assert LabourOperation.objects.filter(site=workshop.site).count() >= 15
+    catalogue = Part.objects.filter(site=workshop.site)
+    assert catalogue.count() >= 20 and low_stock(catalogue).count() >= 3
+    days = {
+        a.astimezone(timezone.get_default_timezone()).date()
+        for a in Appointment.objects.values_list("starts_at", flat=True)
+    }
+    assert len(days) >= 7
+    statuses = Counter(Appointment.objects.values_list("status", flat=True))
+    assert statuses["arrived"] > 50 and statuses["no_show"] >= 3 and statuses["booked"] > 50
+    assert Appointment.objects.filter(walk_in=True).count() >= 9
+    assert (
+        FollowUp.objects.count()
+        == statuses["no_show"]
+        - Appointment.objects.filter(status="no_show", case__isnull=False).count()
+    )
+    assert Visit.objects.filter(workshop=workshop).count() == 6
