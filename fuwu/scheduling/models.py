@@ -257,6 +257,14 @@ class Appointment(models.Model):
         return f"{self.customer} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+def name_in(name: str, operation: LabourOperation | None, language: str) -> str:
+    """A job's name for a reader of `language`: the catalogue's English name in English, where it
+    has one (a described job keeps the words it was booked with)."""
+    if language.startswith("en") and operation is not None and operation.name_en:
+        return operation.name_en
+    return name
+
+
 class AppointmentLine(models.Model):
     """One job of an appointment: an operation from the catalogue, or a described job."""
 
@@ -283,12 +291,7 @@ class AppointmentLine(models.Model):
         return f"{self.name} {self.hours} h"
 
     def name_in(self, language: str) -> str:
-        """The job's name for a reader of `language`: the catalogue's English name in English,
-        where it has one (a described job keeps the words it was booked with)."""
-        op = self.operation
-        if language.startswith("en") and op is not None and op.name_en:
-            return op.name_en
-        return self.name
+        return name_in(self.name, self.operation, language)
 
 
 class BookingDay(models.Model):
@@ -895,6 +898,9 @@ class RepairJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.standard_hours} h"
+
+    def name_in(self, language: str) -> str:
+        return name_in(self.name, self.operation, language)
 
 
 class JobClock(models.Model):

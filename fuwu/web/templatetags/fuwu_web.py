@@ -63,7 +63,7 @@ def files_for(files: dict[str, list[Any]], key: str) -> list[Any]:
 
 @register.filter
 def job_name(line: Any) -> str:
-    """An appointment's job line in the reader's language (`AppointmentLine.name_in`)."""
+    """A job (an appointment's line, a repair job) in the reader's language (`name_in`)."""
     return str(line.name_in(translation.get_language() or "zh-hans"))
 
 

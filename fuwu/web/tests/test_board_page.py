@@ -228,3 +228,29 @@ def test_another_sites_staff_get_nothing(world: World, workshop: Workshop) -> No
     assert agent.get(f"/workshop/{workshop.pk}/board/").status_code == 404
     assert agent.post(f"/workshop/jobs/{j.pk}/clock/on/").status_code == 404
     assert agent.post(f"/workshop/jobs/{j.pk}/dispatch/", {"technician": 1}).status_code == 404
+
+
+def test_jobs_are_named_in_the_readers_language(world: World, workshop: Workshop) -> None:
+    """A catalogue job shows the catalogue's English name to an English reader, on the board
+    and on the technician's phone page; a described job keeps its words."""
+    from fuwu.scheduling.models import LabourOperation
+
+    techs = crew(workshop)
+    oil = LabourOperation.objects.create(
+        site=world.sites["dealer"],
+        code="OIL",
+        name="更换机油机滤",
+        name_en="Oil and filter change",
+        standard_hours=Decimal("0.5"),
+        work_type="maintenance",
+    )
+    made = job(workshop, repair_order(world), "0.5", technician=techs[0], start=at(DAY, 10))
+    RepairJob.objects.filter(pk=made.pk).update(operation=oil, name=oil.name)
+    path = f"/workshop/{workshop.pk}/board/?date={DAY}"
+    zh = signed_in(world.users["workshop_qc"]).get(path).content.decode()
+    en = signed_in(world.users["workshop_qc"], "en").get(path).content.decode()
+    assert "更换机油机滤" in zh and "Oil and filter change" not in zh
+    assert "Oil and filter change" in en and "更换机油机滤" not in en
+    user = techs[0].staff.user
+    mine = signed_in(user, "en").get("/workshop/my-jobs/").content.decode()
+    assert "Oil and filter change" in mine

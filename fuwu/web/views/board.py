@@ -278,7 +278,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
         done_today = RepairJob.objects.filter(
             technician=me, status=JobStatus.DONE, finished_at__gte=start
         )
-        rows = (open_jobs | done_today).select_related("case__asset")
+        rows = (open_jobs | done_today).select_related("case__asset", "operation")
         jobs = sorted(
             rows,
             key=lambda j: (rank[JobStatus(j.status)], j.planned_start or start, j.pk),
