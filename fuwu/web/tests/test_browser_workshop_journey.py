@@ -33,6 +33,7 @@ from fuwu.scheduling.models import (
     Appointment,
     JobClock,
     Part,
+    PartReservation,
     RepairJob,
     Stock,
 )
@@ -192,6 +193,22 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     body = page.locator("main").inner_text()
     assert "RO-000318" in body and "90915-YZZD4" in body
     web.shot(page, "repair-order")
+    # The held oil filter is issued to the repair order from the workshop's day page.
+    page.goto(f"/workshop/?day={day}")
+    held = PartReservation.objects.get(appointment=appointment)
+    form = page.locator(f"[data-testid=issue-{held.pk}]")
+    assert "90915-YZZD4" in form.inner_text() and ("Oil filter" if en else "机油滤清器") in (
+        form.inner_text()
+    )
+    with page.expect_navigation():
+        form.locator("[data-testid=issue-button]").click()
+    assert c["number"] in page.locator(".alert-success").inner_text()
+    assert page.locator(f"[data-testid=issued-{held.pk}]").is_visible()
+    held.refresh_from_db()
+    assert (held.status, held.issued, held.case_id) == ("issued", Decimal("1"), case["id"])
+    stock = Stock.objects.get(part=filter_part)
+    assert (stock.on_hand, stock.reserved, stock.issued) == (4, 0, 1)
+    web.shot(page, "part-issued")
 
     # 5 The board shows the job waiting; the dispatcher plans it on 技师00 half an hour after its
     # latest start (past lunch if that falls in it): it turns amber before it is late.

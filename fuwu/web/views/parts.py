@@ -244,6 +244,42 @@ def confirm(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _back(request, reverse("web:parts"))
 
 
+@require_POST
+@staff_required
+def issue(request: HttpRequest, reservation_id: int) -> HttpResponse:
+    """Issue a reservation's parts to its appointment's repair order (the case), from the
+    workshop's day page once the car has arrived."""
+    actor = actor_of(request)
+    reservation = (
+        PartReservation.objects.filter(pk=reservation_id)
+        .select_related("part", "appointment__case")
+        .first()
+    )
+    if reservation is None or not actor.may_see_site(reservation.part.site_id):
+        raise Http404
+    case = reservation.case or (reservation.appointment.case if reservation.appointment else None)
+    if case is None:
+        messages.error(request, _("该预约没有修理单，不能发料。"))
+        return _back(request, reverse("web:parts"))
+    try:
+        done = parts.issue(actor, case_id=case.pk, reservation_id=reservation.pk)
+    except EngineError as exc:
+        messages.error(request, exc.message(get_language() or "zh-hans"))
+    else:
+        english = (get_language() or "").startswith("en")
+        messages.success(
+            request,
+            _("已发料 %(part)s %(quantity)s %(unit)s 到修理单 %(case)s。")
+            % {
+                "part": f"{done.part.number} {_label(done.part, english)}",
+                "quantity": parts.qty(done.issued),
+                "unit": done.part.unit,
+                "case": case.number,
+            },
+        )
+    return _back(request, reverse("web:parts"))
+
+
 urlpatterns = [
     path("workshop/parts/", page, name="parts"),
     path("workshop/parts/receive/", receive, name="parts-receive"),
@@ -252,4 +288,5 @@ urlpatterns = [
         confirm,
         name="parts-confirm",
     ),
+    path("workshop/reservations/<int:reservation_id>/issue/", issue, name="parts-issue"),
 ]
