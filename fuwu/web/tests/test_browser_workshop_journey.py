@@ -227,6 +227,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     qc_page.fill("#move-time", f"{start:%H:%M}")
     with qc_page.expect_navigation():
         qc_page.click("[data-testid=move]")
+    assert qc_page.locator(".alert-success").count() == 1  # the message once, not twice
     job.refresh_from_db()
     assert job.technician == tech and job.planned_start == start.replace(second=0, microsecond=0)
     bar = qc_page.locator(f"[data-testid=job-{job.pk}]")
