@@ -28,7 +28,7 @@ from fuwu.cases.tests.library.test_toyota_seven_step import QC_OK, RECEIVED
 from fuwu.core.models import Staff
 from fuwu.customers.models import Customer
 from fuwu.notifications.models import Notification
-from fuwu.scheduling import parts, production
+from fuwu.scheduling import production
 from fuwu.scheduling.models import (
     Appointment,
     JobClock,
@@ -72,8 +72,12 @@ def choose(page: Any, key: str, value: str) -> None:
 
 
 def take_on_page(page: Any, key: str) -> None:
-    page.click(f"[data-testid=take-{key}]")
+    with page.expect_response(lambda r: f"/take/{key}/" in r.url):
+        page.click(f"[data-testid=take-{key}]")
     page.locator("[data-testid=notice-success]").wait_for()
+    # The swapped-in page may fetch more (its panels): let it, before the test writes itself
+    # (the in-memory database of SQLite serves one writer at a time).
+    page.wait_for_load_state("networkidle")
 
 
 def open_case(api: Any, world: World, customer: Customer, title: str) -> dict[str, Any]:
@@ -133,13 +137,14 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     take_on_page(page, "book")
     appointment = Appointment.objects.get(case_id=case["id"])
     assert appointment.starts_at == datetime.combine(day, time(10, 30), SH)
-    # The booked job's usual part, held for it (the oil filter).
-    parts.reserve(
-        world.actor("advisor"), filter_part.pk, Decimal("1"), appointment_id=appointment.pk
-    )
     page.goto(f"/workshop/?day={day}")
     summary.locator("[data-testid=left]").filter(has_text="62.5").wait_for()
     row = page.locator(f"#appointment-{appointment.pk}")
+    # The job's part (the oil filter), held for the appointment from the day page.
+    row.locator("[data-testid=reserve-part]").fill("90915-YZZD4")
+    with page.expect_navigation():
+        row.locator("[data-testid=reserve-button]").click()
+    assert "90915-YZZD4" in page.locator(".alert-success").inner_text()
     assert "10:30" in row.inner_text() and "粤B·3K5X8" in row.inner_text()
     assert ("Booked" if en else "已预约") in row.locator(
         "[data-testid=appointment-status]"
@@ -165,13 +170,22 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     appointment.refresh_from_db()
     assert appointment.status == "arrived"
 
-    # 4 Reception and the repair order (the API, as the advisor): promised a little after now.
+    # 4 Reception on the case page; the repair order (its lines, through the API as the
+    # advisor) promised a little after now.
     now = timezone.now()
     promised = production.finish_of(
         workshop, production.finish_of(workshop, now, Decimal("2")), Decimal("1.7")
     ).replace(second=0, microsecond=0)
+    # Reception on the case page: mileage, key tag, the checklist done in front of the customer.
+    page.fill("#id_odometer", "40120")
+    page.fill("#id_key_tag", "K-17")
+    for key, value in RECEIVED.items():
+        if value is True:
+            page.click(f"label[for=id_checklist\\.{key}_1]")
+    web.shot(page, "reception")
+    take_on_page(page, "received")
+    assert Case.objects.get(pk=case["id"]).step == "repair_order"
     c = fresh(advisor_api, case)
-    c = take(advisor_api, c, "received", {"odometer": 40120, "key_tag": "K-17"}, RECEIVED)
     order = {
         "order_no": "RO-000318",
         "vin": "LVGBE40K28G123456",
@@ -238,6 +252,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         f"[data-testid=risk-{job.pk}]"
     ).inner_text()
     web.shot(qc_page, "board-amber")
+    qc_page.goto(f"/cases/{case['id']}/")  # off the polling board while the test writes
 
     # 6 The technician clocks on and off from the phone.
     user = tech.staff.user

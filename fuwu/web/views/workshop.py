@@ -255,6 +255,7 @@ def _day_context(
         "may_override": may_override(actor, workshop),
         "may_confirm": booking,
         "may_issue": parts_may_handle(actor, workshop.department.site_id),
+        "may_reserve": booking,
         "week_url": _url(workshop, many, week=day.isoformat()),
         "previous_url": _url(workshop, many, day=(day - timedelta(days=1)).isoformat()),
         "next_url": _url(workshop, many, day=(day + timedelta(days=1)).isoformat()),

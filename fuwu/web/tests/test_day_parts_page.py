@@ -1,7 +1,8 @@
-"""Issuing a booked appointment's held parts to its repair order from the workshop's day page
-(POST /workshop/reservations/<id>/issue/): shown once the car has arrived, for the store's
-people; an appointment without a repair order, someone outside the store and another site's
-person are refused, and nothing changes."""
+"""Parts from the workshop's day page: a part held for a booked appointment by its number
+(POST /workshop/appointments/<id>/parts/reserve/), and, once the car has arrived, its held parts
+issued to its repair order (POST /workshop/reservations/<id>/issue/) by the store's people. An
+unknown part, no quantity, an appointment without a repair order, someone outside the store and
+another site's person are refused, and nothing changes."""
 
 from __future__ import annotations
 
@@ -127,3 +128,61 @@ def test_no_repair_order_no_store_role_or_another_site_is_refused(world: World) 
     assert r.status_code == 405
     assert figures(store) == (5, 2, 0)
     assert PartReservation.objects.filter(status="issued").count() == 0
+
+
+def booked(world: World, workshop: Workshop) -> Appointment:
+    return book(
+        world.actor("advisor"),
+        workshop,
+        customer=world.customers["driver"],
+        starts_at=datetime.combine(tomorrow(world), time(11), SH),
+        jobs=[Job(name="检查异响", hours=Decimal("1"))],
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_advisor_reserves_a_part_for_a_booking_by_its_number(
+    world: World, language: str
+) -> None:
+    workshop = seed_workshop(world)
+    store = seed_store(world, workshop, filters="3", oil="10")
+    appointment = booked(world, workshop)
+    client = signed_in(world, "advisor", language)
+    day_url = f"/workshop/?day={tomorrow(world)}"
+    assert 'data-testid="reserve-form"' in client.get(day_url).content.decode()
+    url = f"/workshop/appointments/{appointment.pk}/parts/reserve/"
+    r = client.post(url, {"part": " 90915-YZZD2 ", "quantity": "2", "next": day_url}, follow=True)
+    text = r.content.decode()
+    if language == "en":
+        assert "Reserved 90915-YZZD2 Oil filter 2 个 for 李强." in text
+    else:
+        assert "已为 李强 预留 90915-YZZD2 机油滤清器 2 个。" in text
+    assert figures(store) == (3, 2, 0)
+
+    # Refused, nothing held: a number not in the catalogue, no quantity.
+    r = client.post(url, {"part": "X-404", "quantity": "1", "next": day_url}, follow=True)
+    assert ("No part X-404" if language == "en" else "配件目录中没有配件 X-404") in (
+        r.content.decode()
+    )
+    r = client.post(url, {"part": "90915-YZZD2", "quantity": "0", "next": day_url}, follow=True)
+    assert ("above 0" if language == "en" else "数量须大于 0") in r.content.decode()
+    assert figures(store) == (3, 2, 0)
+    # More than the shelf holds: held what there is, the rest a shortage to confirm.
+    r = client.post(url, {"part": "90915-YZZD2", "quantity": "4", "next": day_url}, follow=True)
+    assert 'data-testid="short-badge"' in r.content.decode()
+    assert figures(store) == (3, 3, 0)
+    assert PartReservation.objects.filter(appointment=appointment).count() == 2
+
+
+def test_another_sites_person_cannot_reserve(world: World) -> None:
+    workshop = seed_workshop(world)
+    store = seed_store(world, workshop, filters="3", oil="10")
+    appointment = booked(world, workshop)
+    url = f"/workshop/appointments/{appointment.pk}/parts/reserve/"
+    r = signed_in(world, "dispatcher").post(url, {"part": "90915-YZZD2", "quantity": "1"})
+    assert r.status_code == 404
+    r = signed_in(world, "dealer_finance").post(
+        url, {"part": "90915-YZZD2", "quantity": "1"}, follow=True
+    )
+    assert "alert-danger" in r.content.decode()
+    assert figures(store) == (3, 0, 0)
