@@ -244,6 +244,87 @@ def confirm(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _back(request, reverse("web:parts"))
 
 
+@require_POST
+@staff_required
+def reserve(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Hold a part (by its number) for a booked appointment, from the workshop's day page: what
+    the store has not got is a shortage on the appointment, to be confirmed before arrival."""
+    actor = actor_of(request)
+    appointment = (
+        Appointment.objects.filter(pk=appointment_id)
+        .select_related("workshop__department__site", "customer")
+        .first()
+    )
+    if appointment is None or not actor.may_see_site(appointment.workshop.department.site_id):
+        raise Http404
+    try:
+        amount = Decimal(request.POST.get("quantity", "").strip() or "1")
+    except InvalidOperation:
+        amount = Decimal("0")
+    try:
+        if not amount.is_finite() or amount > Decimal("100000"):
+            raise EngineError("bad_quantity")
+        part = parts.find_part(
+            appointment.workshop.department.site_id, request.POST.get("part", "")[:40]
+        )
+        held = parts.reserve(
+            actor, part.pk, amount.quantize(Decimal("0.01")), appointment_id=appointment.pk
+        )
+    except EngineError as exc:
+        messages.error(request, exc.message(get_language() or "zh-hans"))
+    else:
+        english = (get_language() or "").startswith("en")
+        messages.success(
+            request,
+            _("已为 %(customer)s 预留 %(part)s %(quantity)s %(unit)s。")
+            % {
+                "customer": appointment.customer.name,
+                "part": f"{part.number} {_label(part, english)}",
+                "quantity": parts.qty(held.quantity),
+                "unit": part.unit,
+            },
+        )
+        if held.short > 0:
+            warn_shortage(request, appointment)
+    return _back(request, reverse("web:parts"))
+
+
+@require_POST
+@staff_required
+def issue(request: HttpRequest, reservation_id: int) -> HttpResponse:
+    """Issue a reservation's parts to its appointment's repair order (the case), from the
+    workshop's day page once the car has arrived."""
+    actor = actor_of(request)
+    reservation = (
+        PartReservation.objects.filter(pk=reservation_id)
+        .select_related("part", "appointment__case")
+        .first()
+    )
+    if reservation is None or not actor.may_see_site(reservation.part.site_id):
+        raise Http404
+    case = reservation.case or (reservation.appointment.case if reservation.appointment else None)
+    if case is None:
+        messages.error(request, _("该预约没有修理单，不能发料。"))
+        return _back(request, reverse("web:parts"))
+    try:
+        done = parts.issue(actor, case_id=case.pk, reservation_id=reservation.pk)
+    except EngineError as exc:
+        messages.error(request, exc.message(get_language() or "zh-hans"))
+    else:
+        english = (get_language() or "").startswith("en")
+        messages.success(
+            request,
+            _("已发料 %(part)s %(quantity)s %(unit)s 到修理单 %(case)s。")
+            % {
+                "part": f"{done.part.number} {_label(done.part, english)}",
+                "quantity": parts.qty(done.issued),
+                "unit": done.part.unit,
+                "case": case.number,
+            },
+        )
+    return _back(request, reverse("web:parts"))
+
+
 urlpatterns = [
     path("workshop/parts/", page, name="parts"),
     path("workshop/parts/receive/", receive, name="parts-receive"),
@@ -252,4 +333,10 @@ urlpatterns = [
         confirm,
         name="parts-confirm",
     ),
+    path(
+        "workshop/appointments/<int:appointment_id>/parts/reserve/",
+        reserve,
+        name="parts-reserve",
+    ),
+    path("workshop/reservations/<int:reservation_id>/issue/", issue, name="parts-issue"),
 ]

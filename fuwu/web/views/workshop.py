@@ -43,6 +43,7 @@ from fuwu.scheduling.models import (
     WorkType,
 )
 from fuwu.scheduling.parts import attach
+from fuwu.scheduling.parts import may_handle as parts_may_handle
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
 from fuwu.web.views.parts import warn_shortage
@@ -253,6 +254,8 @@ def _day_context(
         "may_book": booking,
         "may_override": may_override(actor, workshop),
         "may_confirm": booking,
+        "may_issue": parts_may_handle(actor, workshop.department.site_id),
+        "may_reserve": booking,
         "week_url": _url(workshop, many, week=day.isoformat()),
         "previous_url": _url(workshop, many, day=(day - timedelta(days=1)).isoformat()),
         "next_url": _url(workshop, many, day=(day + timedelta(days=1)).isoformat()),

@@ -1,0 +1,367 @@
+"""Issue 11's whole workshop journey in a real browser, as the people who do it: the advisor books
+the customer's car for the next working day on the Toyota case and sees the workshop's hours
+left fall; the reminder goes out the day before; the car arrives; reception writes the repair
+order (its job from the booked line, the booked part reserved); the production board shows the
+job, outlined amber while it can still start in time but will not; the technician clocks on and
+off from a phone; QC passes it; it is delivered; another customer does not come, is a no-show by
+the sweep and is rebooked. Chinese on a desktop, English on a 390×844 phone.
+
+The live server reads the real clock: the sweeps (the case's reminder timer, the no-show) are
+called with `now=`, and the repair order is promised a little after now so its job is at risk
+today. Steps whose long forms other tests already drive in a browser (reception's checklist,
+the repair order's fields, delivery and payment) are taken through the API as the same people.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from fuwu.cases.models import Case
+from fuwu.cases.tests.library.test_toyota_seven_step import QC_OK, RECEIVED
+from fuwu.core.models import Staff
+from fuwu.customers.models import Customer
+from fuwu.notifications.models import Notification
+from fuwu.scheduling import production
+from fuwu.scheduling.models import (
+    Appointment,
+    JobClock,
+    Part,
+    PartReservation,
+    RepairJob,
+    Stock,
+)
+from fuwu.scheduling.tests.crew import seed_workshop
+from fuwu.scheduling.tests.shop import crew
+from fuwu.sla.clocks import site_calendar
+from fuwu.sla.escalation import sweep
+from fuwu.testing.browser import two_variants
+from fuwu.testing.factories import World
+from fuwu.testing.scenario import take
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def next_working_day(world: World, after: date) -> date:
+    calendar = site_calendar(world.sites["dealer"])
+    day = after + timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def local(moment: datetime) -> str:
+    """A datetime-local input's value in the site's time."""
+    return f"{moment.astimezone(SH):%Y-%m-%dT%H:%M}"
+
+
+def choose(page: Any, key: str, value: str) -> None:
+    """A case form's choice: its button when drawn as buttons, else its drop-down."""
+    button = page.locator(f"[data-testid={key}-{value}]")
+    if button.count():
+        page.click(f"label[for={button.get_attribute('id')}]")
+    else:
+        page.select_option(f"#id_{key}", value)
+
+
+def take_on_page(page: Any, key: str) -> None:
+    with page.expect_response(lambda r: f"/take/{key}/" in r.url):
+        page.click(f"[data-testid=take-{key}]")
+    page.locator("[data-testid=notice-success]").wait_for()
+    # The swapped-in page may fetch more (its panels): let it, before the test writes itself
+    # (the in-memory database of SQLite serves one writer at a time).
+    page.wait_for_load_state("networkidle")
+
+
+def open_case(api: Any, world: World, customer: Customer, title: str) -> dict[str, Any]:
+    r = api.post(
+        "/api/cases",
+        {
+            "procedure": "toyota_seven_step",
+            "site": "dealer",
+            "channel": "phone",
+            "title": title,
+            "customer_id": customer.pk,
+            "asset_id": world.assets["car"].pk if customer == world.customers["driver"] else None,
+            "data": {"plate_no": "粤B·3K5X8", "customer_request": title},
+        },
+    )
+    assert r.status_code == 201, r.json()
+    return r.json()
+
+
+def fresh(api: Any, case: dict[str, Any]) -> dict[str, Any]:
+    return api.get(f"/api/cases/{case['id']}").json()
+
+
+@two_variants
+def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
+    web: Any, world: World, api: Any, language: str, phone: bool
+) -> None:
+    workshop = seed_workshop(world)
+    tech = crew(workshop)[0]
+    site = world.sites["dealer"]
+    filter_part = Part.objects.create(
+        site=site, number="90915-YZZD4", name="机油滤清器", name_en="Oil filter", unit="个"
+    )
+    Stock.objects.create(part=filter_part, on_hand=Decimal("5"))
+    driver = world.customers["driver"]
+    driver.user = get_user_model().objects.create(username="li_qiang")  # a portal account
+    driver.save(update_fields=["user"])
+    today = timezone.now().astimezone(SH).date()
+    day = next_working_day(world, today)
+    en = language == "en"
+    Staff.objects.update(language=language)
+    advisor_api = api("advisor", language)
+    case = open_case(advisor_api, world, driver, "粤B·3K5X8 4万公里保养")
+
+    # 1 The advisor books the car for the next working day on the case: 64 h bookable, 62.5 left.
+    page = web.page(phone=phone, language="en-GB" if en else "zh-CN")
+    web.login(page, "advisor")
+    page.goto(f"/workshop/?day={day}")
+    summary = page.locator("[data-testid=day-summary]")
+    assert summary.locator("[data-testid=left]").inner_text().strip() == "64"
+    page.goto(f"/cases/{case['id']}/")
+    web.shot(page, "case-before-booking")
+    choose(page, "job_type", "maintenance")
+    page.fill("#id_appointment_at", f"{day}T10:30")
+    page.fill("#id_booked_hours", "1.5")
+    web.shot(page, "book-on-the-case")
+    take_on_page(page, "book")
+    appointment = Appointment.objects.get(case_id=case["id"])
+    assert appointment.starts_at == datetime.combine(day, time(10, 30), SH)
+    page.goto(f"/workshop/?day={day}")
+    summary.locator("[data-testid=left]").filter(has_text="62.5").wait_for()
+    row = page.locator(f"#appointment-{appointment.pk}")
+    # The job's part (the oil filter), held for the appointment from the day page.
+    row.locator("[data-testid=reserve-part]").fill("90915-YZZD4")
+    with page.expect_navigation():
+        row.locator("[data-testid=reserve-button]").click()
+    assert "90915-YZZD4" in page.locator(".alert-success").inner_text()
+    assert "10:30" in row.inner_text() and "粤B·3K5X8" in row.inner_text()
+    assert ("Booked" if en else "已预约") in row.locator(
+        "[data-testid=appointment-status]"
+    ).inner_text()
+    assert row.locator("[data-testid=parts-ready]").is_visible()
+    web.shot(page, "capacity-fell")
+
+    # 2 The reminder goes out the day before (the case's own timer, by the sweep).
+    told = Notification.objects.filter(recipient=driver.user, case_id=case["id"])
+    assert [n.data["message_zh"] for n in told] == ["您的维修保养预约已登记"]
+    sweep(now=max(timezone.now(), appointment.starts_at - timedelta(days=1)) + timedelta(minutes=1))
+    assert [n.data["message_zh"] for n in told.order_by("pk")] == [
+        "您的维修保养预约已登记",
+        "提醒：您明天有维修保养预约",
+    ]
+
+    # 3 The car arrives: the advisor says so on the case, parts confirmed, customer reminded.
+    page.goto(f"/cases/{case['id']}/")
+    choose(page, "parts_confirmed", "yes")
+    choose(page, "reminded", "yes")
+    web.shot(page, "arrived-form")
+    take_on_page(page, "arrived")
+    appointment.refresh_from_db()
+    assert appointment.status == "arrived"
+
+    # 4 Reception on the case page; the repair order (its lines, through the API as the
+    # advisor) promised a little after now.
+    now = timezone.now()
+    promised = production.finish_of(
+        workshop, production.finish_of(workshop, now, Decimal("2")), Decimal("1.7")
+    ).replace(second=0, microsecond=0)
+    # Reception on the case page: mileage, key tag, the checklist done in front of the customer.
+    page.fill("#id_odometer", "40120")
+    page.fill("#id_key_tag", "K-17")
+    for key, value in RECEIVED.items():
+        if value is True:
+            page.click(f"label[for=id_checklist\\.{key}_1]")
+    web.shot(page, "reception")
+    take_on_page(page, "received")
+    assert Case.objects.get(pk=case["id"]).step == "repair_order"
+    c = fresh(advisor_api, case)
+    order = {
+        "order_no": "RO-000318",
+        "vin": "LVGBE40K28G123456",
+        "vehicle_model": "卡罗拉 1.8L CVT",
+        "payment_method": "card",
+        "work_type": "maintenance",
+        "estimate_lines": [
+            {"kind": "labour", "item": "4万公里保养", "quantity": 1.5, "unit_price": "300"},
+            {"kind": "parts", "item": "90915-YZZD4 机油滤清器", "quantity": 1, "unit_price": "80"},
+        ],
+        "promised_at": promised.isoformat(),
+        "follow_up_method": "phone",
+        "keep_old_parts": False,
+    }
+    c = take(advisor_api, c, "release", order)
+    job = RepairJob.objects.get(case_id=case["id"])
+    assert job.standard_hours == Decimal("1.50") and job.promised_at == promised
+    page.goto(f"/cases/{case['id']}/")
+    body = page.locator("main").inner_text()
+    assert "RO-000318" in body and "90915-YZZD4" in body
+    web.shot(page, "repair-order")
+    # The held oil filter is issued to the repair order from the workshop's day page.
+    page.goto(f"/workshop/?day={day}")
+    held = PartReservation.objects.get(appointment=appointment)
+    form = page.locator(f"[data-testid=issue-{held.pk}]")
+    assert "90915-YZZD4" in form.inner_text() and ("Oil filter" if en else "机油滤清器") in (
+        form.inner_text()
+    )
+    with page.expect_navigation():
+        form.locator("[data-testid=issue-button]").click()
+    assert c["number"] in page.locator(".alert-success").inner_text()
+    assert page.locator(f"[data-testid=issued-{held.pk}]").is_visible()
+    held.refresh_from_db()
+    assert (held.status, held.issued, held.case_id) == ("issued", Decimal("1"), case["id"])
+    stock = Stock.objects.get(part=filter_part)
+    assert (stock.on_hand, stock.reserved, stock.issued) == (4, 0, 1)
+    web.shot(page, "part-issued")
+
+    # 5 The board shows the job waiting; the dispatcher plans it on 技师00 half an hour after its
+    # latest start (past lunch if that falls in it): it turns amber before it is late.
+    qc_page = web.page(phone=False, language="en-GB" if en else "zh-CN")
+    web.login(qc_page, "workshop_qc")
+    latest = production.risk(job, timezone.now()).latest
+    assert latest is not None
+    start = (latest + timedelta(minutes=30)).astimezone(SH)
+    if time(12) <= start.time() < time(13):
+        start = start.replace(hour=13, minute=0)
+    qc_page.goto(f"/workshop/{workshop.pk}/board/?date={start.date()}")
+    qc_page.locator(f"[data-testid=waiting-{job.pk}]").wait_for()
+    web.shot(qc_page, "board-waiting")
+    qc_page.select_option("#move-job", str(job.pk))
+    qc_page.select_option("#move-tech", str(tech.pk))
+    qc_page.fill("#move-time", f"{start:%H:%M}")
+    with qc_page.expect_navigation():
+        qc_page.click("[data-testid=move]")
+    assert qc_page.locator(".alert-success").count() == 1  # the message once, not twice
+    job.refresh_from_db()
+    assert job.technician == tech and job.planned_start == start.replace(second=0, microsecond=0)
+    bar = qc_page.locator(f"[data-testid=job-{job.pk}]")
+    bar.wait_for()
+    assert bar.get_attribute("data-risk") == "amber"
+    assert "255, 193, 7" in bar.evaluate("e => getComputedStyle(e).boxShadow")
+    assert ("latest start" if en else "最晚") in qc_page.locator(
+        f"[data-testid=risk-{job.pk}]"
+    ).inner_text()
+    web.shot(qc_page, "board-amber")
+    qc_page.goto(f"/cases/{case['id']}/")  # off the polling board while the test writes
+
+    # 6 The technician clocks on and off from the phone.
+    user = tech.staff.user
+    tech_page = web.page(phone=True, language="en-GB" if en else "zh-CN")
+    web.login(tech_page, user.username, "pw")
+    tech_page.goto("/workshop/my-jobs/")
+    card = tech_page.locator(f"[data-testid=my-job-{job.pk}]")
+    with tech_page.expect_navigation():
+        card.locator("[data-testid=clock-on]").click()
+    assert card.locator("[data-testid=status]").inner_text().strip() == (
+        "In progress" if en else "进行中"
+    )
+    web.shot(tech_page, "clocked-on")
+    with tech_page.expect_navigation():
+        card.locator("[data-testid=done]").click()
+    assert card.locator("[data-testid=status]").inner_text().strip() == ("Done" if en else "已完工")
+    web.shot(tech_page, "clocked-off")
+    assert JobClock.objects.filter(job=job, done=True).count() == 1
+
+    # The case's dispatch and production steps (as on the case page of other tests).
+    Staff.objects.filter(user__username="workshop_tech").update(language=language)
+    qc_api, tech_api = api("workshop_qc", language), api("workshop_tech", language)
+    c = fresh(advisor_api, case)
+    r = qc_api.post(
+        f"/api/cases/{c['id']}/assign", {"version": c["version"], "assignee": "workshop_tech"}
+    )
+    assert r.status_code == 200, r.json()
+    c = r.json()
+    c = take(
+        qc_api,
+        c,
+        "start",
+        {"technician": "workshop_tech", "planned_hours": 1.5, "latest_start": latest.isoformat()},
+    )
+    c = take(
+        tech_api,
+        c,
+        "done",
+        {"work_performed": "更换机油机滤", "cause": "4万公里定期保养", "labour_hours": 1.4},
+    )
+
+    # 7 QC on the case page: the checklist, passed.
+    qc_page.goto(f"/cases/{case['id']}/")
+    choose(qc_page, "qc_priority", "major_service")
+    for key, value in QC_OK.items():
+        if value is True:
+            qc_page.click(f"label[for=id_checklist\\.{key}_1]")
+    web.shot(qc_page, "qc")
+    take_on_page(qc_page, "pass")
+    assert Case.objects.get(pk=case["id"]).step == "delivery_prep"
+
+    # 8 Delivery (the API as the advisor and the cashier): handed over, to follow up.
+    c = fresh(advisor_api, case)
+    c = take(
+        advisor_api,
+        c,
+        "call_customer",
+        {"actual_amount": "530"},
+        {"qc_confirmed": True, "request_met": True},
+    )
+    c = take(
+        advisor_api,
+        c,
+        "to_cashier",
+        {"follow_up_method": "phone", "next_service": "5000公里后保养"},
+        {"greeted_warmly": True, "parts_shown": True, "work_charges_explained": True},
+    )
+    c = take(
+        api("dealer_finance", language), c, "paid", {"amount_paid": "530", "receipt_no": "FP-1"}
+    )
+    c = take(
+        advisor_api,
+        c,
+        "handed_over",
+        checklist={"car_handed_over": True, "covers_removed": True, "thanked": True},
+    )
+    page.goto(f"/cases/{case['id']}/")
+    web.shot(page, "delivered")
+    assert c["step"]["key"] == "follow_up"
+
+    # 9 Another customer does not come: a no-show by the sweep, rebooked on the case page.
+    other = Customer.objects.create(site=site, name="王芳", phone="13800001111")
+    missed = open_case(advisor_api, world, other, "换轮胎")
+    missed = take(
+        advisor_api,
+        missed,
+        "book",
+        {
+            "visit_type": "appointment",
+            "job_type": "repair",
+            "appointment_at": datetime.combine(day, time(14, 0), SH).isoformat(),
+            "booked_hours": 1,
+        },
+    )
+    sweep(now=datetime.combine(day, time(14, 31), SH))
+    gone = Appointment.objects.get(case_id=missed["id"])
+    assert gone.status == "no_show"
+    assert Case.objects.get(pk=missed["id"]).step == "no_show_follow_up"
+    again_day = next_working_day(world, day)
+    page.goto(f"/cases/{missed['id']}/")
+    page.fill("#id_no_show_note", "已电话联系，改约下一个工作日")
+    page.click("[data-testid=move-rebook] summary")
+    page.fill("#id_appointment_at", f"{again_day}T09:00")
+    web.shot(page, "rebook")
+    take_on_page(page, "rebook")
+    again = Appointment.objects.get(case_id=missed["id"], status="booked")
+    assert again.starts_at == datetime.combine(again_day, time(9, 0), SH)
+    page.goto(f"/workshop/?day={again_day}")
+    row = page.locator(f"#appointment-{again.pk}")
+    assert "09:00" in row.inner_text() and "王芳" in row.inner_text()
+    web.shot(page, "rebooked")
+    assert not page.js_errors and not qc_page.js_errors and not tech_page.js_errors
