@@ -264,27 +264,36 @@ def _day_context(
         "closes": f"{workshop.site.work_end:%H:%M}",
     }
     if booking:
-        query = request.GET.get("q", "").strip()[:100]
-        chosen = _int(form.data.get("customer") if form else request.GET.get("customer"))
-        customers, cars, more = _customers(workshop, query, chosen)
-        if chosen is None and query and len(customers) == 1:
-            chosen = customers[0].pk
-        form = form or BookingForm(workshop=workshop, codes=[])
         context.update(
-            {
-                "form": form,
-                "query": query,
-                "customers": customers,
-                "cars": cars,
-                "more_customers": more,
-                "chosen_customer": chosen,
-                "chosen_asset": _int(form.data.get("asset")),
-                "chosen_codes": form.data.getlist("operations") if form.is_bound else [],  # type: ignore[attr-defined]
-                "operations": _operations(workshop, lang),
-                "work_types": WorkType.choices,
-            }
+            booking_form_context(
+                request, workshop, form or BookingForm(workshop=workshop, codes=[]), lang
+            )
         )
+        context["work_types"] = WorkType.choices
     return context
+
+
+def booking_form_context(
+    request: HttpRequest, workshop: Workshop, form: forms.Form, lang: str
+) -> dict[str, Any]:
+    """What a form receiving a customer's car shows (the day's booking, the calendar's walk-in):
+    the customers found by `q` with their cars, the one found chosen, the catalogue's jobs."""
+    query = request.GET.get("q", "").strip()[:100]
+    chosen = _int(form.data.get("customer") if form.is_bound else request.GET.get("customer"))
+    customers, cars, more = _customers(workshop, query, chosen)
+    if chosen is None and query and len(customers) == 1:
+        chosen = customers[0].pk
+    return {
+        "form": form,
+        "query": query,
+        "customers": customers,
+        "cars": cars,
+        "more_customers": more,
+        "chosen_customer": chosen,
+        "chosen_asset": _int(form.data.get("asset")),
+        "chosen_codes": form.data.getlist("operations") if form.is_bound else [],  # type: ignore[attr-defined]
+        "operations": _operations(workshop, lang),
+    }
 
 
 @staff_required

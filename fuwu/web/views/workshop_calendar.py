@@ -36,7 +36,7 @@ from fuwu.scheduling.capacity import technicians
 from fuwu.scheduling.models import LabourOperation, Technician, Workshop
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
-from fuwu.web.views.workshop import BookingForm, _customers, _int, _operations, workshops_of
+from fuwu.web.views.workshop import BookingForm, _int, booking_form_context, workshops_of
 
 
 def _workshop(actor: Actor, workshop_id: int) -> tuple[Workshop, list[Workshop]]:
@@ -151,27 +151,10 @@ def _context(
         + (f"?workshop={workshop.pk}" if len(workshops) > 1 else ""),
     }
     if booking:
-        query = request.GET.get("q", "").strip()[:100]
-        chosen = _int(form.data.get("customer") if form else request.GET.get("customer"))
-        customers, cars, more = _customers(workshop, query, chosen)
-        if chosen is None and query and len(customers) == 1:
-            chosen = customers[0].pk
         form = form or WalkInForm(workshop=workshop, codes=[])
-        context.update(
-            {
-                "form": form,
-                "query": query,
-                "customers": customers,
-                "cars": cars,
-                "more_customers": more,
-                "chosen_customer": chosen,
-                "chosen_asset": _int(form.data.get("asset")),
-                "chosen_technician": _int(form.data.get("technician")),
-                "chosen_codes": form.data.getlist("operations") if form.is_bound else [],  # type: ignore[attr-defined]
-                "operations": _operations(workshop, lang),
-                "open_walk_in": form.is_bound or bool(query),
-            }
-        )
+        context.update(booking_form_context(request, workshop, form, lang))
+        context["chosen_technician"] = _int(form.data.get("technician"))
+        context["open_walk_in"] = form.is_bound or bool(context["query"])
     return context
 
 
