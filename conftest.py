@@ -37,10 +37,14 @@ _DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
 
 
 def runs_on_postgres(item: pytest.Item) -> bool:
-    """Whether the PostgreSQL run needs this test: it touches the database, and it is not a
-    browser test (unless marked `postgres_too`). The rest behave the same on either database
-    and run once, on SQLite, which keeps `make test` within its budget."""
+    """Whether the PostgreSQL run needs this test: it touches the database, it is not a
+    browser test (unless marked `postgres_too`), and it is not marked `sqlite_once` (the demo's
+    builds: their writes are the actions the PostgreSQL run tests one by one). The rest behave
+    the same on either database and run once, on SQLite, which keeps `make test` within its
+    budget."""
     fixtures = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("sqlite_once") is not None:
+        return False
     if fixtures & _BROWSER_FIXTURES:
         return item.get_closest_marker("postgres_too") is not None
     return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None

@@ -26,7 +26,7 @@ from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.testing.factories import FAST_HASHERS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
 
 DEPARTMENTS = {
     "lanting": {"service_center", "engineering", "security", "finance", "management", "sales"},

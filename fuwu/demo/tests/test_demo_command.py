@@ -17,7 +17,7 @@ from fuwu.demo.data import build
 from fuwu.procedures.engine.validate import definition_checksum
 from fuwu.procedures.models import ProcedureVersion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
 
 
 def test_procedures_not_loaded_are_skipped_and_new_ones_walked() -> None:

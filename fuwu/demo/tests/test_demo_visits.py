@@ -24,7 +24,7 @@ from fuwu.demo.world import World
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.scheduling.models import FieldBase, Technician, Visit, Workshop
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
 SH = ZoneInfo("Asia/Shanghai")
 SUNDAY_EVENING = datetime(2026, 12, 6, 20, 0, tzinfo=SH)  # the walker books for "tomorrow"
 REPAIRS = ("property_repair", "product_repair")

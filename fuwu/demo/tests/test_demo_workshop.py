@@ -46,7 +46,7 @@ from fuwu.scheduling.models import (
 from fuwu.scheduling.parts import drift, low_stock, unconfirmed_shortages
 from fuwu.testing.factories import FAST_HASHERS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 30, 10, 40, tzinfo=ZONE)
