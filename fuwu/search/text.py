@@ -26,6 +26,7 @@ from typing import Any
 _WORD = re.compile(r"\w+")
 # What people type between the parts of a plate or a unit label: 粤B·V2EGY, 粤B V2EGY, 3-2-501.
 _SEPARATORS = re.compile(r"[\s·•・‧.\-_/]+")
+_LATIN = re.compile(r"[A-Za-z0-9]")
 # A Chinese licence plate: a province (or 使/领), a letter, then five or six letters and digits.
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 PLATE = re.compile(rf"[{_PROVINCES}][A-Z][A-Z0-9]{{5,6}}")
@@ -56,6 +57,13 @@ def _jieba() -> Any:
 def compact(text: str) -> str:
     """A plate or label as compared: full-width folded, separators dropped, upper case."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def spans_separators(text: str) -> bool:
+    """Whether a search may need `compact` to find a label: it has letters or digits (a plate,
+    a unit number: 粤B·V2EGY, 3栋-1201, whose separators it may span or leave out), or
+    separators or full-width forms of its own. Chinese words alone are found as typed."""
+    return bool(_LATIN.search(unicodedata.normalize("NFKC", text))) or compact(text) != text
 
 
 def plate(text: str) -> str | None:

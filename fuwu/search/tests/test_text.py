@@ -35,3 +35,18 @@ def test_the_last_word_is_a_prefix_while_typing() -> None:
 def test_punctuation_alone_is_no_search() -> None:
     assert text.query("··· ，") is None
     assert text.compact(" 3-2-1502 ") == "321502"
+
+
+@pytest.mark.parametrize(
+    ("typed", "spans"),
+    [
+        ("粤B V2EGY", True),  # a plate, with or without its separators
+        ("粤bv2egy", True),
+        ("3栋-1201", True),  # a unit number
+        ("Ｖ２", True),  # full-width letters and digits fold to plain ones
+        ("漏水", False),  # Chinese words are found as typed
+        ("卫生间 漏水", True),  # a separator of its own
+    ],
+)
+def test_only_letters_digits_or_separators_need_the_compact_label(typed: str, spans: bool) -> None:
+    assert text.spans_separators(typed) is spans
