@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import time_machine
+from django.core.management import call_command
 
 from fuwu.cases import actions
 from fuwu.cases.models import Case, Event
@@ -129,7 +130,9 @@ def test_rising_is_three_monthly_rises_in_a_row():
     assert not quality.rising([4, 3, 2, 1])
 
 
-def test_rising_complaints_alert_the_top_of_the_line_once_a_month(world):
+def test_rising_complaints_alert_the_top_of_the_line_once_a_month(world, monkeypatch):
+    from fuwu.sla.management.commands import worker
+
     def complain(month: int, n: int) -> None:
         for i in range(n):
             with time_machine.travel(datetime(2026, month, 10, 10, i, tzinfo=SHANGHAI), tick=False):
@@ -148,15 +151,19 @@ def test_rising_complaints_alert_the_top_of_the_line_once_a_month(world):
     # To October: July 0, August 0, September 1, October 2 — two rises, not three.
     assert alert_rising_complaints(now=datetime(2026, 11, 2, tzinfo=SHANGHAI)) == []
     complain(11, 3)
-    fold.catch_up(now=datetime(2026, 12, 1, tzinfo=SHANGHAI))
-    # To November: August 0 < September 1 < October 2 < November 3 — rising. The customer
-    # centre's manager reports to the VP, the top of the line: told once, whatever the sweeps.
-    sent = alert_rising_complaints(now=datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
+    # To November: August 0 < September 1 < October 2 < November 3 — rising. The worker's
+    # sweep folds the events and tells the customer centre's manager's top of the line, the VP.
+    monkeypatch.setattr(worker.ResilientWorker, "run", lambda self: None)
+    monkeypatch.setattr(worker.ResilientWorker, "configure_signals", lambda self: None)
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=SHANGHAI), tick=False):
+        call_command("worker", "--batch", "--worker-id", "alert-test")
+    sent = list(Notification.objects.filter(kind=KIND))
     assert [n.recipient_id for n in sent] == [world.users["vp"].pk]
     assert sent[0].case_id is None
     assert sent[0].data["month"] == "2026-11" and sent[0].data["site"] == "lanting"
     assert "2026-11: 3" in render(KIND, sent[0].data, "zh-hans")
     assert "3 months in a row" in render(KIND, sent[0].data, "en")
+    # Once a month: later sweeps in December tell nobody again.
     assert alert_rising_complaints(now=datetime(2026, 12, 20, tzinfo=SHANGHAI)) == []
     assert Notification.objects.filter(kind=KIND).count() == 1
 

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             watch_late_risks()
             carry_over_unfinished()
             fold_reports()
+            alert_rising_complaints()
         else:
             threading.Thread(
                 target=self._sweeper,
