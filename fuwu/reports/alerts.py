@@ -11,9 +11,11 @@ nobody) gets an inbox notification (`complaints_rising`), naming the months and 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +29,10 @@ from fuwu.reports.quality import RISES, month_start, monthly_complaints, rising
 from fuwu.reports.service_levels import Filters
 
 KIND = "complaints_rising"
+# A site told for a month is remembered in the cache, so the sweep (every 30 s) reads the inbox
+# about it once per cache, not on every sweep.
+TOLD = "reports:complaints_rising:{site}:{month}"
+TOLD_FOR = 40 * 24 * 3600
 
 
 def _owner_codes() -> set[str]:
@@ -59,12 +65,16 @@ def alert_rising_complaints(*, now: datetime | None = None) -> list[Notification
         today = timezone.localtime(now, ZoneInfo(site.timezone)).date()
         last = month_start(today, 1)  # the last complete month
         month = last.strftime("%Y-%m")
-        if Notification.objects.filter(kind=KIND, data__site=site.code, data__month=month).exists():
+        told = TOLD.format(site=site.pk, month=month)
+        if cache.get(told):
             continue
+        # The indexed count first; the inbox (large, not indexed by kind) only when rising.
         filters = Filters(site_ids=(site.pk,), start=last, end=last)
         months = monthly_complaints(filters, last, months=RISES + 1)
-        counts = [m.count for m in months]
-        if not rising(counts):
+        if not rising([m.count for m in months]):
+            continue
+        if Notification.objects.filter(kind=KIND, data__site=site.code, data__month=month).exists():
+            cache.set(told, True, TOLD_FOR)
             continue
         codes = _owner_codes() if codes is None else codes
         users = top_for(site, codes)
@@ -79,4 +89,5 @@ def alert_rising_complaints(*, now: datetime | None = None) -> list[Notification
         }
         with transaction.atomic():
             written += notify(users, case=None, kind=KIND, data=data)
+            transaction.on_commit(partial(cache.set, told, True, TOLD_FOR))
     return written

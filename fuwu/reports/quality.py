@@ -130,6 +130,7 @@ class Report:
     survey: list[tuple[Count, list[Count]]]
     months: list[Month]
     rising: bool
+    complaints: int  # taken in during the period
 
 
 def _rate(yes: int, no: int) -> float | None:
@@ -307,6 +308,10 @@ def report(filters: Filters, *, language: str) -> Report:
         survey=survey,
         months=months,
         rising=rising([m.count for m in complete(months, filters.end)]),
+        complaints=filters.facts(
+            Fact.objects.filter(measure=Measure.INTAKE, procedure_key__in=COMPLAINT_PROCEDURES)
+        ).aggregate(n=Sum("count"))["n"]
+        or 0,
     )
 
 

@@ -116,7 +116,6 @@ def quality_view(request: HttpRequest) -> HttpResponse:
         }
         for topic, levels in r.survey
     ]
-    complaints = sum(m.count for m in r.months if filters.start <= m.end and m.start <= filters.end)
     context.update(
         filters=filters,
         report=r,
@@ -132,7 +131,7 @@ def quality_view(request: HttpRequest) -> HttpResponse:
         rises=q.RISES,
         comebacks=r.total.n("comeback_returned") + r.total.n("comeback_qc"),
         comebacks_url=_link(base, filters, str(Measure.COMEBACK)),
-        complaints=complaints,
+        complaints=r.complaints,
         complaints_url=_link(base, filters, q.COMPLAINTS),
         chart={
             "labels": [m["label"] for m in months],
