@@ -36,6 +36,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Remind {customer} ({vehicle}) of the {at} appointment (the customer's way: "
         "{channel_label})",
     ),
+    "complaints_rising": (
+        "{site_name}每月投诉数量已连续 {rises} 个月上升（{trend}），请提出处理意见和要求",
+        "Complaints at {site_name} have risen {rises} months in a row ({trend}): "
+        "your instructions are needed",
+    ),
     "late_risk": (
         "工单 {number} 的作业“{job}”可能无法在许诺时间 {promised} 交车（最晚 {latest} 开工）："
         "请预先通知客户，并记录新的交车时间",

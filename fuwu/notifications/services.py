@@ -26,6 +26,12 @@ def _chain_from(staff: Staff | None) -> list[Staff]:
     return chain
 
 
+def top_of_line(staff: Staff) -> Staff:
+    """The person at the top of the reporting line above `staff` (themself when at the top)."""
+    chain = _chain_from(staff)
+    return chain[-1] if chain else staff
+
+
 def _manager_staff(case: Case) -> Staff | None:
     manager_id = case.department.manager_id
     return (

@@ -20,7 +20,18 @@ in a gap behind its later one).
 Measures and the event kinds they read (see `choices.Measure`): `intake` ← `opened`;
 `responded_*` ← `data.sla.response`; `resolved_*` ← `data.sla.resolution`; `closed` and
 `reopened` ← `data.set.status`; `comeback` ← `data.sla.comebacks`; `escalated` ← `escalated`
-(`data.clock`, `data.percent`, `data.level`).
+(`data.clock`, `data.percent`, `data.level`). Quality and workload (`fuwu.reports.quality`,
+`fuwu.reports.workload`): `fixed_first_time` / `fixed_after_comeback` ← `data.sla.resolution`
+and the comebacks folded before it; `return_visit` ← the `transitioned` event leaving the step
+where `return_visit_scheduled` left the case (satisfied unless a satisfaction field of
+`data.values` is false or the move reopened the case or marked a comeback); `rated` ← `rated`;
+`complaint_nature`, `complaint_department` and `repair_order` ← fields of `data.values`;
+`step_done` ← every `transitioned`.
+
+A comeback, a return visit's result and a rating judge somebody's work: they are counted
+against the person who last resolved the case (before any reopening), or, not yet resolved (a
+failed check), its assignee — so a scorecard shows the technician whose repair came back, not
+the agent who made the call.
 """
 
 from __future__ import annotations
@@ -49,6 +60,11 @@ GAP_SPAN = 1000
 BATCH = 5000
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 BACK = frozenset({Status.OPEN, Status.WAITING})
+# The fields of a return visit's form that say whether the customer was satisfied; any field
+# starting `sat_` is one area of a survey (the Toyota seven areas) and counts too.
+SATISFACTION_FIELDS = frozenset({"satisfied", "client_satisfied", "fully_solved"})
+# The procedures whose cases are complaints (their nature and responsible department counted).
+COMPLAINT_PROCEDURES = frozenset({"complaint"})
 
 
 @dataclass
@@ -59,6 +75,11 @@ class Position:
     status: str = ""
     department: int | None = None
     assignee: int | None = None
+    # Not tracked fields but what the fold learnt from earlier events: who last resolved the
+    # case (None once reopened), the step where a return visit awaits, the comebacks so far.
+    resolver: int | None = None
+    visit: str = ""
+    comebacks: int = 0
 
     def moved(self, changes: dict[str, Any]) -> Position:
         return Position(
@@ -66,7 +87,15 @@ class Position:
             status=changes.get("status", self.status),
             department=changes.get("department", self.department),
             assignee=changes.get("assignee", self.assignee),
+            resolver=self.resolver,
+            visit=self.visit,
+            comebacks=self.comebacks,
         )
+
+    @property
+    def judged(self) -> int | None:
+        """Whose work a comeback, a return visit or a rating judges (see the docstring)."""
+        return self.resolver if self.resolver is not None else self.assignee
 
 
 @dataclass(frozen=True)
@@ -86,6 +115,7 @@ class Meta:
     site_id: int
     procedure_key: str
     zone: ZoneInfo
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,11 +156,20 @@ GRAIN = (
 )
 
 
-def measures(row: Row, before: Position, after: Position) -> Iterator[tuple[str, str]]:
+# Measures counted against the person whose work they judge (`Position.judged`).
+JUDGING = frozenset({Measure.COMEBACK, Measure.RETURN_VISIT, Measure.RATED})
+
+
+def measures(
+    row: Row, before: Position, after: Position, meta: Meta | None = None
+) -> Iterator[tuple[str, str]]:
     """(measure, detail) of everything one event counts for: the rules of the module docstring."""
     sla = row.data.get("sla") or {}
+    values = row.data.get("values") or {}
+    reopened = before.status in DONE and after.status in BACK
     if row.kind == EventKind.OPENED:
-        yield Measure.INTAKE, ""
+        hour = row.at.astimezone(meta.zone).hour if meta else 0
+        yield Measure.INTAKE, f"{meta.channel if meta else ''}:{hour:02d}"
     if "response" in sla:
         yield (Measure.RESPONDED_LATE if sla["response"]["late"] else Measure.RESPONDED_ON_TIME), ""
     if "resolution" in sla:
@@ -139,14 +178,52 @@ def measures(row: Row, before: Position, after: Position) -> Iterator[tuple[str,
             yield Measure.RESOLVED_NO_LIMIT, ""
         else:
             yield (Measure.RESOLVED_LATE if judged["late"] else Measure.RESOLVED_ON_TIME), ""
+        first = before.comebacks == 0 and not sla.get("comebacks")
+        yield (Measure.FIXED_FIRST_TIME if first else Measure.FIXED_AFTER_COMEBACK), ""
     if after.status == Status.CLOSED and before.status != Status.CLOSED:
         yield Measure.CLOSED, ""
-    if before.status in DONE and after.status in BACK:
+    if reopened:
         yield Measure.REOPENED, ""
     if sla.get("comebacks"):
-        yield Measure.COMEBACK, ""
+        yield Measure.COMEBACK, "returned" if before.status in DONE else "qc"
     if row.kind == EventKind.ESCALATED:
         yield Measure.ESCALATED, escalation_detail(row.data)
+    if row.kind == EventKind.TRANSITIONED:
+        yield Measure.STEP_DONE, ""
+        if before.visit and row.data.get("from") == before.visit:
+            unhappy = reopened or bool(sla.get("comebacks")) or satisfaction(values) is False
+            yield Measure.RETURN_VISIT, "dissatisfied" if unhappy else "satisfied"
+        if meta and meta.procedure_key in COMPLAINT_PROCEDURES:
+            if values.get("complaint_nature"):
+                yield Measure.COMPLAINT_NATURE, str(values["complaint_nature"])[:64]
+            if values.get("responsible_department"):
+                yield Measure.COMPLAINT_DEPARTMENT, str(values["responsible_department"])[:64]
+        if values.get("order_no"):
+            yield Measure.REPAIR_ORDER, ""
+    if row.kind == EventKind.RATED and row.data.get("score") is not None:
+        yield Measure.RATED, str(row.data["score"])
+
+
+def satisfaction(values: dict[str, Any]) -> bool | None:
+    """False if a satisfaction field of a form is false, True if some are and all true, None if
+    the form has none."""
+    said = [v for k, v in values.items() if (k in SATISFACTION_FIELDS or k.startswith("sat_"))]
+    said = [v for v in said if isinstance(v, bool)]
+    return all(said) if said else None
+
+
+def learn(row: Row, before: Position, after: Position) -> None:
+    """Move what the fold learns from one event into the case's position `after`."""
+    sla = row.data.get("sla") or {}
+    after.comebacks += int(sla.get("comebacks") or 0)
+    if before.status in DONE and after.status in BACK:
+        after.resolver = None
+    if "resolution" in sla:
+        after.resolver = row.actor_id
+    if row.kind == EventKind.RETURN_VISIT_SCHEDULED:
+        after.visit = after.step
+    elif row.kind == EventKind.TRANSITIONED and row.data.get("from") == before.visit:
+        after.visit = ""
 
 
 def escalation_detail(data: dict[str, Any]) -> str:
@@ -168,13 +245,15 @@ def fold(rows: Iterable[Row], positions: dict[int, Position], meta: dict[int, Me
     for row in rows:
         before = positions.get(row.case_id, Position())
         after = before.moved(row.data.get("set") or {})
+        learn(row, before, after)
         positions[row.case_id] = after
         m = meta[row.case_id]
         # Where the case stood when it happened; an opening counts where the case arrived.
         where = after if row.kind == EventKind.OPENED else before
-        person = before.assignee if row.kind == EventKind.ESCALATED else row.actor_id
+        actor = before.assignee if row.kind == EventKind.ESCALATED else row.actor_id
         day = row.at.astimezone(m.zone).date()
-        for measure, detail in measures(row, before, after):
+        for measure, detail in measures(row, before, after, m):
+            person = before.judged if measure in JUDGING else actor
             items.append(
                 Item(
                     event_id=row.id,
@@ -206,11 +285,11 @@ def _rows(qs: Any) -> list[Row]:
 def _meta(case_ids: Iterable[int]) -> dict[int, Meta]:
     zones: dict[str, ZoneInfo] = {}
     out = {}
-    for pk, site_id, key, tz in Case.objects.filter(pk__in=set(case_ids)).values_list(
-        "pk", "site_id", "procedure_key", "site__timezone"
+    for pk, site_id, key, tz, channel in Case.objects.filter(pk__in=set(case_ids)).values_list(
+        "pk", "site_id", "procedure_key", "site__timezone", "channel"
     ):
         zone = zones.setdefault(tz, ZoneInfo(tz))
-        out[pk] = Meta(site_id=site_id, procedure_key=key, zone=zone)
+        out[pk] = Meta(site_id=site_id, procedure_key=key, zone=zone, channel=channel)
     return out
 
 
@@ -257,10 +336,7 @@ def _catch_up(now: datetime, limit: int) -> int:
         if i not in seen and datetime.fromisoformat(at) > now - GAP_WAIT
     }
     case_ids = {r.case_id for r in rows}
-    positions = {
-        s.case_id: Position(s.step, s.status, s.department_id, s.assignee_id)
-        for s in FoldState.objects.filter(case_id__in=case_ids)
-    }
+    positions = {s.case_id: _position(s) for s in FoldState.objects.filter(case_id__in=case_ids)}
     known = set(positions)
     items = fold(rows, positions, _meta(case_ids))
     claimed = Cursor.objects.filter(pk=1, version=cursor.version).update(
@@ -273,6 +349,12 @@ def _catch_up(now: datetime, limit: int) -> int:
         raise Busy
     _store(items, {k: v for k, v in positions.items() if k in case_ids}, known)
     return len(rows)
+
+
+def _position(s: FoldState) -> Position:
+    return Position(
+        s.step, s.status, s.department_id, s.assignee_id, s.resolver_id, s.visit_step, s.comebacks
+    )
 
 
 def _store(items: list[Item], positions: dict[int, Position], known: set[int]) -> None:
@@ -293,13 +375,24 @@ def _store(items: list[Item], positions: dict[int, Position], known: set[int]) -
             status=p.status,
             department_id=p.department,
             assignee_id=p.assignee,
+            resolver_id=p.resolver,
+            visit_step=p.visit,
+            comebacks=p.comebacks,
         )
         for c, p in positions.items()
     ]
     FoldState.objects.bulk_create([s for s in states if s.case_id not in known], batch_size=1000)
     FoldState.objects.bulk_update(
         [s for s in states if s.case_id in known],
-        ["step", "status", "department_id", "assignee_id"],
+        [
+            "step",
+            "status",
+            "department_id",
+            "assignee_id",
+            "resolver_id",
+            "visit_step",
+            "comebacks",
+        ],
         batch_size=1000,
     )
 
@@ -359,10 +452,7 @@ def check(*, batch: int = 20000) -> list[str]:
             out.append(
                 f"item event={key[0]} {key[1]}: stored {have[key]}, rebuilt {want[key].case_id, want[key].day}"
             )
-    positions_stored = {
-        s.case_id: Position(s.step, s.status, s.department_id, s.assignee_id)
-        for s in FoldState.objects.all()
-    }
+    positions_stored = {s.case_id: _position(s) for s in FoldState.objects.all()}
     for case_id in sorted(set(positions) | set(positions_stored)):
         if positions.get(case_id) != positions_stored.get(case_id):
             out.append(

@@ -5,7 +5,8 @@ drills down to exactly the cases behind it. Written only by `fuwu.reports.fold`.
 The grain's `day` is the local date in the site's time zone; `department` and `step` are where
 the case stood when the event happened (for `intake`, where it arrived); `person` is who did it
 (the event's actor), except for an escalation, which is counted against the case's assignee at
-the time (the person it was late with; NULL when it had none).
+the time (the person it was late with; NULL when it had none), and a comeback, return visit or
+rating, counted against the person whose work it judges (`fold.Position.judged`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class FoldState(models.Model):
     status = models.CharField(_("状态"), max_length=12, blank=True)
     department_id = models.BigIntegerField(_("部门"), null=True)
     assignee_id = models.BigIntegerField(_("处理人"), null=True)
+    resolver_id = models.BigIntegerField(_("最近解决人"), null=True)
+    visit_step = models.CharField(_("待回访步骤"), max_length=64, blank=True, default="")
+    comebacks = models.PositiveIntegerField(_("返修次数"), default=0)
 
     class Meta:
         verbose_name = _("报表进度")

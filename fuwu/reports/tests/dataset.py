@@ -15,6 +15,11 @@ business hour, resolution within 24, the reception step 15 minutes, dispatch 30,
 - D, opened 07:30 local time — 23:30 UTC on Sunday — by the agent, never touched: it counts on
   Monday, the site's day; its response was due at 10:00 (one business hour from 9:00).
 
+- E (`complaint()`, not part of `build()`: the service-levels tests count A–D), a complaint
+  walked in at 13:40 and taken in by the agent: recorded at 13:50, analysed at
+  14:00 as one where we are at fault (`responsible`), the apology made and the complaint
+  transferred to engineering (the responsible department) at 14:10.
+
 At 14:20 ("NOW") C and D are overdue; B's dispatch step is due 14:30, A's return visit in 3 days.
 """
 
@@ -113,3 +118,41 @@ def build(world: World) -> Cases:
     a = _take(world, "technician", local(11, 45), a, "to_return_visit", {"result": "更换密封圈"})
     b = _take(world, "agent", local(14), b, "issue_work_order", {"details_confirmed": True})
     return Cases(a, b, c, d)
+
+
+def complaint(world: World) -> Case:
+    """E: a walk-in complaint at fault, transferred to engineering (no more clock than 14:10)."""
+    with time_machine.travel(local(13, 40), tick=False):
+        e = actions.open_case(
+            world.actor("agent"),
+            procedure_key="complaint",
+            site_id=world.sites["lanting"].pk,
+            channel="walk_in",
+            title="维修人员态度差",
+            customer_id=world.customers["owner"].pk,
+            data={"complaint_content": "维修人员态度差", "complainant_name": "王先生"},
+        )
+    e = _take(
+        world,
+        "agent",
+        local(13, 50),
+        e,
+        "analyse",
+        {"intake_method": "visit_record", "complaint_summary": "态度差"},
+    )
+    e = _take(
+        world,
+        "agent",
+        local(14),
+        e,
+        "responsible",
+        {"complaint_nature": "responsible", "analysis": "属实"},
+    )
+    return _take(
+        world,
+        "agent",
+        local(14, 10),
+        e,
+        "transfer",
+        {"apology_method": "phone", "responsible_department": "engineering"},
+    )

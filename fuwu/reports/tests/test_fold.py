@@ -11,7 +11,16 @@ from django.core.management.base import CommandError
 from fuwu.cases.models import Event
 from fuwu.reports import fold
 from fuwu.reports.models import Cursor, Fact, FactItem
-from fuwu.reports.tests.dataset import CHECKED, NOW, REPAIRED, _assign, _take, build, local
+from fuwu.reports.tests.dataset import (
+    CHECKED,
+    NOW,
+    REPAIRED,
+    _assign,
+    _take,
+    build,
+    complaint,
+    local,
+)
 
 MONDAY = date(2026, 11, 30)
 
@@ -25,21 +34,47 @@ def facts() -> dict[tuple, int]:
 
 def test_the_figures_of_the_fixed_day(world):
     build(world)
+    complaint(world)
     fold.catch_up(now=NOW)
     sc, eng = world.dept("lanting", "service_center").pk, world.dept("lanting", "engineering").pk
     agent, tech = world.users["agent"].pk, world.users["technician"].pk
+    dispatcher = world.users["dispatcher"].pk
     assert facts() == {
-        # A, B, C and D taken in at reception by the agent; D at 07:30 local (Sunday in UTC).
-        (MONDAY, sc, "reception", agent, "intake", ""): 4,
+        # A, B, C and D taken in at reception by the agent by phone; D at 07:30 local (Sunday in
+        # UTC), A and B at 09:00, C at 10:00; E, the complaint, walked in at 13:40.
+        (MONDAY, sc, "reception", agent, "intake", "phone:07"): 1,
+        (MONDAY, sc, "reception", agent, "intake", "phone:09"): 2,
+        (MONDAY, sc, "reception", agent, "intake", "phone:10"): 1,
+        (MONDAY, sc, "record", agent, "intake", "walk_in:13"): 1,
         (MONDAY, sc, "reception", agent, "responded_on_time", ""): 1,  # A at 09:20, due 10:00
         (MONDAY, sc, "reception", agent, "responded_late", ""): 1,  # B at 14:00, due 10:00
-        # A resolved twice from the repair step, both well inside 24 business hours.
+        (MONDAY, sc, "record", agent, "responded_on_time", ""): 1,  # E at 13:50, due 2 h on
+        # A resolved twice from the repair step, both well inside 24 business hours: the first
+        # time with no comeback before it, the second after the return visit's comeback.
         (MONDAY, eng, "repair", tech, "resolved_on_time", ""): 2,
-        # The unhappy return visit: reopened and a comeback, where the case stood.
+        (MONDAY, eng, "repair", tech, "fixed_first_time", ""): 1,
+        (MONDAY, eng, "repair", tech, "fixed_after_comeback", ""): 1,
+        # The unhappy return visit: reopened by the agent where the case stood; the comeback
+        # (brought back after its resolution) and the visit's result judge the technician's work.
         (MONDAY, sc, "return_visit", agent, "reopened", ""): 1,
-        (MONDAY, sc, "return_visit", agent, "comeback", ""): 1,
+        (MONDAY, sc, "return_visit", tech, "comeback", "returned"): 1,
+        (MONDAY, sc, "return_visit", tech, "return_visit", "dissatisfied"): 1,
         # B's response rung at 100 %, level 1; nobody had the case (person NULL).
         (MONDAY, sc, "reception", None, "escalated", "response:100%:1"): 1,
+        # E analysed as at fault, then transferred to engineering, the department responsible.
+        (MONDAY, sc, "analyse", agent, "complaint_nature", "responsible"): 1,
+        (MONDAY, sc, "apologise", agent, "complaint_department", "engineering"): 1,
+        # Every step done: A's issue and B's issue at reception, A's dispatch, A's two repairs
+        # and two records (each followed by the hand-over to the return visit), the visit; E's
+        # record, analysis and apology.
+        (MONDAY, sc, "reception", agent, "step_done", ""): 2,
+        (MONDAY, eng, "dispatch", dispatcher, "step_done", ""): 1,
+        (MONDAY, eng, "repair", tech, "step_done", ""): 2,
+        (MONDAY, eng, "record_result", tech, "step_done", ""): 2,
+        (MONDAY, sc, "return_visit", agent, "step_done", ""): 1,
+        (MONDAY, sc, "record", agent, "step_done", ""): 1,
+        (MONDAY, sc, "analyse", agent, "step_done", ""): 1,
+        (MONDAY, sc, "apologise", agent, "step_done", ""): 1,
     }
     assert fold.check() == []
     # Every count has its occurrences, one per event and measure.
@@ -48,6 +83,7 @@ def test_the_figures_of_the_fixed_day(world):
 
 def test_rebuild_equals_incremental_also_after_more_events(world):
     cases = build(world)
+    complaint(world)
     # Folded in small steps as a busy worker would, then more events arrive.
     while fold.catch_up(now=NOW, limit=3):
         pass
@@ -61,19 +97,24 @@ def test_rebuild_equals_incremental_also_after_more_events(world):
     fold.catch_up(now=local(15, 1))
     assert fold.check() == []
     incremental = facts()
-    assert (
-        incremental[
-            (
-                MONDAY,
-                world.dept("lanting", "engineering").pk,
-                "repair",
-                world.users["technician"].pk,
-                "resolved_on_time",
-                "",
-            )
-        ]
-        == 3
+    sc, eng = world.dept("lanting", "service_center").pk, world.dept("lanting", "engineering").pk
+    tech = world.users["technician"].pk
+    assert incremental[(MONDAY, eng, "repair", tech, "resolved_on_time", "")] == 3
+    # What the fold remembers between batches: B fixed the first time; A, fixed after its
+    # comeback, waits for its second visit (satisfied now), counted against the technician.
+    assert incremental[(MONDAY, eng, "repair", tech, "fixed_first_time", "")] == 2
+    a = _take(
+        world,
+        "agent",
+        local(15, 30),
+        cases.a,
+        "archive",
+        {"visit_method": "phone", "satisfied": True},
     )
+    fold.catch_up(now=local(15, 31))
+    assert facts()[(MONDAY, sc, "return_visit", tech, "return_visit", "satisfied")] == 1
+    assert a.status == "closed" and fold.check() == []
+    incremental = facts()
     fold.rebuild()
     assert facts() == incremental
     assert fold.check() == []
@@ -132,10 +173,10 @@ def test_the_commands(world, capsys):
     call_command("reports", "check")
     assert "equals a rebuild" in capsys.readouterr().out
     # A tampered count is reported, and the check exits with an error.
-    Fact.objects.filter(measure="intake").update(count=5)
+    Fact.objects.filter(measure="intake", detail="phone:09").update(count=5)
     with pytest.raises(CommandError, match="1 difference"):
         call_command("reports", "check")
-    assert "stored 5, rebuilt 4" in capsys.readouterr().out
+    assert "stored 5, rebuilt 2" in capsys.readouterr().out
     call_command("reports", "rebuild")
     call_command("reports", "check")
 

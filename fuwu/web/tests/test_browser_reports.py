@@ -31,6 +31,7 @@ def test_report_page_in_both_languages_and_on_a_phone(web, world):
     page = web.page()
     web.login(page, "sc_manager")
     page.goto("/work/")
+    page.click("[data-testid=reports-menu]")
     page.click("[data-testid=reports-link]")
     page.goto(URL)
     _drawn(page)

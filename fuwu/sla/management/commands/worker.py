@@ -16,6 +16,7 @@ from django.utils import timezone
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
+from fuwu.reports.alerts import alert_rising_complaints
 from fuwu.reports.fold import catch_up as fold_reports
 from fuwu.scheduling.booking import mark_no_shows
 from fuwu.scheduling.production import watch_late_risks
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             watch_late_risks()
             carry_over_unfinished()
             fold_reports()
+            alert_rising_complaints()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -105,6 +107,7 @@ class Command(BaseCommand):
             carry_over_unfinished()  # cars not delivered on their promised day (滞留车)
             purge_expired()  # idempotency keys older than 24 hours
             fold_reports()  # the reporting model, a sweep interval behind the events
+            alert_rising_complaints()  # complaints up month after month: tell the top, once
 
         while True:
             try:

@@ -1,0 +1,221 @@
+"""The workload report: intake by channel and hour, the backlog now by step and department,
+each person's cases, steps and repair orders a day, and agent scorecards per week — with the
+cases behind every number.
+
+Counts come from the reporting model (`fuwu.reports.fold`) under `service_levels.Filters`; the
+backlog is read from the cases as they stand (not closed, cancelled or rejected). Definitions:
+- intake by channel and hour: cases taken in, by their channel and the local hour they came in;
+- per person a day: over the days in the period on which the person did anything counted, the
+  cases they took in, the steps they completed and the repair orders they wrote (a completed
+  step whose form gave an `order_no`), on average and at most; a day above `ORDERS_A_DAY`'s
+  upper bound (the seed: a service advisor writes 15–20 repair orders a day) is counted;
+- scorecard (per person and ISO week, Monday first): resolutions on time and late (the on-time
+  rate), comebacks and return visits judging their work, and the customers' ratings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Sum
+
+from fuwu.cases.choices import CLOSED_STATUSES, Channel
+from fuwu.cases.models import Case
+from fuwu.procedures.engine.errors import FieldError, Unprocessable
+from fuwu.reports import drill as dr
+from fuwu.reports.choices import Measure
+from fuwu.reports.models import Fact
+from fuwu.reports.service_levels import Filters, Occurrence, labels
+
+ORDERS_A_DAY = (15, 20)
+BACKLOG = "backlog"
+PER_DAY = (Measure.INTAKE, Measure.STEP_DONE, Measure.REPAIR_ORDER)
+SCORED = (
+    Measure.RESOLVED_ON_TIME,
+    Measure.RESOLVED_LATE,
+    Measure.COMEBACK,
+    Measure.RETURN_VISIT,
+    Measure.RATED,
+)
+DRILLABLE = frozenset({*(str(m) for m in PER_DAY), *(str(m) for m in SCORED), BACKLOG})
+
+
+@dataclass
+class ChannelRow:
+    channel: str
+    label: str
+    hours: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.hours)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    procedure: str
+    step: str
+    label: str
+    department_id: int | None
+    count: int
+
+
+@dataclass
+class PersonDay:
+    person_id: int | None
+    totals: dict[str, int] = field(default_factory=dict)
+    most: dict[str, int] = field(default_factory=dict)
+    days: int = 0
+    busy_days: int = 0  # days with more repair orders than the seed's upper bound
+
+    def average(self, measure: str) -> float:
+        return round(self.totals.get(measure, 0) / self.days, 1) if self.days else 0.0
+
+
+@dataclass
+class Score:
+    person_id: int | None
+    week: date
+    counts: dict[str, int] = field(default_factory=dict)
+    rating_sum: int = 0
+
+    def n(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        on, late = self.n(Measure.RESOLVED_ON_TIME), self.n(Measure.RESOLVED_LATE)
+        return round(100 * on / (on + late), 1) if on + late else None
+
+    @property
+    def rating(self) -> float | None:
+        n = self.n(Measure.RATED)
+        return round(self.rating_sum / n, 2) if n else None
+
+
+@dataclass
+class Report:
+    filters: Filters
+    channels: list[ChannelRow]
+    hours: list[int]
+    backlog: list[Backlog]
+    people: list[PersonDay]
+    scores: list[Score]
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def report(filters: Filters, *, language: str) -> Report:
+    facts = filters.facts(Fact.objects.all())
+    by_channel: dict[str, list[int]] = defaultdict(lambda: [0] * 24)
+    for detail, n in (
+        facts.filter(measure=Measure.INTAKE).values_list("detail").annotate(n=Sum("count"))
+    ):
+        channel, _, hour = detail.partition(":")
+        if hour.isdigit() and 0 <= int(hour) < 24:
+            by_channel[channel][int(hour)] += n
+    names = dict(Channel.choices)
+    channels = sorted(
+        (ChannelRow(c, str(names.get(c, c)), h) for c, h in by_channel.items()),
+        key=lambda r: -r.total,
+    )
+    hours = [sum(r.hours[h] for r in channels) for h in range(24)]
+
+    open_cases = filters.cases(Case.objects.exclude(status__in=CLOSED_STATUSES))
+    rows = list(
+        open_cases.values_list("procedure_key", "step", "department_id").annotate(n=Count("id"))
+    )
+    steps = labels({(k, s) for k, s, _d, _n in rows}, language)
+    backlog = sorted(
+        (Backlog(k, s, steps[(k, s)], d, n) for k, s, d, n in rows),
+        key=lambda b: (-b.count, b.label),
+    )
+
+    daily: dict[tuple[int | None, date], Counter[str]] = defaultdict(Counter)
+    for person, day, measure, n in (
+        facts.filter(measure__in=[str(m) for m in PER_DAY])
+        .values_list("person_id", "day", "measure")
+        .annotate(n=Sum("count"))
+    ):
+        daily[(person, day)][measure] += n
+    people: dict[int | None, PersonDay] = {}
+    for (person, _day), counts in daily.items():
+        p = people.setdefault(person, PersonDay(person))
+        p.days += 1
+        for m, n in counts.items():
+            p.totals[m] = p.totals.get(m, 0) + n
+            p.most[m] = max(p.most.get(m, 0), n)
+        if counts[Measure.REPAIR_ORDER] > ORDERS_A_DAY[1]:
+            p.busy_days += 1
+
+    scores: dict[tuple[int | None, date], Score] = {}
+    for person, day, measure, detail, n in (
+        facts.filter(measure__in=[str(m) for m in SCORED])
+        .values_list("person_id", "day", "measure", "detail")
+        .annotate(n=Sum("count"))
+    ):
+        week = week_of(day)
+        s = scores.setdefault((person, week), Score(person, week))
+        key = f"{measure}:{detail}" if measure == Measure.RETURN_VISIT else measure
+        s.counts[key] = s.counts.get(key, 0) + n
+        if measure == Measure.RATED and detail.isdigit():
+            s.rating_sum += int(detail) * n
+    return Report(
+        filters=filters,
+        channels=channels,
+        hours=hours,
+        backlog=backlog,
+        people=sorted(
+            (p for p in people.values() if p.person_id is not None),
+            key=lambda p: -sum(p.totals.values()),
+        ),
+        scores=sorted(
+            (s for s in scores.values() if s.person_id is not None),
+            key=lambda s: (s.person_id or 0, s.week),
+        ),
+    )
+
+
+def users(ids: set[int | None]) -> dict[int, Any]:
+    return get_user_model().objects.select_related("staff").in_bulk({i for i in ids if i})
+
+
+def drill(
+    filters: Filters,
+    what: str,
+    *,
+    procedure: str | None = None,
+    step: str | None = None,
+    detail: str | None = None,
+    channel: str | None = None,
+    hour: int | None = None,
+    day: date | None = None,
+) -> tuple[int, list[Occurrence]]:
+    """The occurrences behind one number (`what` a measure of `DRILLABLE`), or the open cases
+    behind a backlog figure (`backlog`, by procedure and step; the department is a filter)."""
+    if what not in DRILLABLE or (hour is not None and not 0 <= hour < 24):
+        field_name = "measure" if what not in DRILLABLE else "hour"
+        raise Unprocessable(
+            "invalid_filters", fields={field_name: FieldError("report_unknown_measure")}
+        )
+    if what == BACKLOG:
+        cases = filters.cases(Case.objects.exclude(status__in=CLOSED_STATUSES))
+        return dr.now(cases.filter(dr.where(procedure, step)))
+    qs = dr.items(
+        filters,
+        [what],
+        detail=detail,
+        detail_prefix=f"{channel}:" if channel else None,
+        procedures=[procedure] if procedure else None,
+        step=step,
+        day=day,
+    )
+    if hour is not None:
+        qs = qs.filter(detail__endswith=f":{hour:02d}")
+    return dr.occurrences(qs)

@@ -1,0 +1,62 @@
+"""The quality and workload report pages: figures, links to exactly the occurrences counted,
+filters refused with messages per field, managers only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+
+from fuwu.reports import fold
+from fuwu.reports.tests.dataset import NOW, build, complaint
+from fuwu.sla.clocks import forget_calendars
+from fuwu.testing.factories import World, build_world
+
+DAY = "from=2026-11-30&to=2026-11-30&site=lanting"
+
+
+@pytest.fixture
+def world(library: None) -> World:
+    forget_calendars()
+    return build_world(always_open=False)
+
+
+def _client(world: World, persona: str, language: str = "zh-hans") -> Client:
+    c = Client(HTTP_ACCEPT_LANGUAGE=language)
+    c.force_login(world.users[persona])
+    return c
+
+
+def _cases(html: str) -> list[int]:
+    return sorted(int(n) for n in re.findall(r'data-testid="drill-row" data-case="(\d+)"', html))
+
+
+def test_the_pages_and_their_drill_downs(world):
+    cases = build(world)
+    e = complaint(world)
+    fold.catch_up(now=NOW)
+    c = _client(world, "sc_manager")
+    with time_machine.travel(NOW, tick=False):
+        html = c.get(f"/reports/quality/?{DAY}").content.decode()
+        assert 'data-testid="tile-first-time">50.0%' in html
+        assert 'data-testid="tile-complaints">1<' in html
+        href = re.search(r'<a href="([^"]+)" data-measure="fixed_after_comeback"', html)
+        assert href is not None
+        drilled = c.get(href.group(1).replace("&amp;", "&")).content.decode()
+        assert _cases(drilled) == [cases.a.pk] and "返修后修复" in drilled and "质量报表" in drilled
+        html = c.get(f"/reports/workload/?{DAY}").content.decode()
+        assert 'data-testid="tile-intake">5<' in html and 'data-testid="tile-backlog">5<' in html
+        assert html.count('data-testid="backlog-row"') == 4
+        assert 'data-testid="quality-link"' in html and 'data-testid="workload-link"' in html
+        backlog = c.get("/reports/workload/cases/?" + DAY + "&measure=backlog").content.decode()
+        assert _cases(backlog) == sorted([cases.a.pk, cases.b.pk, cases.c.pk, cases.d.pk, e.pk])
+        en = _client(world, "sc_manager", "en")
+        page = en.get(f"/reports/workload/?{DAY}").content.decode()
+        assert "Workload" in page and "Backlog now" in page
+        bad = en.get("/reports/quality/?from=2026-12-01&to=2026-11-01")
+        assert bad.status_code == 422 and "report-error" in bad.content.decode()
+        assert en.get("/reports/workload/cases/?measure=backlog&hour=30").status_code == 422
+    assert _client(world, "agent").get("/reports/quality/").status_code == 403
+    assert _client(world, "agent").get("/reports/workload/cases/?measure=intake").status_code == 403
