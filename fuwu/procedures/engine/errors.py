@@ -373,6 +373,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not a valid period: the end cannot be before the start, and at most {days} days",
     ),
     "bad_kpi_kind": ("没有这一项指标", "There is no such figure"),
+    # Surveys (fuwu.surveys)
+    "survey_link_invalid": (
+        "问卷链接无效，请检查链接是否完整",
+        "This survey link is not valid; check that the whole link was copied",
+    ),
+    "survey_link_expired": (
+        "问卷链接已过期，感谢您的关注",
+        "This survey link has expired; thank you all the same",
+    ),
+    "survey_answered": (
+        "这份问卷已经提交过了，不能重复作答",
+        "This survey has already been answered",
+    ),
+    "survey_closed": ("该调查轮次未开放或已结束", "This survey round is not open"),
+    "survey_not_current": (
+        "该问卷已有新版本，请使用新的调查轮次",
+        "This questionnaire has a newer version; use a round of it",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
