@@ -66,6 +66,7 @@ class SurveyRoundIn(Schema):
     site: str = Field(..., max_length=40)
     title: str = Field(..., min_length=1, max_length=200)
     kind: RoundKind = RoundKind.CAMPAIGN
+    campaign: int | None = Field(None, description="the campaign (of the same site) it surveys")
     opens_at: datetime | None = None
     closes_at: datetime | None = None
 
@@ -89,6 +90,7 @@ def create_round(request: HttpRequest, payload: SurveyRoundIn) -> Status[SurveyR
         site_id=site.pk,
         title=payload.title,
         kind=payload.kind,
+        campaign_id=payload.campaign,
         opens_at=payload.opens_at,
         closes_at=payload.closes_at,
     )
@@ -217,15 +219,35 @@ def invite(
     made = actions.invite(
         who, round_id, customer_id=payload.customer, case_id=payload.case, channel=payload.channel
     )
+    return Status(201, _invitation_out(request, made))
+
+
+def _invitation_out(request: HttpRequest, made: Response) -> SurveyInvitationOut:
     url = None
     if made.channel == Channel.LINK:
         url = request.build_absolute_uri(
             reverse("portal:survey-link", args=[actions.link_token(made)])
         )
-    return Status(
-        201,
-        SurveyInvitationOut(id=made.pk, channel=made.channel, url=url, expires_at=made.expires_at),
+    return SurveyInvitationOut(
+        id=made.pk, channel=made.channel, url=url, expires_at=made.expires_at
     )
+
+
+class SurveyCampaignInvitationIn(Schema):
+    channel: Channel = Field(Channel.PORTAL, description="portal (default) or link")
+
+
+@router.post(
+    "/surveys/rounds/{int:round_id}/invitations/campaign",
+    response={201: list[SurveyInvitationOut], **WRITE_ERRORS},
+    summary="Invite every household of the round's campaign not invited yet",
+)
+def invite_campaign(
+    request: HttpRequest, round_id: int, payload: SurveyCampaignInvitationIn
+) -> Status[list[SurveyInvitationOut]]:
+    who = _staff(request)
+    made = actions.invite_campaign(who, round_id, channel=payload.channel)
+    return Status(201, [_invitation_out(request, r) for r in made])
 
 
 class SurveyResponseIn(Schema):

@@ -17,6 +17,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from fuwu.campaigns.models import Campaign
 from fuwu.cases.actions import open_case
 from fuwu.cases.models import Case
 from fuwu.cases.queries import get_case_for
@@ -73,6 +74,11 @@ def create_round(
         errors["kind"] = FieldError("bad_choice", options=", ".join(RoundKind.values))
     if not title.strip():
         errors["title"] = FieldError("required")
+    if (
+        campaign_id is not None
+        and not Campaign.objects.filter(pk=campaign_id, site_id=site_id).exists()
+    ):
+        errors["campaign"] = FieldError("bad_choice", options="")
     if errors:
         raise EngineError("invalid_form", fields=errors)
     return Round.objects.create(
@@ -128,6 +134,30 @@ def invite(
         invited_at=now,
         expires_at=now + timedelta(days=round_.link_days) if channel == Channel.LINK else None,
     )
+
+
+@transaction.atomic
+def invite_campaign(
+    actor: Actor, round_id: int, *, channel: str = Channel.PORTAL, now: datetime | None = None
+) -> list[Response]:
+    """Invite the customer of every case of the round's campaign (one per household) that has
+    none yet in this round; a second call invites only the cases added since."""
+    round_ = Round.objects.filter(pk=round_id).first()
+    if round_ is None or not actor.may_see_site(round_.site_id):
+        raise NotFound("not_found", what="round")
+    if round_.campaign_id is None:
+        raise EngineError("invalid_form", fields={"campaign": FieldError("required")})
+    invited = Response.objects.filter(round=round_, case__isnull=False).values("case_id")
+    cases = (
+        Case.objects.filter(campaign_id=round_.campaign_id, customer__isnull=False)
+        .exclude(pk__in=invited)
+        .order_by("pk")
+        .values_list("pk", "customer_id")
+    )
+    return [
+        invite(actor, round_.pk, customer_id=customer, case_id=case, channel=channel, now=now)
+        for case, customer in cases
+    ]
 
 
 def response_for_link(token: str, *, now: datetime | None = None) -> Response:
