@@ -111,6 +111,7 @@ def test_customer_answers_by_link_on_a_phone_and_staff_read_the_analysis(web, wo
     page.click("[data-testid=surveys-link]")
     page.click(f"[data-testid=round-{round_.pk}]")
     page.wait_for_selector("[data-testid=survey-chart][data-drawn=true] canvas")
+    page.wait_for_selector("[data-testid=survey-distribution][data-drawn=true] canvas")
     assert page.locator("[data-testid=response-rate]").inner_text() == "100.0%"
     assert page.locator("[data-testid=follow-ups]").inner_text() == "1"  # the repair scored 2
     repair = page.locator("[data-testid=area-repair]")

@@ -20,6 +20,7 @@ from fuwu.cases.queries import get_case_for
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.surveys import actions, analysis
 from fuwu.surveys.choices import RoundKind
+from fuwu.surveys.form import SCALE
 from fuwu.surveys.models import Response, Round
 from fuwu.surveys.pages import layout, posted
 from fuwu.web.access import actor_of, staff_required
@@ -42,6 +43,7 @@ def rounds_view(request: HttpRequest) -> HttpResponse:
 def _chart(f: dict[str, Any], en: bool) -> dict[str, Any]:
     """What the page's charts draw: mean per area (this round and the previous), and each
     question's distribution."""
+    scored = [q for q in f["questions"] if q["kind"] == "scale"]
     return {
         "areas": [s["en"] if en else s["zh"] for s in f["sections"]],
         "mean": [s["mean"] for s in f["sections"]],
@@ -50,6 +52,10 @@ def _chart(f: dict[str, Any], en: bool) -> dict[str, Any]:
             "mean": _("本轮平均分"),
             "previous": _("上一轮平均分"),
         },
+        # Each scored question's answers by score, stacked 1 (red) … 5 (green).
+        "questions": [q["en"] if en else q["zh"] for q in scored],
+        "scores": [str(n) for n in SCALE],
+        "counts": [[q["distribution"][str(n)] for q in scored] for n in SCALE],
     }
 
 

@@ -25,6 +25,29 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
     chart.on("finished", function () { el.dataset.drawn = "true"; });
+    distribution(data);
+  }
+
+  function distribution(data) {
+    var el = document.getElementById("survey-distribution");
+    if (!el || !data.questions.length) return;
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      color: ["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: {
+        type: "category", inverse: true, data: data.questions,
+        axisLabel: { width: el.clientWidth < 500 ? 120 : 260, overflow: "truncate" },
+      },
+      series: data.scores.map(function (score, i) {
+        return { name: score, type: "bar", stack: "all", data: data.counts[i], barMaxWidth: 18 };
+      }),
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    chart.on("finished", function () { el.dataset.drawn = "true"; });
   }
 
   document.addEventListener("DOMContentLoaded", draw);
