@@ -74,6 +74,8 @@ def create_round(
         errors["kind"] = FieldError("bad_choice", options=", ".join(RoundKind.values))
     if not title.strip():
         errors["title"] = FieldError("required")
+    if closes_at is not None and closes_at <= (opens_at or timezone.now()):
+        errors["closes_at"] = FieldError("survey_closes_first")
     if (
         campaign_id is not None
         and not Campaign.objects.filter(pk=campaign_id, site_id=site_id).exists()

@@ -84,8 +84,38 @@ class QuestionnaireAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ["source", "checksum"]
 
 
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = Round
+        fields = [
+            "questionnaire",
+            "site",
+            "title",
+            "kind",
+            "campaign",
+            "opens_at",
+            "closes_at",
+            "link_days",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        """The same rules as `actions.create_round`: a questionnaire and campaign of the site."""
+        data = super().clean() or {}
+        site, questionnaire = data.get("site"), data.get("questionnaire")
+        if site and questionnaire and questionnaire.site_id not in (None, site.pk):
+            self.add_error("questionnaire", "该问卷属于其他项目")
+        campaign = data.get("campaign")
+        if site and campaign and campaign.site_id != site.pk:
+            self.add_error("campaign", "该批量任务属于其他项目")
+        closes, opens = data.get("closes_at"), data.get("opens_at")
+        if closes and opens and closes <= opens:
+            self.add_error("closes_at", "结束时间应晚于开始时间")
+        return data
+
+
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = RoundForm
     list_display = ["title", "questionnaire", "site", "kind", "opens_at", "closes_at"]
     list_filter = ["site", "kind"]
 

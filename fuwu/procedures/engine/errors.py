@@ -477,6 +477,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_unknown_measure": ("没有这个报表指标", "No such report figure"),
     "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
     "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
+    "survey_closes_first": ("结束时间应晚于开始时间", "The end must be after the start"),
 }
 
 

@@ -142,6 +142,23 @@ def test_figures_match_the_hand_computed_ones(world, api, rounds):
 
 def test_other_sites_and_customers_see_no_round(world, api, rounds):
     _, now = rounds
+    bad = api("sc_manager", "en").post(
+        "/api/surveys/rounds",
+        {
+            "questionnaire": "opinion_survey",
+            "site": "lanting",
+            "title": "x",
+            "opens_at": "2026-07-01T09:00:00+08:00",
+            "closes_at": "2026-06-01T09:00:00+08:00",
+        },
+    )
+    assert bad.status_code == 400
+    assert bad.json()["details"]["fields"] == {"closes_at": "The end must be after the start"}
+    refused = api("advisor").post(
+        "/api/surveys/rounds",
+        {"questionnaire": "opinion_survey", "site": "lanting", "title": "x"},
+    )
+    assert refused.status_code == 400 and "site" in refused.json()["details"]["fields"]
     assert api("advisor").get(f"/api/surveys/rounds/{now}/analysis").status_code == 404
     assert api("advisor").get("/api/surveys/rounds").json() == []
     assert len(api("agent").get("/api/surveys/rounds").json()) == 2
