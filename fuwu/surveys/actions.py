@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fuwu.campaigns.models import Campaign
@@ -124,6 +124,8 @@ def invite(
         errors["customer"] = FieldError("not_on_site")
     if case_id is not None and not Case.objects.filter(pk=case_id, site_id=round_.site_id).exists():
         errors["case"] = FieldError("not_case")
+    elif case_id is not None and Response.objects.filter(round=round_, case_id=case_id).exists():
+        errors["case"] = FieldError("survey_case_invited")
     if errors:
         raise EngineError("invalid_form", fields=errors)
     if not round_.is_open(now):
@@ -311,6 +313,10 @@ def answer_for_case(
             round=round_, customer=case.customer, case=case, channel=Channel.STAFF, invited_at=now
         )
         form.clean(round_.questionnaire.spec(), raw)  # refuse bad input before creating a row
-        response.save()
+        try:
+            with transaction.atomic():
+                response.save()
+        except IntegrityError:  # another person recorded this visit a moment ago
+            raise EngineError("survey_answered") from None
     response.round = round_
     return _submit(actor, response, raw, now)

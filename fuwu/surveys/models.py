@@ -264,6 +264,15 @@ class Response(models.Model):
         verbose_name = _("问卷回答")
         verbose_name_plural = _("问卷回答")
         indexes = [models.Index(fields=["round", "submitted_at"], name="response_round_done")]
+        # One response per case and round: two agents recording the same return visit at once
+        # cannot both succeed (nor open two follow-ups for one visit).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "case"],
+                condition=models.Q(case__isnull=False),
+                name="response_case_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.round_id}#{self.pk}"

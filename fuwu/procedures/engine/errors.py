@@ -478,6 +478,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
     "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
     "survey_closes_first": ("结束时间应晚于开始时间", "The end must be after the start"),
+    "survey_case_invited": (
+        "该工单在本轮已有问卷",
+        "This case already has a survey in this round",
+    ),
 }
 
 

@@ -63,6 +63,15 @@ def test_campaign_invites_each_household_once_and_the_portal_answers(world, api,
     assert len(api("agent").post(url, {}).json()) == 2
     assert api("agent").post(url, {}).json() == []  # already invited: none again
     assert api("advisor").post(url, {}).status_code == 404
+    first = Response.objects.filter(round_id=round_id).order_by("pk").first()
+    again = api("agent", "en").post(
+        f"/api/surveys/rounds/{round_id}/invitations",
+        {"customer": world.customers["owner"].pk, "case": first.case_id},
+    )
+    assert again.status_code == 400
+    assert again.json()["details"]["fields"] == {
+        "case": "This case already has a survey in this round"
+    }
 
     give_account(world.customers["owner"], "wangfang")
     client.login(username="wangfang", password="pw-customer-1")
