@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "fuwu.scheduling",
     "fuwu.search",
     "fuwu.reports",
+    "fuwu.surveys",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",
@@ -268,6 +269,7 @@ FUWU_SWEEP_INTERVAL = float(os.environ.get("FUWU_SWEEP_INTERVAL", "30"))
 # `fuwu privacy anonymise` (run daily, e.g. from cron); 0 keeps them (fuwu.customers.retention).
 FUWU_RETENTION_YEARS = int(os.environ.get("FUWU_RETENTION_YEARS", "3"))
 FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
+FUWU_SURVEY_DIRS = [BASE_DIR / "surveys" / "library"]
 
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
 # One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting

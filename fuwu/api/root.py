@@ -165,6 +165,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     routes,
     scheduling,
     search,
+    surveys,
     tokens,
 )
 
@@ -183,3 +184,4 @@ api.add_router("/", routes.router)
 api.add_router("/", production.router)
 api.add_router("/", reports.router)
 api.add_router("/", kpis.router)
+api.add_router("/", surveys.router)

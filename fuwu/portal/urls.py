@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from fuwu.portal.views import auth, requests
+from fuwu.portal.views import auth, requests, surveys
 
 app_name = "portal"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", requests.case_page, name="case"),
     path("cases/<int:case_id>/confirm/", requests.confirm, name="confirm"),
     path("cases/<int:case_id>/rate/", requests.rate, name="rate"),
+    path("surveys/", surveys.mine, name="surveys"),
+    path("surveys/<int:pk>/", surveys.answer, name="survey"),
+    path("s/<str:token>/", surveys.link, name="survey-link"),
 ]

@@ -43,6 +43,7 @@ from fuwu.portal.progress import (
     stage_label,
     step_sentence,
 )
+from fuwu.portal.views.surveys import pending_for
 from fuwu.procedures.engine.errors import Conflict, EngineError
 from fuwu.procedures.registry import definition_of
 from fuwu.web.forms import styled
@@ -94,6 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "customer": customer,
             "rows": rows,
+            "surveys": pending_for(customer).count(),
             "page": number,
             "older": number + 1 if more else None,
             "newer": number - 1 if number > 1 else None,

@@ -373,6 +373,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not a valid period: the end cannot be before the start, and at most {days} days",
     ),
     "bad_kpi_kind": ("没有这一项指标", "There is no such figure"),
+    # Surveys (fuwu.surveys)
+    "survey_link_invalid": (
+        "问卷链接无效，请检查链接是否完整",
+        "This survey link is not valid; check that the whole link was copied",
+    ),
+    "survey_link_expired": (
+        "问卷链接已过期，感谢您的关注",
+        "This survey link has expired; thank you all the same",
+    ),
+    "survey_answered": (
+        "这份问卷已经提交过了，不能重复作答",
+        "This survey has already been answered",
+    ),
+    "survey_closed": ("该调查轮次未开放或已结束", "This survey round is not open"),
+    "survey_not_current": (
+        "该问卷已有新版本，请使用新的调查轮次",
+        "This questionnaire has a newer version; use a round of it",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -459,6 +477,11 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_unknown_measure": ("没有这个报表指标", "No such report figure"),
     "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
     "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
+    "survey_closes_first": ("结束时间应晚于开始时间", "The end must be after the start"),
+    "survey_case_invited": (
+        "该工单在本轮已有问卷",
+        "This case already has a survey in this round",
+    ),
 }
 
 

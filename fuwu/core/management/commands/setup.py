@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Set up a database: migrate, load the built-in procedures, index existing cases for"
+        "Set up a database: migrate, load the built-in procedures and questionnaires, index existing cases for"
         " search (once) and load the demo data (once)."
     )
 
@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("procedures", "load")
+        call_command("surveys", "load")
         # After an upgrade that brought search: index the cases already there (once).
         call_command("search", "reindex", "--if-empty", verbosity=0)
         if not options["no_demo"]:
