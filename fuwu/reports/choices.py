@@ -23,3 +23,11 @@ class Measure(models.TextChoices):
     COMEBACK = "comeback", _("返修")
     # `escalated`: one rung fired; `detail` is "clock:percent:level".
     ESCALATED = "escalated", _("升级")
+
+
+class Frequency(models.TextChoices):
+    """How often a subscribed report is sent: each covers the last whole period before it."""
+
+    DAILY = "daily", _("每日")
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")

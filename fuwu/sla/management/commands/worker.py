@@ -17,6 +17,7 @@ from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.reports.fold import catch_up as fold_reports
+from fuwu.reports.subscriptions import send_due as send_subscribed_reports
 from fuwu.scheduling.booking import mark_no_shows
 from fuwu.scheduling.production import watch_late_risks
 from fuwu.scheduling.promises import carry_over_unfinished
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             watch_late_risks()
             carry_over_unfinished()
             fold_reports()
+            send_subscribed_reports()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -105,6 +107,7 @@ class Command(BaseCommand):
             carry_over_unfinished()  # cars not delivered on their promised day (滞留车)
             purge_expired()  # idempotency keys older than 24 hours
             fold_reports()  # the reporting model, a sweep interval behind the events
+            send_subscribed_reports()  # last period's subscribed reports, by e-mail
 
         while True:
             try:
