@@ -123,6 +123,9 @@ class Api:
             **extra,
         )
 
+    def delete(self, path: str) -> Any:
+        return self.client.delete(path, **self.headers)
+
 
 @pytest.fixture
 def api(world: World) -> Callable[..., Api]:

@@ -265,6 +265,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FUWU_MAX_BODY", str(1024 * 102
 
 # How often each worker sweeps for clocks a deferred task may have missed (seconds).
 FUWU_SWEEP_INTERVAL = float(os.environ.get("FUWU_SWEEP_INTERVAL", "30"))
+# The address people open Fuwu at, for links in e-mails the worker sends (scheduled reports).
+FUWU_BASE_URL = os.environ.get("FUWU_BASE_URL", "http://127.0.0.1:8000")
 # Personal values of cases closed more than this many years ago are anonymised by
 # `fuwu privacy anonymise` (run daily, e.g. from cron); 0 keeps them (fuwu.customers.retention).
 FUWU_RETENTION_YEARS = int(os.environ.get("FUWU_RETENTION_YEARS", "3"))

@@ -161,6 +161,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     procedures,
     production,
     registers,
+    report_subscriptions,
     reports,
     routes,
     scheduling,
@@ -183,5 +184,6 @@ api.add_router("/", parts.router)
 api.add_router("/", routes.router)
 api.add_router("/", production.router)
 api.add_router("/", reports.router)
+api.add_router("/", report_subscriptions.router)
 api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)

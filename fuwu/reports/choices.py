@@ -41,3 +41,11 @@ class Measure(models.TextChoices):
     STEP_DONE = "step_done", _("完成步骤")
     # A transition whose form writes a repair order number (`order_no`).
     REPAIR_ORDER = "repair_order", _("修理单")
+
+
+class Frequency(models.TextChoices):
+    """How often a subscribed report is sent: each covers the last whole period before it."""
+
+    DAILY = "daily", _("每日")
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")

@@ -11,10 +11,12 @@ rating, counted against the person whose work it judges (`fold.Position.judged`)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fuwu.reports.choices import Measure
+from fuwu.reports.choices import Frequency, Measure
 
 
 class Fact(models.Model):
@@ -100,3 +102,39 @@ class Cursor(models.Model):
 
     def __str__(self) -> str:
         return f"≤{self.high}"
+
+
+class Subscription(models.Model):
+    """A person's standing order for a report: the worker sends it by e-mail as PDF and xlsx
+    once per period (`fuwu.reports.subscriptions`), read with the person's rights at the time."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+        verbose_name=_("订阅人"),
+    )
+    report = models.CharField(_("报表"), max_length=40)
+    params = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    frequency = models.CharField(_("频率"), max_length=10, choices=Frequency.choices)
+    created_at = models.DateTimeField(_("订阅时间"), default=timezone.now)
+    # The end of the last period sent (claimed by a conditional UPDATE before sending).
+    sent_through = models.DateField(_("已发送至"))
+    # The local date from which the next period is due (the day after it ends): the sweep's
+    # index, so it reads only the subscriptions it may send.
+    due_on = models.DateField(_("下次发送日期"))
+    last_sent_at = models.DateTimeField(_("上次发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("上次错误"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("报表订阅")
+        verbose_name_plural = _("报表订阅")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "report", "frequency", "params"], name="subscription_once"
+            )
+        ]
+        indexes = [models.Index(fields=["due_on"], name="subscription_due")]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.frequency} → {self.user_id}"

@@ -44,6 +44,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_paused": ("工单计时未暂停", "The case clock is not paused"),
     "already_paused": ("工单计时已暂停", "The case clock is already paused"),
     "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
+    "invalid_subscription": ("订阅内容有误", "The subscription is not valid"),
+    "subscription_exists": (
+        "您已订阅了同样条件、同样频率的这份报表",
+        "You already subscribe to this report with these filters and frequency",
+    ),
+    "subscription_undeliverable": (
+        "无法发送：账号已停用或没有电子邮箱",
+        "Cannot send: the account is inactive or has no e-mail address",
+    ),
     "reveal_not_allowed": (
         "只有本项目的客服、经理或正在处理该客户工单的人员可以查看完整的个人信息",
         "Only the site's agents and managers, or the people working the customer's open case, "
@@ -481,6 +490,12 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "survey_case_invited": (
         "该工单在本轮已有问卷",
         "This case already has a survey in this round",
+    ),
+    # Report subscriptions (fuwu.reports.subscriptions)
+    "subscription_unknown_report": ("没有这个报表", "No such report"),
+    "subscription_bad_frequency": (
+        "频率应为每日、每周或每月",
+        "The frequency must be daily, weekly or monthly",
     ),
 }
 

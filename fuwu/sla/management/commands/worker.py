@@ -18,6 +18,7 @@ from fuwu.cases.idempotency import purge_expired
 from fuwu.registers.reminders import remind_due
 from fuwu.reports.alerts import alert_rising_complaints
 from fuwu.reports.fold import catch_up as fold_reports
+from fuwu.reports.subscriptions import send_due as send_subscribed_reports
 from fuwu.scheduling.booking import mark_no_shows
 from fuwu.scheduling.production import watch_late_risks
 from fuwu.scheduling.promises import carry_over_unfinished
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             carry_over_unfinished()
             fold_reports()
             alert_rising_complaints()
+            send_subscribed_reports()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -108,6 +110,7 @@ class Command(BaseCommand):
             purge_expired()  # idempotency keys older than 24 hours
             fold_reports()  # the reporting model, a sweep interval behind the events
             alert_rising_complaints()  # complaints up month after month: tell the top, once
+            send_subscribed_reports()  # last period's subscribed reports, by e-mail
 
         while True:
             try:
