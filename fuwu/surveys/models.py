@@ -120,7 +120,7 @@ class Question(models.Model):
     label_en = models.CharField(_("题目（英文）"), max_length=300)
     required = models.BooleanField(_("必答"), default=True)
     options = models.JSONField(
-        _("选项"), default=list, blank=True, help_text=_('单选题：[{"value": …, "zh": …, "en": …}]')
+        _("选项"), default=list, blank=True, help_text=_("单选题：每个选项写明取值、中文与英文名称")
     )
     low_at = models.SmallIntegerField(
         _("低分阈值"),
@@ -132,7 +132,10 @@ class Question(models.Model):
         _("显示条件：题目"), max_length=64, blank=True, help_text=_("前面某题的代码")
     )
     show_if_values = models.JSONField(
-        _("显示条件：回答为"), default=list, blank=True, help_text=_('如 ["yes"] 或 ["1", "2"]')
+        _("显示条件：回答为"),
+        default=list,
+        blank=True,
+        help_text=_("填写触发显示的回答取值（是非题写“是”对应的取值，评分题写分数）"),
     )
 
     class Meta:

@@ -51,10 +51,10 @@ class Migration(migrations.Migration):
                 ('label_zh', models.CharField(max_length=300, verbose_name='题目（中文）')),
                 ('label_en', models.CharField(max_length=300, verbose_name='题目（英文）')),
                 ('required', models.BooleanField(default=True, verbose_name='必答')),
-                ('options', models.JSONField(blank=True, default=list, help_text='单选题：[{"value": …, "zh": …, "en": …}]', verbose_name='选项')),
+                ('options', models.JSONField(blank=True, default=list, help_text='单选题：每个选项写明取值、中文与英文名称', verbose_name='选项')),
                 ('low_at', models.SmallIntegerField(blank=True, help_text='评分题：不高于此分为低分（如 2）；是/否题：0 表示回答“否”为低分', null=True, verbose_name='低分阈值')),
                 ('show_if_question', models.SlugField(blank=True, help_text='前面某题的代码', max_length=64, verbose_name='显示条件：题目')),
-                ('show_if_values', models.JSONField(blank=True, default=list, help_text='如 ["yes"] 或 ["1", "2"]', verbose_name='显示条件：回答为')),
+                ('show_if_values', models.JSONField(blank=True, default=list, help_text='填写触发显示的回答取值（是非题写“是”对应的取值，评分题写分数）', verbose_name='显示条件：回答为')),
                 ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.questionnaire', verbose_name='问卷')),
             ],
             options={
