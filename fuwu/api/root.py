@@ -155,6 +155,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     campaigns,
     cases,
     customers,
+    documents,
     history,
     kpis,
     parts,
@@ -183,3 +184,4 @@ api.add_router("/", routes.router)
 api.add_router("/", production.router)
 api.add_router("/", reports.router)
 api.add_router("/", kpis.router)
+api.add_router("/", documents.router)

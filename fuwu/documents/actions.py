@@ -124,7 +124,9 @@ def print_document(actor: Actor, case_id: int, key: str) -> Printed:
 
 
 @transaction.atomic
-def sign_document(actor: Actor, case_id: int, key: str, *, signer: str, picture: Photo) -> Signature:
+def sign_document(
+    actor: Actor, case_id: int, key: str, *, signer: str, picture: Photo
+) -> Signature:
     """Store a customer's drawn signature on the case's document `key` (numbered now if it is
     not yet), as an attachment of the case.
 
@@ -160,3 +162,28 @@ def sign_document(actor: Actor, case_id: int, key: str, *, signer: str, picture:
     change.event(EventKind.ATTACHED, **data)
     change.finish()
     return signature
+
+
+@dataclass(frozen=True)
+class Pdf:
+    printed: Printed
+    content: bytes
+
+    @property
+    def filename(self) -> str:
+        suffix = "-copy" if self.printed.copy else ""
+        return f"{self.printed.document.number}{suffix}.pdf"
+
+
+@transaction.atomic
+def print_pdf(actor: Actor, case_id: int, key: str, *, language: str) -> Pdf:
+    """`print_document` and the PDF it prints, in one transaction: when the PDF cannot be made
+    (WeasyPrint missing its libraries) the number and the event are rolled back with it."""
+    from fuwu.documents import render
+
+    printed = print_document(actor, case_id, key)
+    case = Case.objects.select_related("procedure", "site", "customer", "asset").get(pk=case_id)
+    sheet = render.sheet(
+        actor, case, KINDS[key], printed.document, copy=printed.copy, language=language
+    )
+    return Pdf(printed, render.pdf(sheet, language))

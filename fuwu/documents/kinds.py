@@ -215,7 +215,10 @@ KINDS: dict[str, DocKind] = {
                 "commitment_no",
             ),
             needs=("lease_end",),
-            signatures=(Text("车主签名（已签定车位使用承诺书）", "Holder (signed the commitment letter)"), STAFF),
+            signatures=(
+                Text("车主签名（已签定车位使用承诺书）", "Holder (signed the commitment letter)"),
+                STAFF,
+            ),
             note=Text(
                 "请将本证放置于前挡风玻璃明显处；租期届满前请续缴费用。",
                 "Keep this permit behind the windscreen; renew before the lease ends.",
@@ -248,7 +251,10 @@ KINDS: dict[str, DocKind] = {
             procedures=("house_handover",),
             fields=("owner_name", "unit_no", "purchase_contract_no"),
             signatures=(OWNER, STAFF),
-            parts=(Text("业主留存", "Owner's copy"), Text("管理处留存", "Management office's copy")),
+            parts=(
+                Text("业主留存", "Owner's copy"),
+                Text("管理处留存", "Management office's copy"),
+            ),
             note=Text(
                 "本人已收到并阅读《业主手册》，同意遵守其中的各项规定。",
                 "I have received and read the owner's handbook and agree to keep its rules.",

@@ -267,7 +267,11 @@ def html(s: Sheet, language: str) -> str:
         )
 
 
-def pdf(s: Sheet, language: str) -> bytes:
+def document(s: Sheet, language: str) -> Any:
+    """The laid-out WeasyPrint document (its pages' boxes hold the text the PDF shows)."""
     weasyprint = renderer()
-    document = weasyprint.HTML(string=html(s, language), base_url=str(FONTS))
-    return bytes(document.write_pdf())
+    return weasyprint.HTML(string=html(s, language), base_url=str(FONTS)).render()
+
+
+def pdf(s: Sheet, language: str) -> bytes:
+    return bytes(document(s, language).write_pdf())

@@ -22,7 +22,12 @@ def repair_case(world: World, **data: Any) -> Case:
         title="厨房水管漏水",
         customer_id=world.customers["owner"].pk,
         asset_id=world.assets["unit"].pk,
-        data={"repair_item": "厨房水管漏水", "location": "厨房水槽下", "service_type": "paid", **data},
+        data={
+            "repair_item": "厨房水管漏水",
+            "location": "厨房水槽下",
+            "service_type": "paid",
+            **data,
+        },
     )
 
 
@@ -56,7 +61,11 @@ def signature_png(*, ink: bool = True, size: tuple[int, int] = (600, 200)) -> by
     image = Image.new("RGBA", size, (0, 0, 0, 0))
     if ink:
         draw = ImageDraw.Draw(image)
-        draw.line([(40, 150), (160, 40), (260, 140), (400, 60), (540, 120)], fill=(20, 20, 80, 255), width=6)
+        draw.line(
+            [(40, 150), (160, 40), (260, 140), (400, 60), (540, 120)],
+            fill=(20, 20, 80, 255),
+            width=6,
+        )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -34,7 +34,10 @@ def test_numbers_follow_in_sequence_per_site_and_kind(world: World) -> None:
     assert c.document.number == "LANTING-JF-000001"  # its own sequence
     # Another site counts from one for the same kind.
     other = Site.objects.create(
-        organisation=world.sites["lanting"].organisation, code="meiyuan", name="梅园", kind="residential"
+        organisation=world.sites["lanting"].organisation,
+        code="meiyuan",
+        name="梅园",
+        kind="residential",
     )
     for dept in Department.objects.filter(site=world.sites["lanting"]):
         Department.objects.create(site=other, code=dept.code, name=dept.name)
@@ -53,7 +56,11 @@ def test_numbers_follow_in_sequence_per_site_and_kind(world: World) -> None:
     assert d.document.number == "MEIYUAN-PG-000001"
     assert list(
         Counter.objects.order_by("site__code", "kind").values_list("site__code", "kind", "last")
-    ) == [("lanting", "payment_notice", 1), ("lanting", "work_order", 2), ("meiyuan", "work_order", 1)]
+    ) == [
+        ("lanting", "payment_notice", 1),
+        ("lanting", "work_order", 2),
+        ("meiyuan", "work_order", 1),
+    ]
 
 
 def test_a_reprint_is_a_copy_with_the_same_number_and_each_print_is_an_event(world: World) -> None:
@@ -107,7 +114,9 @@ def test_a_signature_is_stored_with_who_when_and_what(world: World) -> None:
     agent = world.actor("agent")
     case = repair_case(world)
     picture = check_signature(decode("data:image/png;base64," + _b64(signature_png())))
-    signature = actions.sign_document(agent, case.pk, "work_order", signer="  王芳 ", picture=picture)
+    signature = actions.sign_document(
+        agent, case.pk, "work_order", signer="  王芳 ", picture=picture
+    )
     document = Document.objects.get(case=case, kind="work_order")
     assert document.number == "LANTING-PG-000001" and document.prints == 0  # numbered, not printed
     assert (signature.document, signature.signer_name, signature.taken_by) == (
@@ -151,11 +160,15 @@ def test_bad_signatures_are_refused_and_change_nothing(world: World) -> None:
     with pytest.raises(EngineError) as nameless:
         actions.sign_document(agent, case.pk, "work_order", signer="  ", picture=picture)
     assert nameless.value.fields["signer"].code == "required"
-    with pytest.raises(EngineError) as not_signed:  # the finance clerk signs a receipt, not the customer
+    with pytest.raises(
+        EngineError
+    ) as not_signed:  # the finance clerk signs a receipt, not the customer
         actions.sign_document(agent, case.pk, "receipt", signer="王芳", picture=picture)
     assert not_signed.value.code == "document_not_signable"
     with pytest.raises(EngineError) as other_department:
-        actions.sign_document(world.actor("security"), case.pk, "work_order", signer="王芳", picture=picture)
+        actions.sign_document(
+            world.actor("security"), case.pk, "work_order", signer="王芳", picture=picture
+        )
     assert other_department.value.code == "attach_not_allowed"
     assert not Signature.objects.exists() and not Attachment.objects.exists()
     assert not Document.objects.exists()
@@ -181,7 +194,7 @@ def test_prints_at_once_take_every_number_once_with_no_gap(world: World) -> None
         try:
             start.wait()
             actions.print_document(world.actor(persona), case_id, "work_order")
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
