@@ -297,3 +297,14 @@ def test_a_missing_pango_is_named_plainly(monkeypatch: pytest.MonkeyPatch, missi
     with pytest.raises(render.RendererMissing) as told:
         render.renderer()
     assert "libpango-1.0-0" in str(told.value) and missing in str(told.value)
+
+
+def test_start_up_warns_when_pango_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+
+    from fuwu.documents.apps import pango_present
+
+    assert pango_present() == []  # installed here (make run and make test install it)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    (warning,) = pango_present()
+    assert warning.id == "fuwu.documents.W001" and "libpango-1.0-0" in (warning.hint or "")
