@@ -11,11 +11,15 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fuwu
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-pg bench lint check-python venv venv-dev demo worker clean browser-deps
+.PHONY: run test test-sqlite test-pg bench lint check-python venv venv-dev demo worker clean browser-deps print-deps
 
 # What only the tests need from Debian: Chromium (driven by Playwright, never a downloaded
-# browser) and a CJK font so Chinese pages render in screenshots.
-DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei
+# browser), a CJK font so Chinese pages render in screenshots, and poppler-utils (pdftoppm and
+# pdftotext: the printed documents' PNGs and text layer).
+DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+# What printing documents needs from Debian: WeasyPrint loads Pango (the Chinese font itself is
+# vendored in fuwu/documents/static/documents/fonts).
+DEBIAN_PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 check-python:
@@ -37,14 +41,21 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
-browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+print-deps:
+	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
+		echo "Printed documents need Pango for WeasyPrint: installing $(DEBIAN_PRINT_PACKAGES) …"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEBIAN_PRINT_PACKAGES) >/dev/null || { \
+			echo "Could not install $(DEBIAN_PRINT_PACKAGES): everything but printing works; install them (apt-get install $(DEBIAN_PRINT_PACKAGES)) to print documents." >&2; }; \
+	fi
+
+browser-deps: print-deps
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy || ! command -v pdftoppm >/dev/null 2>&1; then \
 		echo "Installing $(DEBIAN_TEST_PACKAGES) for the browser tests …"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEBIAN_TEST_PACKAGES) >/dev/null; \
 	fi
 
 ## make run: set up everything and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
-run: venv
+run: venv print-deps
 	$(BIN)/fuwu setup
 	@echo "Starting the background worker (restarted if it exits) and the web server on http://127.0.0.1:$(PORT) …"
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fuwu.search",
     "fuwu.reports",
     "fuwu.surveys",
+    "fuwu.documents",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",

@@ -155,6 +155,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     campaigns,
     cases,
     customers,
+    documents,
     history,
     kpis,
     parts,
@@ -187,3 +188,4 @@ api.add_router("/", reports.router)
 api.add_router("/", report_subscriptions.router)
 api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
+api.add_router("/", documents.router)

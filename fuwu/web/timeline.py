@@ -27,6 +27,8 @@ from fuwu.cases.choices import Channel, EventKind, Priority, WorkKind
 from fuwu.cases.models import Case, Event
 from fuwu.core.models import Department
 from fuwu.customers.privacy import mask_event
+from fuwu.documents.actions import DOCUMENT_PRINTED
+from fuwu.documents.kinds import KINDS
 from fuwu.procedures.engine.definition import FieldDef, FieldType, Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
@@ -371,7 +373,27 @@ def _priority_changed(c: _Context, data: dict[str, Any]) -> Sentence:
     return text, [_("原优先级：%(priority)s") % {"priority": _label(Priority, data.get("from"))}]
 
 
+def _document_name(c: _Context, key: Any) -> str:
+    kind = KINDS.get(str(key or ""))
+    return kind.name.get(c.language) if kind else str(key or "—")
+
+
+def _document_printed(c: _Context, data: dict[str, Any]) -> Sentence:
+    values = {"document": _document_name(c, data.get("document")), "number": data.get("number")}
+    if data.get("copy"):
+        text = _("打印了%(document)s %(number)s 的副本（第 %(print)s 次）")
+        return text % {**values, "print": data.get("print")}, []
+    return _("打印了%(document)s %(number)s") % values, []
+
+
 def _attached(c: _Context, data: dict[str, Any]) -> Sentence:
+    if data.get("document"):  # a customer's signature on a document (fuwu.documents)
+        text = _("请 %(signer)s 在%(document)s %(number)s 上签名")
+        return text % {
+            "signer": data.get("signer") or "—",
+            "document": _document_name(c, data.get("document")),
+            "number": data.get("number"),
+        }, []
     names = [str(n) for n in data.get("names") or []]
     count = len(names) or len(data.get("ids") or [])
     item = str(data.get("item") or "")
@@ -560,6 +582,8 @@ SENTENCES: dict[str, tuple[str, Callable[[_Context, dict[str, Any]], Sentence]]]
     # The customer's own moves in the portal.
     "customer_confirmed": ("hand-thumbs-up", _customer_confirmed),
     "rated": ("star", _rated),
+    # Printed documents (fuwu.documents): not a choice of Event.kind, so no migration of cases.
+    DOCUMENT_PRINTED: ("printer", _document_printed),
 }
 
 # Left out of the customer's view: how the organisation chases itself is not the customer's news.

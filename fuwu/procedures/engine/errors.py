@@ -400,6 +400,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该问卷已有新版本，请使用新的调查轮次",
         "This questionnaire has a newer version; use a round of it",
     ),
+    # Printed documents (fuwu.documents)
+    "document_unknown": ("没有这种单据", "There is no such document"),
+    "document_not_applicable": (
+        "此工单的服务程序没有这种单据",
+        "This case's procedure has no such document",
+    ),
+    "document_incomplete": (
+        "“{document_zh}”还缺少内容，请先填写：{fields_zh}",
+        "The {document_en} is not complete yet; fill in first: {fields_en}",
+    ),
+    "print_not_allowed": ("您不能打印此工单的单据", "You may not print this case's documents"),
+    "document_not_signable": (
+        "这种单据不由客户签名",
+        "The customer does not sign this document",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -484,6 +499,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_period_too_long": ("统计期间最长 {max} 天", "The period may be at most {max} days"),
     "report_unknown_measure": ("没有这个报表指标", "No such report figure"),
+    "not_signature": (
+        "请先在签名框内签名（应为 PNG 图片）",
+        "Sign in the box first (a PNG picture)",
+    ),
     "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
     "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
     "survey_closes_first": ("结束时间应晚于开始时间", "The end must be after the start"),
