@@ -459,6 +459,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_unknown_measure": ("没有这个报表指标", "No such report figure"),
     "report_bad_date": ("请输入有效的日期（年-月-日）", "Enter a valid date (year-month-day)"),
     "report_bad_number": ("应为整数编号", "Must be a whole-number id"),
+    # The seeds' lists (fuwu.reports.lists)
+    "report_bad_state": ("没有这个缴费状态", "No such payment state"),
+    "report_bad_grain": ("请选择按日或按周", "Choose by day or by week"),
+    "report_bad_month": ("请输入有效的月份（年-月）", "Enter a valid month (year-month)"),
 }
 
 
