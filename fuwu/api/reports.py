@@ -172,6 +172,7 @@ from fuwu.reports.lists import fees as fee_lists  # noqa: E402
 from fuwu.reports.lists import gas as gas_lists  # noqa: E402
 from fuwu.reports.lists import parse_day, scope_from_params  # noqa: E402
 from fuwu.reports.lists import registers as register_lists  # noqa: E402
+from fuwu.reports.lists import rounds as round_lists  # noqa: E402
 
 
 class FeeBuildingOut(Schema):
@@ -514,4 +515,142 @@ def keys_overdue(request: HttpRequest) -> list[KeyOverdueOut]:
             days_overdue=r.days_overdue,
         )
         for r in register_lists.keys_overdue(scope)
+    ]
+
+
+class VacantInspectionOut(Schema):
+    case_id: int
+    number: str
+    unit: str
+    round_label: str
+    inspected_at: datetime | None
+    problem: str = Field(description="empty when the unit was found normal")
+    responsible_department: str
+    step: str
+    status: str
+
+
+class SurveyAreaOut(Schema):
+    building: str = Field(description="the area: the unit's building; empty without a unit")
+    households: int
+    handed_out: int
+    returned: int
+    not_returned: int
+    return_rate_percent: float | None = Field(description="returned ÷ handed out")
+    problems: int
+    problems_by_department: dict[str, int]
+    drill: dict[str, str] = Field(description="per measure (department:<key> too): households")
+
+
+class SurveyTallyOut(Schema):
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    areas: list[SurveyAreaOut]
+    total: SurveyAreaOut
+
+
+class SurveyHouseholdOut(Schema):
+    case_id: int
+    number: str
+    unit: str
+    building: str
+    survey_method: str
+    survey_round: str
+    handed_out: bool
+    returned: bool | None
+    problem: bool
+    responsible_department: str
+
+
+@router.get(
+    "/reports/lists/vacant-units",
+    response={200: list[VacantInspectionOut], **ERRORS},
+    summary="The vacant-unit inspection log: the rounds opened in the period",
+)
+def vacant_units(request: HttpRequest) -> list[VacantInspectionOut]:
+    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    return [
+        VacantInspectionOut(
+            case_id=r.case_id,
+            number=r.number,
+            unit=r.unit,
+            round_label=r.round_label,
+            inspected_at=r.inspected_at,
+            problem=r.problem,
+            responsible_department=r.department,
+            step=r.step,
+            status=r.status,
+        )
+        for r in round_lists.vacant_log(scope)
+    ]
+
+
+def _survey_area(
+    scope: Any,
+    line: round_lists.AreaLine,
+    departments: list[str],
+    extra: dict[str, str],
+    *,
+    total: bool = False,
+) -> SurveyAreaOut:
+    where = {} if total else {"building": line.building or "-"}
+    keys = [*round_lists.MEASURES, *(round_lists.DEPARTMENT + d for d in departments)]
+    return SurveyAreaOut(
+        building=line.building,
+        households=line.households,
+        handed_out=line.handed_out,
+        returned=line.returned,
+        not_returned=line.not_returned,
+        return_rate_percent=line.return_rate,
+        problems=line.problems,
+        problems_by_department=line.by_department,
+        drill={
+            m: _lists_url("api:report_survey_households", scope, measure=m, **where, **extra)
+            for m in keys
+        },
+    )
+
+
+@router.get(
+    "/reports/lists/surveys",
+    response={200: SurveyTallyOut, **ERRORS},
+    summary="The opinion survey per area: forms handed out and returned, problems by department",
+    by_alias=True,
+)
+def survey_tally(request: HttpRequest, round: str | None = None) -> SurveyTallyOut:
+    scope = scope_from_params(actor(request), request.GET, default_days=183)
+    tally = round_lists.survey_tally(round_lists.surveyed(scope, round=round or None))
+    extra = {"round": round} if round else {}
+    return SurveyTallyOut(
+        **{"from": scope.start, "to": scope.end},
+        areas=[_survey_area(scope, line, tally.departments, extra) for line in tally.lines],
+        total=_survey_area(scope, tally.total, tally.departments, extra, total=True),
+    )
+
+
+@router.get(
+    "/reports/lists/surveys/households",
+    response={200: list[SurveyHouseholdOut], **ERRORS},
+    summary="The households behind a survey figure (measure: all, handed_out, returned, …)",
+    url_name="report_survey_households",
+)
+def survey_households(
+    request: HttpRequest, measure: str = round_lists.ALL, round: str | None = None
+) -> list[SurveyHouseholdOut]:
+    scope = scope_from_params(actor(request), request.GET, default_days=183)
+    rows = round_lists.pick_survey(round_lists.surveyed(scope, round=round or None), measure)
+    return [
+        SurveyHouseholdOut(
+            case_id=s.case_id,
+            number=s.number,
+            unit=s.unit,
+            building=s.building,
+            survey_method=s.method,
+            survey_round=s.round,
+            handed_out=s.handed_out,
+            returned=s.returned,
+            problem=s.problem,
+            responsible_department=s.department,
+        )
+        for s in rows
     ]

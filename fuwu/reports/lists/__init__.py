@@ -76,10 +76,11 @@ def scope_from_params(
     params: Mapping[str, str],
     *,
     month_to_date: bool = False,
+    default_days: int | None = None,
     now: datetime | None = None,
 ) -> Scope:
     """Site, period (`from`/`to`; by default the last 30 days, or with `month_to_date` the
-    month of `to` up to that day) and building, checked against what the person may see
+    month of `to` up to that day, or `default_days` up to `to`) and building, checked against what the person may see
     (`service_levels.resolve`: managers, their sites, at most a year)."""
     if not getattr(actor, "is_manager", False):
         raise Forbidden("forbidden")
@@ -102,6 +103,8 @@ def scope_from_params(
     first = filters.start
     if month_to_date and start is None:
         first = filters.end.replace(day=1)
+    elif default_days and start is None:
+        first = filters.end - timedelta(days=default_days - 1)
     return Scope(
         site_ids=filters.site_ids,
         site_code=filters.site_code,

@@ -19,12 +19,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fuwu.procedures.engine.errors import EngineError, FieldError, Unprocessable
+from fuwu.procedures.registry import current_version, definition_of
 from fuwu.reports import service_levels as sl
-from fuwu.reports.lists import Scope, parse_day, scope_from_params
+from fuwu.reports.lists import Scope, option_labels, parse_day, scope_from_params
 from fuwu.reports.lists import fees as fee_lists
 from fuwu.reports.lists import gas as gas_lists
 from fuwu.reports.lists import registers as register_lists
+from fuwu.reports.lists import rounds as round_lists
 from fuwu.web.access import actor_of, staff_required
+
+SURVEY_DAYS = 183  # the opinion survey runs every half year (seed 2: 每半年一次)
 
 
 def _language() -> str:
@@ -41,13 +45,16 @@ def _page(
     build: Callable[[Scope, dict[str, Any]], None],
     *,
     month_to_date: bool = False,
+    default_days: int | None = None,
 ) -> HttpResponse:
     """Resolve the filters, let `build` fill the context, or show the errors (422)."""
     actor = actor_of(request)
     language = _language()
     context: dict[str, Any] = {"params": request.GET, "sites": sl.visible_sites(actor)}
     try:
-        scope = scope_from_params(actor, request.GET, month_to_date=month_to_date)
+        scope = scope_from_params(
+            actor, request.GET, month_to_date=month_to_date, default_days=default_days
+        )
         context["scope"] = scope
         build(scope, context)
     except EngineError as exc:
@@ -251,6 +258,95 @@ def keys_view(request: HttpRequest) -> HttpResponse:
     return _page(request, "web/reports/keys.html", build)
 
 
+@staff_required(manager=True)
+def vacant_view(request: HttpRequest) -> HttpResponse:
+    def build(scope: Scope, context: dict[str, Any]) -> None:
+        rows = round_lists.vacant_log(scope)
+        context.update(
+            rows=rows,
+            problems=sum(1 for r in rows if r.problem),
+            departments=option_labels(round_lists.VACANT, "responsible_department", _language()),
+            steps=_step_names(round_lists.VACANT),
+        )
+
+    return _page(request, "web/reports/vacant.html", build, month_to_date=True)
+
+
+def _step_names(procedure: str) -> dict[str, str]:
+    """The steps of a procedure's current version, named in the reader's language."""
+    version = current_version(procedure)
+    if version is None:
+        return {}
+    return {k: step.name.get(_language()) for k, step in definition_of(version).steps.items()}
+
+
+@staff_required(manager=True)
+def surveys_view(request: HttpRequest) -> HttpResponse:
+    survey_round = (request.GET.get("round") or "").strip()[:40] or None
+
+    def build(scope: Scope, context: dict[str, Any]) -> None:
+        tally = round_lists.survey_tally(round_lists.surveyed(scope, round=survey_round))
+        names = option_labels(round_lists.SURVEY, "responsible_department", _language())
+        extra = {"round": survey_round} if survey_round else {}
+
+        def links(building: str | None) -> dict[str, str]:
+            where = {"building": building or "-"} if building is not None else {}
+            keys = [*round_lists.MEASURES, *(round_lists.DEPARTMENT + d for d in tally.departments)]
+            return {
+                m: _link("web:report-survey-households", scope, measure=m, **where, **extra)
+                for m in keys
+            }
+
+        def row(line: round_lists.AreaLine, building: str | None) -> dict[str, Any]:
+            urls = links(building)
+            return {
+                "line": line,
+                "label": _building_label(line.building) if building is not None else "",
+                "links": urls,
+                "departments": [
+                    (line.by_department.get(d, 0), urls[round_lists.DEPARTMENT + d])
+                    for d in tally.departments
+                ],
+            }
+
+        context.update(
+            tally=tally,
+            survey_round=survey_round or "",
+            rows=[row(line, line.building) for line in tally.lines],
+            total=row(tally.total, None),
+            department_names=[names.get(d, d) for d in tally.departments],
+            chart={
+                "labels": [_building_label(line.building) for line in tally.lines],
+                "rates": [line.return_rate for line in tally.lines],
+                "problems": [line.problems for line in tally.lines],
+                "links": [links(line.building)[round_lists.RETURNED] for line in tally.lines],
+                "names": {"rate": _("回收率（%）"), "problems": _("反映问题户数")},
+            },
+        )
+
+    return _page(request, "web/reports/surveys.html", build, default_days=SURVEY_DAYS)
+
+
+@staff_required(manager=True)
+def survey_households_view(request: HttpRequest) -> HttpResponse:
+    survey_round = (request.GET.get("round") or "").strip()[:40] or None
+    measure = request.GET.get("measure") or round_lists.ALL
+
+    def build(scope: Scope, context: dict[str, Any]) -> None:
+        rows = round_lists.pick_survey(round_lists.surveyed(scope, round=survey_round), measure)
+        language = _language()
+        context.update(
+            rows=rows,
+            methods=option_labels(round_lists.SURVEY, "survey_method", language),
+            departments=option_labels(round_lists.SURVEY, "responsible_department", language),
+            back=_link(
+                "web:report-surveys", scope, **({"round": survey_round} if survey_round else {})
+            ),
+        )
+
+    return _page(request, "web/reports/survey_households.html", build, default_days=SURVEY_DAYS)
+
+
 urlpatterns = [
     path("reports/", index_view, name="report-index"),
     path("reports/lists/fees/", fees_view, name="report-fees"),
@@ -260,4 +356,11 @@ urlpatterns = [
     path("reports/lists/parking/", parking_view, name="report-parking"),
     path("reports/lists/gas/", gas_view, name="report-gas"),
     path("reports/lists/keys/", keys_view, name="report-keys"),
+    path("reports/lists/vacant/", vacant_view, name="report-vacant"),
+    path("reports/lists/surveys/", surveys_view, name="report-surveys"),
+    path(
+        "reports/lists/surveys/households/",
+        survey_households_view,
+        name="report-survey-households",
+    ),
 ]

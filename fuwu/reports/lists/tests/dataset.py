@@ -289,6 +289,103 @@ def keys(world: World) -> dict[str, Case]:
     }
 
 
+ALL_OK = {"structure_ok": True, "fittings_ok": True, "keys_ok": True, "hygiene_ok": True}
+
+
+def _vacant(world: World, unit: Asset, at: str, problem: str | None) -> Case:
+    case = _open(
+        world,
+        "vacant_unit_inspection",
+        local(1, 8),
+        f"空房巡视 {unit.label}",
+        {"round_label": "2026年12月第1周"},
+        channel="visit",
+        asset_id=unit.pk,
+    )
+    when = local(2, int(at[11:13]))
+    if problem is None:
+        form = {"inspected_at": at, "findings": "门窗完好，室内整洁"}
+        return _take(world, "agent", when, case, "normal", form, ALL_OK)
+    form = {"inspected_at": at, "problem_description": problem}
+    form["responsible_department"] = "engineering"
+    return _take(
+        world, "agent", when, case, "problem_found", form, {**ALL_OK, "fittings_ok": False}
+    )
+
+
+def _survey(world: World, unit: Asset, method: str, path: list[tuple[str, dict[str, Any]]]) -> Case:
+    case = _open(
+        world,
+        "opinion_survey",
+        local(1, 9),
+        f"2026年下半年意见征询 {unit.label}",
+        {"survey_method": method, "survey_round": "2026年下半年", "respondent": unit.owner.name},
+        channel="visit",
+        customer_id=unit.owner_id,
+        asset_id=unit.pk,
+    )
+    for i, (key, form) in enumerate(path):
+        case = _take(world, "agent", local(2, 9 + i), case, key, form)
+    return case
+
+
+def rounds(world: World, units: dict[str, Asset]) -> dict[str, Case]:
+    """Vacant-unit rounds: 101 normal (12-02 10:00), 202 a leak for engineering (11:00).
+    Surveys of the round 2026年下半年: 101 written, returned, no problem; 102 written, not
+    returned; 201 written, returned, a problem for engineering; 202 an area walk, a problem for
+    security. By hand — building 1: 2 households, 2 forms out, 1 back (50.0 %), no problem;
+    building 2: 2 households, 1 form out and back (100.0 %), 2 problems (engineering 1,
+    security 1); in all 3 forms out, 2 back (66.7 %), 2 problems."""
+    form = {"form_no": "ZX-1", "hand_out_method": "mailbox"}
+    fine = {"opinions": "服务很好", "problem_found": False}
+    problem = {"opinions": "楼道灯不亮", "problem_found": True}
+    return {
+        "vacant_ok": _vacant(world, units["1栋1单元101"], "2026-12-02T10:00:00+08:00", None),
+        "vacant_leak": _vacant(
+            world, units["2栋1单元202"], "2026-12-02T11:00:00+08:00", "卫生间下水管渗水"
+        ),
+        "s101": _survey(
+            world,
+            units["1栋1单元101"],
+            "written_survey",
+            [("hand_out", form), ("collected", {}), ("no_problem", fine)],
+        ),
+        "s102": _survey(
+            world,
+            units["1栋1单元102"],
+            "written_survey",
+            [("hand_out", {**form, "form_no": "ZX-2"}), ("not_returned", {})],
+        ),
+        "s201": _survey(
+            world,
+            units["2栋1单元201"],
+            "written_survey",
+            [
+                ("hand_out", {**form, "form_no": "ZX-3"}),
+                ("collected", {}),
+                ("problem", problem),
+                (
+                    "other_problem",
+                    {"problem_description": "灯具损坏", "responsible_department": "engineering"},
+                ),
+            ],
+        ),
+        "s202": _survey(
+            world,
+            units["2栋1单元202"],
+            "area_walk",
+            [
+                ("visited", {}),
+                ("problem", problem),
+                (
+                    "other_problem",
+                    {"problem_description": "夜间陌生人出入", "responsible_department": "security"},
+                ),
+            ],
+        ),
+    }
+
+
 def build(world: World) -> Data:
     units = _units(world)
     return Data(units, fees(world, units), leases(world), gas(world, units), keys(world))

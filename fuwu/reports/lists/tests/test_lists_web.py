@@ -94,7 +94,17 @@ def test_paper_lists_in_both_languages(world: World, data: Data) -> None:
     bad = en.get(f"/reports/lists/parking/?{SITE}&month=2027-13")
     assert bad.status_code == 422 and "Enter a valid month" in bad.content.decode()
     index = en.get("/reports/").content.decode()
-    for name in ("service-levels", "fees", "arrears", "fee-reports", "parking", "gas", "keys"):
+    for name in (
+        "service-levels",
+        "fees",
+        "arrears",
+        "fee-reports",
+        "parking",
+        "gas",
+        "keys",
+        "vacant",
+        "surveys",
+    ):
         assert f'data-testid="report-index-{name}"' in index
 
 
