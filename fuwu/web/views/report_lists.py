@@ -46,11 +46,16 @@ def _page(
     *,
     month_to_date: bool = False,
     default_days: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Resolve the filters, let `build` fill the context, or show the errors (422)."""
     actor = actor_of(request)
     language = _language()
-    context: dict[str, Any] = {"params": request.GET, "sites": sl.visible_sites(actor)}
+    context: dict[str, Any] = {
+        "params": request.GET,
+        "sites": sl.visible_sites(actor),
+        **(extra or {}),
+    }
     try:
         scope = scope_from_params(
             actor, request.GET, month_to_date=month_to_date, default_days=default_days
@@ -119,8 +124,6 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
         rows = fee_lists.pick(fee_lists.households(scope), state)
         context.update(
             rows=rows,
-            state=state,
-            states=_state_names(),
             fee_types=fee_lists.kind_labels(_language()),
             total_due=sum((r.due for r in rows), start=fee_lists.Decimal(0)),
             total_received=sum((r.received for r in rows), start=fee_lists.Decimal(0)),
@@ -128,7 +131,13 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
             back=_link("web:report-fees", scope),
         )
 
-    return _page(request, "web/reports/arrears.html", build, month_to_date=True)
+    return _page(
+        request,
+        "web/reports/arrears.html",
+        build,
+        month_to_date=True,
+        extra={"state": state, "states": _state_names()},
+    )
 
 
 def _state_names() -> dict[str, str]:
@@ -186,7 +195,9 @@ def fee_reports_view(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    return _page(request, "web/reports/fee_reports.html", build, month_to_date=True)
+    return _page(
+        request, "web/reports/fee_reports.html", build, month_to_date=True, extra={"grain": grain}
+    )
 
 
 def _week_label(monday: date) -> str:
@@ -311,7 +322,6 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
 
         context.update(
             tally=tally,
-            survey_round=survey_round or "",
             rows=[row(line, line.building) for line in tally.lines],
             total=row(tally.total, None),
             department_names=[names.get(d, d) for d in tally.departments],
@@ -324,7 +334,13 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    return _page(request, "web/reports/surveys.html", build, default_days=SURVEY_DAYS)
+    return _page(
+        request,
+        "web/reports/surveys.html",
+        build,
+        default_days=SURVEY_DAYS,
+        extra={"survey_round": survey_round or ""},
+    )
 
 
 @staff_required(manager=True)
