@@ -1,5 +1,5 @@
 """The seeds' lists in a real browser: the reports index, the payment statistics with their
-chart, the arrears list and the guards' parking list printed (print media: no menu, filters or
+chart, the arrears list and the guards' parking list printed, the survey tally's chart (print media: no menu, filters or
 buttons, a bordered table on A4) — in Chinese on a desktop, then English, and the arrears list
 on a phone."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fuwu.reports.lists.tests.dataset import build
+from fuwu.reports.lists.tests.dataset import build, rounds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,7 @@ def _rows(page) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_lists_index_arrears_and_printed_parking_list(web, world) -> None:  # type: ignore[no-untyped-def]
     data = build(world)
+    rounds(world, data.units)
     page = web.page()
     web.login(page, "sc_manager")
     page.goto("/work/")
@@ -54,6 +55,12 @@ def test_lists_index_arrears_and_printed_parking_list(web, world) -> None:  # ty
     page.emulate_media(media="print")
     web.shot(page, "lists-parking-print-en")
     page.emulate_media(media="screen")
+    page.goto(f"/reports/lists/surveys/?{PERIOD}")
+    page.wait_for_selector("[data-testid=report-chart][data-drawn=true] canvas")
+    assert page.locator("[data-testid=survey-total] [data-testid=n-return-rate]").inner_text() == (
+        "66.7%"
+    )
+    web.shot(page, "lists-surveys-en")
     page.goto("/reports/lists/gas/?site=lanting&week=2026-12-02")
     assert page.locator("[data-testid=household-count]").inner_text() == "3"
     page.emulate_media(media="print")
