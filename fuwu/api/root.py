@@ -162,6 +162,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     procedures,
     production,
     registers,
+    report_lists,
     report_subscriptions,
     reports,
     routes,
@@ -186,6 +187,7 @@ api.add_router("/", routes.router)
 api.add_router("/", production.router)
 api.add_router("/", reports.router)
 api.add_router("/", report_subscriptions.router)
+api.add_router("/", report_lists.router)
 api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
 api.add_router("/", documents.router)

@@ -165,6 +165,11 @@ class Case(models.Model):
             ),
             # The queue filtered by procedure and step, newest first, read in index order.
             models.Index(fields=["procedure_key", "step", "created_at"], name="case_step_created"),
+            # The seeds' lists (fuwu.reports.lists): one procedure's cases of a site opened in a
+            # period — the month's payment notices, the survey round, the vacant-unit rounds.
+            models.Index(
+                fields=["site", "procedure_key", "created_at"], name="case_site_procedure_created"
+            ),
             # The dashboard's "resolved this week / per day" counts, per site.
             models.Index(
                 fields=["site", "resolved_at"],

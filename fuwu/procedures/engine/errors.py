@@ -516,6 +516,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "频率应为每日、每周或每月",
         "The frequency must be daily, weekly or monthly",
     ),
+    # The seeds' lists (fuwu.reports.lists)
+    "report_bad_state": ("没有这个缴费状态", "No such payment state"),
+    "report_bad_grain": ("请选择按日或按周", "Choose by day or by week"),
+    "report_bad_month": ("请输入有效的月份（年-月）", "Enter a valid month (year-month)"),
 }
 
 

@@ -1,0 +1,218 @@
+"""Rounds and surveys across a compound.
+
+- `vacant_log`: the vacant-unit inspection log (seed 3、空房管理规程: 空房巡视 → 房屋土建、房屋配套、
+  钥匙管理、卫生情况 → 情况正常 / 发现问题通知相关部门整改 → 跟踪整改情况 → 记录归档): the rounds
+  opened in the period, when each unit was inspected, normal or the problem found, whose
+  department and where the rectification stands.
+- `survey_tally`: the opinion survey counted per area (the unit's building; seed 2、意见征询
+  管理规程: 发放征询表 → 回收征询表 → 问题分析 → 本部门 / 其他部门 → 统计征询表): households, forms
+  handed out and returned, the return rate, problems raised and the problems per responsible
+  department — every figure with the households behind it (`pick_survey`).
+
+One query each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fuwu.cases.choices import Status
+from fuwu.cases.models import Case
+from fuwu.procedures.engine.errors import FieldError, Unprocessable
+from fuwu.reports.lists import Scope, building_of, case_number
+
+VACANT = "vacant_unit_inspection"
+SURVEY = "opinion_survey"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    case_id: int
+    number: str
+    unit: str
+    round_label: str
+    inspected_at: datetime | None
+    problem: str  # empty when the unit was found normal (or is not inspected yet)
+    department: str
+    step: str
+    status: str
+
+
+def vacant_log(scope: Scope) -> list[Inspection]:
+    """The vacant-unit rounds opened in the period, by inspection time then unit."""
+    start, end = scope.bounds()
+    rows = (
+        Case.objects.filter(
+            site_id__in=scope.site_ids,
+            procedure_key=VACANT,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .exclude(status__in=[Status.CANCELLED, Status.REJECTED])
+        .values_list(
+            "id", "created_at", "step", "status", "data", "asset__label", "asset__attributes"
+        )
+    )
+    out = []
+    for pk, created, step, status, data, unit, attributes in rows:
+        data = data if isinstance(data, dict) else {}
+        if scope.building is not None and (building_of(attributes) or "-") != scope.building:
+            continue
+        out.append(
+            Inspection(
+                case_id=pk,
+                number=case_number(pk, created),
+                unit=unit or "",
+                round_label=str(data.get("round_label") or ""),
+                inspected_at=_moment(data.get("inspected_at")),
+                problem=str(data.get("problem_description") or ""),
+                department=str(data.get("responsible_department") or ""),
+                step=step,
+                status=status,
+            )
+        )
+    far = datetime.max.replace(tzinfo=scope.zone)
+    out.sort(key=lambda i: (i.inspected_at or far, i.unit, i.number))
+    return out
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Surveyed:
+    case_id: int
+    number: str
+    unit: str
+    building: str
+    method: str
+    round: str
+    handed_out: bool
+    returned: bool | None  # None: not handed out, or not back yet
+    problem: bool
+    department: str
+    step: str
+
+
+ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS = (
+    "all",
+    "handed_out",
+    "returned",
+    "not_returned",
+    "problems",
+)
+MEASURES = (ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS)
+DEPARTMENT = "department:"  # a drill-down measure: the problems of one responsible department
+
+
+def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
+    """The households surveyed in the period (a case each), optionally of one round."""
+    start, end = scope.bounds()
+    qs = Case.objects.filter(
+        site_id__in=scope.site_ids, procedure_key=SURVEY, created_at__gte=start, created_at__lt=end
+    ).exclude(status__in=[Status.CANCELLED, Status.REJECTED])
+    if round:
+        qs = qs.filter(data__survey_round=round)
+    out = []
+    for pk, created, step, data, unit, attributes in qs.values_list(
+        "id", "created_at", "step", "data", "asset__label", "asset__attributes"
+    ):
+        data = data if isinstance(data, dict) else {}
+        building = building_of(attributes)
+        if scope.building is not None and (building or "-") != scope.building:
+            continue
+        returned = data.get("form_returned")
+        out.append(
+            Surveyed(
+                case_id=pk,
+                number=case_number(pk, created),
+                unit=unit or "",
+                building=building,
+                method=str(data.get("survey_method") or ""),
+                round=str(data.get("survey_round") or ""),
+                handed_out=bool(data.get("form_no")),
+                returned=returned if isinstance(returned, bool) else None,
+                problem=data.get("problem_found") is True,
+                department=str(data.get("responsible_department") or "")
+                if data.get("problem_found") is True
+                else "",
+                step=step,
+            )
+        )
+    out.sort(key=lambda s: (_order(s.building), s.unit, s.number))
+    return out
+
+
+def _order(building: str) -> tuple[int, int, str]:
+    if not building:
+        return (2, 0, "")
+    return (0, int(building), "") if building.isdigit() else (1, 0, building)
+
+
+@dataclass
+class AreaLine:
+    building: str
+    households: int = 0
+    handed_out: int = 0
+    returned: int = 0
+    not_returned: int = 0
+    problems: int = 0
+    by_department: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def return_rate(self) -> float | None:
+        """Forms returned ÷ forms handed out, in percent."""
+        return round(100 * self.returned / self.handed_out, 1) if self.handed_out else None
+
+    def add(self, s: Surveyed) -> None:
+        self.households += 1
+        self.handed_out += s.handed_out
+        self.returned += s.returned is True
+        self.not_returned += s.returned is False
+        self.problems += s.problem
+        if s.department:
+            self.by_department[s.department] = self.by_department.get(s.department, 0) + 1
+
+
+@dataclass
+class Tally:
+    lines: list[AreaLine]
+    total: AreaLine
+    departments: list[str]
+
+
+def survey_tally(rows: list[Surveyed]) -> Tally:
+    lines: dict[str, AreaLine] = {}
+    total = AreaLine("")
+    for s in rows:
+        lines.setdefault(s.building, AreaLine(s.building)).add(s)
+        total.add(s)
+    ordered = sorted(lines.values(), key=lambda line: _order(line.building))
+    return Tally(ordered, total, sorted(total.by_department))
+
+
+def pick_survey(rows: list[Surveyed], measure: str) -> list[Surveyed]:
+    """The households behind one figure of the tally."""
+    if measure.startswith(DEPARTMENT):
+        key = measure[len(DEPARTMENT) :]
+        return [s for s in rows if s.department == key]
+    tests = {
+        ALL: lambda s: True,
+        HANDED_OUT: lambda s: s.handed_out,
+        RETURNED: lambda s: s.returned is True,
+        NOT_RETURNED: lambda s: s.returned is False,
+        PROBLEMS: lambda s: s.problem,
+    }
+    if measure not in tests:
+        raise Unprocessable(
+            "invalid_filters", fields={"measure": FieldError("report_unknown_measure")}
+        )
+    return [s for s in rows if tests[measure](s)]

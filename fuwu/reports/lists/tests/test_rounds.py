@@ -1,0 +1,88 @@
+"""The vacant-unit inspection log and the survey tally per area against the hand-computed
+figures of `dataset.rounds`, in one query each; the pages and the API with their drill-downs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from fuwu.procedures.engine.errors import EngineError
+from fuwu.reports.lists import rounds, scope_from_params
+
+PERIOD = {"site": "lanting", "from": "2026-12-01", "to": "2026-12-04"}
+QUERY = "site=lanting&from=2026-12-01&to=2026-12-04"
+
+
+def scope(world, **params):  # type: ignore[no-untyped-def]
+    return scope_from_params(world.actor("sc_manager"), {**PERIOD, **params})
+
+
+def test_vacant_log_and_survey_tally(world, round_data, django_assert_num_queries):
+    s = scope(world)
+    with django_assert_num_queries(1):
+        log = rounds.vacant_log(s)
+    assert [(r.unit, r.problem, r.department, r.step) for r in log] == [
+        ("1栋1单元101", "", "", "archived"),
+        ("2栋1单元202", "卫生间下水管渗水", "engineering", "rectify"),
+    ]
+    with django_assert_num_queries(1):
+        rows = rounds.surveyed(s)
+    tally = rounds.survey_tally(rows)
+    one, two = tally.lines
+    assert (one.building, one.households, one.handed_out, one.returned, one.not_returned) == (
+        "1",
+        2,
+        2,
+        1,
+        1,
+    )
+    assert one.return_rate == 50.0 and one.problems == 0 and one.by_department == {}
+    assert (two.households, two.handed_out, two.returned, two.return_rate) == (2, 1, 1, 100.0)
+    assert two.problems == 2 and two.by_department == {"engineering": 1, "security": 1}
+    t = tally.total
+    assert (t.households, t.handed_out, t.returned, t.return_rate, t.problems) == (4, 3, 2, 66.7, 2)
+    assert tally.departments == ["engineering", "security"]
+    units = lambda found: [x.unit for x in found]  # noqa: E731
+    assert units(rounds.pick_survey(rows, rounds.NOT_RETURNED)) == ["1栋1单元102"]
+    assert units(rounds.pick_survey(rows, "department:security")) == ["2栋1单元202"]
+    assert units(rounds.surveyed(s, round="2026年上半年")) == []
+    assert units(rounds.surveyed(scope(world, building="2"))) == ["2栋1单元201", "2栋1单元202"]
+    with pytest.raises(EngineError):
+        rounds.pick_survey(rows, "happy")
+    assert rounds.vacant_log(scope(world, **{"from": "2026-12-02"})) == []  # opened on 12-01
+    assert log[0].inspected_at is not None and log[0].inspected_at.date() == date(2026, 12, 2)
+
+
+def test_pages_and_api(world, round_data, api):  # type: ignore[no-untyped-def]
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(world.users["sc_manager"])
+    html = c.get(f"/reports/lists/surveys/?{QUERY}").content.decode()
+    row = re.search(r'data-testid="survey-row" data-building="2">(.*?)</tr>', html, re.S)
+    assert row is not None and 'data-testid="n-return-rate">100.0%' in row.group(1)
+    link = re.search(r'<a href="([^"]+)" data-testid="n-problems">2</a>', row.group(1))
+    assert link is not None
+    page = c.get(link.group(1).replace("&amp;", "&")).content.decode()
+    found = {int(x) for x in re.findall(r'data-testid="list-row" data-case="(\d+)"', page)}
+    assert found == {round_data["s201"].pk, round_data["s202"].pk}
+    assert "秩序维护部" in page
+    vacant = c.get(f"/reports/lists/vacant/?{QUERY}").content.decode()
+    assert 'data-testid="n-problems">1<' in vacant and "卫生间下水管渗水" in vacant
+    en = Client(HTTP_ACCEPT_LANGUAGE="en")
+    en.force_login(world.users["sc_manager"])
+    assert "Return rate" in en.get(f"/reports/lists/surveys/?{QUERY}").content.decode()
+    assert "Engineering" in en.get(f"/reports/lists/vacant/?{QUERY}").content.decode()
+
+    manager = api("sc_manager")
+    body = manager.get("/api/reports/lists/surveys", **PERIOD).json()
+    assert body["total"]["return_rate_percent"] == 66.7
+    assert body["areas"][1]["problems_by_department"] == {"engineering": 1, "security": 1}
+    drill = body["areas"][0]["drill"]["not_returned"]
+    listed = manager.client.get(drill, **manager.headers).json()
+    assert [h["case_id"] for h in listed] == [round_data["s102"].pk]
+    log = manager.get("/api/reports/lists/vacant-units", **PERIOD).json()
+    assert [r["responsible_department"] for r in log] == ["", "engineering"]
+    assert api("agent").get("/api/reports/lists/surveys").status_code == 403
+    assert manager.get("/api/reports/lists/surveys/households", measure="x").status_code == 422
