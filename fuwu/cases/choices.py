@@ -59,6 +59,7 @@ class EventKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("调整优先级")
     ATTACHED = "attached", _("上传附件")
     FIELD_VISIT = "field_visit", _("上门服务")
+    DOCUMENT_PRINTED = "document_printed", _("打印单据")
 
 
 class TaskState(models.TextChoices):

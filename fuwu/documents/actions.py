@@ -26,7 +26,7 @@ from fuwu.procedures.engine.machine import is_blank
 from fuwu.procedures.registry import definition_of
 
 # The case event of a print (a string, like the portal's own kinds: `fuwu.web.timeline` reads it).
-DOCUMENT_PRINTED = "document_printed"
+DOCUMENT_PRINTED = EventKind.DOCUMENT_PRINTED.value
 MAX_SIGNER = 100
 
 
