@@ -386,7 +386,7 @@ class VacantInspectionOut(Schema):
     status: str
 
 
-class SurveyAreaOut(Schema):
+class SurveyTallyAreaOut(Schema):
     building: str = Field(description="the area: the unit's building; empty without a unit")
     households: int
     handed_out: int
@@ -401,8 +401,8 @@ class SurveyAreaOut(Schema):
 class SurveyTallyOut(Schema):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
-    areas: list[SurveyAreaOut]
-    total: SurveyAreaOut
+    areas: list[SurveyTallyAreaOut]
+    total: SurveyTallyAreaOut
 
 
 class SurveyHouseholdOut(Schema):
@@ -448,10 +448,10 @@ def _survey_area(
     extra: dict[str, str],
     *,
     total: bool = False,
-) -> SurveyAreaOut:
+) -> SurveyTallyAreaOut:
     where = {} if total else {"building": line.building or "-"}
     keys = [*round_lists.MEASURES, *(round_lists.DEPARTMENT + d for d in departments)]
-    return SurveyAreaOut(
+    return SurveyTallyAreaOut(
         building=line.building,
         households=line.households,
         handed_out=line.handed_out,

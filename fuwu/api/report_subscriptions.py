@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut, actor
 from fuwu.procedures.engine.errors import Forbidden
 from fuwu.reports import subscriptions as subs
 from fuwu.reports.choices import Frequency
@@ -59,7 +59,7 @@ def _manager(request: HttpRequest) -> None:
 
 @router.get(
     "/reports/subscriptions",
-    response={200: list[SubscriptionOut], **READ_ERRORS},
+    response={200: list[SubscriptionOut], **READ_ERRORS, 403: ErrorOut},
     summary="Your report subscriptions",
 )
 def list_subscriptions(request: HttpRequest) -> list[SubscriptionOut]:
