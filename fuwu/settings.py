@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "fuwu.scheduling",
     "fuwu.search",
     "fuwu.reports",
+    "fuwu.sheets",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",

@@ -165,10 +165,12 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     routes,
     scheduling,
     search,
+    sheets,
     tokens,
 )
 
 api.add_router("/procedures", procedures.router)
+api.add_router("/", sheets.router)  # /cases/export before /cases/{id}
 api.add_router("/cases", cases.router)
 api.add_router("/", customers.router)
 api.add_router("/", history.router)

@@ -1,0 +1,11 @@
+"""The import kinds by key."""
+
+from __future__ import annotations
+
+from fuwu.sheets.kinds.base import ImportKind
+from fuwu.sheets.kinds.catalogue import Operations, Parts
+from fuwu.sheets.kinds.people import Residents, Units, Vehicles
+
+KINDS: dict[str, ImportKind] = {
+    k.key: k for k in (Units(), Residents(), Vehicles(), Parts(), Operations())
+}
