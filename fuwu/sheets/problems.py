@@ -63,7 +63,8 @@ class Problem:
         return str(template) % self.params if self.params else str(template)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "row": self.row, "column": self.column, "params": self.params}
+        params = {k: v if isinstance(v, int | str) else str(v) for k, v in self.params.items()}
+        return {"code": self.code, "row": self.row, "column": self.column, "params": params}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:

@@ -162,13 +162,15 @@ class ImportKind:
         return found, problems
 
     def records(self, sheet: Sheet, language: str | None) -> tuple[list[Record], list[Problem]]:
-        """Every row read cell by cell; every cell's problem with its row and column."""
+        """Every row read cell by cell; every cell's problem with its row and column. The rows
+        whose cells all read are returned, to be checked against each other and the records."""
         positions, problems = self.match(sheet, language)
         if problems:
             return [], problems
         out: list[Record] = []
         for number, cells in sheet.rows:
             values: dict[str, Any] = {}
+            before = len(problems)
             for f in self.fields:
                 raw = cells[positions[f.key]] if f.key in positions else None
                 try:
@@ -180,16 +182,22 @@ class ImportKind:
                     problems.append(Problem("required", number, f.header(language)))
                     continue
                 values[f.key] = value
-            out.append(Record(number, values))
+            if len(problems) == before:  # a row with a bad cell is not checked further
+                out.append(Record(number, values))
         return out, problems
 
     def check(self, actor: Actor, site: Site, sheet: Sheet) -> Outcome:
         language = get_language()
         records, problems = self.records(sheet, language)
         outcome = Outcome(total=len(sheet.rows), problems=problems)
-        if not problems:
+        if records:
             self.validate(actor, site, records, outcome, language)
+        outcome.problems.sort(key=lambda p: (p.row or 0, self._position(p.column, language)))
         return outcome
+
+    def _position(self, column: str, language: str | None) -> int:
+        headers = self.headers(language)
+        return headers.index(column) if column in headers else len(headers)
 
     def validate(
         self,

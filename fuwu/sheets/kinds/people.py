@@ -241,7 +241,10 @@ class Residents(ImportKind):
                 "pk", "label", "attributes"
             )
         }
-        buildings = {str(a.attributes.get("building", "")) for a in units.values()}
+        # A unit names its building in its attributes or, registered by hand, its label.
+        buildings = {
+            str(a.attributes.get("building") or a.label.partition("栋")[0]) for a in units.values()
+        }
         residents = _Residents(
             self,
             site,

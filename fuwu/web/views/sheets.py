@@ -85,9 +85,9 @@ def imports(request: HttpRequest) -> HttpResponse:
                 content=content,
             )
         except EngineError as exc:
-            error = exc.message(language)
-            if exc.fields:
-                error += "：" + "；".join(e.message(language) for e in exc.fields.values())
+            error = " ".join(
+                [exc.message(language), *(e.message(language) for e in exc.fields.values())]
+            )
         else:
             return redirect("web:import", batch_id=batch.pk)
     recent = ImportBatch.objects.filter(created_by_id=actor.user_id).defer("content")[:RECENT]
