@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut, actor, language, site_for
@@ -113,14 +113,14 @@ def upload(
     kind: Form[str],
     site: Form[str],
     file: File[UploadedFile],
-) -> tuple[int, ImportOut]:
+) -> Status[ImportOut]:
     who = actor(request)
     target = site_for(who, site)
     content = file.read(MAX_BYTES + 1)  # more is refused by the reader
     batch = actions.upload(
         who, kind=kind, site_id=target.pk, filename=file.name or "", content=content
     )
-    return 201, _out(batch)
+    return Status(201, _out(batch))
 
 
 @router.get(
@@ -138,10 +138,13 @@ def get_import(request: HttpRequest, batch_id: int) -> ImportOut:
 def confirm(request: HttpRequest, batch_id: int) -> Any:
     batch = actions.confirm(actor(request), batch_id)
     if batch.status != "done":
-        return 422, ErrorOut(
-            code="import_refused",
-            message=EngineError("import_not_pending").message(language(request)),
-            details={"problems": [p.model_dump() for p in _out(batch).problems]},
+        return Status(
+            422,
+            ErrorOut(
+                code="import_refused",
+                message=EngineError("import_not_pending").message(language(request)),
+                details={"problems": [p.model_dump() for p in _out(batch).problems]},
+            ),
         )
     return _out(batch)
 
