@@ -65,6 +65,8 @@ def upload(
             "invalid_form", fields={"kind": FieldError("bad_choice", options=", ".join(KINDS))}
         )
     site = _site(actor, site_id)
+    if not KINDS[kind].allowed(actor, site):
+        raise Forbidden("forbidden")
     batch = ImportBatch(
         site=site,
         kind=kind,
@@ -121,6 +123,8 @@ def confirm(actor: Actor, batch_id: int) -> ImportBatch:
         if timezone.now() - batch.created_at > CONFIRM_WITHIN:
             raise EngineError("import_expired")
         site = Site.objects.get(pk=batch.site_id)
+        if not KINDS[batch.kind].allowed(actor, site):
+            raise Forbidden("forbidden")
         _sheet, outcome = _check(actor, batch, site)
         if outcome.ok:
             batch.written = KINDS[batch.kind].write(actor, site, outcome.plan)

@@ -45,6 +45,9 @@ MESSAGES: dict[str, Any] = {
     "part_exists": _("配件号“%(value)s”已在目录中。"),
     "operation_exists": _("作业代码“%(value)s”已在目录中。"),
     "unknown_skill": _("没有技能“%(value)s”。"),
+    "bad_username": _("用户名只能包含字母、数字和 . @ + - _：“%(value)s”。"),
+    "username_taken": _("用户名“%(value)s”已被使用。"),
+    "unknown_department": _("本项目没有部门“%(value)s”。"),
 }
 
 

@@ -199,6 +199,10 @@ class ImportKind:
         headers = self.headers(language)
         return headers.index(column) if column in headers else len(headers)
 
+    def allowed(self, actor: Actor, site: Site) -> bool:
+        """Whether this person may import this kind into the site (beyond managing it)."""
+        return True
+
     def validate(
         self,
         actor: Actor,

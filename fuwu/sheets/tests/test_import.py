@@ -287,3 +287,50 @@ def test_api_upload_preview_and_confirm(world, api):
         "Part number",
         "Name",
     ]
+
+
+def test_staff_by_administrators_only_without_the_admin_role(world):
+    from django.contrib.auth import get_user_model
+
+    from fuwu.core.actors import actor_for
+    from fuwu.core.models import Staff
+
+    head = "用户名,姓名,部门代码,角色,电话\n"
+    content = head + "\n".join(
+        [
+            "li.ming,李明,service_center,客服、Technician,13900000001",
+            "li.ming,李明二,service_center,agent,",  # the same username again
+            "agent,重名,service_center,agent,",  # taken
+            "wu.yi,吴一,nowhere,agent,",  # no such department here
+            "zhao.er,赵二,engineering,管理员,",  # not a role an import grants
+            "bad name,坏名,engineering,agent,",
+        ]
+    )
+    site = world.sites["lanting"].pk
+    with pytest.raises(EngineError) as refused:  # a manager: not enough to grant roles
+        actions.upload(
+            world.actor("sc_manager"), kind="staff", site_id=site, filename="s.csv",
+            content=content.encode(),
+        )  # fmt: skip
+    assert refused.value.code == "forbidden"
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")
+    admin = actor_for(root)
+    batch = actions.upload(
+        admin, kind="staff", site_id=site, filename="s.csv", content=content.encode()
+    )
+    codes = [(p["row"], p["column"], p["code"]) for p in batch.problems]
+    assert codes == [
+        (3, "用户名", "duplicate_in_file"),
+        (4, "用户名", "username_taken"),
+        (5, "部门代码", "unknown_department"),
+        (6, "角色", "bad_choice"),
+        (7, "用户名", "bad_username"),
+    ]
+    batch = actions.upload(
+        admin, kind="staff", site_id=site, filename="s.csv",
+        content=(head + "li.ming,李明,service_center,客服、Technician,13900000001\n").encode(),
+    )  # fmt: skip
+    actions.confirm(admin, batch.pk)
+    made = Staff.objects.get(user__username="li.ming")
+    assert {r.code for r in made.roles.all()} == {"agent", "technician"}
+    assert [s.code for s in made.sites.all()] == ["lanting"] and not made.user.has_usable_password()
