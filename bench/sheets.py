@@ -63,13 +63,11 @@ def export(fmt: str) -> dict[str, Any]:
     if fmt == "csv":
         for chunk in writer.csv_chunks(table):
             size += len(chunk)
-        rows = None
     else:
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
             writer.write_xlsx(table, out)
             out.flush()
             size = os.path.getsize(out.name)
-        rows = None
     seconds = time.perf_counter() - t0
     rows = cases_for(actor).count()
     return {

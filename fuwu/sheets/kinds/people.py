@@ -3,8 +3,10 @@ vehicles with their owners. All write through `fuwu.customers.bulk.import_record
 
 A unit is an asset of kind `unit` labelled "3栋1单元1201" (building, unit, room), with
 `building`, `unit`, `room`, `area_m2` and `occupied` among its attributes (the demo's and the
-campaigns' own keys). A resident with a phone number already on file under the same name is
-linked, not duplicated; under another name the row is refused (a merge is a person's call).
+campaigns' own keys). In the units import a resident with a phone number already on file
+under the same name is linked, not duplicated; under another name the row is refused (a merge
+is a person's call). The residents import creates new customers only: a phone number on file
+is refused there.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def room(value: Any) -> str:
 
 def area(value: Any) -> Any:
     number = decimal(value)
-    if number is not None and number <= 0:
+    if number is not None and number < 0:
         raise Invalid("too_small", min=0)
     return number
 
