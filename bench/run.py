@@ -30,6 +30,7 @@ import psycopg
 
 from bench import pages, rawdb, workshop
 from bench import routes as route_bench
+from bench import sheets as sheet_bench
 from bench.load import Api, PhaseResult, run_phase
 from bench.procs import (
     CpuWatch,
@@ -107,11 +108,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-raw", action="store_true", help="skip the raw DB limit")
     p.add_argument(
         "--only",
-        default="api,pages,workshop,routes",
+        default="api,pages,workshop,routes,sheets",
         help="comma list of parts to run: api (load phases and raw limit), pages (page timings "
         "with --page-cases cases), workshop (capacity and appointment timings with "
         "--workshop-technicians and --workshop-appointments), routes (the route planner on "
-        "Solomon's VRPTW instances, no database); default all, e.g. --only pages",
+        "Solomon's VRPTW instances, no database), sheets (export of --sheets-rows cases to CSV "
+        "and xlsx, import of --sheets-units units); default all, e.g. --only pages",
     )
     p.add_argument(
         "--instances",
@@ -166,6 +168,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=5000,
         help="appointments written before the workshop timings (5000)",
     )
+    p.add_argument(
+        "--sheets-rows", type=int, default=100_000, help="sheets: cases exported (100000)"
+    )
+    p.add_argument(
+        "--sheets-units", type=int, default=5000, help="sheets: units imported with residents"
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")
     args = p.parse_args(argv)
@@ -175,8 +183,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
     args.instances = [i.strip().upper() for i in args.instances.split(",") if i.strip()]
-    if not args.only or not set(args.only) <= {"api", "pages", "workshop", "routes"}:
-        p.error("--only takes api,pages,workshop,routes")
+    if not args.only or not set(args.only) <= {"api", "pages", "workshop", "routes", "sheets"}:
+        p.error("--only takes api,pages,workshop,routes,sheets")
     return args
 
 
@@ -431,6 +439,11 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 args.page_workers,
                 args.threads,
             )
+        if "sheets" in args.only:
+            wait_quiet(args.wait_quiet)
+            out["sheets"] = sheet_bench.run(
+                kind, env, tmp, ROOT, BIN, args.sheets_rows, args.sheets_units
+            )
     finally:
         if pg_name:
             try:
@@ -539,6 +552,8 @@ def print_report(results: dict[str, Any]) -> None:
             pages.print_table(kind, db["pages"])
         if "workshop" in db:
             workshop.print_table(kind, db["workshop"])
+        if "sheets" in db:
+            sheet_bench.print_table(kind, db["sheets"])
         if "summary" not in db:
             continue
         s = db["summary"]
@@ -645,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 log(f"routes: FAILED: {exc.__class__.__name__}: {exc}")
                 results["routes"] = {"error": f"{exc.__class__.__name__}: {exc}"}
-        for kind in args.db if {"api", "pages", "workshop"} & set(args.only) else []:
+        for kind in args.db if {"api", "pages", "workshop", "sheets"} & set(args.only) else []:
             try:
                 results["databases"][kind] = bench_database(kind, args)
             except Exception as exc:
@@ -672,6 +687,7 @@ def main(argv: list[str] | None = None) -> int:
             + sum(
                 int(db.get("workshop", {}).get("errors", 0)) for db in results["databases"].values()
             )
+            + sum(sheet_bench.errors(db.get("sheets", {})) for db in results["databases"].values())
             + route_bench.errors(results.get("routes", {}))
         )
         args.out.mkdir(parents=True, exist_ok=True)

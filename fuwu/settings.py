@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fuwu.reports",
     "fuwu.surveys",
     "fuwu.documents",
+    "fuwu.sheets",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",

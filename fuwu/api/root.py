@@ -168,11 +168,13 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     routes,
     scheduling,
     search,
+    sheets,
     surveys,
     tokens,
 )
 
 api.add_router("/procedures", procedures.router)
+api.add_router("/", sheets.router)  # /cases/export before /cases/{id}
 api.add_router("/cases", cases.router)
 api.add_router("/", customers.router)
 api.add_router("/", history.router)

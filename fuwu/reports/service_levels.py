@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
@@ -29,6 +30,7 @@ from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.reports.choices import Measure
 from fuwu.reports.models import Fact, FactItem
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 from fuwu.sla.lateness import late_q
 
 MAX_DAYS = 366
@@ -417,3 +419,30 @@ def named(found: list[Occurrence], language: str) -> list[Named]:
         )
         for o in found
     ]
+
+
+# -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------
+
+
+def sheet(result: Report) -> SimpleTable:
+    """The report's table per procedure step, with its total line, as the exporter reads it."""
+    measures = [m for m in COLUMNS if m != Measure.RESOLVED_NO_LIMIT]
+    columns = [
+        Column(gettext("服务程序 · 步骤"), width=32),
+        *(Column(str(m.label), Kind.INT, width=10) for m in measures),
+        Column(gettext("当前超时"), Kind.INT, width=10),
+        Column(gettext("按时响应率"), Kind.PERCENT, width=12),
+        Column(gettext("按时解决率"), Kind.PERCENT, width=12),
+    ]
+    total = Line("", "", gettext("合计"), result.total.counts, result.total.overdue)
+    rows = [
+        (
+            line.label,
+            *(line.n(m) for m in measures),
+            line.overdue,
+            line.response_rate,
+            line.resolution_rate,
+        )
+        for line in [*result.lines, total]
+    ]
+    return SimpleTable(name="service-levels", columns=columns, rows=rows)

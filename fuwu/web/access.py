@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from fuwu.core.actors import Actor, actor_for
@@ -15,7 +16,7 @@ from fuwu.web.context import is_manager, is_staff_member
 
 
 def staff_required(
-    view: Callable[..., HttpResponse] | None = None, *, manager: bool = False
+    view: Callable[..., HttpResponseBase] | None = None, *, manager: bool = False
 ) -> Any:
     """Staff pages: anonymous visitors sign in first; customers are sent to their portal.
 
@@ -23,9 +24,9 @@ def staff_required(
     The view receives `request.actor`.
     """
 
-    def decorate(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(func: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             actor = actor_for(request.user)

@@ -415,6 +415,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这种单据不由客户签名",
         "The customer does not sign this document",
     ),
+    # Spreadsheet imports (fuwu.sheets)
+    "import_not_pending": (
+        "此导入已完成或有错误，请重新上传",
+        "This import is done or has errors; upload the file again",
+    ),
+    "import_no_file": ("请选择要上传的文件", "Choose a file to upload"),
+    "import_expired": (
+        "预览已超过 24 小时，请重新上传",
+        "The preview is over 24 hours old; upload again",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -466,6 +476,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "bad_email": ("请输入有效的电子邮件地址", "Enter a valid e-mail address"),
     "not_on_site": ("不是本项目的客户", "Not a customer of this site"),
+    "catalogue_taken": ("已在目录中：{value}", "Already in the catalogue: {value}"),
     "asset_taken": (
         "该服务对象已登记，请搜索它的业主",
         "This asset is already registered; search for its owner",

@@ -123,7 +123,7 @@ def test_a_case_one_may_not_see_is_reported_as_not_found(world):
 
 
 def _csv(response: Any) -> list[list[str]]:
-    body = response.content.decode("utf-8")
+    body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body[1:])))
 
@@ -139,12 +139,13 @@ def test_export_masks_personal_values_as_lists_do(world):
     rows = _csv(response)
     assert rows[0][:3] == ["工单号", "标题", "服务程序"]
     assert rows[1][0] == case.number and rows[1][1] == "卫生间漏水"
-    assert "138****5678" in rows[1] and "13812345678" not in response.content.decode()
-    # Someone who sees phone numbers in full (the privacy rule) gets them in full.
+    assert "138****5678" in rows[1] and "13812345678" not in ",".join(rows[1])
+    # Even someone who sees phone numbers in full on the pages reads them masked in an export:
+    # an export leaves the system (issue 12: nobody reads a full number through an export).
     full = signed_in(world, "sc_manager").post(
         "/queue/bulk/", {"action": "export", "case": [case.pk]}
     )
-    assert "13812345678" in _csv(full)[1]
+    assert "138****5678" in _csv(full)[1]
 
 
 def test_export_in_english_and_only_visible_cases(world):

@@ -1,0 +1,163 @@
+"""Spreadsheets in and out on the staff pages.
+
+Out: the whole filtered queue (`/queue/export/?…&format=xlsx|csv`, the queue's own `CaseFilter`
+and scope) and the service-levels report (`/reports/service-levels/export/`). The ticked rows
+of the queue go through the bulk bar (fuwu.web.views.bulk). All through `fuwu.sheets.writer`.
+In: `/imports/` upload → `/imports/<id>/` preview (first rows, every problem with its row and
+column) → confirm; `/imports/templates/<kind>/` the template of each kind (xlsx, headers in the
+reader's language). The rules and writes are `fuwu.sheets.actions`'.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fuwu.cases.queries import cases_for
+from fuwu.procedures.engine.errors import EngineError
+from fuwu.reports import service_levels as sl
+from fuwu.sheets import actions, writer
+from fuwu.sheets.cases import CaseTable
+from fuwu.sheets.kinds import KINDS
+from fuwu.sheets.models import ImportBatch
+from fuwu.sheets.reader import MAX_BYTES
+from fuwu.web.access import actor_of, staff_required
+from fuwu.web.lists import parse_filter
+from fuwu.web.views.queues import _params
+
+RECENT = 10
+
+
+def _format(raw: str | None) -> str:
+    return raw if raw in writer.FORMATS else "xlsx"
+
+
+@staff_required
+def queue_export(request: HttpRequest) -> HttpResponseBase:
+    actor = actor_of(request)
+    filters, problems = parse_filter(_params(request))
+    if problems:
+        for problem in problems:
+            messages.warning(request, problem)
+        return redirect(reverse("web:queue") + "?" + request.GET.urlencode())
+    qs = filters.apply(cases_for(actor), actor)
+    table = CaseTable(qs, get_language() or "zh-hans")
+    return writer.response(table, _format(request.GET.get("format")))
+
+
+@staff_required(manager=True)
+def service_levels_export(request: HttpRequest) -> HttpResponseBase:
+    actor = actor_of(request)
+    language = get_language() or "zh-hans"
+    try:
+        filters = sl.from_params(actor, request.GET)
+    except EngineError as exc:
+        messages.warning(request, exc.message(language))
+        return redirect(reverse("web:report-service-levels") + "?" + request.GET.urlencode())
+    table = sl.sheet(sl.report(filters, language=language))
+    return writer.response(table, _format(request.GET.get("format")))
+
+
+@staff_required(manager=True)
+def imports(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    language = get_language() or "zh-hans"
+    sites = actions.import_sites(actor)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        site = request.POST.get("site", "")
+        try:
+            if upload is None:
+                raise EngineError("import_no_file")
+            content = upload.read(MAX_BYTES + 1)  # more is refused by the reader
+            batch = actions.upload(
+                actor,
+                kind=request.POST.get("kind", ""),
+                site_id=int(site) if site.isdigit() else None,
+                filename=upload.name or "",
+                content=content,
+            )
+        except EngineError as exc:
+            error = " ".join(
+                [exc.message(language), *(e.message(language) for e in exc.fields.values())]
+            )
+        else:
+            return redirect("web:import", batch_id=batch.pk)
+    recent = ImportBatch.objects.filter(created_by_id=actor.user_id).defer("content")[:RECENT]
+    return render(
+        request,
+        "web/imports.html",
+        {
+            "kinds": [(k.key, k.title) for k in KINDS.values()],
+            "sites": sites,
+            "recent": recent,
+            "kind_titles": {k.key: k.title for k in KINDS.values()},
+            "error": error,
+            "chosen": request.POST if request.method == "POST" else request.GET,
+        },
+        status=422 if error else 200,
+    )
+
+
+def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
+    try:
+        return actions.batch_of(actor_of(request), batch_id)
+    except EngineError:
+        raise Http404 from None
+
+
+@staff_required(manager=True)
+def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    shown = actions.preview(batch)
+    return render(
+        request,
+        "web/import_preview.html",
+        {"preview": shown, "batch": batch, "title": KINDS[batch.kind].title},
+    )
+
+
+@require_POST
+@staff_required(manager=True)
+def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    batch = _batch(request, batch_id)
+    try:
+        batch = actions.confirm(actor, batch.pk)
+    except EngineError as exc:
+        messages.warning(request, exc.message(get_language()))
+    else:
+        if batch.written or batch.status == "done":
+            messages.success(request, _("已导入 %(n)d 条记录。") % {"n": batch.written})
+        else:
+            messages.warning(request, _("文件有错误，未导入任何记录。"))
+    return redirect("web:import", batch_id=batch.pk)
+
+
+@staff_required(manager=True)
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    table = actions.template_of(kind, get_language())
+    response = HttpResponse(writer.xlsx_bytes(table), content_type=writer.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="fuwu-{kind}.xlsx"'
+    return response
+
+
+urlpatterns = [
+    path("queue/export/", queue_export, name="queue_export"),
+    path(
+        "reports/service-levels/export/", service_levels_export, name="report-service-levels-export"
+    ),
+    path("imports/", imports, name="imports"),
+    path("imports/<int:batch_id>/", import_preview, name="import"),
+    path("imports/<int:batch_id>/confirm/", import_confirm, name="import_confirm"),
+    path("imports/templates/<slug:kind>/", import_template, name="import_template"),
+]
