@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fuwu.core.actors import Actor, actor_for
+from fuwu.documents.render import FONTS
 from fuwu.procedures.engine.errors import (
     EngineError,
     FieldError,
@@ -41,8 +42,10 @@ from fuwu.procedures.engine.errors import (
     Unprocessable,
 )
 from fuwu.reports import service_levels as sl
-from fuwu.reports.choices import Frequency, Measure
+from fuwu.reports.choices import Frequency
 from fuwu.reports.models import Subscription
+from fuwu.sheets.tables import Kind, SimpleTable
+from fuwu.sheets.writer import text_value, write_xlsx
 
 # Local hour from which the last period's report is sent (the fold runs every sweep).
 SEND_HOUR = 7
@@ -52,15 +55,24 @@ PER_SWEEP = 50
 
 
 @dataclass(frozen=True)
-class Table:
-    """A report as rows for a document: the same for the PDF and the spreadsheet."""
+class Printed:
+    """A report for a mail: its title and period, and its table as the exporter reads it
+    (`fuwu.sheets.tables`), the rows in a list: the PDF and the workbook read them both."""
 
     title: str
     period: str
-    columns: list[str]
-    rows: list[list[Any]]
-    # Columns holding a percentage (0–100), formatted as such in the spreadsheet.
-    percent: frozenset[int] = frozenset()
+    table: SimpleTable
+
+    def lines(self) -> list[list[str]]:
+        """Each row's cells as text, as the spreadsheet's CSV reads them (per cents with %)."""
+        columns = list(self.table.columns)
+        return [
+            [
+                text_value(c, v) + ("%" if c.kind == Kind.PERCENT and v is not None else "")
+                for c, v in zip(columns, row, strict=True)
+            ]
+            for row in self.table.rows
+        ]
 
 
 @dataclass(frozen=True)
@@ -68,54 +80,19 @@ class Family:
     key: str
     title: Promise
     url_name: str
-    # (actor, filters, start, end, language) → the table; raises EngineError on bad filters.
-    build: Callable[[Actor, Mapping[str, str], date, date, str], Table]
+    # (actor, filters, start, end, language) → the report; raises EngineError on bad filters.
+    build: Callable[[Actor, Mapping[str, str], date, date, str], Printed]
 
 
 def _service_levels(
     actor: Actor, params: Mapping[str, str], start: date, end: date, language: str
-) -> Table:
+) -> Printed:
     filters = sl.from_params(actor, {**params, "from": start.isoformat(), "to": end.isoformat()})
-    report = sl.report(filters, language=language)
-    columns = [
-        _("程序 · 步骤"),
-        str(Measure.INTAKE.label),
-        str(Measure.RESPONDED_ON_TIME.label),
-        str(Measure.RESPONDED_LATE.label),
-        _("响应及时率（%）"),
-        str(Measure.RESOLVED_ON_TIME.label),
-        str(Measure.RESOLVED_LATE.label),
-        _("解决及时率（%）"),
-        str(Measure.REOPENED.label),
-        str(Measure.COMEBACK.label),
-        str(Measure.ESCALATED.label),
-        _("当前超时"),
-    ]
-
-    def row(label: str, line: sl.Line) -> list[Any]:
-        return [
-            label,
-            line.n(Measure.INTAKE),
-            line.n(Measure.RESPONDED_ON_TIME),
-            line.n(Measure.RESPONDED_LATE),
-            line.response_rate,
-            line.n(Measure.RESOLVED_ON_TIME),
-            line.n(Measure.RESOLVED_LATE),
-            line.resolution_rate,
-            line.n(Measure.REOPENED),
-            line.n(Measure.COMEBACK),
-            line.n(Measure.ESCALATED),
-            line.overdue,
-        ]
-
-    rows = [row(line.label, line) for line in report.lines]
-    rows.append(row(_("合计"), report.total))
-    return Table(
-        title=_("服务时效报表"),
-        period=period_text(start, end),
-        columns=columns,
-        rows=rows,
-        percent=frozenset({4, 7}),
+    table = sl.sheet(sl.report(filters, language=language))
+    return Printed(
+        _("服务时效报表"),
+        period_text(start, end),
+        SimpleTable(table.name, table.columns, list(table.rows)),
     )
 
 
@@ -252,69 +229,50 @@ def is_due(sub: Subscription, now: datetime) -> bool:
     return end < local.date() - timedelta(days=1) or local.hour >= SEND_HOUR
 
 
-def xlsx_of(table: Table) -> bytes:
-    """The table as a workbook: a title row, the headings, then numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.title[:31])
-    title = WriteOnlyCell(sheet, value=f"{table.title}（{table.period}）")
-    title.font = Font(bold=True, size=13)
-    sheet.append([title])
-    heads = []
-    for name in table.columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        heads.append(cell)
-    sheet.append(heads)
-    for row in table.rows:
-        cells = []
-        for i, value in enumerate(row):
-            if i in table.percent and value is not None:
-                cell = WriteOnlyCell(sheet, value=value / 100)
-                cell.number_format = "0.0%"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
-        sheet.append(cells)
+def xlsx_of(report: Printed) -> bytes:
+    """The table as a workbook, by the exporter (`fuwu.sheets.writer`)."""
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(report.table, out, title=f"{report.title} {report.period}")
     return out.getvalue()
 
 
-def pdf_of(table: Table, language: str) -> bytes:
-    """The table printed on A4 landscape (WeasyPrint)."""
+def pdf_of(report: Printed, language: str) -> bytes:
+    """The table printed on A4 landscape (WeasyPrint, the documents' vendored Chinese font)."""
     from weasyprint import HTML
 
     html = render_to_string(
         "reports/subscription_report.html",
-        {"table": table, "language": language, "now": timezone.now()},
+        {
+            "report": report,
+            "lines": report.lines(),
+            "language": language,
+            "now": timezone.now(),
+            "fonts": FONTS.as_uri(),
+        },
     )
     return bytes(HTML(string=html).write_pdf())
 
 
-def _message(sub: Subscription, family: Family, table: Table, start: date, end: date) -> Any:
+def _message(sub: Subscription, family: Family, report: Printed, start: date, end: date) -> Any:
     query = "&".join(f"{k}={v}" for k, v in {**sub.params, "from": start, "to": end}.items() if v)
     link = f"{settings.FUWU_BASE_URL.rstrip('/')}{reverse(family.url_name)}?{query}"
     body = _(
         "您订阅的{title}（{period}）见附件：PDF 与 Excel 各一份。\n\n在系统中查看：{link}\n\n"
         "退订：{manage}"
     ).format(
-        title=table.title,
-        period=table.period,
+        title=report.title,
+        period=report.period,
         link=link,
         manage=f"{settings.FUWU_BASE_URL.rstrip('/')}{reverse('web:report-subscriptions')}",
     )
     message = EmailMessage(
-        subject=f"{table.title}（{table.period}）", body=body, to=[sub.user.email]
+        subject=f"{report.title}（{report.period}）", body=body, to=[sub.user.email]
     )
     name = f"{sub.report}-{start.isoformat()}-{end.isoformat()}"
-    message.attach(f"{name}.pdf", pdf_of(table, language_of(sub.user)), "application/pdf")
+    message.attach(f"{name}.pdf", pdf_of(report, language_of(sub.user)), "application/pdf")
     message.attach(
         f"{name}.xlsx",
-        xlsx_of(table),
+        xlsx_of(report),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     return message
@@ -336,8 +294,10 @@ def send(sub: Subscription, now: datetime) -> bool:
         if family is None or not sub.user.is_active or not sub.user.email:
             raise Forbidden("subscription_undeliverable")
         with translation.override(language_of(sub.user)):
-            table = family.build(actor_for(sub.user), sub.params, start, end, language_of(sub.user))
-            _message(sub, family, table, start, end).send()
+            report = family.build(
+                actor_for(sub.user), sub.params, start, end, language_of(sub.user)
+            )
+            _message(sub, family, report, start, end).send()
     except EngineError as exc:
         # The person may no longer read this report (or has no address): the period is passed
         # over, and the reason kept for their subscriptions page.

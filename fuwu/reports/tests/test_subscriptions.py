@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -74,16 +75,20 @@ def test_a_weekly_report_goes_out_once_the_monday_after_its_week(world, vp, sett
     assert pdf.startswith(b"%PDF")
     assert xlsx_name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet.title == "服务时效报表 2026-11-30 – 2026-12-06"[:31]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0][0] == "服务时效报表（2026-11-30 – 2026-12-06）"
-    assert rows[1][:4] == ["程序 · 步骤", "受理", "按时响应", "超时响应"]
-    total = rows[-1]
+    heads = rows[0]
+    assert heads[0] == "服务程序 · 步骤"
+    total = dict(zip(heads, rows[-1], strict=True))
     # The data set's Monday (dataset.py): 4 taken in, A on time and B late in responding (50 %),
     # A resolved on time twice (100 %), reopened once, one comeback, one escalation; C and D
-    # are late now (the figures are read as the mail is made: at 8:00 on 7 Dec everything open
-    # is late).
-    assert total[:11] == ["合计", 4, 1, 1, 0.5, 2, 0, 1.0, 1, 1, 1]
-    assert sheet.cell(row=len(rows), column=5).number_format == "0.0%"
+    # are late now (the figures are read as the mail is made, on 7 December: all open is late).
+    assert total["服务程序 · 步骤"] == "合计"
+    assert (total["受理"], total["按时响应"], total["超时响应"], total["按时解决"]) == (4, 1, 1, 2)
+    assert (total["重新处理"], total["返修"], total["升级"]) == (1, 1, 1)
+    assert (total["按时响应率"], total["按时解决率"]) == (50.0, 100.0)
+    rate = heads.index("按时响应率") + 1
+    assert sheet.cell(row=len(rows), column=rate).number_format == '0.0"%"'
     assert cases.a.pk  # the data set's cases exist
     sub.refresh_from_db()
     assert sub.sent_through == date(2026, 12, 6) and sub.last_error == ""
@@ -100,7 +105,23 @@ def test_the_pdf_holds_the_reports_text(world, vp):
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
-    assert "2026-11-30" in text and "合计" in text
+    assert "2026-11-30" in text and "合计" in text and "服务时效报表" in text
+    # For a person to look at: the first page as a picture.
+    shots = Path("test-artifacts") / "report_subscription"
+    shots.mkdir(parents=True, exist_ok=True)
+    (shots / "service-levels.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-singlefile",
+            str(shots / "service-levels.pdf"),
+            str(shots / "service-levels"),
+        ],
+        check=True,
+    )
     assert sub.pk
 
 
