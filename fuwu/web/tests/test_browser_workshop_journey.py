@@ -8,8 +8,8 @@ the sweep and is rebooked. Chinese on a desktop, English on a 390×844 phone.
 
 The live server reads the real clock: the sweeps (the case's reminder timer, the no-show) are
 called with `now=`, and the repair order is promised a little after now so its job is at risk
-today. Steps whose long forms other tests already drive in a browser (reception's checklist,
-the repair order's fields, delivery and payment) are taken through the API as the same people.
+today. Every step is taken on the pages, as its people do (the advisor, the workshop's
+controller, the technician on a phone, the cashier); the API only opens the two cases.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from fuwu.sla.clocks import site_calendar
 from fuwu.sla.escalation import sweep
 from fuwu.testing.browser import two_variants
 from fuwu.testing.factories import World
-from fuwu.testing.scenario import take
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SH = ZoneInfo("Asia/Shanghai")
@@ -71,13 +70,45 @@ def choose(page: Any, key: str, value: str) -> None:
         page.select_option(f"#id_{key}", value)
 
 
+def settle(page: Any) -> None:
+    """Wait until the page's own requests are answered (the case page's history panel loads by
+    htmx after the page or after a swap) before the test reads or writes the database itself.
+    On SQLite the live server and the test share one in-memory connection: a test query that
+    runs while the server answers one of these requests fails ("table is locked") or reads
+    nothing (the advisor's "not found" after QC, once). A load state cannot say so: after an
+    htmx swap `networkidle` was reached long ago and returns at once."""
+    page.locator("[data-testid=case-history] .spinner-border").wait_for(state="detached")
+    page.locator(".htmx-request").first.wait_for(state="detached")
+    page.wait_for_load_state("networkidle")
+
+
+def visit(page: Any, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
 def take_on_page(page: Any, key: str) -> None:
     with page.expect_response(lambda r: f"/take/{key}/" in r.url):
         page.click(f"[data-testid=take-{key}]")
     page.locator("[data-testid=notice-success]").wait_for()
-    # The swapped-in page may fetch more (its panels): let it, before the test writes itself
-    # (the in-memory database of SQLite serves one writer at a time).
-    page.wait_for_load_state("networkidle")
+    settle(page)
+
+
+def line(page: Any, row: int, **cells: str) -> None:
+    """One row of the estimate's line editor."""
+    found = page.locator(f"[data-testid=lines-estimate_lines] tbody tr.lines-row >> nth={row}")
+    for column, value in cells.items():
+        cell = found.locator(f"[data-testid=cell-{column}]")
+        if column == "kind":
+            cell.select_option(value)
+        else:
+            cell.fill(value)
+
+
+def tick(page: Any, *keys: str) -> None:
+    """Checklist items done."""
+    for key in keys:
+        page.click(f"label[for=id_checklist\\.{key}_1]")
 
 
 def open_case(api: Any, world: World, customer: Customer, title: str) -> dict[str, Any]:
@@ -95,10 +126,6 @@ def open_case(api: Any, world: World, customer: Customer, title: str) -> dict[st
     )
     assert r.status_code == 201, r.json()
     return r.json()
-
-
-def fresh(api: Any, case: dict[str, Any]) -> dict[str, Any]:
-    return api.get(f"/api/cases/{case['id']}").json()
 
 
 @two_variants
@@ -128,7 +155,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     page.goto(f"/workshop/?day={day}")
     summary = page.locator("[data-testid=day-summary]")
     assert summary.locator("[data-testid=left]").inner_text().strip() == "64"
-    page.goto(f"/cases/{case['id']}/")
+    visit(page, f"/cases/{case['id']}/")
     web.shot(page, "case-before-booking")
     choose(page, "job_type", "maintenance")
     page.fill("#id_appointment_at", f"{day}T10:30")
@@ -162,7 +189,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     ]
 
     # 3 The car arrives: the advisor says so on the case, parts confirmed, customer reminded.
-    page.goto(f"/cases/{case['id']}/")
+    visit(page, f"/cases/{case['id']}/")
     choose(page, "parts_confirmed", "yes")
     choose(page, "reminded", "yes")
     web.shot(page, "arrived-form")
@@ -170,13 +197,11 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     appointment.refresh_from_db()
     assert appointment.status == "arrived"
 
-    # 4 Reception on the case page; the repair order (its lines, through the API as the
-    # advisor) promised a little after now.
+    # 4 Reception on the case page: mileage, key tag, the checklist done in front of the customer.
     now = timezone.now()
     promised = production.finish_of(
         workshop, production.finish_of(workshop, now, Decimal("2")), Decimal("1.7")
     ).replace(second=0, microsecond=0)
-    # Reception on the case page: mileage, key tag, the checklist done in front of the customer.
     page.fill("#id_odometer", "40120")
     page.fill("#id_key_tag", "K-17")
     for key, value in RECEIVED.items():
@@ -185,25 +210,30 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     web.shot(page, "reception")
     take_on_page(page, "received")
     assert Case.objects.get(pk=case["id"]).step == "repair_order"
-    c = fresh(advisor_api, case)
-    order = {
-        "order_no": "RO-000318",
-        "vin": "LVGBE40K28G123456",
-        "vehicle_model": "卡罗拉 1.8L CVT",
-        "payment_method": "card",
-        "work_type": "maintenance",
-        "estimate_lines": [
-            {"kind": "labour", "item": "4万公里保养", "quantity": 1.5, "unit_price": "300"},
-            {"kind": "parts", "item": "90915-YZZD4 机油滤清器", "quantity": 1, "unit_price": "80"},
-        ],
-        "promised_at": promised.isoformat(),
-        "follow_up_method": "phone",
-        "keep_old_parts": False,
-    }
-    c = take(advisor_api, c, "release", order)
+    # The repair order on the case page: the vehicle, the estimate's lines (labour and the
+    # booked part), promised a little after now.
+    page.fill("#id_order_no", "RO-000318")
+    page.fill("#id_vin", "LVGBE40K28G123456")
+    page.fill("#id_vehicle_model", "卡罗拉 1.8L CVT")
+    choose(page, "payment_method", "card")
+    choose(page, "work_type", "maintenance")
+    line(page, 0, kind="labour", item="4万公里保养", quantity="1.5", unit_price="300")
+    page.click("[data-testid=add-row-estimate_lines]")
+    line(page, 1, kind="parts", item="90915-YZZD4 机油滤清器", quantity="1", unit_price="80")
+    assert page.locator("[data-testid=total-estimate_lines-amount]").inner_text().endswith("530.00")
+    page.fill("#id_estimate", "530")
+    page.fill("#id_promised_at", local(promised))
+    choose(page, "follow_up_method", "phone")
+    choose(page, "keep_old_parts", "no")
+    web.shot(page, "repair-order-form")
+    take_on_page(page, "release")
     job = RepairJob.objects.get(case_id=case["id"])
     assert job.standard_hours == Decimal("1.50") and job.promised_at == promised
-    page.goto(f"/cases/{case['id']}/")
+    lines = Case.objects.get(pk=case["id"]).data["estimate_lines"]
+    assert [(x["kind"], x["item"]) for x in lines] == [
+        ("labour", "4万公里保养"),
+        ("parts", "90915-YZZD4 机油滤清器"),
+    ]
     body = page.locator("main").inner_text()
     assert "RO-000318" in body and "90915-YZZD4" in body
     web.shot(page, "repair-order")
@@ -216,7 +246,8 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     )
     with page.expect_navigation():
         form.locator("[data-testid=issue-button]").click()
-    assert c["number"] in page.locator(".alert-success").inner_text()
+    number = Case.objects.get(pk=case["id"]).number
+    assert number in page.locator(".alert-success").inner_text()
     assert page.locator(f"[data-testid=issued-{held.pk}]").is_visible()
     held.refresh_from_db()
     assert (held.status, held.issued, held.case_id) == ("issued", Decimal("1"), case["id"])
@@ -252,10 +283,22 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         f"[data-testid=risk-{job.pk}]"
     ).inner_text()
     web.shot(qc_page, "board-amber")
-    qc_page.goto(f"/cases/{case['id']}/")  # off the polling board while the test writes
+    # The case's dispatch step on its page (off the polling board): 技师00, the hours, the
+    # latest start; the case goes to him.
+    visit(qc_page, f"/cases/{case['id']}/")
+    qc_page.fill("#id_planned_hours", "1.5")
+    qc_page.fill("#id_latest_start", local(latest))
+    qc_page.click(
+        f"[data-testid=picker-technician] [data-testid=person-{tech.staff.user.username}]"
+    )
+    web.shot(qc_page, "dispatch")
+    take_on_page(qc_page, "start")
+    dispatched = Case.objects.get(pk=case["id"])
+    assert (dispatched.step, dispatched.assignee_id) == ("production", tech.staff.user_id)
 
-    # 6 The technician clocks on and off from the phone.
+    # 6 The technician clocks on and off from the phone, then writes up the work on the case.
     user = tech.staff.user
+    Staff.objects.filter(user=user).update(language=language)
     tech_page = web.page(phone=True, language="en-GB" if en else "zh-CN")
     web.login(tech_page, user.username, "pw")
     tech_page.goto("/workshop/my-jobs/")
@@ -271,31 +314,16 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     assert card.locator("[data-testid=status]").inner_text().strip() == ("Done" if en else "已完工")
     web.shot(tech_page, "clocked-off")
     assert JobClock.objects.filter(job=job, done=True).count() == 1
-
-    # The case's dispatch and production steps (as on the case page of other tests).
-    Staff.objects.filter(user__username="workshop_tech").update(language=language)
-    qc_api, tech_api = api("workshop_qc", language), api("workshop_tech", language)
-    c = fresh(advisor_api, case)
-    r = qc_api.post(
-        f"/api/cases/{c['id']}/assign", {"version": c["version"], "assignee": "workshop_tech"}
-    )
-    assert r.status_code == 200, r.json()
-    c = r.json()
-    c = take(
-        qc_api,
-        c,
-        "start",
-        {"technician": "workshop_tech", "planned_hours": 1.5, "latest_start": latest.isoformat()},
-    )
-    c = take(
-        tech_api,
-        c,
-        "done",
-        {"work_performed": "更换机油机滤", "cause": "4万公里定期保养", "labour_hours": 1.4},
-    )
+    visit(tech_page, f"/cases/{case['id']}/")
+    tech_page.fill("#id_work_performed", "更换机油机滤")
+    tech_page.fill("#id_cause", "4万公里定期保养")
+    tech_page.fill("#id_labour_hours", "1.4")
+    web.shot(tech_page, "production-done")
+    take_on_page(tech_page, "done")
+    assert Case.objects.get(pk=case["id"]).step == "qc"
 
     # 7 QC on the case page: the checklist, passed.
-    qc_page.goto(f"/cases/{case['id']}/")
+    visit(qc_page, f"/cases/{case['id']}/")
     choose(qc_page, "qc_priority", "major_service")
     for key, value in QC_OK.items():
         if value is True:
@@ -304,49 +332,37 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     take_on_page(qc_page, "pass")
     assert Case.objects.get(pk=case["id"]).step == "delivery_prep"
 
-    # 8 Delivery (the API as the advisor and the cashier): handed over, to follow up.
-    c = fresh(advisor_api, case)
-    c = take(
-        advisor_api,
-        c,
-        "call_customer",
-        {"actual_amount": "530"},
-        {"qc_confirmed": True, "request_met": True},
-    )
-    c = take(
-        advisor_api,
-        c,
-        "to_cashier",
-        {"follow_up_method": "phone", "next_service": "5000公里后保养"},
-        {"greeted_warmly": True, "parts_shown": True, "work_charges_explained": True},
-    )
-    c = take(
-        api("dealer_finance", language), c, "paid", {"amount_paid": "530", "receipt_no": "FP-1"}
-    )
-    c = take(
-        advisor_api,
-        c,
-        "handed_over",
-        checklist={"car_handed_over": True, "covers_removed": True, "thanked": True},
-    )
-    page.goto(f"/cases/{case['id']}/")
+    # 8 Delivery on the case page (the advisor, then the cashier): handed over, to follow up.
+    visit(page, f"/cases/{case['id']}/")
+    page.fill("#id_actual_amount", "530")
+    tick(page, "qc_confirmed", "request_met")
+    take_on_page(page, "call_customer")
+    choose(page, "follow_up_method", "phone")
+    page.fill("#id_next_service", "5000公里后保养")
+    tick(page, "greeted_warmly", "parts_shown", "work_charges_explained")
+    take_on_page(page, "to_cashier")
+    Staff.objects.filter(user__username="dealer_finance").update(language=language)
+    cashier = web.page(phone=False, language="en-GB" if en else "zh-CN")
+    web.login(cashier, "dealer_finance")
+    visit(cashier, f"/cases/{case['id']}/")
+    cashier.fill("#id_amount_paid", "530")
+    cashier.fill("#id_receipt_no", "FP-1")
+    web.shot(cashier, "payment")
+    take_on_page(cashier, "paid")
+    visit(page, f"/cases/{case['id']}/")
+    tick(page, "car_handed_over", "covers_removed", "thanked")
+    take_on_page(page, "handed_over")
     web.shot(page, "delivered")
-    assert c["step"]["key"] == "follow_up"
+    assert Case.objects.get(pk=case["id"]).step == "follow_up"
 
     # 9 Another customer does not come: a no-show by the sweep, rebooked on the case page.
     other = Customer.objects.create(site=site, name="王芳", phone="13800001111")
     missed = open_case(advisor_api, world, other, "换轮胎")
-    missed = take(
-        advisor_api,
-        missed,
-        "book",
-        {
-            "visit_type": "appointment",
-            "job_type": "repair",
-            "appointment_at": datetime.combine(day, time(14, 0), SH).isoformat(),
-            "booked_hours": 1,
-        },
-    )
+    visit(page, f"/cases/{missed['id']}/")
+    choose(page, "job_type", "repair")
+    page.fill("#id_appointment_at", f"{day}T14:00")
+    page.fill("#id_booked_hours", "1")
+    take_on_page(page, "book")
     sweep(now=datetime.combine(day, time(14, 31), SH))
     gone = Appointment.objects.get(case_id=missed["id"])
     assert gone.status == "no_show"
