@@ -185,7 +185,7 @@ def _aware(value: datetime | None, name: str) -> None:
         raise EngineError("invalid_form", fields={name: FieldError("not_datetime")})
 
 
-def _job_out(j: RepairJob) -> dict[str, Any]:
+def job_out(j: RepairJob) -> dict[str, Any]:
     return {
         "id": j.pk,
         "case": j.case_id,
@@ -208,7 +208,7 @@ def _job_out(j: RepairJob) -> dict[str, Any]:
 
 def _bar_out(b: day_board.Bar) -> BarOut:
     return BarOut(
-        **_job_out(b.job),
+        **job_out(b.job),
         start=b.start,
         end=b.end,
         remaining_hours=b.remaining,
@@ -312,7 +312,7 @@ def add_job(request: HttpRequest, case_id: int, payload: RepairJobIn) -> Status[
         level=payload.level,
         promised_at=payload.promised_at,
     )
-    return Status(201, JobOut(**_job_out(_job(actor(request), made.pk))))
+    return Status(201, JobOut(**job_out(_job(actor(request), made.pk))))
 
 
 @router.post(
@@ -323,7 +323,7 @@ def add_job(request: HttpRequest, case_id: int, payload: RepairJobIn) -> Status[
 def jobs_from_appointment(request: HttpRequest, case_id: int) -> list[JobOut]:
     who = actor(request)
     made = production.jobs_from_appointment(who, case_id)
-    return [JobOut(**_job_out(_job(who, j.pk))) for j in made]
+    return [JobOut(**job_out(_job(who, j.pk))) for j in made]
 
 
 @router.get(
@@ -332,7 +332,7 @@ def jobs_from_appointment(request: HttpRequest, case_id: int) -> list[JobOut]:
     summary="A repair job",
 )
 def job(request: HttpRequest, job_id: int) -> JobOut:
-    return JobOut(**_job_out(_job(actor(request), job_id)))
+    return JobOut(**job_out(_job(actor(request), job_id)))
 
 
 @router.get(
@@ -368,7 +368,7 @@ def dispatch(request: HttpRequest, job_id: int, payload: DispatchIn) -> JobOut:
     _job(who, job_id)
     _aware(payload.start, "start")
     production.dispatch(who, job_id, technician_id=payload.technician, start=payload.start)
-    return JobOut(**_job_out(_job(who, job_id)))
+    return JobOut(**job_out(_job(who, job_id)))
 
 
 def _clock_out(c: JobClock) -> ClockOut:

@@ -538,9 +538,32 @@ def dispatch(
                 technician=tech.staff.display_name,
                 at=f"{start.astimezone(zone_of(workshop)):%Y-%m-%d %H:%M}",
             )
+        _check_free(tech, job, start)
         job.technician, job.planned_start = tech, start
         job.save(update_fields=["technician", "planned_start"])
     return job
+
+
+def _check_free(tech: Technician, job: RepairJob, start: datetime) -> None:
+    """One repair order at a time: refused when the technician's other open jobs are planned
+    over the time this one would take from `start`."""
+    workshop = job.workshop
+    end = finish_of(workshop, start, job.standard_hours)
+    others = RepairJob.objects.filter(
+        technician=tech, status__in=OPEN, planned_start__isnull=False, planned_start__lt=end
+    ).exclude(pk=job.pk)
+    zone = zone_of(workshop)
+    for other in others.select_related("operation"):
+        assert other.planned_start is not None
+        other_end = finish_of(workshop, other.planned_start, other.standard_hours)
+        if other_end > start:
+            raise Conflict(
+                "technician_busy",
+                technician=tech.staff.display_name,
+                job=other.name,
+                start=f"{other.planned_start.astimezone(zone):%H:%M}",
+                end=f"{other_end.astimezone(zone):%H:%M}",
+            )
 
 
 # -- clocking --------------------------------------------------------------------------------

@@ -217,6 +217,16 @@ def test_dispatch_suggestions_rank_by_skill_level_shift_and_load(world: World) -
             world.actor("advisor"), wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 10)
         )
     assert advisor.value.code == "may_not_dispatch_jobs"
+    # One repair order at a time: 技师01's job "a" (3 h from 08:30) holds him until 11:30.
+    with pytest.raises(EngineError) as busy:
+        production.dispatch(dispatcher, wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 11))
+    assert busy.value.code == "technician_busy"
+    assert busy.value.message("zh-hans") == (
+        "技师01 在 08:30–11:30 已排有作业“a”（一次只做一张修理单）"
+    )
+    assert busy.value.message("en") == (
+        "技师01 already has “a” planned 08:30–11:30 (one repair order at a time)"
+    )
     done = production.dispatch(
         dispatcher, wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 13)
     )
