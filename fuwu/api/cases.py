@@ -110,7 +110,7 @@ class CaseOut(Schema):
     parent_id: int | None
     tasks: list[TaskOut] = []
     workshop: CaseWorkshopOut | None = Field(
-        None,
+        default=None,
         description="a case read by id whose procedure books the workshop: its appointments,"
         " repair jobs and on-site visits (not in lists)",
     )

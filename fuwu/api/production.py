@@ -14,10 +14,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, found, workshop_for
 from fuwu.core.actors import Actor
 from fuwu.core.models import Skill
-from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
+from fuwu.procedures.engine.errors import EngineError, FieldError
 from fuwu.scheduling import board as day_board
 from fuwu.scheduling import production, promises
 from fuwu.scheduling.booking import visible_workshops
@@ -230,14 +230,16 @@ def _carry_out(c: CarryOver) -> CarryOverOut:
 
 
 def _job(who: Actor, job_id: int) -> RepairJob:
-    found = (
-        RepairJob.objects.select_related("case", "operation", "skill", "workshop__department__site")
-        .filter(pk=job_id, workshop__in=visible_workshops(who))
-        .first()
+    return found(
+        (
+            RepairJob.objects.select_related(
+                "case", "operation", "skill", "workshop__department__site"
+            )
+            .filter(pk=job_id, workshop__in=visible_workshops(who))
+            .first()
+        ),
+        "job",
     )
-    if found is None:
-        raise NotFound("not_found", what="job")
-    return found
 
 
 @router.get(
@@ -246,9 +248,7 @@ def _job(who: Actor, job_id: int) -> RepairJob:
     summary="The production board for a day: technicians × time, jobs, risk, idle, carry-overs",
 )
 def board(request: HttpRequest, workshop_id: int, day: date) -> BoardOut:
-    workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound("not_found", what="workshop")
+    workshop = workshop_for(actor(request), workshop_id)
     b = day_board.board(workshop, day)
     return BoardOut(
         workshop=workshop.pk,

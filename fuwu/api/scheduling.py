@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, workshop_for
 from fuwu.api.idempotency import idempotent
 from fuwu.api.parts import PartReservationOut, reservation_out
 from fuwu.core.actors import Actor
@@ -126,10 +126,7 @@ class AppointmentOut(Schema):
 
 
 def _workshop(who: Actor, workshop_id: int) -> Workshop:
-    found = booking.visible_workshops(who).filter(pk=workshop_id).first()
-    if found is None:
-        raise NotFound("not_found", what="workshop")
-    return found
+    return workshop_for(who, workshop_id)
 
 
 def _days(start: date, end: date | None) -> list[date]:

@@ -21,7 +21,7 @@ from fuwu.scheduling.models import (
     PartReservation,
     Stock,
 )
-from fuwu.scheduling.parts import unconfirmed_shortages
+from fuwu.scheduling.part_queries import unconfirmed_shortages
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.sla.clocks import site_calendar
 from fuwu.testing.scenario import refused, take

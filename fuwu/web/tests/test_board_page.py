@@ -216,8 +216,18 @@ def test_the_menu_links_the_board_and_the_technicians_jobs(
     assert 'data-testid="board-link"' in page and 'data-testid="my-jobs-link"' not in page
     r = dispatcher.get("/workshop/board/")
     assert r.status_code == 302 and r["Location"] == f"/workshop/{workshop.pk}/board/"
+    # The menu's 车间 drop-down: the board, routes and KPIs of their workshop for its staff;
+    # the capacity, calendar and parts for those who book; their jobs for a technician.
+    assert f'href="/workshop/{workshop.pk}/kpis/" data-testid="kpis-menu-link"' in page
+    assert (
+        'data-testid="routes-menu-link"' in page and 'data-testid="calendar-menu-link"' not in page
+    )
+    advisor = signed_in(world.users["advisor"]).get("/work/").content.decode()
+    menu = advisor.split('data-testid="workshop-menu"', 1)[1].split("</ul>", 1)[0]
+    assert f'href="/workshop/{workshop.pk}/calendar/" data-testid="calendar-menu-link"' in menu
+    assert 'data-testid="workshop-link"' in menu and 'data-testid="parts-link"' in menu
     agent = signed_in(world.users["agent"])  # no workshop at the residential site
-    assert 'data-testid="board-link"' not in agent.get("/work/").content.decode()
+    assert 'data-testid="workshop-menu"' not in agent.get("/work/").content.decode()
     assert agent.get("/workshop/board/").status_code == 404
 
 

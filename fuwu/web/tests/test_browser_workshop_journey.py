@@ -1,10 +1,12 @@
 """Issue 11's whole workshop journey in a real browser, as the people who do it: the advisor books
-the customer's car for the next working day on the Toyota case and sees the workshop's hours
-left fall; the reminder goes out the day before; the car arrives; reception writes the repair
-order (its job from the booked line, the booked part reserved); the production board shows the
-job, outlined amber while it can still start in time but will not; the technician clocks on and
-off from a phone; QC passes it; it is delivered; another customer does not come, is a no-show by
-the sweep and is rebooked. Chinese on a desktop, English on a 390×844 phone.
+the customer's car for the next working day on the Toyota case (a catalogue operation: its
+hours, and its part reserved at booking) and sees the workshop's hours left fall; the reminder
+goes out the day before; the car arrives; reception writes the repair order (its job from the
+booked line, its lines typed in the estimate); the production board shows the job, outlined
+amber while it can still start in time but will not; the controller dispatches it; the
+technician clocks on and off from a phone and writes up the work; QC passes it; it is
+delivered, paid and handed over; another customer does not come, is a no-show by the sweep and
+is rebooked. Chinese on a desktop, English on a 390×844 phone.
 
 The live server reads the real clock: the sweeps (the case's reminder timer, the no-show) are
 called with `now=`, and the repair order is promised a little after now so its job is at risk
@@ -28,10 +30,13 @@ from fuwu.cases.tests.library.test_toyota_seven_step import QC_OK, RECEIVED
 from fuwu.core.models import Staff
 from fuwu.customers.models import Customer
 from fuwu.notifications.models import Notification
-from fuwu.scheduling import production
+from fuwu.scheduling import job_time
+from fuwu.scheduling.capacity import shift_periods
 from fuwu.scheduling.models import (
     Appointment,
     JobClock,
+    LabourOperation,
+    OperationPart,
     Part,
     PartReservation,
     RepairJob,
@@ -54,6 +59,39 @@ def next_working_day(world: World, after: date) -> date:
     while not calendar.is_working_day(day):
         day += timedelta(days=1)
     return day
+
+
+def planned_after(site: Any, latest: datetime) -> datetime:
+    """Half an hour after the latest start, or just before the working period it falls in ends
+    (lunch, the evening) when that comes first: planned today, after its latest start."""
+    start = latest.astimezone(SH) + timedelta(minutes=30)
+    for begin, end in shift_periods(site, None, latest.astimezone(SH).date()):
+        if begin <= latest < end:
+            start = min(start, end - timedelta(minutes=5))
+    # On the board's five-minute grid (where a dragged job lands).
+    return start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
+
+
+def drag_to_timeline(page: Any, job: RepairJob, tech: Any, start: datetime) -> None:
+    """Drag a waiting job onto the technician's timeline where `start` is drawn."""
+    grid = page.locator("[data-drag-minutes]")
+    hour, minute = (int(x) for x in (grid.get_attribute("data-drag-from") or "").split(":"))
+    total = int(grid.get_attribute("data-drag-minutes") or 0)
+    track = page.locator(f"[data-drop-tech='{tech.pk}']")
+    box = track.bounding_box()
+    assert box is not None and total
+    share = ((start.hour - hour) * 60 + start.minute - minute) / total
+    # The card and the timeline on one screen: a drag cannot scroll the page.
+    size = page.viewport_size
+    tall = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], tall)})
+    with page.expect_navigation():
+        page.locator(f"[data-testid=waiting-{job.pk}]").drag_to(
+            track,
+            source_position={"x": 8, "y": 8},  # the card's corner, off its buttons
+            target_position={"x": share * box["width"] + 0.5, "y": box["height"] / 2},
+        )
+    page.set_viewport_size(size)
 
 
 def local(moment: datetime) -> str:
@@ -139,6 +177,15 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         site=site, number="90915-YZZD4", name="机油滤清器", name_en="Oil filter", unit="个"
     )
     Stock.objects.create(part=filter_part, on_hand=Decimal("5"))
+    service = LabourOperation.objects.create(
+        site=site,
+        code="MNT-40K",
+        name="4万公里保养",
+        name_en="40,000 km service",
+        standard_hours=Decimal("1.5"),
+        work_type="maintenance",
+    )
+    OperationPart.objects.create(operation=service, part=filter_part, quantity=Decimal("1"))
     driver = world.customers["driver"]
     driver.user = get_user_model().objects.create(username="li_qiang")  # a portal account
     driver.save(update_fields=["user"])
@@ -159,7 +206,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     web.shot(page, "case-before-booking")
     choose(page, "job_type", "maintenance")
     page.fill("#id_appointment_at", f"{day}T10:30")
-    page.fill("#id_booked_hours", "1.5")
+    page.fill("#id_booked_operations", "MNT-40K")  # the catalogue's 1.5 h and its oil filter
     web.shot(page, "book-on-the-case")
     take_on_page(page, "book")
     appointment = Appointment.objects.get(case_id=case["id"])
@@ -167,16 +214,14 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     page.goto(f"/workshop/?day={day}")
     summary.locator("[data-testid=left]").filter(has_text="62.5").wait_for()
     row = page.locator(f"#appointment-{appointment.pk}")
-    # The job's part (the oil filter), held for the appointment from the day page.
-    row.locator("[data-testid=reserve-part]").fill("90915-YZZD4")
-    with page.expect_navigation():
-        row.locator("[data-testid=reserve-button]").click()
-    assert "90915-YZZD4" in page.locator(".alert-success").inner_text()
     assert "10:30" in row.inner_text() and "粤B·3K5X8" in row.inner_text()
     assert ("Booked" if en else "已预约") in row.locator(
         "[data-testid=appointment-status]"
     ).inner_text()
+    # The operation's part (the oil filter) was held for it at booking.
     assert row.locator("[data-testid=parts-ready]").is_visible()
+    held = PartReservation.objects.get(appointment=appointment)
+    assert (held.part, held.held) == (filter_part, Decimal("1"))
     web.shot(page, "capacity-fell")
 
     # 2 The reminder goes out the day before (the case's own timer, by the sweep).
@@ -199,9 +244,9 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
 
     # 4 Reception on the case page: mileage, key tag, the checklist done in front of the customer.
     now = timezone.now()
-    promised = production.finish_of(
-        workshop, production.finish_of(workshop, now, Decimal("2")), Decimal("1.7")
-    ).replace(second=0, microsecond=0)
+    # Promised 2.2 working hours from now: the job (1.5 h, settlement 0.2 h) must start within
+    # about half an hour, so planning it later the same afternoon is a risk, not yet a delay.
+    promised = job_time.finish_of(workshop, now, Decimal("2.2")).replace(second=0, microsecond=0)
     page.fill("#id_odometer", "40120")
     page.fill("#id_key_tag", "K-17")
     for key, value in RECEIVED.items():
@@ -239,7 +284,6 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     web.shot(page, "repair-order")
     # The held oil filter is issued to the repair order from the workshop's day page.
     page.goto(f"/workshop/?day={day}")
-    held = PartReservation.objects.get(appointment=appointment)
     form = page.locator(f"[data-testid=issue-{held.pk}]")
     assert "90915-YZZD4" in form.inner_text() and ("Oil filter" if en else "机油滤清器") in (
         form.inner_text()
@@ -256,22 +300,23 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     web.shot(page, "part-issued")
 
     # 5 The board shows the job waiting; the dispatcher plans it on 技师00 half an hour after its
-    # latest start (past lunch if that falls in it): it turns amber before it is late.
+    # latest start (dragged onto his timeline, or with the form): it turns amber before it is late.
     qc_page = web.page(phone=False, language="en-GB" if en else "zh-CN")
     web.login(qc_page, "workshop_qc")
-    latest = production.risk(job, timezone.now()).latest
+    latest = job_time.risk(job, timezone.now()).latest
     assert latest is not None
-    start = (latest + timedelta(minutes=30)).astimezone(SH)
-    if time(12) <= start.time() < time(13):
-        start = start.replace(hour=13, minute=0)
+    start = planned_after(site, latest)
     qc_page.goto(f"/workshop/{workshop.pk}/board/?date={start.date()}")
     qc_page.locator(f"[data-testid=waiting-{job.pk}]").wait_for()
     web.shot(qc_page, "board-waiting")
-    qc_page.select_option("#move-job", str(job.pk))
-    qc_page.select_option("#move-tech", str(tech.pk))
-    qc_page.fill("#move-time", f"{start:%H:%M}")
-    with qc_page.expect_navigation():
-        qc_page.click("[data-testid=move]")
+    if en:  # the form: the keyboard's and the phone's way
+        qc_page.select_option("#move-job", str(job.pk))
+        qc_page.select_option("#move-tech", str(tech.pk))
+        qc_page.fill("#move-time", f"{start:%H:%M}")
+        with qc_page.expect_navigation():
+            qc_page.click("[data-testid=move]")
+    else:  # dragged onto 技师00's timeline with the mouse
+        drag_to_timeline(qc_page, job, tech, start)
     assert qc_page.locator(".alert-success").count() == 1  # the message once, not twice
     job.refresh_from_db()
     assert job.technician == tech and job.planned_start == start.replace(second=0, microsecond=0)
