@@ -117,7 +117,6 @@ def settle(page: Any) -> None:
     htmx swap `networkidle` was reached long ago and returns at once."""
     page.locator("[data-testid=case-history] .spinner-border").wait_for(state="detached")
     page.locator(".htmx-request").first.wait_for(state="detached")
-    page.wait_for_load_state("networkidle")
 
 
 def visit(page: Any, url: str) -> None:
@@ -203,7 +202,6 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     summary = page.locator("[data-testid=day-summary]")
     assert summary.locator("[data-testid=left]").inner_text().strip() == "64"
     visit(page, f"/cases/{case['id']}/")
-    web.shot(page, "case-before-booking")
     choose(page, "job_type", "maintenance")
     page.fill("#id_appointment_at", f"{day}T10:30")
     page.fill("#id_booked_operations", "MNT-40K")  # the catalogue's 1.5 h and its oil filter
@@ -237,7 +235,6 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     visit(page, f"/cases/{case['id']}/")
     choose(page, "parts_confirmed", "yes")
     choose(page, "reminded", "yes")
-    web.shot(page, "arrived-form")
     take_on_page(page, "arrived")
     appointment.refresh_from_db()
     assert appointment.status == "arrived"
@@ -252,7 +249,6 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     for key, value in RECEIVED.items():
         if value is True:
             page.click(f"label[for=id_checklist\\.{key}_1]")
-    web.shot(page, "reception")
     take_on_page(page, "received")
     assert Case.objects.get(pk=case["id"]).step == "repair_order"
     # The repair order on the case page: the vehicle, the estimate's lines (labour and the
@@ -417,7 +413,6 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
     page.fill("#id_no_show_note", "已电话联系，改约下一个工作日")
     page.click("[data-testid=move-rebook] summary")
     page.fill("#id_appointment_at", f"{again_day}T09:00")
-    web.shot(page, "rebook")
     take_on_page(page, "rebook")
     again = Appointment.objects.get(case_id=missed["id"], status="booked")
     assert again.starts_at == datetime.combine(again_day, time(9, 0), SH)
