@@ -111,6 +111,16 @@ def choose(page: Any, key: str, value: str) -> None:
         page.select_option(f"#id_{key}", value)
 
 
+def open_page(web: Any, *, phone: bool, en: bool) -> Any:
+    """A person's browser. The case page's flowchart (Mermaid, 3 MB of script parsed on every
+    case page and drawn again after every move) is not what this journey is about, and other
+    tests draw it: it is left unloaded here (diagram.js then draws nothing, the card shows the
+    chart's text), a fifth of the journey's time."""
+    page = web.page(phone=phone, language="en-GB" if en else "zh-CN")
+    page.route("**/vendor/mermaid/**", lambda route: route.abort())
+    return page
+
+
 def settle(page: Any) -> None:
     """Wait until the page's own requests are answered (the case page's history panel loads by
     htmx after the page or after a swap) before the test reads or writes the database itself.
@@ -203,7 +213,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         case = open_case(advisor_api, world, driver, "粤B·3K5X8 4万公里保养")
 
         # 1 The advisor books the car for the next working day on the case: 64 h bookable, 62.5 left.
-        page = web.page(phone=phone, language="en-GB" if en else "zh-CN")
+        page = open_page(web, phone=phone, en=en)
         web.login(page, "advisor")
         page.goto(f"/workshop/?day={day}")
         summary = page.locator("[data-testid=day-summary]")
@@ -313,7 +323,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
 
         # 5 The board shows the job waiting; the dispatcher plans it on 技师00 half an hour after its
         # latest start (dragged onto his timeline, or with the form): it turns amber before it is late.
-        qc_page = web.page(phone=False, language="en-GB" if en else "zh-CN")
+        qc_page = open_page(web, phone=False, en=en)
         web.login(qc_page, "workshop_qc")
         latest = job_time.risk(job, timezone.now()).latest
         assert latest is not None
@@ -358,7 +368,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         # 6 The technician clocks on and off from the phone, then writes up the work on the case.
         user = tech.staff.user
         Staff.objects.filter(user=user).update(language=language)
-        tech_page = web.page(phone=True, language="en-GB" if en else "zh-CN")
+        tech_page = open_page(web, phone=True, en=en)
         web.login(tech_page, user.username, "pw")
         tech_page.goto("/workshop/my-jobs/")
         card = tech_page.locator(f"[data-testid=my-job-{job.pk}]")
@@ -403,7 +413,7 @@ def test_the_workshop_journey_from_booking_to_delivery_and_a_rebooked_no_show(
         tick(page, "greeted_warmly", "parts_shown", "work_charges_explained")
         take_on_page(page, "to_cashier")
         Staff.objects.filter(user__username="dealer_finance").update(language=language)
-        cashier = web.page(phone=False, language="en-GB" if en else "zh-CN")
+        cashier = open_page(web, phone=False, en=en)
         web.login(cashier, "dealer_finance")
         visit(cashier, f"/cases/{case['id']}/")
         cashier.fill("#id_amount_paid", "530")
