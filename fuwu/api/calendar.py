@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
-from fuwu.api.scheduling import AppointmentOut, JobIn, _appointment_out, _appointments, _workshop
+from fuwu.api.scheduling import AppointmentOut, JobIn, _workshop, appointment_out, appointment_rows
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import EngineError, FieldError
@@ -234,7 +234,7 @@ def walk_in(request: HttpRequest, payload: WalkInIn) -> Status[AppointmentOut]:
         override_reason=payload.override_reason,
         note=payload.note,
     )
-    return Status(201, _appointment_out(_appointments().get(pk=made.pk)))
+    return Status(201, appointment_out(appointment_rows().get(pk=made.pk)))
 
 
 def _follow_up_out(f: FollowUp) -> FollowUpOut:
@@ -279,7 +279,7 @@ def follow_up_rebook(
         starts_at=payload.starts_at,
         override_reason=payload.override_reason,
     )
-    return Status(201, _appointment_out(_appointments().get(pk=made.pk)))
+    return Status(201, appointment_out(appointment_rows().get(pk=made.pk)))
 
 
 @router.post(

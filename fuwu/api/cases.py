@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from fuwu.api.case_workshop import CaseWorkshopOut, case_workshop, uses_workshop
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
 from fuwu.api.idempotency import idempotent
 from fuwu.cases import actions
@@ -108,6 +109,11 @@ class CaseOut(Schema):
     overdue: bool
     parent_id: int | None
     tasks: list[TaskOut] = []
+    workshop: CaseWorkshopOut | None = Field(
+        default=None,
+        description="a case read by id whose procedure books the workshop: its appointments,"
+        " repair jobs and on-site visits (not in lists)",
+    )
 
 
 def _person(user: Any) -> PersonRef | None:
@@ -197,7 +203,10 @@ def _detail(request: HttpRequest, found: int | Case) -> CaseOut:
                 case=case, step=case.step, cycle=case.step_cycle
             )
         )
-    return case_out(case, language(request), tasks, who=actor(request))
+    out = case_out(case, language(request), tasks, who=actor(request))
+    if uses_workshop(definition_of(case.procedure)):
+        out.workshop = case_workshop(case)
+    return out
 
 
 class CaseIn(Schema):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Schema
 
 from fuwu.core.actors import Actor, actor_for
 from fuwu.core.models import Site
-from fuwu.procedures.engine.errors import EngineError, FieldError
+from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
+
+if TYPE_CHECKING:
+    from fuwu.scheduling.models import Workshop
 
 
 class ErrorOut(Schema):
@@ -46,3 +49,19 @@ def site_for(who: Actor, code: str) -> Site:
     if site is None or not who.may_see_site(site.pk):
         raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
     return site
+
+
+def found[T](row: T | None, what: str) -> T:
+    """The row a request names, or the API's 404 (`not_found`, naming what was looked for): the
+    caller's query has already left out what they may not see, so a row they may not read is
+    not found, exactly like one that does not exist."""
+    if row is None:
+        raise NotFound("not_found", what=what)
+    return row
+
+
+def workshop_for(who: Actor, workshop_id: int) -> Workshop:
+    """A workshop the caller sees (staff of its site), or 404."""
+    from fuwu.scheduling.booking import visible_workshops
+
+    return found(visible_workshops(who).filter(pk=workshop_id).first(), "workshop")

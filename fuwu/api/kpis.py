@@ -13,10 +13,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from fuwu.api.common import READ_ERRORS, actor
-from fuwu.procedures.engine.errors import NotFound
+from fuwu.api.common import READ_ERRORS, actor, workshop_for
 from fuwu.scheduling import kpis
-from fuwu.scheduling.booking import visible_workshops
 
 router = Router(tags=["workshop KPIs"])
 
@@ -136,9 +134,7 @@ def _day(d: kpis.Day) -> KpiDayOut:
     by_alias=True,
 )
 def workshop_kpis(request: HttpRequest, workshop_id: int, period: Query[KpiPeriodIn]) -> KpisOut:
-    workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound("not_found", what="workshop")
+    workshop = workshop_for(actor(request), workshop_id)
     data = kpis.report(workshop, period.first, period.last)
     low, high = kpis.ORDERS_PER_ADVISOR_GUIDE
     return KpisOut(

@@ -15,11 +15,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, found, site_for, workshop_for
 from fuwu.api.idempotency import idempotent
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
-from fuwu.scheduling import parts
+from fuwu.scheduling import part_queries, parts
 from fuwu.scheduling.booking import visible_workshops
 from fuwu.scheduling.models import Appointment, Part, PartMovement, PartReservation
 
@@ -73,7 +73,7 @@ class PartOut(Schema):
 
     @staticmethod
     def resolve_low(obj: Part) -> bool:
-        return parts.is_low(obj)
+        return part_queries.is_low(obj)
 
 
 class PartMovementOut(Schema):
@@ -177,14 +177,14 @@ def _reservations() -> QuerySet[PartReservation]:
 
 
 def _visible_appointment(who: Actor, appointment_id: int) -> Appointment:
-    found = (
-        Appointment.objects.filter(pk=appointment_id, workshop__in=visible_workshops(who))
-        .select_related("customer", "asset")
-        .first()
+    return found(
+        (
+            Appointment.objects.filter(pk=appointment_id, workshop__in=visible_workshops(who))
+            .select_related("customer", "asset")
+            .first()
+        ),
+        "appointment",
     )
-    if found is None:
-        raise NotFound("not_found", what="appointment")
-    return found
 
 
 @router.get(
@@ -197,7 +197,7 @@ def part_list(
     request: HttpRequest, site: str | None = None, q: str = "", low: bool = False
 ) -> QuerySet[Part]:
     who = actor(request)
-    rows = parts.parts_for(who)
+    rows = part_queries.parts_for(who)
     if site:
         rows = rows.filter(site=site_for(who, site))
     text = q.strip()[:100]
@@ -205,7 +205,7 @@ def part_list(
         rows = rows.filter(
             Q(number__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
         )
-    return parts.low_stock(rows) if low else rows
+    return part_queries.low_stock(rows) if low else rows
 
 
 @router.get(
@@ -215,10 +215,10 @@ def part_list(
 )
 def low_stock(request: HttpRequest, site: str | None = None) -> list[Part]:
     who = actor(request)
-    rows = parts.parts_for(who)
+    rows = part_queries.parts_for(who)
     if site:
         rows = rows.filter(site=site_for(who, site))
-    return list(parts.low_stock(rows))
+    return list(part_queries.low_stock(rows))
 
 
 @router.get(
@@ -227,10 +227,10 @@ def low_stock(request: HttpRequest, site: str | None = None) -> list[Part]:
     summary="A part with its stock figures",
 )
 def part_detail(request: HttpRequest, part_id: int) -> Part:
-    found = parts.parts_for(actor(request)).filter(pk=part_id).first()
-    if found is None:
-        raise NotFound("not_found", what="part")
-    return found
+    return found(
+        part_queries.parts_for(actor(request)).filter(pk=part_id).first(),
+        "part",
+    )
 
 
 @router.get(
@@ -240,7 +240,7 @@ def part_detail(request: HttpRequest, part_id: int) -> Part:
 )
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def movements(request: HttpRequest, part_id: int) -> QuerySet[PartMovement]:
-    if not parts.parts_for(actor(request)).filter(pk=part_id).exists():
+    if not part_queries.parts_for(actor(request)).filter(pk=part_id).exists():
         raise NotFound("not_found", what="part")
     return (
         PartMovement.objects.filter(part_id=part_id).select_related("actor").order_by("-at", "-pk")
@@ -313,8 +313,10 @@ def return_parts(
     summary="An appointment's parts: reserved, short (缺件), issued",
 )
 def appointment_parts(request: HttpRequest, appointment_id: int) -> list[PartReservationOut]:
-    found = _visible_appointment(actor(request), appointment_id)
-    return [reservation_out(r) for r in _reservations().filter(appointment=found).order_by("pk")]
+    appointment = _visible_appointment(actor(request), appointment_id)
+    return [
+        reservation_out(r) for r in _reservations().filter(appointment=appointment).order_by("pk")
+    ]
 
 
 @router.post(
@@ -338,9 +340,7 @@ def confirm_shortage(
     summary="A day's appointments with a shortage nobody has confirmed yet",
 )
 def shortages(request: HttpRequest, workshop_id: int, day: date) -> list[PartShortageOut]:
-    workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound("not_found", what="workshop")
+    workshop = workshop_for(actor(request), workshop_id)
     return [
         PartShortageOut(
             appointment=a.pk,
@@ -349,5 +349,5 @@ def shortages(request: HttpRequest, workshop_id: int, day: date) -> list[PartSho
             vehicle=a.asset.label if a.asset else "",
             parts=[reservation_out(r) for r in a.shortages],  # type: ignore[attr-defined]
         )
-        for a in parts.unconfirmed_shortages(workshop, day)
+        for a in part_queries.unconfirmed_shortages(workshop, day)
     ]

@@ -14,10 +14,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, found, workshop_for
 from fuwu.core.actors import Actor
 from fuwu.core.models import Skill
-from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
+from fuwu.procedures.engine.errors import EngineError, FieldError
 from fuwu.scheduling import board as day_board
 from fuwu.scheduling import production, promises
 from fuwu.scheduling.booking import visible_workshops
@@ -185,7 +185,7 @@ def _aware(value: datetime | None, name: str) -> None:
         raise EngineError("invalid_form", fields={name: FieldError("not_datetime")})
 
 
-def _job_out(j: RepairJob) -> dict[str, Any]:
+def job_out(j: RepairJob) -> dict[str, Any]:
     return {
         "id": j.pk,
         "case": j.case_id,
@@ -208,7 +208,7 @@ def _job_out(j: RepairJob) -> dict[str, Any]:
 
 def _bar_out(b: day_board.Bar) -> BarOut:
     return BarOut(
-        **_job_out(b.job),
+        **job_out(b.job),
         start=b.start,
         end=b.end,
         remaining_hours=b.remaining,
@@ -230,14 +230,16 @@ def _carry_out(c: CarryOver) -> CarryOverOut:
 
 
 def _job(who: Actor, job_id: int) -> RepairJob:
-    found = (
-        RepairJob.objects.select_related("case", "operation", "skill", "workshop__department__site")
-        .filter(pk=job_id, workshop__in=visible_workshops(who))
-        .first()
+    return found(
+        (
+            RepairJob.objects.select_related(
+                "case", "operation", "skill", "workshop__department__site"
+            )
+            .filter(pk=job_id, workshop__in=visible_workshops(who))
+            .first()
+        ),
+        "job",
     )
-    if found is None:
-        raise NotFound("not_found", what="job")
-    return found
 
 
 @router.get(
@@ -246,9 +248,7 @@ def _job(who: Actor, job_id: int) -> RepairJob:
     summary="The production board for a day: technicians × time, jobs, risk, idle, carry-overs",
 )
 def board(request: HttpRequest, workshop_id: int, day: date) -> BoardOut:
-    workshop = visible_workshops(actor(request)).filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound("not_found", what="workshop")
+    workshop = workshop_for(actor(request), workshop_id)
     b = day_board.board(workshop, day)
     return BoardOut(
         workshop=workshop.pk,
@@ -312,7 +312,7 @@ def add_job(request: HttpRequest, case_id: int, payload: RepairJobIn) -> Status[
         level=payload.level,
         promised_at=payload.promised_at,
     )
-    return Status(201, JobOut(**_job_out(_job(actor(request), made.pk))))
+    return Status(201, JobOut(**job_out(_job(actor(request), made.pk))))
 
 
 @router.post(
@@ -323,7 +323,7 @@ def add_job(request: HttpRequest, case_id: int, payload: RepairJobIn) -> Status[
 def jobs_from_appointment(request: HttpRequest, case_id: int) -> list[JobOut]:
     who = actor(request)
     made = production.jobs_from_appointment(who, case_id)
-    return [JobOut(**_job_out(_job(who, j.pk))) for j in made]
+    return [JobOut(**job_out(_job(who, j.pk))) for j in made]
 
 
 @router.get(
@@ -332,7 +332,7 @@ def jobs_from_appointment(request: HttpRequest, case_id: int) -> list[JobOut]:
     summary="A repair job",
 )
 def job(request: HttpRequest, job_id: int) -> JobOut:
-    return JobOut(**_job_out(_job(actor(request), job_id)))
+    return JobOut(**job_out(_job(actor(request), job_id)))
 
 
 @router.get(
@@ -368,7 +368,7 @@ def dispatch(request: HttpRequest, job_id: int, payload: DispatchIn) -> JobOut:
     _job(who, job_id)
     _aware(payload.start, "start")
     production.dispatch(who, job_id, technician_id=payload.technician, start=payload.start)
-    return JobOut(**_job_out(_job(who, job_id)))
+    return JobOut(**job_out(_job(who, job_id)))
 
 
 def _clock_out(c: JobClock) -> ClockOut:

@@ -116,7 +116,7 @@ class MoveIn(Schema):
     position: int | None = Field(None, ge=1, description="1 = first; empty = last")
 
 
-def _visit_out(v: Visit) -> VisitOut:
+def visit_out(v: Visit) -> VisitOut:
     return VisitOut(
         id=v.pk,
         workshop=v.workshop_id,
@@ -152,7 +152,7 @@ def _route_out(r: Route) -> RouteOut:
         stops=[
             StopOut(
                 position=s.position,
-                visit=_visit_out(s.visit),
+                visit=visit_out(s.visit),
                 travel_minutes=s.travel_minutes,
                 distance_m=s.distance_m,
                 arrives_at=s.arrives_at,
@@ -174,7 +174,7 @@ def _day_out(workshop_id: int, who: Actor, day: date) -> DayRoutesOut:
         if base
         else None,
         routes=[_route_out(r) for r in found.routes],
-        unplanned=[_visit_out(v) for v in found.unplanned],
+        unplanned=[visit_out(v) for v in found.unplanned],
     )
 
 
@@ -222,7 +222,7 @@ def add_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
         case_id=payload.case,
         note=payload.note,
     )
-    return Status(201, _visit_out(Visit.objects.select_related("skill").get(pk=made.pk)))
+    return Status(201, visit_out(Visit.objects.select_related("skill").get(pk=made.pk)))
 
 
 @router.get(

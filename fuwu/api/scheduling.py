@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, workshop_for
 from fuwu.api.idempotency import idempotent
 from fuwu.api.parts import PartReservationOut, reservation_out
 from fuwu.core.actors import Actor
@@ -126,10 +126,7 @@ class AppointmentOut(Schema):
 
 
 def _workshop(who: Actor, workshop_id: int) -> Workshop:
-    found = booking.visible_workshops(who).filter(pk=workshop_id).first()
-    if found is None:
-        raise NotFound("not_found", what="workshop")
-    return found
+    return workshop_for(who, workshop_id)
 
 
 def _days(start: date, end: date | None) -> list[date]:
@@ -154,7 +151,7 @@ def _day_out(d: DayCapacity) -> dict[str, Any]:
     }
 
 
-def _appointment_out(a: Appointment) -> AppointmentOut:
+def appointment_out(a: Appointment) -> AppointmentOut:
     return AppointmentOut(
         id=a.pk,
         workshop=a.workshop_id,
@@ -181,7 +178,7 @@ def _appointment_out(a: Appointment) -> AppointmentOut:
     )
 
 
-def _appointments() -> Any:
+def appointment_rows() -> Any:
     return Appointment.objects.select_related("advisor", "overridden_by").prefetch_related(
         "lines__operation", "part_reservations__part", "part_reservations__confirmed_by"
     )
@@ -252,10 +249,10 @@ def appointments(request: HttpRequest, workshop_id: int, day: date) -> list[Appo
     workshop = _workshop(actor(request), workshop_id)
     zone = ZoneInfo(workshop.site.timezone)
     start = datetime.combine(day, datetime.min.time(), zone)
-    rows = _appointments().filter(
+    rows = appointment_rows().filter(
         workshop=workshop, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
     )
-    return [_appointment_out(a) for a in rows.order_by("starts_at", "pk")]
+    return [appointment_out(a) for a in rows.order_by("starts_at", "pk")]
 
 
 @router.post(
@@ -303,11 +300,13 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status[AppointmentOut]
         technician=technician,
         parts=[PartAsk(p.number, p.quantity) for p in payload.parts],
     )
-    return Status(201, _appointment_out(_appointments().get(pk=made.pk)))
+    return Status(201, appointment_out(appointment_rows().get(pk=made.pk)))
 
 
 def _visible(who: Actor, appointment_id: int) -> Appointment:
-    found = _appointments().select_related("workshop__department").filter(pk=appointment_id).first()
+    found = (
+        appointment_rows().select_related("workshop__department").filter(pk=appointment_id).first()
+    )
     if found is None:
         raise NotFound("not_found", what="appointment")
     _workshop(who, found.workshop_id)
@@ -320,7 +319,7 @@ def _visible(who: Actor, appointment_id: int) -> Appointment:
     summary="An appointment",
 )
 def appointment(request: HttpRequest, appointment_id: int) -> AppointmentOut:
-    return _appointment_out(_visible(actor(request), appointment_id))
+    return appointment_out(_visible(actor(request), appointment_id))
 
 
 @router.post(
@@ -336,7 +335,7 @@ def rebook(request: HttpRequest, appointment_id: int, payload: RebookIn) -> Appo
     booking.rebook(
         who, appointment_id, starts_at=payload.starts_at, override_reason=payload.override_reason
     )
-    return _appointment_out(_appointments().get(pk=appointment_id))
+    return appointment_out(appointment_rows().get(pk=appointment_id))
 
 
 @router.post(
@@ -348,4 +347,4 @@ def set_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> 
     who = actor(request)
     _visible(who, appointment_id)
     booking.set_status(who, appointment_id, payload.status)
-    return _appointment_out(_appointments().get(pk=appointment_id))
+    return appointment_out(appointment_rows().get(pk=appointment_id))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -381,7 +380,12 @@ class Change:
             .first()
         )
         at, hours = case.data.get(spec.at_field), case.data.get(spec.hours_field)
-        if workshop is None or not at or hours in (None, ""):
+        codes = booking.operation_codes(
+            case.data.get(spec.operations_field) if spec.operations_field else None
+        )
+        if workshop is not None and at and hours in (None, "") and not codes:
+            raise Unprocessable("no_hours")  # neither hours typed nor an operation named
+        if workshop is None or not at:
             self.event(
                 EventKind.APPOINTMENT, skipped="no_workshop" if workshop is None else "no_time"
             )
@@ -403,7 +407,7 @@ class Change:
                 customer=case.customer,
                 asset=case.asset,
                 starts_at=starts_at,
-                jobs=[booking.Job(name=case.title[:200], hours=Decimal(str(hours)))],
+                jobs=booking.case_jobs(case.title, hours, codes),
                 case_id=case.pk,
                 authorised=True,
                 now=self.now,

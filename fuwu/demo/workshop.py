@@ -33,7 +33,16 @@ from fuwu.demo.catalogue import BASE, BOOKINGS, OPERATIONS, PARTS, TECHNICIANS, 
 from fuwu.demo.people import GIVEN, SURNAMES
 from fuwu.demo.world import World
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling import booking, followups, parts, production, promises, routes, walk_ins
+from fuwu.scheduling import (
+    booking,
+    followups,
+    job_time,
+    parts,
+    production,
+    promises,
+    routes,
+    walk_ins,
+)
 from fuwu.scheduling.booking import Job
 from fuwu.scheduling.capacity import day_capacity
 from fuwu.scheduling.models import (
@@ -500,7 +509,7 @@ class WorkshopDemo:
         start = self.now.astimezone(self.zone).replace(second=0, microsecond=0)
         start += timedelta(minutes=(5 - start.minute % 5) % 5)
         op = next(op for op in OPERATIONS if op.code == "R-BRKP")
-        promised = production.finish_of(
+        promised = job_time.finish_of(
             self.workshop, start + timedelta(minutes=20), Decimal(op.hours) + Decimal("0.20")
         )
         car = Car(("R-BRKP",), "刹车有异响，客户午饭后要用车", "09:45", ())

@@ -12,6 +12,7 @@ from fuwu.scheduling.models import (
     Appointment,
     AppointmentLine,
     FieldBase,
+    FollowUp,
     LabourOperation,
     OperationPart,
     Part,
@@ -186,3 +187,33 @@ class RouteAdmin(_ReadOnly):
     list_display = ("day", "technician", "status", "distance_m", "travel_minutes", "edited_by")
     list_filter = ("workshop", "status", "day")
     inlines = [RouteStopInline]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(_ReadOnly):
+    """The no-shows' follow-up tasks, to read: they are opened by the no-show sweep and closed
+    by rebooking or declining on the workshop pages (fuwu.scheduling.followups)."""
+
+    list_display = (
+        "appointment",
+        "advisor",
+        "created_at",
+        "is_open",
+        "outcome",
+        "done_by",
+        "done_at",
+        "rebooked",
+    )
+    list_filter = ("outcome", ("done_at", admin.EmptyFieldListFilter), "appointment__workshop")
+    list_select_related = (
+        "appointment__customer",
+        "advisor",
+        "done_by",
+        "rebooked__customer",
+    )
+    search_fields = ("appointment__customer__name", "appointment__customer__phone")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("待跟进"), boolean=True)
+    def is_open(self, obj: FollowUp) -> bool:
+        return obj.done_at is None

@@ -16,9 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fuwu.scheduling.capacity import HOUR, DayCapacity, Period, day_capacity, technicians
-from fuwu.scheduling.models import CarryOver, JobClock, JobStatus, RepairJob, Technician, Workshop
-from fuwu.scheduling.production import (
-    IDLE,
+from fuwu.scheduling.job_time import (
     OPEN,
     Risk,
     finish_of,
@@ -27,6 +25,8 @@ from fuwu.scheduling.production import (
     risk,
     zone_of,
 )
+from fuwu.scheduling.models import CarryOver, JobClock, JobStatus, RepairJob, Technician, Workshop
+from fuwu.scheduling.production import IDLE
 
 # -- the day: figures, idle time, the board --------------------------------------------------
 

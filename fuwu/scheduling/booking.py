@@ -13,6 +13,7 @@ booking the last hours at once are checked one after the other: one wins, the ot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +58,23 @@ class Job:
     name: str = ""
     hours: Decimal | None = None
     work_type: str = WorkType.MAINTENANCE
+
+
+def operation_codes(value: Any) -> list[str]:
+    """The catalogue codes a case names for its booking ("MNT-40K, BRK-F" or one a line): in the
+    order written, a code named twice booked twice."""
+    if not isinstance(value, str):
+        return []
+    return [code for code in re.split(r"[\s,，、;；]+", value.strip()) if code]
+
+
+def case_jobs(title: str, hours: Any, codes: Sequence[str]) -> list[Job]:
+    """A case's booking: the catalogue's operations it names (their standard hours and usual
+    parts), and the hours typed as one described job named after the case."""
+    jobs = [Job(code=code) for code in codes]
+    if hours not in (None, ""):
+        jobs.append(Job(name=title[:200], hours=Decimal(str(hours))))
+    return jobs
 
 
 def visible_workshops(actor: Actor) -> QuerySet[Workshop]:

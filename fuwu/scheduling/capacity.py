@@ -109,7 +109,7 @@ def technicians(workshop: Workshop) -> QuerySet[Technician]:
     )
 
 
-def _aware(value: datetime | str) -> datetime:
+def aware(value: datetime | str) -> datetime:
     """A stored moment as the driver gives it (SQLite: naive UTC, or text) made aware."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -136,7 +136,7 @@ def booked_hours(
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
         for starts_at, hours in cursor.fetchall():
-            booked[_aware(starts_at).astimezone(zone).date()] += Decimal(str(hours))
+            booked[aware(starts_at).astimezone(zone).date()] += Decimal(str(hours))
     return booked
 
 

@@ -43,7 +43,8 @@ from django.utils import timezone
 
 from fuwu.procedures.engine.errors import Unprocessable
 from fuwu.scheduling.board import Figures, idle_gaps
-from fuwu.scheduling.capacity import HOUR, _aware, capacity, technicians
+from fuwu.scheduling.capacity import HOUR, aware, capacity, technicians
+from fuwu.scheduling.job_time import hours_between, zone_of
 from fuwu.scheduling.models import (
     HOLDING,
     Appointment,
@@ -55,7 +56,6 @@ from fuwu.scheduling.models import (
     Technician,
     Workshop,
 )
-from fuwu.scheduling.production import hours_between, zone_of
 
 MAX_DAYS = 93  # a quarter
 APPOINTMENT_RATE_GUIDE = Decimal("0.80")  # at least
@@ -205,7 +205,7 @@ def report(workshop: Workshop, first: date, last: date, now: datetime | None = N
     days = {c.day: Day(day=c.day, working=c.working) for c in caps}
 
     def local(moment: datetime | str) -> date:
-        return _aware(moment).astimezone(zone).date()
+        return aware(moment).astimezone(zone).date()
 
     for cap in caps:
         days[cap.day].available = cap.available
@@ -296,7 +296,7 @@ def report(workshop: Workshop, first: date, last: date, now: datetime | None = N
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
         .values_list("technician_id", "started_at", "ended_at")
     ):
-        clocks[technician_id].append((_aware(started_at), _aware(ended_at) if ended_at else now))
+        clocks[technician_id].append((aware(started_at), aware(ended_at) if ended_at else now))
     totals = {
         pk: TechnicianTotal(t, Figures(*(Decimal("0.00"),) * 3), Decimal("0.00"), set())
         for pk, t in crew.items()

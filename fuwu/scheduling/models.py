@@ -567,7 +567,7 @@ class MovementKind(models.TextChoices):
 
 class PartMovement(models.Model):
     """The parts history, append-only: who did what, when, and how each figure moved. The sum of
-    a part's deltas equals its `Stock` figures (`fuwu.scheduling.parts.drift` checks it)."""
+    a part's deltas equals its `Stock` figures (`fuwu.scheduling.part_queries.drift` checks it)."""
 
     part = models.ForeignKey(
         Part, on_delete=models.PROTECT, related_name="movements", verbose_name=_("配件")

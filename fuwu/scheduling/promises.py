@@ -18,14 +18,9 @@ from fuwu.cases.models import Case
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import Conflict, Forbidden, NotFound, Unprocessable
 from fuwu.scheduling.capacity import HOUR
+from fuwu.scheduling.job_time import OPEN, open_clocks, remaining_hours, zone_of
 from fuwu.scheduling.models import CarryOver, PromiseChange, RepairJob, Workshop
-from fuwu.scheduling.production import (
-    OPEN,
-    may_open_jobs,
-    open_clocks,
-    remaining_hours,
-    zone_of,
-)
+from fuwu.scheduling.production import may_open_jobs
 from fuwu.sla.clocks import site_calendar
 
 SYSTEM_REASON = "unfinished"  # a carry-over the day-end sweep made

@@ -27,6 +27,8 @@ class Nav:
     board: bool = False
     # A workshop's technician: the menu links their jobs of the day (the phone page).
     technician: bool = False
+    # The first workshop they see (the menu's calendar and KPIs link to it).
+    workshop_id: int | None = None
 
 
 def is_staff_member(actor: Actor) -> bool:
@@ -46,7 +48,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
-    from fuwu.scheduling.booking import BOOKING_ROLES
+    from fuwu.scheduling.booking import BOOKING_ROLES, visible_workshops
     from fuwu.scheduling.models import Technician, Workshop
 
     # One query for both: the unread count and the display name.
@@ -64,20 +66,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         Staff.objects.filter(user_id=user.pk)
         .annotate(
             unread=Coalesce(Subquery(unread_count), 0),
-            workshop=Exists(workshops),
+            # The first of their workshops (the menu's calendar and KPIs), as the pages order them.
+            workshop_id=Subquery(
+                workshops.order_by("department__site__name", "department__name", "pk").values("pk")[
+                    :1
+                ]
+            ),
             is_technician=Exists(Technician.objects.filter(staff_id=OuterRef("pk"), active=True)),
         )
-        .values("display_name", "unread", "workshop", "is_technician")
+        .values("display_name", "unread", "workshop_id", "is_technician")
         .first()
     )
     if row is None:  # a superuser without a staff profile
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
         name = ""
-        workshop = Workshop.objects.exists()
+        first = visible_workshops(actor).values_list("pk", flat=True).first()
         technician = False
     else:
-        unread, name, workshop = row["unread"], row["display_name"], row["workshop"]
+        unread, name, first = row["unread"], row["display_name"], row["workshop_id"]
         technician = row["is_technician"]
+    workshop = first is not None
     return {
         "nav": Nav(
             actor=actor,
@@ -88,6 +96,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             name=name or user.get_full_name() or user.username,
             workshop=workshop and (actor.superuser or bool(actor.roles & BOOKING_ROLES)),
             board=workshop,
+            workshop_id=first,
             technician=technician,
         )
     }

@@ -177,7 +177,7 @@ def test_the_dealer_has_a_workshop_with_a_week_of_work(demo: Summary) -> None:
         Visit,
         Workshop,
     )
-    from fuwu.scheduling.parts import low_stock
+    from fuwu.scheduling.part_queries import low_stock
 
     assert demo.problems == []
     workshop = Workshop.objects.get(department__site__code="dealer")

@@ -43,7 +43,7 @@ from fuwu.scheduling.models import (
     VisitStatus,
     Workshop,
 )
-from fuwu.scheduling.parts import drift, low_stock, unconfirmed_shortages
+from fuwu.scheduling.part_queries import drift, low_stock, unconfirmed_shortages
 from fuwu.testing.factories import FAST_HASHERS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]

@@ -331,7 +331,10 @@ class BookAppointment(Strict):
 
     department: Key  # the workshop's department code on the case's site
     at_field: Key  # a datetime field: when the customer comes
-    hours_field: Key  # a number field: the labour hours booked
+    hours_field: Key  # a number field: the labour hours booked (a described job)
+    # A text field naming operations of the labour-time catalogue by code ("MNT-40K, BRK-F"):
+    # each is a job at its standard hours, and its usual parts are reserved at booking.
+    operations_field: Key | None = None
 
 
 APPOINTMENT_STATUSES = ("arrived", "no_show", "cancelled")

@@ -326,6 +326,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{technician} 在 {at} 不当班",
         "{technician} is not on shift at {at}",
     ),
+    "technician_busy": (
+        "{technician} 在 {start}–{end} 已排有作业“{job}”（一次只做一张修理单）",
+        "{technician} already has “{job}” planned {start}–{end} (one repair order at a time)",
+    ),
     "not_a_technician": (
         "所选人员不是本车间的技术员",
         "That person is not a technician of this workshop",

@@ -411,10 +411,13 @@ def _check_booking(where: str, effect: Effect, p: Procedure, add: Any) -> None:
     if spec is None:
         return
     fields = p.all_fields()
-    for name, key, wanted in (
+    wanted_types = [
         ("at_field", spec.at_field, FieldType.DATETIME),
         ("hours_field", spec.hours_field, FieldType.NUMBER),
-    ):
+    ]
+    if spec.operations_field is not None:
+        wanted_types.append(("operations_field", spec.operations_field, FieldType.TEXT))
+    for name, key, wanted in wanted_types:
         f = fields.get(key)
         if f is None:
             add((f"{where}.book_appointment.{name}", f"'{key}' is not a field of the procedure"))

@@ -13,7 +13,15 @@ import pytest
 
 from fuwu.cases.models import Event
 from fuwu.scheduling.capacity import day_capacity
-from fuwu.scheduling.models import Appointment
+from fuwu.scheduling.models import (
+    Appointment,
+    LabourOperation,
+    OperationPart,
+    Part,
+    PartReservation,
+    Stock,
+)
+from fuwu.scheduling.part_queries import unconfirmed_shortages
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.sla.clocks import site_calendar
 from fuwu.testing.scenario import refused, take
@@ -112,3 +120,67 @@ def test_a_site_without_a_workshop_books_no_hours_and_says_so(world, api):
     assert not Appointment.objects.exists()
     event = Event.objects.get(case_id=case["id"], kind="appointment")
     assert event.data == {"skipped": "no_workshop"}
+
+
+def test_a_case_books_catalogue_operations_and_their_parts_are_reserved(world, api):
+    """Seed step 1: the job lines from the labour-time catalogue; their usual parts are
+    reserved at booking and what is missing is a shortage to confirm before arrival."""
+    workshop = seed_workshop(world)
+    site = workshop.site
+    (day,) = working_days(site, 1)
+    oil_change = LabourOperation.objects.create(
+        site=site,
+        code="MNT-40K",
+        name="4万公里保养",
+        standard_hours=Decimal("1.5"),
+        work_type="maintenance",
+    )
+    pads = LabourOperation.objects.create(
+        site=site,
+        code="BRK-F",
+        name="更换前刹车片",
+        standard_hours=Decimal("1.2"),
+        work_type="repair",
+    )
+    oil_filter = Part.objects.create(site=site, number="90915-YZZD4", name="机油滤清器")
+    pad_set = Part.objects.create(site=site, number="04465-02220", name="前刹车片")
+    Stock.objects.create(part=oil_filter, on_hand=Decimal("5"))
+    Stock.objects.create(part=pad_set, on_hand=Decimal("0"))
+    OperationPart.objects.create(operation=oil_change, part=oil_filter, quantity=Decimal("1"))
+    OperationPart.objects.create(operation=pads, part=pad_set, quantity=Decimal("1"))
+    advisor = api("advisor")
+
+    form = {**booking(day, 0), "booked_operations": "MNT-40K，BRK-F"}
+    del form["booked_hours"]
+    unknown = refused(
+        advisor,
+        open_visit(world, advisor),
+        "book",
+        {**form, "booked_operations": "NOPE-1"},
+        status=422,
+        code="unknown_operation",
+    )
+    assert "NOPE-1" in unknown["message"]
+    none = refused(
+        advisor,
+        open_visit(world, advisor),
+        "book",
+        {**form, "booked_operations": ""},
+        status=422,
+        code="no_hours",
+    )
+    assert none["message"] == "预约至少要有一项作业，工时大于 0"
+    assert not PartReservation.objects.exists()
+
+    # Two operations and half an hour of described work: 1.5 + 1.2 + 0.5 h.
+    case = take(advisor, open_visit(world, advisor), "book", {**form, "booked_hours": 0.5})
+    appointment = Appointment.objects.get(case_id=case["id"])
+    assert appointment.hours == Decimal("3.20")
+    assert {(x.operation_id, x.name, x.hours) for x in appointment.lines.all()} == {
+        (oil_change.pk, "4万公里保养", Decimal("1.50")),
+        (pads.pk, "更换前刹车片", Decimal("1.20")),
+        (None, "粤B·3K5X8 4万公里保养", Decimal("0.50")),
+    }
+    held = {r.part.number: (r.quantity, r.held) for r in appointment.part_reservations.all()}
+    assert held == {"90915-YZZD4": (1, 1), "04465-02220": (1, 0)}  # the pads are short
+    assert [a.pk for a in unconfirmed_shortages(workshop, day)] == [appointment.pk]

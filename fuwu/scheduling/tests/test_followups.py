@@ -27,7 +27,9 @@ def at(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 @pytest.mark.django_db
-def test_a_no_show_opens_a_follow_up_that_rebooks_the_same_jobs_once(world: World) -> None:
+def test_a_no_show_opens_a_follow_up_that_rebooks_the_same_jobs_once(
+    world: World, admin_client: Any
+) -> None:
     workshop = seed_workshop(world)
     advisor, driver = world.actor("advisor"), world.customers["driver"]
     missed = book(
@@ -61,6 +63,12 @@ def test_a_no_show_opens_a_follow_up_that_rebooks_the_same_jobs_once(world: Worl
     assert twice.value.code == "follow_up_done"
     assert Appointment.objects.count() == 2
     assert list(open_follow_ups(advisor)) == []
+    # The administrators read the tasks in the admin (in Chinese); they change them nowhere else.
+    page = admin_client.get("/admin/scheduling/followup/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    assert page.status_code == 200 and "失约跟进" in text and "已改约" in text
+    assert driver.name in text and "待跟进" in text
+    assert admin_client.get("/admin/scheduling/followup/add/").status_code == 403
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fuwu.cases.models import Case
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling import parts
+from fuwu.scheduling import part_queries, parts
 from fuwu.scheduling.booking import Job, book, mark_no_shows, set_status
 from fuwu.scheduling.models import (
     Appointment,
@@ -50,7 +50,7 @@ def figures(part: Part) -> tuple[Decimal, Decimal, Decimal, Decimal]:
 
 def balanced(*rows: Part) -> None:
     for part in rows:
-        assert parts.drift(part) == {}, part
+        assert part_queries.drift(part) == {}, part
 
 
 def refused(code: str, call: object) -> EngineError:
@@ -126,10 +126,10 @@ def test_a_shortage_is_shown_confirmed_before_arrival_and_filled_by_goods_in(wor
         advisor, workshop, customer=driver, starts_at=at(10), jobs=[Job(code="M10")], now=NOW
     )
     assert figures(store.filter) == (D("1"), D("1"), D("0"), D("0"))
-    short = parts.unconfirmed_shortages(workshop, TUESDAY)
+    short = part_queries.unconfirmed_shortages(workshop, TUESDAY)
     assert [a.pk for a in short] == [second.pk]
     assert [(r.part.number, r.short) for r in short[0].shortages] == [("90915-YZZD2", D("1"))]
-    assert parts.unconfirmed_shortages(workshop, date(2025, 3, 5)) == []
+    assert part_queries.unconfirmed_shortages(workshop, date(2025, 3, 5)) == []
     # Another site's agent cannot see it; a technician may not confirm for the advisors.
     refused("not_found", lambda: parts.confirm_shortage(world.actor("agent"), second.pk, now=NOW))
     refused(
@@ -143,7 +143,7 @@ def test_a_shortage_is_shown_confirmed_before_arrival_and_filled_by_goods_in(wor
     assert [(r.confirmed_by, r.confirmed_at, r.confirm_note) for r in confirmed] == [
         (world.users["advisor"], NOW, "已向中心库调货，周二早上到")
     ]
-    assert parts.unconfirmed_shortages(workshop, TUESDAY) == []
+    assert part_queries.unconfirmed_shortages(workshop, TUESDAY) == []
     refused("no_shortage", lambda: parts.confirm_shortage(advisor, second.pk, now=NOW))
     log = PartMovement.objects.filter(kind="confirm").get()
     assert (log.appointment_id, log.actor_id, log.quantity) == (
@@ -275,15 +275,15 @@ def test_low_stock_lists_parts_at_or_below_their_reorder_level(world: World) -> 
     workshop = seed_workshop(world)
     store = seed_store(world, workshop, filters="4", oil="40")
     advisor, driver = world.actor("advisor"), world.customers["driver"]
-    everything = parts.parts_for(advisor)
+    everything = part_queries.parts_for(advisor)
     # Filters: 4 available, level 3; oil 40, level 8; pads never stocked, level 0.
-    assert {p.number for p in parts.low_stock(everything)} == {"04465-02220"}
+    assert {p.number for p in part_queries.low_stock(everything)} == {"04465-02220"}
     book(advisor, workshop, customer=driver, starts_at=at(9), jobs=[Job(code="M10")], now=NOW)
     # One filter reserved: 3 available is at the level.
-    assert {p.number for p in parts.low_stock(everything)} == {"04465-02220", "90915-YZZD2"}
-    assert parts.parts_for(world.actor("agent")).count() == 0  # another site's staff
+    assert {p.number for p in part_queries.low_stock(everything)} == {"04465-02220", "90915-YZZD2"}
+    assert part_queries.parts_for(world.actor("agent")).count() == 0  # another site's staff
     Part.objects.filter(pk=store.pads.pk).update(active=False)
-    assert {p.number for p in parts.low_stock(everything)} == {"90915-YZZD2"}
+    assert {p.number for p in part_queries.low_stock(everything)} == {"90915-YZZD2"}
 
 
 @pytest.mark.django_db
@@ -316,8 +316,8 @@ def test_the_low_stock_rule_reads_the_same_in_sql_and_python(
         if on_hand is not None:
             Stock.objects.create(part=part, on_hand=D(on_hand), reserved=D(min(reserved, on_hand)))
     everything = Part.objects.filter(site=site).select_related("stock")
-    assert {p.pk for p in parts.low_stock(everything)} == {
-        p.pk for p in everything if parts.is_low(p)
+    assert {p.pk for p in part_queries.low_stock(everything)} == {
+        p.pk for p in everything if part_queries.is_low(p)
     }
 
 

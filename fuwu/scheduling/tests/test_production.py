@@ -15,7 +15,7 @@ from django.db import connection
 
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.scheduling import board as day_board
-from fuwu.scheduling import production, promises
+from fuwu.scheduling import job_time, production, promises
 from fuwu.scheduling.capacity import day_capacity
 from fuwu.scheduling.models import CarryOver, JobClock, JobStatus, RepairJob
 from fuwu.scheduling.tests.crew import seed_workshop
@@ -36,14 +36,14 @@ def test_the_seeds_job_must_start_by_ten_and_turns_amber_then_red(world: World) 
     workshop = seed_workshop(world)
     case = repair_order(world)
     j = job(workshop, case, "2.3", promised=at(MONDAY, 13, 30))
-    assert production.risk(j, at(MONDAY, 9, 0)) == production.Risk("", at(MONDAY, 10, 0))
-    assert production.risk(j, at(MONDAY, 9, 29)).level == ""
-    assert production.risk(j, at(MONDAY, 9, 30)).level == "amber"  # 30 minutes before
-    assert production.risk(j, at(MONDAY, 10, 0)).level == "amber"  # still just in time
-    assert production.risk(j, at(MONDAY, 10, 1)).level == "red"  # late: cannot make 13:30
+    assert job_time.risk(j, at(MONDAY, 9, 0)) == job_time.Risk("", at(MONDAY, 10, 0))
+    assert job_time.risk(j, at(MONDAY, 9, 29)).level == ""
+    assert job_time.risk(j, at(MONDAY, 9, 30)).level == "amber"  # 30 minutes before
+    assert job_time.risk(j, at(MONDAY, 10, 0)).level == "amber"  # still just in time
+    assert job_time.risk(j, at(MONDAY, 10, 1)).level == "red"  # late: cannot make 13:30
     # Planned to start after 10:00: amber at once, before it is late.
     j.planned_start = at(MONDAY, 10, 30)
-    assert production.risk(j, at(MONDAY, 8, 30)).level == "amber"
+    assert job_time.risk(j, at(MONDAY, 8, 30)).level == "amber"
 
 
 def test_a_running_job_is_judged_on_the_hours_left(world: World) -> None:
@@ -52,14 +52,14 @@ def test_a_running_job_is_judged_on_the_hours_left(world: World) -> None:
     j.status = JobStatus.RUNNING
     # Clocked on at 09:00; at 11:00 two hours are done and 0.3 h left: 13:30 − 0.2 h settlement
     # − 0.3 h → latest 13:00 (the afternoon's start), so 11:00 is fine.
-    found = production.risk(j, at(MONDAY, 11, 0), running_since=at(MONDAY, 9, 0))
-    assert found == production.Risk("", at(MONDAY, 13, 0))
+    found = job_time.risk(j, at(MONDAY, 11, 0), running_since=at(MONDAY, 9, 0))
+    assert found == job_time.Risk("", at(MONDAY, 13, 0))
     # By 12:00 the 2.3 h are used up and the job is not done: 0 h left, latest 13:18 (the
     # settlement only); amber from 12:48, red after 13:18.
-    found = production.risk(j, at(MONDAY, 12, 50), running_since=at(MONDAY, 9, 0))
-    assert found == production.Risk("amber", at(MONDAY, 13, 18))
-    assert production.risk(j, at(MONDAY, 12, 47), running_since=at(MONDAY, 9, 0)).level == ""
-    assert production.risk(j, at(MONDAY, 13, 19), running_since=at(MONDAY, 9, 0)).level == "red"
+    found = job_time.risk(j, at(MONDAY, 12, 50), running_since=at(MONDAY, 9, 0))
+    assert found == job_time.Risk("amber", at(MONDAY, 13, 18))
+    assert job_time.risk(j, at(MONDAY, 12, 47), running_since=at(MONDAY, 9, 0)).level == ""
+    assert job_time.risk(j, at(MONDAY, 13, 19), running_since=at(MONDAY, 9, 0)).level == "red"
 
 
 def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> None:
@@ -70,9 +70,9 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
     case = repair_order(world)
     job(workshop, case, "2.3", promised=at(MONDAY, 13, 30))
     job(workshop, case, "0.5", promised=at(MONDAY, 13, 30), name="洗车")
-    assert production.watch_late_risks(at(MONDAY, 9, 0)) == 0
-    assert production.watch_late_risks(at(MONDAY, 9, 30)) == 1
-    assert production.watch_late_risks(at(MONDAY, 10, 30)) == 0  # once, for the whole case
+    assert job_time.watch_late_risks(at(MONDAY, 9, 0)) == 0
+    assert job_time.watch_late_risks(at(MONDAY, 9, 30)) == 1
+    assert job_time.watch_late_risks(at(MONDAY, 10, 30)) == 0  # once, for the whole case
     told = Notification.objects.get(kind="late_risk")
     assert told.recipient == world.users["advisor"]
     text = render(told.kind, told.data, "zh-hans")
@@ -112,8 +112,8 @@ def test_the_advisor_is_told_once_and_a_new_promise_clears_it(world: World) -> N
     assert set(RepairJob.objects.values_list("promised_at", "risk_told_at")) == {
         (at(MONDAY, 17, 0), None)
     }
-    assert production.watch_late_risks(at(MONDAY, 10, 30)) == 0  # 17:00 is reachable
-    assert production.watch_late_risks(at(MONDAY, 14, 0)) == 1  # latest 14:00 − 30 min
+    assert job_time.watch_late_risks(at(MONDAY, 10, 30)) == 0  # 17:00 is reachable
+    assert job_time.watch_late_risks(at(MONDAY, 14, 0)) == 1  # latest 14:00 − 30 min
 
 
 def test_one_running_job_per_technician_and_the_skill_it_needs(world: World) -> None:
@@ -217,6 +217,16 @@ def test_dispatch_suggestions_rank_by_skill_level_shift_and_load(world: World) -
             world.actor("advisor"), wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 10)
         )
     assert advisor.value.code == "may_not_dispatch_jobs"
+    # One repair order at a time: 技师01's job "a" (3 h from 08:30) holds him until 11:30.
+    with pytest.raises(EngineError) as busy:
+        production.dispatch(dispatcher, wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 11))
+    assert busy.value.code == "technician_busy"
+    assert busy.value.message("zh-hans") == (
+        "技师01 在 08:30–11:30 已排有作业“a”（一次只做一张修理单）"
+    )
+    assert busy.value.message("en") == (
+        "技师01 already has “a” planned 08:30–11:30 (one repair order at a time)"
+    )
     done = production.dispatch(
         dispatcher, wanted.pk, technician_id=techs[1].pk, start=at(MONDAY, 13)
     )

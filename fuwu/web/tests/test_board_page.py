@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fuwu.scheduling.models import JobClock, RepairJob, Workshop
 from fuwu.scheduling.tests.crew import seed_workshop
-from fuwu.scheduling.tests.shop import at, crew, job, repair_order
+from fuwu.scheduling.tests.shop import at, crew, engine_skill, job, repair_order
 from fuwu.testing.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,29 @@ def test_dispatch_from_the_board(world: World, workshop: Workshop) -> None:
     assert "已将“四轮定位”派给 技师02，13:00 开工。" in r.content.decode()
     moved = RepairJob.objects.get(pk=waiting.pk)
     assert (moved.technician_id, moved.planned_start) == (techs[2].pk, at(DAY, 13))
+    # Dragged (board.js posts the same form): the timeline a job may be dropped on, and the
+    # refusals a drop gets — the technician busy then, or without the job's skill.
+    board = client.get(url).content.decode()
+    assert 'data-drag-from="08:30" data-drag-minutes="540"' in board
+    assert f'data-drop-tech="{techs[1].pk}"' in board
+    assert f'draggable="true" data-drag-job="{waiting.pk}"' in board
+    second = job(workshop, case, "1", name="换机油")
+    r = client.post(
+        "/workshop/jobs/dispatch/",
+        {"job": second.pk, "technician": techs[2].pk, "time": "13:30", "date": DAY.isoformat()},
+        follow=True,
+    )
+    assert "技师02 在 13:00–14:30 已排有作业“四轮定位”（一次只做一张修理单）" in r.content.decode()
+    skill = engine_skill(techs, {0: 2})
+    second.skill, second.level = skill, 2
+    second.save(update_fields=["skill", "level"])
+    r = client.post(
+        "/workshop/jobs/dispatch/",
+        {"job": second.pk, "technician": techs[1].pk, "time": "15:00", "date": DAY.isoformat()},
+        follow=True,
+    )
+    assert "技师01 不具备该作业所需的技能" in r.content.decode()
+    assert RepairJob.objects.get(pk=second.pk).technician is None
     # An advisor sees the board but may not dispatch.
     advisor = signed_in(world.users["advisor"])
     assert "确认派工" not in advisor.get(url).content.decode()
@@ -216,8 +239,18 @@ def test_the_menu_links_the_board_and_the_technicians_jobs(
     assert 'data-testid="board-link"' in page and 'data-testid="my-jobs-link"' not in page
     r = dispatcher.get("/workshop/board/")
     assert r.status_code == 302 and r["Location"] == f"/workshop/{workshop.pk}/board/"
+    # The menu's 车间 drop-down: the board, routes and KPIs of their workshop for its staff;
+    # the capacity, calendar and parts for those who book; their jobs for a technician.
+    assert f'href="/workshop/{workshop.pk}/kpis/" data-testid="kpis-menu-link"' in page
+    assert (
+        'data-testid="routes-menu-link"' in page and 'data-testid="calendar-menu-link"' not in page
+    )
+    advisor = signed_in(world.users["advisor"]).get("/work/").content.decode()
+    menu = advisor.split('data-testid="workshop-menu"', 1)[1].split("</ul>", 1)[0]
+    assert f'href="/workshop/{workshop.pk}/calendar/" data-testid="calendar-menu-link"' in menu
+    assert 'data-testid="workshop-link"' in menu and 'data-testid="parts-link"' in menu
     agent = signed_in(world.users["agent"])  # no workshop at the residential site
-    assert 'data-testid="board-link"' not in agent.get("/work/").content.decode()
+    assert 'data-testid="workshop-menu"' not in agent.get("/work/").content.decode()
     assert agent.get("/workshop/board/").status_code == 404
 
 

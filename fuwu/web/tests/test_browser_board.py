@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from fuwu.core.models import Staff
-from fuwu.scheduling import production
+from fuwu.scheduling import job_time
 from fuwu.scheduling.models import JobClock, RepairJob
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.scheduling.tests.shop import crew, job, repair_order
@@ -36,17 +36,17 @@ def test_the_board_shows_the_late_risk_job_amber(
     # The live server reads the real clock: a job whose latest start is two working hours from
     # now, planned half an hour after it — amber (it will be late) while it is not late yet.
     now = timezone.now()
-    latest = production.finish_of(workshop, now, Decimal("2"))
-    promised = production.finish_of(workshop, latest, Decimal("1.2"))
+    latest = job_time.finish_of(workshop, now, Decimal("2"))
+    promised = job_time.finish_of(workshop, latest, Decimal("1.2"))
     late = job(workshop, case, "1", promised=promised, name="更换正时皮带")
-    latest_start = production.risk(late, now).latest
+    latest_start = job_time.risk(late, now).latest
     assert latest_start is not None
     start = latest_start + timedelta(minutes=30)
     RepairJob.objects.filter(pk=late.pk).update(technician=techs[0], planned_start=start)
     day = start.astimezone(SH).date()
     day_start = start.replace(minute=0, second=0, microsecond=0)
     other = job(workshop, case, "1.5", technician=techs[1], start=day_start, name="一万公里保养")
-    assert production.risk(RepairJob.objects.get(pk=late.pk), now).level == "amber"
+    assert job_time.risk(RepairJob.objects.get(pk=late.pk), now).level == "amber"
 
     Staff.objects.update(language=language)
     page = web.page(phone=phone, language="en-GB" if language == "en" else "zh-CN")

@@ -52,6 +52,7 @@ def test_the_manager_confirms_a_shortage_and_receives_goods(
     if phone:
         page.click(".navbar-toggler")
         page.wait_for_selector(".navbar-collapse.show")
+    page.click("[data-testid=workshop-menu]")  # the menu's 车间 drop-down
     with page.expect_navigation():
         page.click("[data-testid=parts-link]")
     shortage = page.locator(f"[data-testid=shortage][data-appointment='{short.pk}']")

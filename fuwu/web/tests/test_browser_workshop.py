@@ -49,6 +49,7 @@ def test_an_advisor_books_a_job_and_the_hours_left_fall(
     if phone:
         page.click(".navbar-toggler")
         page.wait_for_selector(".navbar-collapse.show")
+    page.click("[data-testid=workshop-menu]")  # the menu's 车间 drop-down
     with page.expect_navigation():
         page.click("[data-testid=workshop-link]")
     page.locator("[data-testid=day-link]").first.wait_for()

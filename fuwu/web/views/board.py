@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.scheduling import board as day_board
-from fuwu.scheduling import production, promises
+from fuwu.scheduling import job_time, production, promises
 from fuwu.scheduling.booking import may_book, visible_workshops
 from fuwu.scheduling.models import JobStatus, RepairJob, StopReason, Technician, Workshop
 from fuwu.web.access import actor_of, staff_required
@@ -100,6 +100,8 @@ def board_context(request: HttpRequest, workshop: Workshop, day: date) -> dict[s
         "day": day,
         "hours": hours,
         "poll": POLL,
+        # The timeline's length, for a job dropped on it (static/web/board.js).
+        "drag_minutes": round((data.end - data.start).total_seconds() / 60),
         "dispatcher": dispatcher,
         "advisor": may_book(actor, workshop) or dispatcher,
         "waiting": waiting,
@@ -272,7 +274,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
         start = datetime.combine(today, time.min, zone)
         rank = {JobStatus.RUNNING: 0, JobStatus.STOPPED: 1, JobStatus.PLANNED: 2, JobStatus.DONE: 3}
         tomorrow = start + timedelta(days=1)
-        open_jobs = RepairJob.objects.filter(technician=me, status__in=production.OPEN).filter(
+        open_jobs = RepairJob.objects.filter(technician=me, status__in=job_time.OPEN).filter(
             Q(planned_start__isnull=True) | Q(planned_start__lt=tomorrow)
         )
         done_today = RepairJob.objects.filter(

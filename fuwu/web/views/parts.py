@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.scheduling import parts
+from fuwu.scheduling import part_queries, parts
 from fuwu.scheduling.booking import may_book, visible_workshops
 from fuwu.scheduling.models import (
     Appointment,
@@ -70,7 +70,7 @@ def warn_shortage(request: HttpRequest, appointment: Appointment) -> None:
             _("缺件：%(parts)s。请在客户到店前确认零件情况。")
             % {
                 "parts": ("; " if english else "、").join(
-                    f"{r.part.number} {_label(r.part, english)} ×{parts.qty(r.short)} {r.part.unit}"
+                    f"{r.part.number} {_label(r.part, english)} ×{part_queries.qty(r.short)} {r.part.unit}"
                     for r in short
                 )
             },
@@ -104,19 +104,19 @@ def page(request: HttpRequest) -> HttpResponse:
     english = (get_language() or "").startswith("en")
     query = request.GET.get("q", "").strip()[:100]
     low = request.GET.get("low") == "1"
-    rows = parts.parts_for(actor).filter(site_id=site_id)
+    rows = part_queries.parts_for(actor).filter(site_id=site_id)
     if query:
         rows = rows.filter(
             Q(number__icontains=query) | Q(name__icontains=query) | Q(name_en__icontains=query)
         )
     if low:
-        rows = parts.low_stock(rows)
+        rows = part_queries.low_stock(rows)
     catalogue = list(rows[: PARTS_LIMIT + 1])
     for p in catalogue:
         p.label = _label(p, english)  # type: ignore[attr-defined]
-        p.low = parts.is_low(p)  # type: ignore[attr-defined]
+        p.low = part_queries.is_low(p)  # type: ignore[attr-defined]
     chosen_part = (
-        parts.parts_for(actor)
+        part_queries.parts_for(actor)
         .filter(site_id=site_id, pk=_int(request.GET.get("part")) or 0)
         .first()
         if request.GET.get("part")
@@ -146,15 +146,17 @@ def page(request: HttpRequest) -> HttpResponse:
             "many": many,
             "catalogue": catalogue[:PARTS_LIMIT],
             "more_parts": len(catalogue) > PARTS_LIMIT,
-            "low_count": parts.low_stock(parts.parts_for(actor).filter(site_id=site_id)).count(),
+            "low_count": part_queries.low_stock(
+                part_queries.parts_for(actor).filter(site_id=site_id)
+            ).count(),
             "query": query,
             "low": low,
             "chosen_part": chosen_part,
             "movements": movements,
             "tomorrow": tomorrow,
-            "shortages": parts.unconfirmed_shortages(workshop, tomorrow),
+            "shortages": part_queries.unconfirmed_shortages(workshop, tomorrow),
             "may_confirm": may_book(actor, workshop),
-            "may_receive": parts.may_receive(actor, site_id),
+            "may_receive": part_queries.may_receive(actor, site_id),
             "all_url": _url(workshop, many),
             "low_url": _url(workshop, many, low=1),
             "here": request.get_full_path(),
@@ -192,7 +194,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     if workshop is None:
         raise Http404
     part = (
-        parts.parts_for(actor)
+        part_queries.parts_for(actor)
         .filter(site_id=workshop.department.site_id, pk=_int(request.POST.get("part")) or 0)
         .first()
     )
@@ -215,7 +217,7 @@ def receive(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("已入库 %(part)s %(quantity)s %(unit)s。")
-            % {"part": part.number, "quantity": parts.qty(amount), "unit": part.unit},
+            % {"part": part.number, "quantity": part_queries.qty(amount), "unit": part.unit},
         )
     return _back(request, _url(workshop, len(workshops) > 1))
 
@@ -264,7 +266,7 @@ def reserve(request: HttpRequest, appointment_id: int) -> HttpResponse:
     try:
         if not amount.is_finite() or amount > Decimal("100000"):
             raise EngineError("bad_quantity")
-        part = parts.find_part(
+        part = part_queries.find_part(
             appointment.workshop.department.site_id, request.POST.get("part", "")[:40]
         )
         held = parts.reserve(
@@ -280,7 +282,7 @@ def reserve(request: HttpRequest, appointment_id: int) -> HttpResponse:
             % {
                 "customer": appointment.customer.name,
                 "part": f"{part.number} {_label(part, english)}",
-                "quantity": parts.qty(held.quantity),
+                "quantity": part_queries.qty(held.quantity),
                 "unit": part.unit,
             },
         )
@@ -317,7 +319,7 @@ def issue(request: HttpRequest, reservation_id: int) -> HttpResponse:
             _("已发料 %(part)s %(quantity)s %(unit)s 到修理单 %(case)s。")
             % {
                 "part": f"{done.part.number} {_label(done.part, english)}",
-                "quantity": parts.qty(done.issued),
+                "quantity": part_queries.qty(done.issued),
                 "unit": done.part.unit,
                 "case": case.number,
             },

@@ -42,8 +42,8 @@ from fuwu.scheduling.models import (
     Workshop,
     WorkType,
 )
-from fuwu.scheduling.parts import attach
-from fuwu.scheduling.parts import may_handle as parts_may_handle
+from fuwu.scheduling.part_queries import attach
+from fuwu.scheduling.part_queries import may_handle as parts_may_handle
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.templatetags.fuwu_web import hours
 from fuwu.web.views.parts import warn_shortage

@@ -229,9 +229,7 @@ def test_appointment_to_follow_up_with_a_quality_control_failure(world, api):
     # (the appointment step is aftersales').
     refused(tech, case, "book", {"visit_type": "appointment"}, status=403, code="role_not_allowed")
     booking = {"visit_type": "appointment", "job_type": "maintenance"}
-    refused(
-        adv, case, "book", booking, code="invalid_form", fields=["appointment_at", "booked_hours"]
-    )
+    refused(adv, case, "book", booking, code="invalid_form", fields=["appointment_at"])
     refused(adv, case, "walk_in", booking, code="guard_failed")
     case = take(
         adv,

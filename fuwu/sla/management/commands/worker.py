@@ -20,7 +20,7 @@ from fuwu.reports.alerts import alert_rising_complaints
 from fuwu.reports.fold import catch_up as fold_reports
 from fuwu.reports.subscriptions import send_due as send_subscribed_reports
 from fuwu.scheduling.booking import mark_no_shows
-from fuwu.scheduling.production import watch_late_risks
+from fuwu.scheduling.job_time import watch_late_risks
 from fuwu.scheduling.promises import carry_over_unfinished
 from fuwu.scheduling.reminders import remind_due as remind_appointments
 from fuwu.sla.escalation import sweep
