@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from fuwu.api.root import api, unknown_path
+from fuwu.api.root import api, bad_request, unknown_path
 from fuwu.core.views import healthz
 
 urlpatterns = [
@@ -16,3 +16,6 @@ urlpatterns = [
     path("portal/", include("fuwu.portal.urls")),
     path("", include("fuwu.web.urls")),
 ]
+
+# Django's own 400s (e.g. a Host header that names no host) in JSON under /api/.
+handler400 = bad_request

@@ -138,6 +138,16 @@ def unknown_path(request: HttpRequest) -> HttpResponse:
     return _error(request, 404, "not_found", what="resource")
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (a Host header that is no host name, a suspicious request) answered
+    in JSON under /api/, as the API documents its 400; the staff site keeps Django's page."""
+    if request.path.startswith("/api/"):
+        return _error(request, 400, "bad_request", reason="bad request", what="resource")
+    from django.views.defaults import bad_request as page
+
+    return page(request, exception)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja raises HttpError(400) for a body that is not valid JSON, or one past the limits.

@@ -154,3 +154,14 @@ def test_every_declared_status_is_in_openapi(world, api):
     assert {"200", "400", "401", "403", "404", "409", "413", "422"} <= set(take)
     listing = doc["paths"]["/api/cases"]["get"]["responses"]
     assert {"200", "401", "422"} <= set(listing)
+
+
+def test_a_host_header_that_names_no_host_is_answered_in_json(client) -> None:
+    """Django's own 400 (DisallowedHost) under /api/ speaks the API's JSON, as documented;
+    the staff pages keep Django's page."""
+    r = client.get("/api/cases", HTTP_HOST="^2>kvoh(s=X")
+    assert r.status_code == 400
+    assert r["Content-Type"].startswith("application/json")
+    assert r.json()["code"] == "bad_request"
+    page = client.get("/queue/", HTTP_HOST="^2>kvoh(s=X")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

@@ -4,6 +4,9 @@ it, and exports the queue to Excel."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from openpyxl import load_workbook
 
@@ -79,7 +82,7 @@ def test_import_units_fix_confirm_and_export_the_queue(web, world, language, pho
     page.goto("/queue/")
     with page.expect_download() as download:
         page.click("[data-testid=queue-export-xlsx]")
-    book = load_workbook(download.value.path())
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == words["case_number"] and rows[1][1] == "卫生间漏水"
     assert not page.js_errors

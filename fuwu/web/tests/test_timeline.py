@@ -229,6 +229,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "minutes": 90,
         "replaced": [2],
     },
+    EventKind.DOCUMENT_PRINTED: {
+        "document": "work_order",
+        "number": "LANTING-PG-000001",
+        "copy": True,
+        "print": 2,
+    },
 }
 
 
