@@ -27,7 +27,7 @@ from fuwu.reports import workload as wl
 from fuwu.reports.lists import fees, gas, parse_day, registers, rounds, scope_from_params
 from fuwu.sheets.tables import SimpleTable
 
-SURVEY_DAYS = 183  # the surveys list's default period (the survey runs every half year)
+SURVEY_DAYS = 183  # the surveys list's default period (seed 2: the survey runs 每半年一次)
 # The filters a list reads besides site and period (a subscription keeps them too).
 LIST_PARAMS = ("building", "state", "grain", "round")
 
