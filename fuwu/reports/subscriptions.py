@@ -43,6 +43,7 @@ from fuwu.procedures.engine.errors import (
 )
 from fuwu.reports.choices import Frequency
 from fuwu.reports.exports import EXPORTS, LIST_PARAMS, Export, period_params
+from fuwu.reports.lists import building_label, fees
 from fuwu.reports.models import Subscription
 from fuwu.sheets.tables import Kind, SimpleTable
 from fuwu.sheets.writer import text_value, write_xlsx
@@ -126,7 +127,14 @@ def describe(params: Mapping[str, str], language: str) -> str:
     if (raw := params.get("person", "")).isdigit():
         staff = Staff.objects.filter(user_id=int(raw)).first()
         parts.append(staff.display_name if staff else raw)
-    parts += [params[k] for k in LIST_PARAMS if params.get(k)]
+    if building := params.get("building"):
+        parts.append(building_label("" if building == fees.NO_BUILDING else building))
+    if state := params.get("state"):
+        parts.append(fees.state_labels().get(state, state))
+    if grain := params.get("grain"):
+        parts.append({"day": _("收费日报"), "week": _("收费周报")}.get(grain, grain))
+    if survey_round := params.get("round"):
+        parts.append(survey_round)
     return " · ".join(p for p in parts if p) or _("全部")
 
 

@@ -134,3 +134,9 @@ def test_vacant_and_survey_lists_export(world: World, round_data: Any) -> None:
     assert total[1:5] == [4, 3, 2, 1]
     sent = subscribed(world, ["vacant", "surveys"])
     assert sent["vacant"][0][0] == "巡视时间" and sent["surveys"][-1][0] == "合计"
+
+
+def test_a_lists_subscription_names_its_filters() -> None:
+    kept = {"building": "1", "state": "arrears", "grain": "week", "round": "2026年下半年"}
+    assert subs.describe(kept, "zh-hans") == "1栋 · 欠费 · 收费周报 · 2026年下半年"
+    assert subs.describe({"building": fees.NO_BUILDING}, "zh-hans") == "无房号"
