@@ -1,7 +1,8 @@
 """Spreadsheets in and out over the API.
 
 Out: `GET /api/cases/export?format=xlsx|csv&<the list's filters>` (every matching case, not a
-page: the list's `CaseFilter`, scope and order), `GET /api/reports/service-levels/export`.
+page: the list's `CaseFilter`, scope and order), `GET /api/reports/{family}/export` (any report's
+main table, `fuwu.reports.exports`; `service-levels` among them).
 In: `POST /api/imports` (multipart: kind, site code, file) checks the whole file and answers
 the problems (row, column, message) and the first rows, writing nothing; `POST
 /api/imports/{id}/confirm` checks again and writes it all; `GET /api/imports/templates/{kind}`.
@@ -18,7 +19,7 @@ from ninja.files import UploadedFile
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut, actor, language, site_for
 from fuwu.cases.queries import CaseFilter, cases_for
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.reports import service_levels as sl
+from fuwu.reports import exports
 from fuwu.sheets import actions, writer
 from fuwu.sheets.cases import CaseTable
 from fuwu.sheets.kinds import KINDS
@@ -53,15 +54,21 @@ def export_cases(
 
 
 @router.get(
-    "/reports/service-levels/export",
+    "/reports/{family}/export",
     response={**READ_ERRORS, 403: ErrorOut},
-    summary="The service-levels table (per procedure step, with the total) as xlsx or CSV",
+    summary="A report's main table as xlsx or CSV, with the report page's filters",
+    description=(
+        "`family`: " + ", ".join(exports.EXPORTS) + ". The other query parameters are the "
+        "report's own filters (as its page and its API read them); managers only."
+    ),
     openapi_extra=FILE_RESPONSE,
 )
-def export_service_levels(request: HttpRequest, format: Format = "xlsx") -> StreamingHttpResponse:
-    who = actor(request)
-    filters = sl.from_params(who, {k: str(v) for k, v in request.GET.items() if k != "format"})
-    return writer.response(sl.sheet(sl.report(filters, language=language(request))), format)
+def export_report(
+    request: HttpRequest, family: str, format: Format = "xlsx"
+) -> StreamingHttpResponse:
+    params = {k: str(v) for k, v in request.GET.items() if k != "format"}
+    table = exports.table(actor(request), family, params, language(request))
+    return writer.response(table, format)
 
 
 class ImportProblemOut(Schema):

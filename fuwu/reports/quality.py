@@ -25,6 +25,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext, gettext_lazy
 
 from fuwu.cases.models import Case, Event
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
@@ -35,6 +36,7 @@ from fuwu.reports.choices import Measure
 from fuwu.reports.fold import COMPLAINT_PROCEDURES
 from fuwu.reports.models import Fact
 from fuwu.reports.service_levels import Filters, Occurrence
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 RISES = 3  # consecutive monthly rises that make the complaint trend "rising"
 TREND_MONTHS = 12
@@ -57,6 +59,15 @@ COLUMNS = (
     ("comeback_qc", Measure.COMEBACK, "qc"),
     ("visit_satisfied", Measure.RETURN_VISIT, "satisfied"),
     ("visit_dissatisfied", Measure.RETURN_VISIT, "dissatisfied"),
+)
+# The columns' headings, as the page and the spreadsheet show them.
+HEADINGS = (
+    ("fixed_first_time", Measure.FIXED_FIRST_TIME.label),
+    ("fixed_after_comeback", Measure.FIXED_AFTER_COMEBACK.label),
+    ("comeback_returned", gettext_lazy("返修（客户带回）")),
+    ("comeback_qc", gettext_lazy("返修（质检不合格）")),
+    ("visit_satisfied", gettext_lazy("回访满意")),
+    ("visit_dissatisfied", gettext_lazy("回访不满意")),
 )
 MEASURES = {str(m) for _k, m, _d in COLUMNS} | {
     str(Measure.RATED),
@@ -369,3 +380,22 @@ def drill(
         day=day,
     )
     return dr.occurrences(qs)
+
+
+# -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------
+
+
+def sheet(result: Report) -> SimpleTable:
+    """The report's main table, per procedure with its total line: the page's first table."""
+    columns = [
+        Column(gettext("服务程序"), width=24),
+        *(Column(str(h), Kind.INT, width=12) for _k, h in HEADINGS),
+        Column(gettext("一次修复率"), Kind.PERCENT, width=12),
+        Column(gettext("回访满意率"), Kind.PERCENT, width=12),
+    ]
+    total = Line("", gettext("合计"), result.total.counts)
+    rows = [
+        (line.label, *(line.n(k) for k, _h in HEADINGS), line.first_time_rate, line.visit_rate)
+        for line in [*result.lines, total]
+    ]
+    return SimpleTable(name="quality", columns=columns, rows=rows)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -30,7 +31,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fuwu.core.actors import Actor, actor_for
 from fuwu.documents.render import FONTS
@@ -41,8 +41,9 @@ from fuwu.procedures.engine.errors import (
     NotFound,
     Unprocessable,
 )
-from fuwu.reports import service_levels as sl
 from fuwu.reports.choices import Frequency
+from fuwu.reports.exports import EXPORTS, LIST_PARAMS, Export, period_params
+from fuwu.reports.lists import building_label, fees
 from fuwu.reports.models import Subscription
 from fuwu.sheets.tables import Kind, SimpleTable
 from fuwu.sheets.writer import text_value, write_xlsx
@@ -50,7 +51,7 @@ from fuwu.sheets.writer import text_value, write_xlsx
 # Local hour from which the last period's report is sent (the fold runs every sweep).
 SEND_HOUR = 7
 # The filters a subscription keeps (the period is the subscription's own).
-KEPT_PARAMS = ("site", "department", "procedure", "person")
+KEPT_PARAMS = ("site", "department", "procedure", "person", *LIST_PARAMS)
 PER_SWEEP = 50
 
 
@@ -82,31 +83,29 @@ class Family:
     url_name: str
     # (actor, filters, start, end, language) → the report; raises EngineError on bad filters.
     build: Callable[[Actor, Mapping[str, str], date, date, str], Printed]
+    # (start, end) → the period as the report page's filters (for the mail's link).
+    period: Callable[[date, date], dict[str, str]]
 
 
-def _service_levels(
-    actor: Actor, params: Mapping[str, str], start: date, end: date, language: str
-) -> Printed:
-    filters = sl.from_params(actor, {**params, "from": start.isoformat(), "to": end.isoformat()})
-    table = sl.sheet(sl.report(filters, language=language))
-    return Printed(
-        _("服务时效报表"),
-        period_text(start, end),
-        SimpleTable(table.name, table.columns, list(table.rows)),
+def _family(export: Export) -> Family:
+    def build(
+        actor: Actor, params: Mapping[str, str], start: date, end: date, language: str
+    ) -> Printed:
+        filters = {**params, **period_params(export, start, end)}
+        table = export.table(actor, filters, language)
+        return Printed(
+            str(export.title),
+            period_text(start, end),
+            SimpleTable(table.name, table.columns, list(table.rows)),
+        )
+
+    return Family(
+        export.key, export.title, export.url_name, build, lambda a, b: period_params(export, a, b)
     )
 
 
-FAMILIES: dict[str, Family] = {
-    f.key: f
-    for f in (
-        Family(
-            "service_levels",
-            gettext_lazy("服务时效报表"),
-            "web:report-service-levels",
-            _service_levels,
-        ),
-    )
-}
+# Every exportable report (`fuwu.reports.exports`) can be subscribed to.
+FAMILIES: dict[str, Family] = {e.key: _family(e) for e in EXPORTS.values()}
 
 
 def describe(params: Mapping[str, str], language: str) -> str:
@@ -128,6 +127,14 @@ def describe(params: Mapping[str, str], language: str) -> str:
     if (raw := params.get("person", "")).isdigit():
         staff = Staff.objects.filter(user_id=int(raw)).first()
         parts.append(staff.display_name if staff else raw)
+    if building := params.get("building"):
+        parts.append(building_label("" if building == fees.NO_BUILDING else building))
+    if state := params.get("state"):
+        parts.append(fees.state_labels().get(state, state))
+    if grain := params.get("grain"):
+        parts.append({"day": _("收费日报"), "week": _("收费周报")}.get(grain, grain))
+    if survey_round := params.get("round"):
+        parts.append(survey_round)
     return " · ".join(p for p in parts if p) or _("全部")
 
 
@@ -254,7 +261,7 @@ def pdf_of(report: Printed, language: str) -> bytes:
 
 
 def _message(sub: Subscription, family: Family, report: Printed, start: date, end: date) -> Any:
-    query = "&".join(f"{k}={v}" for k, v in {**sub.params, "from": start, "to": end}.items() if v)
+    query = urlencode({k: v for k, v in {**sub.params, **family.period(start, end)}.items() if v})
     link = f"{settings.FUWU_BASE_URL.rstrip('/')}{reverse(family.url_name)}?{query}"
     body = _(
         "您订阅的{title}（{period}）见附件：PDF 与 Excel 各一份。\n\n在系统中查看：{link}\n\n"

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
+from django.utils.translation import gettext
 
 from fuwu.cases.choices import CLOSED_STATUSES, Channel
 from fuwu.cases.models import Case
@@ -30,6 +31,7 @@ from fuwu.reports import drill as dr
 from fuwu.reports.choices import Measure
 from fuwu.reports.models import Fact
 from fuwu.reports.service_levels import Filters, Occurrence, labels
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 ORDERS_A_DAY = (15, 20)
 BACKLOG = "backlog"
@@ -219,3 +221,47 @@ def drill(
     if hour is not None:
         qs = qs.filter(detail__endswith=f":{hour:02d}")
     return dr.occurrences(qs)
+
+
+def person_name(user: Any) -> str:
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff else user.get_full_name() or user.username
+
+
+# -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------
+
+
+def sheet(result: Report) -> SimpleTable:
+    """The agents' scorecards (per person and week) as the page's last table shows them."""
+    people = users({s.person_id for s in result.scores})
+    visit = str(Measure.RETURN_VISIT)
+    columns = [
+        Column(gettext("人员"), width=16),
+        Column(gettext("周（周一）"), Kind.DATE, width=12),
+        Column(gettext("按时解决率"), Kind.PERCENT, width=12),
+        Column(gettext("按时解决"), Kind.INT, width=10),
+        Column(gettext("超时解决"), Kind.INT, width=10),
+        Column(gettext("返修"), Kind.INT, width=10),
+        Column(gettext("回访满意"), Kind.INT, width=10),
+        Column(gettext("回访不满意"), Kind.INT, width=10),
+        Column(gettext("评价数"), Kind.INT, width=10),
+        Column(gettext("平均评分"), Kind.DECIMAL, width=10),
+    ]
+    rows = [
+        (
+            person_name(people.get(s.person_id or 0)),
+            s.week,
+            s.on_time_rate,
+            s.n(Measure.RESOLVED_ON_TIME),
+            s.n(Measure.RESOLVED_LATE),
+            s.n(Measure.COMEBACK),
+            s.n(f"{visit}:satisfied"),
+            s.n(f"{visit}:dissatisfied"),
+            s.n(Measure.RATED),
+            s.rating,
+        )
+        for s in result.scores
+    ]
+    return SimpleTable(name="workload", columns=columns, rows=rows)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, Unprocessable
 from fuwu.procedures.models import ProcedureVersion
@@ -180,3 +181,10 @@ def option_labels(procedure_key: str, field_key: str, language: str) -> dict[str
 def procedure_name(procedure_key: str, language: str) -> str:
     version = ProcedureVersion.objects.filter(key=procedure_key, is_current=True).first()
     return definition_of(version).name.get(language) if version else procedure_key
+
+
+def building_label(building: str) -> str:
+    """A building as the lists name it: "3栋", a name as it is, or "no unit"."""
+    if not building:
+        return gettext("无房号")
+    return gettext("%(building)s栋") % {"building": building} if building.isdigit() else building

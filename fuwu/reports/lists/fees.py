@@ -21,11 +21,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from fuwu.cases.choices import EventKind, Status
 from fuwu.cases.models import Case, Event
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.reports.lists import (
     Scope,
+    building_label,
     building_of,
     case_number,
     iso_day,
@@ -33,6 +36,7 @@ from fuwu.reports.lists import (
     option_labels,
     procedure_name,
 )
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 FEES = "fee_collection"
 PARKING = "parking_lease"
@@ -329,3 +333,116 @@ def kind_labels(language: str) -> dict[str, str]:
 
 def method_labels(language: str) -> dict[str, str]:
     return option_labels(FEES, "payment_method", language)
+
+
+def state_labels() -> dict[str, str]:
+    """The states and drill-down filters of the arrears list, named in the reader's language."""
+    return {
+        ARREARS: gettext("欠费"),
+        NOT_DUE: gettext("未到期未缴"),
+        PAID: gettext("已缴清"),
+        UNBILLED: gettext("未出通知单"),
+        OUTSTANDING: gettext("未缴（含未到期）"),
+        ALL: gettext("全部"),
+    }
+
+
+# -- as spreadsheets (fuwu.sheets' rows + columns protocol) --------------------------------------
+
+
+def _money(header: str) -> Column:
+    return Column(header, Kind.DECIMAL, width=14)
+
+
+def statistics_sheet(stats: Statistics) -> SimpleTable:
+    """The payment statistics by building, with the total line."""
+    columns = [
+        Column(gettext("楼栋"), width=12),
+        Column(gettext("出单户数"), Kind.INT, width=10),
+        Column(gettext("已缴清"), Kind.INT, width=10),
+        _money(gettext("应缴（元）")),
+        _money(gettext("实收（元）")),
+        _money(gettext("未收（元）")),
+        Column(gettext("收缴率"), Kind.PERCENT, width=10),
+        Column(gettext("欠费户数"), Kind.INT, width=10),
+        _money(gettext("欠费金额（元）")),
+        Column(gettext("未出通知单"), Kind.INT, width=10),
+    ]
+    rows = [
+        (
+            label,
+            line.households,
+            line.paid,
+            line.due,
+            line.received,
+            line.outstanding,
+            line.rate,
+            line.arrears,
+            line.arrears_amount,
+            line.unbilled,
+        )
+        for line, label in [
+            *((line, building_label(line.building)) for line in stats.lines),
+            (stats.total, gettext("合计")),
+        ]
+    ]
+    return SimpleTable(name="fees", columns=columns, rows=rows)
+
+
+def arrears_sheet(rows: list[Household], language: str) -> SimpleTable:
+    """The household notices of one state (the arrears list), as the page lists them."""
+    fee_types, states = kind_labels(language), state_labels()
+    columns = [
+        Column(gettext("房号"), width=12),
+        Column(gettext("业主"), width=14),
+        Column(gettext("收费期间"), width=14),
+        Column(gettext("收费项目"), width=14),
+        _money(gettext("应缴（元）")),
+        _money(gettext("实收（元）")),
+        _money(gettext("未收（元）")),
+        Column(gettext("缴费截止日期"), Kind.DATE, width=12),
+        Column(gettext("状态"), width=12),
+        Column(gettext("工单号"), width=16),
+    ]
+    lines = [
+        (
+            h.unit,
+            h.customer,
+            h.billing_period,
+            fee_types.get(h.fee_type, h.fee_type),
+            h.due,
+            h.received,
+            h.outstanding,
+            h.pay_by,
+            states.get(h.state, h.state),
+            h.number,
+        )
+        for h in rows
+    ]
+    return SimpleTable(name="arrears", columns=columns, rows=lines)
+
+
+def fee_report_sheet(result: FeeReport, language: str) -> SimpleTable:
+    """The daily or weekly fee report: a line per day (week), a column per kind of fee."""
+    names = kind_labels(language)
+    week = result.grain == "week"
+    columns = [
+        Column(gettext("周") if week else gettext("日期"), Kind.DATE, width=12),
+        *(_money(names.get(k, k)) for k in result.kinds),
+        Column(gettext("笔数"), Kind.INT, width=8),
+        _money(gettext("合计（元）")),
+    ]
+    rows: list[tuple[Any, ...]] = [
+        (p.start, *(p.by_kind.get(k, Decimal(0)) for k in result.kinds), p.count, p.total)
+        for p in result.periods
+    ]
+    total = result.total
+    rows.append(
+        (
+            gettext("合计"),
+            *(total.by_kind.get(k, Decimal(0)) for k in result.kinds),
+            total.count,
+            total.total,
+        )
+    )
+    return SimpleTable(name=f"fee-report-{result.grain}", columns=columns, rows=rows)

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext
+
 from fuwu.cases.choices import Status
 from fuwu.cases.models import Case
 from fuwu.reports.lists import Scope, case_number, iso_day
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 GAS = "gas_activation"
 WAITING, ACTIVATED, ABSENT = "waiting", "activated", "absent"
@@ -75,3 +78,38 @@ def gas_week(scope: Scope, day: date) -> GasWeek:
         )
     out.sort(key=lambda h: (h.activation_date or monday, h.unit, h.number))
     return GasWeek(monday, sunday, out)
+
+
+def state_labels() -> dict[str, str]:
+    return {
+        WAITING: gettext("待通气"),
+        ACTIVATED: gettext("已开通"),
+        ABSENT: gettext("家中无人未开通"),
+    }
+
+
+def sheet(week: GasWeek) -> SimpleTable:
+    """The week's list as the gas company receives it."""
+    states = state_labels()
+    columns = [
+        Column(gettext("通气日期"), Kind.DATE, width=12),
+        Column(gettext("房号"), width=12),
+        Column(gettext("业主"), width=14),
+        Column(gettext("燃气表编号"), width=16),
+        Column(gettext("状态"), width=14),
+        Column(gettext("开通日期"), Kind.DATE, width=12),
+        Column(gettext("工单号"), width=16),
+    ]
+    rows = [
+        (
+            r.activation_date,
+            r.unit,
+            r.owner,
+            r.meter,
+            states.get(r.state, r.state),
+            r.activated_on,
+            r.number,
+        )
+        for r in week.rows
+    ]
+    return SimpleTable(name=f"gas-{week.monday.isoformat()}", columns=columns, rows=rows)

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.registers.models import Entry, Register
 from fuwu.reports.lists import Scope, case_number, option_labels
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 
 def parse_month(raw: str | None, today: date) -> date:
@@ -156,3 +158,55 @@ def keys_overdue(scope: Scope, *, now: datetime | None = None) -> list[Loan]:
         number = case_number(case_id, created)
         out.append(Loan(pk, case_id, number, item, holder, out_at, due, reminded, days))
     return out
+
+
+# -- as spreadsheets (fuwu.sheets' rows + columns protocol) --------------------------------------
+
+
+def parking_sheet(rows: list[Lease], month: date, language: str) -> SimpleTable:
+    """The guards' list of the month's expiring leases."""
+    kinds = space_kind_labels(language)
+    columns = [
+        Column(gettext("车牌号码"), width=12),
+        Column(gettext("车位编号"), width=10),
+        Column(gettext("车位类型"), width=12),
+        Column(gettext("停车证编号"), width=14),
+        Column(gettext("业主"), width=14),
+        Column(gettext("房号"), width=12),
+        Column(gettext("租期止"), Kind.DATE, width=12),
+        Column(gettext("已过期"), width=8),
+        Column(gettext("工单号"), width=16),
+    ]
+    lines = [
+        (
+            r.plate,
+            r.space,
+            kinds.get(r.space_kind, r.space_kind),
+            r.permit,
+            r.customer,
+            r.unit,
+            r.lease_end,
+            gettext("是") if r.expired else "",
+            r.number,
+        )
+        for r in rows
+    ]
+    return SimpleTable(name=f"parking-{month:%Y-%m}", columns=columns, rows=lines)
+
+
+def keys_sheet(rows: list[Loan]) -> SimpleTable:
+    """The keys overdue, longest overdue first."""
+    columns = [
+        Column(gettext("钥匙"), width=16),
+        Column(gettext("借用人"), width=14),
+        Column(gettext("借出时间"), Kind.DATETIME, width=17),
+        Column(gettext("应还时间"), Kind.DATETIME, width=17),
+        Column(gettext("逾期天数"), Kind.INT, width=10),
+        Column(gettext("提醒时间"), Kind.DATETIME, width=17),
+        Column(gettext("工单号"), width=16),
+    ]
+    lines = [
+        (r.key, r.holder, r.out_at, r.due_back, r.days_overdue, r.reminded_at, r.number)
+        for r in rows
+    ]
+    return SimpleTable(name="keys-overdue", columns=columns, rows=lines)

@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext
+
 from fuwu.cases.choices import Status
 from fuwu.cases.models import Case
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
-from fuwu.reports.lists import Scope, building_of, case_number
+from fuwu.reports.lists import Scope, building_label, building_of, case_number, option_labels
+from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 VACANT = "vacant_unit_inspection"
 SURVEY = "opinion_survey"
@@ -216,3 +219,65 @@ def pick_survey(rows: list[Surveyed], measure: str) -> list[Surveyed]:
             "invalid_filters", fields={"measure": FieldError("report_unknown_measure")}
         )
     return [s for s in rows if tests[measure](s)]
+
+
+# -- as spreadsheets (fuwu.sheets' rows + columns protocol) --------------------------------------
+
+
+def vacant_sheet(rows: list[Inspection], steps: dict[str, str], language: str) -> SimpleTable:
+    """The vacant-unit inspection log; `steps` names the procedure's steps."""
+    departments = option_labels(VACANT, "responsible_department", language)
+    columns = [
+        Column(gettext("巡视时间"), Kind.DATETIME, width=17),
+        Column(gettext("房号"), width=12),
+        Column(gettext("巡视批次"), width=14),
+        Column(gettext("巡视结果"), width=28),
+        Column(gettext("责任部门"), width=14),
+        Column(gettext("处理进度"), width=14),
+        Column(gettext("工单号"), width=16),
+    ]
+    lines = [
+        (
+            r.inspected_at,
+            r.unit,
+            r.round_label,
+            r.problem or (gettext("情况正常") if r.inspected_at else ""),
+            departments.get(r.department, r.department),
+            steps.get(r.step, r.step),
+            r.number,
+        )
+        for r in rows
+    ]
+    return SimpleTable(name="vacant-units", columns=columns, rows=lines)
+
+
+def survey_sheet(tally: Tally, language: str) -> SimpleTable:
+    """The opinion survey counted per area, a column per responsible department, the total."""
+    names = option_labels(SURVEY, "responsible_department", language)
+    columns = [
+        Column(gettext("区域"), width=12),
+        Column(gettext("征询户数"), Kind.INT, width=10),
+        Column(gettext("发放征询表"), Kind.INT, width=10),
+        Column(gettext("回收"), Kind.INT, width=8),
+        Column(gettext("未回收"), Kind.INT, width=8),
+        Column(gettext("回收率"), Kind.PERCENT, width=10),
+        Column(gettext("反映问题"), Kind.INT, width=10),
+        *(Column(names.get(d, d), Kind.INT, width=12) for d in tally.departments),
+    ]
+    rows = [
+        (
+            label,
+            line.households,
+            line.handed_out,
+            line.returned,
+            line.not_returned,
+            line.return_rate,
+            line.problems,
+            *(line.by_department.get(d, 0) for d in tally.departments),
+        )
+        for line, label in [
+            *((line, building_label(line.building)) for line in tally.lines),
+            (tally.total, gettext("合计")),
+        ]
+    ]
+    return SimpleTable(name="surveys", columns=columns, rows=rows)

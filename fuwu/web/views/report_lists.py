@@ -21,14 +21,13 @@ from django.utils.translation import gettext as _
 from fuwu.procedures.engine.errors import EngineError, FieldError, Unprocessable
 from fuwu.procedures.registry import current_version, definition_of
 from fuwu.reports import service_levels as sl
-from fuwu.reports.lists import Scope, option_labels, parse_day, scope_from_params
+from fuwu.reports.exports import SURVEY_DAYS
+from fuwu.reports.lists import Scope, building_label, option_labels, parse_day, scope_from_params
 from fuwu.reports.lists import fees as fee_lists
 from fuwu.reports.lists import gas as gas_lists
 from fuwu.reports.lists import registers as register_lists
 from fuwu.reports.lists import rounds as round_lists
 from fuwu.web.access import actor_of, staff_required
-
-SURVEY_DAYS = 183  # the opinion survey runs every half year (seed 2: 每半年一次)
 
 
 def _language() -> str:
@@ -111,9 +110,7 @@ def fees_view(request: HttpRequest) -> HttpResponse:
 
 
 def _building_label(building: str) -> str:
-    if not building:
-        return _("无房号")
-    return _("%(building)s栋") % {"building": building} if building.isdigit() else building
+    return building_label(building)
 
 
 @staff_required(manager=True)
@@ -141,14 +138,7 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
 
 
 def _state_names() -> dict[str, str]:
-    return {
-        fee_lists.ARREARS: _("欠费"),
-        fee_lists.NOT_DUE: _("未到期未缴"),
-        fee_lists.PAID: _("已缴清"),
-        fee_lists.UNBILLED: _("未出通知单"),
-        fee_lists.OUTSTANDING: _("未缴（含未到期）"),
-        fee_lists.ALL: _("全部"),
-    }
+    return fee_lists.state_labels()
 
 
 @staff_required(manager=True)
@@ -251,11 +241,7 @@ def gas_view(request: HttpRequest) -> HttpResponse:
             counts={s: week.count(s) for s in gas_lists.STATES},
             previous=(week.monday - timedelta(days=7)).isoformat(),
             next=(week.monday + timedelta(days=7)).isoformat(),
-            states={
-                gas_lists.WAITING: _("待通气"),
-                gas_lists.ACTIVATED: _("已开通"),
-                gas_lists.ABSENT: _("家中无人未开通"),
-            },
+            states=gas_lists.state_labels(),
         )
 
     return _page(request, "web/reports/gas.html", build)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fuwu.core.models import Department
@@ -49,14 +49,7 @@ def _refused(
 
 # -- quality -------------------------------------------------------------------------------
 
-QUALITY_HEADINGS = [
-    ("fixed_first_time", Measure.FIXED_FIRST_TIME.label),
-    ("fixed_after_comeback", Measure.FIXED_AFTER_COMEBACK.label),
-    ("comeback_returned", gettext_lazy("返修（客户带回）")),
-    ("comeback_qc", gettext_lazy("返修（质检不合格）")),
-    ("visit_satisfied", gettext_lazy("回访满意")),
-    ("visit_dissatisfied", gettext_lazy("回访不满意")),
-]
+QUALITY_HEADINGS = q.HEADINGS
 
 
 @staff_required(manager=True)

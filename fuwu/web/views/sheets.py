@@ -1,7 +1,8 @@
 """Spreadsheets in and out on the staff pages.
 
 Out: the whole filtered queue (`/queue/export/?…&format=xlsx|csv`, the queue's own `CaseFilter`
-and scope) and the service-levels report (`/reports/service-levels/export/`). The ticked rows
+and scope) and every report's main table (`/reports/<family>/export/?<the page's
+filters>&format=…`, `fuwu.reports.exports`; the service levels' `/reports/service-levels/export/`). The ticked rows
 of the queue go through the bulk bar (fuwu.web.views.bulk). All through `fuwu.sheets.writer`.
 In: `/imports/` upload → `/imports/<id>/` preview (first rows, every problem with its row and
 column) → confirm; `/imports/templates/<kind>/` the template of each kind (xlsx, headers in the
@@ -9,6 +10,8 @@ reader's language). The rules and writes are `fuwu.sheets.actions`'.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from fuwu.cases.queries import cases_for
 from fuwu.procedures.engine.errors import EngineError
-from fuwu.reports import service_levels as sl
+from fuwu.reports import exports
 from fuwu.sheets import actions, writer
 from fuwu.sheets.cases import CaseTable
 from fuwu.sheets.kinds import KINDS
@@ -52,15 +55,18 @@ def queue_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @staff_required(manager=True)
-def service_levels_export(request: HttpRequest) -> HttpResponseBase:
-    actor = actor_of(request)
+def report_export(request: HttpRequest, family: str) -> HttpResponseBase:
+    """Any report's main table (`fuwu.reports.exports`), with the page's filters and rights."""
+    export = exports.EXPORTS.get(family)
+    if export is None:
+        raise Http404
     language = get_language() or "zh-hans"
+    params = {k: str(v) for k, v in request.GET.items() if k != "format"}
     try:
-        filters = sl.from_params(actor, request.GET)
+        table = export.table(actor_of(request), params, language)
     except EngineError as exc:
         messages.warning(request, exc.message(language))
-        return redirect(reverse("web:report-service-levels") + "?" + request.GET.urlencode())
-    table = sl.sheet(sl.report(filters, language=language))
+        return redirect(reverse(export.url_name) + "?" + urlencode(params))
     return writer.response(table, _format(request.GET.get("format")))
 
 
@@ -154,8 +160,12 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 urlpatterns = [
     path("queue/export/", queue_export, name="queue_export"),
     path(
-        "reports/service-levels/export/", service_levels_export, name="report-service-levels-export"
+        "reports/service-levels/export/",
+        report_export,
+        {"family": "service-levels"},
+        name="report-service-levels-export",
     ),
+    path("reports/<slug:family>/export/", report_export, name="report-export"),
     path("imports/", imports, name="imports"),
     path("imports/<int:batch_id>/", import_preview, name="import"),
     path("imports/<int:batch_id>/confirm/", import_confirm, name="import_confirm"),
