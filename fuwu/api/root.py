@@ -138,7 +138,7 @@ def unknown_path(request: HttpRequest) -> HttpResponse:
     return _error(request, 404, "not_found", what="resource")
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's own 400s (a Host header that is no host name, a suspicious request) answered
     in JSON under /api/, as the API documents its 400; the staff site keeps Django's page."""
     if request.path.startswith("/api/"):
