@@ -68,12 +68,18 @@ worker: venv
 ## make test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
 test: venv-dev browser-deps test-sqlite test-pg
 
+# Test processes: twice the cores. A test process spends about half its time waiting (on the
+# browser, the live server, PostgreSQL), so two per core keep both cores busy; `worksteal`
+# hands the long browser tests at the end to whichever process is free.
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
+PYTEST := $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal -p no:cacheprovider
+
 test-sqlite: venv-dev browser-deps
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(PYTEST)
 
 test-pg: venv-dev browser-deps
 	@if $(BIN)/python -m fuwu.testing.pgcheck "$(PG_URL)"; then \
-		DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -n 2 -p no:cacheprovider; \
+		DATABASE_URL="$(PG_URL)" $(PYTEST); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is required in CI but no server answers at $(PG_URL)." >&2; exit 1; \
 	else \
