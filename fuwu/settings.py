@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "fuwu.surveys",
     "fuwu.documents",
     "fuwu.sheets",
+    "fuwu.channels",
     "fuwu.demo",
     "django_htmx",
     "fuwu.web",

@@ -1,0 +1,1 @@
+"""The channels' tables (one module per channel family, imported here)."""
