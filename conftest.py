@@ -27,26 +27,32 @@ def pytest_report_header(config: pytest.Config) -> str:
     if not _on_postgres():
         return "fuwu database: SQLite (the whole suite)"
     return (
-        "fuwu database: PostgreSQL (the tests that use the database; browser tests only where "
-        "marked postgres_too, since the rest drive the same views the page and API tests run here)"
+        "fuwu database: PostgreSQL (the tests that use the database; page and browser tests only "
+        "where marked postgres_too, since the rest drive the same actions and queries run here)"
     )
 
 
 _BROWSER_FIXTURES = frozenset({"web", "chromium_browser", "live_server"})
 _DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
+# Tests of the HTML pages (staff desk, portal, admin): they call the same actions and queries
+# that the API, action and query tests run on PostgreSQL, so only those marked `postgres_too`
+# (pages whose own queries differ by database: the queue, search, reports) run there again.
+_PAGE_TESTS = ("fuwu/web/tests/", "fuwu/portal/tests/", "fuwu/tests/test_admin_chinese.py")
 
 
 def runs_on_postgres(item: pytest.Item) -> bool:
-    """Whether the PostgreSQL run needs this test: it touches the database, it is not a
-    browser test (unless marked `postgres_too`), and it is not marked `sqlite_once` (the demo's
-    builds: their writes are the actions the PostgreSQL run tests one by one). The rest behave
-    the same on either database and run once, on SQLite, which keeps `make test` within its
-    budget."""
+    """Whether the PostgreSQL run needs this test: it touches the database, it is neither a
+    browser test nor a page test (unless marked `postgres_too`), and it is not marked
+    `sqlite_once` (the demo's builds: their writes are the actions the PostgreSQL run tests one
+    by one). The rest behave the same on either database and run once, on SQLite, which keeps
+    `make test` within its budget."""
     fixtures = set(getattr(item, "fixturenames", ()))
     if item.get_closest_marker("sqlite_once") is not None:
         return False
-    if fixtures & _BROWSER_FIXTURES:
-        return item.get_closest_marker("postgres_too") is not None
+    path = item.nodeid.split("::", 1)[0]
+    shown = fixtures & _BROWSER_FIXTURES or path.startswith(_PAGE_TESTS)
+    if shown and item.get_closest_marker("postgres_too") is None:
+        return False
     return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
 
 

@@ -19,6 +19,9 @@ from fuwu.cases.models import Case, CaseTask
 from fuwu.testing.factories import World
 from fuwu.web.tests.casesetup import add_staff, at_room_preparation, fresh
 
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres_too
+
 ROOM_READY = {
     "room_cleaned": True,
     "linen_changed": True,

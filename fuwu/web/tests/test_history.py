@@ -14,7 +14,8 @@ from fuwu.cases.models import Case
 from fuwu.testing.factories import World
 from fuwu.web.tests.casesetup import open_repair, signed_in
 
-pytestmark = pytest.mark.django_db
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
 
 HTMX = {"HX-Request": "true"}
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

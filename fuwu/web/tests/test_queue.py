@@ -15,7 +15,8 @@ from fuwu.cases.models import Case
 from fuwu.customers.models import Customer
 from fuwu.web.models import SavedFilter
 
-pytestmark = pytest.mark.django_db
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
 
 REPAIR = {"repair_item": "灯", "service_type": "free"}
 

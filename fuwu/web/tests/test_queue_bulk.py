@@ -18,7 +18,8 @@ from fuwu.cases.models import Case, Event
 from fuwu.sla.lateness import next_due_of
 from fuwu.web.tests.test_queue import numbers, repair, signed_in, to_dispatch
 
-pytestmark = pytest.mark.django_db
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Tuesday
 

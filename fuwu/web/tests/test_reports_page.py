@@ -15,6 +15,9 @@ from fuwu.reports.tests.dataset import NOW, Cases, build
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
 
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres_too
+
 DAY = "from=2026-11-30&to=2026-11-30"
 
 

@@ -12,7 +12,8 @@ from django.test import Client
 from fuwu.cases import actions
 from fuwu.cases.models import Case
 
-pytestmark = pytest.mark.django_db
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
 
 
 def _client(world: Any, persona: str, language: str = "zh-hans") -> Client:

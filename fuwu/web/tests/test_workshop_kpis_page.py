@@ -18,7 +18,8 @@ from fuwu.scheduling.tests.kpi_day import AFTER, TUESDAY, Scene, monday
 from fuwu.scheduling.tests.shop import MONDAY
 from fuwu.testing.factories import World
 
-pytestmark = pytest.mark.django_db
+# The page's own queries differ by database: it runs on PostgreSQL too.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
 
 
 @pytest.fixture
