@@ -71,10 +71,11 @@ test: venv-dev browser-deps test-sqlite test-pg
 # Test processes. On SQLite, twice the cores: a test process waits about half its time (on the
 # browser and the live server), so two per core keep both busy (10:53 against 13:01 with one
 # per core, on 2 cores). On PostgreSQL one per core: the server needs the rest (5:13 against
-# 5:44 with two). `worksteal` hands the long browser tests at the end to whichever is free.
+# 5:44 with two). `loadgroup` hands each process the next test as it frees up, in the order
+# conftest.py gives them: the long ones first, so no process ends the run alone on a journey.
 TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
 PG_TEST_PROCESSES ?= $(shell nproc)
-PYTEST := $(BIN)/python -m pytest --dist worksteal -p no:cacheprovider
+PYTEST := $(BIN)/python -m pytest --dist loadgroup -p no:cacheprovider
 
 test-sqlite: venv-dev browser-deps
 	$(PYTEST) -n $(TEST_PROCESSES)

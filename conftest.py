@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
+from fuwu.search import index
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.browser import chromium_browser, web  # noqa: F401 — browser-test fixtures
 from fuwu.testing.factories import FAST_HASHERS, World, build_world
@@ -56,14 +58,43 @@ def runs_on_postgres(item: pytest.Item) -> bool:
     return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
 
 
+def long_first(item: pytest.Item) -> int:
+    """The order tests are handed out in (`make test` runs `--dist loadgroup`, which hands each
+    process the next test as it frees up): the long ones first, so that the run does not end
+    with one process on a half-minute browser journey while the others wait. Browser tests, the
+    demo's builds and process tests, then the rest (each group in the order collected)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("sqlite_once") or item.get_closest_marker("slow"):
+        return 0
+    return 1 if fixtures & _BROWSER_FIXTURES else 2
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not _on_postgres():
+    if _on_postgres():
+        keep = [item for item in items if runs_on_postgres(item)]
+        left = [item for item in items if not runs_on_postgres(item)]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            items[:] = keep
+    items.sort(key=long_first)  # stable: each group keeps the collected order
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """A transactional test (browser tests, process tests) leaves the database emptied by
+    Django's flush, which knows only the models' tables: the text index (`fuwu.search.index`,
+    tables of its own) is emptied here, so a later test on this process finds no case that is
+    gone. (Other tests roll back, the index with them.)"""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if not transactional and not set(request.fixturenames) & {"transactional_db", "live_server"}:
         return
-    keep = [item for item in items if runs_on_postgres(item)]
-    left = [item for item in items if not runs_on_postgres(item)]
-    if left:
-        config.hook.pytest_deselected(items=left)
-        items[:] = keep
+    table = index.PG_TABLE if _on_postgres() else index.FTS_TABLE
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — a constant, not input
 
 
 @pytest.fixture(autouse=True)

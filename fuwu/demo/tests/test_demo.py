@@ -26,7 +26,8 @@ from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.testing.factories import FAST_HASHERS
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
+# One process runs the module: its tests share one build (a module fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once, pytest.mark.xdist_group("demo")]
 
 DEPARTMENTS = {
     "lanting": {"service_center", "engineering", "security", "finance", "management", "sales"},
