@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
@@ -69,6 +70,23 @@ def long_first(item: pytest.Item) -> int:
     return 1 if fixtures & _BROWSER_FIXTURES else 2
 
 
+def _unique_work_id(item: pytest.Item) -> None:
+    """The id xdist's `loadgroup` hands work out by (pytest 9 keeps an item's id in `_id`; the
+    `_nodeid` that xdist 3.8 writes for its groups is no longer read, so it is done here):
+    - a test marked `xdist_group(name)` ends in `@name`, so its group runs on one process;
+    - schemathesis names its items by operation ("…[GET /api/cases]") but gives them all one
+      id, which would run only one of them."""
+    head, _, tail = item.nodeid.rpartition("::")
+    nodeid = item.nodeid
+    if tail != item.name and "[" not in tail:
+        nodeid = f"{head}::{item.name}"
+    group = item.get_closest_marker("xdist_group")
+    if group is not None and "@" not in nodeid:
+        nodeid = f"{nodeid}@{group.args[0] if group.args else group.kwargs['name']}"
+    if nodeid != item.nodeid:
+        item._id = NodeId.parse(nodeid)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _on_postgres():
         keep = [item for item in items if runs_on_postgres(item)]
@@ -76,6 +94,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if left:
             config.hook.pytest_deselected(items=left)
             items[:] = keep
+    for item in items:
+        _unique_work_id(item)
     items.sort(key=long_first)  # stable: each group keeps the collected order
 
 
