@@ -20,6 +20,7 @@ from fuwu.channels.webhooks import actions
 from fuwu.channels.webhooks.choices import DeliveryStatus
 from fuwu.channels.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from fuwu.channels.webhooks.payload import WebhookPayload
+from fuwu.procedures.engine.errors import EngineError, FieldError
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -47,7 +48,7 @@ the site's managers are told; enabling it again sends what waited. Redirects are
 router = Router(tags=["webhooks"])
 
 
-class SubscriptionIn(Schema):
+class WebhookSubscriptionIn(Schema):
     url: str = Field(
         description="the receiver: https:// (plain http only for hosts the administrator"
         " allows); not a private, loopback or reserved address",
@@ -63,7 +64,7 @@ class SubscriptionIn(Schema):
     name: str = Field("", max_length=100, description="what it is for")
 
 
-class SubscriptionPatch(Schema):
+class WebhookSubscriptionPatch(Schema):
     url: str | None = Field(None, max_length=500)
     events: list[str] | None = None
     site: str | None = Field(None, description="null: every site (administrators only)")
@@ -75,7 +76,7 @@ class SubscriptionPatch(Schema):
     )
 
 
-class SubscriptionOut(Schema):
+class WebhookSubscriptionOut(Schema):
     id: int
     name: str
     url: str
@@ -90,8 +91,8 @@ class SubscriptionOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def of(row: WebhookSubscription) -> SubscriptionOut:
-        return SubscriptionOut(
+    def of(row: WebhookSubscription) -> WebhookSubscriptionOut:
+        return WebhookSubscriptionOut(
             id=row.pk,
             name=row.name,
             url=row.url,
@@ -107,11 +108,11 @@ class SubscriptionOut(Schema):
         )
 
 
-class NewSubscriptionOut(SubscriptionOut):
+class NewWebhookSubscriptionOut(WebhookSubscriptionOut):
     secret: str = Field(description="shown once: store it now to verify the signatures")
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: UUID = Field(description="also the X-Fuwu-Delivery header and the payload's id")
     subscription_id: int
     case_id: int
@@ -128,7 +129,7 @@ class DeliveryOut(Schema):
     last_error: str
 
 
-class AttemptOut(Schema):
+class WebhookAttemptOut(Schema):
     at: datetime
     ok: bool
     status_code: int | None
@@ -137,9 +138,9 @@ class AttemptOut(Schema):
     duration_ms: int
 
 
-class DeliveryDetailOut(DeliveryOut):
+class WebhookDeliveryDetailOut(WebhookDeliveryOut):
     payload: WebhookPayload = Field(description="the body as sent")
-    attempt_log: list[AttemptOut]
+    attempt_log: list[WebhookAttemptOut]
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> WebhookSubscription:
@@ -148,56 +149,58 @@ def _subscription(request: HttpRequest, subscription_id: int) -> WebhookSubscrip
 
 @router.get(
     "/webhooks/subscriptions",
-    response={200: list[SubscriptionOut], **READ_ERRORS, 403: ErrorOut},
+    response={200: list[WebhookSubscriptionOut], **READ_ERRORS, 403: ErrorOut},
     summary="Webhook subscriptions of the sites you manage",
     description="Managers see their sites' subscriptions; administrators also the ones to every site."
     + RECEIVING,
 )
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-def list_subscriptions(request: HttpRequest) -> list[SubscriptionOut]:
-    return [SubscriptionOut.of(s) for s in actions.subscriptions_for(actor(request))]
+def list_subscriptions(request: HttpRequest) -> list[WebhookSubscriptionOut]:
+    return [WebhookSubscriptionOut.of(s) for s in actions.subscriptions_for(actor(request))]
 
 
 @router.post(
     "/webhooks/subscriptions",
-    response={201: NewSubscriptionOut, **WRITE_ERRORS},
+    response={201: NewWebhookSubscriptionOut, **WRITE_ERRORS},
     summary="Subscribe a URL to case events (the answer holds the secret, once)",
     description=RECEIVING,
 )
 def create_subscription(
-    request: HttpRequest, payload: SubscriptionIn
-) -> Status[NewSubscriptionOut]:
+    request: HttpRequest, payload: WebhookSubscriptionIn
+) -> Status[NewWebhookSubscriptionOut]:
     row, secret = actions.create_subscription(
         actor(request), url=payload.url, events=payload.events, site=payload.site, name=payload.name
     )
     row = actions.subscription_for(actor(request), row.pk)
-    return Status(201, NewSubscriptionOut(**SubscriptionOut.of(row).model_dump(), secret=secret))
+    return Status(
+        201, NewWebhookSubscriptionOut(**WebhookSubscriptionOut.of(row).model_dump(), secret=secret)
+    )
 
 
 @router.get(
     "/webhooks/subscriptions/{int:subscription_id}",
-    response={200: SubscriptionOut, **READ_ERRORS, 403: ErrorOut},
+    response={200: WebhookSubscriptionOut, **READ_ERRORS, 403: ErrorOut},
     summary="A webhook subscription",
 )
-def get_subscription(request: HttpRequest, subscription_id: int) -> SubscriptionOut:
-    return SubscriptionOut.of(_subscription(request, subscription_id))
+def get_subscription(request: HttpRequest, subscription_id: int) -> WebhookSubscriptionOut:
+    return WebhookSubscriptionOut.of(_subscription(request, subscription_id))
 
 
 @router.patch(
     "/webhooks/subscriptions/{int:subscription_id}",
-    response={200: SubscriptionOut, **WRITE_ERRORS},
+    response={200: WebhookSubscriptionOut, **WRITE_ERRORS},
     summary="Change a subscription, disable it, or enable it again (resets its failure count)",
 )
 def update_subscription(
-    request: HttpRequest, subscription_id: int, payload: SubscriptionPatch
-) -> SubscriptionOut:
+    request: HttpRequest, subscription_id: int, payload: WebhookSubscriptionPatch
+) -> WebhookSubscriptionOut:
     changes: dict[str, Any] = {
         k: getattr(payload, k)
         for k in payload.model_fields_set
         if k == "site" or getattr(payload, k) is not None
     }
     row = actions.update_subscription(actor(request), subscription_id, changes=changes)
-    return SubscriptionOut.of(row)
+    return WebhookSubscriptionOut.of(row)
 
 
 @router.delete(
@@ -212,14 +215,14 @@ def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[No
 
 @router.get(
     "/webhooks/deliveries",
-    response={200: list[DeliveryOut], **READ_ERRORS, 403: ErrorOut},
+    response={200: list[WebhookDeliveryOut], **READ_ERRORS, 403: ErrorOut},
     summary="The delivery log, newest first (filter by subscription, status, event kind, case)",
 )
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_deliveries(
     request: HttpRequest,
     subscription: int | None = None,
-    status: DeliveryStatus | None = None,
+    status: str | None = None,
     kind: str | None = None,
     case: int | None = None,
 ) -> QuerySet[WebhookDelivery]:
@@ -227,6 +230,11 @@ def list_deliveries(
     if subscription is not None:
         rows = rows.filter(subscription_id=subscription)
     if status is not None:
+        if status not in DeliveryStatus.values:
+            options = ", ".join(DeliveryStatus.values)
+            raise EngineError(
+                "invalid_form", fields={"status": FieldError("bad_choice", options=options)}
+            )
         rows = rows.filter(status=status)
     if kind:
         rows = rows.filter(kind=kind)
@@ -235,21 +243,21 @@ def list_deliveries(
     return rows
 
 
-def _detail(delivery: WebhookDelivery) -> DeliveryDetailOut:
+def _detail(delivery: WebhookDelivery) -> WebhookDeliveryDetailOut:
     attempts = WebhookAttempt.objects.filter(delivery=delivery).order_by("at", "pk")
-    return DeliveryDetailOut(
-        **DeliveryOut.from_orm(delivery).model_dump(),
+    return WebhookDeliveryDetailOut(
+        **WebhookDeliveryOut.from_orm(delivery).model_dump(),
         payload=WebhookPayload.model_validate_json(delivery.body),
-        attempt_log=[AttemptOut.from_orm(a) for a in attempts],
+        attempt_log=[WebhookAttemptOut.from_orm(a) for a in attempts],
     )
 
 
 @router.get(
     "/webhooks/deliveries/{uuid:delivery_id}",
-    response={200: DeliveryDetailOut, **READ_ERRORS, 403: ErrorOut},
+    response={200: WebhookDeliveryDetailOut, **READ_ERRORS, 403: ErrorOut},
     summary="A delivery: the payload as sent and every attempt with the receiver's answer",
 )
-def get_delivery(request: HttpRequest, delivery_id: UUID) -> DeliveryDetailOut:
+def get_delivery(request: HttpRequest, delivery_id: UUID) -> WebhookDeliveryDetailOut:
     delivery = found(
         actions.deliveries_for(actor(request)).filter(pk=delivery_id).first(), "webhook delivery"
     )
@@ -258,9 +266,9 @@ def get_delivery(request: HttpRequest, delivery_id: UUID) -> DeliveryDetailOut:
 
 @router.post(
     "/webhooks/deliveries/{uuid:delivery_id}/replay",
-    response={202: DeliveryOut, **WRITE_ERRORS},
+    response={202: WebhookDeliveryOut, **WRITE_ERRORS},
     summary="Send a delivery again (same id and body, newly signed): a new round of attempts",
 )
-def replay_delivery(request: HttpRequest, delivery_id: UUID) -> Status[DeliveryOut]:
+def replay_delivery(request: HttpRequest, delivery_id: UUID) -> Status[WebhookDeliveryOut]:
     delivery = actions.replay(actor(request), delivery_id)
-    return Status(202, DeliveryOut.from_orm(delivery))
+    return Status(202, WebhookDeliveryOut.from_orm(delivery))

@@ -26,7 +26,7 @@ DELIVERY = "X-Fuwu-Delivery"
 TOLERANCE = 300  # seconds a receiver should accept between `t` and its own clock
 
 
-class PersonRef(BaseModel):
+class WebhookActor(BaseModel):
     id: int
     username: str
 
@@ -36,7 +36,7 @@ class EventPayload(BaseModel):
     seq: int = Field(description="its place in the case's timeline, from 1")
     kind: str = Field(description="the event kind, e.g. opened, transitioned, commented")
     at: datetime
-    actor: PersonRef | None = Field(description="who acted; null for the system")
+    actor: WebhookActor | None = Field(description="who acted; null for the system")
     data: dict[str, Any] = Field(
         description="the event's own values (machine keys: step keys, ids, codes)"
     )
@@ -54,7 +54,7 @@ class CasePayload(BaseModel):
     channel: str
     site: str = Field(description="site code")
     department: str = Field(description="department code")
-    assignee: PersonRef | None
+    assignee: WebhookActor | None
     customer_id: int | None
     asset_id: int | None
     is_major: bool
@@ -76,8 +76,8 @@ class WebhookPayload(BaseModel):
     case: CasePayload
 
 
-def _person(user: Any) -> PersonRef | None:
-    return PersonRef(id=user.pk, username=user.username) if user is not None else None
+def _person(user: Any) -> WebhookActor | None:
+    return WebhookActor(id=user.pk, username=user.username) if user is not None else None
 
 
 def case_payload(case: Case) -> CasePayload:
