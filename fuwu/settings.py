@@ -285,6 +285,8 @@ FUWU_WEBHOOK_ALLOW_HOSTS = _env_list("FUWU_WEBHOOK_ALLOW_HOSTS")
 FUWU_WEBHOOK_TIMEOUT = float(os.environ.get("FUWU_WEBHOOK_TIMEOUT", "10"))
 FUWU_WEBHOOK_ATTEMPTS = int(os.environ.get("FUWU_WEBHOOK_ATTEMPTS", "10"))
 FUWU_WEBHOOK_DISABLE_AFTER = int(os.environ.get("FUWU_WEBHOOK_DISABLE_AFTER", "5"))
+# Delivered and failed deliveries (their bodies hold personal values) are kept this many days.
+FUWU_WEBHOOK_LOG_DAYS = int(os.environ.get("FUWU_WEBHOOK_LOG_DAYS", "30"))
 
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
 # One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting

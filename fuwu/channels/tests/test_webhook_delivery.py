@@ -266,3 +266,22 @@ def test_a_name_that_resolves_to_a_private_address_is_not_called(monkeypatch, se
         targets.resolve("https://hooks.example.com/in")
     target = targets.resolve("https://ok.example.com:8443/in?a=1")
     assert (target.address, target.port, target.path) == ("93.184.216.34", 8443, "/in?a=1")
+
+
+def test_the_log_forgets_finished_deliveries_after_its_days(world, api, receiver, settings):
+    settings.FUWU_WEBHOOK_LOG_DAYS = 30
+    subscribe(api, receiver.url, events=["opened"])
+    with time_machine.travel(NOW, tick=False) as clock:
+        repair(world, "送达")
+        run_deliveries()
+        receiver.answer = 500
+        repair(world, "待重试")
+        run_deliveries()
+        clock.move_to(NOW + timedelta(days=30))
+        sending.prune_log()
+        assert WebhookDelivery.objects.count() == 2
+        clock.move_to(NOW + timedelta(days=30, seconds=1))
+        assert sending.prune_log() == 1
+    # The delivered one (and its attempt) is gone; the one still waiting to retry stays.
+    assert list(WebhookDelivery.objects.values_list("status", flat=True)) == ["pending"]
+    assert WebhookAttempt.objects.count() == 1

@@ -119,7 +119,11 @@ def update_subscription(
     disabled subscription resets its failure count; its waiting deliveries then go out.
     Disabling it by hand keeps them waiting."""
     row = subscription_for(actor, subscription_id)
-    row = WebhookSubscription.objects.select_for_update().select_related("site").get(pk=row.pk)
+    row = (
+        WebhookSubscription.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=row.pk)
+    )
     checked = check_input(
         actor,
         changes.get("url", row.url),

@@ -122,6 +122,8 @@ class WebhookDelivery(models.Model):
             ),
             # The delivery log of a subscription, newest first.
             models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log"),
+            # The log pruned by age (fuwu.channels.webhooks.sending.prune_log).
+            models.Index(fields=["created_at"], name="webhook_delivery_created"),
         ]
 
     def __str__(self) -> str:

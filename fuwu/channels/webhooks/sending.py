@@ -43,7 +43,12 @@ STALE_SENDING = timedelta(minutes=5)
 STALE_QUEUED = timedelta(minutes=15)
 BATCH = 200  # deliveries the sweep queues at a time
 PER_TASK = 50  # deliveries one task sends (one receiver's, in order)
+PRUNE_BATCH = 1000  # old deliveries forgotten per sweep
 MANAGER_ROLES = ("manager", "admin")
+
+
+def log_days() -> int:
+    return int(getattr(settings, "FUWU_WEBHOOK_LOG_DAYS", 30))
 
 
 def max_attempts() -> int:
@@ -224,12 +229,30 @@ def managers_of(subscription: WebhookSubscription) -> list[Any]:
     return list(users.filter(who).distinct().order_by("pk"))
 
 
+def prune_log(*, now: datetime | None = None) -> int:
+    """Forget delivered and failed deliveries older than FUWU_WEBHOOK_LOG_DAYS, a batch at a
+    time: their bodies carry the case's personal values, which must not outlive the case's own
+    retention (`fuwu.customers.retention`), and the log is for recent trouble."""
+    now = now or timezone.now()
+    old = WebhookDelivery.objects.filter(
+        created_at__lt=now - timedelta(days=log_days()),
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED],
+    )
+    ids = list(old.order_by("created_at").values_list("pk", flat=True)[:PRUNE_BATCH])
+    if not ids:
+        return 0
+    WebhookAttempt.objects.filter(delivery_id__in=ids).delete()
+    return WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+
+
 def queue_due(*, now: datetime | None = None) -> int:
     """The periodic sweep: queue the deliveries whose next attempt is due (one task per
-    receiver's batch), after putting back what a dead worker or a lost task left claimed."""
+    receiver's batch), after putting back what a dead worker or a lost task left claimed;
+    then prune the old log."""
     from fuwu.channels.webhooks.tasks import deliver as deliver_task
 
     now = now or timezone.now()
+    prune_log(now=now)
     WebhookDelivery.objects.filter(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_SENDING
     ).update(status=DeliveryStatus.PENDING, next_attempt_at=now, claimed_at=None)
