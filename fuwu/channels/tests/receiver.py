@@ -3,10 +3,14 @@ process that records every request and answers as told (200, 500, or not at all)
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,10 +33,9 @@ class Receiver:
     release: threading.Event = field(default_factory=threading.Event)
 
 
-@pytest.fixture(name="receiver")
-def receiver_fixture(settings: Any) -> Iterator[Receiver]:
-    settings.FUWU_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
-    settings.FUWU_WEBHOOK_TIMEOUT = 0.3
+@contextmanager
+def serving(context: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 (over TLS with `context`), stopped on leaving."""
     state: list[Receiver] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -54,7 +57,11 @@ def receiver_fixture(settings: Any) -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    state.append(Receiver(url=f"http://127.0.0.1:{server.server_port}/hooks/fuwu?x=1"))
+    scheme = "http"
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    state.append(Receiver(url=f"{scheme}://127.0.0.1:{server.server_port}/hooks/fuwu?x=1"))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -63,6 +70,30 @@ def receiver_fixture(settings: Any) -> Iterator[Receiver]:
         state[0].release.set()
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(name="receiver")
+def receiver_fixture(settings: Any) -> Iterator[Receiver]:
+    settings.FUWU_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    settings.FUWU_WEBHOOK_TIMEOUT = 0.3
+    with serving() as receiver:
+        yield receiver
+
+
+def self_signed(directory: Path) -> Path:
+    """A certificate and key for 127.0.0.1 (one PEM file), made with the openssl command."""
+    pem = directory / "receiver.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(pem), "-out", str(pem),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return pem
 
 
 def run_deliveries() -> int:

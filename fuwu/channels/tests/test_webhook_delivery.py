@@ -285,3 +285,30 @@ def test_the_log_forgets_finished_deliveries_after_its_days(world, api, receiver
     # The delivered one (and its attempt) is gone; the one still waiting to retry stays.
     assert list(WebhookDelivery.objects.values_list("status", flat=True)) == ["pending"]
     assert WebhookAttempt.objects.count() == 1
+
+
+def test_https_receivers_must_show_a_certificate_for_their_name(
+    world, api, settings, tmp_path, monkeypatch
+):
+    import ssl
+
+    from fuwu.channels.tests.receiver import self_signed, serving
+
+    settings.FUWU_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    pem = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    with serving(context) as tls:
+        sub = subscribe(api, tls.url, events=["opened"])
+        repair(world)
+        run_deliveries()  # a certificate nobody vouches for: refused before anything is sent
+        delivery = WebhookDelivery.objects.get()
+        assert delivery.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+        assert tls.requests == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(pem))  # now the receiver's certificate is trusted
+        api("sc_manager").post(f"/api/webhooks/deliveries/{delivery.pk}/replay")
+        run_deliveries()
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and len(tls.requests) == 1
+    signed = tls.requests[0]
+    assert payload.verify(sub["secret"], signed.body, signed.headers["X-Fuwu-Signature"])
