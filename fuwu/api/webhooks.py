@@ -39,10 +39,12 @@ the delivery's `id`, the `event` and the `case` as the change left it), with the
 
 To verify: split the header on `,` and `=`, compute the HMAC over `t + "." + body`, compare
 it with `v1` in constant time, and refuse a `t` more than 5 minutes from your clock (a
-replayed request). Answer 2xx within 10 seconds to acknowledge; any other answer, a timeout
-or a refused connection is retried after 1, 2, 4 … minutes (at most an hour apart, 10
-attempts). After 5 deliveries in a row failed every attempt, the subscription is disabled and
-the site's managers are told; enabling it again sends what waited. Redirects are not followed.
+replayed request). Answer 2xx within 10 seconds to acknowledge (by default:
+FUWU_WEBHOOK_TIMEOUT); any other answer, a timeout or a refused connection is retried after 1,
+2, 4 … minutes (at most an hour apart, 10 attempts by default: FUWU_WEBHOOK_ATTEMPTS). After 5
+deliveries in a row (FUWU_WEBHOOK_DISABLE_AFTER) failed every attempt, the subscription is
+disabled and the site's managers are told; enabling it again sends what waited. Redirects are
+not followed.
 """
 
 router = Router(tags=["webhooks"])

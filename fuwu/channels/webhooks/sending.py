@@ -77,7 +77,9 @@ def claim(delivery_id: str, *, now: datetime | None = None) -> WebhookDelivery |
     )
     if not taken:
         return None
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:
+        return None  # its subscription was deleted meanwhile, and the log with it
     if not delivery.subscription.active:
         _release(delivery, now)
         return None
@@ -134,8 +136,8 @@ def deliver(delivery_ids: list[str]) -> int:
         next_at = record(delivery, outcome)
         if outcome.ok:
             delivered += 1
-        elif outcome.unreachable and next_at is not None:
-            down[delivery.subscription_id] = next_at
+        elif outcome.unreachable:
+            down[delivery.subscription_id] = next_at or timezone.now() + BACKOFF_FIRST
     return delivered
 
 
