@@ -312,3 +312,44 @@ def test_https_receivers_must_show_a_certificate_for_their_name(
     assert delivery.status == "delivered" and len(tls.requests) == 1
     signed = tls.requests[0]
     assert payload.verify(sub["secret"], signed.body, signed.headers["X-Fuwu-Signature"])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_send_each_delivery_once(world, api, receiver):
+    """Two processes given the same deliveries at the same moment (two workers running the
+    same task twice): the claim lets one send each."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: worker processes must share the test database")
+    subscribe(api, receiver.url, events=["opened"])
+    for n in range(6):
+        repair(world, f"第{n}单")
+    ids = [str(pk) for pk in WebhookDelivery.objects.values_list("pk", flat=True)]
+    s = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
+        "FUWU_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+    }
+    code = f"from fuwu.channels.webhooks.tasks import deliver; deliver.call({ids!r})"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fuwu.cli", "shell", "-c", code],
+            cwd=Path(__file__).resolve().parents[3],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.wait(90) == 0
+    sent = [r.headers["X-Fuwu-Delivery"] for r in receiver.requests]
+    assert sorted(sent) == sorted(ids)  # each once
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert WebhookAttempt.objects.count() == len(ids)
