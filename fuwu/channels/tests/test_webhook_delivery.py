@@ -18,6 +18,7 @@ from fuwu.cases import actions as case_actions
 from fuwu.channels.tests.receiver import Receiver, receiver_fixture, run_deliveries  # noqa: F401
 from fuwu.channels.webhooks import payload, sending
 from fuwu.channels.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from fuwu.notifications.messages import render
 from fuwu.notifications.models import Notification
 from fuwu.web.tests.test_queue import repair
 
@@ -128,6 +129,11 @@ def test_repeated_failure_disables_the_subscription_and_tells_the_managers(
     assert sorted(n.recipient.username for n in told) == ["eng_manager", "sc_manager", "vp"]
     note = told.get(recipient=world.users["sc_manager"])
     assert note.data["name"] == "维修系统" and note.data["failures"] == 2
+    assert render("webhook_disabled", note.data, "en").startswith(
+        "The webhook subscription '维修系统' failed 2 deliveries in a row and was disabled "
+        "(last error: HTTP 503)"
+    )
+    assert "已自动停用" in render("webhook_disabled", note.data, "zh-hans")
     # Disabled: new events are not written for it; replay is refused until it is enabled.
     repair(world, "三")
     assert WebhookDelivery.objects.count() == 2
