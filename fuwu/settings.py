@@ -276,6 +276,18 @@ FUWU_RETENTION_YEARS = int(os.environ.get("FUWU_RETENTION_YEARS", "3"))
 FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
 FUWU_SURVEY_DIRS = [BASE_DIR / "surveys" / "library"]
 
+# Outbound webhooks (fuwu.channels.webhooks): https to public addresses only, except for the
+# hosts named here (comma-separated; an intranet receiver), which may use plain http and
+# private addresses. A POST waits at most FUWU_WEBHOOK_TIMEOUT seconds; a delivery is tried
+# FUWU_WEBHOOK_ATTEMPTS times (1, 2, 4 … minutes apart, at most an hour); a subscription is
+# disabled after FUWU_WEBHOOK_DISABLE_AFTER deliveries in a row failed all their attempts.
+FUWU_WEBHOOK_ALLOW_HOSTS = _env_list("FUWU_WEBHOOK_ALLOW_HOSTS")
+FUWU_WEBHOOK_TIMEOUT = float(os.environ.get("FUWU_WEBHOOK_TIMEOUT", "10"))
+FUWU_WEBHOOK_ATTEMPTS = int(os.environ.get("FUWU_WEBHOOK_ATTEMPTS", "10"))
+FUWU_WEBHOOK_DISABLE_AFTER = int(os.environ.get("FUWU_WEBHOOK_DISABLE_AFTER", "5"))
+# Delivered and failed deliveries (their bodies hold personal values) are kept this many days.
+FUWU_WEBHOOK_LOG_DAYS = int(os.environ.get("FUWU_WEBHOOK_LOG_DAYS", "30"))
+
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
 # One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting
 # can still be set on its own from the environment (README "Running in production"). The

@@ -181,6 +181,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     sheets,
     surveys,
     tokens,
+    webhooks,
 )
 
 api.add_router("/procedures", procedures.router)
@@ -203,3 +204,4 @@ api.add_router("/", report_lists.router)
 api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
 api.add_router("/", documents.router)
+api.add_router("/", webhooks.router)

@@ -4,7 +4,8 @@
 It moves the case between steps, applies effects, collects events and, in `finish()`, writes
 the case, appends the events with the new values of the tracked fields (so the state can be
 rebuilt from events alone), rewrites the case's row of the search index when its texts changed
-(`fuwu.search.index`) and schedules the next clock check — all in that one transaction.
+(`fuwu.search.index`), writes the webhook deliveries of its events
+(`fuwu.channels.webhooks.outbox`) and schedules the next clock check — all in that one transaction.
 
 `Case.version` is what an open form was read at: an action given the version the person saw
 refuses with `Stale` (409) when it moved. It moves only when the case's *state* changed —
@@ -594,6 +595,11 @@ class Change:
         if not created or len(self.events) != planned:
             case.save()
         Event.objects.bulk_create(rows)
+        # Webhook deliveries of these events, written and queued in this transaction: a
+        # rolled-back change sends nothing. No query when nobody subscribes (a cached list).
+        from fuwu.channels.webhooks.outbox import record as record_webhooks
+
+        record_webhooks(case, rows)
         if self._pending_tasks:
             CaseTask.objects.bulk_create(self._pending_tasks)
         moment = case.next_escalation_at

@@ -1,1 +1,3 @@
 """The channels' tables (one module per channel family, imported here)."""
+
+from fuwu.channels.webhooks.models import *  # noqa: F403

@@ -47,6 +47,13 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Case {number}: the job '{job}' may miss the promised time {promised} (latest start "
         "{latest}): tell the customer in advance and record a new promised time",
     ),
+    "webhook_disabled": (
+        "Webhook 订阅“{name}”连续 {failures} 次发送失败，已自动停用（最近错误：{error}）。"
+        "请检查接收方，修复后在 API 中重新启用并重发失败的记录",
+        "The webhook subscription '{name}' failed {failures} deliveries in a row and was "
+        "disabled (last error: {error}). Check the receiver, then enable it again through the "
+        "API and replay the failed deliveries",
+    ),
 }
 _CHANNELS = {
     "phone": ("电话", "phone call"),

@@ -429,6 +429,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "预览已超过 24 小时，请重新上传",
         "The preview is over 24 hours old; upload again",
     ),
+    # Outbound webhooks (fuwu.channels.webhooks)
+    "webhook_disabled": (
+        "该 Webhook 订阅已停用，请先启用再重发",
+        "This webhook subscription is disabled; enable it before replaying",
+    ),
+    "webhook_in_flight": (
+        "该记录正在排队或发送中，请稍后再试",
+        "This delivery is queued or being sent; try again later",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -535,6 +544,23 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_bad_state": ("没有这个缴费状态", "No such payment state"),
     "report_bad_grain": ("请选择按日或按周", "Choose by day or by week"),
     "report_bad_month": ("请输入有效的月份（年-月）", "Enter a valid month (year-month)"),
+    # Outbound webhooks (fuwu.channels.webhooks)
+    "webhook_url": (
+        "请输入完整的 https:// 地址（不含用户名和密码，最多 500 个字符）",
+        "Enter a whole https:// URL (no user name or password, at most 500 characters)",
+    ),
+    "webhook_https": (
+        "只能使用 https:// 地址（http 仅限管理员允许的内部主机）",
+        "Only https:// URLs are allowed (plain http only for hosts the administrator allows)",
+    ),
+    "webhook_private": (
+        "不能发送到内网、本机或保留地址",
+        "Webhooks cannot go to private, loopback or reserved addresses",
+    ),
+    "webhook_site_required": (
+        "请选择项目（订阅所有项目的事件需要管理员权限）",
+        "Choose a site (subscribing to every site's events needs an administrator)",
+    ),
 }
 
 
