@@ -47,7 +47,11 @@ from fuwu.scheduling.part_queries import drift, low_stock, unconfirmed_shortages
 from fuwu.testing.factories import FAST_HASHERS
 
 # One process runs the module: its tests share one build (a module fixture).
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once, pytest.mark.xdist_group("demo_workshop")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.sqlite_once,
+    pytest.mark.xdist_group("demo_workshop"),
+]
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 30, 10, 40, tzinfo=ZONE)
