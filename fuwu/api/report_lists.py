@@ -53,8 +53,9 @@ class FeeStatisticsOut(Schema):
 
 
 class FeeHouseholdOut(Schema):
-    case_id: int
+    case_id: int | None = Field(description="the notice's case; null for an opening balance")
     number: str
+    opening_balance: bool = Field(description="an opening balance (imported), not a notice")
     unit: str
     building: str
     customer: str
@@ -216,6 +217,7 @@ def fee_households(request: HttpRequest, state: str = fee_lists.ARREARS) -> FeeH
             FeeHouseholdOut(
                 case_id=r.case_id,
                 number=r.number,
+                opening_balance=r.opening,
                 unit=r.unit,
                 building=r.building,
                 customer=r.customer,

@@ -56,7 +56,7 @@ def export_cases(
 @router.get(
     "/reports/{family}/export",
     response={**READ_ERRORS, 403: ErrorOut},
-    summary="A report's main table as xlsx or CSV, with the report page's filters",
+    summary="A report as xlsx (its main table, then a sheet per secondary table) or CSV (the main table)",
     description=(
         "`family`: " + ", ".join(exports.EXPORTS) + ". The other query parameters are the "
         "report's own filters (as its page and its API read them); managers only."

@@ -5,7 +5,8 @@ and a hot-pot restaurant.
 their units, vehicles, keys, parking spaces and hotel rooms, and cases of every loaded procedure
 standing in many different steps: hand-written stories for the first three procedures
 (`stories.py`), a generic walk through every other one (`walker.py`), recurring schedules and a
-campaign under way (`recurring.py`). Every case change goes through `fuwu.cases.actions` as a real
+campaign under way (`recurring.py`), two rounds of the residents' opinion survey with their
+answers (`surveys.py`). Every case change goes through `fuwu.cases.actions` as a real
 staff actor, so the events, clocks, notifications and queued tasks are exactly what real use
 writes (and they replay). The same seed gives the same data; procedures that are not loaded are
 skipped.
@@ -29,11 +30,13 @@ from fuwu.demo.player import StoryPlayer
 from fuwu.demo.portal import consultations, portal_accounts
 from fuwu.demo.recurring import Recurring
 from fuwu.demo.stories import STORIES
+from fuwu.demo.surveys import survey_rounds
 from fuwu.demo.walker import Walker
 from fuwu.demo.workshop import build_workshop
 from fuwu.demo.world import PASSWORD, World
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import sync_library
+from fuwu.surveys.models import Response
 
 __all__ = ["DEFAULT_SEED", "PASSWORD", "DemoError", "Summary", "build"]
 
@@ -78,6 +81,8 @@ def build(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> Summary:
         recurring.campaign()
         consultations(world)
         customers = portal_accounts(world)
+        # After the portal accounts: their owners are invited through the portal.
+        survey_rounds(world)
         # The dealer's workshop last: the walker's Toyota cases were opened without one.
         build_workshop(world, seed)
     summary = _summary(world, [*player.problems, *walker.problems], walker.stopped)
@@ -106,5 +111,6 @@ def _summary(world: World, problems: list[str], stopped: list[str]) -> Summary:
         "consultations": Consultation.objects.count(),
         "schedules": Schedule.objects.count(),
         "campaigns": Campaign.objects.count(),
+        "survey_responses": Response.objects.filter(submitted_at__isnull=False).count(),
     }
     return Summary(logins, counts, problems, stopped)

@@ -41,6 +41,10 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Complaints at {site_name} have risen {rises} months in a row ({trend}): "
         "your instructions are needed",
     ),
+    "survey_invitation": (
+        "诚邀您参加问卷调查“{title}”：{link}（{expires} 前有效）",
+        "You are invited to answer the survey “{title}”: {link} (open until {expires})",
+    ),
     "late_risk": (
         "工单 {number} 的作业“{job}”可能无法在许诺时间 {promised} 交车（最晚 {latest} 开工）："
         "请预先通知客户，并记录新的交车时间",

@@ -3,10 +3,11 @@ subscriptions read (issue 12).
 
 An `Export` reads the report's filters from query parameters exactly as its page does (the
 report's own parsing and checks, hence its rights: managers, their sites), builds the report
-and gives its main table (`sheet`) to the exporter (`fuwu.sheets.writer`). `period` says how a
-subscription's period becomes the report's filters: `range` (from/to), `month` (the parking
-list: the month the period starts in) or `week` (the gas list: the week it starts in), `now`
-(the keys overdue: as they stand when it is read).
+and gives its main table (`sheet`; for the xlsx with the page's secondary tables, a sheet each)
+to the exporter (`fuwu.sheets.writer`). `period` says how a subscription's period becomes the
+report's filters: `range` (from/to), `month` (the parking list: the month the period starts in)
+or `week` (the gas list: the week it starts in), `now` (the keys overdue: as they stand when it
+is read).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _quality(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 
 def _workload(actor: Actor, params: Params, language: str) -> SimpleTable:
-    return wl.sheet(wl.report(sl.from_params(actor, params), language=language))
+    return wl.sheet(wl.report(sl.from_params(actor, params), language=language), language)
 
 
 def _fees(actor: Actor, params: Params, language: str) -> SimpleTable:

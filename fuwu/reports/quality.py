@@ -25,7 +25,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.db.models import Sum
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from fuwu.cases.models import Case, Event
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
@@ -386,7 +386,8 @@ def drill(
 
 
 def sheet(result: Report) -> SimpleTable:
-    """The report's main table, per procedure with its total line: the page's first table."""
+    """The report's main table, per procedure with its total line (the page's first table), with
+    the page's other tables as secondary sheets (`secondary`)."""
     columns = [
         Column(gettext("服务程序"), width=24),
         *(Column(str(h), Kind.INT, width=12) for _k, h in HEADINGS),
@@ -398,4 +399,77 @@ def sheet(result: Report) -> SimpleTable:
         (line.label, *(line.n(k) for k, _h in HEADINGS), line.first_time_rate, line.visit_rate)
         for line in [*result.lines, total]
     ]
-    return SimpleTable(name="quality", columns=columns, rows=rows)
+    return SimpleTable(
+        name="quality",
+        columns=columns,
+        rows=rows,
+        title=pgettext("sheet", "按服务程序"),
+        more=secondary(result),
+    )
+
+
+def _counts(name: str, title: str, header: str, counted: str, counts: list[Count]) -> SimpleTable:
+    columns = [Column(header, width=24), Column(counted, Kind.INT, width=10)]
+    rows = [(c.label, c.count) for c in counts]
+    return SimpleTable(name=name, columns=columns, rows=rows, title=title)
+
+
+def secondary(result: Report) -> list[SimpleTable]:
+    """The page's other tables, in its order: complaints per month (the trend the chart draws),
+    their nature and responsible department, the seven areas, the customers' scores and the
+    opinion survey by what it was about."""
+    months = SimpleTable(
+        name="complaints-per-month",
+        columns=[
+            Column(gettext("月份"), width=10),
+            Column(gettext("投诉数量"), Kind.INT, width=10),
+        ],
+        rows=[(m.label, m.count) for m in result.months],
+        title=gettext("每月投诉数量"),
+    )
+    areas = SimpleTable(
+        name="seven-areas",
+        columns=[
+            Column(gettext("区域"), width=24),
+            Column(gettext("满意"), Kind.INT, width=10),
+            Column(gettext("不满意"), Kind.INT, width=10),
+            Column(gettext("满意率"), Kind.PERCENT, width=10),
+        ],
+        rows=[(a.label, a.yes, a.no, a.rate) for a in result.areas],
+        title=pgettext("sheet", "七个区域满意度"),
+    )
+    survey = SimpleTable(
+        name="survey-areas",
+        columns=[
+            Column(gettext("意见涉及方面"), width=20),
+            *(Column(c.label, Kind.INT, width=12) for c in result.survey_levels),
+        ],
+        rows=[(topic.label, *(c.count for c in cells)) for topic, cells in result.survey],
+        title=pgettext("sheet", "意见征询满意度"),
+    )
+    return [
+        months,
+        _counts(
+            "complaint-natures",
+            gettext("投诉性质"),
+            gettext("投诉性质"),
+            gettext("投诉数量"),
+            result.natures,
+        ),
+        _counts(
+            "complaint-departments",
+            pgettext("sheet", "投诉责任部门"),
+            gettext("责任部门"),
+            gettext("投诉数量"),
+            result.departments,
+        ),
+        areas,
+        _counts(
+            "ratings",
+            gettext("客户评分"),
+            gettext("评分"),
+            gettext("评价数"),
+            [replace(c, label=f"{c.label} ★") for c in result.ratings],
+        ),
+        survey,
+    ]

@@ -22,10 +22,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from fuwu.cases.choices import CLOSED_STATUSES, Channel
 from fuwu.cases.models import Case
+from fuwu.core.models import Department
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.reports import drill as dr
 from fuwu.reports.choices import Measure
@@ -233,9 +234,10 @@ def person_name(user: Any) -> str:
 # -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------
 
 
-def sheet(result: Report) -> SimpleTable:
-    """The agents' scorecards (per person and week) as the page's last table shows them."""
-    people = users({s.person_id for s in result.scores})
+def sheet(result: Report, language: str = "zh-hans") -> SimpleTable:
+    """The agents' scorecards (per person and week) as the page's last table shows them, with
+    the page's other tables as secondary sheets (`secondary`)."""
+    people = users({s.person_id for s in result.scores} | {p.person_id for p in result.people})
     visit = str(Measure.RETURN_VISIT)
     columns = [
         Column(gettext("人员"), width=16),
@@ -264,4 +266,80 @@ def sheet(result: Report) -> SimpleTable:
         )
         for s in result.scores
     ]
-    return SimpleTable(name="workload", columns=columns, rows=rows)
+    return SimpleTable(
+        name="workload",
+        columns=columns,
+        rows=rows,
+        title=pgettext("sheet", "人员质量记分卡"),
+        more=secondary(result, people, language),
+    )
+
+
+def secondary(result: Report, people: dict[int, Any], language: str) -> list[SimpleTable]:
+    """The page's other tables, in its order: intake by channel and hour (every hour of the day),
+    the backlog by step and department, and each person's work a day."""
+    hour = pgettext("hour", "时")
+    total = gettext("合计")
+    intake = SimpleTable(
+        name="intake",
+        columns=[
+            Column(gettext("渠道"), width=14),
+            Column(total, Kind.INT, width=8),
+            *(Column(f"{h:02d}{hour}", Kind.INT, width=6) for h in range(24)),
+        ],
+        rows=[
+            *((c.label, c.total, *c.hours) for c in result.channels),
+            (total, sum(result.hours), *result.hours),
+        ],
+        title=gettext("按渠道与时段受理"),
+    )
+    departments = Department.objects.in_bulk(
+        {b.department_id for b in result.backlog if b.department_id}
+    )
+    en = language.lower().startswith("en")
+
+    def department(pk: int | None) -> str:
+        found = departments.get(pk or 0)
+        if found is None:
+            return ""
+        return str(found.name_en) if en and found.name_en else str(found.name)
+
+    backlog = SimpleTable(
+        name="backlog",
+        columns=[
+            Column(gettext("服务程序 · 步骤"), width=36),
+            Column(gettext("部门"), width=16),
+            Column(gettext("工单数"), Kind.INT, width=10),
+        ],
+        rows=[
+            *((b.label, department(b.department_id), b.count) for b in result.backlog),
+            (total, "", sum(b.count for b in result.backlog)),
+        ],
+        title=pgettext("sheet", "当前积压"),
+    )
+    measures = (gettext("受理工单"), gettext("完成步骤"), gettext("修理单"))
+    parts = (gettext("合计"), gettext("日均"), gettext("单日最多"))
+    per_day = SimpleTable(
+        name="per-person-a-day",
+        columns=[
+            Column(gettext("人员"), width=16),
+            Column(gettext("工作天数"), Kind.INT, width=10),
+            *(
+                Column(f"{m} · {p}", Kind.DECIMAL if i == 1 else Kind.INT, width=12)
+                for m in measures
+                for i, p in enumerate(parts)
+            ),
+            Column(gettext("修理单超过 %(most)s 张的天数") % {"most": ORDERS_A_DAY[1]}, Kind.INT),
+        ],
+        rows=[
+            (
+                person_name(people.get(p.person_id or 0)),
+                p.days,
+                *(x for m in PER_DAY for x in (p.totals.get(m, 0), p.average(m), p.most.get(m, 0))),
+                p.busy_days,
+            )
+            for p in result.people
+        ],
+        title=gettext("每人每天的工作量"),
+    )
+    return [intake, backlog, per_day]

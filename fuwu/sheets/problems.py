@@ -30,6 +30,9 @@ MESSAGES: dict[str, Any] = {
     "bad_number": _("应为数字，而不是“%(value)s”。"),
     "bad_whole_number": _("应为整数，而不是“%(value)s”。"),
     "too_small": _("不能小于 %(min)s。"),
+    "too_large": _("不能大于 %(max)s。"),
+    "bad_date": _("应为日期（如 2026-11-30），而不是“%(value)s”。"),
+    "future_date": _("不能晚于今天（%(today)s）。"),
     "bad_yes_no": _("应为“是”或“否”，而不是“%(value)s”。"),
     "bad_choice": _("“%(value)s”不是可选值，可选：%(options)s。"),
     "bad_phone": _("电话号码格式不正确：“%(value)s”。"),
@@ -48,6 +51,8 @@ MESSAGES: dict[str, Any] = {
     "bad_username": _("用户名只能包含字母、数字和 . @ + - _：“%(value)s”。"),
     "username_taken": _("用户名“%(value)s”已被使用。"),
     "unknown_department": _("本项目没有部门“%(value)s”。"),
+    "zero_balance": _("欠费金额和已缴金额不能都为零。"),
+    "balance_exists": _("房屋“%(label)s”的“%(fee)s”已有期初余额。"),
 }
 
 

@@ -56,8 +56,15 @@ class Table(Protocol):
 
 @dataclass(frozen=True)
 class SimpleTable:
-    """A table from columns and rows already at hand (a report's few dozen lines)."""
+    """A table from columns and rows already at hand (a report's few dozen lines).
+
+    `title` names its sheet in a workbook (in the reader's language; the file's `name` when
+    empty). `more` are the report page's secondary tables: the xlsx holds one more sheet for
+    each, after this one; a CSV holds this table only (one table per file).
+    """
 
     name: str
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
+    title: str = ""
+    more: Sequence[SimpleTable] = ()

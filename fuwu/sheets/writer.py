@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -91,10 +92,29 @@ def csv_chunks(table: Table) -> Iterator[bytes]:
         yield "".join(batch).encode()
 
 
-def write_xlsx(table: Table, out: IO[bytes], *, title: str = "") -> None:
-    """The table as an xlsx workbook (write-only mode: rows are not kept in memory)."""
-    book = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = book.create_sheet(title=(title or table.name)[:31])
+SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")  # what Excel refuses in a sheet's name
+SHEET_TITLE_MAX = 31
+
+
+def sheet_titles(wanted: Sequence[str]) -> list[str]:
+    """The sheets' names as Excel takes them: without []:*?/\\, at most 31 characters, and
+    each once (a repeated name gets " (2)", " (3)" …; Excel compares them ignoring case)."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for raw in wanted:
+        base = SHEET_TITLE_BAD.sub(" ", raw).strip()[:SHEET_TITLE_MAX] or "Sheet"
+        title, n = base, 1
+        while title.lower() in taken:
+            n += 1
+            suffix = f" ({n})"
+            title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
+        taken.add(title.lower())
+        out.append(title)
+    return out
+
+
+def _write_sheet(book: Workbook, table: Table, title: str) -> None:
+    sheet: WriteOnlyWorksheet = book.create_sheet(title=title)
     columns: Sequence[Column] = list(table.columns)
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
@@ -118,6 +138,20 @@ def write_xlsx(table: Table, out: IO[bytes], *, title: str = "") -> None:
                 cell.number_format = fmt
                 cells.append(cell)
         sheet.append(cells)
+
+
+def write_xlsx(table: Table, out: IO[bytes], *, title: str = "") -> None:
+    """The table as an xlsx workbook (write-only mode: rows are not kept in memory), and a sheet
+    for each of its secondary tables (`SimpleTable.more`), after it."""
+    book = Workbook(write_only=True)
+    # Only a report's `SimpleTable` carries secondary tables; a case list is one table.
+    more: Sequence[Table] = getattr(table, "more", ())
+    titles = sheet_titles(
+        [title or getattr(table, "title", "") or table.name]
+        + [getattr(t, "title", "") or t.name for t in more]
+    )
+    for each, name in zip([table, *more], titles, strict=True):
+        _write_sheet(book, each, name)
     book.save(out)
 
 

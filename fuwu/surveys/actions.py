@@ -1,5 +1,13 @@
 """Every write of the survey app: rounds, invitations, and submitting a response.
 
+A campaign round's invitations go to its audience (the site's customers, or the residents who
+own its units) with `send_invitations`: a one-time link each, recorded as the round's responses
+(who, when, how sent); the round is locked while they are made and a customer already invited is
+skipped, so sending twice invites nobody twice. Delivery is queued in the same transaction: an
+inbox notification (and its e-mail) for a customer with a portal account, an e-mail with the
+link (`tasks.send_invitation_emails`) for one with an address only; the others wait for the
+SMS/WeChat channels (`Delivery.PENDING`).
+
 A response is submitted once: the answers are checked first (bad input changes nothing), then
 the response is claimed with a conditional update (`submitted_at` still empty), so a second
 submission — the same link twice, two tabs, a retry — is refused and stores nothing. Low answers
@@ -9,12 +17,15 @@ so the follow-up exists exactly when the submission does: once per response.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fuwu.campaigns.models import Campaign
@@ -23,10 +34,11 @@ from fuwu.cases.models import Case
 from fuwu.cases.queries import get_case_for
 from fuwu.core import limits
 from fuwu.core.actors import SYSTEM, Actor
-from fuwu.customers.models import Customer
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, NotFound
 from fuwu.surveys import form
-from fuwu.surveys.choices import Channel, RoundKind
+from fuwu.surveys.choices import Audience, Channel, Delivery, RoundKind
 from fuwu.surveys.models import Answer, Question, Questionnaire, Response, Round
 
 LINK_SALT = "fuwu.surveys.link"
@@ -62,8 +74,10 @@ def create_round(
     campaign_id: int | None = None,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
+    audience: str = "",
 ) -> Round:
-    """A round of the site's current version of the questionnaire. No side effects."""
+    """A round of the site's current version of the questionnaire; a campaign round may name its
+    `audience` (whom `send_invitations` invites). No side effects."""
     _check_staff(actor, site_id)
     limits.check_fields(title=title)
     errors: dict[str, FieldError] = {}
@@ -76,6 +90,8 @@ def create_round(
         errors["title"] = FieldError("required")
     if closes_at is not None and closes_at <= (opens_at or timezone.now()):
         errors["closes_at"] = FieldError("survey_closes_first")
+    if audience and (audience not in Audience.values or kind != RoundKind.CAMPAIGN):
+        errors["audience"] = FieldError("bad_choice", options=", ".join(Audience.values))
     if (
         campaign_id is not None
         and not Campaign.objects.filter(pk=campaign_id, site_id=site_id).exists()
@@ -91,8 +107,104 @@ def create_round(
         campaign_id=campaign_id,
         opens_at=opens_at or timezone.now(),
         closes_at=closes_at,
+        audience=audience,
         created_by=actor.user,
     )
+
+
+def audience_of(round_: Round) -> Any:
+    """The live customers of the round's site its audience names: every one, or those who own a
+    unit of the site."""
+    customers = Customer.objects.live().filter(site_id=round_.site_id)
+    if round_.audience == Audience.RESIDENTS:
+        owners = Asset.objects.filter(
+            site_id=round_.site_id, kind=AssetKind.UNIT, owner__isnull=False
+        ).values("owner_id")
+        customers = customers.filter(pk__in=owners)
+    return customers
+
+
+def may_send(actor: Actor, round_: Round) -> bool:
+    """Managers of the round's site send a campaign round's invitations."""
+    return (
+        actor.is_manager
+        and actor.may_see_site(round_.site_id)
+        and round_.kind == RoundKind.CAMPAIGN
+        and bool(round_.audience)
+    )
+
+
+@transaction.atomic
+def send_invitations(actor: Actor, round_id: int, *, now: datetime | None = None) -> Counter[str]:
+    """Invite every customer of the round's audience not invited yet: a one-time link each
+    (expiring after the round's `link_days`), delivered as the module says. The counts of the
+    new invitations per `Delivery`; none when everyone is invited already.
+
+    Refused (nothing written): a round the person may not see (not found), not a campaign with an
+    audience or not theirs to send (forbidden), a round not open now (`survey_closed`)."""
+    from fuwu.notifications.services import notify
+    from fuwu.surveys.tasks import send_invitation_emails
+
+    now = now or timezone.now()
+    found = Round.objects.filter(pk=round_id).first()
+    if found is None or not actor.may_see_site(found.site_id):
+        raise NotFound("not_found", what="round")
+    # The lock makes a second sender wait and then see the first one's invitations.
+    round_ = Round.objects.select_for_update().get(pk=found.pk)
+    if not may_send(actor, round_):
+        raise Forbidden("forbidden")
+    if not round_.is_open(now):
+        raise EngineError("survey_closed")
+    invited = Response.objects.filter(round=round_, customer__isnull=False).values("customer_id")
+    customers = list(
+        audience_of(round_).exclude(pk__in=invited).order_by("pk").only("pk", "user_id", "email")
+    )
+    expires = now + timedelta(days=round_.link_days)
+    made = Response.objects.bulk_create(
+        [
+            Response(
+                round=round_,
+                customer=c,
+                channel=Channel.LINK,
+                invited_at=now,
+                expires_at=expires,
+                delivery=Delivery.PORTAL
+                if c.user_id
+                else Delivery.EMAIL
+                if c.email
+                else Delivery.PENDING,
+            )
+            for c in customers
+        ],
+        batch_size=1000,
+    )
+    users = [c.user for c in customers if c.user_id]
+    if users:
+        notify(
+            users,
+            case=None,
+            kind="survey_invitation",
+            data={
+                "round": round_.pk,
+                "title": round_.title,
+                "link": _absolute(reverse("portal:surveys")),
+                "expires": f"{timezone.localtime(expires):%Y-%m-%d}",
+            },
+        )
+    mailed = [r.pk for r in made if r.delivery == Delivery.EMAIL]
+    if mailed:
+        # Queued in this transaction (database task backend): it runs after the commit, by id.
+        send_invitation_emails.enqueue(mailed)
+    return Counter(str(r.delivery) for r in made)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.FUWU_BASE_URL.rstrip('/')}{path}"
+
+
+def link_url(response: Response) -> str:
+    """The one-time link of an invitation, as the customer receives it."""
+    return _absolute(reverse("portal:survey-link", args=[link_token(response)]))
 
 
 def link_token(response: Response) -> str:

@@ -27,3 +27,18 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("员工回访")
     PORTAL = "portal", _("客户门户")
     LINK = "link", _("问卷链接")
+
+
+class Audience(models.TextChoices):
+    """Whom a campaign round invites when its invitations are sent."""
+
+    CUSTOMERS = "customers", _("本项目全部客户")
+    RESIDENTS = "residents", _("房屋的业主（住户）")
+
+
+class Delivery(models.TextChoices):
+    """How an invitation reached (or will reach) the customer."""
+
+    PORTAL = "portal", _("客户门户通知")
+    EMAIL = "email", _("电子邮件")
+    PENDING = "pending", _("待短信/微信发送")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fuwu.core.models import Site
-from fuwu.surveys.choices import Channel, QuestionKind, RoundKind
+from fuwu.surveys.choices import Audience, Channel, Delivery, QuestionKind, RoundKind
 from fuwu.surveys.form import FormSpec, Option, QuestionSpec, SectionSpec
 
 
@@ -196,6 +196,11 @@ class Round(models.Model):
     opens_at = models.DateTimeField(_("开始时间"), default=timezone.now)
     closes_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     link_days = models.PositiveSmallIntegerField(_("链接有效天数"), default=14)
+    # A campaign round's invitations go to these (`actions.send_invitations`); blank: invited
+    # one by one (the API, a campaign's cases).
+    audience = models.CharField(
+        _("调查对象"), max_length=10, choices=Audience.choices, blank=True, default=""
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -246,6 +251,13 @@ class Response(models.Model):
     invited_at = models.DateTimeField(_("邀请时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("链接到期"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    # How the invitation of a round's audience was sent (`actions.send_invitations`); blank for
+    # one made by hand, a case's or a staff call. `emailed_at`: the e-mail to a customer without a
+    # portal account went out (claimed once by the task that sends it).
+    delivery = models.CharField(
+        _("发送方式"), max_length=10, choices=Delivery.choices, blank=True, default=""
+    )
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -274,7 +286,15 @@ class Response(models.Model):
                 fields=["round", "case"],
                 condition=models.Q(case__isnull=False),
                 name="response_case_once",
-            )
+            ),
+            # The invitations sent to a round's audience reach each customer once: sending
+            # them twice, or two managers at once, never invites anyone twice.
+            models.UniqueConstraint(
+                fields=["round", "customer"],
+                condition=models.Q(case__isnull=True, customer__isnull=False)
+                & ~models.Q(delivery=""),
+                name="response_customer_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -200,3 +200,20 @@ def test_the_dealer_has_a_workshop_with_a_week_of_work(demo: Summary) -> None:
         - Appointment.objects.filter(status="no_show", case__isnull=False).count()
     )
     assert Visit.objects.filter(workshop=workshop).count() == 6
+
+
+def test_two_rounds_of_the_opinion_survey_with_answers(demo: Summary) -> None:
+    from fuwu.surveys import analysis
+    from fuwu.surveys.models import Round
+
+    now = timezone.now()
+    current, previous = Round.objects.filter(site__code="lanting").order_by("-opens_at")
+    assert current.is_open(now) and not previous.is_open(now)
+    assert current.audience == previous.audience == "residents"
+    figures = analysis.figures(current)
+    assert figures["invited"] >= 10 and 0 < figures["answered"] < figures["invited"]
+    assert figures["previous"] == previous and figures["previous_response_rate"] is not None
+    assert all(s["mean"] is not None for s in figures["sections"])
+    assert demo.counts["survey_responses"] == (
+        figures["answered"] + analysis.figures(previous)["answered"]
+    )

@@ -494,6 +494,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "该服务对象已登记，请搜索它的业主",
         "This asset is already registered; search for its owner",
     ),
+    "balance_taken": (
+        "该房屋的这一收费项目已有期初余额",
+        "This unit already has an opening balance for this fee",
+    ),
     "not_choices": ("应为选项列表", "Must be a list of options"),
     "not_lines": ("应为明细行列表", "Must be a list of rows"),
     "not_row": ("该行格式无效", "This row is not a set of columns"),

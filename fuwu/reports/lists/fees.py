@@ -4,14 +4,19 @@
 - `households`: one row per household notice (a `fee_collection` case opened in the period):
   amount due, received, outstanding and its state — paid, not yet due, in arrears (recorded in
   arrears, being chased, or past its pay-by date with money outstanding) or not billed yet (no
-  notice printed). The arrears list is these rows in arrears.
+  notice printed). The arrears list is these rows in arrears. An opening balance
+  (`registers.OpeningBalance`, the old books' balance of a unit and fee item) whose date falls
+  in the period is a row too: due = outstanding + paid, received = paid, its date as the
+  pay-by date; in arrears while anything is outstanding, otherwise paid. It has no case.
 - `statistics`: the same rows summed by building: households billed, due, received,
   outstanding, collection rate (received ÷ due), households in arrears and their amount.
-- `payments` / `fee_report`: every payment received — `paid` / `part_paid` on a notice,
+- `payments` / `fee_report`: every payment received (not an opening balance's paid part: that
+  money came in before, in the old books) — `paid` / `part_paid` on a notice,
   `paid` / `paid_renewal` on a parking lease — from the case's events, summed per day or per
   week (Monday to Sunday) of the site's calendar and per kind of fee.
 
-One query reads the cases (or the payment events) of the period; the rest is arithmetic.
+One query reads the cases (or the payment events) of the period, one the opening balances; the
+rest is arithmetic.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from django.utils.translation import gettext
 from fuwu.cases.choices import EventKind, Status
 from fuwu.cases.models import Case, Event
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
+from fuwu.registers.models import OpeningBalance
 from fuwu.reports.lists import (
     Scope,
     building_label,
@@ -53,7 +59,7 @@ NO_BUILDING = "-"  # the building filter's value for notices without a unit
 
 @dataclass(frozen=True)
 class Household:
-    case_id: int
+    case_id: int | None  # None: an opening balance
     number: str
     title: str
     unit: str
@@ -66,6 +72,7 @@ class Household:
     pay_by: date | None
     state: str
     step: str
+    opening: bool = False  # an opening balance (期初余额), not a notice
 
     @property
     def outstanding(self) -> Decimal:
@@ -87,8 +94,8 @@ def _state(data: dict[str, Any], step: str, status: str, today: date) -> str:
 
 
 def households(scope: Scope) -> list[Household]:
-    """Every household notice opened in the period on the scope's sites (building filter applied),
-    in building and unit order. One query."""
+    """Every household notice opened in the period on the scope's sites, and every opening balance
+    dated in it (building filter applied), in building and unit order. Two queries."""
     start, end = scope.bounds()
     rows = (
         Case.objects.filter(
@@ -133,7 +140,48 @@ def households(scope: Scope) -> list[Household]:
                 step=step,
             )
         )
-    out.sort(key=lambda h: (_building_order(h.building), h.unit, h.number))
+    out += _opening_balances(scope)
+    out.sort(key=lambda h: (_building_order(h.building), h.unit, h.opening is False, h.number))
+    return out
+
+
+def _opening_balances(scope: Scope) -> list[Household]:
+    rows = OpeningBalance.objects.filter(
+        site_id__in=scope.site_ids, as_of__gte=scope.start, as_of__lte=scope.end
+    ).values_list(
+        "pk",
+        "fee_type",
+        "as_of",
+        "billing_period",
+        "outstanding",
+        "paid",
+        "asset__label",
+        "asset__attributes",
+        "asset__owner__name",
+    )
+    out = []
+    for _pk, fee_type, as_of, period, outstanding, paid, unit, attributes, owner in rows:
+        building = building_of(attributes)
+        if scope.building is not None and (building or NO_BUILDING) != scope.building:
+            continue
+        out.append(
+            Household(
+                case_id=None,
+                number="",
+                title="",
+                unit=unit,
+                building=building,
+                customer=owner or "",
+                billing_period=period,
+                fee_type=fee_type,
+                due=outstanding + paid,
+                received=paid,
+                pay_by=as_of,
+                state=ARREARS if outstanding > 0 else PAID,
+                step="",
+                opening=True,
+            )
+        )
     return out
 
 
@@ -415,7 +463,7 @@ def arrears_sheet(rows: list[Household], language: str) -> SimpleTable:
             h.outstanding,
             h.pay_by,
             states.get(h.state, h.state),
-            h.number,
+            gettext("期初余额") if h.opening else h.number,
         )
         for h in rows
     ]

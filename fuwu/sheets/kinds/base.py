@@ -65,6 +65,27 @@ def yes_no(value: Any) -> bool | None:
     raise Invalid("bad_yes_no", value=text(value))
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def day(value: Any) -> date | None:
+    """A date: a date cell of the xlsx, or text as people type it (2026-11-30, 2026/11/30,
+    2026.11.30, 2026年11月30日, 20261130)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    if not raw:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid("bad_date", value=raw)
+
+
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -56,7 +56,8 @@ def queue_export(request: HttpRequest) -> HttpResponseBase:
 
 @staff_required(manager=True)
 def report_export(request: HttpRequest, family: str) -> HttpResponseBase:
-    """Any report's main table (`fuwu.reports.exports`), with the page's filters and rights."""
+    """Any report (`fuwu.reports.exports`) with the page's filters and rights: its main table, and
+    in the xlsx a sheet for each of the page's secondary tables."""
     export = exports.EXPORTS.get(family)
     if export is None:
         raise Http404

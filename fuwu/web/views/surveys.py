@@ -24,6 +24,7 @@ from fuwu.surveys.form import SCALE
 from fuwu.surveys.models import Response, Round
 from fuwu.surveys.pages import layout, posted
 from fuwu.web.access import actor_of, staff_required
+from fuwu.web.views.survey_rounds import invitations
 
 
 def _language() -> str:
@@ -33,11 +34,12 @@ def _language() -> str:
 @staff_required
 def rounds_view(request: HttpRequest) -> HttpResponse:
     language = _language()
+    actor = actor_of(request)
     rows = [
         (r, r.questionnaire.name(language))
-        for r in analysis.rounds_for(actor_of(request)).order_by("-opens_at", "-pk")[:200]
+        for r in analysis.rounds_for(actor).order_by("-opens_at", "-pk")[:200]
     ]
-    return render(request, "web/surveys.html", {"rows": rows})
+    return render(request, "web/surveys.html", {"rows": rows, "may_create": actor.is_manager})
 
 
 def _chart(f: dict[str, Any], en: bool) -> dict[str, Any]:
@@ -86,6 +88,7 @@ def round_view(request: HttpRequest, round_id: int) -> HttpResponse:
         request,
         "web/survey_round.html",
         {
+            "invitations": invitations(actor_of(request), round_),
             "f": f,
             "round": round_,
             "name": round_.questionnaire.name(language),
