@@ -17,13 +17,14 @@ from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import department_choices, may_read_note, step_roles
-from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
+from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, page_ids
 from fuwu.core.actors import Actor
 from fuwu.customers import privacy
 from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.errors import EngineError, NotFound
 from fuwu.procedures.engine.machine import applicable, guard_context, options
+from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.sla.lateness import is_late
 
@@ -246,7 +247,13 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
 
 
 class CasePage(Schema):
-    count: int
+    count: int = Field(
+        description="how many cases match, exact up to 1000; past that 1000 and `count_capped`"
+    )
+    count_capped: bool = Field(
+        False, description='more than 1000 cases match: `count` says "at least"'
+    )
+    has_next: bool = Field(False, description="a next page exists")
     page: int
     page_size: int
     results: list[CaseOut]
@@ -258,16 +265,20 @@ class CasePage(Schema):
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     who = actor(request)
     qs = filters.apply(cases_for(who), who)
-    count = qs.count()
-    start = (filters.page - 1) * filters.page_size
-    rows = list(
-        qs.select_related(
-            "procedure", "site", "department", "assignee__staff", "customer", "asset"
-        )[start : start + filters.page_size]
-    )
+    found = page_ids(qs, filters.page, filters.page_size)
+    by_id = Case.objects.select_related(
+        "site", "department", "assignee__staff", "customer", "asset"
+    ).in_bulk(found.ids)
+    rows = [by_id[pk] for pk in found.ids if pk in by_id]
+    # Each procedure version once per page (its definition is kilobytes of JSON), not per row.
+    versions = ProcedureVersion.objects.in_bulk({c.procedure_id for c in rows})
+    for case in rows:
+        case.procedure = versions[case.procedure_id]
     lang = language(request)
     return CasePage(
-        count=count,
+        count=found.count,
+        count_capped=found.capped,
+        has_next=found.has_next,
         page=filters.page,
         page_size=filters.page_size,
         results=[case_out(c, lang, who=who) for c in rows],

@@ -371,3 +371,33 @@ def work_totals(rows: Iterable[WorkLog]) -> tuple[Decimal, Decimal, Decimal]:
         elif w.kind == WorkKind.TOOL:
             tools += amount
     return hours, parts, tools
+
+
+# A count of a list stops here: "1000+" is all a person or a client paging through needs, and
+# counting 100,000 matching rows costs a scan of them all (the queue page and the API list).
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class PageIds:
+    """One page of a list as case ids, and how many match (exact up to `COUNT_CAP`)."""
+
+    ids: list[int]
+    has_next: bool
+    count: int
+    capped: bool  # more than COUNT_CAP match: `count` says "at least"
+
+
+def page_ids(qs: QuerySet[Case], page: int, size: int) -> PageIds:
+    """The page's ids in the list's order, reading one more to know whether a next page
+    exists; counted only when the page does not hold the whole list, and then only up to
+    COUNT_CAP + 1."""
+    start = (page - 1) * size
+    ids = list(qs.values_list("pk", flat=True)[start : start + size + 1])
+    has_next = len(ids) > size
+    ids = ids[:size]
+    whole = page == 1 and not has_next  # all of it is on this page: nothing to count
+    count = len(ids) if whole else qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return PageIds(
+        ids=ids, has_next=has_next, count=min(count, COUNT_CAP), capped=count > COUNT_CAP
+    )

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from fuwu.cases.choices import Channel, Priority, Status, TaskState
 from fuwu.cases.models import Case, CaseTask
-from fuwu.cases.queries import CaseFilter
+from fuwu.cases.queries import CaseFilter, page_ids
 from fuwu.core.models import Department
 from fuwu.procedures.engine.definition import Procedure, Step
 from fuwu.procedures.models import ProcedureVersion
@@ -37,8 +37,6 @@ User = get_user_model()
 ROW_RELATED = ("customer", "asset")
 ROW_DEFER = ("data", "description", "fired_rungs")
 
-# A count stops here: "1000+" is all a person needs, and counting 100,000 rows is not free.
-COUNT_CAP = 1000
 
 FIELD_LABELS: dict[str, Any] = {
     "status": gettext_lazy("状态"),
@@ -322,20 +320,14 @@ def page_of(qs: QuerySet[Case], filters: CaseFilter, language: str | None) -> Ca
 
     The page's ids first, then those rows with what they show: joined before the limit, a
     search's few matches made PostgreSQL hash the whole customer and asset tables to sort them."""
-    size = filters.page_size
-    start = (filters.page - 1) * size
-    ids = list(qs.values_list("pk", flat=True)[start : start + size + 1])
-    has_next = len(ids) > size
-    ids = ids[:size]
-    by_id = {c.pk: c for c in for_rows(Case.objects.filter(pk__in=ids))}
-    cases = [by_id[pk] for pk in ids if pk in by_id]
-    whole = filters.page == 1 and not has_next  # all of it is on this page: nothing to count
-    count = len(cases) if whole else qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    found = page_ids(qs, filters.page, filters.page_size)
+    by_id = {c.pk: c for c in for_rows(Case.objects.filter(pk__in=found.ids))}
+    cases = [by_id[pk] for pk in found.ids if pk in by_id]
     return CasePage(
         rows=rows_of(cases, language),
         number=filters.page,
-        size=size,
-        has_next=has_next,
-        count=min(count, COUNT_CAP),
-        capped=count > COUNT_CAP,
+        size=filters.page_size,
+        has_next=found.has_next,
+        count=found.count,
+        capped=found.capped,
     )

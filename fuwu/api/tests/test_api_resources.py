@@ -61,6 +61,9 @@ def test_case_list_filters_search_and_pages(world, api):
     assert ids(assignee="none") == [c.pk, b.pk, a.pk]
     page = vp.get("/api/cases", page_size=2, page=2).json()
     assert page["count"] == 3 and [r["id"] for r in page["results"]] == [a.pk]
+    assert (page["has_next"], page["count_capped"]) == (False, False)
+    first = vp.get("/api/cases", page_size=2).json()
+    assert (first["count"], first["has_next"]) == (3, True)
     assert vp.get("/api/cases", page_size=500).status_code == 422
     assert vp.get("/api/cases", ordering="sideways").status_code == 422
     # Agents of the residential site see only its cases; phones are masked in lists.
@@ -198,3 +201,28 @@ def test_internal_notes_follow_the_same_rule_in_the_api_as_on_the_page(world, ap
     assert texts("agent2") == ["业主情绪激动，注意沟通", "已电话告知业主"]  # same department
     assert texts("sc_manager") == ["业主情绪激动，注意沟通", "已电话告知业主"]  # a manager
     assert texts("technician") == ["已电话告知业主"]  # engineering: not their note
+
+
+def test_the_case_list_counts_like_the_queue_and_reads_each_procedure_once(world, api, monkeypatch):
+    """The API list counts up to the cap the queue page uses (past it: "at least"), and its
+    queries do not grow with the rows: each procedure version is read once per page."""
+    from fuwu.cases import queries
+
+    for i in range(4):
+        _open(world, f"报修 {i}")
+    _open(world, "空调异响", site="dealer")
+    vp = api("vp")
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    page = vp.get("/api/cases", page_size=2).json()
+    assert (page["count"], page["count_capped"], page["has_next"]) == (3, True, True)
+    monkeypatch.setattr(queries, "COUNT_CAP", 1000)
+    assert vp.get("/api/cases", page_size=2).json()["count"] == 5
+
+    def queries_for(size):
+        with CaptureQueriesContext(connection) as seen:
+            assert len(vp.get("/api/cases", page_size=size).json()["results"]) == size
+        versions = [q for q in seen.captured_queries if "procedures_procedureversion" in q["sql"]]
+        return len(seen.captured_queries), len(versions)
+
+    few, many = queries_for(1), queries_for(4)  # both with a next page, so both count
+    assert few == many and many[1] == 1
