@@ -276,6 +276,26 @@ FUWU_RETENTION_YEARS = int(os.environ.get("FUWU_RETENTION_YEARS", "3"))
 FUWU_PROCEDURE_DIRS = [BASE_DIR / "procedures" / "library"]
 FUWU_SURVEY_DIRS = [BASE_DIR / "surveys" / "library"]
 
+# --- WeChat, SMS (fuwu.channels) ------------------------------------------------------------------
+# WeChat accounts are rows (admin: 微信公众号); only the API's address is a setting (tests point
+# it at a local server).
+FUWU_WECHAT_API_BASE = os.environ.get("FUWU_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# The SMS provider: "console" (logs each message; development) or "aliyun" (Alibaba Cloud SMS,
+# fuwu.channels.sms.aliyun). The callbacks at /channels/sms/<provider>/inbound and /receipt
+# must carry FUWU_SMS_CALLBACK_TOKEN (the `token` query parameter of the URLs configured at
+# the provider).
+FUWU_SMS_PROVIDER = os.environ.get("FUWU_SMS_PROVIDER", "console")
+FUWU_SMS_CALLBACK_TOKEN = os.environ.get("FUWU_SMS_CALLBACK_TOKEN", "")
+FUWU_SMS_ALIYUN = {
+    "endpoint": os.environ.get("FUWU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "access_key_id": os.environ.get("FUWU_SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("FUWU_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": os.environ.get("FUWU_SMS_ALIYUN_SIGN_NAME", ""),
+    # A template whose text is "${content}" (a notice's rendered body goes in that variable).
+    "template_code": os.environ.get("FUWU_SMS_ALIYUN_TEMPLATE_CODE", ""),
+    "region": os.environ.get("FUWU_SMS_ALIYUN_REGION", "cn-hangzhou"),
+}
+
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
 # One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting
 # can still be set on its own from the environment (README "Running in production"). The

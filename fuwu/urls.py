@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name none (the admin, the API docs).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("channels/wechat/", include("fuwu.channels.urls_wechat")),
     path("portal/", include("fuwu.portal.urls")),
     path("", include("fuwu.web.urls")),
 ]

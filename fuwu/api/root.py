@@ -169,6 +169,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     kpis,
     parts,
+    phone,
     procedures,
     production,
     registers,
@@ -203,3 +204,4 @@ api.add_router("/", report_lists.router)
 api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
 api.add_router("/", documents.router)
+api.add_router("/", phone.router)
