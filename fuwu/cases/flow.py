@@ -594,6 +594,12 @@ class Change:
         if not created or len(self.events) != planned:
             case.save()
         Event.objects.bulk_create(rows)
+        if case.customer_id is not None:
+            from fuwu.channels.outbound import notices_for
+
+            notices_for(
+                self
+            )  # the customer hears of it (a Delivery and its task, same transaction)
         if self._pending_tasks:
             CaseTask.objects.bulk_create(self._pending_tasks)
         moment = case.next_escalation_at

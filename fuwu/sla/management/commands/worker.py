@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
+from fuwu.channels.outbound import retry_due as retry_notices
 from fuwu.registers.reminders import remind_due
 from fuwu.reports.alerts import alert_rising_complaints
 from fuwu.reports.fold import catch_up as fold_reports
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             fold_reports()
             alert_rising_complaints()
             send_subscribed_reports()
+            retry_notices()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -111,6 +113,7 @@ class Command(BaseCommand):
             fold_reports()  # the reporting model, a sweep interval behind the events
             alert_rising_complaints()  # complaints up month after month: tell the top, once
             send_subscribed_reports()  # last period's subscribed reports, by e-mail
+            retry_notices()  # customer notices whose retry is due (a provider was down)
 
         while True:
             try:
