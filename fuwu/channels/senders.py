@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 DEFAULT_SENDERS: dict[str, str] = {
     "email": "fuwu.channels.email.outbound.EmailSender",
+    "wechat": "fuwu.channels.wechat.sender.WechatSender",
+    "sms": "fuwu.channels.sms.sender.SmsSender",
 }
 
 

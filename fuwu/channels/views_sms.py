@@ -48,8 +48,13 @@ def _provider(request: HttpRequest, name: str) -> SmsProvider:
 
 
 def _refused(request: HttpRequest, name: str, exc: CallbackRefused) -> HttpResponse:
-    log.warning("sms %s: refused %s from %s: %s", name, request.path,
-                request.META.get("REMOTE_ADDR", ""), exc.reason)
+    log.warning(
+        "sms %s: refused %s from %s: %s",
+        name,
+        request.path,
+        request.META.get("REMOTE_ADDR", ""),
+        exc.reason,
+    )
     return JsonResponse({"code": exc.status, "msg": exc.reason}, status=exc.status)
 
 
