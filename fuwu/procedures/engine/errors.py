@@ -429,6 +429,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "预览已超过 24 小时，请重新上传",
         "The preview is over 24 hours old; upload again",
     ),
+    # WeChat, SMS and the phone screen-pop (fuwu.channels)
+    "too_many_codes": (
+        "绑定码申请过于频繁，请 {minutes} 分钟后再试",
+        "Too many binding codes asked for; try again in {minutes} minutes",
+    ),
+    "phone_bad_caller": (
+        "来电号码无效：“{caller}”",
+        "The caller's number is not a valid phone number: '{caller}'",
+    ),
+    "phone_bad_call_id": (
+        "通话标识应为 1 到 {max} 个字母、数字或 -_.:",
+        "The call id must be 1 to {max} letters, digits or -_.:",
+    ),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
@@ -535,20 +548,6 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "report_bad_state": ("没有这个缴费状态", "No such payment state"),
     "report_bad_grain": ("请选择按日或按周", "Choose by day or by week"),
     "report_bad_month": ("请输入有效的月份（年-月）", "Enter a valid month (year-month)"),
-    # WeChat, SMS and the phone screen-pop (fuwu.channels)
-    "too_many_codes": (
-        "绑定码申请过于频繁，请 {minutes} 分钟后再试",
-        "Too many binding codes asked for; try again in {minutes} minutes",
-    ),
-    "no_wechat_account": ("本项目没有启用的微信公众号", "This site has no active WeChat account"),
-    "phone_bad_caller": (
-        "来电号码无效：“{caller}”",
-        "The caller's number is not a valid phone number: '{caller}'",
-    ),
-    "phone_bad_call_id": (
-        "通话标识应为 1 到 {max} 个字母、数字或 -_.:",
-        "The call id must be 1 to {max} letters, digits or -_.:",
-    ),
 }
 
 
