@@ -14,7 +14,7 @@ from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.channels.choices import DeliveryStatus
 from fuwu.channels.models import Delivery, InboundMessage, Route
-from fuwu.channels.sms.aliyun import AliyunSms, sign
+from fuwu.channels.sms.aliyun import sign
 from fuwu.channels.tasks import deliver
 from fuwu.channels.tests.fake_servers import serving
 
