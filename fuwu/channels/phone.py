@@ -5,18 +5,26 @@ with its area code 010-…); customer records hold what an agent typed. Both sid
 with `phonenumbers` (region CN) and compared as E.164, so every writing of one number finds
 the same customers. The candidate rows are narrowed in SQL by the number's last digits (any
 writing ends with them), then compared exactly in Python.
+
+The call id the telephony system gives travels with the agent's screen (the intake desk's
+links and forms) and is kept with the case or consultation the call leads to
+(`record_call`): an inbound message of channel `phone` whose external id is the call id —
+never in the case's data, which belongs to the procedure's fields.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.db.models import QuerySet
 
 from fuwu.cases.choices import CLOSED_STATUSES
 from fuwu.cases.models import Case
+from fuwu.channels.choices import InboundStatus, Medium
+from fuwu.channels.models import InboundMessage
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Customer
 
@@ -65,3 +73,60 @@ def open_cases(customers: list[Customer]) -> QuerySet[Case]:
         .exclude(status__in=CLOSED_STATUSES)
         .order_by("-created_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class Call:
+    """A ringing call the screen-pop named, carried by the intake desk to what it leads to."""
+
+    call_id: str
+    caller: str  # E.164
+
+    @classmethod
+    def of(cls, call_id: str | None, caller: str | None) -> Call | None:
+        """The call a request carries, or None when its values are missing or malformed."""
+        call_id = (call_id or "").strip()
+        number = e164(caller or "")
+        if not CALL_ID_RE.match(call_id) or number is None:
+            return None
+        return cls(call_id, number)
+
+
+def record_call(
+    call: Call,
+    *,
+    site_id: int,
+    customer_id: int | None = None,
+    case_id: int | None = None,
+    consultation_id: int | None = None,
+) -> InboundMessage:
+    """Keep the call with the case or consultation it led to: one inbound message of channel
+    `phone` per call id (external id), linked to the case; a consultation is named in its
+    metadata. A second case from the same call keeps the first link (the call led there
+    first); call it inside the transaction that opened the case or logged the consultation."""
+    row = (
+        InboundMessage.objects.select_for_update()
+        .filter(channel=Medium.PHONE, external_id=call.call_id)
+        .first()
+    )
+    if row is None:
+        row = InboundMessage(
+            channel=Medium.PHONE,
+            external_id=call.call_id,
+            sender=call.caller,
+            site_id=site_id,
+            customer_id=customer_id,
+            status=InboundStatus.ACCEPTED,
+            headers={},
+        )
+    if case_id is not None and row.case_id is None:
+        row.case_id = case_id
+    if consultation_id is not None:
+        row.headers = {
+            **row.headers,
+            "consultations": [*row.headers.get("consultations", []), consultation_id],
+        }
+        row.reason = row.reason or "consultation"
+    row.customer_id = row.customer_id or customer_id
+    row.save()
+    return row
