@@ -182,6 +182,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     sheets,
     surveys,
     tokens,
+    wechat,
 )
 
 api.add_router("/procedures", procedures.router)
@@ -205,3 +206,4 @@ api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
 api.add_router("/", documents.router)
 api.add_router("/", phone.router)
+api.add_router("/", wechat.router)

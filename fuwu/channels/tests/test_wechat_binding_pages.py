@@ -98,3 +98,21 @@ def test_the_admin_takes_secrets_and_never_shows_them_back(world, account):
     )
     assert response.status_code == 200 and "应为 43 个字符" in response.content.decode()
     assert WechatAccount.objects.get().encoding_aes_key == kit.AES_KEY
+
+
+def test_staff_issue_a_code_for_a_customer_at_the_desk(world, api, wechat):
+    owner = world.customers["owner"]
+    response = api("agent").post(f"/api/customers/{owner.pk}/wechat-code")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["account"], body["bound"]) == ("兰亭物业服务", False)
+    reply = wechat.reply_of(wechat.safe(kit.text_message("oDesk", f"bind {body['code']}", 950)))
+    assert reply["Content"].startswith("绑定成功")
+    assert api("agent").post(f"/api/customers/{owner.pk}/wechat-code").json()["bound"] is True
+    # A technician sees masked details only; another site's agent does not see the customer.
+    assert api("technician").post(f"/api/customers/{owner.pk}/wechat-code").status_code == 403
+    assert api("cc_agent").post(f"/api/customers/{owner.pk}/wechat-code").status_code == 404
+    driver = world.customers["driver"]  # the dealer has no official account
+    refused = api("cc_agent", "en").post(f"/api/customers/{driver.pk}/wechat-code")
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "This site has no active WeChat account"

@@ -434,6 +434,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "绑定码申请过于频繁，请 {minutes} 分钟后再试",
         "Too many binding codes asked for; try again in {minutes} minutes",
     ),
+    "no_wechat_account": ("本项目没有启用的微信公众号", "This site has no active WeChat account"),
     "phone_bad_caller": (
         "来电号码无效：“{caller}”",
         "The caller's number is not a valid phone number: '{caller}'",
