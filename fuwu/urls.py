@@ -14,6 +14,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name none (the admin, the API docs).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("portal/", include("fuwu.portal.urls")),
+    path("channels/", include("fuwu.channels.urls")),
     path("", include("fuwu.web.urls")),
 ]
 
