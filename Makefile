@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # What only the tests need from Debian: Chromium (driven by Playwright, never a downloaded
 # browser), a CJK font so Chinese pages render in screenshots, and poppler-utils (pdftoppm and
 # pdftotext: the printed documents' PNGs and text layer).
-DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils dovecot-imapd
 # What printing documents needs from Debian: WeasyPrint loads Pango (the Chinese font itself is
 # vendored in fuwu/documents/static/documents/fonts).
 DEBIAN_PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0

@@ -16,6 +16,7 @@ urlpatterns = [
     path("channels/wechat/", include("fuwu.channels.urls_wechat")),
     path("channels/sms/", include("fuwu.channels.urls_sms")),
     path("portal/", include("fuwu.portal.urls")),
+    path("channels/", include("fuwu.channels.urls")),
     path("", include("fuwu.web.urls")),
 ]
 

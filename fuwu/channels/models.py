@@ -24,7 +24,7 @@ class Route(models.Model):
         _("接收地址"),
         max_length=200,
         default="*",
-        help_text=_("邮箱地址、公众号或号码；可用通配符，如 repair@*；* 表示全部"),
+        help_text=_("邮箱地址、公众号或号码；可用通配符 * 和 ?；单独一个 * 表示全部"),
     )
     site = models.ForeignKey(
         Site, on_delete=models.CASCADE, related_name="+", verbose_name=_("项目/门店")

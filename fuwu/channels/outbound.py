@@ -34,6 +34,7 @@ from fuwu.channels.models import Delivery, Identity
 from fuwu.channels.senders import PermanentError, sender_for, sender_paths
 from fuwu.channels.templates import render
 from fuwu.customers.models import Customer
+from fuwu.scheduling.reminders import PREFERENCE
 
 if TYPE_CHECKING:
     from fuwu.cases.flow import Change
@@ -101,10 +102,11 @@ def reachable(customer: Customer) -> dict[str, str]:
 
 
 def choose(customer: Customer) -> tuple[str, str] | None:
-    """The customer's preferred channel (`preferences["channel"]`) when it reaches them, else
-    the first in `NOTICE_ORDER` that does; None when none does."""
+    """The customer's preferred channel (`preferences["contact_channel"]`, the key the
+    appointment reminders read too) when it reaches them, else the first in `NOTICE_ORDER`
+    that does; None when none does."""
     addresses = reachable(customer)
-    preferred = (customer.preferences or {}).get("channel")
+    preferred = (customer.preferences or {}).get(PREFERENCE)
     for channel in [preferred, *NOTICE_ORDER]:
         if channel in addresses:
             return str(channel), addresses[channel]

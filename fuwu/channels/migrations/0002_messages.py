@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('channel', models.CharField(choices=[('email', '电子邮件'), ('wechat', '微信'), ('sms', '短信'), ('phone', '电话')], max_length=20, verbose_name='渠道')),
-                ('address', models.CharField(default='*', help_text='邮箱地址、公众号或号码；可用通配符，如 repair@*；* 表示全部', max_length=200, verbose_name='接收地址')),
+                ('address', models.CharField(default='*', help_text='邮箱地址、公众号或号码；可用通配符 * 和 ?；单独一个 * 表示全部', max_length=200, verbose_name='接收地址')),
                 ('procedure_key', models.CharField(max_length=100, verbose_name='服务程序')),
                 ('order', models.PositiveIntegerField(default=100, verbose_name='顺序')),
                 ('active', models.BooleanField(default=True, verbose_name='启用')),

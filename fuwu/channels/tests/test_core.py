@@ -168,7 +168,7 @@ def test_staff_answers_and_progress_reach_the_customer_in_their_language(world, 
     owner.language = "en"
     owner.save()
     bind(owner, "wechat", "openid-1")
-    owner.preferences = {"channel": "wechat"}
+    owner.preferences = {"contact_channel": "wechat"}
     owner.save()
     NoticeTemplate.objects.create(
         kind="reply",
@@ -264,3 +264,22 @@ def test_a_customer_nothing_reaches_gets_a_suppressed_row(world, recorder):
     notice = Delivery.objects.get(case=case)
     assert (notice.status, notice.error, notice.channel) == ("suppressed", "unreachable", "")
     assert not DBTaskResult.objects.filter(task_path__endswith="channels.tasks.deliver").exists()
+
+
+def test_the_case_page_shows_the_notices_and_the_customers_reply(world, route, recorder):
+    from django.test import Client
+
+    case = receive(mail("<m1@example.com>")).case
+    assert case is not None
+    recorder.down = True
+    deliver.call(Delivery.objects.get(case=case).pk)
+    receive(mail("<m2@example.com>", body="周六上午家里有人。", case_id=case.pk))
+    client = Client()
+    client.force_login(world.users["sc_manager"])
+    page = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "通过电子邮件通知客户（已受理）：等待重试" in html
+    assert "第 1 次尝试失败：ConnectionRefusedError: provider down" in html
+    assert "<strong>王芳</strong>\n      通过电子邮件回复" in html
+    assert "周六上午家里有人。" in html

@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_request": ("请求无效：{reason}", "Invalid request: {reason}"),
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
     "too_large": ("请求体过大", "The request body is too large"),
+    "bad_secret": ("共享密钥无效", "The shared secret is missing or wrong"),
+    "mail_refused": ("邮件已拒收：{reason}", "The mail was refused: {reason}"),
     "merge_not_allowed": (
         "只有本项目的客服或经理可以合并客户档案",
         "Only the site's agents and managers may merge customer records",
