@@ -311,11 +311,11 @@ FUWU_SURVEY_DIRS = [BASE_DIR / "surveys" / "library"]
 # WeChat accounts are rows (admin: 微信公众号); only the API's address is a setting (tests point
 # it at a local server).
 FUWU_WECHAT_API_BASE = os.environ.get("FUWU_WECHAT_API_BASE", "https://api.weixin.qq.com")
-# The SMS provider: "console" (logs each message; development) or "aliyun" (Alibaba Cloud SMS,
-# fuwu.channels.sms.aliyun). The callbacks at /channels/sms/<provider>/inbound and /receipt
-# must carry FUWU_SMS_CALLBACK_TOKEN (the `token` query parameter of the URLs configured at
-# the provider).
-FUWU_SMS_PROVIDER = os.environ.get("FUWU_SMS_PROVIDER", "console")
+# The SMS provider: "aliyun" (Alibaba Cloud SMS, fuwu.channels.sms.aliyun), "console" (logs
+# each message; development) or empty (no SMS: notices never go by text). The callbacks at
+# /channels/sms/<provider>/inbound and /receipt must carry FUWU_SMS_CALLBACK_TOKEN (the `token`
+# query parameter of the URLs configured at the provider).
+FUWU_SMS_PROVIDER = os.environ.get("FUWU_SMS_PROVIDER", "")
 FUWU_SMS_CALLBACK_TOKEN = os.environ.get("FUWU_SMS_CALLBACK_TOKEN", "")
 FUWU_SMS_ALIYUN = {
     "endpoint": os.environ.get("FUWU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),

@@ -32,7 +32,12 @@ class PermanentError(Exception):
 
 
 def sender_paths() -> dict[str, str]:
-    return {**DEFAULT_SENDERS, **getattr(settings, "FUWU_CHANNEL_SENDERS", {})}
+    paths = {**DEFAULT_SENDERS, **getattr(settings, "FUWU_CHANNEL_SENDERS", {})}
+    if paths.get("sms") == DEFAULT_SENDERS["sms"] and not getattr(
+        settings, "FUWU_SMS_PROVIDER", ""
+    ):
+        del paths["sms"]  # no SMS provider configured: a text reaches nobody, so none is queued
+    return paths
 
 
 def sender_for(channel: str) -> Sender | None:

@@ -13,7 +13,7 @@ def provider(name: str | None = None) -> SmsProvider:
     from fuwu.channels.sms.aliyun import AliyunSms
     from fuwu.channels.sms.console import ConsoleSms
 
-    chosen = name or getattr(settings, "FUWU_SMS_PROVIDER", "console")
+    chosen = name or getattr(settings, "FUWU_SMS_PROVIDER", "") or "console"
     if chosen == "aliyun":
         return AliyunSms(settings.FUWU_SMS_ALIYUN)
     if chosen == "console":

@@ -62,7 +62,7 @@ def aliyun(settings):
 
 def test_a_notice_goes_out_by_sendsms_signed_and_its_receipt_marks_it_delivered(aliyun, world):
     owner = world.customers["owner"]
-    owner.preferences = {"channel": "sms"}
+    owner.preferences = {"contact_channel": "sms"}
     owner.save()
     case = actions.open_case(
         world.actor("agent"),
@@ -112,7 +112,7 @@ def test_a_notice_goes_out_by_sendsms_signed_and_its_receipt_marks_it_delivered(
 
 def test_a_provider_error_is_final_or_retried_by_its_code(aliyun, world):
     owner = world.customers["owner"]
-    owner.preferences = {"channel": "sms"}
+    owner.preferences = {"contact_channel": "sms"}
     owner.save()
     aliyun.answer("/", (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发流控"}))
     case = actions.open_case(

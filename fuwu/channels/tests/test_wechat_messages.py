@@ -15,6 +15,7 @@ from fuwu.channels.tests.fake_servers import serving
 from fuwu.channels.wechat import binding
 from fuwu.channels.wechat.models import WechatReceipt
 from fuwu.channels.wechat.receive import process
+from fuwu.procedures.engine.errors import EngineError
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_binding_with_a_one_time_code(wechat, routes, world):
     assert Case.objects.get().customer == owner
 
 
-def test_wrong_codes_lock_the_openid_and_codes_expire(wechat, routes, world):
+def test_wrong_codes_lock_the_openid_and_issuing_is_limited(wechat, routes, world):
     owner = world.customers["owner"]
     issued = binding.issue_code(owner)
     wrong = "000000" if issued.code != "000000" else "111111"
@@ -122,5 +123,6 @@ def test_wrong_codes_lock_the_openid_and_codes_expire(wechat, routes, world):
     # Issuing is limited too.
     for _ in range(binding.ISSUE_LIMIT - 1):
         binding.issue_code(owner)
-    with pytest.raises(Exception, match="too_many_codes"):
+    with pytest.raises(EngineError) as refused:
         binding.issue_code(owner)
+    assert refused.value.code == "too_many_codes"
