@@ -82,3 +82,25 @@ def test_plain_mode_replies_in_plain_xml(wechat, account):
     assert response.status_code == 200
     assert b"<Encrypt>" not in response.content
     assert "感谢关注" in wechat.reply_of(response)["Content"]
+
+
+def test_what_cannot_become_a_request_is_answered_and_queues_nothing(wechat):
+    from django_tasks_db.models import DBTaskResult
+
+    location = {
+        "ToUserName": kit.ORIGINAL_ID,
+        "FromUserName": "oUser3",
+        "CreateTime": int(time.time()),
+        "MsgType": "location",
+        "Location_X": "23.134521",
+        "Location_Y": "113.358803",
+        "MsgId": 7001,
+    }
+    assert "暂不支持" in wechat.reply_of(wechat.safe(location))["Content"]
+    mute = kit.voice_message("oUser3", "", 7002)
+    assert "未能识别语音" in wechat.reply_of(wechat.safe(mute))["Content"]
+    assert set(WechatReceipt.objects.values_list("status", flat=True)) == {"ignored"}
+    assert not DBTaskResult.objects.filter(task_path__endswith="receive.process").exists()
+    # A text is queued for the worker in the callback's own transaction.
+    wechat.safe(kit.text_message("oUser3", "水管漏水", 7003))
+    assert DBTaskResult.objects.filter(task_path__endswith="receive.process").count() == 1

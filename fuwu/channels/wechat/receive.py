@@ -86,8 +86,8 @@ def accept(account: WechatAccount, message: Message, *, now: datetime | None = N
     with translation.override(_language(follower.openid)):
         reply = _decide(account, follower, message, receipt, now)
     if receipt.status == ReceiptStatus.QUEUED:
-        receipt_id = receipt.pk
-        transaction.on_commit(lambda: process.enqueue(receipt_id))
+        # In this transaction (the database task backend): the task exists iff the receipt does.
+        process.enqueue(receipt.pk)
     else:
         receipt.save(update_fields=["status", "note"])
     return Accepted(reply, receipt)
