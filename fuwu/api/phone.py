@@ -74,7 +74,7 @@ def _pop(request: HttpRequest, caller: str, called: str, call_id: str) -> PopOut
         raise EngineError("phone_bad_call_id", max=phone.CALL_ID_MAX)
     customers = phone.customers_calling(who, number)
     cases: dict[int, list[PopCase]] = {c.pk: [] for c in customers}
-    for case in phone.open_cases(customers).select_related("site")[:200]:
+    for case in phone.open_cases(customers)[:200]:
         cases[case.customer_id or 0].append(
             PopCase(
                 id=case.pk,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from fuwu.cases import actions
 from fuwu.customers.models import Customer
 
@@ -92,3 +95,19 @@ def test_bad_arguments_are_refused_with_a_translated_message(api, world):
     assert (
         api(None).get("/api/phone/incoming", caller="13812345678", call_id="c").status_code == 401
     )
+
+
+def test_the_pop_costs_the_same_queries_however_many_cases_are_open(
+    api, world, django_assert_num_queries
+):
+    owner = world.customers["owner"]
+    agent = api("agent")
+    _repair(world, owner)
+    agent.get("/api/phone/incoming", caller="13812345678", call_id="w")  # warm the token, actor
+    with CaptureQueriesContext(connection) as one:
+        agent.get("/api/phone/incoming", caller="13812345678", call_id="a")
+    for _ in range(3):
+        _repair(world, owner)
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = agent.get("/api/phone/incoming", caller="13812345678", call_id="b").json()
+    assert len(body["customers"][0]["open_cases"]) == 4
