@@ -193,3 +193,31 @@ def test_an_oversized_callback_or_an_unknown_provider_is_refused(aliyun, world):
     url = f"/channels/sms/nope/inbound?token={quote(SECRET)}"
     assert Client().post(url, "[]", content_type="application/json").status_code == 404
     assert not InboundMessage.objects.exists()
+
+
+def test_the_console_provider_logs_and_takes_the_neutral_callbacks(settings, world, caplog):
+    settings.FUWU_SMS_PROVIDER = "console"
+    settings.FUWU_SMS_CALLBACK_TOKEN = SECRET
+    settings.FUWU_QUIET_HOURS = ""
+    caplog.set_level(logging.WARNING, "fuwu.channels.sms")
+    owner = world.customers["owner"]
+    owner.preferences = {"contact_channel": "sms"}
+    owner.save()
+    case = actions.open_case(
+        world.actor("agent"),
+        procedure_key="property_repair",
+        site_id=world.sites["lanting"].pk,
+        channel="phone",
+        title="水管漏水",
+        customer_id=owner.pk,
+        data={"repair_item": "水管", "service_type": "free"},
+    )
+    notice = Delivery.objects.get(case=case)
+    assert deliver.call(notice.pk) == DeliveryStatus.SENT
+    assert "SMS to 13812345678" in caplog.text and case.number in caplog.text
+    notice.refresh_from_db()
+    receipt = json.dumps([{"id": notice.provider_id, "delivered": False, "error": "空号"}])
+    url = f"/channels/sms/console/receipt?token={quote(SECRET)}"
+    assert Client().post(url, receipt, content_type="application/json").status_code == 200
+    notice.refresh_from_db()
+    assert (notice.status, notice.error) == (DeliveryStatus.FAILED, "空号")

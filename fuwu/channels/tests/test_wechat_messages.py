@@ -109,6 +109,9 @@ def test_binding_with_a_one_time_code(wechat, routes, world):
     wechat.safe(kit.text_message("oOwner", "门禁卡坏了", 303))
     run("303")
     assert Case.objects.get().customer == owner
+    # Leaving the account unbinds it: notices go by e-mail again.
+    wechat.safe(kit.event("oOwner", "unsubscribe"))
+    assert not binding.is_bound(owner)
 
 
 def test_wrong_codes_lock_the_openid_and_issuing_is_limited(wechat, routes, world):

@@ -157,7 +157,10 @@ def _event(
         _done(receipt, ReceiptStatus.DONE, f"template {status}")
         return None
     if event == "unsubscribe":
+        # Leaving the account unbinds it: WeChat delivers nothing more to this user, so the
+        # customer's notices go by e-mail or SMS from now on (a returning user binds again).
         WechatFollower.objects.filter(pk=follower.pk).update(subscribed=False)
+        Identity.objects.filter(channel=Medium.WECHAT, value=follower.openid).delete()
         _done(receipt, ReceiptStatus.DONE, "unsubscribe")
         return None  # WeChat sends nothing to a user who has just left
     if event == "click" and route_for(Medium.WECHAT, f"{account.app_id}/{message.event_key}"):
