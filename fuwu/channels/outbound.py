@@ -51,7 +51,8 @@ DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING)
 
 
 def notices_for(change: Change) -> Delivery | None:
-    """At most one notice per change, the weightiest: received, resolved, progress, reply."""
+    """At most one notice per change, the weightiest: received; what the procedure tells the
+    customer at this moment; resolved; a step described to customers; a staff reply."""
     case = change.case
     if case.customer_id is None or change.actor.is_customer:
         return None  # the customer did it themselves (the portal shows it to them)
@@ -61,7 +62,12 @@ def notices_for(change: Change) -> Delivery | None:
         if case.channel == Channel.SYSTEM:
             return None
         kind = NoticeKind.OPENED
-    elif change._sla_before[1] is None and case.resolved_at is not None:
+    elif change.customer_messages:
+        # The procedure's own words for this moment (a `notify: {to: customer}` effect).
+        language = case.customer.language if case.customer else "zh-hans"
+        text = " ".join(m.get(language) for m in change.customer_messages)
+        kind, data = NoticeKind.PROGRESS, {"progress": text}
+    elif change.resolves:
         kind = NoticeKind.RESOLVED
     elif change.before.get("step") != case.step and case.step in change.procedure.portal.progress:
         kind = NoticeKind.PROGRESS
