@@ -261,18 +261,32 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
 
 def retry_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """The worker's sweep: try again what is due — retries whose time came, queued notices
-    whose task was lost (a minute past due), rows a dead worker held. Returns how many sent."""
+    whose task was lost (a minute past due), rows a dead worker held. Returns how many sent.
+
+    A channel whose provider fails once in a sweep is not tried again in that sweep: its other
+    notices keep their turn, and the sweep (which also runs the clocks) is not held up by a
+    provider that times out on every message."""
     now = now or timezone.now()
-    ids = list(
+    due = list(
         Delivery.objects.filter(
             Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
             | Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now - timedelta(minutes=1))
             | Q(status=DeliveryStatus.SENDING, locked_until__lt=now)
         )
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "channel")[:limit]
     )
-    return sum(attempt(pk, now=now) == DeliveryStatus.SENT for pk in ids)
+    sent = 0
+    down: set[str] = set()
+    for pk, channel in due:
+        if channel in down:
+            continue
+        status = attempt(pk, now=now)
+        if status == DeliveryStatus.SENT:
+            sent += 1
+        elif status == DeliveryStatus.RETRYING:
+            down.add(channel)
+    return sent
 
 
 def record_receipt(channel: str, provider_id: str, *, delivered: bool, error: str = "") -> int:

@@ -335,3 +335,17 @@ def test_the_procedures_own_words_to_the_customer_go_out_on_their_channel(world,
     )
     booked = Delivery.objects.filter(case=case).latest("pk")
     assert booked.kind == "progress" and "已为您预约上门维修时间" in booked.body
+
+
+def test_a_sweep_stops_trying_a_channel_whose_provider_is_down(world, route, recorder):
+    start = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        for n in range(3):
+            receive(mail(f"<m{n}@example.com>", subject=f"第{n}封"))
+    recorder.down = True
+    later = start + timedelta(minutes=5)
+    assert outbound.retry_due(now=later) == 0
+    attempts = sorted(Delivery.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 1]  # one try told the sweep the provider is down
+    recorder.down = False
+    assert outbound.retry_due(now=later + timedelta(minutes=1)) == 3
