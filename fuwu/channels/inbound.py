@@ -166,7 +166,11 @@ def receive(incoming: Incoming) -> Outcome:
             with transaction.atomic():
                 _act(message, incoming)
         except EngineError as exc:
-            _close(message, InboundStatus.REFUSED, exc.code, str(exc.params)[:500])
+            # What was begun for the case (a customer record, the case) is rolled back.
+            problems = "; ".join(f"{k}: {e.message('en')}" for k, e in exc.fields.items())
+            message.case, message.customer, message.site = None, None, None
+            message.save(update_fields=["case", "customer", "site"])
+            _close(message, InboundStatus.REFUSED, exc.code, f"{exc} {problems}".strip())
         return Outcome(message)
 
 
@@ -181,7 +185,8 @@ def _first(incoming: Incoming) -> InboundMessage | None:
 def _close(message: InboundMessage, status: str, reason: str, detail: str = "") -> None:
     message.status, message.reason, message.detail = status, reason[:50], detail[:500]
     message.save(update_fields=["status", "reason", "detail"])
-    log.info(
+    log.log(
+        logging.WARNING if status == InboundStatus.REFUSED else logging.INFO,
         "inbound %s message %s from %s %s: %s %s",
         message.channel,
         message.external_id or message.pk,

@@ -51,7 +51,8 @@ DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING)
 
 
 def notices_for(change: Change) -> Delivery | None:
-    """At most one notice per change, the weightiest: received, resolved, progress, reply."""
+    """At most one notice per change, the weightiest: received; what the procedure tells the
+    customer at this moment; resolved; a step described to customers; a staff reply."""
     case = change.case
     if case.customer_id is None or change.actor.is_customer:
         return None  # the customer did it themselves (the portal shows it to them)
@@ -61,7 +62,12 @@ def notices_for(change: Change) -> Delivery | None:
         if case.channel == Channel.SYSTEM:
             return None
         kind = NoticeKind.OPENED
-    elif change._sla_before[1] is None and case.resolved_at is not None:
+    elif change.customer_messages:
+        # The procedure's own words for this moment (a `notify: {to: customer}` effect).
+        language = case.customer.language if case.customer else "zh-hans"
+        text = " ".join(m.get(language) for m in change.customer_messages)
+        kind, data = NoticeKind.PROGRESS, {"progress": text}
+    elif change.resolves:
         kind = NoticeKind.RESOLVED
     elif change.before.get("step") != case.step and case.step in change.procedure.portal.progress:
         kind = NoticeKind.PROGRESS
@@ -255,18 +261,32 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
 
 def retry_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """The worker's sweep: try again what is due — retries whose time came, queued notices
-    whose task was lost (a minute past due), rows a dead worker held. Returns how many sent."""
+    whose task was lost (a minute past due), rows a dead worker held. Returns how many sent.
+
+    A channel whose provider fails once in a sweep is not tried again in that sweep: its other
+    notices keep their turn, and the sweep (which also runs the clocks) is not held up by a
+    provider that times out on every message."""
     now = now or timezone.now()
-    ids = list(
+    due = list(
         Delivery.objects.filter(
             Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
             | Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now - timedelta(minutes=1))
             | Q(status=DeliveryStatus.SENDING, locked_until__lt=now)
         )
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "channel")[:limit]
     )
-    return sum(attempt(pk, now=now) == DeliveryStatus.SENT for pk in ids)
+    sent = 0
+    down: set[str] = set()
+    for pk, channel in due:
+        if channel in down:
+            continue
+        status = attempt(pk, now=now)
+        if status == DeliveryStatus.SENT:
+            sent += 1
+        elif status == DeliveryStatus.RETRYING:
+            down.add(channel)
+    return sent
 
 
 def record_receipt(channel: str, provider_id: str, *, delivered: bool, error: str = "") -> int:

@@ -7,7 +7,8 @@ Parsed with the standard library's `email` (policy=default). What is recognised 
 - **ignored** (stored, never answered, RFC 3834): auto-replies (`Auto-Submitted` other than `no`,
   `X-Autoreply`, `X-Autorespond`, `Precedence: bulk/junk/list`, an out-of-office subject),
   bounces (a `multipart/report` delivery status, mail from MAILER-DAEMON/postmaster, an empty
-  Return-Path) and loops (our own `X-Fuwu-Loop` token, or mail from our own address);
+  Return-Path) and loops (our own `X-Fuwu-Loop` token, mail from our own address, or the
+  Message-ID of one of our notices);
 - **threading**: `In-Reply-To`/`References` against our notices' Message-IDs and earlier
   messages' ids, then the subject's case tag `[#<number>]` (`fuwu.channels.inbound` checks the
   sender is that case's customer).
@@ -132,6 +133,11 @@ def _incoming(message: EmailMessage, raw: bytes, account: str) -> Incoming:
         headers=headers,
     )
     ignore = _not_for_a_person(message, sender, subject)
+    if (
+        not ignore
+        and Delivery.objects.filter(channel=Medium.EMAIL, provider_id=external_id).exists()
+    ):
+        ignore = "loop"  # one of our own notices, come back with its Message-ID
     if ignore:
         incoming.ignore = ignore
         return incoming

@@ -283,3 +283,69 @@ def test_the_case_page_shows_the_notices_and_the_customers_reply(world, route, r
     assert "第 1 次尝试失败：ConnectionRefusedError: provider down" in html
     assert "<strong>王芳</strong>\n      通过电子邮件回复" in html
     assert "周六上午家里有人。" in html
+
+
+def test_a_refusal_of_the_action_layer_leaves_the_message_refused_and_nothing_else(
+    world, recorder, caplog
+):
+    Route.objects.create(
+        channel="email", address="*", site=world.sites["lanting"], procedure_key="no_such"
+    )
+    outcome = receive(mail("<m1@example.com>", sender="new@example.net"))
+    assert (outcome.message.status, outcome.message.reason) == ("refused", "procedure_unknown")
+    assert outcome.case is None
+    assert not Case.objects.exists()
+    assert not Customer.objects.filter(email="new@example.net").exists()  # rolled back too
+    assert "refused: procedure_unknown" in caplog.text
+
+
+def test_the_customer_hears_of_the_steps_described_to_them_and_of_the_resolution(world, recorder):
+    from fuwu.web.tests.casesetup import at_repair, move
+
+    case = at_repair(world)
+    kinds = lambda: list(  # noqa: E731
+        Delivery.objects.filter(case=case).order_by("pk").values_list("kind", flat=True)
+    )
+    assert kinds() == ["opened"]  # dispatching is the organisation's business
+    case = move(world, case, "technician", "wait_for_owner", {"wait_reason": "业主不在家"})
+    waiting = Delivery.objects.filter(case=case).latest("pk")
+    assert waiting.kind == "progress" and "我们在等您的答复" in waiting.body
+    case = move(world, case, "technician", "owner_ready")
+    assert kinds() == ["opened", "progress"]
+    move(
+        world,
+        case,
+        "technician",
+        "complete",
+        {"diagnosis": "阀芯老化", "solution": "更换阀芯", "owner_agreed": True},
+    )
+    assert kinds() == ["opened", "progress", "resolved"]
+
+
+def test_the_procedures_own_words_to_the_customer_go_out_on_their_channel(world, recorder):
+    from fuwu.web.tests.casesetup import at_dispatch, move
+
+    case = at_dispatch(world)
+    move(
+        world,
+        case,
+        "dispatcher",
+        "book",
+        {"repair_mode": "booked", "appointment_at": "2099-01-05T10:00:00+08:00"},
+    )
+    booked = Delivery.objects.filter(case=case).latest("pk")
+    assert booked.kind == "progress" and "已为您预约上门维修时间" in booked.body
+
+
+def test_a_sweep_stops_trying_a_channel_whose_provider_is_down(world, route, recorder):
+    start = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        for n in range(3):
+            receive(mail(f"<m{n}@example.com>", subject=f"第{n}封"))
+    recorder.down = True
+    later = start + timedelta(minutes=5)
+    assert outbound.retry_due(now=later) == 0
+    attempts = sorted(Delivery.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 1]  # one try told the sweep the provider is down
+    recorder.down = False
+    assert outbound.retry_due(now=later + timedelta(minutes=1)) == 3

@@ -310,3 +310,17 @@ def test_html_only_mail_is_sanitised_to_text(world, mail_route, mta):
     case = Case.objects.get()
     assert case.description == "阳台漏水&渗水\n请尽快处理"
     assert html_to_text("<p>a</p><p>b</p>") == "a\nb"
+
+
+def test_our_own_notice_come_back_is_a_loop(world, mail_route, mta):
+    assert mta(compose(message_id="<a@example.com>")).status_code == 202
+    notice = Delivery.objects.get()
+    notice.provider_id = "<n1@lanting.example.cn>"
+    notice.save()
+    back = mta(compose("已受理您的请求", sender="wang@example.com", message_id=notice.provider_id))
+    assert (back.status_code, back.json()["status"], back.json()["reason"]) == (
+        202,
+        "ignored",
+        "loop",
+    )
+    assert Delivery.objects.count() == 1 and not Event.objects.filter(kind="commented").exists()
