@@ -15,9 +15,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # What only the tests need from Debian: Chromium (driven by Playwright, never a downloaded
 # browser), a CJK font so Chinese pages render in screenshots, and poppler-utils (pdftoppm and
-# pdftotext: the printed documents' PNGs and text layer), and openssl (a certificate for the
-# webhook tests' TLS receiver).
-DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils openssl
+# pdftotext: the printed documents' PNGs and text layer), openssl (a certificate for the
+# webhook tests' TLS receiver) and Dovecot (the IMAP server the e-mail tests fetch from).
+DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils openssl dovecot-imapd
 # What printing documents needs from Debian: WeasyPrint loads Pango (the Chinese font itself is
 # vendored in fuwu/documents/static/documents/fonts).
 DEBIAN_PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0

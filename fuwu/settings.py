@@ -221,6 +221,37 @@ def _mail_options() -> dict[str, Any]:
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _mail_options()}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fuwu@localhost")
 
+# Channels (fuwu.channels). Customer notices wait out the quiet hours (site time; "" = none)
+# unless urgent, and are tried FUWU_DELIVERY_ATTEMPTS times with a backoff doubling from
+# FUWU_DELIVERY_BACKOFF seconds. E-mail: notices come from FUWU_MAIL_FROM (else
+# DEFAULT_FROM_EMAIL), replies go to FUWU_MAIL_REPLY_TO; an MTA posts raw mail to
+# /channels/email/inbound with the header X-Fuwu-Secret: FUWU_MAIL_INBOUND_SECRET (unset: the
+# endpoint is off); the worker reads the IMAP mailbox FUWU_IMAP_HOST (with FUWU_IMAP_USER,
+# FUWU_IMAP_PASSWORD …). Mail larger than FUWU_MAIL_MAX_BYTES is refused.
+FUWU_QUIET_HOURS = os.environ.get("FUWU_QUIET_HOURS", "21:00-08:00")
+FUWU_DELIVERY_ATTEMPTS = int(os.environ.get("FUWU_DELIVERY_ATTEMPTS", "8"))
+FUWU_DELIVERY_BACKOFF = int(os.environ.get("FUWU_DELIVERY_BACKOFF", "60"))
+FUWU_MAIL_FROM = os.environ.get("FUWU_MAIL_FROM", "")
+FUWU_MAIL_REPLY_TO = os.environ.get("FUWU_MAIL_REPLY_TO", "")
+FUWU_MAIL_INBOUND_SECRET = os.environ.get("FUWU_MAIL_INBOUND_SECRET", "")
+FUWU_MAIL_MAX_BYTES = int(os.environ.get("FUWU_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
+FUWU_IMAP_MAILBOXES: list[dict[str, Any]] = (
+    [
+        {
+            "host": os.environ["FUWU_IMAP_HOST"],
+            "port": int(os.environ.get("FUWU_IMAP_PORT", "993")),
+            "ssl": _env_flag("FUWU_IMAP_SSL", True),
+            "starttls": _env_flag("FUWU_IMAP_STARTTLS", False),
+            "user": os.environ.get("FUWU_IMAP_USER", ""),
+            "password": os.environ.get("FUWU_IMAP_PASSWORD", ""),
+            "folder": os.environ.get("FUWU_IMAP_FOLDER", "INBOX"),
+            "address": os.environ.get("FUWU_IMAP_ADDRESS", ""),
+        }
+    ]
+    if os.environ.get("FUWU_IMAP_HOST")
+    else []
+)
+
 # Uploaded files (case photos) live here and are served only through an access-checked view.
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
@@ -287,6 +318,25 @@ FUWU_WEBHOOK_ATTEMPTS = int(os.environ.get("FUWU_WEBHOOK_ATTEMPTS", "10"))
 FUWU_WEBHOOK_DISABLE_AFTER = int(os.environ.get("FUWU_WEBHOOK_DISABLE_AFTER", "5"))
 # Delivered and failed deliveries (their bodies hold personal values) are kept this many days.
 FUWU_WEBHOOK_LOG_DAYS = int(os.environ.get("FUWU_WEBHOOK_LOG_DAYS", "30"))
+# --- WeChat, SMS (fuwu.channels) ------------------------------------------------------------------
+# WeChat accounts are rows (admin: 微信公众号); only the API's address is a setting (tests point
+# it at a local server).
+FUWU_WECHAT_API_BASE = os.environ.get("FUWU_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# The SMS provider: "aliyun" (Alibaba Cloud SMS, fuwu.channels.sms.aliyun), "console" (logs
+# each message; development) or empty (no SMS: notices never go by text). The callbacks at
+# /channels/sms/<provider>/inbound and /receipt must carry FUWU_SMS_CALLBACK_TOKEN (the `token`
+# query parameter of the URLs configured at the provider).
+FUWU_SMS_PROVIDER = os.environ.get("FUWU_SMS_PROVIDER", "")
+FUWU_SMS_CALLBACK_TOKEN = os.environ.get("FUWU_SMS_CALLBACK_TOKEN", "")
+FUWU_SMS_ALIYUN = {
+    "endpoint": os.environ.get("FUWU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "access_key_id": os.environ.get("FUWU_SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("FUWU_SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": os.environ.get("FUWU_SMS_ALIYUN_SIGN_NAME", ""),
+    # A template whose text is "${content}" (a notice's rendered body goes in that variable).
+    "template_code": os.environ.get("FUWU_SMS_ALIYUN_TEMPLATE_CODE", ""),
+    "region": os.environ.get("FUWU_SMS_ALIYUN_REGION", "cn-hangzhou"),
+}
 
 # --- Production security: HTTPS, cookies, trusted proxies, browser policies (issue 9) ------------
 # One switch, FUWU_HTTPS=true, turns on everything a site served over HTTPS wants; each setting

@@ -13,7 +13,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name none (the admin, the API docs).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("channels/wechat/", include("fuwu.channels.urls_wechat")),
+    path("channels/sms/", include("fuwu.channels.urls_sms")),
     path("portal/", include("fuwu.portal.urls")),
+    path("channels/", include("fuwu.channels.urls")),
     path("", include("fuwu.web.urls")),
 ]
 

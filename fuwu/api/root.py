@@ -169,6 +169,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     history,
     kpis,
     parts,
+    phone,
     procedures,
     production,
     registers,
@@ -182,6 +183,7 @@ from fuwu.api import (  # noqa: E402  (routers need `api`)
     surveys,
     tokens,
     webhooks,
+    wechat,
 )
 
 api.add_router("/procedures", procedures.router)
@@ -205,3 +207,5 @@ api.add_router("/", kpis.router)
 api.add_router("/", surveys.router)
 api.add_router("/", documents.router)
 api.add_router("/", webhooks.router)
+api.add_router("/", phone.router)
+api.add_router("/", wechat.router)

@@ -414,8 +414,18 @@ def transfer(
 
 
 @transaction.atomic
-def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) -> Case:
-    """Add a remark to the timeline (internal ones are for staff only). Writes `commented`."""
+def comment(
+    actor: Actor,
+    case_id: int,
+    *,
+    text: str,
+    internal: bool = False,
+    via: dict[str, Any] | None = None,
+) -> Case:
+    """Add a remark to the timeline (internal ones are for staff only). Writes `commented`.
+
+    `via`: the customer wrote it on a channel (`fuwu.channels.inbound`): `{channel, message,
+    customer}` go on the event, which the system writes on their behalf."""
     text = text.strip()
     limits.check_fields(text=text)
     if not text:
@@ -427,7 +437,7 @@ def comment(actor: Actor, case_id: int, *, text: str, internal: bool = False) ->
         raise Forbidden("comment_not_allowed")
     change = Change(case, actor)
     change.responded()
-    change.event(EventKind.COMMENTED, text=text, internal=internal)
+    change.event(EventKind.COMMENTED, text=text, internal=internal, **({"via": via} if via else {}))
     return change.finish()
 
 

@@ -34,7 +34,14 @@ from fuwu.cases.models import Case, CaseTask, Event
 from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import recompute, set_values
-from fuwu.procedures.engine.definition import Effect, Procedure, Step, StepKind
+from fuwu.procedures.engine.definition import (
+    Effect,
+    NotifyTarget,
+    Procedure,
+    Step,
+    StepKind,
+    Text,
+)
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound, Stale, Unprocessable
 from fuwu.procedures.engine.machine import CHECKS_KEY, follow_automatic, status_for
 from fuwu.procedures.registry import definition_of
@@ -115,6 +122,9 @@ class Change:
     reschedule: bool = False  # set by the clock job: the pending check is the one running now
     # Work that needs the case's id (notifications, linked cases): run in finish(), same transaction.
     after_save: list[Any] = field(default_factory=list)
+    # What the procedure tells the customer in this change (`notify: {to: customer}` effects),
+    # sent on their channel as well as to their portal inbox (fuwu.channels.outbound).
+    customer_messages: list[Text] = field(default_factory=list)
     _pending_tasks: list[CaseTask] = field(default_factory=list)
     _texts_before: list[str] = field(default_factory=list)
     _sla_before: tuple[datetime | None, datetime | None, int] = (None, None, 0)
@@ -133,6 +143,11 @@ class Change:
     @property
     def step(self) -> Step:
         return self.procedure.steps[self.case.step]
+
+    @property
+    def resolves(self) -> bool:
+        """This change resolved the case (it was not resolved before)."""
+        return self._sla_before[1] is None and self.case.resolved_at is not None
 
     def event(self, kind: EventKind | str, /, **data: Any) -> None:
         self.events.append((str(kind), data))
@@ -254,6 +269,8 @@ class Change:
                 n = effect.notify
                 users = recipients(case, n.to, level=n.level, role=n.role, department=n.department)
                 msg = {"message_zh": n.message.zh, "message_en": n.message.en} if n.message else {}
+                if n.to == NotifyTarget.CUSTOMER and n.message is not None:
+                    self.customer_messages.append(n.message)
                 self.after_save.append(
                     lambda users=users, msg=msg: notify(
                         users, case=case, kind="notify", data={**self.note_data(), **msg}
@@ -600,6 +617,11 @@ class Change:
         from fuwu.channels.webhooks.outbox import record as record_webhooks
 
         record_webhooks(case, rows)
+        if case.customer_id is not None:
+            from fuwu.channels.outbound import notices_for
+
+            # The customer hears of it (a Delivery and its task, same transaction).
+            notices_for(self)
         if self._pending_tasks:
             CaseTask.objects.bulk_create(self._pending_tasks)
         moment = case.next_escalation_at

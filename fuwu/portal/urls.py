@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from fuwu.portal.views import auth, requests, surveys
+from fuwu.portal.views import auth, requests, surveys, wechat
 
 app_name = "portal"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup/", auth.signup_view, name="signup"),
     path("signup/verify/", auth.verify_view, name="verify"),
     path("account/", auth.account_view, name="account"),
+    path("account/wechat/", wechat.wechat_code, name="wechat-code"),
     path("new/", requests.choose, name="choose"),
     path("new/<slug:key>/", requests.new_request, name="new"),
     path("pending/<int:pk>/", requests.pending_photo, name="pending-photo"),

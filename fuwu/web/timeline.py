@@ -25,7 +25,10 @@ from django.utils.translation import ngettext, pgettext
 
 from fuwu.cases.choices import Channel, EventKind, Priority, WorkKind
 from fuwu.cases.models import Case, Event
+from fuwu.channels.choices import DeliveryStatus, Medium, NoticeKind
+from fuwu.channels.models import Delivery
 from fuwu.core.models import Department
+from fuwu.customers.models import Customer
 from fuwu.customers.privacy import mask_event
 from fuwu.documents.actions import DOCUMENT_PRINTED
 from fuwu.documents.kinds import KINDS
@@ -256,6 +259,10 @@ def _transferred(c: _Context, data: dict[str, Any]) -> Sentence:
 
 
 def _commented(c: _Context, data: dict[str, Any]) -> Sentence:
+    via = data.get("via")
+    if isinstance(via, dict):  # the customer wrote on a channel (fuwu.channels.inbound)
+        channel = _label(Channel, via.get("channel"))
+        return _("通过%(channel)s回复") % {"channel": channel}, [str(data.get("text", ""))]
     text = _("添加了内部备注") if data.get("internal") else _("添加了备注")
     return text, [str(data.get("text", ""))]
 
@@ -672,6 +679,16 @@ def timeline(
                 key__in=procedure_keys, is_current=True
             ).values_list("key", "name_zh", "name_en")
         }
+    writers = {
+        int(via["customer"])
+        for e in rows
+        if e.kind == EventKind.COMMENTED
+        and isinstance(via := (e.data or {}).get("via"), dict)
+        and isinstance(via.get("customer"), int)
+    }
+    customers = (
+        dict(Customer.objects.filter(pk__in=writers).values_list("pk", "name")) if writers else {}
+    )
     procedure = definition_of(case.procedure)
     with translation.override(language):
         context = _Context(
@@ -700,7 +717,9 @@ def timeline(
                 TimelineEntry(
                     seq=e.seq,
                     at=e.at,
-                    actor=_name(e.actor) if e.actor is not None else system,
+                    actor=_name(e.actor)
+                    if e.actor is not None
+                    else _writer(customers, data) or system,
                     kind=e.kind,
                     icon=icon,
                     text=text,
@@ -712,6 +731,63 @@ def timeline(
                 )
             )
     return out
+
+
+def _writer(customers: dict[int, str], data: dict[str, Any]) -> str:
+    """The customer who wrote a message the system put on the case, by name."""
+    via = data.get("via")
+    if not isinstance(via, dict) or not isinstance(via.get("customer"), int):
+        return ""
+    return customers.get(via["customer"], "")
+
+
+NOTICE_ICONS = {"email": "envelope", "wechat": "wechat", "sms": "chat-dots", "phone": "telephone"}
+
+
+def with_notices(entries: list[TimelineEntry], case: Case, language: str) -> list[TimelineEntry]:
+    """The case's timeline with the notices sent to its customer (`fuwu.channels`), each where
+    it was written, saying on which channel and how its sending went (one query)."""
+    if case.customer_id is None:
+        return entries  # only a customer is sent notices
+    rows = list(Delivery.objects.filter(case=case).order_by("created_at", "pk"))
+    if not rows:
+        return entries
+    notices = []
+    with translation.override(language):
+        system = _("系统")
+        for d in rows:
+            if d.status == DeliveryStatus.SUPPRESSED:
+                text = _("未能通知客户（%(kind)s）：没有可用的联系方式") % {
+                    "kind": _label(NoticeKind, d.kind)
+                }
+                details: list[str] = []
+            else:
+                text = _("通过%(channel)s通知客户（%(kind)s）：%(status)s") % {
+                    "channel": _label(Medium, d.channel),
+                    "kind": _label(NoticeKind, d.kind),
+                    "status": _label(DeliveryStatus, d.status),
+                }
+                details = [d.subject]
+                if d.status in (DeliveryStatus.RETRYING, DeliveryStatus.QUEUED) and (
+                    d.next_attempt_at and d.next_attempt_at > timezone.now()
+                ):
+                    details.append(_("下次尝试：%(at)s") % {"at": _when(d.next_attempt_at)})
+                if d.error and d.status != DeliveryStatus.SENT:
+                    details.append(
+                        _("第 %(n)s 次尝试失败：%(error)s") % {"n": d.attempts, "error": d.error}
+                    )
+            notices.append(
+                TimelineEntry(
+                    seq=0,
+                    at=d.created_at,
+                    actor=system,
+                    kind="notice",
+                    icon=NOTICE_ICONS.get(d.channel, "bell"),
+                    text=text,
+                    details=details,
+                )
+            )
+    return sorted([*entries, *notices], key=lambda e: e.at)
 
 
 def _unknown(c: _Context, data: dict[str, Any]) -> Sentence:  # pragma: no cover - guarded by a test

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0020_event_kind_document_printed'),
-        ('channels', '0001_initial'),
+        ('channels', '0003_wechat_sms'),
         ('core', '0004_role_service_advisor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -40,6 +40,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from fuwu.channels.wechat import binding
 from fuwu.core.actors import Actor
 from fuwu.customers import actions as customer_actions
 from fuwu.customers.models import Customer
@@ -301,5 +302,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
             "customer": customer,
             "login": request.user.get_username(),
             "languages": settings.LANGUAGES,
+            "wechat_account": binding.account_for(customer),
+            "wechat_bound": binding.is_bound(customer),
         },
     )

@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_request": ("请求无效：{reason}", "Invalid request: {reason}"),
     "unauthorized": ("需要有效的 API 令牌或登录", "A valid API token or login is required"),
     "too_large": ("请求体过大", "The request body is too large"),
+    "bad_secret": ("共享密钥无效", "The shared secret is missing or wrong"),
+    "mail_refused": ("邮件已拒收：{reason}", "The mail was refused: {reason}"),
     "merge_not_allowed": (
         "只有本项目的客服或经理可以合并客户档案",
         "Only the site's agents and managers may merge customer records",
@@ -437,6 +439,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "webhook_in_flight": (
         "该记录正在排队或发送中，请稍后再试",
         "This delivery is queued or being sent; try again later",
+    ),
+    # WeChat, SMS and the phone screen-pop (fuwu.channels)
+    "too_many_codes": (
+        "绑定码申请过于频繁，请 {minutes} 分钟后再试",
+        "Too many binding codes asked for; try again in {minutes} minutes",
+    ),
+    "no_wechat_account": ("本项目没有启用的微信公众号", "This site has no active WeChat account"),
+    "phone_bad_caller": (
+        "来电号码无效：“{caller}”",
+        "The caller's number is not a valid phone number: '{caller}'",
+    ),
+    "phone_bad_call_id": (
+        "通话标识应为 1 到 {max} 个字母、数字或 -_.:",
+        "The call id must be 1 to {max} letters, digits or -_.:",
     ),
 }
 

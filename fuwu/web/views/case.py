@@ -53,7 +53,7 @@ from fuwu.web.caseforms import CommentForm, PauseForm, TransferForm, WorkForm
 from fuwu.web.details import case_details
 from fuwu.web.dynforms import DynamicForm, add_engine_errors, form_for_fields, payload_of
 from fuwu.web.files import by_item, case_files, upload_context
-from fuwu.web.timeline import timeline
+from fuwu.web.timeline import timeline, with_notices
 from fuwu.web.views.people import add_pickers, assign_picker
 from fuwu.web.views.personal import case_personal
 
@@ -301,8 +301,12 @@ def _context(
         "department_name": _dept_name(case.department, lang),
         "assignee_name": _person(case.assignee),
         "diagram": mermaid(procedure, language=lang, current=case.step, visited=visited),
-        "entries": timeline(
-            case, readable, lang, show_internal=True, mask_personal=personal["personal_masked"]
+        "entries": with_notices(
+            timeline(
+                case, readable, lang, show_internal=True, mask_personal=personal["personal_masked"]
+            ),
+            case,
+            lang,
         ),
         **personal,  # the values, masked or full, and the reveal (fuwu.customers.privacy)
         "details": case_details(

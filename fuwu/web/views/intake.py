@@ -10,6 +10,10 @@ shown next to the fields in the user's language and nothing is written.
 The desk is at one site: a customer's own site once one is chosen, otherwise the site picked
 (`?site=`), otherwise the agent's first site. Every form posts with htmx and also works as a
 plain POST (redirect after success, the page again with errors otherwise).
+
+A call the telephony system's screen-pop named (`?call_id=…&caller=…`, see
+`fuwu.api.phone`) rides along in every link and form of the desk and is kept with the case
+or consultation it leads to (`fuwu.channels.phone.record_call`, in the same transaction).
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ import re
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fuwu.cases import actions, policy
 from fuwu.cases.choices import Channel
 from fuwu.cases.consultations import consultations_today, log_consultation
+from fuwu.channels.phone import Call, record_call
 from fuwu.core.actors import Actor
 from fuwu.customers import actions as customer_actions
 from fuwu.customers import privacy
@@ -59,6 +66,17 @@ def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+def _call(request: HttpRequest) -> Call | None:
+    """The ringing call this desk works on, from the query or the form."""
+    source = request.POST if request.method == "POST" else request.GET
+    return Call.of(source.get("call_id"), source.get("caller"))
+
+
+def _call_query(call: Call | None) -> str:
+    """`&call_id=…&caller=…` for the desk's links (empty without a call)."""
+    return "&" + urlencode({"call_id": call.call_id, "caller": call.caller}) if call else ""
+
+
 # -- rendering ---------------------------------------------------------------------------------
 
 
@@ -89,7 +107,10 @@ def _context(
         if "new" in request.GET:  # came from "create them" under a search: type the rest
             first = "phone" if "name" in carried else "name"
             customer_form.fields[first].widget.attrs["autofocus"] = True
+    call = _call(request)
     return {
+        "call": call,
+        "call_query": _call_query(call),
         "desk": desk,
         "offer": offer,
         "case_form": styled(case_form),
@@ -152,6 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
         actor, request.GET.get("q", ""), many_sites=actor.superuser or len(actor.site_ids) > 1
     )
     context["site"] = as_int(request.GET.get("site"))
+    context["call_query"] = _call_query(_call(request))
     return render(request, "web/_intake_customers.html", context)
 
 
@@ -208,12 +230,15 @@ def create_customer(request: HttpRequest) -> HttpResponse:
         customer = _create_customer(actor, form)
         if customer is not None:
             messages.success(request, _("已为 %(name)s 建档。") % {"name": customer.name})
-            return _go(request, f"{reverse('web:intake')}?customer={customer.pk}")
+            return _go(
+                request,
+                f"{reverse('web:intake')}?customer={customer.pk}{_call_query(_call(request))}",
+            )
     if _htmx(request):
         return render(
             request,
             "web/_intake_new_customer.html",
-            {"customer_form": styled(form), "desk": desk},
+            {"customer_form": styled(form), "desk": desk, "call": _call(request)},
             status=400,
         )
     context = _context(request, desk, customer_form=form)
@@ -230,15 +255,24 @@ def consult(request: HttpRequest) -> HttpResponse:
     notice = None
     if form.is_valid():
         data = form.cleaned_data
+        call = _call(request)
         try:
-            log_consultation(
-                actor,
-                site_id=desk.site.pk,
-                channel=data["channel"],
-                topic=data["topic"],
-                answer=data["answer"],
-                customer_id=desk.customer.pk if desk.customer else None,
-            )
+            with transaction.atomic():
+                consultation = log_consultation(
+                    actor,
+                    site_id=desk.site.pk,
+                    channel=data["channel"],
+                    topic=data["topic"],
+                    answer=data["answer"],
+                    customer_id=desk.customer.pk if desk.customer else None,
+                )
+                if call is not None:
+                    record_call(
+                        call,
+                        site_id=desk.site.pk,
+                        customer_id=consultation.customer_id,
+                        consultation_id=consultation.pk,
+                    )
         except EngineError as exc:
             for key, text in exc.details(desk_language()).get("fields", {}).items():
                 form.add_error(key if key in form.fields else None, text)
@@ -246,7 +280,7 @@ def consult(request: HttpRequest) -> HttpResponse:
             text = _("咨询“%(topic)s”已记录，未开工单。") % {"topic": data["topic"].strip()}
             if not _htmx(request):
                 messages.success(request, text)
-                return redirect(_page_url(desk, tab="consult"))
+                return redirect(_page_url(desk, tab="consult") + _call_query(call))
             form, status, notice = (
                 ConsultationForm(initial={"channel": data["channel"]}),
                 200,
@@ -297,20 +331,26 @@ def open_case(request: HttpRequest) -> HttpResponse:
         if desk.customer is not None:
             values = fill_profile(offer.procedure, values, known_values(desk.customer))
         title = data["title"].strip() or derived_title(offer.procedure, values) or offer.name
+        call = _call(request)
         try:
-            case = actions.open_case(
-                actor,
-                procedure_key=offer.key,
-                site_id=desk.site.pk,
-                channel=data["channel"],
-                title=title,
-                description=data["description"].strip(),
-                priority=data["priority"] or None,
-                customer_id=desk.customer.pk if desk.customer else None,
-                asset_id=data["asset"],
-                data=values,
-                is_major=bool(data["is_major"]),
-            )
+            with transaction.atomic():
+                case = actions.open_case(
+                    actor,
+                    procedure_key=offer.key,
+                    site_id=desk.site.pk,
+                    channel=data["channel"],
+                    title=title,
+                    description=data["description"].strip(),
+                    priority=data["priority"] or None,
+                    customer_id=desk.customer.pk if desk.customer else None,
+                    asset_id=data["asset"],
+                    data=values,
+                    is_major=bool(data["is_major"]),
+                )
+                if call is not None:
+                    record_call(
+                        call, site_id=desk.site.pk, customer_id=case.customer_id, case_id=case.pk
+                    )
         except EngineError as exc:
             labels = {f.key: f.label.get(lang) for f in offer.procedure.all_fields().values()}
             own = {k: v for k, v in exc.fields.items() if k in {"customer", "asset"}}

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from fuwu.campaigns.actions import run_due
 from fuwu.cases.idempotency import purge_expired
+from fuwu.channels.email.imap import poll_mailboxes
+from fuwu.channels.outbound import retry_due as retry_notices
 from fuwu.channels.webhooks.sending import queue_due as retry_webhooks
 from fuwu.registers.reminders import remind_due
 from fuwu.reports.alerts import alert_rising_complaints
@@ -67,6 +69,8 @@ class Command(BaseCommand):
             alert_rising_complaints()
             send_subscribed_reports()
             retry_webhooks()
+            retry_notices()
+            poll_mailboxes()
         else:
             threading.Thread(
                 target=self._sweeper,
@@ -114,6 +118,8 @@ class Command(BaseCommand):
             alert_rising_complaints()  # complaints up month after month: tell the top, once
             send_subscribed_reports()  # last period's subscribed reports, by e-mail
             retry_webhooks()  # webhook deliveries whose next attempt is due
+            retry_notices()  # customer notices whose retry is due (a provider was down)
+            poll_mailboxes()  # new mail in the IMAP mailboxes (FUWU_IMAP_*)
 
         while True:
             try:
