@@ -1,7 +1,12 @@
 """The WeChat journey end to end: a message opens a repair case, the agent answers on the case
-page in a real browser, and the customer's WeChat receives the answer as a template message."""
+page in a real browser, and the customer's WeChat receives the answer as a template message;
+then the customer replies by e-mail (posted by the mail server) and the reply lands on the case
+the agent has open."""
 
 from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 from django.test import Client
@@ -14,6 +19,7 @@ from fuwu.channels.tests import wechat_kit as kit
 from fuwu.channels.tests.fake_servers import serving
 from fuwu.channels.wechat.models import WechatReceipt
 from fuwu.channels.wechat.receive import process
+from fuwu.customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,6 +28,7 @@ def test_a_wechat_message_becomes_a_case_and_the_answer_reaches_wechat(
     web, world, account, settings
 ):
     settings.FUWU_QUIET_HOURS = ""
+    settings.FUWU_MAIL_INBOUND_SECRET = "s3cret"
     Route.objects.create(
         channel="wechat",
         address=kit.APP_ID,
@@ -60,3 +67,30 @@ def test_a_wechat_message_becomes_a_case_and_the_answer_reaches_wechat(
     assert sent["touser"] == "oOwner"
     assert "明天上午九点维修工上门查看" in sent["data"]["remark"]["value"]
     assert sent["data"]["keyword1"]["value"] == case.number
+
+    # The customer answers by e-mail; the reply, its subject tagged with the case number, is
+    # threaded onto the case as their public comment and the agent sees it on the page.
+    Customer.objects.filter(pk=case.customer_id).update(email="wechat.owner@example.com")
+    Route.objects.create(
+        channel="email",
+        address="service@lanting.example.cn",
+        site=world.sites["lanting"],
+        procedure_key="property_repair",
+    )
+    mail = EmailMessage()
+    mail["From"] = "业主 <wechat.owner@example.com>"
+    mail["To"] = "service@lanting.example.cn"
+    mail["Subject"] = f"回复：[#{case.number}] 维修进度"
+    mail["Message-ID"] = make_msgid(domain="example.com")
+    mail.set_content("好的，明天上午我在家。")
+    posted = Client().post(
+        "/channels/email/inbound",
+        data=mail.as_bytes(),
+        content_type="message/rfc822",
+        headers={"X-Fuwu-Secret": "s3cret"},
+    )
+    assert posted.status_code == 202 and posted.json()["status"] == "threaded", posted.json()
+    page.goto(f"/cases/{case.pk}/")
+    page.wait_for_selector("text=好的，明天上午我在家。")
+    web.shot(page, "reply-by-email", full_page=False)
+    assert Case.objects.count() == 1 and not page.js_errors

@@ -32,6 +32,10 @@ def _take(page: Any, transition: str) -> None:
     with page.expect_response(lambda r: f"/take/{transition}/" in r.url):
         page.click(f"[data-testid=take-{transition}]")
     page.wait_for_selector("[data-testid=notice-success]")
+    # The page's own requests after the swap (the history panel) answered before the test reads
+    # the database: on SQLite the live server and the test share one in-memory connection.
+    page.locator("[data-testid=case-history] .spinner-border").wait_for(state="detached")
+    page.locator(".htmx-request").first.wait_for(state="detached")
 
 
 def test_a_repair_from_call_to_archive(web: Any, world: World) -> None:
