@@ -66,8 +66,12 @@ run: venv print-deps
 worker: venv
 	$(BIN)/fuwu worker --supervise
 
-## make test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
-test: venv-dev browser-deps test-sqlite test-pg
+## make test: the whole suite on SQLite and on PostgreSQL (required when CI=true)
+# The two runs go side by side (their output kept apart, each printed when it ends): the
+# browser tests of the SQLite run wait about half their time (on Chromium, the live server),
+# and the PostgreSQL run's work fills those waits on a 2-core machine.
+test: venv-dev browser-deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
 
 # Test processes. On SQLite, twice the cores: a test process waits about half its time (on the
 # browser and the live server), so two per core keep both busy (10:53 against 13:01 with one
