@@ -19,7 +19,7 @@ SECRETS = ("access_key_secret", "callback_token")
 
 class SmsSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     access_key_secret = forms.CharField(
-        label=_("AccessKey Secret"),
+        label=_("访问密钥密码"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("留空则保持原值"),
@@ -28,7 +28,7 @@ class SmsSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         label=_("回调令牌"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("回调地址须带 ?token=此值；留空则保持原值"),
+        help_text=_("回调地址须以此值作令牌参数；留空则保持原值"),
     )
 
     class Meta:
@@ -67,7 +67,7 @@ class SmsSettingsAdmin(admin.ModelAdmin[SmsSettings]):
     list_display = ("kind", "access_key_id", "sign_name", "active", "secret_hint", "token_hint")
     list_filter = ("kind", "active")
 
-    @admin.display(description=_("AccessKey Secret"))
+    @admin.display(description=_("访问密钥密码"))
     def secret_hint(self, obj: SmsSettings) -> str:
         return hint(obj.access_key_secret)
 

@@ -14,14 +14,14 @@ class SmsSettings(models.Model):
         CONSOLE = "console", _("控制台（开发用）")
 
     kind = models.CharField(_("服务商"), max_length=10, choices=Kind.choices)
-    access_key_id = models.CharField(_("AccessKey ID"), max_length=100, blank=True)
-    access_key_secret = models.CharField(_("AccessKey Secret"), max_length=100, blank=True)
+    access_key_id = models.CharField(_("访问密钥 ID"), max_length=100, blank=True)
+    access_key_secret = models.CharField(_("访问密钥密码"), max_length=100, blank=True)
     sign_name = models.CharField(_("短信签名"), max_length=50, blank=True)
     template_code = models.CharField(_("模板代码"), max_length=50, blank=True)
     region = models.CharField(_("地域"), max_length=40, default="cn-hangzhou")
     endpoint = models.URLField(_("接口地址"), default="https://dysmsapi.aliyuncs.com/")
     callback_token = models.CharField(
-        _("回调令牌"), max_length=100, blank=True, help_text=_("回调地址须带 ?token=此值")
+        _("回调令牌"), max_length=100, blank=True, help_text=_("回调地址须以此值作令牌参数")
     )
     active = models.BooleanField(
         _("启用"), default=True, help_text=_("只能启用一个；未启用任何一个时使用部署设置")
