@@ -77,5 +77,7 @@ class DeliveryAdmin(CaseColumn, ReadOnlyAdmin[Delivery]):
     search_fields = ["address", "provider_id", "subject"]
 
 
+from fuwu.channels.email import admin as email_admin  # noqa: E402, F401  (IMAP mailboxes)
+from fuwu.channels.sms import admin as sms_admin  # noqa: E402, F401  (the SMS provider)
 from fuwu.channels.webhooks import admin as webhooks_admin  # noqa: E402, F401  (webhooks)
 from fuwu.channels.wechat import admin as wechat_admin  # noqa: E402, F401  (WeChat's pages)

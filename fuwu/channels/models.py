@@ -242,6 +242,8 @@ class NoticeTemplate(models.Model):
         return f"{self.kind} {self.procedure_key or '*'} {self.language}"
 
 
+from fuwu.channels.email.models import Mailbox  # noqa: E402, F401  (IMAP mailboxes)
+from fuwu.channels.sms.models import SmsSettings  # noqa: E402, F401  (the SMS provider)
 from fuwu.channels.webhooks.models import *  # noqa: E402, F403
 from fuwu.channels.wechat.models import (  # noqa: E402, F401  (WeChat's own tables)
     BindingCode,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from fuwu.channels import sms
+
 if TYPE_CHECKING:
     from fuwu.channels.models import Delivery
 
@@ -33,9 +35,7 @@ class PermanentError(Exception):
 
 def sender_paths() -> dict[str, str]:
     paths = {**DEFAULT_SENDERS, **getattr(settings, "FUWU_CHANNEL_SENDERS", {})}
-    if paths.get("sms") == DEFAULT_SENDERS["sms"] and not getattr(
-        settings, "FUWU_SMS_PROVIDER", ""
-    ):
+    if paths.get("sms") == DEFAULT_SENDERS["sms"] and not sms.provider_name():
         del paths["sms"]  # no SMS provider configured: a text reaches nobody, so none is queued
     return paths
 

@@ -1,7 +1,9 @@
 """Reading mailboxes over IMAP, from the worker's sweep (`poll_mailboxes`).
 
 Each mailbox in `settings.FUWU_IMAP_MAILBOXES` (the environment's `FUWU_IMAP_HOST`, `_PORT`,
-`_SSL`, `_STARTTLS`, `_USER`, `_PASSWORD`, `_FOLDER`, `_ADDRESS` give one) is opened, its UNSEEN
+`_SSL`, `_STARTTLS`, `_USER`, `_PASSWORD`, `_FOLDER`, `_ADDRESS` give one) and each active
+mailbox configured in the admin (`fuwu.channels.email.models.Mailbox`, which records when it
+was last read and its last error) is opened, its UNSEEN
 messages are fetched without marking them (`BODY.PEEK[]`), each is received
 (`fuwu.channels.email.inbound`) and only then flagged `\\Seen`: a crash between the two reads the
 message again, and its Message-ID makes the second time a no-op. A message larger than
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from fuwu.channels.email import settings as mail_settings
 from fuwu.channels.email.inbound import receive_raw
@@ -41,6 +44,7 @@ class Mailbox:
     folder: str = "INBOX"
     address: str = ""  # the address mail to this box was sent to (routing); default the user
     timeout: float = 30.0
+    row: int | None = None  # the admin's Mailbox row it comes from, if any
 
     @property
     def account(self) -> str:
@@ -48,7 +52,33 @@ class Mailbox:
 
 
 def mailboxes() -> list[Mailbox]:
-    return [Mailbox(**spec) for spec in getattr(settings, "FUWU_IMAP_MAILBOXES", [])]
+    """The settings' mailboxes, then the admin's active ones."""
+    from fuwu.channels.email.models import Mailbox as Row
+
+    boxes = [Mailbox(**spec) for spec in getattr(settings, "FUWU_IMAP_MAILBOXES", [])]
+    for row in Row.objects.filter(active=True).order_by("pk"):
+        boxes.append(
+            Mailbox(
+                host=row.host,
+                user=row.username,
+                password=row.password,
+                port=row.port,
+                ssl=row.ssl,
+                starttls=row.starttls,
+                folder=row.folder or "INBOX",
+                address=row.address,
+                row=row.pk,
+            )
+        )
+    return boxes
+
+
+def _record(box: Mailbox, error: str) -> None:
+    """Note on the admin's row that it was read now, and how it failed ("" when it did not)."""
+    from fuwu.channels.email.models import Mailbox as Row
+
+    if box.row is not None:
+        Row.objects.filter(pk=box.row).update(last_polled_at=timezone.now(), last_error=error[:300])
 
 
 def _connect(box: Mailbox) -> imaplib.IMAP4:
@@ -141,7 +171,9 @@ def poll_mailboxes() -> dict[str, int]:
             counts = poll(box)
         except (imaplib.IMAP4.error, OSError) as exc:
             log.warning("IMAP mailbox %s@%s: %s", box.user, box.host, exc)
+            _record(box, str(exc) or type(exc).__name__)
             continue
+        _record(box, "")
         for status, n in counts.items():
             total[status] = total.get(status, 0) + n
     if total:

@@ -11,7 +11,6 @@ import logging
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from fuwu.channels.sms.base import CallbackRefused, InboundSms, Receipt, Sent
@@ -20,8 +19,11 @@ log = logging.getLogger("fuwu.channels.sms")
 
 
 def check_token(request: HttpRequest) -> None:
-    """The callback URL's `token` must be FUWU_SMS_CALLBACK_TOKEN (none configured: refused)."""
-    expected = str(getattr(settings, "FUWU_SMS_CALLBACK_TOKEN", "") or "")
+    """The callback URL's `token` must be the configured secret (the admin's provider row, else
+    FUWU_SMS_CALLBACK_TOKEN; none configured: refused)."""
+    from fuwu.channels.sms import callback_token
+
+    expected = callback_token()
     given = request.GET.get("token", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise CallbackRefused("bad token", 403)
