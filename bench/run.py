@@ -28,6 +28,7 @@ from typing import Any
 
 import psycopg
 
+from bench import channels as channel_bench
 from bench import pages, rawdb, workshop
 from bench import routes as route_bench
 from bench import sheets as sheet_bench
@@ -108,12 +109,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-raw", action="store_true", help="skip the raw DB limit")
     p.add_argument(
         "--only",
-        default="api,pages,workshop,routes,sheets",
+        default="api,pages,workshop,routes,sheets,channels",
         help="comma list of parts to run: api (load phases and raw limit), pages (page timings "
         "with --page-cases cases), workshop (capacity and appointment timings with "
         "--workshop-technicians and --workshop-appointments), routes (the route planner on "
         "Solomon's VRPTW instances, no database), sheets (export of --sheets-rows cases to CSV "
-        "and xlsx, import of --sheets-units units); default all, e.g. --only pages",
+        "and xlsx, import of --sheets-units units), channels (--channel-messages e-mails and as many "
+        "WeChat messages turned into cases); default all, e.g. --only pages",
     )
     p.add_argument(
         "--instances",
@@ -174,6 +176,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--sheets-units", type=int, default=5000, help="sheets: units imported with residents"
     )
+    p.add_argument(
+        "--channel-messages",
+        type=int,
+        default=1000,
+        help="channels: e-mails posted, and as many WeChat messages (1000)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")
     args = p.parse_args(argv)
@@ -183,8 +191,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
     args.instances = [i.strip().upper() for i in args.instances.split(",") if i.strip()]
-    if not args.only or not set(args.only) <= {"api", "pages", "workshop", "routes", "sheets"}:
-        p.error("--only takes api,pages,workshop,routes,sheets")
+    if not args.only or not set(args.only) <= {
+        "api",
+        "pages",
+        "workshop",
+        "routes",
+        "sheets",
+        "channels",
+    }:
+        p.error("--only takes api,pages,workshop,routes,sheets,channels")
     return args
 
 
@@ -407,6 +422,20 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             if template is not None and not args.no_raw:
                 out["raw"] = raw_limit(kind, env, template, args)
             out["summary"] = summarise(kind, best, out.get("raw"))
+        if "channels" in args.only:
+            # Before the pages' 100,000 cases: the inbound path on a nearly empty database.
+            wait_quiet(args.wait_quiet)
+            out["channels"] = channel_bench.run(
+                kind,
+                env,
+                tmp,
+                ROOT,
+                BIN,
+                args.channel_messages,
+                args.clients,
+                args.workers[0],
+                args.threads,
+            )
         if "pages" in args.only:
             # After the load phases: 100,000 more rows would change their figures.
             wait_quiet(args.wait_quiet)
@@ -554,6 +583,8 @@ def print_report(results: dict[str, Any]) -> None:
             workshop.print_table(kind, db["workshop"])
         if "sheets" in db:
             sheet_bench.print_table(kind, db["sheets"])
+        if "channels" in db:
+            channel_bench.print_table(kind, db["channels"])
         if "summary" not in db:
             continue
         s = db["summary"]
@@ -660,7 +691,9 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 log(f"routes: FAILED: {exc.__class__.__name__}: {exc}")
                 results["routes"] = {"error": f"{exc.__class__.__name__}: {exc}"}
-        for kind in args.db if {"api", "pages", "workshop", "sheets"} & set(args.only) else []:
+        for kind in (
+            args.db if {"api", "pages", "workshop", "sheets", "channels"} & set(args.only) else []
+        ):
             try:
                 results["databases"][kind] = bench_database(kind, args)
             except Exception as exc:
@@ -688,6 +721,9 @@ def main(argv: list[str] | None = None) -> int:
                 int(db.get("workshop", {}).get("errors", 0)) for db in results["databases"].values()
             )
             + sum(sheet_bench.errors(db.get("sheets", {})) for db in results["databases"].values())
+            + sum(
+                channel_bench.errors(db.get("channels", {})) for db in results["databases"].values()
+            )
             + route_bench.errors(results.get("routes", {}))
         )
         args.out.mkdir(parents=True, exist_ok=True)
