@@ -89,8 +89,15 @@ TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
 PG_TEST_PROCESSES ?= $(shell nproc)
 PYTEST := $(BIN)/python -m pytest --dist loadgroup -p no:cacheprovider
 
+# Tests marked `postgres_once` (every API operation fuzzed, every right of the matrix) run once:
+# in the PostgreSQL run when a server answers, otherwise here. This run is niced: the
+# PostgreSQL run's processes wait on their server for every query, and each wait would
+# otherwise end behind this run's processes in the CPU's queue (its tests took 3–6 times as
+# long beside this run as alone); this run takes the CPU they leave.
 test-sqlite: venv-dev browser-deps
-	$(PYTEST) -n $(TEST_PROCESSES)
+	@if $(BIN)/python -m fuwu.testing.pgcheck "$(PG_URL)" 2>/dev/null || [ "$$CI" = "true" ]; then \
+		export FUWU_POSTGRES_RUN=1; fi; \
+	nice -n 10 $(PYTEST) -n $(TEST_PROCESSES)
 
 test-pg: venv-dev browser-deps
 	@if $(BIN)/python -m fuwu.testing.pgcheck "$(PG_URL)"; then \

@@ -28,6 +28,11 @@ def _on_postgres() -> bool:
 
 def pytest_report_header(config: pytest.Config) -> str:
     if not _on_postgres():
+        if _postgres_run_follows():
+            return (
+                "fuwu database: SQLite (the whole suite but the tests marked postgres_once, "
+                "which the PostgreSQL run beside this one runs)"
+            )
         return "fuwu database: SQLite (the whole suite)"
     return (
         "fuwu database: PostgreSQL (the tests that use the database; page and browser tests only "
@@ -43,6 +48,21 @@ _DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
 _PAGE_TESTS = ("fuwu/web/tests/", "fuwu/portal/tests/", "fuwu/tests/test_admin_chinese.py")
 
 
+def _postgres_run_follows() -> bool:
+    """Whether this SQLite run has a PostgreSQL run beside it (`make test` says so when a
+    server answers, and CI requires one)."""
+    return os.environ.get("FUWU_POSTGRES_RUN") == "1"
+
+
+def runs_here(item: pytest.Item) -> bool:
+    """Whether this run needs the test. On PostgreSQL: see `runs_on_postgres`. On SQLite:
+    every test, except those marked `postgres_once` when a PostgreSQL run goes beside it (they
+    test every operation or every right once, on the database production runs)."""
+    if _on_postgres():
+        return runs_on_postgres(item)
+    return not (item.get_closest_marker("postgres_once") and _postgres_run_follows())
+
+
 def runs_on_postgres(item: pytest.Item) -> bool:
     """Whether the PostgreSQL run needs this test: it touches the database, it is neither a
     browser test nor a page test (unless marked `postgres_too`), and it is not marked
@@ -52,6 +72,8 @@ def runs_on_postgres(item: pytest.Item) -> bool:
     fixtures = set(getattr(item, "fixturenames", ()))
     if item.get_closest_marker("sqlite_once") is not None:
         return False
+    if item.get_closest_marker("postgres_once") is not None:
+        return True
     path = item.nodeid.split("::", 1)[0]
     shown = fixtures & _BROWSER_FIXTURES or path.startswith(_PAGE_TESTS)
     if shown and item.get_closest_marker("postgres_too") is None:
@@ -88,12 +110,10 @@ def _unique_work_id(item: pytest.Item) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _on_postgres():
-        keep = [item for item in items if runs_on_postgres(item)]
-        left = [item for item in items if not runs_on_postgres(item)]
-        if left:
-            config.hook.pytest_deselected(items=left)
-            items[:] = keep
+    keep = [item for item in items if runs_here(item)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not runs_here(item)])
+        items[:] = keep
     for item in items:
         _unique_work_id(item)
     items.sort(key=long_first)  # stable: each group keeps the collected order

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from fuwu.api.auth import SessionOrCsrf, TokenAuth
@@ -62,7 +64,25 @@ class LimitedParser(Parser):
         return limits.loads(request.body)  # type: ignore[no-any-return]
 
 
-api = NinjaAPI(
+class FuwuAPI(NinjaAPI):
+    """Ninja's API with its OpenAPI document built once per process (per path prefix and
+    language): building it walks every operation's schemas and takes seconds of CPU, and the
+    routes cannot change while the process runs. Callers read it and never change it."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        key = (path_prefix, get_language())
+        if key not in self._schemas:
+            self._schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
+        return self._schemas[key]
+
+    _schemas: ClassVar[dict[tuple[str, str | None], OpenAPISchema]] = {}
+
+
+api = FuwuAPI(
     title="Fuwu API",
     version="1",
     description="Cases, procedures, customers and assets. Authenticate with `Authorization: Bearer <token>`"

@@ -33,6 +33,7 @@ from fuwu.demo.catalogue import BASE, BOOKINGS, OPERATIONS, PARTS, TECHNICIANS, 
 from fuwu.demo.people import GIVEN, SURNAMES
 from fuwu.demo.world import World
 from fuwu.procedures.engine.errors import EngineError
+from fuwu.procedures.models import ProcedureVersion
 from fuwu.scheduling import (
     booking,
     followups,
@@ -63,6 +64,7 @@ from fuwu.scheduling.models import (
     Workshop,
 )
 
+ORDERS = "toyota_seven_step"  # the procedure of the workshop's repair orders
 PAST_DAYS = 3  # days before today with appointments (arrived, missed, walk-ins)
 COMING = {1: 0.88, 2: 0.76, 3: 0.62}  # days ahead -> share of the bookable hours
 PAST_SHARE = 0.8
@@ -152,6 +154,11 @@ class WorkshopDemo:
         self.workshop = self.setup()
         self.catalogue()
         self.more_customers()
+        if not ProcedureVersion.objects.filter(key=ORDERS, is_current=True).exists():
+            # The repair orders are Toyota seven-step cases: without that procedure loaded the
+            # workshop has its people, catalogues and field visits but no orders.
+            self.field()
+            return self.workshop
         self.carried_car()
         for back in range(PAST_DAYS, 0, -1):
             self.past_day(self.today - timedelta(days=back))
@@ -370,7 +377,7 @@ class WorkshopDemo:
         customer, car = self.customer()
         return actions.open_case(
             self.actor(advisor),
-            procedure_key="toyota_seven_step",
+            procedure_key=ORDERS,
             site_id=self.site.pk,
             channel="phone",
             title=f"{request} · {car.label}",

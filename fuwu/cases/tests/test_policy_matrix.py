@@ -19,7 +19,8 @@ from fuwu.cases.models import Case, Event
 from fuwu.core.actors import SYSTEM
 from fuwu.testing.factories import World
 
-pytestmark = pytest.mark.django_db
+# Every right once, on PostgreSQL when `make test` runs there (conftest.runs_here).
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_once]
 
 WRITES = (
     "transition",

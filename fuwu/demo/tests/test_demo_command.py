@@ -20,10 +20,17 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_once]
 
 
 def test_the_command_loads_once_skipping_procedures_not_loaded_and_walking_new_ones() -> None:
-    """One build (the demo is the suite's slowest fixture): the command on an empty database
-    with three procedures retired and one it has never heard of, then again (nothing)."""
-    gone = ["gas_activation", "opinion_survey", "hotel_vip"]
-    ProcedureVersion.objects.filter(key__in=gone).update(is_current=False)
+    """One build (the demo is the suite's slowest fixture, so this one is kept small): the
+    command on an empty database with all but two procedures retired (among them the survey
+    its campaign runs and those its stories tell) and one it has never heard of, then again
+    (nothing)."""
+    kept = {"fee_collection", "property_repair"}
+    gone = list(
+        ProcedureVersion.objects.filter(is_current=True)
+        .exclude(key__in=kept)
+        .values_list("key", flat=True)
+    )
+    assert {"gas_activation", "opinion_survey", "hotel_vip", "valve_overhaul"} <= set(gone)
     # A procedure the demo has never heard of: walked all the same, on the site it fits.
     valve = ProcedureVersion.objects.get(key="valve_overhaul", is_current=True)
     pump = {
@@ -41,6 +48,7 @@ def test_the_command_loads_once_skipping_procedures_not_loaded_and_walking_new_o
         definition=pump,
         source="pump_overhaul.yaml",
     )
+    ProcedureVersion.objects.filter(key__in=gone).update(is_current=False)
 
     out, err = StringIO(), StringIO()
     call_command("demo", "--if-empty", stdout=out, stderr=err)

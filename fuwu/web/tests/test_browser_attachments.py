@@ -13,12 +13,12 @@ from PIL import Image
 
 from fuwu.cases.models import Attachment, Event
 from fuwu.core.models import Staff
+from fuwu.testing.browser import en_phone, zh_desktop
 from fuwu.testing.clicks import Clicks
 from fuwu.web.tests.test_attachments import repair_for_technician
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VARIANTS = [("zh-hans", False), ("en", True)]
 WORDS = {
     "zh-hans": {"camera": "拍照", "event": "为检查项“故障已排除并试用正常”上传了 1 张照片"},
     "en": {"camera": "Take a photo", "event": "attached 1 photo to the checklist item"},
@@ -41,7 +41,7 @@ def show(page, selector: str) -> None:
     )
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=["zh-hans-desktop", "en-phone"])
+@zh_desktop
 def test_technician_photographs_a_checklist_item_and_views_the_photos(
     web, world, tmp_path, settings, language, phone
 ):
@@ -120,7 +120,7 @@ def test_technician_photographs_a_checklist_item_and_views_the_photos(
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=["zh-hans-desktop", "en-phone"])
+@en_phone
 def test_a_document_and_a_bad_file_from_the_files_card(
     web, world, tmp_path, settings, language, phone
 ):

@@ -16,14 +16,13 @@ from fuwu.cases import actions
 from fuwu.core.models import Staff
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset
+from fuwu.testing.browser import en_phone, zh_desktop
 from fuwu.testing.clicks import Clicks
 from fuwu.testing.factories import World
 from fuwu.web.tests.casesetup import add_staff, at_room_preparation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VARIANTS = [("zh-hans", False), ("en", True)]
-IDS = ["zh-desktop", "en-phone"]
 CLOCK = re.compile(r"\d{2}:\d{2}")
 
 
@@ -34,7 +33,7 @@ def _page(web: Any, language: str, phone: bool, persona: str) -> Any:
     return page
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@zh_desktop
 def test_vip_room_branch_in_housekeepings_lists(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
@@ -93,7 +92,7 @@ def _ticks(page: Any, selector: str) -> str:
     return str(page.locator(selector).first.inner_text())
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@en_phone
 def test_the_seat_clock_ticks_in_seconds(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
@@ -124,7 +123,7 @@ def test_the_seat_clock_ticks_in_seconds(
     assert not page.js_errors
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@zh_desktop
 def test_a_floor_manager_opens_a_table_in_one_tap(
     web: Any, world: World, language: str, phone: bool
 ) -> None:

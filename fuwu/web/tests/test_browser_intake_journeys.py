@@ -11,6 +11,7 @@ import pytest
 
 from fuwu.cases.models import Case
 from fuwu.core.models import Staff
+from fuwu.testing.browser import en_phone, zh_desktop
 from fuwu.testing.clicks import Clicks
 from fuwu.testing.factories import World
 
@@ -53,7 +54,7 @@ def _open(page: Any) -> Case:
     return Case.objects.get()
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@zh_desktop
 def test_phone_repair_intake_for_a_known_owner(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
@@ -77,7 +78,7 @@ def test_phone_repair_intake_for_a_known_owner(
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@en_phone
 def test_phone_complaint_intake_from_a_known_owner(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
@@ -111,7 +112,7 @@ NEW_CUSTOMER = {
 }
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@zh_desktop
 def test_a_searched_phone_goes_into_the_new_customer_form(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
@@ -136,7 +137,7 @@ def test_a_searched_phone_goes_into_the_new_customer_form(
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=IDS)
+@en_phone
 def test_a_service_advisor_books_a_car_in_at_the_desk(
     web: Any, world: World, language: str, phone: bool
 ) -> None:

@@ -5,7 +5,7 @@
 - The assign panel lists the same people, only those who may work the step.
 - The technician's completion on a phone and the follow-up call, with their click counts.
 
-Each runs in Chinese on a desktop and in English on a 390×844 phone.
+Each runs one way, the ways alternating: Chinese on a desktop, English on a 390×844 phone.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import pytest
 from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.core.models import Shift, Skill, Staff
+from fuwu.testing.browser import en_phone, zh_desktop
 from fuwu.testing.clicks import Clicks
 from fuwu.web.tests.casesetup import at_dispatch, at_repair, fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VARIANTS = [("zh-hans", False), ("en", True)]
 WORDS = {
     "zh-hans": {"plumbing": "水电", "shift": "今天上班 08:00–16:00", "load": "1 件在办"},
     "en": {"plumbing": "Plumbing", "shift": "On today 08:00–16:00", "load": "1 open case"},
@@ -58,7 +58,7 @@ def _take(page: Any, transition: str) -> None:
     page.wait_for_selector("[data-testid=notice-success]")
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+@zh_desktop
 def test_dispatch_by_initials_in_two_clicks(web: Any, world: Any, language: str, phone: bool):
     _staff(language)
     busy = at_repair(world)
@@ -93,7 +93,7 @@ def test_dispatch_by_initials_in_two_clicks(web: Any, world: Any, language: str,
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+@en_phone
 def test_the_assign_panel_offers_only_eligible_people(
     web: Any, world: Any, language: str, phone: bool
 ):
@@ -123,7 +123,7 @@ def test_the_assign_panel_offers_only_eligible_people(
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+@zh_desktop
 def test_technician_completes_the_repair(web: Any, world: Any, language: str, phone: bool):
     _staff(language)
     case = at_dispatch(world)
@@ -153,7 +153,7 @@ def test_technician_completes_the_repair(web: Any, world: Any, language: str, ph
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+@en_phone
 def test_follow_up_call(web: Any, world: Any, language: str, phone: bool):
     _staff(language)
     case = at_dispatch(world)
@@ -234,7 +234,7 @@ def _toyota_at_dispatch(world: Any, api: Any) -> Case:
     return Case.objects.get(pk=case["id"])
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS)
+@zh_desktop
 def test_toyota_dispatch_in_two_clicks(web: Any, world: Any, api: Any, language: str, phone: bool):
     Staff.objects.update(language=language)
     case = _toyota_at_dispatch(world, api)
