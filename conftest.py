@@ -35,8 +35,9 @@ def pytest_report_header(config: pytest.Config) -> str:
             )
         return "fuwu database: SQLite (the whole suite)"
     return (
-        "fuwu database: PostgreSQL (the tests that use the database; page and browser tests only "
-        "where marked postgres_too, since the rest drive the same actions and queries run here)"
+        "fuwu database: PostgreSQL (the tests that use the database; page, browser and procedure "
+        "journey tests only where marked postgres_too, since the rest drive the same actions and "
+        "queries run here)"
     )
 
 
@@ -45,7 +46,16 @@ _DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
 # Tests of the HTML pages (staff desk, portal, admin): they call the same actions and queries
 # that the API, action and query tests run on PostgreSQL, so only those marked `postgres_too`
 # (pages whose own queries differ by database: the queue, search, reports) run there again.
-_PAGE_TESTS = ("fuwu/web/tests/", "fuwu/portal/tests/", "fuwu/tests/test_admin_chinese.py")
+# The procedures' own journeys (fuwu/cases/tests/library: each seed procedure walked through
+# the actions) test what the definitions say, which no database changes: the actions' writes,
+# locks and queries are the API and action tests' on PostgreSQL. Those that read back through
+# SQL what they computed (registers, balances, sums) are marked `postgres_too`.
+_SQLITE_UNLESS_MARKED = (
+    "fuwu/web/tests/",
+    "fuwu/portal/tests/",
+    "fuwu/tests/test_admin_chinese.py",
+    "fuwu/cases/tests/library/",
+)
 
 
 def _postgres_run_follows() -> bool:
@@ -65,7 +75,8 @@ def runs_here(item: pytest.Item) -> bool:
 
 def runs_on_postgres(item: pytest.Item) -> bool:
     """Whether the PostgreSQL run needs this test: it touches the database, it is neither a
-    browser test nor a page test (unless marked `postgres_too`), and it is not marked
+    browser test, a page test nor a procedure's journey (unless marked `postgres_too`), and it
+    is not marked
     `sqlite_once` (the demo's builds: their writes are the actions the PostgreSQL run tests one
     by one). The rest behave the same on either database and run once, on SQLite, which keeps
     `make test` within its budget."""
@@ -75,8 +86,8 @@ def runs_on_postgres(item: pytest.Item) -> bool:
     if item.get_closest_marker("postgres_once") is not None:
         return True
     path = item.nodeid.split("::", 1)[0]
-    shown = fixtures & _BROWSER_FIXTURES or path.startswith(_PAGE_TESTS)
-    if shown and item.get_closest_marker("postgres_too") is None:
+    once = fixtures & _BROWSER_FIXTURES or path.startswith(_SQLITE_UNLESS_MARKED)
+    if once and item.get_closest_marker("postgres_too") is None:
         return False
     return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
 

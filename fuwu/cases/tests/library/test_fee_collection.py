@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from fuwu.cases.models import Case, Event
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import fire, kinds, path, refused, since, take, transitions_taken, where
 from fuwu.testing.scenario import reasons as allowed
+
+# Also on PostgreSQL (amounts due and paid summed): conftest.runs_on_postgres.
+pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60
 PROCEDURE = "fee_collection"

@@ -8,9 +8,14 @@ with the reason, next date booked (loop). One case = one household. 24×7: due =
 
 from __future__ import annotations
 
+import pytest
+
 from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
+
+# Also on PostgreSQL (the week's gas list read back through SQL): conftest.runs_on_postgres.
+pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60
 PROCEDURE = "gas_activation"

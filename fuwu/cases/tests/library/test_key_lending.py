@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from fuwu.cases.models import Case
 from fuwu.cases.replay import differences
 from fuwu.notifications.models import Notification
 from fuwu.sla.escalation import fire_due
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
 from fuwu.testing.scenario import reasons as allowed
+
+# Also on PostgreSQL (the key register read back): conftest.runs_on_postgres.
+pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60
 PROCEDURE = "key_lending"

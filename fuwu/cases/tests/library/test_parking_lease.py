@@ -9,11 +9,16 @@ security, who remind the owner at the gates. One case = one lease period. 24×7:
 
 from __future__ import annotations
 
+import pytest
+
 from fuwu.cases.models import Case
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
 from fuwu.testing.scenario import notes_in_order as notes
 from fuwu.testing.scenario import reasons as allowed
+
+# Also on PostgreSQL (lease registers and dates read back): conftest.runs_on_postgres.
+pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60
 PROCEDURE = "parking_lease"
