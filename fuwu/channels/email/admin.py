@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from fuwu.channels.admin_secrets import SecretsAdmin, SecretsForm, hint_column, secret_field
 from fuwu.channels.email.models import Mailbox
-from fuwu.channels.wechat.admin import hint
 
 
-class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
-    password = forms.CharField(
-        label=_("密码"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("留空则保持原值"),
-    )
+class MailboxForm(SecretsForm):
+    secrets = ("password",)
+    password = secret_field(_("密码"), _("留空则保持原值"))
 
     class Meta:
         model = Mailbox
@@ -39,16 +33,14 @@ class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("password") and self.instance.pk:
-            data["password"] = self.instance.password
+        data = super().clean()
         if not data.get("password"):
             self.add_error("password", _("请填写密码"))
         return data
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+class MailboxAdmin(SecretsAdmin[Mailbox]):
     form = MailboxForm
     list_display = (
         "name",
@@ -64,10 +56,4 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     search_fields = ("name", "username", "host", "address")
     readonly_fields = ("last_polled_at", "last_error")
 
-    @admin.display(description=_("密码"))
-    def password_hint(self, obj: Mailbox) -> str:
-        return hint(obj.password)
-
-    def save_model(self, request: HttpRequest, obj: Mailbox, form: Any, change: bool) -> None:
-        obj.password = form.cleaned_data.get("password") or obj.password
-        super().save_model(request, obj, form, change)
+    password_hint = hint_column("password", _("密码"))

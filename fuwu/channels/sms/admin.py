@@ -6,30 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from fuwu.channels.admin_secrets import SecretsAdmin, SecretsForm, hint_column, secret_field
 from fuwu.channels.sms.models import SmsSettings
-from fuwu.channels.wechat.admin import hint
-
-SECRETS = ("access_key_secret", "callback_token")
 
 
-class SmsSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
-    access_key_secret = forms.CharField(
-        label=_("访问密钥密码"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("留空则保持原值"),
-    )
-    callback_token = forms.CharField(
-        label=_("回调令牌"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("回调地址须以此值作令牌参数；留空则保持原值"),
-    )
+class SmsSettingsForm(SecretsForm):
+    secrets = ("access_key_secret", "callback_token")
+    access_key_secret = secret_field(_("访问密钥密码"), _("留空则保持原值"))
+    callback_token = secret_field(_("回调令牌"), _("回调地址须以此值作令牌参数；留空则保持原值"))
 
     class Meta:
         model = SmsSettings
@@ -46,10 +33,7 @@ class SmsSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in SECRETS:
-            if not data.get(name) and self.instance.pk:
-                data[name] = getattr(self.instance, name)
+        data = super().clean()
         if data.get("kind") == SmsSettings.Kind.ALIYUN:
             for name in ("access_key_id", "access_key_secret", "sign_name", "template_code"):
                 if not data.get(name):
@@ -62,20 +46,10 @@ class SmsSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SmsSettings)
-class SmsSettingsAdmin(admin.ModelAdmin[SmsSettings]):
+class SmsSettingsAdmin(SecretsAdmin[SmsSettings]):
     form = SmsSettingsForm
     list_display = ("kind", "access_key_id", "sign_name", "active", "secret_hint", "token_hint")
     list_filter = ("kind", "active")
 
-    @admin.display(description=_("访问密钥密码"))
-    def secret_hint(self, obj: SmsSettings) -> str:
-        return hint(obj.access_key_secret)
-
-    @admin.display(description=_("回调令牌"))
-    def token_hint(self, obj: SmsSettings) -> str:
-        return hint(obj.callback_token)
-
-    def save_model(self, request: HttpRequest, obj: SmsSettings, form: Any, change: bool) -> None:
-        for name in SECRETS:
-            setattr(obj, name, form.cleaned_data.get(name) or getattr(obj, name))
-        super().save_model(request, obj, form, change)
+    secret_hint = hint_column("access_key_secret", _("访问密钥密码"))
+    token_hint = hint_column("callback_token", _("回调令牌"))

@@ -3,7 +3,6 @@ shown back, and the worker and the notices use what the admin configured."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -11,14 +10,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.channels.choices import DeliveryStatus
 from fuwu.channels.email.imap import poll_mailboxes
-from fuwu.channels.models import Delivery, Mailbox, SmsSettings
+from fuwu.channels.models import Mailbox, SmsSettings
 from fuwu.channels.sms.aliyun import sign
 from fuwu.channels.tasks import deliver
-from fuwu.channels.tests.fake_servers import serving
+from fuwu.channels.tests.conftest import BIZ_ID, notice_to_owner, sms_receipt
 from fuwu.channels.tests.servers import free_port
 from fuwu.channels.tests.test_email import TO, _append, compose
 
@@ -115,66 +113,41 @@ def sms_form(**fields: Any) -> dict[str, Any]:
     }
 
 
-def test_the_sms_provider_configured_in_the_admin_sends_the_notices(world, admin_client, settings):
+def test_the_sms_provider_configured_in_the_admin_sends_the_notices(
+    world, admin_client, settings, sms_api
+):
     settings.FUWU_QUIET_HOURS = ""
     settings.FUWU_SMS_PROVIDER = ""  # nothing in the settings: the admin's row is what counts
     settings.FUWU_SMS_CALLBACK_TOKEN = ""
     secret, token = "admin-secret-7391", "admin-token-5824"
-    with serving() as api:
-        api.answer("/", (200, {"Code": "OK", "Message": "OK", "BizId": "77^0"}))
-        refused = admin_client.post(SMS + "add/", sms_form(endpoint=api.base + "/"))
-        assert refused.status_code == 200 and "阿里云短信需要填写此项" in refused.content.decode()
-        assert not SmsSettings.objects.exists()
-        form = sms_form(endpoint=api.base + "/")
-        added = admin_client.post(
-            SMS + "add/", {**form, "access_key_secret": secret, "callback_token": token}
-        )
-        assert added.status_code == 302
-        row = SmsSettings.objects.get()
-        for url in (SMS, f"{SMS}{row.pk}/change/"):
-            page = admin_client.get(url).content.decode()
-            assert secret not in page and token not in page
-        assert "****" + secret[-4:] in admin_client.get(SMS).content.decode()
-        assert admin_client.post(f"{SMS}{row.pk}/change/", form).status_code == 302
-        row.refresh_from_db()
-        assert (row.access_key_secret, row.callback_token) == (secret, token)
-        second = admin_client.post(SMS + "add/", {**form, "kind": "console"})
-        assert "已有启用的短信服务商" in second.content.decode()
+    refused = admin_client.post(SMS + "add/", sms_form(endpoint=sms_api.base + "/"))
+    assert refused.status_code == 200 and "阿里云短信需要填写此项" in refused.content.decode()
+    assert not SmsSettings.objects.exists()
+    form = sms_form(endpoint=sms_api.base + "/")
+    added = admin_client.post(
+        SMS + "add/", {**form, "access_key_secret": secret, "callback_token": token}
+    )
+    assert added.status_code == 302
+    row = SmsSettings.objects.get()
+    for url in (SMS, f"{SMS}{row.pk}/change/"):
+        page = admin_client.get(url).content.decode()
+        assert secret not in page and token not in page
+    assert "****" + secret[-4:] in admin_client.get(SMS).content.decode()
+    assert admin_client.post(f"{SMS}{row.pk}/change/", form).status_code == 302
+    row.refresh_from_db()
+    assert (row.access_key_secret, row.callback_token) == (secret, token)
+    second = admin_client.post(SMS + "add/", {**form, "kind": "console"})
+    assert "已有启用的短信服务商" in second.content.decode()
 
-        owner = world.customers["owner"]
-        owner.preferences = {"contact_channel": "sms"}
-        owner.save()
-        case = actions.open_case(
-            world.actor("agent"),
-            procedure_key="property_repair",
-            site_id=world.sites["lanting"].pk,
-            channel="phone",
-            title="水管漏水",
-            customer_id=owner.pk,
-            data={"repair_item": "水管", "service_type": "free"},
-        )
-        notice = Delivery.objects.get(case=case)
-        assert notice.channel == "sms"
-        assert deliver.call(notice.pk) == DeliveryStatus.SENT
-        (call,) = api.seen
+    notice = notice_to_owner(world, "sms")
+    assert notice.channel == "sms"
+    assert deliver.call(notice.pk) == DeliveryStatus.SENT
+    (call,) = sms_api.seen
     q = dict(call.query)
     assert q.pop("Signature") == sign(q, secret)
     assert (q["AccessKeyId"], q["TemplateCode"]) == ("LTAI-admin", "SMS_000002")
 
-    report = [
-        {
-            "phone_number": "13812345678",
-            "send_time": "2026-12-04 10:00:00",
-            "report_time": "2026-12-04 10:00:05",
-            "success": True,
-            "err_code": "DELIVERED",
-            "err_msg": "用户接收成功",
-            "sms_size": "1",
-            "biz_id": "77^0",
-            "out_id": str(notice.pk),
-        }
-    ]
-    body = json.dumps(report)
+    body = sms_receipt(notice, BIZ_ID)
     wrong = Client().post(
         "/channels/sms/aliyun/receipt?token=x", body, content_type="application/json"
     )

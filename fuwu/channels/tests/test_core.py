@@ -18,6 +18,7 @@ from fuwu.channels.choices import DeliveryStatus, InboundStatus
 from fuwu.channels.inbound import Incoming, IncomingFile, bind, receive
 from fuwu.channels.models import Delivery, InboundMessage, NoticeTemplate, Route
 from fuwu.channels.tasks import deliver
+from fuwu.channels.tests.conftest import notice_to_owner, open_pipe_leak
 from fuwu.customers.models import Customer
 
 
@@ -177,15 +178,7 @@ def test_staff_answers_and_progress_reach_the_customer_in_their_language(world, 
         subject="Reply on {number}",
         body="Dear {customer}: {text} {unknown}",
     )
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
+    case = open_pipe_leak(world)
     actions.comment(world.actor("agent"), case.pk, text="内部：查一下库存", internal=True)
     actions.comment(world.actor("agent"), case.pk, text="We will come at 3 pm.")
     notices = list(Delivery.objects.filter(case=case).order_by("pk"))
@@ -252,16 +245,7 @@ def test_quiet_hours_hold_a_non_urgent_notice_until_morning(world, route, record
 def test_a_customer_nothing_reaches_gets_a_suppressed_row(world, recorder):
     owner = world.customers["owner"]
     Customer.objects.filter(pk=owner.pk).update(email="")  # a phone only, and no SMS sender here
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
-    notice = Delivery.objects.get(case=case)
+    notice = notice_to_owner(world)
     assert (notice.status, notice.error, notice.channel) == ("suppressed", "unreachable", "")
     assert not DBTaskResult.objects.filter(task_path__endswith="channels.tasks.deliver").exists()
 

@@ -10,13 +10,12 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.channels.choices import DeliveryStatus
 from fuwu.channels.models import Delivery, InboundMessage, Route
 from fuwu.channels.sms.aliyun import sign
 from fuwu.channels.tasks import deliver
-from fuwu.channels.tests.fake_servers import serving
+from fuwu.channels.tests.conftest import notice_to_owner, sms_receipt
 
 SECRET = "callback-secret-2026"
 
@@ -43,37 +42,24 @@ def test_the_signature_matches_the_providers_documented_example():
 
 
 @pytest.fixture
-def aliyun(settings):
+def aliyun(settings, sms_api):
     settings.FUWU_QUIET_HOURS = ""
     settings.FUWU_SMS_PROVIDER = "aliyun"
     settings.FUWU_SMS_CALLBACK_TOKEN = SECRET
-    with serving() as api:
-        settings.FUWU_SMS_ALIYUN = {
-            "endpoint": api.base + "/",
-            "access_key_id": "LTAI-test",
-            "access_key_secret": "secret-test",
-            "sign_name": "兰亭物业",
-            "template_code": "SMS_000001",
-            "region": "cn-hangzhou",
-        }
-        api.answer("/", (200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0"}))
-        yield api
+    settings.FUWU_SMS_ALIYUN = {
+        "endpoint": sms_api.base + "/",
+        "access_key_id": "LTAI-test",
+        "access_key_secret": "secret-test",
+        "sign_name": "兰亭物业",
+        "template_code": "SMS_000001",
+        "region": "cn-hangzhou",
+    }
+    return sms_api
 
 
 def test_a_notice_goes_out_by_sendsms_signed_and_its_receipt_marks_it_delivered(aliyun, world):
-    owner = world.customers["owner"]
-    owner.preferences = {"contact_channel": "sms"}
-    owner.save()
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
-    notice = Delivery.objects.get(case=case)
+    notice = notice_to_owner(world, "sms")
+    case = notice.case
     assert (notice.channel, notice.address) == ("sms", "13812345678")
     assert deliver.call(notice.pk) == DeliveryStatus.SENT
     (call,) = aliyun.seen
@@ -90,41 +76,17 @@ def test_a_notice_goes_out_by_sendsms_signed_and_its_receipt_marks_it_delivered(
     notice.refresh_from_db()
     assert notice.provider_id == "900619746936498440^0"
 
-    report = [
-        {
-            "phone_number": "13812345678",
-            "send_time": "2026-12-04 10:00:00",
-            "report_time": "2026-12-04 10:00:05",
-            "success": True,
-            "err_code": "DELIVERED",
-            "err_msg": "用户接收成功",
-            "sms_size": "1",
-            "biz_id": "900619746936498440^0",
-            "out_id": str(notice.pk),
-        }
-    ]
     url = f"/channels/sms/aliyun/receipt?token={quote(SECRET)}"
-    response = Client().post(url, json.dumps(report), content_type="application/json")
+    body = sms_receipt(notice, "900619746936498440^0")
+    response = Client().post(url, body, content_type="application/json")
     assert response.status_code == 200 and response.json() == {"code": 0, "msg": "成功"}
     notice.refresh_from_db()
     assert notice.status == DeliveryStatus.DELIVERED
 
 
 def test_a_provider_error_is_final_or_retried_by_its_code(aliyun, world):
-    owner = world.customers["owner"]
-    owner.preferences = {"contact_channel": "sms"}
-    owner.save()
     aliyun.answer("/", (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发流控"}))
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
-    notice = Delivery.objects.get(case=case)
+    notice = notice_to_owner(world, "sms")
     assert deliver.call(notice.pk) == DeliveryStatus.RETRYING
     aliyun.answer("/", (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}))
     Delivery.objects.filter(pk=notice.pk).update(next_attempt_at=None)
@@ -200,19 +162,8 @@ def test_the_console_provider_logs_and_takes_the_neutral_callbacks(settings, wor
     settings.FUWU_SMS_CALLBACK_TOKEN = SECRET
     settings.FUWU_QUIET_HOURS = ""
     caplog.set_level(logging.WARNING, "fuwu.channels.sms")
-    owner = world.customers["owner"]
-    owner.preferences = {"contact_channel": "sms"}
-    owner.save()
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
-    notice = Delivery.objects.get(case=case)
+    notice = notice_to_owner(world, "sms")
+    case = notice.case
     assert deliver.call(notice.pk) == DeliveryStatus.SENT
     assert "SMS to 13812345678" in caplog.text and case.number in caplog.text
     notice.refresh_from_db()

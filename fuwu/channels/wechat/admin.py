@@ -6,43 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from fuwu.channels.admin_secrets import SecretsAdmin, SecretsForm, hint_column, secret_field
 from fuwu.channels.wechat import protocol
 from fuwu.channels.wechat.choices import Mode
 from fuwu.channels.wechat.models import WechatAccount, WechatFollower, WechatReceipt
 from fuwu.core.admin import ReadOnlyAdmin
 
-SECRETS = ("token", "encoding_aes_key", "app_secret")
 
-
-def hint(value: str) -> str:
-    """What the page may show of a secret: that it is set, and its last four characters."""
-    return f"****{value[-4:]}" if value else "—"
-
-
-class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
-    token = forms.CharField(
-        label=_("令牌"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("与公众号后台“服务器配置”一致；留空则保持原值"),
-    )
-    encoding_aes_key = forms.CharField(
-        label=_("消息加解密密钥"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("43 个字符；留空则保持原值"),
-    )
-    app_secret = forms.CharField(
-        label=_("开发者密码"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("用于发送模板消息；留空则保持原值"),
-    )
+class AccountForm(SecretsForm):
+    secrets = ("token", "encoding_aes_key", "app_secret")
+    token = secret_field(_("令牌"), _("与公众号后台“服务器配置”一致；留空则保持原值"))
+    encoding_aes_key = secret_field(_("消息加解密密钥"), _("43 个字符；留空则保持原值"))
+    app_secret = secret_field(_("开发者密码"), _("用于发送模板消息；留空则保持原值"))
 
     class Meta:
         model = WechatAccount
@@ -60,11 +38,7 @@ class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        stored = self.instance if self.instance.pk else None
-        for name in SECRETS:
-            if not data.get(name) and stored is not None:
-                data[name] = getattr(stored, name)
+        data = super().clean()
         if not data.get("token"):
             self.add_error("token", _("请填写令牌"))
         key = data.get("encoding_aes_key") or ""
@@ -79,24 +53,14 @@ class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(WechatAccount)
-class WechatAccountAdmin(admin.ModelAdmin[WechatAccount]):
+class WechatAccountAdmin(SecretsAdmin[WechatAccount]):
     form = AccountForm
     list_display = ("name", "site", "app_id", "mode", "active", "token_hint", "secret_hint")
     list_filter = ("site", "mode", "active")
     search_fields = ("name", "app_id", "original_id")
 
-    @admin.display(description=_("令牌"))
-    def token_hint(self, obj: WechatAccount) -> str:
-        return hint(obj.token)
-
-    @admin.display(description=_("开发者密码"))
-    def secret_hint(self, obj: WechatAccount) -> str:
-        return hint(obj.app_secret)
-
-    def save_model(self, request: HttpRequest, obj: WechatAccount, form: Any, change: bool) -> None:
-        for name in SECRETS:
-            setattr(obj, name, form.cleaned_data.get(name) or getattr(obj, name))
-        super().save_model(request, obj, form, change)
+    token_hint = hint_column("token", _("令牌"))
+    secret_hint = hint_column("app_secret", _("开发者密码"))
 
 
 @admin.register(WechatFollower)

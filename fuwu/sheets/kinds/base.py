@@ -1,6 +1,7 @@
 """What every import kind shares: its columns (a Chinese and an English header, whether
 required, how a cell is read), matching the file's header row to them, reading every cell, and
-the outcome of a check (every problem at once, or a plan to write).
+the outcome of a check (every problem at once, or a plan to write); and, for the kinds whose
+rows name a unit by building, unit and room, reading those cells and finding the unit on file.
 
 A kind reads the whole file first; a file with any problem writes nothing. `check` is read-only
 (a few queries whatever the number of rows); `write` writes the plan in one transaction
@@ -20,6 +21,8 @@ from django.utils.translation import get_language
 
 from fuwu.core.actors import Actor
 from fuwu.core.models import Site
+from fuwu.customers.choices import AssetKind
+from fuwu.customers.models import Asset
 from fuwu.sheets.problems import Invalid, Problem
 from fuwu.sheets.reader import Sheet
 from fuwu.sheets.tables import Column, Kind, SimpleTable
@@ -112,6 +115,29 @@ def limited(most: int) -> Callable[[Any], str]:
         return raw
 
     return read
+
+
+def _trim(value: Any, *suffixes: str) -> str:
+    raw = limited(20)(value)
+    for suffix in suffixes:
+        raw = raw.removesuffix(suffix)
+    return raw.strip()
+
+
+def building(value: Any) -> str:
+    return _trim(value, "栋", "幢", "号楼", "座")
+
+
+def unit(value: Any) -> str:
+    return _trim(value, "单元")
+
+
+def room(value: Any) -> str:
+    return _trim(value, "室", "号")
+
+
+def unit_label(b: str, u: str, r: str) -> str:
+    return f"{b}栋{u}单元{r}"
 
 
 @dataclass(frozen=True)
@@ -242,3 +268,44 @@ class ImportKind:
     def problem(self, code: str, at: int, key: str, language: str | None, **params: Any) -> Problem:
         f = next(f for f in self.fields if f.key == key)
         return Problem(code, at, f.header(language), params)
+
+
+class UnitsOnFile:
+    """A site's units (assets of kind `unit`) by label, and the buildings they name: one query,
+    then the unit each row names by building, unit and room."""
+
+    def __init__(self, site: Site) -> None:
+        self.by_label = {
+            a.label: a
+            for a in Asset.objects.filter(site_id=site.pk, kind=AssetKind.UNIT).only(
+                "pk", "label", "attributes"
+            )
+        }
+        # A unit names its building in its attributes or, registered by hand, its label.
+        self.buildings = {
+            str(a.attributes.get("building") or a.label.partition("栋")[0])
+            for a in self.by_label.values()
+        }
+
+    def find(
+        self,
+        kind: ImportKind,
+        row: int,
+        where: tuple[str, str, str],
+        outcome: Outcome,
+        language: str | None,
+    ) -> Asset | None:
+        """The unit at `where` (building, unit, room). None when it is not on file, and the row's
+        problem added to the outcome: an unknown building said so, else an unknown unit."""
+        label = unit_label(*where)
+        asset = self.by_label.get(label)
+        if asset is None:
+            if where[0] not in self.buildings:
+                outcome.problems.append(
+                    kind.problem("unknown_building", row, "building", language, value=where[0])
+                )
+            else:
+                outcome.problems.append(
+                    kind.problem("unknown_unit", row, "room", language, label=label)
+                )
+        return asset

@@ -21,13 +21,23 @@ from django.utils.translation import gettext_lazy as _
 
 from fuwu.core.actors import Actor
 from fuwu.core.models import Site
-from fuwu.customers.choices import AssetKind
-from fuwu.customers.models import Asset
 from fuwu.procedures.registry import current_version, definition_of
 from fuwu.registers.actions import NewBalance, add_opening_balances
 from fuwu.registers.models import OpeningBalance
-from fuwu.sheets.kinds.base import Field, ImportKind, Outcome, Record, day, decimal, limited
-from fuwu.sheets.kinds.people import building, room, unit, unit_label
+from fuwu.sheets.kinds.base import (
+    Field,
+    ImportKind,
+    Outcome,
+    Record,
+    UnitsOnFile,
+    building,
+    day,
+    decimal,
+    limited,
+    room,
+    unit,
+    unit_label,
+)
 from fuwu.sheets.problems import Invalid
 from fuwu.sheets.tables import Kind
 
@@ -103,15 +113,7 @@ class OpeningBalances(ImportKind):
             for name in (value, zh, en):
                 fee_of[name.lower()] = value
         names = {value: en if english else zh for value, zh, en in options}
-        units = {
-            a.label: a
-            for a in Asset.objects.filter(site_id=site.pk, kind=AssetKind.UNIT).only(
-                "pk", "label", "attributes"
-            )
-        }
-        buildings = {
-            str(a.attributes.get("building") or a.label.partition("栋")[0]) for a in units.values()
-        }
+        units = UnitsOnFile(site)
         on_file = set(
             OpeningBalance.objects.filter(site_id=site.pk).values_list("asset_id", "fee_type")
         )
@@ -121,23 +123,9 @@ class OpeningBalances(ImportKind):
         for record in records:
             v = record.values
             before = len(outcome.problems)
-            label = unit_label(v["building"], v["unit"], v["room"])
-            asset = units.get(label)
-            if asset is None:
-                if v["building"] not in buildings:
-                    outcome.problems.append(
-                        self.problem(
-                            "unknown_building",
-                            record.row,
-                            "building",
-                            language,
-                            value=v["building"],
-                        )
-                    )
-                else:
-                    outcome.problems.append(
-                        self.problem("unknown_unit", record.row, "room", language, label=label)
-                    )
+            where = (v["building"], v["unit"], v["room"])
+            label = unit_label(*where)
+            asset = units.find(self, record.row, where, outcome, language)
             fee = fee_of.get(v["fee_type"].lower())
             if fee is None:
                 outcome.problems.append(

@@ -25,34 +25,20 @@ from fuwu.sheets.kinds.base import (
     ImportKind,
     Outcome,
     Record,
+    UnitsOnFile,
+    building,
     decimal,
     email,
     limited,
     phone,
+    room,
     text,
+    unit,
+    unit_label,
     yes_no,
 )
 from fuwu.sheets.problems import Invalid
 from fuwu.sheets.tables import Kind
-
-
-def _trim(value: Any, *suffixes: str) -> str:
-    raw = limited(20)(value)
-    for suffix in suffixes:
-        raw = raw.removesuffix(suffix)
-    return raw.strip()
-
-
-def building(value: Any) -> str:
-    return _trim(value, "栋", "幢", "号楼", "座")
-
-
-def unit(value: Any) -> str:
-    return _trim(value, "单元")
-
-
-def room(value: Any) -> str:
-    return _trim(value, "室", "号")
 
 
 def area(value: Any) -> Any:
@@ -60,10 +46,6 @@ def area(value: Any) -> Any:
     if number is not None and number < 0:
         raise Invalid("too_small", min=0)
     return number
-
-
-def unit_label(b: str, u: str, r: str) -> str:
-    return f"{b}栋{u}单元{r}"
 
 
 def _plain(value: str) -> int | str:
@@ -237,16 +219,7 @@ class Residents(ImportKind):
         outcome: Outcome,
         language: str | None,
     ) -> None:
-        units = {
-            a.label: a
-            for a in Asset.objects.filter(site_id=site.pk, kind=AssetKind.UNIT).only(
-                "pk", "label", "attributes"
-            )
-        }
-        # A unit names its building in its attributes or, registered by hand, its label.
-        buildings = {
-            str(a.attributes.get("building") or a.label.partition("栋")[0]) for a in units.values()
-        }
+        units = UnitsOnFile(site)
         residents = _Residents(
             self,
             site,
@@ -279,20 +252,10 @@ class Residents(ImportKind):
                     for k in missing:
                         outcome.problems.append(self.problem("required", record.row, k, language))
                     continue
-                label = unit_label(*where)
-                asset = units.get(label)
+                asset = units.find(self, record.row, where, outcome, language)
                 if asset is None:
-                    if where[0] not in buildings:
-                        outcome.problems.append(
-                            self.problem(
-                                "unknown_building", record.row, "building", language, value=where[0]
-                            )
-                        )
-                    else:
-                        outcome.problems.append(
-                            self.problem("unknown_unit", record.row, "room", language, label=label)
-                        )
                     continue
+                label = unit_label(*where)
                 if label in seen_units:
                     outcome.problems.append(
                         self.problem(
