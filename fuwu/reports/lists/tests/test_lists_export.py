@@ -57,7 +57,7 @@ def subscribed(world: World, families: list[str]) -> dict[str, list[list[Any]]]:
 
 def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -> None:
     c = manager(world)
-    scope = scope_from_params(world.actor("sc_manager"), SITE, month_to_date=True)
+    scope = scope_from_params(world.actor("sc_manager"), SITE, report="fees", month_to_date=True)
     stats = fees.statistics(fees.households(scope))
     rows = export(c, "fees")
     assert rows[0][:4] == ["楼栋", "出单户数", "已缴清", "应缴（元）"]
@@ -70,7 +70,10 @@ def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -
     assert arrears[1][8] == "欠费" and arrears[1][6] == 150  # outstanding, a number
     week = export(c, "fee-reports", grain="week", **{"from": "2026-11-23", "to": "2026-12-04"})
     report = fees.fee_report(
-        scope_from_params(world.actor("sc_manager"), {**SITE, "from": "2026-11-23"}), "week"
+        scope_from_params(
+            world.actor("sc_manager"), {**SITE, "from": "2026-11-23"}, report="fee-reports"
+        ),
+        "week",
     )
     assert week[0][0] == "周" and week[0][-2:] == ["笔数", "合计（元）"]
     assert week[1][0] == datetime(2026, 11, 23) and week[-1][0] == "合计"
@@ -117,7 +120,7 @@ def test_vacant_and_survey_lists_export(world: World, round_data: Any) -> None:
     ]
     assert vacant[1][0].date() == date(2026, 12, 2)
     survey = export(c, "surveys", **period)
-    scope = scope_from_params(world.actor("sc_manager"), {**SITE, **period})
+    scope = scope_from_params(world.actor("sc_manager"), {**SITE, **period}, report="surveys")
     tally = rounds.survey_tally(rounds.surveyed(scope))
     assert survey[0][:7] == [
         "区域",
