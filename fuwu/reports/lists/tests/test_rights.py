@@ -17,6 +17,9 @@ from fuwu.reports.lists.tests.dataset import Data
 from fuwu.reports.models import Subscription
 from fuwu.testing.factories import World
 
+# Every right once: on PostgreSQL when a PostgreSQL run goes beside the SQLite one (`make test`).
+pytestmark = pytest.mark.postgres_once
+
 LISTS = ("fees", "arrears", "fee-reports", "parking", "gas", "keys", "vacant", "surveys")
 FEES = {"fees", "arrears", "fee-reports"}
 EVERYTHING = set(rights.REPORTS)
