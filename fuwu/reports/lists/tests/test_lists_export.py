@@ -1,5 +1,5 @@
 """The lists as spreadsheets (issue 12): each list's export, from its page's link or the API,
-holds the list's own figures on the fixed data set, for the site's managers only; each list can
+holds the list's own figures on the fixed data set, for those who may read it (test_rights); each list can
 be subscribed to and is mailed with its period mapped onto its filters."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -
     keys = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
     assert keys[0].startswith("Key,") and keys[1].split(",")[0:2] == ["K-101", "王芳"]
     assert keys[1].split(",")[4] == "2"  # days overdue
-    # Managers only; a bad filter is the page's error, not a file.
+    # Not an agent's (`rights`); a bad filter is the page's error, not a file.
     agent = Client()
     agent.force_login(world.users["agent"])
     assert agent.get("/reports/fees/export/", SITE).status_code == 403
