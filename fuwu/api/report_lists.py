@@ -1,7 +1,8 @@
 """Reports: the seeds' own lists (`fuwu.reports.lists`) — payment statistics and arrears, the
 daily and weekly fee reports, parking leases expiring, the week's gas list, keys overdue, the
-vacant-unit log and the opinion survey per area. Same rights and filters as the pages
-(`/reports/lists/…`); money as decimal strings in yuan."""
+vacant-unit log and the opinion survey per area. Same rights (`fuwu.reports.lists.rights`:
+managers; the finance clerks the fee lists, the guards the parking list and the keys overdue;
+403 otherwise) and filters as the pages (`/reports/lists/…`); money as decimal strings in yuan."""
 
 from __future__ import annotations
 
@@ -190,7 +191,7 @@ def _fee_line(scope: Any, line: fee_lists.BuildingLine, *, total: bool) -> FeeBu
     by_alias=True,
 )
 def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
-    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    scope = scope_from_params(actor(request), request.GET, report="fees", month_to_date=True)
     stats = fee_lists.statistics(fee_lists.households(scope))
     return FeeStatisticsOut(
         **{"from": scope.start, "to": scope.end},
@@ -206,7 +207,7 @@ def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
     url_name="report_fee_households",
 )
 def fee_households(request: HttpRequest, state: str = fee_lists.ARREARS) -> FeeHouseholdsOut:
-    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    scope = scope_from_params(actor(request), request.GET, report="arrears", month_to_date=True)
     rows = fee_lists.pick(fee_lists.households(scope), state)
     return FeeHouseholdsOut(
         count=len(rows),
@@ -253,7 +254,7 @@ def _fee_period(scope: Any, p: fee_lists.Period) -> FeePeriodOut:
     by_alias=True,
 )
 def fee_report(request: HttpRequest, grain: str = "day") -> FeeReportOut:
-    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    scope = scope_from_params(actor(request), request.GET, report="fee-reports", month_to_date=True)
     report = fee_lists.fee_report(scope, grain)
     return FeeReportOut(
         **{"from": scope.start, "to": scope.end},
@@ -270,7 +271,7 @@ def fee_report(request: HttpRequest, grain: str = "day") -> FeeReportOut:
     url_name="report_fee_payments",
 )
 def fee_payments(request: HttpRequest, kind: str | None = None) -> FeePaymentsOut:
-    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    scope = scope_from_params(actor(request), request.GET, report="fee-reports", month_to_date=True)
     found = fee_lists.payments(scope, kind=kind)
     return FeePaymentsOut(
         count=len(found),
@@ -298,7 +299,7 @@ def fee_payments(request: HttpRequest, kind: str | None = None) -> FeePaymentsOu
     summary="Parking permits out whose lease ends in a month (month=YYYY-MM, default this one)",
 )
 def parking_expiring(request: HttpRequest, month: str | None = None) -> ParkingListOut:
-    scope = scope_from_params(actor(request), request.GET)
+    scope = scope_from_params(actor(request), request.GET, report="parking")
     first = register_lists.parse_month(month, scope.today)
     rows = register_lists.parking_expiring(scope, first)
     return ParkingListOut(
@@ -327,7 +328,7 @@ def parking_expiring(request: HttpRequest, month: str | None = None) -> ParkingL
     summary="The week's gas-activation list and household count (week: any day of it)",
 )
 def gas_week(request: HttpRequest, week: str | None = None) -> GasWeekOut:
-    scope = scope_from_params(actor(request), request.GET)
+    scope = scope_from_params(actor(request), request.GET, report="gas")
     errors: dict[str, FieldError] = {}
     day = parse_day(request.GET, "week", errors)
     if errors:
@@ -360,7 +361,7 @@ def gas_week(request: HttpRequest, week: str | None = None) -> GasWeekOut:
     summary="Keys lent and not back by their due time, longest overdue first",
 )
 def keys_overdue(request: HttpRequest) -> list[KeyOverdueOut]:
-    scope = scope_from_params(actor(request), request.GET)
+    scope = scope_from_params(actor(request), request.GET, report="keys")
     return [
         KeyOverdueOut(
             case_id=r.case_id,
@@ -426,7 +427,7 @@ class SurveyHouseholdOut(Schema):
     summary="The vacant-unit inspection log: the rounds opened in the period",
 )
 def vacant_units(request: HttpRequest) -> list[VacantInspectionOut]:
-    scope = scope_from_params(actor(request), request.GET, month_to_date=True)
+    scope = scope_from_params(actor(request), request.GET, report="vacant", month_to_date=True)
     return [
         VacantInspectionOut(
             case_id=r.case_id,
@@ -476,7 +477,7 @@ def _survey_area(
     by_alias=True,
 )
 def survey_tally(request: HttpRequest, round: str | None = None) -> SurveyTallyOut:
-    scope = scope_from_params(actor(request), request.GET, default_days=183)
+    scope = scope_from_params(actor(request), request.GET, report="surveys", default_days=183)
     tally = round_lists.survey_tally(round_lists.surveyed(scope, round=round or None))
     extra = {"round": round} if round else {}
     return SurveyTallyOut(
@@ -495,7 +496,7 @@ def survey_tally(request: HttpRequest, round: str | None = None) -> SurveyTallyO
 def survey_households(
     request: HttpRequest, measure: str = round_lists.ALL, round: str | None = None
 ) -> list[SurveyHouseholdOut]:
-    scope = scope_from_params(actor(request), request.GET, default_days=183)
+    scope = scope_from_params(actor(request), request.GET, report="surveys", default_days=183)
     rows = round_lists.pick_survey(round_lists.surveyed(scope, round=round or None), measure)
     return [
         SurveyHouseholdOut(

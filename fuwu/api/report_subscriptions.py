@@ -1,4 +1,4 @@
-"""Report subscriptions: a manager orders a report (`service_levels`) with its filters, daily,
+"""Report subscriptions: a person orders a report they may read with its filters, daily,
 weekly or monthly; the worker e-mails each whole period after it ends as PDF and xlsx
 (`fuwu.reports.subscriptions`). Each person sees and cancels only their own."""
 
@@ -13,6 +13,7 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut, actor
 from fuwu.procedures.engine.errors import Forbidden
 from fuwu.reports import subscriptions as subs
 from fuwu.reports.choices import Frequency
+from fuwu.reports.lists import rights
 from fuwu.reports.models import Subscription
 
 router = Router(tags=["reports"])
@@ -52,8 +53,10 @@ class SubscriptionOut(Schema):
         )
 
 
-def _manager(request: HttpRequest) -> None:
-    if not actor(request).is_manager:
+def _reader(request: HttpRequest) -> None:
+    """Subscriptions are for people who may open a report (`fuwu.reports.lists.rights`); each
+    order is checked with its report's own rights."""
+    if not rights.readable(actor(request)):
         raise Forbidden("forbidden")
 
 
@@ -63,7 +66,7 @@ def _manager(request: HttpRequest) -> None:
     summary="Your report subscriptions",
 )
 def list_subscriptions(request: HttpRequest) -> list[SubscriptionOut]:
-    _manager(request)
+    _reader(request)
     rows = Subscription.objects.filter(user_id=int(request.user.pk or 0)).order_by(
         "report", "frequency", "pk"
     )
@@ -76,7 +79,7 @@ def list_subscriptions(request: HttpRequest) -> list[SubscriptionOut]:
     summary="Subscribe to a report: sent by e-mail as PDF and xlsx after each period",
 )
 def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> Status[SubscriptionOut]:
-    _manager(request)
+    _reader(request)
     sub = subs.subscribe(request.user, payload.report, payload.frequency, payload.params)
     return Status(201, SubscriptionOut.of(sub))
 
@@ -87,6 +90,6 @@ def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> Status
     summary="Cancel one of your report subscriptions",
 )
 def delete_subscription(request: HttpRequest, subscription_id: int) -> Status[None]:
-    _manager(request)
+    _reader(request)
     subs.unsubscribe(request.user, subscription_id)
     return Status(204, None)

@@ -20,6 +20,7 @@ from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut, actor, language
 from fuwu.cases.queries import CaseFilter, cases_for
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.reports import exports
+from fuwu.reports.lists import rights
 from fuwu.sheets import actions, writer
 from fuwu.sheets.cases import CaseTable
 from fuwu.sheets.kinds import KINDS
@@ -59,7 +60,12 @@ def export_cases(
     summary="A report as xlsx (its main table, then a sheet per secondary table) or CSV (the main table)",
     description=(
         "`family`: " + ", ".join(exports.EXPORTS) + ". The other query parameters are the "
-        "report's own filters (as its page and its API read them); managers only."
+        "report's own filters (as its page and its API read them). Read with its rights "
+        "(403 otherwise): managers, and besides them by role "
+        + "; ".join(
+            f"{r}: {', '.join(sorted(roles))}" for r, roles in rights.READERS.items() if roles
+        )
+        + "."
     ),
     openapi_extra=FILE_RESPONSE,
 )

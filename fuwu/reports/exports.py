@@ -2,12 +2,12 @@
 subscriptions read (issue 12).
 
 An `Export` reads the report's filters from query parameters exactly as its page does (the
-report's own parsing and checks, hence its rights: managers, their sites), builds the report
-and gives its main table (`sheet`; for the xlsx with the page's secondary tables, a sheet each)
-to the exporter (`fuwu.sheets.writer`). `period` says how a subscription's period becomes the
-report's filters: `range` (from/to), `month` (the parking list: the month the period starts in)
-or `week` (the gas list: the week it starts in), `now` (the keys overdue: as they stand when it
-is read).
+report's own parsing and checks, hence its rights: `fuwu.reports.lists.rights`, keyed by the
+slug), builds the report and gives its main table (`sheet`; for the xlsx with the page's
+secondary tables, a sheet each) to the exporter (`fuwu.sheets.writer`). `period` says how a
+subscription's period becomes the report's filters: `range` (from/to), `month` (the parking
+list: the month the period starts in) or `week` (the gas list: the week it starts in), `now`
+(the keys overdue: as they stand when it is read).
 """
 
 from __future__ import annotations
@@ -62,29 +62,29 @@ def _workload(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 
 def _fees(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params, month_to_date=True)
+    scope = scope_from_params(actor, params, report="fees", month_to_date=True)
     return fees.statistics_sheet(fees.statistics(fees.households(scope)))
 
 
 def _arrears(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params, month_to_date=True)
+    scope = scope_from_params(actor, params, report="arrears", month_to_date=True)
     state = params.get("state") or fees.ARREARS
     return fees.arrears_sheet(fees.pick(fees.households(scope), state), language)
 
 
 def _fee_reports(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params, month_to_date=True)
+    scope = scope_from_params(actor, params, report="fee-reports", month_to_date=True)
     return fees.fee_report_sheet(fees.fee_report(scope, params.get("grain") or "day"), language)
 
 
 def _parking(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params)
+    scope = scope_from_params(actor, params, report="parking")
     month = registers.parse_month(params.get("month"), scope.today)
     return registers.parking_sheet(registers.parking_expiring(scope, month), month, language)
 
 
 def _gas(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params)
+    scope = scope_from_params(actor, params, report="gas")
     errors: dict[str, FieldError] = {}
     day = parse_day(params, "week", errors) or scope.today
     if errors:
@@ -93,11 +93,13 @@ def _gas(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 
 def _keys(actor: Actor, params: Params, language: str) -> SimpleTable:
-    return registers.keys_sheet(registers.keys_overdue(scope_from_params(actor, params)))
+    return registers.keys_sheet(
+        registers.keys_overdue(scope_from_params(actor, params, report="keys"))
+    )
 
 
 def _vacant(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params, month_to_date=True)
+    scope = scope_from_params(actor, params, report="vacant", month_to_date=True)
     version = current_version(rounds.VACANT)
     steps = (
         {k: s.name.get(language) for k, s in definition_of(version).steps.items()}
@@ -108,7 +110,7 @@ def _vacant(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 
 def _surveys(actor: Actor, params: Params, language: str) -> SimpleTable:
-    scope = scope_from_params(actor, params, default_days=SURVEY_DAYS)
+    scope = scope_from_params(actor, params, report="surveys", default_days=SURVEY_DAYS)
     survey_round = (params.get("round") or "").strip()[:40] or None
     tally = rounds.survey_tally(rounds.surveyed(scope, round=survey_round))
     return rounds.survey_sheet(tally, language)

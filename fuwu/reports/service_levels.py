@@ -97,12 +97,21 @@ class Filters:
         return out
 
 
-def visible_sites(actor: Actor) -> list[Site]:
-    """The sites whose reports this person may read: none unless a manager."""
-    if not actor.is_manager:
-        return []
+def may_read(actor: Actor) -> bool:
+    """The service-levels, quality and workload reports: managers (and VPs, specialists,
+    administrators) only. Who reads the seeds' lists is `fuwu.reports.lists.rights`'s."""
+    return actor.is_manager
+
+
+def sites_of(actor: Actor) -> list[Site]:
+    """The sites a person works for (every site for a superuser), by name."""
     sites = Site.objects.all() if actor.superuser else Site.objects.filter(pk__in=actor.site_ids)
     return list(sites.order_by("name").only("id", "code", "name", "timezone"))
+
+
+def visible_sites(actor: Actor) -> list[Site]:
+    """The sites whose reports this person may read: none unless a manager."""
+    return sites_of(actor) if may_read(actor) else []
 
 
 def resolve(
@@ -117,9 +126,33 @@ def resolve(
     now: datetime | None = None,
 ) -> Filters:
     """Check the filters against what the person may see; refuses with a field error each."""
-    if not actor.is_manager:
+    if not may_read(actor):
         raise Forbidden("forbidden")
-    sites = visible_sites(actor)
+    return within(
+        visible_sites(actor),
+        site=site,
+        department=department,
+        procedure=procedure,
+        person=person,
+        start=start,
+        end=end,
+        now=now,
+    )
+
+
+def within(
+    sites: list[Site],
+    *,
+    site: str | None = None,
+    department: int | None = None,
+    procedure: str | None = None,
+    person: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    now: datetime | None = None,
+) -> Filters:
+    """Check the filters against the sites a report may be read for (the caller decided which:
+    `resolve` here, `fuwu.reports.lists.scope_from_params` for the lists); a field error each."""
     chosen = sites
     errors: dict[str, FieldError] = {}
     if site:

@@ -9,8 +9,9 @@ events), one period at a time, so a worker that was down catches up on every per
 missed. The period is claimed by a conditional UPDATE before the mail goes out: two workers
 never send it twice, and a mail server error gives the claim back to be retried.
 
-The report is read with the subscriber's rights when it is sent, not when it was ordered: a
-person who is no longer a manager, or no longer on a site, receives nothing of it.
+The report is read with the subscriber's rights when it is sent, not when it was ordered
+(`fuwu.reports.lists.rights`): a person who may no longer read it (a manager no longer one, a
+finance clerk moved to another post), or is no longer on a site, receives nothing of it.
 """
 
 from __future__ import annotations

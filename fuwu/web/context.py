@@ -29,6 +29,8 @@ class Nav:
     technician: bool = False
     # The first workshop they see (the menu's calendar and KPIs link to it).
     workshop_id: int | None = None
+    # The report pages they may open (`fuwu.reports.lists.rights`): the reports menu and its links.
+    reports: tuple[str, ...] = ()
 
 
 def is_staff_member(actor: Actor) -> bool:
@@ -48,6 +50,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
+    from fuwu.reports.lists import rights
     from fuwu.scheduling.booking import BOOKING_ROLES, visible_workshops
     from fuwu.scheduling.models import Technician, Workshop
 
@@ -98,5 +101,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             board=workshop,
             workshop_id=first,
             technician=technician,
+            reports=rights.readable(actor),
         )
     }

@@ -3,10 +3,10 @@ weekly fee reports, parking leases expiring in a month (the guards' paper list),
 gas-activation list, keys overdue. One module per family; they read cases, events and register
 entries directly — a few grouped queries each, never one per row.
 
-Who may read them and which sites: the same rule as the service-levels report
-(`fuwu.reports.service_levels.visible_sites`: managers, for the sites they work for). Filters
-arrive as query parameters and are checked here once for the pages and the API alike; a bad one
-is a field error in the reader's language.
+Who may read them and which sites: `rights` (managers, for the sites they work for; the finance
+clerks the fee lists, the guards the parking list and the keys overdue, for the sites they work
+at). `scope_from_params` asks it, and checks the filters, once for the pages, the API and the
+exports alike; a bad filter is a field error in the reader's language.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, Unprocessable
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.reports import service_levels as sl
+from fuwu.reports.lists import rights
 
 MAX_BUILDING = 40
 
@@ -73,17 +75,19 @@ def parse_day(params: Mapping[str, str], name: str, errors: dict[str, FieldError
 
 
 def scope_from_params(
-    actor: Any,
+    actor: Actor,
     params: Mapping[str, str],
     *,
+    report: str,
     month_to_date: bool = False,
     default_days: int | None = None,
     now: datetime | None = None,
 ) -> Scope:
     """Site, period (`from`/`to`; by default the last 30 days, or with `month_to_date` the
-    month of `to` up to that day, or `default_days` up to `to`) and building, checked against what the person may see
-    (`service_levels.resolve`: managers, their sites, at most a year)."""
-    if not getattr(actor, "is_manager", False):
+    month of `to` up to that day, or `default_days` up to `to`) and building, checked against
+    what the person may see of `report` (a slug of `rights.READERS`: Forbidden unless they may
+    read it; only the sites `rights.sites_for` gives; at most a year)."""
+    if not rights.may_read(actor, report):
         raise Forbidden("forbidden")
     errors: dict[str, FieldError] = {}
     start = parse_day(params, "from", errors)
@@ -93,7 +97,9 @@ def scope_from_params(
         errors["building"] = FieldError("too_long", max=MAX_BUILDING)
     site = (params.get("site") or "").strip() or None
     try:
-        filters = sl.resolve(actor, site=site, start=start, end=end, now=now)
+        filters = sl.within(
+            rights.sites_for(actor, report), site=site, start=start, end=end, now=now
+        )
     except EngineError as exc:
         if exc.code != "invalid_filters":
             raise

@@ -5,9 +5,10 @@ account) and the rest in English, on a 390×844 phone where the role works on on
 - The service-centre manager (sc_manager) reads the service levels, quality with the monthly
   complaint trend, and workload of 兰亭苑, filters, drills from numbers and chart bars to the
   cases, subscribes to a weekly report and exports one to Excel.
-- The finance clerk (finance, head of 兰亭苑's finance department) reads the payment statistics
-  by building, the arrears list, the daily and weekly fee reports, prints the guards' parking
-  list and a payment notice (the PDF rendered to PNG beside the screenshots).
+- The finance clerk (finance, head of 兰亭苑's finance department, by her role alone: no
+  manager's) reads the payment statistics by building, the arrears list, the daily and weekly
+  fee reports and prints a payment notice (the PDF rendered to PNG beside the screenshots);
+  the parking list is refused her, and a guard (security) prints it for the gates.
 - The 4S service advisor (advisor) reads the workshop KPIs down to a no-show, has the customer
   sign the repair order on a phone and prints it (PNG), then reprints a copy in English.
 
@@ -26,8 +27,6 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from fuwu.core.actors import forget_actors
-from fuwu.core.models import Role, Staff
 from fuwu.documents.models import Document, Signature
 from fuwu.documents.tests.test_render import car_case
 from fuwu.reports import fold
@@ -261,20 +260,26 @@ def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
     web: Any, world: World
 ) -> None:
     data = lists.build(world)
-    lists.rounds(world, data.units)
-    # The report pages are for managers: the finance clerk here heads 兰亭苑's finance
-    # department (the world makes her its manager) and holds the manager role for them.
-    Staff.objects.get(user__username="finance").roles.add(Role.objects.get(code="manager"))
-    forget_actors()
+    # Her own role opens the fee lists (`fuwu.reports.lists.rights`): she heads 兰亭苑's finance
+    # department, but holds no manager role, so nothing here is a manager's right.
+    clerk = world.actor("finance")
+    assert clerk.roles == {"finance"} and not clerk.is_manager
     page = web.page()
     web.login(page, "finance")
 
-    # 中文, desktop: the index, then payment statistics by building.
+    # 中文, desktop: the index (her three lists only), then payment statistics by building.
     page.goto("/work/")
     page.click("[data-testid=reports-menu]")
+    assert page.locator("[data-testid=quality-link]").count() == 0
     with page.expect_navigation():
         page.click("[data-testid=report-index-link]")
     page.wait_for_selector("[data-testid=report-index]")
+    listed = page.locator("[data-testid=report-index] a")
+    assert [listed.nth(i).get_attribute("data-testid") for i in range(listed.count())] == [
+        "report-index-fees",
+        "report-index-arrears",
+        "report-index-fee-reports",
+    ]
     web.shot(page, "index-zh")
     with page.expect_navigation():
         page.click("[data-testid=report-index-fees]")
@@ -325,21 +330,12 @@ def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
     assert page.locator("[data-testid=n-grand-total]").inner_text() == "1906.40"
     web.shot(page, "fee-report-daily-zh")
 
-    # The guards' parking list, printed: no menu, filters or buttons.
-    page.goto("/reports/lists/parking/?site=lanting&month=2026-12")
-    assert _list_cases(page) == {str(data.leases["december"].pk)}
-    page.emulate_media(media="print")
-    assert not page.locator("nav.navbar").is_visible()
-    assert not page.locator("[data-testid=report-filters]").is_visible()
-    assert not page.locator("[data-testid=print]").is_visible()
-    assert page.locator(".print-meta").is_visible()
-    web.shot(page, "parking-print-zh")
-    page.emulate_media(media="screen")
+    # The guards' parking list is theirs, not hers.
+    assert page.goto("/reports/lists/parking/?site=lanting&month=2026-12").status == 403
 
     # English from here on.
-    web.to_english(page)
-    assert "Parking leases ending in the month" in page.inner_text("h1")
     page.goto(f"/reports/lists/fee-reports/?{DECEMBER}&grain=week")
+    web.to_english(page)
     _drawn(page)
     assert "Weekly fee report" in page.inner_text("h1")
     weeks = page.locator("[data-testid=fee-period]")
@@ -350,15 +346,6 @@ def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
     page.goto(f"/reports/lists/fees/?{DECEMBER}")
     _drawn(page)
     web.shot(page, "fees-en")
-    page.goto(f"/reports/lists/surveys/?{DECEMBER}")
-    _drawn(page)
-    assert page.locator("[data-testid=survey-total] [data-testid=n-return-rate]").inner_text() == (
-        "66.7%"
-    )
-    web.shot(page, "surveys-en")
-    page.goto("/reports/lists/gas/?site=lanting&week=2026-12-02")
-    assert page.locator("[data-testid=household-count]").inner_text() == "3"
-    web.shot(page, "gas-en")
 
     # The payment notice of 2栋1单元201 (300.00, in arrears), printed from its case.
     f3 = data.fees["f3"]
@@ -380,6 +367,20 @@ def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
     _narrow(phone, "the arrears list")
     web.shot(phone, "arrears-phone-en")
     assert phone.js_errors == []
+
+    # The guard (秩序维护员, no manager either) prints the month's parking list for the gates:
+    # no menu, filters or buttons on paper.
+    gate = web.page()
+    web.login(gate, "security")
+    gate.goto("/reports/lists/parking/?site=lanting&month=2026-12")
+    assert _list_cases(gate) == {str(data.leases["december"].pk)}
+    gate.emulate_media(media="print")
+    assert not gate.locator("nav.navbar").is_visible()
+    assert not gate.locator("[data-testid=report-filters]").is_visible()
+    assert not gate.locator("[data-testid=print]").is_visible()
+    assert gate.locator(".print-meta").is_visible()
+    web.shot(gate, "parking-print-zh")
+    assert gate.js_errors == []
 
 
 # -- the service advisor ---------------------------------------------------------------------

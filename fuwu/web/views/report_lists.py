@@ -2,8 +2,9 @@
 page; `/reports/lists/…` the payment statistics by building, the arrears list (every household
 notice, by state), the daily and weekly fee reports with the payments behind each number, the
 parking leases expiring in a month and the week's gas list (both print on A4 for the paper
-list), and the keys overdue. Managers only, their sites; the figures and the checks of the
-filters are the `lists` package's, the same the API serves."""
+list), and the keys overdue. Who may open each, for which sites, is
+`fuwu.reports.lists.rights`'s (403 otherwise); the figures and the checks of the filters are
+the `lists` package's, the same the API serves."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -20,9 +22,15 @@ from django.utils.translation import gettext as _
 
 from fuwu.procedures.engine.errors import EngineError, FieldError, Unprocessable
 from fuwu.procedures.registry import current_version, definition_of
-from fuwu.reports import service_levels as sl
 from fuwu.reports.exports import SURVEY_DAYS
-from fuwu.reports.lists import Scope, building_label, option_labels, parse_day, scope_from_params
+from fuwu.reports.lists import (
+    Scope,
+    building_label,
+    option_labels,
+    parse_day,
+    rights,
+    scope_from_params,
+)
 from fuwu.reports.lists import fees as fee_lists
 from fuwu.reports.lists import gas as gas_lists
 from fuwu.reports.lists import registers as register_lists
@@ -40,6 +48,7 @@ def _link(name: str, scope: Scope, **extra: str) -> str:
 
 def _page(
     request: HttpRequest,
+    report: str,
     template: str,
     build: Callable[[Scope, dict[str, Any]], None],
     *,
@@ -47,17 +56,24 @@ def _page(
     default_days: int | None = None,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Resolve the filters, let `build` fill the context, or show the errors (422)."""
+    """Refuse a person who may not read `report` (403), resolve the filters, let `build` fill
+    the context, or show the errors (422)."""
     actor = actor_of(request)
+    if not rights.may_read(actor, report):
+        raise PermissionDenied
     language = _language()
     context: dict[str, Any] = {
         "params": request.GET,
-        "sites": sl.visible_sites(actor),
+        "sites": rights.sites_for(actor, report),
         **(extra or {}),
     }
     try:
         scope = scope_from_params(
-            actor, request.GET, month_to_date=month_to_date, default_days=default_days
+            actor,
+            request.GET,
+            report=report,
+            month_to_date=month_to_date,
+            default_days=default_days,
         )
         context["scope"] = scope
         build(scope, context)
@@ -68,12 +84,16 @@ def _page(
     return render(request, template, context)
 
 
-@staff_required(manager=True)
+@staff_required
 def index_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/reports/index.html")
+    """Every report page this person may open; 403 when there is none."""
+    pages = rights.readable(actor_of(request))
+    if not pages:
+        raise PermissionDenied
+    return render(request, "web/reports/index.html", {"pages": pages})
 
 
-@staff_required(manager=True)
+@staff_required
 def fees_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         stats = fee_lists.statistics(fee_lists.households(scope))
@@ -106,14 +126,14 @@ def fees_view(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    return _page(request, "web/reports/fees.html", build, month_to_date=True)
+    return _page(request, "fees", "web/reports/fees.html", build, month_to_date=True)
 
 
 def _building_label(building: str) -> str:
     return building_label(building)
 
 
-@staff_required(manager=True)
+@staff_required
 def arrears_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or fee_lists.ARREARS
 
@@ -130,6 +150,7 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
 
     return _page(
         request,
+        "arrears",
         "web/reports/arrears.html",
         build,
         month_to_date=True,
@@ -141,7 +162,7 @@ def _state_names() -> dict[str, str]:
     return fee_lists.state_labels()
 
 
-@staff_required(manager=True)
+@staff_required
 def fee_reports_view(request: HttpRequest) -> HttpResponse:
     grain = request.GET.get("grain") or "day"
 
@@ -186,7 +207,12 @@ def fee_reports_view(request: HttpRequest) -> HttpResponse:
         )
 
     return _page(
-        request, "web/reports/fee_reports.html", build, month_to_date=True, extra={"grain": grain}
+        request,
+        "fee-reports",
+        "web/reports/fee_reports.html",
+        build,
+        month_to_date=True,
+        extra={"grain": grain},
     )
 
 
@@ -194,7 +220,7 @@ def _week_label(monday: date) -> str:
     return f"{monday.isoformat()[5:]}–{(monday + timedelta(days=6)).isoformat()[5:]}"
 
 
-@staff_required(manager=True)
+@staff_required
 def fee_payments_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind")
 
@@ -210,10 +236,10 @@ def fee_payments_view(request: HttpRequest) -> HttpResponse:
             back=_link("web:report-fee-reports", scope),
         )
 
-    return _page(request, "web/reports/fee_payments.html", build, month_to_date=True)
+    return _page(request, "fee-reports", "web/reports/fee_payments.html", build, month_to_date=True)
 
 
-@staff_required(manager=True)
+@staff_required
 def parking_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         month = register_lists.parse_month(request.GET.get("month"), scope.today)
@@ -225,10 +251,10 @@ def parking_view(request: HttpRequest) -> HttpResponse:
             expired=sum(1 for r in rows if r.expired),
         )
 
-    return _page(request, "web/reports/parking.html", build)
+    return _page(request, "parking", "web/reports/parking.html", build)
 
 
-@staff_required(manager=True)
+@staff_required
 def gas_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         errors: dict[str, FieldError] = {}
@@ -244,18 +270,18 @@ def gas_view(request: HttpRequest) -> HttpResponse:
             states=gas_lists.state_labels(),
         )
 
-    return _page(request, "web/reports/gas.html", build)
+    return _page(request, "gas", "web/reports/gas.html", build)
 
 
-@staff_required(manager=True)
+@staff_required
 def keys_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         context.update(rows=register_lists.keys_overdue(scope))
 
-    return _page(request, "web/reports/keys.html", build)
+    return _page(request, "keys", "web/reports/keys.html", build)
 
 
-@staff_required(manager=True)
+@staff_required
 def vacant_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         rows = round_lists.vacant_log(scope)
@@ -266,7 +292,7 @@ def vacant_view(request: HttpRequest) -> HttpResponse:
             steps=_step_names(round_lists.VACANT),
         )
 
-    return _page(request, "web/reports/vacant.html", build, month_to_date=True)
+    return _page(request, "vacant", "web/reports/vacant.html", build, month_to_date=True)
 
 
 def _step_names(procedure: str) -> dict[str, str]:
@@ -277,7 +303,7 @@ def _step_names(procedure: str) -> dict[str, str]:
     return {k: step.name.get(_language()) for k, step in definition_of(version).steps.items()}
 
 
-@staff_required(manager=True)
+@staff_required
 def surveys_view(request: HttpRequest) -> HttpResponse:
     survey_round = (request.GET.get("round") or "").strip()[:40] or None
 
@@ -322,6 +348,7 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
 
     return _page(
         request,
+        "surveys",
         "web/reports/surveys.html",
         build,
         default_days=SURVEY_DAYS,
@@ -329,7 +356,7 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(manager=True)
+@staff_required
 def survey_households_view(request: HttpRequest) -> HttpResponse:
     survey_round = (request.GET.get("round") or "").strip()[:40] or None
     measure = request.GET.get("measure") or round_lists.ALL
@@ -346,7 +373,9 @@ def survey_households_view(request: HttpRequest) -> HttpResponse:
             ),
         )
 
-    return _page(request, "web/reports/survey_households.html", build, default_days=SURVEY_DAYS)
+    return _page(
+        request, "surveys", "web/reports/survey_households.html", build, default_days=SURVEY_DAYS
+    )
 
 
 urlpatterns = [

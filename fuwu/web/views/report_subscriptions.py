@@ -1,7 +1,8 @@
 """A person's report subscriptions: `/reports/subscriptions/` lists them (what, how often, the
 last send and any reason it failed) and takes a new one from a report page's "subscribe" form
-(its current filters); each can be cancelled. The rules are `fuwu.reports.subscriptions`'s,
-the same the API uses."""
+(its current filters); each can be cancelled. Open to whoever may open a report
+(`fuwu.reports.lists.rights`); each order is checked with that report's own rights. The rules
+are `fuwu.reports.subscriptions`'s, the same the API uses."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -20,8 +22,9 @@ from django.views.decorators.http import require_POST
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.reports import subscriptions as subs
 from fuwu.reports.choices import Frequency
+from fuwu.reports.lists import rights
 from fuwu.reports.models import Subscription
-from fuwu.web.access import staff_required
+from fuwu.web.access import actor_of, staff_required
 
 
 def _back(request: HttpRequest) -> str:
@@ -31,8 +34,15 @@ def _back(request: HttpRequest) -> str:
     return reverse("web:report-subscriptions")
 
 
-@staff_required(manager=True)
+def _reader(request: HttpRequest) -> None:
+    """Subscriptions are for people who may open a report (each one checked when ordered)."""
+    if not rights.readable(actor_of(request)):
+        raise PermissionDenied
+
+
+@staff_required
 def subscriptions_view(request: HttpRequest) -> HttpResponse:
+    _reader(request)
     if request.method == "POST":
         language = get_language() or "zh-hans"
         try:
@@ -73,8 +83,9 @@ def subscriptions_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(manager=True)
+@staff_required
 def unsubscribe_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _reader(request)
     try:
         subs.unsubscribe(request.user, pk)
     except EngineError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 from fuwu.cases.queries import cases_for
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.reports import exports
+from fuwu.reports.lists import rights
 from fuwu.sheets import actions, writer
 from fuwu.sheets.cases import CaseTable
 from fuwu.sheets.kinds import KINDS
@@ -54,13 +56,16 @@ def queue_export(request: HttpRequest) -> HttpResponseBase:
     return writer.response(table, _format(request.GET.get("format")))
 
 
-@staff_required(manager=True)
+@staff_required
 def report_export(request: HttpRequest, family: str) -> HttpResponseBase:
-    """Any report (`fuwu.reports.exports`) with the page's filters and rights: its main table, and
-    in the xlsx a sheet for each of the page's secondary tables."""
+    """Any report (`fuwu.reports.exports`) with the page's filters and rights (403 for a person
+    who may not open it, `fuwu.reports.lists.rights`): its main table, and in the xlsx a sheet
+    for each of the page's secondary tables."""
     export = exports.EXPORTS.get(family)
     if export is None:
         raise Http404
+    if not rights.may_read(actor_of(request), family):
+        raise PermissionDenied
     language = get_language() or "zh-hans"
     params = {k: str(v) for k, v in request.GET.items() if k != "format"}
     try:

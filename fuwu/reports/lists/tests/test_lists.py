@@ -16,7 +16,7 @@ D = Decimal
 
 def scope(world, **params):  # type: ignore[no-untyped-def]
     return scope_from_params(
-        world.actor("sc_manager"), {"site": "lanting", **params}, month_to_date=True
+        world.actor("sc_manager"), {"site": "lanting", **params}, report="fees", month_to_date=True
     )
 
 
@@ -135,11 +135,11 @@ def test_parking_gas_and_keys_one_query_per_list(world, data, django_assert_num_
 
 def test_only_managers_and_only_their_sites(world, data):
     with pytest.raises(Forbidden):
-        scope_from_params(world.actor("agent"), {})
+        scope_from_params(world.actor("agent"), {}, report="fees")
     with pytest.raises(EngineError) as bad:
-        scope_from_params(world.actor("as_manager"), {"site": "lanting"})
+        scope_from_params(world.actor("as_manager"), {"site": "lanting"}, report="fees")
     assert set(bad.value.fields) == {"site"}
-    dealer = scope_from_params(world.actor("as_manager"), {}, month_to_date=True)
+    dealer = scope_from_params(world.actor("as_manager"), {}, report="fees", month_to_date=True)
     assert fees.households(dealer) == [] and registers.keys_overdue(dealer) == []
     with pytest.raises(EngineError) as bad:
         scope(world, **{"from": "2026-12-40", "building": "x" * 41})

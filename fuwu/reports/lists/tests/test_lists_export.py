@@ -1,5 +1,5 @@
 """The lists as spreadsheets (issue 12): each list's export, from its page's link or the API,
-holds the list's own figures on the fixed data set, for the site's managers only; each list can
+holds the list's own figures on the fixed data set, for those who may read it (test_rights); each list can
 be subscribed to and is mailed with its period mapped onto its filters."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def subscribed(world: World, families: list[str]) -> dict[str, list[list[Any]]]:
 
 def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -> None:
     c = manager(world)
-    scope = scope_from_params(world.actor("sc_manager"), SITE, month_to_date=True)
+    scope = scope_from_params(world.actor("sc_manager"), SITE, report="fees", month_to_date=True)
     stats = fees.statistics(fees.households(scope))
     rows = export(c, "fees")
     assert rows[0][:4] == ["楼栋", "出单户数", "已缴清", "应缴（元）"]
@@ -70,7 +70,10 @@ def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -
     assert arrears[1][8] == "欠费" and arrears[1][6] == 150  # outstanding, a number
     week = export(c, "fee-reports", grain="week", **{"from": "2026-11-23", "to": "2026-12-04"})
     report = fees.fee_report(
-        scope_from_params(world.actor("sc_manager"), {**SITE, "from": "2026-11-23"}), "week"
+        scope_from_params(
+            world.actor("sc_manager"), {**SITE, "from": "2026-11-23"}, report="fee-reports"
+        ),
+        "week",
     )
     assert week[0][0] == "周" and week[0][-2:] == ["笔数", "合计（元）"]
     assert week[1][0] == datetime(2026, 11, 23) and week[-1][0] == "合计"
@@ -84,7 +87,7 @@ def test_fee_register_and_gas_lists_export(world: World, data: Data, api: Any) -
     keys = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
     assert keys[0].startswith("Key,") and keys[1].split(",")[0:2] == ["K-101", "王芳"]
     assert keys[1].split(",")[4] == "2"  # days overdue
-    # Managers only; a bad filter is the page's error, not a file.
+    # Not an agent's (`rights`); a bad filter is the page's error, not a file.
     agent = Client()
     agent.force_login(world.users["agent"])
     assert agent.get("/reports/fees/export/", SITE).status_code == 403
@@ -117,7 +120,7 @@ def test_vacant_and_survey_lists_export(world: World, round_data: Any) -> None:
     ]
     assert vacant[1][0].date() == date(2026, 12, 2)
     survey = export(c, "surveys", **period)
-    scope = scope_from_params(world.actor("sc_manager"), {**SITE, **period})
+    scope = scope_from_params(world.actor("sc_manager"), {**SITE, **period}, report="surveys")
     tally = rounds.survey_tally(rounds.surveyed(scope))
     assert survey[0][:7] == [
         "区域",

@@ -1,6 +1,6 @@
 """The lists' pages and API on the fixed data set: the same figures, every number a link to the
-rows behind it, Chinese and English, managers of the site only, bad filters refused (422), and
-a number of queries that does not grow with the rows."""
+rows behind it, Chinese and English, the site's people only (every right: test_rights), bad
+filters refused (422), and a number of queries that does not grow with the rows."""
 
 from __future__ import annotations
 

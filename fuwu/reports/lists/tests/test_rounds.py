@@ -17,7 +17,7 @@ QUERY = "site=lanting&from=2026-12-01&to=2026-12-04"
 
 
 def scope(world, **params):  # type: ignore[no-untyped-def]
-    return scope_from_params(world.actor("sc_manager"), {**PERIOD, **params})
+    return scope_from_params(world.actor("sc_manager"), {**PERIOD, **params}, report="surveys")
 
 
 def test_vacant_log_and_survey_tally(world, round_data, django_assert_num_queries):
