@@ -1,4 +1,4 @@
-"""Spreadsheets in Chromium, Chinese on a desktop and English on a phone: a manager uploads
+"""Spreadsheets in Chromium, Chinese on a desktop: a manager uploads
 units with a mistake, reads the problem by row and column, uploads the corrected file, confirms
 it, and exports the queue to Excel."""
 
@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from fuwu.core.models import Staff
 from fuwu.customers.models import Asset
-from fuwu.testing.browser import two_variants
+from fuwu.testing.browser import zh_desktop
 from fuwu.web.tests.test_queue import repair
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ def choose(page, content: bytes) -> None:
     )
 
 
-@two_variants
+@zh_desktop
 def test_import_units_fix_confirm_and_export_the_queue(web, world, language, phone):
     words = WORDS[language]
     repair(world, "卫生间漏水")

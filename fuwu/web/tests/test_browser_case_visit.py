@@ -1,6 +1,6 @@
 """In a real browser: a dispatcher books the owner's repair for a visit on the case page (day,
 latest start, time on site), then, once the day's routes are planned, sees the technician and
-the planned arrival on the case. Chinese on a desktop, English on a 390×844 phone."""
+the planned arrival on the case. In English on a 390×844 phone."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from fuwu.core.models import Staff
 from fuwu.scheduling import routes
 from fuwu.scheduling.models import Visit
 from fuwu.scheduling.tests.fieldcases import TUESDAY, engineering, monday, open_repair, place
-from fuwu.testing.browser import two_variants
+from fuwu.testing.browser import en_phone
 from fuwu.testing.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["monday"]  # a fixture
 
 
-@two_variants
+@en_phone
 def test_a_dispatcher_books_a_visit_and_sees_its_technician(
     web: Any, world: World, api: Any, language: str, phone: bool, monday: None
 ) -> None:

@@ -1,7 +1,7 @@
 """In a real browser: the workshop's dispatcher opens the day's on-site routes from the day's
 capacity page, plans the day, sees the routes and the plot, moves a visit to another
 technician, and is refused a move that would make a customer wait past the agreed window.
-Chinese on a desktop, English on a 390×844 phone; screenshots under test-artifacts/."""
+In English on a 390×844 phone; screenshots under test-artifacts/."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 from fuwu.core.models import Staff
 from fuwu.scheduling.models import RouteStop
 from fuwu.scheduling.tests.fieldcrew import TUESDAY, seed_field, visit
-from fuwu.testing.browser import two_variants
+from fuwu.testing.browser import en_phone
 from fuwu.testing.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@two_variants
+@en_phone
 def test_a_dispatcher_plans_and_changes_the_days_routes(
     web: Any, world: World, language: str, phone: bool
 ) -> None:

@@ -17,9 +17,7 @@ from fuwu.testing.factories import World
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize(
-    ("language", "phone"), [("zh-hans", False), ("en", True)], ids=["zh-desktop", "en-phone"]
-)
+@pytest.mark.parametrize(("language", "phone"), [("zh-hans", False)], ids=["zh-desktop"])
 def test_an_agent_merges_a_duplicate_and_undoes_it(
     web: Any, world: World, language: str, phone: bool
 ) -> None:

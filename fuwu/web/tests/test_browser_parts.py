@@ -1,7 +1,7 @@
 """In a real browser: the workshop manager opens the parts store from the menu, sees tomorrow's
 appointment short of an oil filter, confirms what was arranged, filters the low stock, receives
 goods and sees the figures move, and finds the confirmation on the workshop's day page.
-Chinese on a desktop, English on a 390×844 phone."""
+In English on a 390×844 phone."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from fuwu.scheduling.booking import Job, book
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.scheduling.tests.stores import seed_store
 from fuwu.sla.clocks import site_calendar
-from fuwu.testing.browser import two_variants
+from fuwu.testing.browser import en_phone
 from fuwu.testing.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@two_variants
+@en_phone
 def test_the_manager_confirms_a_shortage_and_receives_goods(
     web: Any, world: World, language: str, phone: bool
 ) -> None:

@@ -9,10 +9,10 @@ import re
 import pytest
 
 from fuwu.core.models import Staff
+from fuwu.testing.browser import en_phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VARIANTS = [("zh-hans", False), ("en", True)]
 LARGEST = ["car_reception_repair_order", "toyota_seven_step", "business_centre"]
 RAW = re.compile(r"\bTrue\b|\bFalse\b|\bNone\b|==|!=|&&|\|\||\bdata\.|\bchecklist\.")
 CONDITION = {"zh-hans": "“能否立即确定故障”为“可以立即确定”", "en": "is “Determined now”"}
@@ -39,7 +39,7 @@ def overlaps(boxes: list[list[float]], slack: float = 1.0) -> list[tuple[int, in
     return found
 
 
-@pytest.mark.parametrize(("language", "phone"), VARIANTS, ids=["zh-desktop", "en-phone"])
+@en_phone
 def test_procedure_pages_read_as_words_and_their_flowcharts_do_not_overlap(
     web, world, language, phone
 ):

@@ -1,6 +1,6 @@
 """In a real browser: a service advisor opens the workshop's capacity from the menu, goes to the
 next working day, books a catalogue job for a customer's car and sees the hours left fall.
-Chinese on a desktop, English on a 390×844 phone."""
+Chinese on a desktop (the workshop's pages in English: test_browser_parts)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from fuwu.core.models import Staff
 from fuwu.scheduling.models import Appointment, LabourOperation, WorkType
 from fuwu.scheduling.tests.crew import seed_workshop
 from fuwu.sla.clocks import site_calendar
-from fuwu.testing.browser import two_variants
+from fuwu.testing.browser import zh_desktop
 from fuwu.testing.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@two_variants
+@zh_desktop
 def test_an_advisor_books_a_job_and_the_hours_left_fall(
     web: Any, world: World, language: str, phone: bool
 ) -> None:
