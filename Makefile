@@ -80,12 +80,13 @@ test: venv-dev browser-deps
 # CPU each, 60 s in all).
 test test-sqlite test-pg: export PYTHONDONTWRITEBYTECODE :=
 
-# Test processes. On SQLite, twice the cores: a test process waits about half its time (on the
-# browser and the live server), so two per core keep both busy (10:53 against 13:01 with one
-# per core, on 2 cores). On PostgreSQL one per core: the server needs the rest (5:13 against
-# 5:44 with two). `loadgroup` hands each process the next test as it frees up, in the order
-# conftest.py gives them: the long ones first, so no process ends the run alone on a journey.
-TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
+# Test processes. Side by side, the two runs keep a 2-core machine busy (98 % of its CPU in a
+# whole `make test`), so more processes only add their start-up (collection, migrations, a
+# browser each) and their switching: on SQLite one per core and one more, whose tests wait on
+# the browser and the live server; on PostgreSQL one per core. `loadgroup` hands each process
+# the next test as it frees up, in the order conftest.py gives them: the long ones first, so
+# no process ends the run alone on a journey.
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) + 1 )))
 PG_TEST_PROCESSES ?= $(shell nproc)
 PYTEST := $(BIN)/python -m pytest --dist loadgroup -p no:cacheprovider
 

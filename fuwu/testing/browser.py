@@ -121,6 +121,8 @@ class Browser:
             has_touch=phone,
             locale=language,
             device_scale_factor=2 if phone else 1,
+            # As people who ask for less motion: no chart or menu animations to render.
+            reduced_motion="reduce",
         )
         context.set_default_timeout(15000)
         self.contexts.append(context)

@@ -8,6 +8,10 @@
     var el = document.getElementById(id);
     if (!el || !window.echarts) return null;
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    // Drawn at once for people who ask their system for less motion.
+    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) chart.setOption({ animation: false });
+    // Marked drawn once first drawn (screenshots and tests wait for it); listened for before
+    // the options are set, since without animation the drawing finishes at once.
     chart.on("finished", function () { el.dataset.drawn = "true"; });
     window.addEventListener("resize", function () { chart.resize(); });
     return chart;
