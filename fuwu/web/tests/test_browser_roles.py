@@ -436,6 +436,7 @@ def test_service_advisor_reads_the_kpis_and_prints_a_signed_repair_order(
     assert phone.locator("[data-sign-feedback]").inner_text() == "请先在框内签名。"
     _draw(phone)
     web.shot(phone, "sign-repair-order-phone-zh")
+    _narrow(phone, "the signing page")
     with phone.expect_navigation():
         phone.locator("[data-testid=sign-submit]").click()
     assert f"{driver} 已在任务委托书（维修单） DEALER-WT-000001 上签名。" in phone.content()
