@@ -6,6 +6,8 @@ Only `fuwu.cases.actions` writes these rows (STYLE.md §3): nothing else assigns
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -22,6 +24,11 @@ from fuwu.sla.lateness import next_due_expression
 # "checks": {step: {item: {"value": ..., "passed": bool}}} — each step's latest checklist answers;
 # "confirmation": {"cycle": int, "at": iso} — the customer confirmed the service done (portal);
 # "rating": {"score": 1-5, "comment": str, "cycle": int, "at": iso} — the customer's rating.
+
+
+def case_number(pk: int, created_at: datetime) -> str:
+    """`Case.number` from the two columns it is made of (for rows read as tuples)."""
+    return f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}"
 
 
 class Case(models.Model):
@@ -184,8 +191,7 @@ class Case(models.Model):
     @property
     def number(self) -> str:
         """The case number people quote: opening date and id, derived so it costs no write."""
-        local = timezone.localtime(self.created_at)
-        return f"{local:%Y%m%d}-{self.pk:06d}"
+        return case_number(self.pk, self.created_at)
 
     @staticmethod
     def pk_from_number(text: str) -> int | None:

@@ -143,6 +143,8 @@ PEOPLE = [
         "早班",
     ),
     Person("huang.mei", "黄梅", "lanting/finance", "finance,manager", VP, manages=True),
+    # A finance clerk without the manager role: she reads the fee lists, not the other reports.
+    Person("zhou.li", "周丽", "lanting/finance", "finance", "huang.mei"),
     Person("he.yong", "何勇", "lanting/security", "security,manager", VP, manages=True),
     Person("ma.chao", "马超", "lanting/security", "security", "he.yong", "access_control", "中班"),
     Person("lin.xiaoyu", "林晓雨", "dealer/call_center", "manager,agent", VP, manages=True),

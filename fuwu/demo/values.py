@@ -9,8 +9,9 @@ numbers, so that a guard which refused the first try may pass the next.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from random import Random
 from typing import Any
 
@@ -110,6 +111,8 @@ class Values:
                 amount = max(float(AMOUNT), f.min or 0)
                 return f"{min(amount, f.max) if f.max is not None else amount:.2f}"
             case FieldType.DATE:
+                if f.key == "lease_end":
+                    return self.lease_end().isoformat()
                 days = 365 if f.key.endswith(("_end", "_until")) else 1
                 return (self.now + timedelta(days=days)).astimezone(TZ).date().isoformat()
             case FieldType.DATETIME:
@@ -154,6 +157,12 @@ class Values:
         if f.type is FieldType.TEXT and isinstance(value, str):
             return clip(f"{f.label.zh}：{WORDS.get(value, value)}", f)
         return None
+
+    def lease_end(self) -> date:
+        """A demo lease runs to the end of the month two days from now (it starts tomorrow), so
+        the guards' list of the month's leases ending (seed 7) has lines."""
+        soon = self.now.astimezone(TZ).date() + timedelta(days=2)
+        return soon.replace(day=calendar.monthrange(soon.year, soon.month)[1])
 
     def number(self, f: FieldDef, attempt: int, hint: Any) -> float:
         low = f.min if f.min is not None else 0

@@ -51,6 +51,9 @@ from fuwu.procedures.registry import definition_of
 
 ATTEMPTS = 16  # forms tried per transition before trying the next one
 FULL_WALK = 30  # moves allowed to the first case of a procedure, which should reach an end
+# Steps where a case stays for months (a lease in force): one more case of the procedure is walked
+# until it stands there, so the lists that follow such cases (the guards' leases ending) show one.
+HOLD_AT = {"parking_lease": "in_force"}
 BRANCH_ROLES = [
     "agent",
     "technician",
@@ -202,9 +205,13 @@ class Walker:
         for i in range(self.rng.randint(2, 4)):
             limit = FULL_WALK if i == 0 else self.rng.randint(0, max(2, working // 2 + 1))
             self.guarded(procedure.key, self.open_and_advance, procedure, site, limit)
+        if hold := HOLD_AT.get(procedure.key):
+            self.guarded(procedure.key, self.open_and_advance, procedure, site, FULL_WALK, hold)
 
-    def open_and_advance(self, procedure: Procedure, site: str, limit: int) -> Case:
-        return self.advance(self.open(procedure, site), limit)
+    def open_and_advance(
+        self, procedure: Procedure, site: str, limit: int, until: str | None = None
+    ) -> Case:
+        return self.advance(self.open(procedure, site), limit, until)
 
     def guarded(self, label: str, work: Callable[..., object], *args: Any) -> None:
         """Run one case's work in a savepoint: an unexpected failure costs that case only."""
@@ -323,12 +330,13 @@ class Walker:
 
     # -- moving ---------------------------------------------------------------------------------
 
-    def advance(self, case: Case, limit: int) -> Case:
-        """Up to `limit` moves (a branch of a parallel step counts as one); stops at an end."""
+    def advance(self, case: Case, limit: int, until: str | None = None) -> Case:
+        """Up to `limit` moves (a branch of a parallel step counts as one); stops at an end, or
+        at the step `until`."""
         procedure = definition_of(case.procedure)
         seen = {case.step}  # steps this walk has stood on: going back there is less likely
         for _ in range(limit):
-            if case.is_closed:
+            if case.is_closed or case.step == until:
                 break
             self.ctx = self.context(case)
             step = procedure.steps[case.step]

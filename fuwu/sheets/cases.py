@@ -19,19 +19,18 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from fuwu.cases.models import Case
+from fuwu.cases.choices import Priority, Status
+from fuwu.cases.models import Case, case_number
 from fuwu.core.models import Department
 from fuwu.customers.masks import mask_phone
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.sheets.tables import Column, Kind
-from fuwu.sla.lateness import running_clocks
 
 User = get_user_model()
 
 BATCH = 2000
-DEFER = ("data", "description", "fired_rungs")
 
 
 def case_columns() -> list[Column]:
@@ -61,48 +60,87 @@ class _Names:
     departments: dict[int, str] = field(default_factory=dict)
     people: dict[int, str] = field(default_factory=dict)
 
-    def load(self, cases: list[Case]) -> None:
-        missing = {c.procedure_id for c in cases} - self.versions.keys()
+    def load(self, rows: list[tuple[Any, ...]]) -> None:
+        """Read what the batch's rows (`FIELDS`) name and was not read before."""
+        missing = {r[_PROCEDURE] for r in rows} - self.versions.keys()
         for v in ProcedureVersion.objects.filter(pk__in=missing):
             name = v.name_en if self.english and v.name_en else v.name_zh
             self.versions[v.pk] = (name, definition_of(v))
-        missing = {c.department_id for c in cases} - self.departments.keys()
+        missing = {r[_DEPARTMENT] for r in rows} - self.departments.keys()
         for d in Department.objects.filter(pk__in=missing).only("name", "name_en"):
             self.departments[d.pk] = d.name_en if self.english and d.name_en else d.name
-        missing = {c.assignee_id for c in cases if c.assignee_id} - self.people.keys()
+        missing = {r[_ASSIGNEE] for r in rows if r[_ASSIGNEE]} - self.people.keys()
         for u in User.objects.filter(pk__in=missing).select_related("staff"):
             staff = getattr(u, "staff", None)
             self.people[u.pk] = staff.display_name if staff else u.get_full_name() or u.username
 
 
-def _due(case: Case) -> Any:
-    found = running_clocks(case)
-    return min(due for due, _start in found) if found else None
+# The columns read for each row: a tuple, not a model instance (a third of the cost per row).
+# `next_due` is the case's stored earliest running deadline (fuwu.sla.lateness).
+FIELDS = (
+    "pk",
+    "created_at",
+    "title",
+    "procedure_id",
+    "step",
+    "status",
+    "priority",
+    "customer__name",
+    "customer__phone",
+    "asset__label",
+    "department_id",
+    "assignee_id",
+    "next_due",
+)
+_PROCEDURE, _DEPARTMENT, _ASSIGNEE = (
+    FIELDS.index(f) for f in ("procedure_id", "department_id", "assignee_id")
+)
 
 
 def _rows(qs: QuerySet[Case], language: str) -> Iterator[Sequence[Any]]:
     names = _Names(english=language.lower().startswith("en"))
-    cases = qs.select_related("customer", "asset").defer(*DEFER).iterator(chunk_size=BATCH)
-    while batch := list(islice(cases, BATCH)):
+    statuses = {k: str(v) for k, v in Status.choices}
+    priorities = {k: str(v) for k, v in Priority.choices}
+    steps: dict[tuple[int, str], str] = {}
+    rows = qs.values_list(*FIELDS).iterator(chunk_size=BATCH)
+    while batch := list(islice(rows, BATCH)):
         names.load(batch)
-        for case in batch:
-            procedure_name, procedure = names.versions[case.procedure_id]
-            step = procedure.steps.get(case.step)
-            customer = case.customer
+        for (
+            pk,
+            created_at,
+            title,
+            procedure_id,
+            step_key,
+            status,
+            priority,
+            customer_name,
+            phone,
+            asset_label,
+            department_id,
+            assignee_id,
+            due,
+        ) in batch:
+            procedure_name, procedure = names.versions[procedure_id]
+            step_name = steps.get((procedure_id, step_key))
+            if step_name is None:
+                step = procedure.steps.get(step_key)
+                step_name = steps[procedure_id, step_key] = (
+                    step.name.get(language) if step else step_key
+                )
             yield (
-                case.number,
-                case.title,
+                case_number(pk, created_at),
+                title,
                 procedure_name,
-                step.name.get(language) if step else case.step,
-                case.get_status_display(),
-                case.get_priority_display(),
-                customer.name if customer else "",
-                mask_phone(customer.phone) if customer and customer.phone else "",
-                case.asset.label if case.asset else "",
-                names.departments.get(case.department_id, ""),
-                names.people.get(case.assignee_id, "") if case.assignee_id else "",
-                case.created_at,
-                _due(case),
+                step_name,
+                statuses.get(status, status),
+                priorities.get(priority, priority),
+                customer_name or "",
+                mask_phone(phone) if phone else "",
+                asset_label or "",
+                names.departments.get(department_id, ""),
+                names.people.get(assignee_id, "") if assignee_id else "",
+                created_at,
+                due,
             )
 
 

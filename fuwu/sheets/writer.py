@@ -36,7 +36,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"
 
 
-def _local(value: datetime) -> datetime:
+def local_minute(value: datetime) -> datetime:
     """A naive local datetime (spreadsheets have no time zones), to the minute."""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
@@ -48,9 +48,9 @@ def cell_value(column: Column, value: Any) -> Any:
     if value is None or value == "":
         return None
     if column.kind == Kind.DATETIME and isinstance(value, datetime):
-        return _local(value)
+        return local_minute(value)
     if column.kind == Kind.DATE and isinstance(value, datetime):
-        return _local(value).date()
+        return local_minute(value).date()
     if column.kind in (Kind.INT, Kind.DECIMAL, Kind.PERCENT) and isinstance(value, Decimal):
         return float(value)
     return value
@@ -61,7 +61,7 @@ def text_value(column: Column, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        local = _local(value)
+        local = local_minute(value)
         return f"{local:%Y-%m-%d}" if column.kind == Kind.DATE else f"{local:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
         return value.isoformat()

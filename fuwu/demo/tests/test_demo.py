@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -217,3 +218,21 @@ def test_two_rounds_of_the_opinion_survey_with_answers(demo: Summary) -> None:
     assert demo.counts["survey_responses"] == (
         figures["answered"] + analysis.figures(previous)["answered"]
     )
+
+
+def test_the_finance_clerk_and_the_guard_have_their_lists_this_month(demo: Summary) -> None:
+    """The demo shows a finance clerk who is not a manager, and the guards' list of leases
+    ending this month has a line (demo leases run to the end of the month two days ahead)."""
+    from fuwu.core.actors import actor_for
+    from fuwu.reports.lists import rights, scope_from_params
+    from fuwu.reports.lists.registers import parking_expiring
+
+    users = get_user_model().objects
+    clerk = actor_for(users.get(username="zhou.li"))
+    assert not clerk.is_manager
+    assert rights.readable(clerk) == ("fees", "arrears", "fee-reports")
+    guard = actor_for(users.get(username="ma.chao"))
+    scope = scope_from_params(guard, {}, report="parking")
+    month = (scope.today + timedelta(days=2)).replace(day=1)
+    leases = parking_expiring(scope, month)
+    assert leases and all(lease.lease_end.month == month.month for lease in leases)

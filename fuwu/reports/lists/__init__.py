@@ -130,13 +130,6 @@ def _zone(site_ids: tuple[int, ...]) -> ZoneInfo:
     return ZoneInfo(first[0] if first else settings.TIME_ZONE)
 
 
-def case_number(pk: int, created_at: datetime) -> str:
-    """The number people quote for a case read as values (the model derives it)."""
-    from fuwu.cases.models import Case
-
-    return Case(pk=pk, created_at=created_at).number
-
-
 def money(value: Any) -> Decimal:
     """A money value as the procedures store it (a string such as "356.40"); anything else 0."""
     if value is None or isinstance(value, bool):

@@ -29,14 +29,13 @@ from typing import Any
 from django.utils.translation import gettext
 
 from fuwu.cases.choices import EventKind, Status
-from fuwu.cases.models import Case, Event
+from fuwu.cases.models import Case, Event, case_number
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.registers.models import OpeningBalance
 from fuwu.reports.lists import (
     Scope,
     building_label,
     building_of,
-    case_number,
     iso_day,
     money,
     option_labels,

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from django.utils.translation import gettext
 
 from fuwu.cases.choices import Status
-from fuwu.cases.models import Case
-from fuwu.reports.lists import Scope, case_number, iso_day
+from fuwu.cases.models import Case, case_number
+from fuwu.reports.lists import Scope, iso_day
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 GAS = "gas_activation"

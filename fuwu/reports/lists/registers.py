@@ -18,9 +18,10 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from fuwu.cases.models import case_number
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.registers.models import Entry, Register
-from fuwu.reports.lists import Scope, case_number, option_labels
+from fuwu.reports.lists import Scope, option_labels
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 

@@ -21,9 +21,9 @@ from typing import Any
 from django.utils.translation import gettext
 
 from fuwu.cases.choices import Status
-from fuwu.cases.models import Case
+from fuwu.cases.models import Case, case_number
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
-from fuwu.reports.lists import Scope, building_label, building_of, case_number, option_labels
+from fuwu.reports.lists import Scope, building_label, building_of, option_labels
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 VACANT = "vacant_unit_inspection"

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from fuwu.procedures.registry import definition_of
 from fuwu.sheets.cases import BATCH
+from fuwu.sheets.writer import local_minute
+from fuwu.sla.lateness import next_due_of
 from fuwu.web.tests.test_queue import repair, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,11 @@ def test_queue_export_is_the_filtered_queue_in_xlsx_with_typed_cells(world):
     assert rows[1][0] == leak.number
     assert rows[1][7] == "138****5678"  # masked
     assert isinstance(rows[1][11], datetime) and isinstance(rows[1][12], datetime)
+    # The row is the case's own: step, status and priority by name, the earliest running deadline.
+    leak.refresh_from_db()
+    step = definition_of(leak.procedure).steps[leak.step].name.get("zh-hans")
+    assert rows[1][3:6] == (step, leak.get_status_display(), leak.get_priority_display())
+    assert rows[1][12] == local_minute(next_due_of(leak))
     assert sheet.cell(row=2, column=12).number_format == "yyyy-mm-dd hh:mm"
     # Every case the queue shows (not a page) when unfiltered: open ones by default.
     _sheet, everything = sheet_rows(agent.get("/queue/export/", {"format": "xlsx"}))
