@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from ninja import Field, Schema
 
 from fuwu.api.production import JobOut, job_out
@@ -17,7 +18,7 @@ from fuwu.api.routes import VisitOut, visit_out
 from fuwu.api.scheduling import AppointmentOut, appointment_out, appointment_rows
 from fuwu.cases.models import Case
 from fuwu.procedures.engine.definition import Procedure
-from fuwu.scheduling.models import RepairJob, Visit
+from fuwu.scheduling.models import Appointment, RepairJob, Visit
 
 
 class CaseWorkshopOut(Schema):
@@ -48,16 +49,46 @@ def uses_workshop(procedure: Procedure) -> bool:
     return False
 
 
+def _held(case_id: int) -> tuple[bool, bool, bool]:
+    """Whether the case has appointments, repair jobs, visits: one small query, so that a
+    case with none (most, even of procedures that can book) costs no more."""
+    quote = connection.ops.quote_name
+    probes = [
+        f"EXISTS (SELECT 1 FROM {quote(m._meta.db_table)} "  # noqa: S608 — our own names
+        f"WHERE {quote(m._meta.get_field('case').column)} = %s)"
+        for m in (Appointment, RepairJob, Visit)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(probes)}", [case_id] * len(probes))
+        row = cursor.fetchone()
+    return bool(row[0]), bool(row[1]), bool(row[2])
+
+
 def case_workshop(case: Case) -> CaseWorkshopOut:
-    """The case's appointments, repair jobs and visits: five queries (appointments, their lines,
-    their parts, the jobs, the visits), however many rows."""
-    booked = appointment_rows().filter(case=case).order_by("-starts_at", "-pk")
-    jobs = RepairJob.objects.filter(case=case).select_related("operation", "skill").order_by("pk")
-    visits = Visit.objects.filter(case=case).select_related("skill").order_by("-day", "-pk")
+    """The case's appointments, repair jobs and visits: at most six queries (what it holds,
+    then appointments, their lines, their parts, the jobs, the visits), however many rows."""
+    booked, jobs, visits = _held(case.pk)
     return CaseWorkshopOut(
-        appointments=[appointment_out(a) for a in booked],
-        repair_jobs=[JobOut(**_job(j, case)) for j in jobs],
-        visits=[visit_out(v) for v in visits],
+        appointments=[
+            appointment_out(a)
+            for a in appointment_rows().filter(case=case).order_by("-starts_at", "-pk")
+        ]
+        if booked
+        else [],
+        repair_jobs=[
+            JobOut(**_job(j, case))
+            for j in RepairJob.objects.filter(case=case)
+            .select_related("operation", "skill")
+            .order_by("pk")
+        ]
+        if jobs
+        else [],
+        visits=[
+            visit_out(v)
+            for v in Visit.objects.filter(case=case).select_related("skill").order_by("-day", "-pk")
+        ]
+        if visits
+        else [],
     )
 
 

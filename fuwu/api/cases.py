@@ -243,7 +243,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
         data=payload.data,
         is_major=payload.is_major,
     )
-    return Status(201, _detail(request, case.pk))
+    return Status(201, _detail(request, case))  # as written: its site, version, department at hand
 
 
 class CasePage(Schema):

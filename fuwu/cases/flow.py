@@ -30,7 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from fuwu.cases.choices import EventKind, TaskState
-from fuwu.cases.models import Case, CaseTask, Event
+from fuwu.cases.models import UNPARSED, Case, CaseTask, Event
 from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.procedures.engine.computed import recompute, set_values
@@ -88,7 +88,7 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     # Read with everything the API's response shows, so a write needs no second read.
     qs = Case.objects.select_related(
         "procedure", "site", "department", "assignee__staff", "customer", "asset"
-    )
+    ).defer(*UNPARSED)
     case = actor.scope(qs).filter(pk=case_id).first()
     if case is None:
         raise NotFound("not_found", what="case")

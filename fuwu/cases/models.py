@@ -26,6 +26,12 @@ from fuwu.sla.lateness import next_due_expression
 # "rating": {"score": 1-5, "comment": str, "cycle": int, "at": iso} — the customer's rating.
 
 
+# A procedure version's definition is parsed once per process (`registry.definition_of`, by id
+# and checksum): a case read with its version for a write or the API need not decode the
+# version's JSON (8–40 kB) again. `.defer(*UNPARSED)` beside `select_related("procedure")`.
+UNPARSED = ("procedure__definition",)
+
+
 def case_number(pk: int, created_at: datetime) -> str:
     """`Case.number` from the two columns it is made of (for rows read as tuples)."""
     return f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from fuwu.cases.choices import CLOSED_STATUSES, Priority, TaskState, WorkKind
-from fuwu.cases.models import Case, CaseTask, WorkLog
+from fuwu.cases.models import UNPARSED, Case, CaseTask, WorkLog
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.customers.privacy import phone_fragment, phone_search
@@ -57,6 +57,7 @@ def get_case_for(actor: Actor, case_id: int) -> Case:
     case = (
         cases_for(actor)
         .select_related("procedure", "site", "department", "assignee__staff", "customer", "asset")
+        .defer(*UNPARSED)
         .filter(pk=case_id)
         .first()
     )

@@ -97,4 +97,5 @@ def definition_of(version: ProcedureVersion) -> Procedure:
 
 
 def current_version(key: str) -> ProcedureVersion | None:
-    return ProcedureVersion.objects.filter(key=key, is_current=True).first()
+    """The version new cases of `key` start on; its definition is read (once) by `definition_of`."""
+    return ProcedureVersion.objects.filter(key=key, is_current=True).defer("definition").first()
