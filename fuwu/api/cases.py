@@ -271,7 +271,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     ).in_bulk(found.ids)
     rows = [by_id[pk] for pk in found.ids if pk in by_id]
     # Each procedure version once per page (its definition is kilobytes of JSON), not per row.
-    versions = ProcedureVersion.objects.in_bulk({c.procedure_id for c in rows})
+    versions = ProcedureVersion.objects.defer("definition").in_bulk({c.procedure_id for c in rows})
     for case in rows:
         case.procedure = versions[case.procedure_id]
     lang = language(request)

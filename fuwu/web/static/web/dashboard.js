@@ -16,12 +16,7 @@
     if (!el || !source || !window.echarts) return;
     var data = JSON.parse(source.textContent);
     var phone = window.matchMedia("(max-width: 576px)").matches;
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    // Drawn at once for people who ask their system for less motion.
-    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) chart.setOption({ animation: false });
-    // Marked drawn once first drawn (screenshots and tests wait for it); listened for before
-    // the options are set, since without animation the drawing finishes at once.
-    chart.on("finished", function () { el.dataset.drawn = "true"; });
+    var chart = window.fuwuChart(el);  // charts.js
     chart.setOption({
       color: ["#0d6efd", "#198754"],
       tooltip: { trigger: "axis" },

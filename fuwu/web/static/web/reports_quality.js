@@ -7,12 +7,7 @@
   function chartOn(id) {
     var el = document.getElementById(id);
     if (!el || !window.echarts) return null;
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    // Drawn at once for people who ask their system for less motion.
-    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) chart.setOption({ animation: false });
-    // Marked drawn once first drawn (screenshots and tests wait for it); listened for before
-    // the options are set, since without animation the drawing finishes at once.
-    chart.on("finished", function () { el.dataset.drawn = "true"; });
+    var chart = window.fuwuChart(el);  // charts.js
     window.addEventListener("resize", function () { chart.resize(); });
     return chart;
   }

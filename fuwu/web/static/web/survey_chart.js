@@ -13,12 +13,7 @@
     if (data.previous) {
       series.push({ name: data.names.previous, type: "bar", data: data.previous, barMaxWidth: 22 });
     }
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    // Drawn at once for people who ask their system for less motion.
-    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) chart.setOption({ animation: false });
-    // Marked drawn once first drawn (screenshots and tests wait for it); listened for before
-    // the options are set, since without animation the drawing finishes at once.
-    chart.on("finished", function () { el.dataset.drawn = "true"; });
+    var chart = window.fuwuChart(el);  // charts.js
     chart.setOption({
       color: ["#0d6efd", "#adb5bd"],
       tooltip: { trigger: "axis" },
@@ -35,12 +30,7 @@
   function distribution(data) {
     var el = document.getElementById("survey-distribution");
     if (!el || !data.questions.length) return;
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    // Drawn at once for people who ask their system for less motion.
-    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) chart.setOption({ animation: false });
-    // Marked drawn once first drawn (screenshots and tests wait for it); listened for before
-    // the options are set, since without animation the drawing finishes at once.
-    chart.on("finished", function () { el.dataset.drawn = "true"; });
+    var chart = window.fuwuChart(el);  // charts.js
     chart.setOption({
       color: ["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
