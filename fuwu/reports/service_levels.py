@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -114,45 +114,30 @@ def visible_sites(actor: Actor) -> list[Site]:
     return sites_of(actor) if may_read(actor) else []
 
 
-def resolve(
-    actor: Actor,
-    *,
-    site: str | None = None,
-    department: int | None = None,
-    procedure: str | None = None,
-    person: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    now: datetime | None = None,
-) -> Filters:
+class Asked(TypedDict, total=False):
+    """The filters a reader asks for, each of which may be left out (the report's defaults)."""
+
+    site: str | None
+    department: int | None
+    procedure: str | None
+    person: int | None
+    start: date | None
+    end: date | None
+    now: datetime | None
+
+
+def resolve(actor: Actor, **asked: Unpack[Asked]) -> Filters:
     """Check the filters against what the person may see; refuses with a field error each."""
     if not may_read(actor):
         raise Forbidden("forbidden")
-    return within(
-        visible_sites(actor),
-        site=site,
-        department=department,
-        procedure=procedure,
-        person=person,
-        start=start,
-        end=end,
-        now=now,
-    )
+    return within(visible_sites(actor), **asked)
 
 
-def within(
-    sites: list[Site],
-    *,
-    site: str | None = None,
-    department: int | None = None,
-    procedure: str | None = None,
-    person: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    now: datetime | None = None,
-) -> Filters:
+def within(sites: list[Site], **asked: Unpack[Asked]) -> Filters:
     """Check the filters against the sites a report may be read for (the caller decided which:
     `resolve` here, `fuwu.reports.lists.scope_from_params` for the lists); a field error each."""
+    site, department, procedure = asked.get("site"), asked.get("department"), asked.get("procedure")
+    start, end, now = asked.get("start"), asked.get("end"), asked.get("now")
     chosen = sites
     errors: dict[str, FieldError] = {}
     if site:
@@ -182,7 +167,7 @@ def within(
         end=end,
         department_id=department,
         procedure=procedure or None,
-        person_id=person,
+        person_id=asked.get("person"),
         site_code=site or None,
     )
 
