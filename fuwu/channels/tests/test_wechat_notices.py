@@ -16,6 +16,7 @@ from fuwu.channels.choices import DeliveryStatus
 from fuwu.channels.models import Delivery, Route
 from fuwu.channels.tasks import deliver
 from fuwu.channels.tests import wechat_kit as kit
+from fuwu.channels.tests.conftest import notice_to_owner
 from fuwu.channels.tests.fake_servers import serving
 from fuwu.channels.wechat import client
 from fuwu.channels.wechat.models import WechatAccount, WechatReceipt
@@ -108,16 +109,7 @@ def test_wechat_down_delays_the_notice_and_a_blocked_user_fails_it(weixin, accou
 
     WechatFollower.objects.create(account=account, openid="oOwner")
     bind(owner, "wechat", "oOwner")
-    case = actions.open_case(
-        world.actor("agent"),
-        procedure_key="property_repair",
-        site_id=world.sites["lanting"].pk,
-        channel="phone",
-        title="水管漏水",
-        customer_id=owner.pk,
-        data={"repair_item": "水管", "service_type": "free"},
-    )
-    notice = Delivery.objects.get(case=case)
+    notice = notice_to_owner(world)
     weixin.answer(SEND_PATH, (503, b"busy"))
     assert deliver.call(notice.pk) == DeliveryStatus.RETRYING
     weixin.answer(SEND_PATH, (200, {"errcode": 43004, "errmsg": "require subscribe"}))
