@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Schema
 
 from fuwu.core.actors import Actor, actor_for
-from fuwu.core.models import Site
+from fuwu.core.models import Site, unique_or_none
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def actor(request: HttpRequest) -> Actor:
 
 def site_for(who: Actor, code: str) -> Site:
     """The site a request names by code; one the caller may not use is a field error, not a 404."""
-    site = Site.objects.filter(code=code).first()
+    site = unique_or_none(Site.objects.filter(code=code))
     if site is None or not who.may_see_site(site.pk):
         raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
     return site

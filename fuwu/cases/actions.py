@@ -26,7 +26,7 @@ from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core import limits
 from fuwu.core.actors import Actor
-from fuwu.core.models import Department, Site, Staff
+from fuwu.core.models import Department, Site, Staff, unique_or_none
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldDef
@@ -173,7 +173,7 @@ def open_case(
         raise EngineError("channel_not_allowed", channel=channel)
     if not actor.may_see_site(site_id):
         raise NotFound("not_found", what="site")
-    site = Site.objects.filter(pk=site_id).first()
+    site = unique_or_none(Site.objects.filter(pk=site_id))
     if site is None:
         raise NotFound("not_found", what="site")
     refusal = None if by_system else policy.open_refusal(actor, procedure, site_id, channel)

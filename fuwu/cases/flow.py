@@ -32,7 +32,7 @@ from django.utils import timezone
 from fuwu.cases.choices import EventKind, TaskState
 from fuwu.cases.models import UNPARSED, Case, CaseTask, Event
 from fuwu.core.actors import SYSTEM, Actor
-from fuwu.core.models import Department
+from fuwu.core.models import Department, unique_or_none
 from fuwu.procedures.engine.computed import recompute, set_values
 from fuwu.procedures.engine.definition import (
     Effect,
@@ -89,7 +89,7 @@ def lock_case(case_id: int, actor: Actor, *, version: int | None, write: bool = 
     qs = Case.objects.select_related(
         "procedure", "site", "department", "assignee__staff", "customer", "asset"
     ).defer(*UNPARSED)
-    case = actor.scope(qs).filter(pk=case_id).first()
+    case = unique_or_none(actor.scope(qs).filter(pk=case_id))
     if case is None:
         raise NotFound("not_found", what="case")
     if version is not None and case.version != version:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fuwu.cases.choices import CLOSED_STATUSES, Priority, TaskState, WorkKind
 from fuwu.cases.models import UNPARSED, Case, CaseTask, WorkLog
 from fuwu.core.actors import Actor
+from fuwu.core.models import unique_or_none
 from fuwu.customers.models import Asset, Customer
 from fuwu.customers.privacy import phone_fragment, phone_search
 from fuwu.procedures.engine.errors import NotFound
@@ -54,12 +55,11 @@ def cases_for(actor: Actor) -> QuerySet[Case]:
 
 
 def get_case_for(actor: Actor, case_id: int) -> Case:
-    case = (
+    case = unique_or_none(
         cases_for(actor)
         .select_related("procedure", "site", "department", "assignee__staff", "customer", "asset")
         .defer(*UNPARSED)
         .filter(pk=case_id)
-        .first()
     )
     if case is None:
         raise NotFound("not_found", what="case")
