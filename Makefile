@@ -84,7 +84,7 @@ test test-sqlite test-pg: export PYTHONDONTWRITEBYTECODE :=
 # whole `make test`), so more processes only add their start-up (collection, migrations, a
 # browser each) and their switching: on SQLite one per core and one more, whose tests wait on
 # the browser and the live server; on PostgreSQL one per core. `loadgroup` hands each process
-# the next test as it frees up, in the order conftest.py gives them: the long ones first, so
+# the next test as it frees up, in the order fuwu/testing/placement.py gives them: the long ones first, so
 # no process ends the run alone on a journey.
 TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) + 1 )))
 PG_TEST_PROCESSES ?= $(shell nproc)

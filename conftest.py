@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,15 +19,12 @@ from fuwu.search import index
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.browser import chromium_browser, web  # noqa: F401 — browser-test fixtures
 from fuwu.testing.factories import FAST_HASHERS, World, build_world
-
-
-def _on_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+from fuwu.testing.placement import long_first, on_postgres, postgres_run_follows, runs_here
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    if not _on_postgres():
-        if _postgres_run_follows():
+    if not on_postgres():
+        if postgres_run_follows():
             return (
                 "fuwu database: SQLite (the whole suite but the tests marked postgres_once, "
                 "which the PostgreSQL run beside this one runs)"
@@ -39,68 +35,6 @@ def pytest_report_header(config: pytest.Config) -> str:
         "journey tests only where marked postgres_too, since the rest drive the same actions and "
         "queries run here)"
     )
-
-
-_BROWSER_FIXTURES = frozenset({"web", "chromium_browser", "live_server"})
-_DATABASE_FIXTURES = frozenset({"db", "transactional_db"})
-# Tests of the HTML pages (staff desk, portal, admin): they call the same actions and queries
-# that the API, action and query tests run on PostgreSQL, so only those marked `postgres_too`
-# (pages whose own queries differ by database: the queue, search, reports) run there again.
-# The procedures' own journeys (fuwu/cases/tests/library: each seed procedure walked through
-# the actions) test what the definitions say, which no database changes: the actions' writes,
-# locks and queries are the API and action tests' on PostgreSQL. Those that read back through
-# SQL what they computed (registers, balances, sums) are marked `postgres_too`.
-_SQLITE_UNLESS_MARKED = (
-    "fuwu/web/tests/",
-    "fuwu/portal/tests/",
-    "fuwu/tests/test_admin_chinese.py",
-    "fuwu/cases/tests/library/",
-)
-
-
-def _postgres_run_follows() -> bool:
-    """Whether this SQLite run has a PostgreSQL run beside it (`make test` says so when a
-    server answers, and CI requires one)."""
-    return os.environ.get("FUWU_POSTGRES_RUN") == "1"
-
-
-def runs_here(item: pytest.Item) -> bool:
-    """Whether this run needs the test. On PostgreSQL: see `runs_on_postgres`. On SQLite:
-    every test, except those marked `postgres_once` when a PostgreSQL run goes beside it (they
-    test every operation or every right once, on the database production runs)."""
-    if _on_postgres():
-        return runs_on_postgres(item)
-    return not (item.get_closest_marker("postgres_once") and _postgres_run_follows())
-
-
-def runs_on_postgres(item: pytest.Item) -> bool:
-    """Whether the PostgreSQL run needs this test: it touches the database, it is neither a
-    browser test, a page test nor a procedure's journey (unless marked `postgres_too`), and it
-    is not marked
-    `sqlite_once` (the demo's builds: their writes are the actions the PostgreSQL run tests one
-    by one). The rest behave the same on either database and run once, on SQLite, which keeps
-    `make test` within its budget."""
-    fixtures = set(getattr(item, "fixturenames", ()))
-    if item.get_closest_marker("sqlite_once") is not None:
-        return False
-    if item.get_closest_marker("postgres_once") is not None:
-        return True
-    path = item.nodeid.split("::", 1)[0]
-    once = fixtures & _BROWSER_FIXTURES or path.startswith(_SQLITE_UNLESS_MARKED)
-    if once and item.get_closest_marker("postgres_too") is None:
-        return False
-    return bool(fixtures & _DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
-
-
-def long_first(item: pytest.Item) -> int:
-    """The order tests are handed out in (`make test` runs `--dist loadgroup`, which hands each
-    process the next test as it frees up): the long ones first, so that the run does not end
-    with one process on a half-minute browser journey while the others wait. Browser tests, the
-    demo's builds and process tests, then the rest (each group in the order collected)."""
-    fixtures = set(getattr(item, "fixturenames", ()))
-    if item.get_closest_marker("sqlite_once") or item.get_closest_marker("slow"):
-        return 0
-    return 1 if fixtures & _BROWSER_FIXTURES else 2
 
 
 def _unique_work_id(item: pytest.Item) -> None:
@@ -143,7 +77,7 @@ def _empty_search_index(request: pytest.FixtureRequest, django_db_blocker: Any) 
     )
     if not transactional and not set(request.fixturenames) & {"transactional_db", "live_server"}:
         return
-    table = index.PG_TABLE if _on_postgres() else index.FTS_TABLE
+    table = index.PG_TABLE if on_postgres() else index.FTS_TABLE
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — a constant, not input
 

@@ -19,7 +19,7 @@ from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
 from fuwu.testing.scenario import refused, take, where
 
-# Also on PostgreSQL (line items and amounts summed): conftest.runs_on_postgres.
+# Also on PostgreSQL (line items and amounts summed): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 MONDAY_10 = datetime.fromisoformat("2026-12-07T10:00:00+08:00")  # a working morning

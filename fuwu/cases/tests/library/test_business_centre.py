@@ -16,7 +16,7 @@ from fuwu.cases.replay import differences
 from fuwu.sla.escalation import fire_due
 from fuwu.testing.scenario import allowed, at, kinds, notes, owners, since, take
 
-# Also on PostgreSQL (room bookings read back): conftest.runs_on_postgres.
+# Also on PostgreSQL (room bookings read back): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 H = 3600

@@ -17,7 +17,7 @@ from fuwu.cases.replay import differences
 from fuwu.testing.scenario import fire, kinds, path, refused, since, take, transitions_taken, where
 from fuwu.testing.scenario import reasons as allowed
 
-# Also on PostgreSQL (amounts due and paid summed): conftest.runs_on_postgres.
+# Also on PostgreSQL (amounts due and paid summed): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60

@@ -14,7 +14,7 @@ from fuwu.cases.models import Event
 from fuwu.cases.replay import differences
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
 
-# Also on PostgreSQL (the week's gas list read back through SQL): conftest.runs_on_postgres.
+# Also on PostgreSQL (the week's gas list read back through SQL): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60

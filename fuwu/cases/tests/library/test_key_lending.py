@@ -18,7 +18,7 @@ from fuwu.sla.escalation import fire_due
 from fuwu.testing.scenario import kinds, path, refused, since, take, transitions_taken, where
 from fuwu.testing.scenario import reasons as allowed
 
-# Also on PostgreSQL (the key register read back): conftest.runs_on_postgres.
+# Also on PostgreSQL (the key register read back): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60

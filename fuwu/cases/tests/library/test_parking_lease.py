@@ -17,7 +17,7 @@ from fuwu.testing.scenario import kinds, path, refused, since, take, transitions
 from fuwu.testing.scenario import notes_in_order as notes
 from fuwu.testing.scenario import reasons as allowed
 
-# Also on PostgreSQL (lease registers and dates read back): conftest.runs_on_postgres.
+# Also on PostgreSQL (lease registers and dates read back): fuwu.testing.placement.runs_on_postgres.
 pytestmark = pytest.mark.postgres_too
 
 H, M = 3600, 60
