@@ -14,8 +14,6 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import load_workbook
-
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 ZIP_MAGIC = b"PK\x03\x04"
@@ -54,6 +52,8 @@ def _decode(content: bytes) -> str:
 
 
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook  # imported when a workbook is read (33 MB resident)
+
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -17,17 +17,18 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from fuwu.sheets.tables import NUMBER_FORMATS, Column, Kind, Table
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# openpyxl (33 MB resident once imported) is imported by the functions that write a workbook,
+# so that a web or worker process that never exports does not carry it.
 
 FORMATS = ("xlsx", "csv")
 CSV_BATCH = 500  # rows per chunk of the CSV stream
@@ -114,6 +115,11 @@ def sheet_titles(wanted: Sequence[str]) -> list[str]:
 
 
 def _write_sheet(book: Workbook, table: Table, title: str) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
     sheet: WriteOnlyWorksheet = book.create_sheet(title=title)
     columns: Sequence[Column] = list(table.columns)
     for i, column in enumerate(columns, start=1):
@@ -143,6 +149,8 @@ def _write_sheet(book: Workbook, table: Table, title: str) -> None:
 def write_xlsx(table: Table, out: IO[bytes], *, title: str = "") -> None:
     """The table as an xlsx workbook (write-only mode: rows are not kept in memory), and a sheet
     for each of its secondary tables (`SimpleTable.more`), after it."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     # Only a report's `SimpleTable` carries secondary tables; a case list is one table.
     more: Sequence[Table] = getattr(table, "more", ())
