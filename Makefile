@@ -16,8 +16,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # What only the tests need from Debian: Chromium (driven by Playwright, never a downloaded
 # browser), a CJK font so Chinese pages render in screenshots, and poppler-utils (pdftoppm and
 # pdftotext: the printed documents' PNGs and text layer), openssl (a certificate for the
-# webhook tests' TLS receiver) and Dovecot (the IMAP server the e-mail tests fetch from).
-DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils openssl dovecot-imapd
+# webhook tests' TLS receiver), Dovecot (the IMAP server the e-mail tests fetch from) and
+# HAProxy (the load balancer in front of two app servers in the scale-out test).
+DEBIAN_TEST_PACKAGES := chromium fonts-wqy-microhei poppler-utils openssl dovecot-imapd haproxy
 # What printing documents needs from Debian: WeasyPrint loads Pango (the Chinese font itself is
 # vendored in fuwu/documents/static/documents/fonts).
 DEBIAN_PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
@@ -50,8 +51,9 @@ print-deps:
 	fi
 
 browser-deps: print-deps
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy || ! command -v pdftoppm >/dev/null 2>&1; then \
-		echo "Installing $(DEBIAN_TEST_PACKAGES) for the browser tests …"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy || ! command -v pdftoppm >/dev/null 2>&1 \
+		|| ! { command -v haproxy || test -x /usr/sbin/haproxy; } >/dev/null 2>&1; then \
+		echo "Installing $(DEBIAN_TEST_PACKAGES) for the tests …"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEBIAN_TEST_PACKAGES) >/dev/null; \
 	fi
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,8 @@ def _database() -> dict[str, Any]:
         db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
         if db["ENGINE"].endswith("sqlite3"):
             db["OPTIONS"] = _SQLITE_OPTIONS
+        elif db["ENGINE"].endswith("postgresql"):
+            _postgres_pool(db)
         return dict(db)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -139,6 +142,33 @@ _SQLITE_OPTIONS: dict[str, Any] = {
     ),
 }
 
+
+def _postgres_pool(db: Any) -> None:
+    """PostgreSQL: each process borrows connections from its own pool (psycopg_pool), one per
+    request or task for as long as it runs, instead of one kept open per thread.
+
+    A process holds at most FUWU_DB_POOL_MAX connections (default 4: `fuwu serve` runs 4 threads
+    per gunicorn worker, `fuwu worker` 2 loops), keeps FUWU_DB_POOL_MIN of them open when idle
+    (default 1) and lets a request wait FUWU_DB_POOL_TIMEOUT seconds for a free one (default 10,
+    well inside gunicorn's 30 s timeout) before it fails. So the connections a deployment opens
+    are bounded by processes × FUWU_DB_POOL_MAX, which can be sized against the server's
+    `max_connections` (README, "Several machines"), and a connection the server dropped is
+    replaced when it is next borrowed. FUWU_DB_POOL_MAX=0 turns the pool off: each thread then
+    keeps its own connection for CONN_MAX_AGE seconds (e.g. behind PgBouncer). A pool and
+    persistent connections exclude each other, so CONN_MAX_AGE is 0 with a pool.
+    """
+    size = int(os.environ.get("FUWU_DB_POOL_MAX", "4"))
+    if size <= 0:
+        return
+    db["CONN_MAX_AGE"] = 0
+    db["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+    db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(size, int(os.environ.get("FUWU_DB_POOL_MIN", "1"))),
+        "max_size": size,
+        "timeout": float(os.environ.get("FUWU_DB_POOL_TIMEOUT", "10")),
+    }
+
+
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -155,8 +185,21 @@ def _cache() -> dict[str, object]:
 
     Local memory by default (one copy per process: another process sees an admin's change
     within fuwu.core.actors.ORG_SECONDS). FUWU_CACHE_DIR shares one file cache between the web
-    and worker processes of a host, so a change is seen at once everywhere.
+    and worker processes of a host, so a change is seen at once everywhere. Across several
+    machines a file cache is not shared: FUWU_CACHE_URL (redis://, rediss:// or unix://, needs
+    the `redis` extra; a database number in the URL keeps two sites apart on one server)
+    gives them one Redis cache, and wins over FUWU_CACHE_DIR.
     """
+    url = os.environ.get("FUWU_CACHE_URL", "").strip()
+    if url:
+        if url.split("://", 1)[0] not in {"redis", "rediss", "unix"}:
+            raise ImproperlyConfigured(
+                f"FUWU_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {url!r}"
+            )
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
     shared = os.environ.get("FUWU_CACHE_DIR")
     if shared:
         return {

@@ -190,8 +190,13 @@ def attached(settings_dict: dict[str, Any]) -> Iterator[str]:
     """A Django connection alias for another database, removed again afterwards."""
     alias = f"fuwu_backup_{uuid.uuid4().hex[:8]}"
     # Made directly, not added to the settings: a connection of this thread only, which
-    # Django's test cases also allow beside the databases they declare.
-    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias)
+    # Django's test cases also allow beside the databases they declare. Without the pool of
+    # the main settings: a pool would keep a connection to the scratch database open (and try
+    # to reconnect to it once dropped) after this alias is gone.
+    options = {k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"}
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+        {**settings_dict, "OPTIONS": options}, alias
+    )
     connections[alias] = wrapper
     try:
         yield alias

@@ -195,3 +195,17 @@ def test_a_backup_taken_while_another_process_writes_is_one_consistent_instant(
         writer.join()
     assert report.verification.ok, report.verification.problems()
     assert before <= report.manifest["tables"]["customers_customer"] <= Customer.objects.count()
+
+
+def test_the_scratch_database_gets_no_connection_pool_that_outlives_it():
+    # The main settings lend connections from a pool on PostgreSQL (fuwu/settings.py); the
+    # scratch database's one connection must not start a pool of its own, which would hold a
+    # connection to it after the alias is gone and try to reconnect once it is dropped.
+    pools = getattr(type(connection), "_connection_pools", {})
+    with backup.fresh_database() as alias:
+        scratch = connections[alias]
+        assert "pool" not in scratch.settings_dict["OPTIONS"]
+        with scratch.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    assert alias not in pools
