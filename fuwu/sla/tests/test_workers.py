@@ -23,7 +23,7 @@ from fuwu.cases import actions
 from fuwu.cases.models import Event
 from fuwu.notifications.models import Notification
 from fuwu.procedures.registry import sync_library
-from fuwu.sla.models import Firing
+from fuwu.sla.models import Firing, Heartbeat
 
 FAST = textwrap.dedent("""
     key: fast_clock
@@ -80,19 +80,6 @@ def test_each_rung_fires_once_with_two_workers_and_a_kill_9(world, tmp_path):
         pytest.skip("needs PostgreSQL: worker processes must share the test database")
     (tmp_path / "fast_clock.yaml").write_text(FAST, encoding="utf-8")
     assert not sync_library([tmp_path]).problems
-    agent = world.actor("agent")
-    start = timezone.now() + timedelta(seconds=1)
-    cases = [
-        actions.open_case(
-            agent,
-            procedure_key="fast_clock",
-            site_id=world.sites["lanting"].pk,
-            channel="phone",
-            title=f"快速 {i}",
-            now=start,
-        )
-        for i in range(20)
-    ]
     s = connection.settings_dict
     env = {
         **os.environ,
@@ -101,6 +88,25 @@ def test_each_rung_fires_once_with_two_workers_and_a_kill_9(world, tmp_path):
     }
     workers = [_start_worker(env, "w1"), _start_worker(env, "w2")]
     try:
+        # Both workers up (their first heartbeat) before the clocks start, so that on a loaded
+        # machine one does not fire every rung while the other is still starting.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and Heartbeat.objects.count() < 2:
+            time.sleep(0.1)
+        assert Heartbeat.objects.count() == 2, "the two workers did not start within a minute"
+        agent = world.actor("agent")
+        start = timezone.now() + timedelta(seconds=1)
+        cases = [
+            actions.open_case(
+                agent,
+                procedure_key="fast_clock",
+                site_id=world.sites["lanting"].pk,
+                channel="phone",
+                title=f"快速 {i}",
+                now=start,
+            )
+            for i in range(20)
+        ]
         deadline = time.monotonic() + 60
         # Kill one worker while rungs are firing (between the 1 s and 6 s marks), then replace it.
         while time.monotonic() < deadline and Firing.objects.count() < 20:
