@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from fuwu.cases.models import Case
@@ -28,7 +29,19 @@ from fuwu.sla.calendar import Calendar
 
 _ALWAYS = Calendar(always_open=True)
 _CACHE_PREFIX = "fuwu:calendar:"
-CACHE_SECONDS = 24 * 3600  # a safety net only: every change to the inputs deletes the entry
+CACHE_SECONDS = 24 * 3600  # a shared cache: a safety net only, every change deletes the entry
+# A per-process cache (the default, local memory): a change deletes the entry in the process
+# that made it only, so the others (the other app workers, `fuwu worker` computing deadlines)
+# rebuild theirs at least this often, as `fuwu.core.actors.ORG_SECONDS` bounds the organisation.
+LOCAL_SECONDS = 60
+
+
+def cache_seconds() -> int:
+    """How long a site's calendar stays cached: a day when every process shares the cache
+    (FUWU_CACHE_DIR, FUWU_CACHE_URL), a minute when each process has its own."""
+    local = settings.CACHES["default"]["BACKEND"].endswith("locmem.LocMemCache")
+    return LOCAL_SECONDS if local else CACHE_SECONDS
+
 
 # What a site calendar is built from: (timezone, periods, country, holidays, workdays). This plain
 # tuple is what Django's cache holds (shared by every process when the cache is); the Calendar
@@ -52,8 +65,9 @@ def site_calendar(site: Site) -> Calendar:
     """The site's working calendar, from Django's cache; built from the database on a miss.
 
     The cache entry is deleted whenever the site's hours or a calendar day change
-    (`forget_calendars`, called by the signals in `fuwu.sla.apps`), so no process computes a
-    deadline from a calendar an administrator has since changed.
+    (`forget_calendars`, called by the signals in `fuwu.sla.apps`), so no process sharing the
+    cache computes a deadline from a calendar an administrator has since changed; a process
+    with a cache of its own sees the change within `LOCAL_SECONDS`.
     """
     if site.calendar_kind == CalendarKind.ALWAYS:
         return _ALWAYS
@@ -70,7 +84,7 @@ def site_calendar(site: Site) -> Calendar:
             tuple(d for d, k in rows if k == DayKind.HOLIDAY),
             tuple(d for d, k in rows if k == DayKind.WORKDAY),
         )
-        cache.set(_cache_key(site.pk), config, CACHE_SECONDS)
+        cache.set(_cache_key(site.pk), config, cache_seconds())
     return _build(config)
 
 

@@ -14,7 +14,7 @@ from fuwu.cases import actions
 from fuwu.cases.models import Case
 from fuwu.core.choices import CalendarKind, DayKind
 from fuwu.core.models import CalendarDay, Site
-from fuwu.sla.clocks import site_calendar
+from fuwu.sla.clocks import CACHE_SECONDS, LOCAL_SECONDS, cache_seconds, site_calendar
 from fuwu.sla.recompute import recompute_site_deadlines
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -50,6 +50,23 @@ def test_a_holiday_added_or_removed_is_seen_at_once(lanting):
     assert not site_calendar(lanting).is_working_day(TUESDAY)
     day.delete()
     assert site_calendar(lanting).is_working_day(TUESDAY)
+
+
+def test_another_process_with_its_own_cache_sees_a_change_within_a_minute(lanting, settings):
+    """A change made elsewhere (another app worker, the admin on another host) fires no signal
+    here: the local-memory cache keeps the calendar a minute, a shared one a day."""
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    assert cache_seconds() == LOCAL_SECONDS == 60
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        assert site_calendar(lanting).is_working_day(TUESDAY)
+        # Written without signals, as in another process: this one's entry stays.
+        CalendarDay.objects.bulk_create([CalendarDay(site=lanting, date=TUESDAY, kind="holiday")])
+        clock.shift(LOCAL_SECONDS - 1)
+        assert site_calendar(lanting).is_working_day(TUESDAY)
+        clock.shift(2)
+        assert not site_calendar(lanting).is_working_day(TUESDAY)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    assert cache_seconds() == CACHE_SECONDS
 
 
 def test_a_day_for_every_site_and_new_hours_are_seen_at_once(world, lanting):
