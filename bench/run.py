@@ -131,8 +131,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--route-objective",
         choices=["distance", "fleet"],
-        default="distance",
-        help="routes: minimise total distance (default), or vehicles first then distance",
+        default="fleet",
+        help="routes: vehicles first then distance (default, as the best known solutions), or "
+        "total distance only",
     )
     p.add_argument(
         "--page-cases",

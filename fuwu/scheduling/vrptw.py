@@ -39,8 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, Route, VehicleType, solve
+from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType, solve
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from fuwu.scheduling import fleet
 
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_SPEED_KMH = 30.0
@@ -506,27 +508,70 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
     return total
 
 
+# Shares of `solve_solomon`'s time with `fleet_first`: a first plan, then taking routes out
+# (fleet.minimise_routes) until this share, then distance with the fleet found.
+START_SHARE = 0.1
+FLEET_SHARE = 0.6
+
+
 def solve_solomon(
     inst: Solomon, seconds: float, *, seed: int = 1, fleet_first: bool = False
 ) -> SolomonResult:
     """Minimise total distance within `seconds` (the fleet only bounded by the instance's
-    vehicles), or with `fleet_first` the vehicles first, then distance."""
+    vehicles), or with `fleet_first` the vehicles first, then distance, in three phases within
+    the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination
+    (`fleet.minimise_routes`), then PyVRP on distance with the fleet fixed to the routes found,
+    starting from that plan."""
     t0 = time.perf_counter()
-    result = solve(
-        solomon_data(inst, fleet_first=fleet_first),
-        stop=MaxRuntime(seconds),
+    if not fleet_first:
+        result = solve(solomon_data(inst), stop=MaxRuntime(seconds), seed=seed, collect_stats=False)
+        return _solomon_result(inst, result.best, result.num_iterations, t0)
+    data = solomon_data(inst, fleet_first=True)
+    first = solve(data, stop=MaxRuntime(seconds * START_SHARE), seed=seed, collect_stats=False)
+    iterations = first.num_iterations
+    if not first.best.is_feasible():
+        return _solomon_result(inst, first.best, iterations, t0)
+    routes = [[c + 1 for c in _clients(r)] for r in first.best.routes()]
+    routes = fleet.minimise_routes(
+        fleet.Instance.build(
+            inst.euclid(),
+            ready=inst.ready,
+            due=inst.due,
+            service=inst.service,
+            demand=inst.demand,
+            capacity=inst.capacity,
+            scale=SCALE,
+        ),
+        routes,
+        t0 + seconds * FLEET_SHARE,
         seed=seed,
-        collect_stats=False,
+        lower_bound=math.ceil(sum(inst.demand) / inst.capacity),
     )
-    routes = tuple(tuple(c + 1 for c in _clients(r)) for r in result.best.routes())
+    fixed = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=len(routes))])
+    with warnings.catch_warnings():
+        # With the fleet at its minimum most moves are late, and PyVRP warns that its penalty
+        # hit the top; the start is feasible, so the search's best stays feasible regardless.
+        warnings.simplefilter("ignore")
+        last = solve(
+            fixed,
+            stop=MaxRuntime(max(0.0, t0 + seconds - time.perf_counter())),
+            seed=seed,
+            collect_stats=False,
+            initial_solution=Solution(fixed, [[c - 1 for c in r] for r in routes]),
+        )
+    return _solomon_result(inst, last.best, iterations + last.num_iterations, t0)
+
+
+def _solomon_result(inst: Solomon, best: Solution, iterations: int, t0: float) -> SolomonResult:
+    routes = tuple(tuple(c + 1 for c in _clients(r)) for r in best.routes())
     problems = tuple(check_solomon(inst, routes))
-    if not result.best.is_feasible():
+    if not best.is_feasible():
         problems = ("the solver found no feasible solution", *problems)
     return SolomonResult(
         name=inst.name,
         routes=routes,
         distance=route_distance(inst, routes),
         problems=problems,
-        iterations=result.num_iterations,
+        iterations=iterations,
         seconds=time.perf_counter() - t0,
     )
