@@ -65,6 +65,7 @@ def run(
     log: Any = print,
     seed: int = 1,
     objective: str = "fleet",
+    clock: str = "wall",
 ) -> dict[str, Any]:
     folder = solomon_dir()
     bks = best_known(folder)
@@ -75,14 +76,15 @@ def run(
     rows = []
     t0 = time.perf_counter()
     for name in names:
-        cpu = time.process_time()
+        cpu, wall = time.process_time(), time.perf_counter()
         result = solve_solomon(
             read_solomon(folder / f"{name}.txt"),
             seconds,
             seed=seed,
             fleet_first=objective == "fleet",
+            clock=time.process_time if clock == "cpu" else time.perf_counter,
         )
-        cpu = time.process_time() - cpu
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         vehicles, distance = bks[name]
         gap = (result.distance - distance) / distance * 100
         rows.append(
@@ -98,16 +100,15 @@ def run(
                 "problems": list(result.problems),
                 "fleet_hit": result.vehicles <= vehicles,
                 "iterations": result.iterations,
-                "seconds": round(result.seconds, 1),
                 # The CPU the process got in that wall time: the machine is shared.
+                "seconds": round(wall, 1),
                 "cpu_seconds": round(cpu, 1),
             }
         )
         log(
             f"routes {name}: {result.distance:.2f} ({result.vehicles} vehicles) vs best known "
             f"{distance:.2f} ({vehicles}): gap {gap:+.2f} %, {cpu:.1f} s CPU in "
-            f"{result.seconds:.1f} s"
-            + ("" if not result.problems else f"  INFEASIBLE: {result.problems[0]}")
+            f"{wall:.1f} s" + ("" if not result.problems else f"  INFEASIBLE: {result.problems[0]}")
         )
     families = {}
     for fam in FAMILIES:
@@ -144,6 +145,9 @@ def run(
         "meets the target only if every instance uses the best known number of vehicles and "
         "the mean distance gap is <= 1 %",
         "seconds_per_instance": seconds,
+        # wall: `seconds` of wall time per instance, all phases included (the target's rule);
+        # cpu: `seconds` of this process's CPU time, what wall time would be on an idle machine.
+        "clock": clock,
         "seed": seed,
         "folder": str(folder),
         "instances": rows,
@@ -164,13 +168,14 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"\nSolomon VRPTW: FAILED: {results['error']}")
         return
     print(
-        f"\nSolomon VRPTW, {results['seconds_per_instance']:g} s per instance, seed "
+        f"\nSolomon VRPTW, {results['seconds_per_instance']:g} s "
+        f"{'of CPU' if results.get('clock') == 'cpu' else 'wall time'} per instance, seed "
         f"{results['seed']} — {results['solver']}\n"
         f"convention: {results['convention']}\n"
     )
     print(
         f"{'instance':<9}{'veh':>5}{'bks veh':>9}{'distance':>11}{'bks dist':>11}{'gap %':>8}"
-        f"{'CPU s':>7}"
+        f"{'CPU s':>7}{'wall s':>8}"
     )
     for r in results["instances"]:
         flag = "" if r["fleet_hit"] else "  more vehicles"
@@ -178,6 +183,7 @@ def print_report(results: dict[str, Any]) -> None:
         print(
             f"{r['instance']:<9}{r['vehicles']:>5}{r['bks_vehicles']:>9}{r['distance']:>11.2f}"
             f"{r['bks_distance']:>11.2f}{r['gap_percent']:>+8.2f}{r.get('cpu_seconds', 0):>7.1f}"
+            f"{r['seconds']:>8.1f}"
             f"{flag}"
         )
     print()

@@ -34,13 +34,13 @@ import itertools
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType, solve
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
 
 from fuwu.scheduling import fleet
 
@@ -514,24 +514,69 @@ START_SHARE = 0.1
 FLEET_SHARE = 0.6
 
 
+@dataclass(frozen=True)
+class _Until:
+    """PyVRP stopping criterion: stop once `clock` reaches `deadline`."""
+
+    clock: Callable[[], float]
+    deadline: float
+
+    def __call__(self, best_cost: float) -> bool:
+        return self.clock() >= self.deadline
+
+
 def solve_solomon(
-    inst: Solomon, seconds: float, *, seed: int = 1, fleet_first: bool = False
+    inst: Solomon,
+    seconds: float,
+    *,
+    seed: int = 1,
+    fleet_first: bool = False,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> SolomonResult:
     """Minimise total distance within `seconds` (the fleet only bounded by the instance's
     vehicles), or with `fleet_first` the vehicles first, then distance, in three phases within
     the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination
     (`fleet.minimise_routes`), then PyVRP on distance with the fleet fixed to the routes found,
-    starting from that plan."""
-    t0 = time.perf_counter()
+    starting from that plan. `clock`: wall time by default; `time.process_time` counts the
+    CPU this process gets (on a shared machine, what `seconds` would be on an idle one)."""
+    t0 = clock()
     if not fleet_first:
-        result = solve(solomon_data(inst), stop=MaxRuntime(seconds), seed=seed, collect_stats=False)
-        return _solomon_result(inst, result.best, result.num_iterations, t0)
+        result = solve(
+            solomon_data(inst), stop=_Until(clock, t0 + seconds), seed=seed, collect_stats=False
+        )
+        return _solomon_result(inst, result.best, result.num_iterations, clock() - t0)
     data = solomon_data(inst, fleet_first=True)
-    first = solve(data, stop=MaxRuntime(seconds * START_SHARE), seed=seed, collect_stats=False)
+    first = solve(
+        data, stop=_Until(clock, t0 + seconds * START_SHARE), seed=seed, collect_stats=False
+    )
     iterations = first.num_iterations
     if not first.best.is_feasible():
-        return _solomon_result(inst, first.best, iterations, t0)
+        return _solomon_result(inst, first.best, iterations, clock() - t0)
     routes = [[c + 1 for c in _clients(r)] for r in first.best.routes()]
+    tries = itertools.count(1)
+
+    def pyvrp_fewer(plan: list[list[int]], until: float) -> list[list[int]] | None:
+        """PyVRP's penalty search with one vehicle fewer, from the plan without its shortest
+        route (PyVRP puts the missing clients back), stopped at its first feasible plan."""
+        nonlocal iterations
+        fewer = data.replace(
+            vehicle_types=[data.vehicle_type(0).replace(num_available=len(plan) - 1)]
+        )
+        start = sorted(plan, key=len)[1:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # penalties at their top: no plan found, said below
+            got = solve(
+                fewer,
+                stop=MultipleCriteria([FirstFeasible(), _Until(clock, until)]),
+                seed=seed + next(tries),
+                collect_stats=False,
+                initial_solution=Solution(fewer, [[c - 1 for c in r] for r in start]),
+            )
+        iterations += got.num_iterations
+        if not got.best.is_feasible():
+            return None
+        return [[c + 1 for c in _clients(r)] for r in got.best.routes()]
+
     routes = fleet.minimise_routes(
         fleet.Instance.build(
             inst.euclid(),
@@ -546,6 +591,8 @@ def solve_solomon(
         t0 + seconds * FLEET_SHARE,
         seed=seed,
         lower_bound=math.ceil(sum(inst.demand) / inst.capacity),
+        other=pyvrp_fewer,
+        clock=clock,
     )
     fixed = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=len(routes))])
     with warnings.catch_warnings():
@@ -554,15 +601,17 @@ def solve_solomon(
         warnings.simplefilter("ignore")
         last = solve(
             fixed,
-            stop=MaxRuntime(max(0.0, t0 + seconds - time.perf_counter())),
+            stop=_Until(clock, t0 + seconds),
             seed=seed,
             collect_stats=False,
             initial_solution=Solution(fixed, [[c - 1 for c in r] for r in routes]),
         )
-    return _solomon_result(inst, last.best, iterations + last.num_iterations, t0)
+    return _solomon_result(inst, last.best, iterations + last.num_iterations, clock() - t0)
 
 
-def _solomon_result(inst: Solomon, best: Solution, iterations: int, t0: float) -> SolomonResult:
+def _solomon_result(
+    inst: Solomon, best: Solution, iterations: int, seconds: float
+) -> SolomonResult:
     routes = tuple(tuple(c + 1 for c in _clients(r)) for r in best.routes())
     problems = tuple(check_solomon(inst, routes))
     if not best.is_feasible():
@@ -573,5 +622,5 @@ def _solomon_result(inst: Solomon, best: Solution, iterations: int, t0: float) -
         distance=route_distance(inst, routes),
         problems=problems,
         iterations=iterations,
-        seconds=time.perf_counter() - t0,
+        seconds=seconds,
     )
