@@ -8,9 +8,15 @@ nowhere, its failure count goes up and it goes in anyway, pushing out of one rou
 `max_eject` customers whose summed failure counts are lowest (customers that often failed are
 hard to place, so they are the last pushed out); those join the pool, and random feasible moves
 (relocate, 2-opt*) shake the plan. The route is gone when the pool is empty; if time runs out
-first, the plan before the attempt stays. PyVRP's penalty search alone (`pyvrp.minimise_fleet`)
-does not find the best known fleet on several of Solomon's R1/RC1 instances even in 30 s; the
-pool with its failure counts does, which is why this exists.
+first, the plan before the attempt stays. Why this exists: PyVRP's penalty search with a vehicle
+fewer (as `pyvrp.minimise_fleet`, even warm-started) did not reach the best known fleet of
+RC101 (14) or R104 (9) in 30 s here, nor R110's (10) in 6 s; the pool with its failure counts
+reaches RC101's in about 7 s (wall time, machine shared) and R110's in 3 s of CPU. It does not
+replace PyVRP's search (R107, R108 and R109 go the other way), so `minimise_routes` can take
+turns with it. Measured, not in the code: a squeeze by PyVRP's local search (every pooled
+customer put in, lateness penalised) found no route the pool alone did not, at a fourteenth of
+the pool's pace; and ejecting up to 5 (with 30 to 200 shaking moves) did no better than 3 on
+R104, R112 and RC106, which neither method solves in 10 s.
 
 Units are integers as in `vrptw.solomon_data` (times × 1000, travel rounded up), so a plan this
 module calls feasible is feasible for PyVRP and, in real numbers, for `check_solomon`.
@@ -32,8 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Ejections tried at most per insertion, and random moves after each ejection. Nagata and
-# Bräysy use 5 and 1,000 in C++; in Python 3 and 200 leave time for many more ejections.
+# Customers pushed out at most per insertion, and random moves after each ejection. Nagata and
+# Bräysy use 5 and 1,000 in C++; in Python 3 and 30 leave time for many more ejections (about
+# 1,000 per CPU second on R104).
 MAX_EJECT = 3
 SHAKES = 30
 NEAR = 15  # a customer's nearest customers, for the shaking moves
@@ -386,24 +393,29 @@ def minimise_routes(
 ) -> list[list[int]]:
     """Take routes out one at a time while there is time; the smallest feasible plan found (the
     input if none smaller). With `other` (PyVRP's penalty search, in `vrptw`), each round tries
-    it first for up to `other_seconds`, then the ejection pool for up to `pool_seconds`, and
-    starts the next round whichever succeeded: on Solomon's R1 the two succeed on different
-    instances (PyVRP finds R107's and R108's best known fleet at once where the pool does not
-    in 5 s; the pool finds R110's and RC108's, where PyVRP does not in 30 s)."""
+    it first for up to `other_seconds`, then the ejection pool for up to `pool_seconds`, doubled
+    after each round where neither succeeded (the pool starts afresh each round, and a hard
+    route needs a long run), and starts the next round whichever succeeded: on Solomon's R1 the
+    two succeed on different instances (PyVRP finds R107's and R108's best known fleet at once
+    where the pool does not in 5 s; the pool finds R110's and RC101's, where PyVRP does not in
+    6 and 30 s)."""
     rng = random.Random(seed)
     best = [list(r) for r in routes if r]
+    failed = 0
     while len(best) > lower_bound and clock() < deadline:
         if other is not None:
             fewer = other(best, min(deadline, clock() + other_seconds))
             if fewer is not None and len(fewer) < len(best):
-                best = fewer
+                best, failed = fewer, 0
                 continue
-            end = min(deadline, clock() + pool_seconds)
+            end = min(deadline, clock() + pool_seconds * 2**failed)
         else:
             end = deadline
         fewer = drop_one_route(inst, best, end, rng, clock=clock)
         if fewer is not None:
-            best = fewer
+            best, failed = fewer, 0
         elif other is None:
             break
+        else:
+            failed += 1
     return best
