@@ -1,20 +1,22 @@
 """The route planner on Solomon's VRPTW instances (C1, R1, RC1; 100 customers each), against the
-best known solutions in shared/data/solomon/bks.csv: the gap in total distance per instance at
-a fixed time limit (10 s), and the mean per family against the target (≤ 1 %).
+best known solutions in shared/data/solomon/bks.csv at a fixed time limit (10 s wall time per
+instance, all phases included), and the verdict per family against the target (mean gap ≤ 1 %).
 
-`--route-objective fleet` solves for the literature's objective instead (each vehicle costs more
-than any whole plan's distance: fewest vehicles first, then distance), for a like-for-like look.
+Objective (default `--route-objective fleet`): as bks.csv, fewest vehicles first, then total
+distance: a first PyVRP plan, route elimination (`fuwu.scheduling.fleet`), then PyVRP on distance
+with the fleet found. `--route-objective distance` minimises distance alone (the day planner's
+objective), for comparison.
 
-Convention, printed with the table: real-valued Euclidean distances summed in double precision
-(the convention of bks.csv, e.g. C101 = 828.94; not the 1-decimal truncated one where C101 is
-827.3); PyVRP works on them × 1000 (distance rounded, travel time rounded up, so its feasible
-plans are feasible in real numbers, which `check_solomon` confirms independently). Our objective
-is total distance alone; bks.csv is hierarchical (fewest vehicles first, then distance), so on
-some R1/RC1 instances we use more vehicles than the best known and the distance gap can be
-negative. Both vehicle counts are shown.
+How a family is judged, whatever the objective: the target is met only when every instance
+uses the best known number of vehicles (a plan with more vehicles is not "better" whatever its
+distance) AND the mean distance gap is ≤ 1 %. The gap is on real-valued Euclidean distances
+summed in double precision (the convention of bks.csv, e.g. C101 = 828.94; not the 1-decimal
+truncated one where C101 is 827.3); PyVRP works on them × 1000 (distance rounded, travel time
+rounded up, so its feasible plans are feasible in real numbers, which `check_solomon` confirms
+independently).
 
     python -m bench.run --only routes [--instances C101,R101] [--route-seconds 10]
-                                      [--route-objective distance|fleet]
+                                      [--route-objective fleet|distance]
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def run(
     instances: list[str] | None,
     log: Any = print,
     seed: int = 1,
-    objective: str = "distance",
+    objective: str = "fleet",
+    clock: str = "wall",
 ) -> dict[str, Any]:
     folder = solomon_dir()
     bks = best_known(folder)
@@ -73,12 +76,15 @@ def run(
     rows = []
     t0 = time.perf_counter()
     for name in names:
+        cpu, wall = time.process_time(), time.perf_counter()
         result = solve_solomon(
             read_solomon(folder / f"{name}.txt"),
             seconds,
             seed=seed,
             fleet_first=objective == "fleet",
+            clock=time.process_time if clock == "cpu" else time.perf_counter,
         )
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         vehicles, distance = bks[name]
         gap = (result.distance - distance) / distance * 100
         rows.append(
@@ -92,50 +98,56 @@ def run(
                 "gap_percent": round(gap, 2),
                 "feasible": not result.problems,
                 "problems": list(result.problems),
+                "fleet_hit": result.vehicles <= vehicles,
                 "iterations": result.iterations,
-                "seconds": round(result.seconds, 1),
+                # The CPU the process got in that wall time: the machine is shared.
+                "seconds": round(wall, 1),
+                "cpu_seconds": round(cpu, 1),
             }
         )
         log(
             f"routes {name}: {result.distance:.2f} ({result.vehicles} vehicles) vs best known "
-            f"{distance:.2f} ({vehicles}): gap {gap:+.2f} %"
-            + ("" if not result.problems else f"  INFEASIBLE: {result.problems[0]}")
+            f"{distance:.2f} ({vehicles}): gap {gap:+.2f} %, {cpu:.1f} s CPU in "
+            f"{wall:.1f} s" + ("" if not result.problems else f"  INFEASIBLE: {result.problems[0]}")
         )
     families = {}
     for fam in FAMILIES:
-        gaps = [r["gap_percent"] for r in rows if r["family"] == fam]
+        rows_f = [r for r in rows if r["family"] == fam]
+        if not rows_f:
+            continue
+        gaps = [r["gap_percent"] for r in rows_f]
         # Like for like: the instances where we use the best known number of vehicles.
-        same = [
-            r["gap_percent"]
-            for r in rows
-            if r["family"] == fam and r["vehicles"] == r["bks_vehicles"]
-        ]
-        if gaps:
-            mean = statistics.fmean(gaps)
-            families[fam] = {
-                "instances": len(gaps),
-                "mean_gap_percent": round(mean, 2),
-                "max_gap_percent": max(gaps),
-                "target_percent": TARGET_GAP,
-                "met": mean <= TARGET_GAP,
-                "at_best_known_fleet": len(same),
-                "mean_gap_at_best_known_fleet": round(statistics.fmean(same), 2) if same else None,
-            }
+        same = [r["gap_percent"] for r in rows_f if r["fleet_hit"]]
+        mean = statistics.fmean(gaps)
+        hits = len(same)
+        families[fam] = {
+            "instances": len(rows_f),
+            "mean_gap_percent": round(mean, 2),
+            "max_gap_percent": max(gaps),
+            "target_percent": TARGET_GAP,
+            "at_best_known_fleet": hits,
+            "vehicles_over_best_known": sum(
+                max(0, r["vehicles"] - r["bks_vehicles"]) for r in rows_f
+            ),
+            "mean_gap_at_best_known_fleet": round(statistics.fmean(same), 2) if same else None,
+            # More vehicles than the best known is a miss whatever the distance.
+            "met": hits == len(rows_f) and mean <= TARGET_GAP,
+        }
     return {
-        "solver": "PyVRP (iterated local search), objective: "
-        + (
-            "fewest vehicles, then total distance (as bks.csv)"
+        "solver": (
+            "PyVRP first plan, route elimination (ejection pool), PyVRP on distance with the "
+            "fleet fixed; objective: fewest vehicles, then total distance (as bks.csv)"
             if objective == "fleet"
-            else "total distance"
+            else "PyVRP (iterated local search), objective: total distance"
         ),
         "objective": objective,
-        "convention": "real-valued Euclidean distance, double precision (as bks.csv); "
-        + (
-            "a gap is positive where more vehicles or more distance"
-            if objective == "fleet"
-            else "bks.csv minimises vehicles first, so the distance gap can be negative"
-        ),
+        "convention": "real-valued Euclidean distance, double precision (as bks.csv); a family "
+        "meets the target only if every instance uses the best known number of vehicles and "
+        "the mean distance gap is <= 1 %",
         "seconds_per_instance": seconds,
+        # wall: `seconds` of wall time per instance, all phases included (the target's rule);
+        # cpu: `seconds` of this process's CPU time, what wall time would be on an idle machine.
+        "clock": clock,
         "seed": seed,
         "folder": str(folder),
         "instances": rows,
@@ -156,24 +168,33 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"\nSolomon VRPTW: FAILED: {results['error']}")
         return
     print(
-        f"\nSolomon VRPTW, {results['seconds_per_instance']:g} s per instance, seed "
+        f"\nSolomon VRPTW, {results['seconds_per_instance']:g} s "
+        f"{'of CPU' if results.get('clock') == 'cpu' else 'wall time'} per instance, seed "
         f"{results['seed']} — {results['solver']}\n"
         f"convention: {results['convention']}\n"
     )
-    print(f"{'instance':<9}{'veh':>5}{'distance':>11}{'bks veh':>9}{'bks dist':>11}{'gap %':>8}")
+    print(
+        f"{'instance':<9}{'veh':>5}{'bks veh':>9}{'distance':>11}{'bks dist':>11}{'gap %':>8}"
+        f"{'CPU s':>7}{'wall s':>8}"
+    )
     for r in results["instances"]:
-        flag = "" if r["feasible"] else "  INFEASIBLE"
+        flag = "" if r["fleet_hit"] else "  more vehicles"
+        flag += "" if r["feasible"] else "  INFEASIBLE"
         print(
-            f"{r['instance']:<9}{r['vehicles']:>5}{r['distance']:>11.2f}{r['bks_vehicles']:>9}"
-            f"{r['bks_distance']:>11.2f}{r['gap_percent']:>+8.2f}{flag}"
+            f"{r['instance']:<9}{r['vehicles']:>5}{r['bks_vehicles']:>9}{r['distance']:>11.2f}"
+            f"{r['bks_distance']:>11.2f}{r['gap_percent']:>+8.2f}{r.get('cpu_seconds', 0):>7.1f}"
+            f"{r['seconds']:>8.1f}"
+            f"{flag}"
         )
     print()
     for fam, f in results["families"].items():
         verdict = "met" if f["met"] else "NOT MET"
         same = f["mean_gap_at_best_known_fleet"]
         print(
-            f"{fam:<4} mean gap {f['mean_gap_percent']:+.2f} % (max {f['max_gap_percent']:+.2f} %, "
-            f"{f['instances']} instances)   target ≤ {f['target_percent']:g} %: {verdict}   "
-            f"[{f['at_best_known_fleet']}/{f['instances']} at the best known fleet size"
-            + (f", mean gap there {same:+.2f} %]" if same is not None else "]")
+            f"{fam:<4} best known fleet {f['at_best_known_fleet']}/{f['instances']} "
+            f"(+{f['vehicles_over_best_known']} vehicles)   mean gap "
+            f"{f['mean_gap_percent']:+.2f} % (max {f['max_gap_percent']:+.2f} %"
+            + (f", {same:+.2f} % where the fleet matches)" if same is not None else ")")
+            + f"   target: all at the best known fleet, mean gap <= {f['target_percent']:g} %: "
+            f"{verdict}"
         )

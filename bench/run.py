@@ -131,8 +131,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--route-objective",
         choices=["distance", "fleet"],
-        default="distance",
-        help="routes: minimise total distance (default), or vehicles first then distance",
+        default="fleet",
+        help="routes: vehicles first then distance (default, as the best known solutions), or "
+        "total distance only",
+    )
+    p.add_argument(
+        "--route-clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="routes: the limit counts wall time (default), or this process's CPU time (on a "
+        "shared machine, what the wall time would be on an idle one)",
     )
     p.add_argument(
         "--page-cases",
@@ -686,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.instances or None,
                     log=log,
                     objective=args.route_objective,
+                    clock=args.route_clock,
                 )
             except Exception as exc:
                 failed = True

@@ -34,13 +34,15 @@ import itertools
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, Route, VehicleType, solve
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType, solve
+from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
+
+from fuwu.scheduling import fleet
 
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_SPEED_KMH = 30.0
@@ -506,27 +508,119 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
     return total
 
 
+# Shares of `solve_solomon`'s time with `fleet_first`: a first plan, then taking routes out
+# (fleet.minimise_routes) until this share, then distance with the fleet found.
+START_SHARE = 0.1
+FLEET_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class _Until:
+    """PyVRP stopping criterion: stop once `clock` reaches `deadline`."""
+
+    clock: Callable[[], float]
+    deadline: float
+
+    def __call__(self, best_cost: float) -> bool:
+        return self.clock() >= self.deadline
+
+
 def solve_solomon(
-    inst: Solomon, seconds: float, *, seed: int = 1, fleet_first: bool = False
+    inst: Solomon,
+    seconds: float,
+    *,
+    seed: int = 1,
+    fleet_first: bool = False,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> SolomonResult:
     """Minimise total distance within `seconds` (the fleet only bounded by the instance's
-    vehicles), or with `fleet_first` the vehicles first, then distance."""
-    t0 = time.perf_counter()
-    result = solve(
-        solomon_data(inst, fleet_first=fleet_first),
-        stop=MaxRuntime(seconds),
-        seed=seed,
-        collect_stats=False,
+    vehicles), or with `fleet_first` the vehicles first, then distance, in three phases within
+    the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination
+    (`fleet.minimise_routes`), then PyVRP on distance with the fleet fixed to the routes found,
+    starting from that plan. `clock`: wall time by default; `time.process_time` counts the
+    CPU this process gets (on a shared machine, what `seconds` would be on an idle one)."""
+    t0 = clock()
+    if not fleet_first:
+        result = solve(
+            solomon_data(inst), stop=_Until(clock, t0 + seconds), seed=seed, collect_stats=False
+        )
+        return _solomon_result(inst, result.best, result.num_iterations, clock() - t0)
+    data = solomon_data(inst, fleet_first=True)
+    first = solve(
+        data, stop=_Until(clock, t0 + seconds * START_SHARE), seed=seed, collect_stats=False
     )
-    routes = tuple(tuple(c + 1 for c in _clients(r)) for r in result.best.routes())
+    iterations = first.num_iterations
+    if not first.best.is_feasible():
+        return _solomon_result(inst, first.best, iterations, clock() - t0)
+    routes = [[c + 1 for c in _clients(r)] for r in first.best.routes()]
+    tries = itertools.count(1)
+
+    def pyvrp_fewer(plan: list[list[int]], until: float) -> list[list[int]] | None:
+        """PyVRP's penalty search with one vehicle fewer, from the plan without its shortest
+        route (PyVRP puts the missing clients back), stopped at its first feasible plan."""
+        nonlocal iterations
+        fewer = data.replace(
+            vehicle_types=[data.vehicle_type(0).replace(num_available=len(plan) - 1)]
+        )
+        start = sorted(plan, key=len)[1:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # penalties at their top: no plan found, said below
+            got = solve(
+                fewer,
+                stop=MultipleCriteria([FirstFeasible(), _Until(clock, until)]),
+                seed=seed + next(tries),
+                collect_stats=False,
+                initial_solution=Solution(fewer, [[c - 1 for c in r] for r in start]),
+            )
+        iterations += got.num_iterations
+        if not got.best.is_feasible():
+            return None
+        return [[c + 1 for c in _clients(r)] for r in got.best.routes()]
+
+    routes = fleet.minimise_routes(
+        fleet.Instance.build(
+            inst.euclid(),
+            ready=inst.ready,
+            due=inst.due,
+            service=inst.service,
+            demand=inst.demand,
+            capacity=inst.capacity,
+            scale=SCALE,
+        ),
+        routes,
+        t0 + seconds * FLEET_SHARE,
+        seed=seed,
+        lower_bound=math.ceil(sum(inst.demand) / inst.capacity),
+        other=pyvrp_fewer,
+        clock=clock,
+    )
+    fixed = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=len(routes))])
+    with warnings.catch_warnings():
+        # With the fleet at its minimum most moves are late, and PyVRP warns that its penalty
+        # hit the top; the start is feasible, so the search's best stays feasible regardless.
+        warnings.simplefilter("ignore")
+        last = solve(
+            fixed,
+            stop=_Until(clock, t0 + seconds),
+            seed=seed,
+            collect_stats=False,
+            initial_solution=Solution(fixed, [[c - 1 for c in r] for r in routes]),
+        )
+    return _solomon_result(inst, last.best, iterations + last.num_iterations, clock() - t0)
+
+
+def _solomon_result(
+    inst: Solomon, best: Solution, iterations: int, seconds: float
+) -> SolomonResult:
+    routes = tuple(tuple(c + 1 for c in _clients(r)) for r in best.routes())
     problems = tuple(check_solomon(inst, routes))
-    if not result.best.is_feasible():
+    if not best.is_feasible():
         problems = ("the solver found no feasible solution", *problems)
     return SolomonResult(
         name=inst.name,
         routes=routes,
         distance=route_distance(inst, routes),
         problems=problems,
-        iterations=result.num_iterations,
-        seconds=time.perf_counter() - t0,
+        iterations=iterations,
+        seconds=seconds,
     )
