@@ -37,12 +37,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, Route, Solution, VehicleType, solve
-from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
+if TYPE_CHECKING:
+    import numpy as np
+    from pyvrp import ProblemData, Route, Solution
 
-from fuwu.scheduling import fleet
+# PyVRP and numpy (about 30 MB resident) are imported by the functions that build or solve a
+# problem, so that a web or worker process that never plans a route does not carry them.
 
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_SPEED_KMH = 30.0
@@ -216,6 +218,9 @@ def _why_not(problem: DayProblem, job: Job) -> str:
 
 
 def _data(problem: DayProblem, *, tighten: bool) -> ProblemData:
+    import numpy as np
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+
     skills = sorted({j.skill for j in problem.jobs if j.skill})
     dims = max(1, len(skills))
     places = [problem.base, *(j.place for j in problem.jobs)]
@@ -276,6 +281,9 @@ def _solve(
 ) -> tuple[list[Timeline], dict[int, str], int, bool]:
     """One solver run judged by the timeline: the routes, the visits dropped as late, the
     iterations, and whether anything went wrong (a visit dropped, or no feasible solution)."""
+    from pyvrp import solve
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
     with warnings.catch_warnings():
         # A visit nobody can do makes PyVRP warn about its penalties; we report it instead.
         warnings.simplefilter("ignore")
@@ -395,6 +403,8 @@ class Solomon:
     service: tuple[int, ...]
 
     def euclid(self) -> np.ndarray:
+        import numpy as np
+
         xy = np.column_stack([self.x, self.y])
         return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
 
@@ -443,6 +453,9 @@ def solomon_data(inst: Solomon, *, fleet_first: bool = False) -> ProblemData:
     a schedule feasible in integers is feasible in real numbers too. `fleet_first`: each vehicle
     costs FLEET_COST, so fewer vehicles come first and distance second (the literature's
     hierarchical objective)."""
+    import numpy as np
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+
     euclid = inst.euclid()
     dist = np.round(euclid * SCALE).astype(np.int64)
     dur = np.ceil(euclid * SCALE - 1e-9).astype(np.int64)
@@ -539,6 +552,11 @@ def solve_solomon(
     (`fleet.minimise_routes`), then PyVRP on distance with the fleet fixed to the routes found,
     starting from that plan. `clock`: wall time by default; `time.process_time` counts the
     CPU this process gets (on a shared machine, what `seconds` would be on an idle one)."""
+    from pyvrp import Solution, solve
+    from pyvrp.stop import FirstFeasible, MultipleCriteria
+
+    from fuwu.scheduling import fleet
+
     t0 = clock()
     if not fleet_first:
         result = solve(

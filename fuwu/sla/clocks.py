@@ -39,7 +39,7 @@ LOCAL_SECONDS = 60
 def cache_seconds() -> int:
     """How long a site's calendar stays cached: a day when every process shares the cache
     (FUWU_CACHE_DIR, FUWU_CACHE_URL), a minute when each process has its own."""
-    local = settings.CACHES["default"]["BACKEND"].endswith("locmem.LocMemCache")
+    local = str(settings.CACHES["default"]["BACKEND"]).endswith("locmem.LocMemCache")
     return LOCAL_SECONDS if local else CACHE_SECONDS
 
 
