@@ -449,7 +449,18 @@ def rebuild(*, batch: int = 20000, now: datetime | None = None) -> int:
         Cursor.objects.filter(pk=1).update(
             high=last, gaps=gaps, version=cursor.version + 1, folded_at=now
         )
+        _analyse()
     return read
+
+
+def _analyse() -> None:
+    """Planner statistics of the tables just emptied and filled again: until autovacuum
+    comes by, PostgreSQL would plan the reports' reads for the empty tables."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for model in (Fact, FactItem, FoldState):
+            cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _item_rows(rows: list[Row], positions: dict[int, Position]) -> list[tuple[Any, ...]]:
