@@ -6,6 +6,8 @@ Only `fuwu.cases.actions` writes these rows (STYLE.md §3): nothing else assigns
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -208,8 +210,14 @@ class Case(models.Model):
     @property
     def number(self) -> str:
         """The case number people quote: opening date and id, derived so it costs no write."""
-        local = timezone.localtime(self.created_at)
-        return f"{local:%Y%m%d}-{self.pk:06d}"
+        return Case.number_of(self.pk, self.created_at)
+
+    @staticmethod
+    def number_of(pk: int, created_at: datetime) -> str:
+        """`number` of a case read as values, without building a model instance (a list of
+        35,000 payments spent 4 s building them)."""
+        local = timezone.localtime(created_at)
+        return f"{local:%Y%m%d}-{pk:06d}"
 
     @staticmethod
     def pk_from_number(text: str) -> int | None:

@@ -134,7 +134,7 @@ def case_number(pk: int, created_at: datetime) -> str:
     """The number people quote for a case read as values (the model derives it)."""
     from fuwu.cases.models import Case
 
-    return Case(pk=pk, created_at=created_at).number
+    return Case.number_of(pk, created_at)
 
 
 def money(value: Any) -> Decimal:
