@@ -10,7 +10,8 @@ each. Each case is walked through its procedure definition in memory the way `op
 automatic steps, owners and department changes (an owner change clears the assignee), clocks
 through `fuwu.sla.clocks` (deadlines, pauses on wait steps, resolution and closing times), step
 cycles, the `opened` event with seq 1 and one event per change carrying `set` with the tracked
-fields it changed (so `fuwu events verify` agrees), parallel-step tasks, return visits, work-log
+fields it changed (so `fuwu events verify` agrees) and `sla` with the response, resolution and
+comebacks it judged (what the reports fold, `fuwu.reports.fold`), parallel-step tasks, return visits, work-log
 rows with their `work_logged` events, `version` and `last_seq`. Escalation rungs whose moment has
 passed count as fired, so `next_escalation_at` is in the future and the worker's sweep has
 nothing to do. What is not written: notifications, queued tasks, register entries, Firing rows.
@@ -406,6 +407,7 @@ class Filler:
 
     def build(self, plan: Plan) -> Built:
         from fuwu.cases.choices import EventKind
+        from fuwu.cases.flow import _judged as judged
         from fuwu.cases.flow import tracked_state
         from fuwu.cases.models import Case, CaseTask, WorkLog
         from fuwu.procedures.engine.definition import StepKind
@@ -468,14 +470,27 @@ class Filler:
         def event(kind: str, /, **payload: Any) -> None:
             pending.append((kind, payload))
 
+        sla_before: list[Any] = [None, None, 0]  # Change._sla_before: as the change began
+
         def commit(at: datetime, actor: int | None) -> None:
-            """Like Change.finish: the first event of a change carries what it changed."""
+            """Like Change.finish: the first event of a change carries what it changed, and
+            what it did to the service levels (`Change._sla_outcome`, read by the reports)."""
             after = tracked_state(case)
             changed = {k: v for k, v in after.items() if state.get(k, object()) != v}
+            outcome: dict[str, Any] = {}
+            if sla_before[0] is None and case.first_response_at is not None:
+                outcome["response"] = judged(case.first_response_at, case.response_due)
+            if sla_before[1] is None and case.resolved_at is not None:
+                outcome["resolution"] = judged(case.resolved_at, case.resolution_due)
+            if case.comeback_count > sla_before[2]:
+                outcome["comebacks"] = case.comeback_count - sla_before[2]
             for i, (kind, payload) in enumerate(pending):
                 if i == 0 and changed:
                     payload = {**payload, "set": changed}
+                if i == 0 and outcome:
+                    payload = {**payload, "sla": outcome}
                 built.events.append((kind, at, actor, payload))
+            sla_before[:] = [case.first_response_at, case.resolved_at, case.comeback_count]
             state.clear()
             state.update(after)
             pending.clear()

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -52,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--cases", type=int, default=100_000, help="cases for a fresh database")
     p.add_argument("--via", choices=["pages", "api"], default="pages")
+    p.add_argument(
+        "--part",
+        choices=["pages", "reports"],
+        default="pages",
+        help="the request kinds of bench.pages (default) or of bench.reports (report pages, "
+        "as the managers)",
+    )
     p.add_argument("--requests", type=int, default=20, help="profiled requests per kind")
     p.add_argument("--kinds", default="", help="comma list of kinds (default all)")
     p.add_argument("--top", type=int, default=15)
@@ -135,11 +143,16 @@ def _profile(args: argparse.Namespace, *, fresh: bool) -> int:
         build_world(always_open=True)
         fill.fill(args.cases)
     samples_file = Path(os.environ.get("FUWU_VAR_DIR", "")) / "page-samples.json"
-    if not args.database_url and samples_file.exists():
+    if args.part == "reports":
+        samples = {}
+    elif not args.database_url and samples_file.exists():
         samples = json.loads(samples_file.read_text())["sites"]
     else:
         samples = fill.samples(Random(4))
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=pages.PERSONAS)}
+    from bench import reports
+
+    personas = reports.MANAGERS if args.part == "reports" else pages.PERSONAS
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=personas)}
     clients: dict[str, Client] = {}
     for persona, user in users.items():
         if args.via == "api":
@@ -148,11 +161,18 @@ def _profile(args: argparse.Namespace, *, fresh: bool) -> int:
         else:
             clients[persona] = Client()
             clients[persona].force_login(user)
-    kinds = [k for k in args.kinds.split(",") if k] or list(pages.KINDS)
     rng = Random(7)
     todo: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for kind, persona, path in pages.plan(samples, args.requests, rng, args.via):
+    if args.part == "reports":
+        paths = reports.requests_of(datetime.now(reports.ZONE).date())
+        planned = reports.plan(paths, args.requests, rng)
+        every = list(paths)
+    else:
+        planned = pages.plan(samples, args.requests, rng, args.via)
+        every = list(pages.KINDS)
+    for kind, persona, path in planned:
         todo[kind].append((persona, path))
+    kinds = [k for k in args.kinds.split(",") if k] or every
     from django.db.models import Count
 
     from fuwu.cases.models import Case

@@ -30,6 +30,7 @@ import psycopg
 
 from bench import channels as channel_bench
 from bench import pages, rawdb, workshop
+from bench import reports as report_bench
 from bench import routes as route_bench
 from bench import sheets as sheet_bench
 from bench.load import Api, PhaseResult, run_phase
@@ -115,7 +116,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workshop-technicians and --workshop-appointments), routes (the route planner on "
         "Solomon's VRPTW instances, no database), sheets (export of --sheets-rows cases to CSV "
         "and xlsx, import of --sheets-units units), channels (--channel-messages e-mails and as many "
-        "WeChat messages turned into cases); default all, e.g. --only pages",
+        "WeChat messages turned into cases), reports (the report pages with --report-cases "
+        "cases: not in the default, its million cases take half an hour); default all but "
+        "reports, e.g. --only pages",
     )
     p.add_argument(
         "--instances",
@@ -170,6 +173,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="time the staff pages (default), the JSON API with the same filters, or both",
     )
     p.add_argument(
+        "--report-cases",
+        type=int,
+        default=1_000_000,
+        help="reports: cases written (bulk) before the report timings (default 1000000)",
+    )
+    p.add_argument(
+        "--report-requests", type=int, default=30, help="reports: timed requests per kind (30)"
+    )
+    p.add_argument(
+        "--report-warmup", type=int, default=3, help="reports: untimed requests per kind (3)"
+    )
+    p.add_argument(
+        "--report-database",
+        default="",
+        help="reports: a PostgreSQL database filled before (`python -m bench.fill`), used as it "
+        "is instead of a fresh one (its reporting model is rebuilt; it is not dropped)",
+    )
+    p.add_argument(
+        "--report-check",
+        action="store_true",
+        help="reports: also run `fuwu reports check` after the rebuild (memory: ~5 GB at 1M)",
+    )
+    p.add_argument(
         "--workshop-technicians", type=int, default=30, help="technicians of the workshop (30)"
     )
     p.add_argument(
@@ -199,6 +225,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not set(args.db) <= {"sqlite", "postgres"} or not args.workers or args.cases < 1:
         p.error("--db takes sqlite,postgres; --workers and --cases must be positive")
     args.instances = [i.strip().upper() for i in args.instances.split(",") if i.strip()]
+    if args.report_database and (args.only != ["reports"] or args.db != ["postgres"]):
+        p.error("--report-database goes with --only reports --db postgres")
     if not args.only or not set(args.only) <= {
         "api",
         "pages",
@@ -206,8 +234,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "routes",
         "sheets",
         "channels",
+        "reports",
     }:
-        p.error("--only takes api,pages,workshop,routes,sheets,channels")
+        p.error("--only takes api,pages,workshop,routes,sheets,channels,reports")
     return args
 
 
@@ -408,7 +437,28 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     )
     pg_name = None
     out: dict[str, Any] = {"database": kind, "temp_dir": str(tmp)}
+    reuse = kind == "postgres" and bool(args.report_database)
     try:
+        if reuse:
+            # Only the report timings, on the database given (filled before): not prepared,
+            # not dropped.
+            env["DATABASE_URL"] = args.report_database
+            out["reports"] = report_bench.run(
+                kind,
+                env,
+                tmp,
+                ROOT,
+                BIN,
+                args.report_cases,
+                args.report_requests,
+                args.report_warmup,
+                args.page_workers,
+                args.threads,
+                args.page_timeout,
+                args.report_check,
+                filled=True,
+            )
+            return out
         if kind == "postgres":
             pg_name = f"fuwu_bench_{secrets.token_hex(4)}"
             pg_admin(f"CREATE DATABASE {pg_name}")
@@ -480,6 +530,22 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             wait_quiet(args.wait_quiet)
             out["sheets"] = sheet_bench.run(
                 kind, env, tmp, ROOT, BIN, args.sheets_rows, args.sheets_units
+            )
+        if "reports" in args.only:
+            wait_quiet(args.wait_quiet)
+            out["reports"] = report_bench.run(
+                kind,
+                env,
+                tmp,
+                ROOT,
+                BIN,
+                args.report_cases,
+                args.report_requests,
+                args.report_warmup,
+                args.page_workers,
+                args.threads,
+                args.page_timeout,
+                args.report_check,
             )
     finally:
         if pg_name:
@@ -593,6 +659,8 @@ def print_report(results: dict[str, Any]) -> None:
             sheet_bench.print_table(kind, db["sheets"])
         if "channels" in db:
             channel_bench.print_table(kind, db["channels"])
+        if "reports" in db:
+            report_bench.print_table(kind, db["reports"])
         if "summary" not in db:
             continue
         s = db["summary"]
@@ -701,7 +769,9 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"routes: FAILED: {exc.__class__.__name__}: {exc}")
                 results["routes"] = {"error": f"{exc.__class__.__name__}: {exc}"}
         for kind in (
-            args.db if {"api", "pages", "workshop", "sheets", "channels"} & set(args.only) else []
+            args.db
+            if {"api", "pages", "workshop", "sheets", "channels", "reports"} & set(args.only)
+            else []
         ):
             try:
                 results["databases"][kind] = bench_database(kind, args)
@@ -732,6 +802,9 @@ def main(argv: list[str] | None = None) -> int:
             + sum(sheet_bench.errors(db.get("sheets", {})) for db in results["databases"].values())
             + sum(
                 channel_bench.errors(db.get("channels", {})) for db in results["databases"].values()
+            )
+            + sum(
+                report_bench.errors(db.get("reports", {})) for db in results["databases"].values()
             )
             + route_bench.errors(results.get("routes", {}))
         )

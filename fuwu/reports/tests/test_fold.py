@@ -143,6 +143,24 @@ def test_a_late_committed_event_is_folded_from_its_gap(world, monkeypatch):
     assert fold.check() == []
 
 
+def test_a_rebuild_waits_for_a_late_event_like_a_catch_up(world, monkeypatch):
+    cases = build(world)
+    fold.catch_up(now=NOW)
+    incremental = facts()
+    hidden = Event.objects.get(case=cases.c, kind="opened").id
+    real_rows = fold._rows
+    monkeypatch.setattr(fold, "_rows", lambda qs: [r for r in real_rows(qs) if r.id != hidden])
+    fold.rebuild(now=NOW)
+    cursor = Cursor.objects.get()
+    assert [i for i, _ in cursor.gaps] == [hidden] and cursor.version == 2
+    assert FactItem.objects.filter(measure="intake").count() == 3
+    assert fold.check() == []
+    monkeypatch.setattr(fold, "_rows", real_rows)
+    fold.catch_up(now=NOW + timedelta(minutes=1))  # it committed: found in its gap
+    assert Cursor.objects.get().gaps == [] and facts() == incremental
+    assert fold.check() == []
+
+
 def test_a_gap_never_filled_is_forgotten(world, monkeypatch):
     build(world)
     hidden = Event.objects.filter(kind="opened").order_by("-id")[0].id
