@@ -369,32 +369,29 @@ def _store(items: list[Item], positions: dict[int, Position], known: set[int]) -
             new.append(Fact(**key, count=n))
     Fact.objects.bulk_create(new, batch_size=1000)
     states = [
-        FoldState(
-            case_id=c,
-            step=p.step,
-            status=p.status,
-            department_id=p.department,
-            assignee_id=p.assignee,
-            resolver_id=p.resolver,
-            visit_step=p.visit,
-            comebacks=p.comebacks,
-        )
+        FoldState(case_id=c, **dict(zip(STATE_FIELDS, _state(p), strict=True)))
         for c, p in positions.items()
     ]
     FoldState.objects.bulk_create([s for s in states if s.case_id not in known], batch_size=1000)
     FoldState.objects.bulk_update(
-        [s for s in states if s.case_id in known],
-        [
-            "step",
-            "status",
-            "department_id",
-            "assignee_id",
-            "resolver_id",
-            "visit_step",
-            "comebacks",
-        ],
-        batch_size=1000,
+        [s for s in states if s.case_id in known], STATE_FIELDS, batch_size=1000
     )
+
+
+# A case's position as `FoldState` stores it: its columns, and the values in their order.
+STATE_FIELDS = (
+    "step",
+    "status",
+    "department_id",
+    "assignee_id",
+    "resolver_id",
+    "visit_step",
+    "comebacks",
+)
+
+
+def _state(p: Position) -> tuple[Any, ...]:
+    return (p.step, p.status, p.department, p.assignee, p.resolver, p.visit, p.comebacks)
 
 
 def rebuild(*, batch: int = 20000, now: datetime | None = None) -> int:
@@ -425,20 +422,8 @@ def rebuild(*, batch: int = 20000, now: datetime | None = None) -> int:
             read += len(rows)
         _copy(
             FoldState,
-            (
-                "case_id",
-                "step",
-                "status",
-                "department_id",
-                "assignee_id",
-                "resolver_id",
-                "visit_step",
-                "comebacks",
-            ),
-            (
-                (c, p.step, p.status, p.department, p.assignee, p.resolver, p.visit, p.comebacks)
-                for c, p in positions.items()
-            ),
+            ("case_id", *STATE_FIELDS),
+            ((c, *_state(p)) for c, p in positions.items()),
         )
         _sum_items()
         # As `_catch_up` leaves them: the ids missing just below the newest are waited for.
