@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     import numpy as np
     from pyvrp import ProblemData, Route, Solution
 
+    from fuwu.scheduling import fleet
+
 # PyVRP and numpy (about 30 MB resident) are imported by the functions that build or solve a
 # problem, so that a web or worker process that never plans a route does not carry them.
 
@@ -408,6 +410,20 @@ class Solomon:
         xy = np.column_stack([self.x, self.y])
         return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
 
+    def fleet_instance(self) -> fleet.Instance:
+        """The instance in the route eliminator's integer units (the same as PyVRP's)."""
+        from fuwu.scheduling import fleet
+
+        return fleet.Instance.build(
+            self.euclid(),
+            ready=self.ready,
+            due=self.due,
+            service=self.service,
+            demand=self.demand,
+            capacity=self.capacity,
+            scale=SCALE,
+        )
+
 
 def read_solomon(path: Path) -> Solomon:
     lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
@@ -596,15 +612,7 @@ def solve_solomon(
         return [[c + 1 for c in _clients(r)] for r in got.best.routes()]
 
     routes = fleet.minimise_routes(
-        fleet.Instance.build(
-            inst.euclid(),
-            ready=inst.ready,
-            due=inst.due,
-            service=inst.service,
-            demand=inst.demand,
-            capacity=inst.capacity,
-            scale=SCALE,
-        ),
+        inst.fleet_instance(),
         routes,
         t0 + seconds * FLEET_SHARE,
         seed=seed,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fuwu.scheduling import fleet
-from fuwu.scheduling.vrptw import SCALE, Solomon, check_solomon, read_solomon, solve_solomon
+from fuwu.scheduling.vrptw import Solomon, check_solomon, read_solomon, solve_solomon
 
 ROOT = Path(__file__).resolve().parents[3]
 FOLDERS = [ROOT.parent / "shared" / "data" / "solomon", Path("/work/shared/data/solomon")]
@@ -36,15 +36,7 @@ def first_customers(inst: Solomon, n: int) -> Solomon:
 
 
 def build(inst: Solomon) -> fleet.Instance:
-    return fleet.Instance.build(
-        inst.euclid(),
-        ready=inst.ready,
-        due=inst.due,
-        service=inst.service,
-        demand=inst.demand,
-        capacity=inst.capacity,
-        scale=SCALE,
-    )
+    return inst.fleet_instance()
 
 
 @needs_instances
