@@ -21,7 +21,8 @@ Design notes (the *why*):
   a couple of set look-ups and a working day costs one cached look-up of its
   period instants (zone conversions are the expensive part, so they are
   memoised per ``(tz, periods, day)``).  Statutory days are fetched from the
-  ``holidays`` package once per ``(country, year)`` and cached as well.
+  ``holidays`` package once per ``(country, year)`` and cached as well; China's
+  come from a table of the package's answers (``fuwu.sla.statutory``).
 * **Half-open periods.**  A period ``09:00-12:00`` contains 09:00 but not
   12:00.  When a budget runs out *exactly* at the end of a period, :meth:`add`
   returns that end (e.g. 12:00, not 13:30): it is the earliest moment at which
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from fuwu.sla import statutory
 
 # A running deadline is "at risk" in the last fifth of its window, and always in its last hour:
 # the badges on the pages (fuwu.web.timeleft) and the queue's at_risk filter (SQL) both use it.
@@ -85,10 +86,9 @@ def statutory_days(country: str, year: int) -> tuple[frozenset[date], frozenset[
     day is only recorded when the later year is built.  Cached because building
     a year costs milliseconds while SLA clocks ask about days constantly.
     """
-    entity = holidays.country_holidays(country, years=(year, year + 1))
-    days_off = frozenset(d for d in entity if d.year == year)
-    makeup = frozenset(d for d in entity.weekend_workdays if d.year == year)
-    return days_off, makeup
+    # China's years come from the table shipped with Fuwu (fuwu.sla.statutory): the package
+    # itself is imported only for another country or a year outside the table.
+    return statutory.known(country, year) or statutory.computed(country, year)
 
 
 def _to_us(moment: datetime) -> int:
@@ -229,10 +229,13 @@ class Calendar:
 
         if country is not None:
             country = country.upper()
-            try:
-                holidays.country_holidays(country)
-            except NotImplementedError as exc:
-                raise ValueError(f"country {country!r} is not known to `holidays`") from exc
+            if country not in statutory.countries():
+                import holidays
+
+                try:
+                    holidays.country_holidays(country)
+                except NotImplementedError as exc:
+                    raise ValueError(f"country {country!r} is not known to `holidays`") from exc
 
         object.__setattr__(self, "tz", tz)
         object.__setattr__(self, "always_open", bool(always_open))

@@ -27,9 +27,14 @@ import hmac
 import secrets
 import struct
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from lxml import etree
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher
+
+# cryptography and lxml are imported on the first WeChat message, not with the URL conf: together
+# about 11 MB of every web process's memory, and most sites have no official account.
 
 BLOCK = 32  # WeChat pads to 32 bytes, not to AES's 16
 MAX_BODY = 64 * 1024
@@ -86,7 +91,7 @@ def encrypt(xml: bytes, *, encoding_aes_key: str, app_id: str, random: bytes | N
     plain = (
         (random or secrets.token_bytes(16)) + struct.pack(">I", len(xml)) + xml + app_id.encode()
     )
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    encryptor = _cipher(key).encryptor()
     return base64.b64encode(encryptor.update(_pad(plain)) + encryptor.finalize()).decode()
 
 
@@ -99,7 +104,7 @@ def decrypt(text: str, *, encoding_aes_key: str, app_id: str) -> bytes:
         raise ProtocolError("bad_base64") from exc
     if not data or len(data) % 16:
         raise ProtocolError("bad_ciphertext")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    decryptor = _cipher(key).decryptor()
     plain = _unpad(decryptor.update(data) + decryptor.finalize())
     if len(plain) < 20:
         raise ProtocolError("bad_plaintext")
@@ -110,9 +115,19 @@ def decrypt(text: str, *, encoding_aes_key: str, app_id: str) -> bytes:
     return xml
 
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
-)
+def _cipher(key: bytes) -> Cipher:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+@cache
+def _parser() -> Any:
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+    )
 
 
 def parse_xml(body: bytes) -> dict[str, str]:
@@ -122,8 +137,10 @@ def parse_xml(body: bytes) -> dict[str, str]:
         raise ProtocolError("too_large")
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
         raise ProtocolError("doctype")
+    from lxml import etree
+
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = etree.fromstring(body, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise ProtocolError("malformed_xml") from exc
     if root is None or root.tag != "xml":
@@ -133,6 +150,8 @@ def parse_xml(body: bytes) -> dict[str, str]:
 
 def build_xml(fields: dict[str, str | int]) -> bytes:
     """`<xml>` with one element per field: numbers bare, text in CDATA, as WeChat writes it."""
+    from lxml import etree
+
     root = etree.Element("xml")
     for name, value in fields.items():
         child = etree.SubElement(root, name)

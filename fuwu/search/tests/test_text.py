@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fuwu.search import text
 
@@ -50,3 +55,71 @@ def test_punctuation_alone_is_no_search() -> None:
 )
 def test_only_letters_digits_or_separators_need_the_compact_label(typed: str, spans: bool) -> None:
     assert text.spans_separators(typed) is spans
+
+
+# -- the dictionary trie (fuwu.search.dictionary) -----------------------------------------------
+
+LIBRARY = Path(text.__file__).resolve().parent.parent / "procedures" / "library"
+
+
+@pytest.fixture(scope="module")
+def stock_jieba() -> Any:
+    """jieba as shipped, with its own dict: what the trie must agree with."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def test_the_trie_holds_jiebas_frequencies(stock_jieba: Any) -> None:
+    ours = text._jieba()
+    assert ours.total == stock_jieba.total
+    assert len(ours.FREQ) == len(stock_jieba.FREQ)
+    for word in ("漏水", "卫生间", "物业管理", "门卫", "卫"):
+        assert word in ours.FREQ
+        assert ours.FREQ[word] == stock_jieba.FREQ[word]
+        assert ours.FREQ.get(word) == stock_jieba.FREQ.get(word)
+    assert "漏水严" not in ours.FREQ and ours.FREQ.get("漏水严", 7) == 7
+
+
+def test_the_procedure_library_is_cut_as_jieba_cuts_it(stock_jieba: Any) -> None:
+    """Every line of the 24 procedures' definitions (titles, labels, help texts) gives the same
+    words through the trie as through jieba's own dict."""
+    lines = [
+        line.strip()
+        for path in sorted(LIBRARY.glob("*.yaml"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(lines) > 1000
+    for line in lines:
+        assert list(text._jieba().cut_for_search(line)) == list(stock_jieba.cut_for_search(line))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet="物业管理处维修厨房卫生间水管漏水投诉服务态度客户中心停车钥匙门卫部车主空调",
+        max_size=30,
+    )
+)
+def test_any_text_is_cut_as_jieba_cuts_it(stock_jieba: Any, sentence: str) -> None:
+    assert list(text._jieba().cut_for_search(sentence)) == list(
+        stock_jieba.cut_for_search(sentence)
+    )
+
+
+def test_a_machine_without_the_files_builds_them_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_jieba: Any
+) -> None:
+    from fuwu.search import dictionary
+
+    monkeypatch.setattr(dictionary.tempfile, "gettempdir", lambda: str(tmp_path))
+    trie, total = dictionary.load()
+    built = sorted(p.suffix for p in tmp_path.iterdir())
+    assert built == [".freq", ".json", ".marisa"]
+    assert total == stock_jieba.total and trie["漏水"] == stock_jieba.FREQ["漏水"]
+    stamp = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    dictionary.load()  # the second process maps what the first built
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
