@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from fuwu.api.case_workshop import CaseWorkshopOut, case_workshop, uses_workshop
-from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, language, site_for
+from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, Out, actor, language, site_for
 from fuwu.api.idempotency import idempotent
 from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
@@ -31,43 +31,43 @@ from fuwu.sla.lateness import is_late
 router = Router(tags=["cases"])
 
 
-class Ref(Schema):
+class Ref(Out):
     id: int
     code: str
     name: str
 
 
-class PersonRef(Schema):
+class PersonRef(Out):
     id: int
     username: str
     name: str
 
 
-class CustomerRef(Schema):
+class CustomerRef(Out):
     id: int
     name: str
     phone: str
 
 
-class AssetRef(Schema):
+class AssetRef(Out):
     id: int
     kind: str
     label: str
 
 
-class StepRef(Schema):
+class StepRef(Out):
     key: str
     name: str
     kind: str
 
 
-class ProcedureRef(Schema):
+class ProcedureRef(Out):
     key: str
     version: int
     name: str
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     branch: str
     name: str
     department: str
@@ -75,7 +75,7 @@ class TaskOut(Schema):
     done_at: datetime | None
 
 
-class CaseOut(Schema):
+class CaseOut(Out):
     id: int
     number: str
     procedure: ProcedureRef
@@ -246,7 +246,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     return Status(201, _detail(request, case))  # as written: its site, version, department at hand
 
 
-class CasePage(Schema):
+class CasePage(Out):
     count: int = Field(
         description="how many cases match, exact up to 1000; past that 1000 and `count_capped`"
     )
