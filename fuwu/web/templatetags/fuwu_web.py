@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.utils import timezone, translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from fuwu.web.dynforms import lines_editor as build_lines_editor
 from fuwu.web.timeleft import time_left
@@ -24,17 +26,83 @@ def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
     left = time_left(due, timezone.now(), start)
     if left.state == "none" or due is None:
         return mark_safe('<span class="text-body-secondary">—</span>')
-    return format_html(
-        '<time class="deadline deadline-{}" datetime="{}" data-due="{}" data-start="{}"{}'
-        ' title="{}">{}</time>',
-        left.state,
-        due.isoformat(),
-        due.isoformat(),
-        start.isoformat() if start else "",
-        mark_safe(' data-seconds="1"') if left.ticks else "",
-        timezone.localtime(due).strftime("%Y-%m-%d %H:%M:%S" if left.ticks else "%Y-%m-%d %H:%M"),
-        left.text,
+    moment = due.isoformat()
+    begun = start.isoformat() if start else ""
+    ticks = ' data-seconds="1"' if left.ticks else ""
+    shown = timezone.localtime(due).strftime(
+        "%Y-%m-%d %H:%M:%S" if left.ticks else "%Y-%m-%d %H:%M"
     )
+    # An f-string with the standard library's escape (the moments are ISO text): a list page
+    # draws one a row.
+    return mark_safe(  # noqa: S308 - the one free text is escaped
+        f'<time class="deadline deadline-{left.state}" datetime="{moment}" data-due="{moment}"'
+        f' data-start="{begun}"{ticks} title="{shown}">{html.escape(left.text)}</time>'
+    )
+
+
+def _choice_labels(field: str) -> dict[str, str]:
+    from fuwu.cases.models import Case
+
+    return {str(k): str(v) for k, v in Case._meta.get_field(field).flatchoices}
+
+
+@register.simple_tag
+def case_rows(rows: list[Any], bulk: bool = False) -> SafeString:
+    """The `<tr>` of each `lists.Row` of a case table (`_case_table.html`).
+
+    Written in Python with the standard library's `html.escape`, not as a template loop nor
+    with `format_html`: a page of rows was about 1,100 look-ups in the template engine, most of
+    the queue page's CPU, and Django's lazy-aware escaping costs several times the escape."""
+    e = html.escape
+    t_customer, t_asset = e(gettext("客户")), e(gettext("服务对象"))
+    t_dept, t_assignee = e(gettext("部门")), e(gettext("处理人"))
+    unassigned, select = gettext("未指派"), e(gettext("选择"))
+    major = (
+        f' <span class="badge text-bg-danger" title="{e(gettext("重大工单"))}">'
+        f"{e(gettext('重大'))}</span>"
+    )
+    # Each choice label translated once a table (`get_status_display` builds the choices dict
+    # again and translates it for every row).
+    status_labels = _choice_labels("status")
+    priority_labels = _choice_labels("priority")
+    out = []
+    for r in rows:
+        c = r.case
+        pk, number, url = c.pk, e(c.number), e(r.url)
+        customer, asset = c.customer, c.asset
+        picker = (
+            f'<td class="case-select"><input class="form-check-input" type="checkbox" name="case"'
+            f' value="{pk}" form="bulk-form" data-bulk-row data-testid="select-row"'
+            f' aria-label="{select} {number}"></td>'
+            if bulk
+            else ""
+        )
+        branches = "".join(
+            f'<div class="small text-body-secondary" data-testid="row-branch">{e(b)}</div>'
+            for b in r.branches
+        )
+        out.append(
+            f'<tr class="row-{e(r.state)}" data-testid="case-row" data-case="{pk}">{picker}'
+            f'<td class="case-number"><a href="{url}" data-testid="case-link">{number}</a>'
+            f"{major if c.is_major else ''}</td>"
+            f'<td class="case-title"><a href="{url}" class="link-body-emphasis'
+            f' text-decoration-none">{e(Truncator(c.title).chars(60))}</a></td>'
+            f'<td class="case-procedure">{e(r.procedure)}</td>'
+            f'<td class="case-step">{e(r.step)}{branches}</td>'
+            f'<td class="text-nowrap"><span class="badge status-{e(c.status)}">'
+            f"{e(status_labels.get(c.status, c.status))}</span></td>"
+            f'<td class="text-nowrap"><span class="badge priority-{e(c.priority)}">'
+            f"{e(priority_labels.get(c.priority, c.priority))}</span></td>"
+            f'<td class="text-nowrap case-customer" data-label="{t_customer}">'
+            f"{e((customer.name if customer else '') or '—')}</td>"
+            f'<td class="case-asset" data-label="{t_asset}">'
+            f"{e((asset.label if asset else '') or '—')}</td>"
+            f'<td class="case-dept" data-label="{t_dept}">{e(r.department)}</td>'
+            f'<td class="text-nowrap case-assignee" data-label="{t_assignee}">'
+            f"{e(r.assignee or unassigned)}</td>"
+            f'<td class="text-nowrap case-due">{deadline(r.due, r.due_start)}</td></tr>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped or a number
 
 
 @register.simple_tag(takes_context=True)

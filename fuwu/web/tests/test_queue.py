@@ -115,6 +115,18 @@ def test_lists_cases_with_their_columns(world):
     assert 'class="deadline deadline-' in html
 
 
+def test_row_texts_are_escaped_and_labels_in_the_readers_language(world):
+    """The rows are written in Python (`case_rows`): every text a person typed is escaped."""
+    repair(world, '<script>alert("x")</script> & 灯', priority="urgent", is_major=True)
+    html = signed_in(world, "agent").get("/queue/").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 灯" in html
+    assert 'class="badge priority-urgent">紧急<' in html and ">重大</span>" in html
+    english = signed_in(world, "agent").get("/queue/", HTTP_ACCEPT_LANGUAGE="en")
+    page = english.content.decode()
+    assert 'class="badge priority-urgent">Urgent<' in page and 'data-label="Customer"' in page
+
+
 def test_closed_cases_show_no_deadline(world):
     case = repair(world)
     actions.take_transition(
