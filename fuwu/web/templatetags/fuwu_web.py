@@ -43,7 +43,8 @@ def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
 def _choice_labels(field: str) -> dict[str, str]:
     from fuwu.cases.models import Case
 
-    return {str(k): str(v) for k, v in Case._meta.get_field(field).flatchoices}
+    choices = Case._meta.get_field(field).choices or ()
+    return {str(k): str(v) for k, v in choices}
 
 
 @register.simple_tag
