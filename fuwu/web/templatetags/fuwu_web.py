@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.db.models import TextChoices
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from fuwu.cases.choices import Priority, Status
 from fuwu.web.dynforms import lines_editor as build_lines_editor
 from fuwu.web.timeleft import time_left
 
@@ -40,11 +42,8 @@ def deadline(due: datetime | None, start: datetime | None = None) -> SafeString:
     )
 
 
-def _choice_labels(field: str) -> dict[str, str]:
-    from fuwu.cases.models import Case
-
-    choices = Case._meta.get_field(field).choices or ()
-    return {str(k): str(v) for k, v in choices}
+def _labels(choices: type[TextChoices]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in choices.choices}
 
 
 @register.simple_tag
@@ -64,8 +63,7 @@ def case_rows(rows: list[Any], bulk: bool = False) -> SafeString:
     )
     # Each choice label translated once a table (`get_status_display` builds the choices dict
     # again and translates it for every row).
-    status_labels = _choice_labels("status")
-    priority_labels = _choice_labels("priority")
+    status_labels, priority_labels = _labels(Status), _labels(Priority)
     out = []
     for r in rows:
         c = r.case
