@@ -127,6 +127,21 @@ def test_row_texts_are_escaped_and_labels_in_the_readers_language(world):
     assert 'class="badge priority-urgent">Urgent<' in page and 'data-label="Customer"' in page
 
 
+def test_the_filters_show_what_is_chosen(world):
+    """The filter selects are written in Python (`options`): the chosen values are selected,
+    one value or several, and the rest are not."""
+    repair(world)
+    client = signed_in(world, "agent")
+    html = client.get(
+        "/queue/?status=open&status=waiting&priority=high&procedure=property_repair"
+    ).content.decode()
+    for value in ("open", "waiting", "high", "property_repair"):
+        assert f'<option value="{value}" selected>' in html, value
+    for value in ("closed", "urgent", "complaint"):
+        assert f'<option value="{value}">' in html, value
+    assert html.count("selected>") >= 4
+
+
 def test_closed_cases_show_no_deadline(world):
     case = repair(world)
     actions.take_transition(
