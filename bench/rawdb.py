@@ -88,13 +88,17 @@ def read_template(db: Db, case_id: int) -> Template:
     return Template(case_cols, case_rows[0], event_cols, event_rows)
 
 
+# Columns the database computes itself (GeneratedField): never written.
+GENERATED = frozenset({"id", "next_due"})
+
+
 def _insert_case(db: Db, t: Template) -> int:
-    cols = [c for c in t.case_cols if c != "id"]
+    cols = [c for c in t.case_cols if c not in GENERATED]
     now = db.now()
     values = [
         now if c in ("created_at", "updated_at") else db.adapt(v)
         for c, v in zip(t.case_cols, t.case_row, strict=True)
-        if c != "id"
+        if c not in GENERATED
     ]
     sql = (
         f"INSERT INTO cases_case ({', '.join(cols)}) VALUES ({', '.join([db.ph] * len(cols))})"
