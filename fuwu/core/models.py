@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fuwu.core.choices import CalendarKind, DayKind, RoleCode, TokenScope
+from fuwu.core.prepared import Prepared
 
 
 def unique_or_none[M: models.Model](qs: models.QuerySet[M]) -> M | None:
@@ -240,4 +241,11 @@ class ApiToken(models.Model):
     @classmethod
     def lookup(cls, raw: str) -> ApiToken | None:
         """The token with this raw value, whatever its state (the caller says why it is refused)."""
-        return unique_or_none(cls.objects.select_related("user").filter(digest=hash_token(raw)))
+        return _TOKEN_READ.get(hash_token(raw))
+
+
+# Every API request reads its token: the SQL compiled once per process (fuwu.core.prepared).
+# The read itself stays, so a revocation takes effect on the very next request.
+_TOKEN_READ = Prepared(
+    lambda digest: ApiToken.objects.select_related("user").filter(digest=digest), text=True
+)

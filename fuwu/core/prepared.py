@@ -23,8 +23,9 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-# A value no real key has, to find the parameter's slot in the compiled SQL.
+# Values no real key has, to find the parameter's slot in the compiled SQL.
 _STAND_IN = -7_317_000_001
+_STAND_IN_TEXT = "\x00fuwu:prepared:stand-in"
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,10 @@ class _Compiled:
 class Prepared:
     """`Prepared(lambda key: Case.objects.select_related(…).filter(pk=key)).get(pk)`."""
 
-    def __init__(self, build: Callable[[int], QuerySet[Any, Any]]) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet[Any, Any]], *, text: bool = False) -> None:
+        """`text`: the key is a string (a digest), not an integer id."""
         self._build = build
+        self._stand_in: int | str = _STAND_IN_TEXT if text else _STAND_IN
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -56,11 +59,11 @@ class Prepared:
         found = self._compiled.get(key)
         if found is not None:
             return found
-        built = self._build(_STAND_IN)[:1]
+        built = self._build(self._stand_in)[:1]
         query = built.query
         compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        slots = [i for i, p in enumerate(params) if p == _STAND_IN]
+        slots = [i for i, p in enumerate(params) if p == self._stand_in]
         if len(slots) != 1:
             raise ValueError(f"a prepared read needs its key once among the parameters: {sql}")
         compiled = _Compiled(
@@ -80,7 +83,7 @@ class Prepared:
             self._compiled.setdefault(key, compiled)
         return compiled
 
-    def get(self, value: int, *, using: str = "default") -> Any:
+    def get(self, value: int | str, *, using: str = "default") -> Any:
         """The row the queryset finds for this value (the first, if several), or None: a model
         instance, or what `values_list` gives if the queryset was built with it."""
         c = self._compile(using)

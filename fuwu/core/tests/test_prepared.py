@@ -30,9 +30,11 @@ def a_case(world: Any) -> Case:
 def test_the_same_instances_as_the_queryset(world, django_assert_num_queries, monkeypatch):
     case = a_case(world)
     read = Prepared(
-        lambda pk: Case.objects.select_related("procedure", "site", "customer", "asset")
-        .defer(*UNPARSED)
-        .filter(pk=pk)
+        lambda pk: (
+            Case.objects.select_related("procedure", "site", "customer", "asset")
+            .defer(*UNPARSED)
+            .filter(pk=pk)
+        )
     )
     expected = (case.site.code, case.customer.name, case.asset.label, case.procedure.version)
     compiled = []
