@@ -50,3 +50,14 @@ def test_punctuation_alone_is_no_search() -> None:
 )
 def test_only_letters_digits_or_separators_need_the_compact_label(typed: str, spans: bool) -> None:
     assert text.spans_separators(typed) is spans
+
+
+def test_the_words_of_a_short_text_are_remembered_and_the_same() -> None:
+    short, long = "卫生间地漏堵塞 粤B·V2EGY", "客户反映：厨房水管漏水，" * 10
+    assert len(short) <= text._MEMO_LENGTH < len(long)
+    first = text.words(short)
+    assert first == text._words(short)  # remembered or not, the same words
+    first.append("changed")  # a caller's list is its own: the memo is not changed through it
+    assert text.words(short) == text._words(short) == first[:-1]
+    assert "粤bv2egy" in first and "地漏" in first
+    assert text.words(long) == text._words(long)
