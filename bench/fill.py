@@ -133,6 +133,7 @@ class Plan:
     channels: Sequence[tuple[str, float]]
     dept_fields: dict[str, list[str]]  # department_field -> option values present on the site
     cap: int  # events a case may have: 10, or what the shortest walk to a done end needs
+    fields: dict[str, Any]  # procedure.all_fields()
 
 
 @dataclass
@@ -254,6 +255,7 @@ class Filler:
             to_stop=distances({k for k, s in ends.items() if s.outcome != "done"}),
             channels=channels,
             dept_fields=dept_fields,
+            fields=fields,
         )
 
     # -- customers and what cases are about ----------------------------------------------
@@ -385,7 +387,7 @@ class Filler:
         if not templates:
             return str(plan.procedure.name.zh)
         words: dict[str, Any] = {}
-        for f in plan.procedure.all_fields().values():
+        for f in plan.fields.values():
             value = data.get(f.key, "")
             if f.options:
                 value = next((o.label.zh for o in f.options if o.value == value), value)
@@ -831,7 +833,10 @@ def insert_rows(model: Any, objs: Sequence[Any]) -> None:
     """Insert model instances (their primary keys set) with the values `bulk_create` would send
     (each field's `pre_save` and `get_db_prep_save`), but straight through the driver: COPY on
     PostgreSQL, `executemany` on SQLite; bulk_create's SQL building is most of its cost."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    # The connection itself, not the `connection` proxy: it is asked for every value.
+    connection = connections[DEFAULT_DB_ALIAS]
 
     if not objs:
         return
@@ -906,6 +911,7 @@ def samples(rng: Random) -> dict[str, Any]:
     from fuwu.cases.choices import CLOSED_STATUSES
     from fuwu.cases.models import Case
     from fuwu.core.models import Site
+    from fuwu.customers.models import Asset, Customer
 
     out: dict[str, Any] = {}
     for site in Site.objects.all():
@@ -922,10 +928,22 @@ def samples(rng: Random) -> dict[str, Any]:
             .annotate(n=Count("id"))
             .order_by("-n")[:10]
         )
+        names = sorted(
+            set(Customer.objects.filter(site=site).values_list("name", flat=True)[:20000])
+        )
+        labels = sorted(
+            set(
+                Asset.objects.filter(site=site, kind__in=("vehicle", "unit"))
+                .order_by("pk")
+                .values_list("label", flat=True)[:20000]
+            )
+        )
         out[site.code] = {
             "cases": len(ids),
             "case_ids": rng.sample(ids, min(len(ids), 5000)),
             "phones": rng.sample(sorted(set(phones)), min(len(set(phones)), 1000)),
+            "names": rng.sample(names, min(len(names), 1000)),
+            "labels": rng.sample(labels, min(len(labels), 1000)),
             "open_steps": steps,
         }
     return out
@@ -1145,6 +1163,11 @@ def main(argv: list[str] | None = None) -> int:
         type=datetime.fromisoformat,
         help="the moment the cases are filled up to (default: now); with --seed, the same rows",
     )
+    p.add_argument(
+        "--samples-only",
+        action="store_true",
+        help="write nothing: only the samples (and counts) of a database filled before to --out",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuwu.settings")
     # One connection per process, opened after the fork: no pool (its threads do not survive one).
@@ -1152,6 +1175,14 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    if args.samples_only:
+        from fuwu.cases.models import Case
+
+        summary = {"cases_in_db": Case.objects.count(), "reused": True}
+        result = {"summary": summary, "sites": samples(Random(args.seed))}
+        if args.out is not None:
+            args.out.write_text(json.dumps(result, ensure_ascii=False, default=str))
+        return 0
     fill(args.cases, args.seed, args.out, now=args.now, jobs=args.jobs)
     return 0
 
