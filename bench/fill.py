@@ -4,8 +4,10 @@
         .venv/bin/python -m bench.fill --cases 100000 --out samples.json
 
 Opening and walking cases through `fuwu.cases.actions` costs ~10 ms a request, hours for 100,000
-cases, so this writes the same rows directly with `bulk_create`, in batches of one transaction
-each. Each case is walked through its procedure definition in memory the way `open_case`,
+cases, so this writes the same rows directly, in batches of one transaction each, straight through
+the driver (COPY on PostgreSQL, `executemany` on SQLite) with the values `bulk_create` would send
+and the ids its inserts would get (`insert_rows`, `new_ids`); `--jobs N` builds and writes the
+cases in N processes (PostgreSQL). Each case is walked through its procedure definition in memory the way `open_case`,
 `take_transition`, `complete_task`, `assign`, `comment` and `log_work` would: the start step and
 automatic steps, owners and department changes (an owner change clears the assignee), clocks
 through `fuwu.sla.clocks` (deadlines, pauses on wait steps, resolution and closing times), step
@@ -279,7 +281,7 @@ class Filler:
                 phones.add(phone)
                 name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
                 rows.append(Customer(site=site, name=name, phone=phone, created_at=self.past()))
-            customers = Customer.objects.bulk_create(rows, batch_size=2000)
+            customers = create(Customer, rows)
             made += len(customers)
             kind = own_kind.get(site_code)
             labels = set(Asset.objects.filter(site=site).values_list("label", flat=True))
@@ -296,7 +298,7 @@ class Filler:
                     )
                 labels.add(label)
                 assets.append(Asset(site=site, kind=str(kind), label=label, owner=c))
-            owned = {a.owner_id: a.pk for a in Asset.objects.bulk_create(assets, batch_size=2000)}
+            owned = {a.owner_id: a.pk for a in create(Asset, assets)}
             self.customers[site_code] = [(c.pk, owned.get(c.pk)) for c in customers]
             for thing, n, fmt in (
                 ("key", 300, "K-{:04d}"),
@@ -304,8 +306,8 @@ class Filler:
                 ("equipment", 80, "V-B1-{:02d}"),
                 ("room", 300, "{:04d}"),
             ):
-                made_things = Asset.objects.bulk_create(
-                    [Asset(site=site, kind=thing, label=fmt.format(i + 1)) for i in range(n)]
+                made_things = create(
+                    Asset, [Asset(site=site, kind=thing, label=fmt.format(i + 1)) for i in range(n)]
                 )
                 self.things[(site_code, thing)] = [a.pk for a in made_things]
         return made
@@ -802,6 +804,17 @@ class Filler:
             )
             self.index_seconds += time.perf_counter() - i0
         return len(events), len(work)
+
+
+def create(model: Any, objs: list[Any]) -> list[Any]:
+    """What `bulk_create` does for these new instances, through `insert_rows`: ids, then rows."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for obj, pk in zip(objs, new_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+        insert_rows(model, objs)
+    return objs
 
 
 def new_ids(model: Any, n: int) -> list[int]:
