@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from bench import fill
@@ -68,3 +70,51 @@ def test_the_sweep_timing_fires_due_rungs_and_leaves_the_database_as_filled(libr
     assert len(due["sweeps"]) >= scheduled  # 1 case a sweep
     # rolled back: nothing fired stays
     assert Event.objects.count() == events and not Firing.objects.exists()
+
+
+@pytest.mark.django_db
+def test_insert_rows_writes_what_bulk_create_writes(library):
+    """The fill writes its rows through the driver with bulk_create's values and ids."""
+    from datetime import UTC, datetime
+
+    from fuwu.cases.models import WorkLog
+
+    build_world(always_open=True)
+    fill.fill(3, log=False)
+    case = Case.objects.order_by("pk").first()
+    assert case is not None
+    by = case.created_by_id
+
+    def rows(tag: str) -> list[WorkLog]:
+        at = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=UTC)
+        return [
+            WorkLog(
+                case=case, by_id=by, kind="part", description=tag, quantity=Decimal("1.5"), at=at
+            ),
+            WorkLog(
+                case=case, by_id=by, kind="labour", description=tag, hours=Decimal("0.50"), at=at
+            ),
+        ]
+
+    bulk = WorkLog.objects.bulk_create(rows("bulk"))
+    ours = fill.create(WorkLog, rows("ours"))
+    assert [w.pk for w in ours] == [bulk[-1].pk + 1, bulk[-1].pk + 2]  # the next ids
+
+    def stored(tag: str) -> list[dict[str, object]]:
+        return list(
+            WorkLog.objects.filter(description=tag)
+            .order_by("pk")
+            .values(
+                *(
+                    f.attname
+                    for f in WorkLog._meta.concrete_fields
+                    if f.attname not in ("id", "description")
+                )
+            )
+        )
+
+    assert stored("ours") == stored("bulk")
+    assert (
+        WorkLog.objects.create(case=case, by_id=by, kind="tool", at=ours[0].at).pk
+        == ours[-1].pk + 1
+    )
