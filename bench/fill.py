@@ -4,8 +4,10 @@
         .venv/bin/python -m bench.fill --cases 100000 --out samples.json
 
 Opening and walking cases through `fuwu.cases.actions` costs ~10 ms a request, hours for 100,000
-cases, so this writes the same rows directly with `bulk_create`, in batches of one transaction
-each. Each case is walked through its procedure definition in memory the way `open_case`,
+cases, so this writes the same rows directly, in batches of one transaction each, straight through
+the driver (COPY on PostgreSQL, `executemany` on SQLite) with the values `bulk_create` would send
+and the ids its inserts would get (`insert_rows`, `new_ids`); `--jobs N` builds and writes the
+cases in N processes (PostgreSQL). Each case is walked through its procedure definition in memory the way `open_case`,
 `take_transition`, `complete_task`, `assign`, `comment` and `log_work` would: the start step and
 automatic steps, owners and department changes (an owner change clears the assignee), clocks
 through `fuwu.sla.clocks` (deadlines, pauses on wait steps, resolution and closing times), step
@@ -133,6 +135,7 @@ class Plan:
     channels: Sequence[tuple[str, float]]
     dept_fields: dict[str, list[str]]  # department_field -> option values present on the site
     cap: int  # events a case may have: 10, or what the shortest walk to a done end needs
+    fields: dict[str, Any]  # procedure.all_fields()
 
 
 @dataclass
@@ -151,6 +154,7 @@ class Built:
     events: list[tuple[str, datetime, int | None, dict[str, Any]]] = field(default_factory=list)
     work: list[tuple[Any, int]] = field(default_factory=list)  # (WorkLog, index of its event)
     tasks: list[Any] = field(default_factory=list)
+    procedure: Any = None  # its definition (Procedure), for the search index
 
 
 class Filler:
@@ -188,6 +192,7 @@ class Filler:
         ] = {}  # site -> (customer, own asset)
         self.things: dict[tuple[str, str], list[int]] = {}  # (site, kind) -> asset ids
         self.values: dict[tuple[str, str], list[Any]] = {}  # cached text values per field
+        self.index_seconds = 0.0  # of the write, spent on the search index
 
     # -- the procedures ------------------------------------------------------------------
 
@@ -252,6 +257,7 @@ class Filler:
             to_stop=distances({k for k, s in ends.items() if s.outcome != "done"}),
             channels=channels,
             dept_fields=dept_fields,
+            fields=fields,
         )
 
     # -- customers and what cases are about ----------------------------------------------
@@ -275,7 +281,7 @@ class Filler:
                 phones.add(phone)
                 name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
                 rows.append(Customer(site=site, name=name, phone=phone, created_at=self.past()))
-            customers = Customer.objects.bulk_create(rows, batch_size=2000)
+            customers = create(Customer, rows)
             made += len(customers)
             kind = own_kind.get(site_code)
             labels = set(Asset.objects.filter(site=site).values_list("label", flat=True))
@@ -292,7 +298,7 @@ class Filler:
                     )
                 labels.add(label)
                 assets.append(Asset(site=site, kind=str(kind), label=label, owner=c))
-            owned = {a.owner_id: a.pk for a in Asset.objects.bulk_create(assets, batch_size=2000)}
+            owned = {a.owner_id: a.pk for a in create(Asset, assets)}
             self.customers[site_code] = [(c.pk, owned.get(c.pk)) for c in customers]
             for thing, n, fmt in (
                 ("key", 300, "K-{:04d}"),
@@ -300,8 +306,8 @@ class Filler:
                 ("equipment", 80, "V-B1-{:02d}"),
                 ("room", 300, "{:04d}"),
             ):
-                made_things = Asset.objects.bulk_create(
-                    [Asset(site=site, kind=thing, label=fmt.format(i + 1)) for i in range(n)]
+                made_things = create(
+                    Asset, [Asset(site=site, kind=thing, label=fmt.format(i + 1)) for i in range(n)]
                 )
                 self.things[(site_code, thing)] = [a.pk for a in made_things]
         return made
@@ -383,7 +389,7 @@ class Filler:
         if not templates:
             return str(plan.procedure.name.zh)
         words: dict[str, Any] = {}
-        for f in plan.procedure.all_fields().values():
+        for f in plan.fields.values():
             value = data.get(f.key, "")
             if f.options:
                 value = next((o.label.zh for o in f.options if o.value == value), value)
@@ -462,7 +468,7 @@ class Filler:
         )
         if procedure.response_on_open:
             case.first_response_at = created
-        built = Built(case)
+        built = Built(case, procedure=procedure)
         state: dict[str, Any] = {}
         opened = [False]
         pending: list[tuple[str, dict[str, Any]]] = []
@@ -750,19 +756,26 @@ class Filler:
     # -- writing -------------------------------------------------------------------------
 
     def write(self, batch: list[Built]) -> tuple[int, int]:
+        """Write a batch in one transaction: the cases, work logs and tasks straight through the
+        driver (`insert_rows`: COPY on PostgreSQL), with ids taken from their sequences first, so
+        the events can name them; then the events and the cases' search-index rows."""
         from django.db import transaction
 
         from fuwu.cases.models import Case, CaseTask, WorkLog
+        from fuwu.search import index
 
         with transaction.atomic():
-            Case.objects.bulk_create([b.case for b in batch])
+            for b, pk in zip(batch, new_ids(Case, len(batch)), strict=True):
+                b.case.pk = pk
+            insert_rows(Case, [b.case for b in batch])
             work = []
             for b in batch:
                 for row, _ in b.work:
                     row.case_id = b.case.pk
                     work.append(row)
-            if work:
-                WorkLog.objects.bulk_create(work)
+            for row, pk in zip(work, new_ids(WorkLog, len(work)), strict=True):
+                row.pk = pk
+            insert_rows(WorkLog, work)
             events: list[tuple[Any, ...]] = []
             tasks = []
             for b in batch:
@@ -775,9 +788,86 @@ class Filler:
                     task.case_id = b.case.pk
                     tasks.append(task)
             insert_events(events)
-            if tasks:
-                CaseTask.objects.bulk_create(tasks)
+            for task, pk in zip(tasks, new_ids(CaseTask, len(tasks)), strict=True):
+                task.pk = pk
+            insert_rows(CaseTask, tasks)
+            # The search index, as every case change through the actions keeps it (Change.finish
+            # puts the same texts), rather than `fuwu search reindex` reading them all back.
+            i0 = time.perf_counter()
+            index.put_many(
+                (
+                    b.case.pk,
+                    b.case.site_id,
+                    index.case_texts(b.case.title, b.case.description, b.case.data, b.procedure),
+                )
+                for b in batch
+            )
+            self.index_seconds += time.perf_counter() - i0
         return len(events), len(work)
+
+
+def create(model: Any, objs: list[Any]) -> list[Any]:
+    """What `bulk_create` does for these new instances, through `insert_rows`: ids, then rows."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for obj, pk in zip(objs, new_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+        insert_rows(model, objs)
+    return objs
+
+
+def new_ids(model: Any, n: int) -> list[int]:
+    """`n` new primary keys for `model`, as its inserts would have been given them: from the
+    id sequence on PostgreSQL; on SQLite (one writer, and the write lock held since BEGIN
+    IMMEDIATE) the next ones after the highest id or AUTOINCREMENT's last."""
+    from django.db import connection
+
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return sorted(row[0] for row in cur.fetchall())
+        cur.execute(
+            f"SELECT max(id) FROM {table}"
+            " UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s",
+            [table],
+        )
+        last = max((row[0] or 0 for row in cur.fetchall()), default=0)
+        return list(range(last + 1, last + 1 + n))
+
+
+def insert_rows(model: Any, objs: Sequence[Any]) -> None:
+    """Insert model instances (their primary keys set) with the values `bulk_create` would send
+    (each field's `pre_save` and `get_db_prep_save`), but straight through the driver: COPY on
+    PostgreSQL, `executemany` on SQLite; bulk_create's SQL building is most of its cost."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    # The connection itself, not the `connection` proxy: it is asked for every value.
+    connection = connections[DEFAULT_DB_ALIAS]
+
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.generated]  # as bulk_create
+    table = model._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = [
+        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
+    ]
+    with connection.cursor() as cur:
+        raw = cur.cursor  # the driver's cursor, inside Django's transaction
+        if connection.vendor == "postgresql":
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in fields)
+            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 EVENT_COLUMNS = "case_id, seq, kind, actor_id, at, data"
@@ -834,6 +924,7 @@ def samples(rng: Random) -> dict[str, Any]:
     from fuwu.cases.choices import CLOSED_STATUSES
     from fuwu.cases.models import Case
     from fuwu.core.models import Site
+    from fuwu.customers.models import Asset, Customer
 
     out: dict[str, Any] = {}
     for site in Site.objects.all():
@@ -850,16 +941,126 @@ def samples(rng: Random) -> dict[str, Any]:
             .annotate(n=Count("id"))
             .order_by("-n")[:10]
         )
+        names = sorted(
+            set(Customer.objects.filter(site=site).values_list("name", flat=True)[:20000])
+        )
+        labels = sorted(
+            set(
+                Asset.objects.filter(site=site, kind__in=("vehicle", "unit"))
+                .order_by("pk")
+                .values_list("label", flat=True)[:20000]
+            )
+        )
         out[site.code] = {
             "cases": len(ids),
             "case_ids": rng.sample(ids, min(len(ids), 5000)),
             "phones": rng.sample(sorted(set(phones)), min(len(set(phones)), 1000)),
+            "names": rng.sample(names, min(len(names), 1000)),
+            "labels": rng.sample(labels, min(len(labels), 1000)),
             "open_steps": steps,
         }
     return out
 
 
-def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True) -> dict[str, Any]:
+@dataclass
+class Part:
+    """What one process wrote (`write_cases`): counts, and where its time and CPU went."""
+
+    cases: int = 0
+    events: int = 0
+    work: int = 0
+    assigned: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    build: float = 0.0  # seconds building the cases in Python
+    write: float = 0.0  # seconds writing them (with the search index)
+    index: float = 0.0  # of which the search index
+    cpu: float = 0.0  # this process's CPU seconds (user + system)
+    db_cpu: float | None = None  # its PostgreSQL backend's, when /proc shows it
+
+
+def write_cases(filler: Filler, cases: int, say: Any, label: str = "") -> Part:
+    """Build and write `cases` cases, BATCH a transaction."""
+    from django.db import connection
+
+    part = Part()
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    while part.cases < cases:
+        b0 = time.perf_counter()
+        n = min(BATCH, cases - part.cases)
+        batch = [filler.build(weighted(filler.rng, filler.plans)) for _ in range(n)]
+        b1 = time.perf_counter()
+        e, w = filler.write(batch)
+        part.build += b1 - b0
+        part.write += time.perf_counter() - b1
+        part.events += e
+        part.work += w
+        for b in batch:
+            part.status[b.case.status] += 1
+            part.assigned += b.case.assignee_id is not None
+        part.cases += n
+        if part.cases % 20000 < BATCH or part.cases == cases:
+            say(
+                f"{label}{part.cases} cases, {part.events} events ({time.perf_counter() - t0:.0f} s)"
+            )
+    part.index = filler.index_seconds
+    part.cpu = time.process_time() - cpu0
+    part.db_cpu = backend_cpu(connection)
+    return part
+
+
+def backend_cpu(connection: Any) -> float | None:
+    """CPU seconds the PostgreSQL backend of this connection has used, if it runs here."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_FORKED: Filler | None = None  # the filler the forked processes inherit (`_job`)
+
+
+def _job(args: tuple[int, int, int, bool]) -> Part:
+    """One process of `fill(jobs=N)`: its own random stream and database connection."""
+    job, seed, cases, log = args
+    from django.db import connections
+
+    assert _FORKED is not None
+    filler = _FORKED
+    filler.rng = Random(f"{seed}/{job}")
+
+    def say(msg: str) -> None:
+        if log:
+            print(f"[fill {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    try:
+        return write_cases(filler, cases, say, f"job {job}: ")
+    finally:
+        connections.close_all()
+
+
+def fill(
+    cases: int,
+    seed: int = 4,
+    out: Path | None = None,
+    *,
+    log: bool = True,
+    now: datetime | None = None,
+    jobs: int = 1,
+) -> dict[str, Any]:
+    """Fill the database; `jobs` > 1 (PostgreSQL only) builds and writes the cases in that many
+    processes, each its own share, random stream and connection (so the rows are not those of
+    one process with the same seed, but drawn the same way)."""
+    global _FORKED
+    import multiprocessing
+
+    from django.db import connection, connections
     from django.utils import timezone
 
     from fuwu.cases.models import Case
@@ -868,8 +1069,14 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
         if log:
             print(f"[fill {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
+    if jobs > 1 and connection.vendor != "postgresql":
+        say("SQLite has one writer at a time: one process")
+        jobs = 1
+    if jobs > 1 and connection.settings_dict["OPTIONS"].get("pool"):
+        raise SystemExit("fill --jobs N needs FUWU_DB_POOL_MAX=0 (a pool does not survive a fork)")
     t0 = time.perf_counter()
-    filler = Filler(seed, timezone.now())
+    cpu0 = time.process_time()
+    filler = Filler(seed, now or timezone.now())
     per_site = {
         "lanting": max(50, cases // 8),
         "dealer": max(30, cases // 14),
@@ -879,39 +1086,43 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
     n_customers = filler.people(per_site)
     t_people = time.perf_counter() - t0
     say(f"{n_customers} customers with their assets in {t_people:.1f} s")
-    plans = filler.plans
-    n_events = n_work = 0
-    batch: list[Built] = []
-    t_build = t_write = 0.0
-    status: Counter[str] = Counter()
-    assigned = 0
-    done = 0
-    while done < cases:
-        b0 = time.perf_counter()
-        batch = [filler.build(weighted(filler.rng, plans)) for _ in range(min(BATCH, cases - done))]
-        b1 = time.perf_counter()
-        e, w = filler.write(batch)
-        t_build += b1 - b0
-        t_write += time.perf_counter() - b1
-        n_events += e
-        n_work += w
-        for b in batch:
-            status[b.case.status] += 1
-            assigned += b.case.assignee_id is not None
-        done += len(batch)
-        if log and (done % 20000 < BATCH or done == cases):
-            say(f"{done} cases, {n_events} events ({time.perf_counter() - t0:.0f} s)")
-    i0 = time.perf_counter()
-    # The search index, as every case change through the actions keeps it (fuwu.search).
-    from fuwu.search.actions import reindex
-
-    reindex()
-    t_index = time.perf_counter() - i0
-    say(f"search index of {done} cases in {t_index:.1f} s")
+    db_people = 0.0
+    if jobs > 1:
+        db_people = backend_cpu(connection) or 0.0
+        connections.close_all()  # each process opens its own
+        _FORKED = filler
+        shares = [cases // jobs + (j < cases % jobs) for j in range(jobs)]
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                parts = pool.map(_job, [(j, seed, n, log) for j, n in enumerate(shares)])
+        finally:
+            _FORKED = None
+    else:
+        parts = [write_cases(filler, cases, say)]
+    done = sum(p.cases for p in parts)
+    n_events = sum(p.events for p in parts)
+    n_work = sum(p.work for p in parts)
+    assigned = sum(p.assigned for p in parts)
+    status: Counter[str] = sum((p.status for p in parts), Counter())
+    # per process, summed: with jobs > 1 they overlap in wall time
+    t_build = sum(p.build for p in parts)
+    t_write = sum(p.write for p in parts)
+    t_cases = time.perf_counter() - t0 - t_people
+    t_index = sum(p.index for p in parts)
+    say(f"search index of {done} cases written in {t_index:.1f} s (part of the write)")
     a0 = time.perf_counter()
     analyse()
     t_analyse = time.perf_counter() - a0
     total = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0 + (sum(p.cpu for p in parts) if jobs > 1 else 0.0)
+    db_cpu = backend_cpu(connection)  # this process's backend (with jobs=1, all of it)
+    if jobs > 1 and db_cpu is not None:
+        db_cpus = [p.db_cpu for p in parts]
+        db_cpu = (
+            None
+            if any(c is None for c in db_cpus)
+            else db_cpu + db_people + sum(c for c in db_cpus if c is not None)
+        )
     closed = sum(status[s] for s in ("closed", "cancelled", "rejected"))
     summary = {
         "cases": done,
@@ -925,15 +1136,26 @@ def fill(cases: int, seed: int = 4, out: Path | None = None, *, log: bool = True
         "seconds": {
             "total": round(total, 1),
             "customers": round(t_people, 1),
+            "cases": round(t_cases, 1),
             "build": round(t_build, 1),
             "write": round(t_write, 1),
             "index": round(t_index, 1),
             "analyse": round(t_analyse, 1),
         },
+        "jobs": jobs,
+        # CPU seconds: the fill's processes, and their PostgreSQL backends (None: not seen)
+        "cpu_seconds": {
+            "fill": round(cpu, 1),
+            "postgres": None if db_cpu is None else round(db_cpu, 1),
+        },
     }
     say(
         f"{done} cases, {n_events} events, {n_work} work-log rows in {total:.0f} s "
-        f"(build {t_build:.0f} s, write {t_write:.0f} s, analyse {t_analyse:.1f} s)"
+        f"(build {t_build:.0f} s, write {t_write:.0f} s, analyse {t_analyse:.1f} s"
+        + (" summed over the processes" if jobs > 1 else "")
+        + f"; CPU: fill {cpu:.0f} s, PostgreSQL "
+        + ("?" if db_cpu is None else f"{db_cpu:.0f} s")
+        + ")"
     )
     result = {"summary": summary, "sites": samples(filler.rng)}
     if out is not None:
@@ -945,13 +1167,36 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.fill", description=__doc__.split("\n")[0])
     p.add_argument("--cases", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=4)
+    p.add_argument(
+        "--jobs", type=int, default=1, help="processes building and writing cases (PostgreSQL)"
+    )
     p.add_argument("--out", type=Path, help="JSON file for the samples and counts")
+    p.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        help="the moment the cases are filled up to (default: now); with --seed, the same rows",
+    )
+    p.add_argument(
+        "--samples-only",
+        action="store_true",
+        help="write nothing: only the samples (and counts) of a database filled before to --out",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fuwu.settings")
+    # One connection per process, opened after the fork: no pool (its threads do not survive one).
+    os.environ.setdefault("FUWU_DB_POOL_MAX", "0")
     import django
 
     django.setup()
-    fill(args.cases, args.seed, args.out)
+    if args.samples_only:
+        from fuwu.cases.models import Case
+
+        summary = {"cases_in_db": Case.objects.count(), "reused": True}
+        result = {"summary": summary, "sites": samples(Random(args.seed))}
+        if args.out is not None:
+            args.out.write_text(json.dumps(result, ensure_ascii=False, default=str))
+        return 0
+    fill(args.cases, args.seed, args.out, now=args.now, jobs=args.jobs)
     return 0
 
 

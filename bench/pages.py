@@ -36,6 +36,7 @@ import httpx
 
 from bench.load import summarise
 from bench.procs import CpuWatch, children, free_port, start_gunicorn, stop, wait_healthy
+from bench.sweep import print_table as sweep_table
 
 P95_TARGET_MS = 100.0
 NOISE_SHARE = 0.10  # as bench.run: foreign CPU above this share of the machine = a noisy run
@@ -51,7 +52,17 @@ PERSONAS: dict[str, tuple[str, ...]] = {
 QUEUE_KINDS = ("default", "open", "mine", "phone", "text", "plate", "step", "overdue", "page50")
 # The menu's search box as one types (fuwu.search): words of case texts, a phone, a plate.
 SEARCH_WORDS = ("漏水", "空调", "维修", "门锁", "卫生间漏", "投诉")
-KINDS = (*(f"queue:{k}" for k in QUEUE_KINDS), "case", "search")
+# The search results page (/search/?q=…) with what people type there (fuwu.search.queries): a
+# customer's phone, a customer's name, a plate or unit number, a word of a title.
+SEARCH_KINDS = ("phone", "name", "plate", "word")
+KINDS = (
+    *(f"queue:{k}" for k in QUEUE_KINDS),
+    "case",
+    "search",
+    *(f"search:{k}" for k in SEARCH_KINDS),
+)
+FILL_TARGET_S = 900.0  # issue 14: a million cases written in under 15 minutes
+FILL_TARGET_CASES = 1_000_000
 TIMING = re.compile(r"\s*([\w.-]+)(?:;[^,]*?dur=([\d.]+))?[^,]*")
 
 
@@ -142,6 +153,22 @@ def queries(persona: str, samples: dict[str, Any], rng: Random) -> dict[str, dic
     }
 
 
+def search_text(what: str, persona: str, samples: dict[str, Any], rng: Random) -> str:
+    """What someone types into the search box: a phone, a name, a plate or unit, a word."""
+    site = samples[rng.choice([s for s in PERSONAS[persona] if s in samples])]
+    pool = {
+        "phone": site.get("phones"),
+        "name": site.get("names"),
+        # 4S 店: plates as people type them (粤B·3K5X8 or 粤b 3k5x8); 兰亭苑: unit numbers
+        "plate": site.get("labels"),
+        "word": SEARCH_WORDS,
+    }[what] or SEARCH_WORDS
+    q = str(rng.choice(pool))
+    if what == "plate" and "·" in q and rng.random() < 0.5:
+        q = q.replace("·", " ").lower()
+    return q
+
+
 def plan(
     samples: dict[str, Any], per_kind: int, rng: Random, via: str
 ) -> list[tuple[str, str, str]]:
@@ -159,6 +186,10 @@ def plan(
                 phones = samples[rng.choice(PERSONAS[persona])].get("phones") or ["13800000000"]
                 q = rng.choice([*SEARCH_WORDS, rng.choice(phones), "粤b 3k5x8"])
                 base = "/api/search" if via == "api" else "/search/live/"
+                path = f"{base}?{urlencode({'q': q})}"
+            elif kind.startswith("search:"):
+                q = search_text(kind.split(":", 1)[1], persona, samples, rng)
+                base = "/api/search" if via == "api" else "/search/"
                 path = f"{base}?{urlencode({'q': q})}"
             else:
                 params = queries(persona, samples, rng)[kind.split(":", 1)[1]]
@@ -276,26 +307,60 @@ def time_plan(
 
 
 def fill_cases(
-    kind: str, env: dict[str, str], tmp: Path, root: Path, bin_dir: Path, cases: int
+    kind: str,
+    env: dict[str, str],
+    tmp: Path,
+    root: Path,
+    bin_dir: Path,
+    cases: int,
+    *,
+    jobs: int = 1,
+    reuse: bool = False,
 ) -> dict[str, Any]:
-    """`bench.fill` in a process of its own: its summary (with the wall time) and samples."""
+    """`bench.fill` in a process of its own: its summary (with the wall time) and samples.
+    `jobs`: its processes (PostgreSQL); `reuse`: the database is filled already, only samples."""
     samples_file = tmp / "page-samples.json"
     t0 = time.perf_counter()
-    log(f"{kind}: writing {cases} cases")
+    log(
+        f"{kind}: "
+        + ("reading the samples of the filled database" if reuse else f"writing {cases} cases")
+    )
     subprocess.run(
         [
             *(str(bin_dir / "python"), "-m", "bench.fill"),
             *("--cases", str(cases), "--out", str(samples_file)),
+            *(("--samples-only",) if reuse else ("--jobs", str(jobs))),
         ],
-        env=env,
+        env={**env, "FUWU_DB_POOL_MAX": "0"},
         cwd=root,
         check=True,
         timeout=3 * 3600,
     )
     filled: dict[str, Any] = json.loads(samples_file.read_text())
-    filled["summary"]["wall_s"] = round(time.perf_counter() - t0, 1)
-    log(f"{kind}: {cases} cases written in {filled['summary']['wall_s']:.0f} s")
+    if not reuse:
+        filled["summary"]["wall_s"] = round(time.perf_counter() - t0, 1)
+        log(f"{kind}: {cases} cases written in {filled['summary']['wall_s']:.0f} s")
     return filled
+
+
+def time_sweep(
+    kind: str, env: dict[str, str], tmp: Path, root: Path, bin_dir: Path, due: int
+) -> dict[str, Any]:
+    """`bench.sweep` in a process of its own (the server stopped): the escalation sweep."""
+    out_file = tmp / "sweep.json"
+    log(f"{kind}: timing the escalation sweep ({due} cases due)")
+    subprocess.run(
+        [
+            *(str(bin_dir / "python"), "-m", "bench.sweep"),
+            *("--due", str(due), "--out", str(out_file)),
+        ],
+        env=env,
+        cwd=root,
+        check=True,
+        timeout=3600,
+    )
+    result: dict[str, Any] = json.loads(out_file.read_text())
+    return result
 
 
 @contextmanager
@@ -347,14 +412,23 @@ def run(
     threads: int,
     via: str,
     time_limit: float = 600.0,
+    *,
+    jobs: int = 1,
+    reuse: bool = False,
+    sweep_due: int = 2000,
 ) -> dict[str, Any]:
-    """Fill the database, start a server, sign in, time the pages (and/or the API)."""
+    """Fill the database (unless `reuse`: a database filled before, `--page-database`), start
+    a server, sign in, time the pages (and/or the API); then the escalation sweep."""
     out: dict[str, Any] = {"cases": cases}
-    filled = fill_cases(kind, env, tmp, root, bin_dir, cases)
+    if reuse:
+        subprocess.run(
+            [str(bin_dir / "fuwu"), "migrate", "--no-input"], env=env, cwd=root, check=True
+        )
+    filled = fill_cases(kind, env, tmp, root, bin_dir, cases, jobs=jobs, reuse=reuse)
     out["fill"] = filled["summary"]
     samples = filled["sites"]
     tokens = {}
-    for persona in PERSONAS:
+    for persona in PERSONAS if via != "pages" else ():
         r = subprocess.run(
             [str(bin_dir / "fuwu"), "token", "create", persona, "--name", "bench-pages"],
             env=env,
@@ -377,6 +451,8 @@ def run(
                 if use is not signed:
                     for c in use.values():
                         c.close()
+    if sweep_due > 0:
+        out["sweep"] = time_sweep(kind, env, tmp, root, bin_dir, sweep_due)
     return out
 
 
@@ -387,13 +463,30 @@ def errors(result: dict[str, Any]) -> int:
 def print_table(kind: str, result: dict[str, Any]) -> None:
     fill = result.get("fill", {})
     secs = fill.get("seconds", {})
+    cpu = fill.get("cpu_seconds", {})
+    if fill.get("reused"):
+        loaded = "filled before, reused"
+    else:
+        loaded = (
+            f"loaded {fill.get('cases', '?')} in {fill.get('wall_s', 0):.0f} s with "
+            f"{fill.get('jobs', 1)} process(es): build {secs.get('build', 0):.0f} s, write "
+            f"{secs.get('write', 0):.0f} s (search index {secs.get('index', 0):.0f} s), analyse "
+            f"{secs.get('analyse', 0):.0f} s; CPU fill {cpu.get('fill') or 0:.0f} s, PostgreSQL "
+            f"{cpu.get('postgres') or 0:.0f} s; {fill.get('events', 0)} events, "
+            f"{fill.get('closed_share', 0):.0%} closed"
+        )
     print(
         f"\n## {kind}: page timings with {fill.get('cases_in_db', '?')} cases in the database "
-        f"(loaded {fill.get('cases', '?')} in {fill.get('wall_s', 0):.0f} s: build "
-        f"{secs.get('build', 0):.0f} s, write {secs.get('write', 0):.0f} s, analyse "
-        f"{secs.get('analyse', 0):.0f} s; {fill.get('events', 0)} events, "
-        f"{fill.get('closed_share', 0):.0%} closed)"
+        f"({loaded})"
     )
+    if not fill.get("reused") and fill.get("cases", 0) >= FILL_TARGET_CASES:
+        wall = fill.get("wall_s", 0)
+        per_million = wall * FILL_TARGET_CASES / fill["cases"]
+        print(
+            f"  fill {wall:.0f} s ({per_million:.0f} s per million)  target < "
+            f"{FILL_TARGET_S:.0f} s per million  "
+            + ("met" if per_million < FILL_TARGET_S else "NOT MET")
+        )
     for way in ("pages", "api"):
         r = result.get(way)
         if not r:
@@ -419,6 +512,8 @@ def print_table(kind: str, result: dict[str, Any]) -> None:
             )
         for e in r["error_samples"][:8]:
             print(f"  ! {e[:160]}")
+    if "sweep" in result:
+        sweep_table(result["sweep"])
 
 
 def print_kinds(r: dict[str, Any], target_ms: float, width: int = 15) -> None:

@@ -51,6 +51,8 @@ BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PERSONAS = ("agent", "dispatcher", "technician")
+# --size: the cases written before the page timings (--page-cases).
+SIZES = {"100k": 100_000, "1m": 1_000_000}
 FIXTURES = "from fuwu.testing.factories import build_world; build_world(always_open=True)"
 # Targets, per request kind at 16 concurrent clients.
 TARGETS = {
@@ -152,6 +154,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="cases written (bulk) before the page timings (default 100000)",
     )
     p.add_argument(
+        "--size",
+        choices=sorted(SIZES),
+        help="pages: a preset for --page-cases: 100k (the default) or 1m (issue 14: a million "
+        "cases; the fill with --fill-jobs 2 on PostgreSQL)",
+    )
+    p.add_argument(
+        "--fill-jobs",
+        type=int,
+        default=0,
+        help="pages: processes of bench.fill on PostgreSQL (default 2 from 1m cases on, else 1)",
+    )
+    p.add_argument(
+        "--page-database",
+        default="",
+        help="pages: a PostgreSQL database filled before (`python -m bench.fill`), migrated and "
+        "used as it is (not dropped) instead of a fresh one; the sweep's writes are rolled back",
+    )
+    p.add_argument(
+        "--sweep-due",
+        type=int,
+        default=2000,
+        help="pages: open cases due in the escalation sweep's timing (default 2000; 0: no sweep)",
+    )
+    p.add_argument(
         "--page-requests", type=int, default=200, help="timed requests per page kind (200)"
     )
     p.add_argument(
@@ -227,6 +253,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.instances = [i.strip().upper() for i in args.instances.split(",") if i.strip()]
     if args.report_database and (args.only != ["reports"] or args.db != ["postgres"]):
         p.error("--report-database goes with --only reports --db postgres")
+    if args.page_database and (args.only != ["pages"] or args.db != ["postgres"]):
+        p.error("--page-database goes with --only pages --db postgres")
+    if args.size:
+        if "--page-cases" in (argv if argv is not None else sys.argv[1:]):
+            p.error("--size sets --page-cases: give one of them")
+        args.page_cases = SIZES[args.size]
     if not args.only or not set(args.only) <= {
         "api",
         "pages",
@@ -437,12 +469,15 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     )
     pg_name = None
     out: dict[str, Any] = {"database": kind, "temp_dir": str(tmp)}
-    reuse = kind == "postgres" and bool(args.report_database)
+    reuse = kind == "postgres" and bool(args.report_database or args.page_database)
     try:
         if reuse:
             # Only the report timings, on the database given (filled before): not prepared,
             # not dropped.
-            env["DATABASE_URL"] = args.report_database
+            env["DATABASE_URL"] = args.report_database or args.page_database
+            if args.page_database:
+                out["pages"] = run_pages(kind, env, tmp, args, reuse=True)
+                return out
             out["reports"] = report_bench.run(
                 kind,
                 env,
@@ -497,20 +532,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         if "pages" in args.only:
             # After the load phases: 100,000 more rows would change their figures.
             wait_quiet(args.wait_quiet)
-            out["pages"] = pages.run(
-                kind,
-                env,
-                tmp,
-                ROOT,
-                BIN,
-                args.page_cases,
-                args.page_requests,
-                args.page_warmup,
-                args.page_workers,
-                args.threads,
-                args.page_via,
-                args.page_timeout,
-            )
+            out["pages"] = run_pages(kind, env, tmp, args)
         if "workshop" in args.only:
             wait_quiet(args.wait_quiet)
             out["workshop"] = workshop.run(
@@ -558,6 +580,29 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def run_pages(
+    kind: str, env: dict[str, str], tmp: Path, args: argparse.Namespace, *, reuse: bool = False
+) -> dict[str, Any]:
+    jobs = args.fill_jobs or (2 if args.page_cases >= SIZES["1m"] else 1)
+    return pages.run(
+        kind,
+        env,
+        tmp,
+        ROOT,
+        BIN,
+        args.page_cases,
+        args.page_requests,
+        args.page_warmup,
+        args.page_workers,
+        args.threads,
+        args.page_via,
+        args.page_timeout,
+        jobs=jobs if kind == "postgres" else 1,
+        reuse=reuse,
+        sweep_due=args.sweep_due,
+    )
 
 
 def raw_limit(

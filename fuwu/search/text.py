@@ -15,6 +15,7 @@ engines' own tokenisers then have nothing left to split or fold differently.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -83,10 +84,27 @@ def _split(pieces: Iterable[str]) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The words a text is indexed under (a plate in it also under its compact form)."""
+    if len(text) <= _MEMO_LENGTH:
+        return list(_short_words(text))
+    return _words(text)
+
+
+def _words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
     found = _split(_jieba().cut_for_search(text))
     found += [compact(m.group()).lower() for m in _PLATE_IN_TEXT.finditer(text)]
     return found
+
+
+# Short texts come back again and again (titles, choices, a field's usual values): their words
+# are remembered, a pure function of the text (jieba's dictionary does not change while a process
+# runs). Long ones (descriptions people write) are rarely the same twice and would only churn it.
+_MEMO_LENGTH = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_words(text: str) -> tuple[str, ...]:
+    return tuple(_words(text))
 
 
 def document(texts: Iterable[str]) -> str:

@@ -161,3 +161,19 @@ def test_a_word_is_looked_up_among_the_persons_sites_newest_first(
     assert set(index.matching_ids(words, {world.sites["dealer"].pk}, 10)) == (
         {dealer.pk} if connection.vendor == "postgresql" else {*newest_first, dealer.pk}
     )
+
+
+def test_chinese_is_matched_as_typed_and_latin_letters_in_any_case(world: World, api: Any) -> None:
+    from fuwu.customers.models import Asset, Customer
+
+    lanting = world.sites["lanting"]
+    anna = Customer.objects.create(site=lanting, name="Anna 李", phone="13900001111")
+    shop = Asset.objects.create(site=lanting, kind="unit", label="商铺-A12", owner=anna)
+    # Chinese alone: no case to fold, no separators to drop (the label as it is written)
+    assert [a["id"] for a in _found(api, "agent", "单元")["assets"]] == [world.assets["unit"].pk]
+    assert [a["id"] for a in _found(api, "agent", "商铺")["assets"]] == [shop.pk]
+    # letters in any case, and a label across its separators
+    for typed in ("anna", "ANNA 李", "Anna"):
+        assert [c["id"] for c in _found(api, "agent", typed)["customers"]] == [anna.pk], typed
+    for typed in ("商铺a12", "商铺 A12", "铺-a1"):
+        assert [a["id"] for a in _found(api, "agent", typed)["assets"]] == [shop.pk], typed

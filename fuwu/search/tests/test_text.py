@@ -123,3 +123,14 @@ def test_a_machine_without_the_files_builds_them_once(
     stamp = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     dictionary.load()  # the second process maps what the first built
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
+
+
+def test_the_words_of_a_short_text_are_remembered_and_the_same() -> None:
+    short, long = "卫生间地漏堵塞 粤B·V2EGY", "客户反映：厨房水管漏水，" * 10
+    assert len(short) <= text._MEMO_LENGTH < len(long)
+    first = text.words(short)
+    assert first == text._words(short)  # remembered or not, the same words
+    first.append("changed")  # a caller's list is its own: the memo is not changed through it
+    assert text.words(short) == text._words(short) == first[:-1]
+    assert "粤bv2egy" in first and "地漏" in first
+    assert text.words(long) == text._words(long)
