@@ -118,8 +118,10 @@ lint: venv-dev
 	$(BIN)/lint-imports
 
 ## make bench: throughput and latency through real HTTP on SQLite and PostgreSQL; JSON in bench/results/
+## make bench SIZE=1m: the page timings (queue, case page, search, sweep) at a million cases;
+## ARGS="…" passes any other bench option (see bench/README.md)
 bench: venv-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(SIZE),--size $(SIZE)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) var
