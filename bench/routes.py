@@ -73,7 +73,7 @@ def run(
     unknown = [n for n in names if n not in bks]
     if unknown:
         raise ValueError(f"no such instance in {folder}/bks.csv: {', '.join(unknown)}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     for name in names:
         cpu, wall = time.process_time(), time.perf_counter()
