@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     import numpy as np
     from pyvrp import ProblemData, Route, Solution
 
-    from fuwu.scheduling import fleet
-
 # PyVRP and numpy (about 30 MB resident) are imported by the functions that build or solve a
 # problem, so that a web or worker process that never plans a route does not carry them.
 
@@ -410,20 +408,6 @@ class Solomon:
         xy = np.column_stack([self.x, self.y])
         return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
 
-    def fleet_instance(self) -> fleet.Instance:
-        """The instance in the route eliminator's integer units (the same as PyVRP's)."""
-        from fuwu.scheduling import fleet
-
-        return fleet.Instance.build(
-            self.euclid(),
-            ready=self.ready,
-            due=self.due,
-            service=self.service,
-            demand=self.demand,
-            capacity=self.capacity,
-            scale=SCALE,
-        )
-
 
 def read_solomon(path: Path) -> Solomon:
     lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
@@ -538,9 +522,12 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
 
 
 # Shares of `solve_solomon`'s time with `fleet_first`: a first plan, then taking routes out
-# (fleet.minimise_routes) until this share, then distance with the fleet found.
+# (`_fewer_routes`) until this share, then distance with the fleet found. The elimination cannot
+# know that it has reached the smallest fleet (the packing bound is below R1's and RC1's best
+# known fleets), so it takes its whole share; 0.8, not 0.6: R112's tenth route went out at 4 to
+# 6 s of CPU, RC101's fifteenth at 3 to 5 s.
 START_SHARE = 0.1
-FLEET_SHARE = 0.6
+FLEET_SHARE = 0.8
 
 
 # Route elimination by prizes (`_fewer_routes`): the length of a round, and what a client left
@@ -548,6 +535,11 @@ FLEET_SHARE = 0.6
 # any one client can cost, so serving more clients always pays).
 ROUND_SECONDS = 0.05
 ROUND_PRIZE = 10**6
+# PyVRP's penalties per unit of time warp and excess load in a round: its default top (100,000,
+# starting at half that) keeps the search in feasible plans; at 1,000 it may pass through late
+# ones. Measured on R112 and RC101 with seeds 1-3 (CPU clock): 6 of 6 at the best known fleet,
+# against 3 of 6 with the default and 2 of 6 with 100.
+ROUND_MAX_PENALTY = 1000.0
 
 
 class _Round:
@@ -596,12 +588,17 @@ def _fewer_routes(
     round's best plan (the first from `plan` without its shortest route); a client left out has
     its prize raised by ROUND_PRIZE each round, so the next round serves it at the expense of
     clients that were easy to place elsewhere, until one round serves all. The raised prizes
-    are the failure counts of Nagata and Bräysy's ejection pool (see `fleet`), with PyVRP's
-    local search doing the insertions and ejections in C++. Measured (CPU time, from PyVRP's
-    1-s first plan): R104 and R112 reach their best known 9 routes in 2 to 5 s, RC106 its 11 in
-    5 to 8 s, where PyVRP with every client required (the penalty search alone) stalls with
-    time warp left, and the pure-Python ejection pool did not reach them in 30 s."""
-    from pyvrp import Client, IteratedLocalSearchParams, Solution, SolveParams, solve
+    are the failure counts of Nagata and Bräysy's ejection pool ("A powerful route minimization
+    heuristic for the VRPTW", 2009), with PyVRP's local search doing the insertions and
+    ejections in C++.
+
+    It replaced (December 2026) that ejection pool written in Python (fleet.py) taking turns
+    with PyVRP's penalty search with a vehicle fewer and every client required: measured on CPU
+    time from the same first plan, the pool did not get R104 from 10 routes to 9 in 30 s (about
+    200 ejections a second), nor from a 9-route PyVRP plan with a few customers stripped out; the
+    penalty search stalled at 12 to 21 units of time warp on R104 whatever its penalty bounds.
+    This takes R104 and R112 to 9 routes and RC106 to 11 in 2 to 7 s."""
+    from pyvrp import Client, IteratedLocalSearchParams, PenaltyParams, Solution, SolveParams, solve
 
     size = len(plan) - 1
     vehicles = [data.vehicle_type(0).replace(num_available=size, fixed_cost=0)]
@@ -633,7 +630,10 @@ def _fewer_routes(
                 stop=stop,
                 seed=next(rounds),
                 collect_stats=False,
-                params=SolveParams(ils=IteratedLocalSearchParams(callbacks=stop)),  # type: ignore[arg-type]
+                params=SolveParams(
+                    ils=IteratedLocalSearchParams(callbacks=stop),  # type: ignore[arg-type]
+                    penalty=PenaltyParams(max_penalty=ROUND_MAX_PENALTY),
+                ),
                 initial_solution=Solution(problem, [[c - 1 for c in r] for r in current]),
             )
         iterations += got.num_iterations
@@ -670,10 +670,11 @@ def solve_solomon(
 ) -> SolomonResult:
     """Minimise total distance within `seconds` (the fleet only bounded by the instance's
     vehicles), or with `fleet_first` the vehicles first, then distance, in three phases within
-    the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination
-    (`fleet.minimise_routes`), then PyVRP on distance with the fleet fixed to the routes found,
-    starting from that plan. `clock`: wall time by default; `time.process_time` counts the
-    CPU this process gets (on a shared machine, what `seconds` would be on an idle one)."""
+    the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination one route
+    at a time (`_fewer_routes`) until no route more goes or the share is spent, then PyVRP on
+    distance with the fleet fixed to the routes found, starting from that plan. `clock`: wall
+    time by default; `time.process_time` counts the CPU this process gets (on a shared
+    machine, what `seconds` would be on an idle one)."""
     from pyvrp import Solution, solve
 
     t0 = clock()
