@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -610,7 +610,7 @@ def _fewer_routes(
     penalty search stalled at 12 to 21 units of time warp on R104 whatever its penalty bounds.
     This takes R104 and R112 to 9 routes and RC106 to 11 in 2 to 7 s, though not every time
     (RC106 with seeds 1 and 2: one of the two in 8 s, depending on the penalties' top)."""
-    from pyvrp import Client, IteratedLocalSearchParams, PenaltyParams, Solution, SolveParams, solve
+    from pyvrp import Client, PenaltyParams
 
     size = len(plan) - 1
     vehicles = [data.vehicle_type(0).replace(num_available=size, fixed_cost=0)]
@@ -621,16 +621,7 @@ def _fewer_routes(
     if REQUIRED_FIRST > 0:
         required = data.replace(vehicle_types=vehicles)
         stop = _Round(clock, deadline, REQUIRED_FIRST, len(base))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = solve(
-                required,
-                stop=stop,
-                seed=next(rounds),
-                collect_stats=False,
-                params=SolveParams(ils=IteratedLocalSearchParams(callbacks=stop)),  # type: ignore[arg-type]
-                initial_solution=Solution(required, [[c - 1 for c in r] for r in current]),
-            )
+        got = _round(required, stop, next(rounds), current, penalty=None)
         iterations += got.num_iterations
         if got.best.is_feasible():
             return [[c + 1 for c in _clients(r)] for r in got.best.routes()], iterations
@@ -651,19 +642,13 @@ def _fewer_routes(
             ],
         )
         stop = _Round(clock, deadline, ROUND_ITERATIONS, len(base))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = solve(
-                problem,
-                stop=stop,
-                seed=next(rounds),
-                collect_stats=False,
-                params=SolveParams(
-                    ils=IteratedLocalSearchParams(callbacks=stop),  # type: ignore[arg-type]
-                    penalty=PenaltyParams(max_penalty=ROUND_MAX_PENALTY),
-                ),
-                initial_solution=Solution(problem, [[c - 1 for c in r] for r in current]),
-            )
+        got = _round(
+            problem,
+            stop,
+            next(rounds),
+            current,
+            penalty=PenaltyParams(max_penalty=ROUND_MAX_PENALTY),
+        )
         iterations += got.num_iterations
         if not got.best.is_feasible():
             continue
@@ -675,6 +660,25 @@ def _fewer_routes(
             if c not in served:
                 prizes[c - 1] += ROUND_PRIZE
     return None
+
+
+def _round(problem: Any, stop: Any, seed: int, routes: list[list[int]], *, penalty: Any) -> Any:
+    """One PyVRP search of a route-elimination step from `routes` (1-based clients), quietly
+    (PyVRP warns of the infeasible starts this step gives it on purpose)."""
+    from pyvrp import IteratedLocalSearchParams, Solution, SolveParams, solve
+
+    ils = IteratedLocalSearchParams(callbacks=stop)
+    params = SolveParams(ils=ils) if penalty is None else SolveParams(ils=ils, penalty=penalty)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return solve(
+            problem,
+            stop=stop,
+            seed=seed,
+            collect_stats=False,
+            params=params,
+            initial_solution=Solution(problem, [[c - 1 for c in r] for r in routes]),
+        )
 
 
 @dataclass(frozen=True)
