@@ -192,7 +192,7 @@ def _fee_line(scope: Any, line: fee_lists.BuildingLine, *, total: bool) -> FeeBu
 )
 def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
     scope = scope_from_params(actor(request), request.GET, report="fees", month_to_date=True)
-    stats = fee_lists.statistics(fee_lists.households(scope))
+    stats = fee_lists.building_statistics(scope)
     return FeeStatisticsOut(
         **{"from": scope.start, "to": scope.end},
         buildings=[_fee_line(scope, line, total=False) for line in stats.lines],

@@ -63,7 +63,7 @@ def _workload(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 def _fees(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="fees", month_to_date=True)
-    return fees.statistics_sheet(fees.statistics(fees.households(scope)))
+    return fees.statistics_sheet(fees.building_statistics(scope))
 
 
 def _arrears(actor: Actor, params: Params, language: str) -> SimpleTable:
