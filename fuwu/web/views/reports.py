@@ -6,11 +6,13 @@ same the API serves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -140,13 +142,18 @@ def service_levels_cases_view(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "")
     try:
         filters = sl.from_params(actor, request.GET)
-        count, found = sl.drill(
-            filters,
-            measure,
-            procedure=request.GET.get("procedure") or None,
-            step=request.GET.get("step") or None,
-            detail=request.GET.get("detail"),
-            day=_day(request.GET.get("day")),
+        rows_page, found = drill_paged(
+            request,
+            lambda offset, limit: sl.drill(
+                filters,
+                measure,
+                procedure=request.GET.get("procedure") or None,
+                step=request.GET.get("step") or None,
+                detail=request.GET.get("detail"),
+                day=_day(request.GET.get("day")),
+                offset=offset,
+                limit=limit,
+            ),
         )
     except EngineError as exc:
         context = {
@@ -169,7 +176,8 @@ def service_levels_cases_view(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "day": _day(request.GET.get("day")),
             "filters": filters,
-            "count": count,
+            "count": rows_page.paginator.count,
+            "rows_page": rows_page,
             "items": [
                 {
                     "case": n.occurrence.case,
@@ -183,6 +191,24 @@ def service_levels_cases_view(request: HttpRequest) -> HttpResponse:
             "back": back,
         },
     )
+
+
+DRILL_PAGE = 100  # rows of a drill-down on screen at a time (the API gives the first 500)
+
+
+def drill_paged(
+    request: HttpRequest, find: Callable[[int, int], tuple[int, list[sl.Occurrence]]]
+) -> tuple[Page[int], list[sl.Occurrence]]:
+    """The page of a drill-down `?page=` asks for: `find(offset, limit)` gives (how many in
+    all, those rows); a page past the end is read again as the last one."""
+    raw = request.GET.get("page") or "1"
+    wanted = int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    wanted = max(wanted, 1)
+    count, found = find((wanted - 1) * DRILL_PAGE, DRILL_PAGE)
+    page = Paginator(range(count), DRILL_PAGE).get_page(wanted)
+    if page.number != wanted:
+        count, found = find((page.number - 1) * DRILL_PAGE, DRILL_PAGE)
+    return page, found
 
 
 def _day(raw: str | None) -> date | None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fuwu.core.models import Department
 from fuwu.procedures.engine.errors import EngineError, FieldError, Unprocessable
+from fuwu.reports import drill as dr
 from fuwu.reports import quality as q
 from fuwu.reports import service_levels as sl
 from fuwu.reports import workload as wl
@@ -25,7 +26,7 @@ from fuwu.reports.choices import Measure
 from fuwu.reports.service_levels import Filters, Occurrence
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.lists import department_name, person_name
-from fuwu.web.views.reports import _choices, _day
+from fuwu.web.views.reports import _choices, _day, drill_paged
 
 
 def _link(base: str, filters: Filters, measure: str, **extra: Any) -> str:
@@ -271,14 +272,16 @@ def _cases_page(
     request: HttpRequest,
     back_name: str,
     report_title: str,
-    find: Callable[[Filters], tuple[int, list[Occurrence]]],
+    find: Callable[[Filters, dr.Window], tuple[int, list[Occurrence]]],
     title: str,
 ) -> HttpResponse:
     actor = actor_of(request)
     language = get_language() or "zh-hans"
     try:
         filters = sl.from_params(actor, request.GET)
-        count, found = find(filters)
+        rows_page, found = drill_paged(
+            request, lambda offset, limit: find(filters, dr.Window(offset, limit))
+        )
     except EngineError as exc:
         context = {
             "report_title": report_title,
@@ -295,7 +298,8 @@ def _cases_page(
             "scope": "",
             "day": _day(request.GET.get("day")),
             "filters": filters,
-            "count": count,
+            "count": rows_page.paginator.count,
+            "rows_page": rows_page,
             "items": [
                 {
                     "case": n.occurrence.case,
@@ -331,12 +335,13 @@ def quality_cases_view(request: HttpRequest) -> HttpResponse:
         request,
         "web:report-quality",
         _("质量报表"),
-        lambda f: q.drill(
+        lambda f, window: q.drill(
             f,
             measure,
             procedure=request.GET.get("procedure") or None,
             detail=request.GET.get("detail"),
             day=_day(request.GET.get("day")),
+            window=window,
         ),
         _title(measure),
     )
@@ -357,7 +362,7 @@ def workload_cases_view(request: HttpRequest) -> HttpResponse:
         request,
         "web:report-workload",
         _("工作量报表"),
-        lambda f: wl.drill(
+        lambda f, window: wl.drill(
             f,
             measure,
             procedure=request.GET.get("procedure") or None,
@@ -366,6 +371,7 @@ def workload_cases_view(request: HttpRequest) -> HttpResponse:
             channel=request.GET.get("channel") or None,
             hour=_hour(request.GET.get("hour")),
             day=_day(request.GET.get("day")),
+            window=window,
         ),
         _title(measure),
     )
