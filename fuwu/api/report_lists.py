@@ -208,7 +208,7 @@ def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
 )
 def fee_households(request: HttpRequest, state: str = fee_lists.ARREARS) -> FeeHouseholdsOut:
     scope = scope_from_params(actor(request), request.GET, report="arrears", month_to_date=True)
-    rows = fee_lists.pick(fee_lists.households(scope), state)
+    rows = fee_lists.household_rows(scope, state)
     return FeeHouseholdsOut(
         count=len(rows),
         due=sum((r.due for r in rows), start=Decimal(0)),

@@ -69,7 +69,7 @@ def _fees(actor: Actor, params: Params, language: str) -> SimpleTable:
 def _arrears(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="arrears", month_to_date=True)
     state = params.get("state") or fees.ARREARS
-    return fees.arrears_sheet(fees.pick(fees.households(scope), state), language)
+    return fees.arrears_sheet(fees.household_rows(scope, state), language)
 
 
 def _fee_reports(actor: Actor, params: Params, language: str) -> SimpleTable:

@@ -63,3 +63,35 @@ def test_the_pages_and_their_drill_downs(world):
         assert en.get("/reports/workload/cases/?measure=backlog&hour=30").status_code == 422
     assert _client(world, "agent").get("/reports/quality/").status_code == 403
     assert _client(world, "agent").get("/reports/workload/cases/?measure=intake").status_code == 403
+
+
+def test_drill_downs_are_paged(world, monkeypatch):
+    """The backlog's five cases two a page: each page the next ones, in order, the count of all
+    five above, the filters in the pager's links; past the end, the last page."""
+    from fuwu.web.views import reports
+
+    cases = build(world)
+    e = complaint(world)
+    fold.catch_up(now=NOW)
+    monkeypatch.setattr(reports, "DRILL_PAGE", 2)
+    c = _client(world, "sc_manager")
+    every = sorted([cases.a.pk, cases.b.pk, cases.c.pk, cases.d.pk, e.pk])
+    with time_machine.travel(NOW, tick=False):
+        url = "/reports/workload/cases/?" + DAY + "&measure=backlog"
+        seen: list[int] = []
+        for number in (1, 2, 3):
+            html = c.get(url + f"&page={number}").content.decode()
+            assert 'data-testid="drill-count">5<' in html
+            assert f'data-testid="page-number">第 {number} / 3 页<' in html
+            seen += _cases(html)
+            assert len(_cases(html)) == (2 if number < 3 else 1)
+            nxt = re.search(r'data-testid="page-next" href="([^"]+)"', html)
+            if number < 3:
+                assert nxt is not None and "site=lanting" in nxt.group(1)
+                assert f"page={number + 1}" in nxt.group(1) and "measure=backlog" in nxt.group(1)
+            else:
+                assert nxt is None
+        assert sorted(seen) == every
+        assert _cases(c.get(url + "&page=7").content.decode()) == _cases(
+            c.get(url + "&page=3").content.decode()
+        )

@@ -149,7 +149,7 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or fee_lists.ARREARS
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        rows = fee_lists.pick(fee_lists.households(scope), state)
+        rows = fee_lists.household_rows(scope, state)
         context.update(
             rows_page=_paged(request, rows),
             fee_types=fee_lists.kind_labels(_language()),

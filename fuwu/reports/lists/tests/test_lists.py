@@ -64,6 +64,9 @@ def test_payment_statistics_by_building(world, data):
     with pytest.raises(EngineError) as bad:
         fees.pick(rows, "owing")
     assert set(bad.value.fields) == {"state"}
+    with pytest.raises(EngineError) as bad:
+        fees.household_rows(scope(world), "owing")
+    assert set(bad.value.fields) == {"state"}
 
 
 def test_daily_and_weekly_fee_reports(world, data):
@@ -163,6 +166,8 @@ def test_sums_in_sql_equal_the_python_ones(world, data, params):
     same figures folded in Python from the rows (`statistics` over `households`, `payments`)."""
     s = scope(world, **params)
     assert fees.building_statistics(s) == fees.statistics(fees.households(s))
+    for state in sorted(fees.STATE_FILTERS):
+        assert fees.household_rows(s, state) == fees.pick(fees.households(s), state), state
     found = fees.payments(s)
     assert fees.payment_total(fees.payment_events(s)) == (
         len(found),
@@ -198,6 +203,7 @@ def test_sql_states_follow_the_python_rules(world, data):
         case.data = {**original, **change}
         case.save(update_fields=["data"])
         assert fees.building_statistics(s) == fees.statistics(fees.households(s)), change
+        assert fees.household_rows(s, fees.ALL) == fees.households(s), change
     for status, in_arrears in (("closed", None), ("closed", False), ("resolved", True)):
         case.data = {**original, "pay_by": "2027-01-31"}
         if in_arrears is not None:
@@ -205,3 +211,4 @@ def test_sql_states_follow_the_python_rules(world, data):
         case.status = status
         case.save(update_fields=["data", "status"])
         assert fees.building_statistics(s) == fees.statistics(fees.households(s)), status
+        assert fees.household_rows(s, fees.ALL) == fees.households(s), status
