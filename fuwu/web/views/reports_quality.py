@@ -26,17 +26,7 @@ from fuwu.reports.choices import Measure
 from fuwu.reports.service_levels import Filters, Occurrence
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.lists import department_name, person_name
-from fuwu.web.views.reports import _choices, _day, drill_paged
-
-
-def _link(base: str, filters: Filters, measure: str, **extra: Any) -> str:
-    return (
-        base
-        + "?"
-        + urlencode(
-            {**filters.query(), "measure": measure, **{k: str(v) for k, v in extra.items()}}
-        )
-    )
+from fuwu.web.views.reports import _choices, _day, _link, drill_paged
 
 
 def _refused(
