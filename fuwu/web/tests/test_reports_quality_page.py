@@ -95,3 +95,33 @@ def test_drill_downs_are_paged(world, monkeypatch):
         assert _cases(c.get(url + "&page=7").content.decode()) == _cases(
             c.get(url + "&page=3").content.decode()
         )
+
+
+def test_scorecards_are_paged_on_their_own(world, monkeypatch):
+    """The workload page's scorecards a page at a time on `scores_page` (the rest of the page
+    whole); the pager's links keep every other parameter."""
+    from django.core.paginator import Paginator
+    from django.test import RequestFactory
+
+    from fuwu.web.views import reports_quality
+
+    build(world)
+    complaint(world)
+    fold.catch_up(now=NOW)
+    c = _client(world, "sc_manager")
+    month = "from=2026-11-01&to=2026-11-30&site=lanting"
+    with time_machine.travel(NOW, tick=False):
+        whole = c.get(f"/reports/workload/?{month}").content.decode()
+        assert whole.count('data-testid="score-row"') == 1 and 'data-testid="pager"' not in whole
+        monkeypatch.setattr(reports_quality, "SCORES_PAGE", 1)
+        past = c.get(f"/reports/workload/?{month}&scores_page=5").content.decode()
+        assert past.count('data-testid="score-row"') == 1  # past the end: the last page
+        assert past.count('data-testid="backlog-row"') == whole.count('data-testid="backlog-row"')
+    request = RequestFactory().get(f"/reports/workload/?{month}&scores_page=2")
+    page = Paginator([1, 2, 3], 1).get_page(2)
+    after = reports_quality._page_url(request, "scores_page", page, 1)
+    before = reports_quality._page_url(request, "scores_page", page, -1)
+    assert after.endswith("#scores") and "scores_page=3" in after and "site=lanting" in after
+    assert "scores_page=1" in before and "from=2026-11-01" in before
+    last = Paginator([1, 2, 3], 1).get_page(3)
+    assert reports_quality._page_url(request, "scores_page", last, 1) == ""

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -196,6 +197,9 @@ def workload_view(request: HttpRequest) -> HttpResponse:
                 "busy": p.busy_days,
             }
         )
+    # The scorecards (a line per person and week: 900 a quarter at a million cases) a page at
+    # a time, on their own `scores_page`; the export has them all.
+    scores_page = Paginator(r.scores, SCORES_PAGE).get_page(request.GET.get("scores_page"))
     scores = [
         {
             "name": person_name(people.get(s.person_id or 0)),
@@ -204,7 +208,7 @@ def workload_view(request: HttpRequest) -> HttpResponse:
             "cells": _score_cells(base, filters, s),
             "rating": s.rating,
         }
-        for s in r.scores
+        for s in scores_page
     ]
     names = dict(zip([c.channel for c in r.channels], [c.label for c in r.channels], strict=True))
     context.update(
@@ -218,6 +222,9 @@ def workload_view(request: HttpRequest) -> HttpResponse:
         backlog_total=(sum(b.count for b in r.backlog), _link(base, filters, wl.BACKLOG)),
         per_day=per_day,
         scores=scores,
+        scores_page=scores_page,
+        scores_prev=_page_url(request, "scores_page", scores_page, -1),
+        scores_next=_page_url(request, "scores_page", scores_page, 1),
         orders_a_day=wl.ORDERS_A_DAY,
         chart={
             "hours": [f"{h:02d}" for h in range(24)],
@@ -228,6 +235,19 @@ def workload_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return render(request, "web/reports_workload.html", context)
+
+
+SCORES_PAGE = 100
+
+
+def _page_url(request: HttpRequest, name: str, page: Page[Any], step: int) -> str:
+    """The link to the page before (-1) or after (1) on parameter `name`, every other
+    parameter kept; "" when there is none."""
+    if not (page.has_previous() if step < 0 else page.has_next()):
+        return ""
+    query = request.GET.copy()
+    query[name] = str(page.number + step)
+    return "?" + query.urlencode() + "#scores"
 
 
 def _score_cells(base: str, filters: Filters, s: wl.Score) -> list[tuple[int, str]]:
