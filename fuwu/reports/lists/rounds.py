@@ -14,10 +14,12 @@ One query each.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext
 
 from fuwu.cases.choices import Status
@@ -93,7 +95,7 @@ def _moment(value: Any) -> datetime | None:
 @dataclass(frozen=True)
 class Surveyed:
     case_id: int
-    number: str
+    created: datetime
     unit: str
     building: str
     method: str
@@ -103,6 +105,11 @@ class Surveyed:
     problem: bool
     department: str
     step: str
+
+    @property
+    def number(self) -> str:
+        # Derived when shown (a page of households), not for each of the tally's thousands.
+        return case_number(self.case_id, self.created)
 
 
 ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS = (
@@ -116,6 +123,16 @@ MEASURES = (ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS)
 DEPARTMENT = "department:"  # a drill-down measure: the problems of one responsible department
 
 
+SURVEY_KEYS = (
+    "survey_method",
+    "survey_round",
+    "form_no",
+    "form_returned",
+    "problem_found",
+    "responsible_department",
+)
+
+
 def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
     """The households surveyed in the period (a case each), optionally of one round."""
     start, end = scope.bounds()
@@ -125,10 +142,13 @@ def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
     if round:
         qs = qs.filter(data__survey_round=round)
     out = []
-    for pk, created, step, data, unit, attributes in qs.values_list(
-        "id", "created_at", "step", "data", "asset__label", "asset__attributes"
-    ):
-        data = data if isinstance(data, dict) else {}
+    # Of the procedure data only the keys read here (a survey's data holds every answer).
+    keys = SURVEY_KEYS
+    rows = qs.annotate(**{f"k_{k}": KeyTransform(k, "data") for k in keys}).values_list(
+        "id", "created_at", "step", "asset__label", "asset__attributes", *(f"k_{k}" for k in keys)
+    )
+    for pk, created, step, unit, attributes, *values in rows:
+        data = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
         building = building_of(attributes)
         if scope.building is not None and (building or "-") != scope.building:
             continue
@@ -136,7 +156,7 @@ def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
         out.append(
             Surveyed(
                 case_id=pk,
-                number=case_number(pk, created),
+                created=created,
                 unit=unit or "",
                 building=building,
                 method=str(data.get("survey_method") or ""),
@@ -150,7 +170,15 @@ def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
                 step=step,
             )
         )
-    out.sort(key=lambda s: (_order(s.building), s.unit, s.number))
+    # By area and unit, then case number: only a unit surveyed twice needs its numbers.
+    twice = Counter((_order(s.building), s.unit) for s in out)
+    out.sort(
+        key=lambda s: (
+            _order(s.building),
+            s.unit,
+            s.number if twice[(_order(s.building), s.unit)] > 1 else "",
+        )
+    )
     return out
 
 
