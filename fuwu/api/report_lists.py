@@ -478,7 +478,7 @@ def _survey_area(
 )
 def survey_tally(request: HttpRequest, round: str | None = None) -> SurveyTallyOut:
     scope = scope_from_params(actor(request), request.GET, report="surveys", default_days=183)
-    tally = round_lists.survey_tally(round_lists.surveyed(scope, round=round or None))
+    tally = round_lists.counted_tally(scope, round=round or None)
     extra = {"round": round} if round else {}
     return SurveyTallyOut(
         **{"from": scope.start, "to": scope.end},

@@ -112,7 +112,7 @@ def _vacant(actor: Actor, params: Params, language: str) -> SimpleTable:
 def _surveys(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="surveys", default_days=SURVEY_DAYS)
     survey_round = (params.get("round") or "").strip()[:40] or None
-    tally = rounds.survey_tally(rounds.surveyed(scope, round=survey_round))
+    tally = rounds.counted_tally(scope, round=survey_round)
     return rounds.survey_sheet(tally, language)
 
 

@@ -283,7 +283,7 @@ def _cents(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-def _text(key: str, json_field: str) -> Coalesce:
+def json_text(key: str, json_field: str) -> Coalesce:
     """A JSON key's value as text, "" when absent (what `str(value or "")` reads)."""
     return Coalesce(Cast(KeyTextTransform(key, json_field), CharField()), Value(""))
 
@@ -294,13 +294,13 @@ def _money_of(text: KeyTextTransform) -> Coalesce:
     return Coalesce(Cast(NullIf(text, Value("")), MONEY), ZERO, output_field=MONEY)
 
 
-def _in_building(qs: QuerySet[Any], scope: Scope, attributes: str) -> QuerySet[Any]:
+def in_building(qs: QuerySet[Any], scope: Scope, attributes: str) -> QuerySet[Any]:
     """`qs` narrowed to the scope's building (`attributes`: the unit's JSON attributes):
     `building_of`'s value, and for `NO_BUILDING` the rows without one."""
     if scope.building is None:
         return qs
     wanted = [scope.building, ""] if scope.building == NO_BUILDING else [scope.building]
-    return qs.alias(building=_text("building", attributes)).filter(building__in=wanted)
+    return qs.alias(building=json_text("building", attributes)).filter(building__in=wanted)
 
 
 def _notices(scope: Scope) -> QuerySet[Any]:  # Any: the annotations are not seen by the stubs
@@ -314,7 +314,7 @@ def _notices(scope: Scope) -> QuerySet[Any]:  # Any: the annotations are not see
         created_at__gte=start,
         created_at__lt=end,
     ).exclude(status__in=[Status.CANCELLED, Status.REJECTED])
-    notices = _in_building(notices, scope, "asset__attributes")
+    notices = in_building(notices, scope, "asset__attributes")
     billed = Q(data__has_key="amount_due")
     covered = Q(received__gte=F("due"))
     return (
@@ -348,7 +348,7 @@ def _notices(scope: Scope) -> QuerySet[Any]:  # Any: the annotations are not see
                 output_field=MONEY,
             ),
         )
-        .annotate(building_text=_text("building", "asset__attributes"))
+        .annotate(building_text=json_text("building", "asset__attributes"))
     )
 
 
@@ -370,8 +370,8 @@ def household_rows(scope: Scope, state: str) -> list[Household]:
             due_text=KeyTextTransform("amount_due", "data"),
             received_text=KeyTextTransform("amount_received", "data"),
             pay_by_text=KeyTextTransform("pay_by", "data"),
-            period_text=_text("billing_period", "data"),
-            fee_type_text=_text("fee_type", "data"),
+            period_text=json_text("billing_period", "data"),
+            fee_type_text=json_text("fee_type", "data"),
         )
         .values_list(
             "id",
@@ -508,10 +508,10 @@ def payment_events(scope: Scope, *, kind: str | None = None) -> QuerySet[Event]:
         case__procedure_key__in=list(PAYING),
         data__transition__in=sorted({t for ts in PAYING.values() for t in ts}),
     )
-    events = _in_building(events, scope, "case__asset__attributes").annotate(
+    events = in_building(events, scope, "case__asset__attributes").annotate(
         fee_kind=Choose(
             When(case__procedure_key=PARKING, then=Value(PARKING)),
-            default=_text("fee_type", "case__data"),
+            default=json_text("fee_type", "case__data"),
             output_field=CharField(),
         ),
         amount=_money_of(KeyTextTransform("amount_paid", KeyTransform("values", "data"))),

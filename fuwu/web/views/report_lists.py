@@ -328,7 +328,7 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
     survey_round = (request.GET.get("round") or "").strip()[:40] or None
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        tally = round_lists.survey_tally(round_lists.surveyed(scope, round=survey_round))
+        tally = round_lists.counted_tally(scope, round=survey_round)
         names = option_labels(round_lists.SURVEY, "responsible_department", _language())
         extra = {"round": survey_round} if survey_round else {}
 
