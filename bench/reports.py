@@ -110,6 +110,18 @@ def counts(url: str) -> dict[str, int]:
     return {"cases_in_db": cases[0] if cases else 0, "events": events[0] if events else 0}
 
 
+def folded(url: str) -> bool:
+    """Whether the reporting model of a database filled before has folded every event: its
+    cursor at the newest event, no gaps below it, and the facts there."""
+    with psycopg.connect(url) as conn:
+        cursor = conn.execute("SELECT high, gaps::text FROM reports_cursor WHERE id = 1").fetchone()
+        newest = conn.execute("SELECT MAX(id) FROM cases_event").fetchone()
+        facts = conn.execute("SELECT EXISTS (SELECT 1 FROM reports_fact)").fetchone()
+    if cursor is None or newest is None or newest[0] is None or facts is None:
+        return False
+    return bool(cursor[0] >= newest[0] and cursor[1] in ("[]", "null") and facts[0])
+
+
 def fuwu(bin_dir: Path, env: dict[str, str], root: Path, *args: str) -> tuple[float, str]:
     """Run a `fuwu` command; (seconds, its output)."""
     t0 = time.perf_counter()
@@ -150,11 +162,17 @@ def run(
         log(f"{kind}: {out['fill']['cases_in_db']} cases already in the database")
     else:
         out["fill"] = pages.fill_cases(kind, env, tmp, root, bin_dir, cases)["summary"]
-    log(f"{kind}: rebuilding the reporting model (fuwu reports rebuild)")
-    seconds, said = fuwu(bin_dir, env, root, "reports", "rebuild")
-    out["fold"] = {"seconds": round(seconds, 1), "output": said.splitlines()[-1:]}
-    log(f"{kind}: {said.splitlines()[-1] if said else ''} in {seconds:.0f} s")
-    if "DATABASE_URL" in env:
+    if filled and "DATABASE_URL" in env and folded(env["DATABASE_URL"]):
+        # A database filled and rebuilt before (a shared one): the model already has every
+        # event, and a rebuild would take minutes and write to it for nothing.
+        out["fold"] = {"seconds": 0.0, "skipped": True, "output": ["up to date: not rebuilt"]}
+        log(f"{kind}: the reporting model has every event: not rebuilt")
+    else:
+        log(f"{kind}: rebuilding the reporting model (fuwu reports rebuild)")
+        seconds, said = fuwu(bin_dir, env, root, "reports", "rebuild")
+        out["fold"] = {"seconds": round(seconds, 1), "output": said.splitlines()[-1:]}
+        log(f"{kind}: {said.splitlines()[-1] if said else ''} in {seconds:.0f} s")
+    if "DATABASE_URL" in env and not out["fold"].get("skipped"):
         # What autovacuum does soon after so many inserts (as bench.fill does for the cases):
         # the visibility map, without which the reports' index-only scans visit every row.
         t0 = time.perf_counter()
@@ -207,7 +225,11 @@ def print_table(kind: str, result: dict[str, Any]) -> None:
     print(
         f"\n## {kind}: report pages with {fill.get('cases_in_db', '?')} cases and "
         f"{fill.get('events', 0)} events ({filling}; "
-        f"reports rebuild {fold.get('seconds', 0):.0f} s"
+        + (
+            "reporting model up to date, not rebuilt"
+            if fold.get("skipped")
+            else f"reports rebuild {fold.get('seconds', 0):.0f} s"
+        )
         + (f", check {fold['check_seconds']:.0f} s" if "check_seconds" in fold else "")
         + ")"
     )

@@ -192,7 +192,7 @@ def _fee_line(scope: Any, line: fee_lists.BuildingLine, *, total: bool) -> FeeBu
 )
 def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
     scope = scope_from_params(actor(request), request.GET, report="fees", month_to_date=True)
-    stats = fee_lists.statistics(fee_lists.households(scope))
+    stats = fee_lists.building_statistics(scope)
     return FeeStatisticsOut(
         **{"from": scope.start, "to": scope.end},
         buildings=[_fee_line(scope, line, total=False) for line in stats.lines],
@@ -208,7 +208,7 @@ def fee_statistics(request: HttpRequest) -> FeeStatisticsOut:
 )
 def fee_households(request: HttpRequest, state: str = fee_lists.ARREARS) -> FeeHouseholdsOut:
     scope = scope_from_params(actor(request), request.GET, report="arrears", month_to_date=True)
-    rows = fee_lists.pick(fee_lists.households(scope), state)
+    rows = fee_lists.household_rows(scope, state)
     return FeeHouseholdsOut(
         count=len(rows),
         due=sum((r.due for r in rows), start=Decimal(0)),
@@ -478,7 +478,7 @@ def _survey_area(
 )
 def survey_tally(request: HttpRequest, round: str | None = None) -> SurveyTallyOut:
     scope = scope_from_params(actor(request), request.GET, report="surveys", default_days=183)
-    tally = round_lists.survey_tally(round_lists.surveyed(scope, round=round or None))
+    tally = round_lists.counted_tally(scope, round=round or None)
     extra = {"round": round} if round else {}
     return SurveyTallyOut(
         **{"from": scope.start, "to": scope.end},

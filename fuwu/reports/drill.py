@@ -5,6 +5,7 @@ rows are `service_levels.Occurrence`, named for a reader by `service_levels.name
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -15,6 +16,30 @@ from fuwu.reports.service_levels import Filters, Occurrence
 
 LIMIT = 500
 RELATED = ("site", "department", "assignee__staff")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which of the rows behind a number to read: `limit` of them from `offset` (a page on
+    screen; the API's first 500). The count is always of them all."""
+
+    offset: int = 0
+    limit: int = LIMIT
+
+    @property
+    def stop(self) -> int:
+        return self.offset + self.limit
+
+
+FIRST = Window()
+
+
+# What a drill-down row never shows: the case's procedure data (JSON, often kilobytes).
+HEAVY = ("data",)
+
+
+def _cases() -> QuerySet[Case]:
+    return Case.objects.select_related(*RELATED).defer(*HEAVY)
 
 
 def items(
@@ -42,30 +67,37 @@ def items(
     return qs
 
 
-def occurrences(qs: QuerySet[FactItem], *, limit: int = LIMIT) -> tuple[int, list[Occurrence]]:
-    """(how many, the first `limit`) of the occurrences, their cases read in one query."""
+def occurrences(qs: QuerySet[FactItem], *, window: Window = FIRST) -> tuple[int, list[Occurrence]]:
+    """(how many, the window's) occurrences, their cases read in one query."""
     count = qs.count()
     picked = list(
         qs.order_by("day", "event_id").values_list(
             "case_id", "day", "detail", "step", "department_id", "person_id"
-        )[:limit]
+        )[window.offset : window.stop]
     )
-    by_id = Case.objects.select_related(*RELATED).in_bulk({p[0] for p in picked})
+    by_id = _cases().in_bulk({p[0] for p in picked})
     return count, [Occurrence(by_id[p[0]], *p[1:]) for p in picked if p[0] in by_id]
 
 
 def picked(
-    rows: list[tuple[int, date | None, str, str, int | None, int | None]], *, limit: int = LIMIT
+    rows: list[tuple[int, date | None, str, str, int | None, int | None]],
+    *,
+    window: Window = FIRST,
 ) -> tuple[int, list[Occurrence]]:
     """Occurrences chosen in Python (case id, day, detail, step, department, person)."""
-    by_id = Case.objects.select_related(*RELATED).in_bulk({r[0] for r in rows[:limit]})
-    return len(rows), [Occurrence(by_id[r[0]], *r[1:]) for r in rows[:limit] if r[0] in by_id]
+    shown = rows[window.offset : window.stop]
+    by_id = _cases().in_bulk({r[0] for r in shown})
+    return len(rows), [Occurrence(by_id[r[0]], *r[1:]) for r in shown if r[0] in by_id]
 
 
-def now(cases: QuerySet[Case], *, limit: int = LIMIT) -> tuple[int, list[Occurrence]]:
+def now(cases: QuerySet[Case], *, window: Window = FIRST) -> tuple[int, list[Occurrence]]:
     """Cases as they stand now (their own step, department and assignee)."""
     count = cases.count()
-    rows = cases.select_related(*RELATED).order_by("created_at", "id")[:limit]
+    rows = (
+        cases.select_related(*RELATED)
+        .defer(*HEAVY)
+        .order_by("created_at", "id")[window.offset : window.stop]
+    )
     return count, [Occurrence(c, None, "", c.step, c.department_id, c.assignee_id) for c in rows]
 
 

@@ -63,13 +63,13 @@ def _workload(actor: Actor, params: Params, language: str) -> SimpleTable:
 
 def _fees(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="fees", month_to_date=True)
-    return fees.statistics_sheet(fees.statistics(fees.households(scope)))
+    return fees.statistics_sheet(fees.building_statistics(scope))
 
 
 def _arrears(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="arrears", month_to_date=True)
     state = params.get("state") or fees.ARREARS
-    return fees.arrears_sheet(fees.pick(fees.households(scope), state), language)
+    return fees.arrears_sheet(fees.household_rows(scope, state), language)
 
 
 def _fee_reports(actor: Actor, params: Params, language: str) -> SimpleTable:
@@ -112,7 +112,7 @@ def _vacant(actor: Actor, params: Params, language: str) -> SimpleTable:
 def _surveys(actor: Actor, params: Params, language: str) -> SimpleTable:
     scope = scope_from_params(actor, params, report="surveys", default_days=SURVEY_DAYS)
     survey_round = (params.get("round") or "").strip()[:40] or None
-    tally = rounds.survey_tally(rounds.surveyed(scope, round=survey_round))
+    tally = rounds.counted_tally(scope, round=survey_round)
     return rounds.survey_sheet(tally, language)
 
 

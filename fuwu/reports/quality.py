@@ -343,9 +343,11 @@ def drill(
     procedure: str | None = None,
     detail: str | None = None,
     day: date | None = None,
+    window: dr.Window = dr.FIRST,
 ) -> tuple[int, list[Occurrence]]:
-    """The occurrences behind one number. `what` is a column key of `COLUMNS`, a measure of
-    `MEASURES`, or `area` (`detail` "area:yes|no"), `survey` ("topic:level"), `complaints`."""
+    """The occurrences behind one number (how many, and those of `window`). `what` is a column
+    key of `COLUMNS`, a measure of `MEASURES`, or `area` (`detail` "area:yes|no"), `survey`
+    ("topic:level"), `complaints`."""
     keyed = {k: (m, d) for k, m, d in COLUMNS}
     if what not in DRILLABLE and what not in keyed:
         raise Unprocessable(
@@ -358,7 +360,7 @@ def drill(
             for row, answers in toyota_answers(filters)
             if area in answers and answers[area] == (answer == "yes")
         ]
-        return dr.picked(rows)
+        return dr.picked(rows, window=window)
     if what == SURVEY:
         topic, _, level = (detail or "").partition(":")
         return dr.picked(
@@ -366,11 +368,12 @@ def drill(
                 row
                 for row, about, said in survey_answers(filters)
                 if topic in about and said == level
-            ]
+            ],
+            window=window,
         )
     if what == COMPLAINTS:
         qs = dr.items(filters, [Measure.INTAKE], procedures=COMPLAINT_PROCEDURES, day=day)
-        return dr.occurrences(qs)
+        return dr.occurrences(qs, window=window)
     measure, fixed = keyed.get(what, (what, None))
     qs = dr.items(
         filters,
@@ -379,7 +382,7 @@ def drill(
         procedures=[procedure] if procedure else None,
         day=day,
     )
-    return dr.occurrences(qs)
+    return dr.occurrences(qs, window=window)
 
 
 # -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------

@@ -199,9 +199,11 @@ def drill(
     channel: str | None = None,
     hour: int | None = None,
     day: date | None = None,
+    window: dr.Window = dr.FIRST,
 ) -> tuple[int, list[Occurrence]]:
     """The occurrences behind one number (`what` a measure of `DRILLABLE`), or the open cases
-    behind a backlog figure (`backlog`, by procedure and step; the department is a filter)."""
+    behind a backlog figure (`backlog`, by procedure and step; the department is a filter):
+    how many, and those of `window`."""
     if what not in DRILLABLE or (hour is not None and not 0 <= hour < 24):
         field_name = "measure" if what not in DRILLABLE else "hour"
         raise Unprocessable(
@@ -209,7 +211,7 @@ def drill(
         )
     if what == BACKLOG:
         cases = filters.cases(Case.objects.exclude(status__in=CLOSED_STATUSES))
-        return dr.now(cases.filter(dr.where(procedure, step)))
+        return dr.now(cases.filter(dr.where(procedure, step)), window=window)
     qs = dr.items(
         filters,
         [what],
@@ -221,7 +223,7 @@ def drill(
     )
     if hour is not None:
         qs = qs.filter(detail__endswith=f":{hour:02d}")
-    return dr.occurrences(qs)
+    return dr.occurrences(qs, window=window)
 
 
 def person_name(user: Any) -> str:

@@ -14,16 +14,21 @@ One query each.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Case as Choose
+from django.db.models import CharField, Count, Q, QuerySet, Value, When
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext
 
 from fuwu.cases.choices import Status
 from fuwu.cases.models import Case, case_number
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.reports.lists import Scope, building_label, building_of, option_labels
+from fuwu.reports.lists.fees import in_building, json_text
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 
 VACANT = "vacant_unit_inspection"
@@ -93,7 +98,7 @@ def _moment(value: Any) -> datetime | None:
 @dataclass(frozen=True)
 class Surveyed:
     case_id: int
-    number: str
+    created: datetime
     unit: str
     building: str
     method: str
@@ -103,6 +108,11 @@ class Surveyed:
     problem: bool
     department: str
     step: str
+
+    @property
+    def number(self) -> str:
+        # Derived when shown (a page of households), not for each of the tally's thousands.
+        return case_number(self.case_id, self.created)
 
 
 ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS = (
@@ -116,19 +126,77 @@ MEASURES = (ALL, HANDED_OUT, RETURNED, NOT_RETURNED, PROBLEMS)
 DEPARTMENT = "department:"  # a drill-down measure: the problems of one responsible department
 
 
-def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
-    """The households surveyed in the period (a case each), optionally of one round."""
+SURVEY_KEYS = (
+    "survey_method",
+    "survey_round",
+    "form_no",
+    "form_returned",
+    "problem_found",
+    "responsible_department",
+)
+
+
+def _surveys(scope: Scope, round: str | None) -> QuerySet[Case]:
     start, end = scope.bounds()
     qs = Case.objects.filter(
         site_id__in=scope.site_ids, procedure_key=SURVEY, created_at__gte=start, created_at__lt=end
     ).exclude(status__in=[Status.CANCELLED, Status.REJECTED])
     if round:
         qs = qs.filter(data__survey_round=round)
+    return qs
+
+
+def counted_tally(scope: Scope, *, round: str | None = None) -> Tally:
+    """`survey_tally(surveyed(scope, round=round))` counted by the database: one grouped query
+    by building and (for the households with a problem) responsible department."""
+    problem = Q(data__problem_found=True)
+    grouped = (
+        in_building(_surveys(scope, round), scope, "asset__attributes")
+        .annotate(
+            building_text=json_text("building", "asset__attributes"),
+            department_text=Choose(
+                When(problem, then=json_text("responsible_department", "data")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            form_text=json_text("form_no", "data"),
+        )
+        .order_by()
+        .values_list("building_text", "department_text")
+        .annotate(
+            n=Count("id"),
+            handed_out=Count("id", filter=~Q(form_text="")),
+            returned=Count("id", filter=Q(data__form_returned=True)),
+            not_returned=Count("id", filter=Q(data__form_returned=False)),
+            problems=Count("id", filter=problem),
+        )
+    )
+    lines: dict[str, AreaLine] = {}
+    total = AreaLine("")
+    for building, department, n, handed_out, returned, not_returned, problems in grouped:
+        for line in (lines.setdefault(building, AreaLine(building)), total):
+            line.households += n
+            line.handed_out += handed_out
+            line.returned += returned
+            line.not_returned += not_returned
+            line.problems += problems
+            if department:
+                line.by_department[department] = line.by_department.get(department, 0) + n
+    ordered = sorted(lines.values(), key=lambda line: _order(line.building))
+    return Tally(ordered, total, sorted(total.by_department))
+
+
+def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
+    """The households surveyed in the period (a case each), optionally of one round."""
+    qs = _surveys(scope, round)
     out = []
-    for pk, created, step, data, unit, attributes in qs.values_list(
-        "id", "created_at", "step", "data", "asset__label", "asset__attributes"
-    ):
-        data = data if isinstance(data, dict) else {}
+    # Of the procedure data only the keys read here (a survey's data holds every answer).
+    keys = SURVEY_KEYS
+    rows = qs.annotate(**{f"k_{k}": KeyTransform(k, "data") for k in keys}).values_list(
+        "id", "created_at", "step", "asset__label", "asset__attributes", *(f"k_{k}" for k in keys)
+    )
+    for pk, created, step, unit, attributes, *values in rows:
+        data = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
         building = building_of(attributes)
         if scope.building is not None and (building or "-") != scope.building:
             continue
@@ -136,7 +204,7 @@ def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
         out.append(
             Surveyed(
                 case_id=pk,
-                number=case_number(pk, created),
+                created=created,
                 unit=unit or "",
                 building=building,
                 method=str(data.get("survey_method") or ""),
@@ -150,7 +218,15 @@ def surveyed(scope: Scope, *, round: str | None = None) -> list[Surveyed]:
                 step=step,
             )
         )
-    out.sort(key=lambda s: (_order(s.building), s.unit, s.number))
+    # By area and unit, then case number: only a unit surveyed twice needs its numbers.
+    twice = Counter((_order(s.building), s.unit) for s in out)
+    out.sort(
+        key=lambda s: (
+            _order(s.building),
+            s.unit,
+            s.number if twice[(_order(s.building), s.unit)] > 1 else "",
+        )
+    )
     return out
 
 

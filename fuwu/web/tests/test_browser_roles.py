@@ -36,6 +36,7 @@ from fuwu.reports.tests import dataset as reports
 from fuwu.scheduling.tests.kpi_day import monday
 from fuwu.sla.clocks import forget_calendars
 from fuwu.testing.factories import World, build_world
+from fuwu.web.views import report_lists
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,7 +258,7 @@ def test_manager_reads_the_reports_subscribes_and_exports(web: Any, office: Worl
 
 
 def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
-    web: Any, world: World
+    web: Any, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = lists.build(world)
     # Her own role opens the fee lists (`fuwu.reports.lists.rights`): she heads 兰亭苑's finance
@@ -314,7 +315,23 @@ def test_finance_clerk_reads_the_fee_lists_and_prints_a_payment_notice(
     assert _list_cases(page) == {str(data.fees["f2"].pk)}
     page.goto(f"/reports/lists/arrears/?{DECEMBER}")
     assert _list_cases(page) == {str(data.fees["f2"].pk), str(data.fees["f3"].pk)}
+    assert page.locator("[data-testid=pager]").count() == 0  # one page
     web.shot(page, "arrears-zh")
+    # A long list a page at a time (here one row a page): the next page, filters and totals kept.
+    monkeypatch.setattr(report_lists, "PER_PAGE", 1)
+    page.goto(f"/reports/lists/arrears/?{DECEMBER}")
+    first = _list_cases(page)
+    assert (
+        len(first) == 1 and page.locator("[data-testid=sum-outstanding]").inner_text() == "450.00"
+    )
+    with page.expect_navigation():
+        page.click("[data-testid=page-next]")
+    assert "site=lanting" in page.url and "page=2" in page.url
+    assert first | _list_cases(page) == {str(data.fees["f2"].pk), str(data.fees["f3"].pk)}
+    assert page.locator("[data-testid=list-count]").inner_text() == "2"
+    assert page.locator("[data-testid=page-number]").first.inner_text() == "第 2 / 2 页"
+    web.shot(page, "arrears-page-2-zh")
+    monkeypatch.setattr(report_lists, "PER_PAGE", 100)
 
     # The daily fee report: 12-02 two payments 406.40, 12-03 two payments 1500.00.
     page.goto(f"/reports/lists/fee-reports/?{DECEMBER}")

@@ -8,12 +8,13 @@ the `lists` package's, the same the API serves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -36,6 +37,16 @@ from fuwu.reports.lists import gas as gas_lists
 from fuwu.reports.lists import registers as register_lists
 from fuwu.reports.lists import rounds as round_lists
 from fuwu.web.access import actor_of, staff_required
+
+# Rows a list shows on screen at a time; the pager's links keep the filters, the figures above
+# the table are over every row, and the spreadsheet export has every row.
+PER_PAGE = 100
+
+
+def _paged(request: HttpRequest, rows: Sequence[Any]) -> Page[Any]:
+    """The page of `rows` that `?page=` asks for (the first for none or a bad number, the last
+    past the end)."""
+    return Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
 
 
 def _language() -> str:
@@ -96,7 +107,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
 @staff_required
 def fees_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        stats = fee_lists.statistics(fee_lists.households(scope))
+        stats = fee_lists.building_statistics(scope)
         name = "web:report-arrears"
 
         def links(building: str | None) -> dict[str, str]:
@@ -138,9 +149,9 @@ def arrears_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or fee_lists.ARREARS
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        rows = fee_lists.pick(fee_lists.households(scope), state)
+        rows = fee_lists.household_rows(scope, state)
         context.update(
-            rows=rows,
+            rows_page=_paged(request, rows),
             fee_types=fee_lists.kind_labels(_language()),
             total_due=sum((r.due for r in rows), start=fee_lists.Decimal(0)),
             total_received=sum((r.received for r in rows), start=fee_lists.Decimal(0)),
@@ -225,14 +236,22 @@ def fee_payments_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind")
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        found = fee_lists.payments(scope, kind=kind)
+        events = fee_lists.payment_events(scope, kind=kind)
+        count, total = fee_lists.payment_total(events)
+        # The count and sum over every payment by the database; only the page's rows are read.
+        paginator = Paginator(events, PER_PAGE)
+        paginator.count = count  # known: no second COUNT query
+        rows_page = paginator.get_page(request.GET.get("page"))
+        first = (rows_page.number - 1) * PER_PAGE
+        rows = fee_lists.payment_rows(scope, events[first : first + PER_PAGE])
         language = _language()
         context.update(
-            rows=found,
+            rows_page=rows_page,
+            rows=rows,
             kind=kind,
             kinds=fee_lists.kind_labels(language),
             methods=fee_lists.method_labels(language),
-            total=sum((p.amount for p in found), start=fee_lists.Decimal(0)),
+            total=total,
             back=_link("web:report-fee-reports", scope),
         )
 
@@ -264,6 +283,7 @@ def gas_view(request: HttpRequest) -> HttpResponse:
         week = gas_lists.gas_week(scope, day)
         context.update(
             week=week,
+            rows_page=_paged(request, week.rows),
             counts={s: week.count(s) for s in gas_lists.STATES},
             previous=(week.monday - timedelta(days=7)).isoformat(),
             next=(week.monday + timedelta(days=7)).isoformat(),
@@ -286,7 +306,7 @@ def vacant_view(request: HttpRequest) -> HttpResponse:
     def build(scope: Scope, context: dict[str, Any]) -> None:
         rows = round_lists.vacant_log(scope)
         context.update(
-            rows=rows,
+            rows_page=_paged(request, rows),
             problems=sum(1 for r in rows if r.problem),
             departments=option_labels(round_lists.VACANT, "responsible_department", _language()),
             steps=_step_names(round_lists.VACANT),
@@ -308,7 +328,7 @@ def surveys_view(request: HttpRequest) -> HttpResponse:
     survey_round = (request.GET.get("round") or "").strip()[:40] or None
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        tally = round_lists.survey_tally(round_lists.surveyed(scope, round=survey_round))
+        tally = round_lists.counted_tally(scope, round=survey_round)
         names = option_labels(round_lists.SURVEY, "responsible_department", _language())
         extra = {"round": survey_round} if survey_round else {}
 
@@ -365,7 +385,7 @@ def survey_households_view(request: HttpRequest) -> HttpResponse:
         rows = round_lists.pick_survey(round_lists.surveyed(scope, round=survey_round), measure)
         language = _language()
         context.update(
-            rows=rows,
+            rows_page=_paged(request, rows),
             methods=option_labels(round_lists.SURVEY, "survey_method", language),
             departments=option_labels(round_lists.SURVEY, "responsible_department", language),
             back=_link(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fuwu.core.models import Department
 from fuwu.procedures.engine.errors import EngineError, FieldError, Unprocessable
+from fuwu.reports import drill as dr
 from fuwu.reports import quality as q
 from fuwu.reports import service_levels as sl
 from fuwu.reports import workload as wl
@@ -25,17 +27,7 @@ from fuwu.reports.choices import Measure
 from fuwu.reports.service_levels import Filters, Occurrence
 from fuwu.web.access import actor_of, staff_required
 from fuwu.web.lists import department_name, person_name
-from fuwu.web.views.reports import _choices, _day
-
-
-def _link(base: str, filters: Filters, measure: str, **extra: Any) -> str:
-    return (
-        base
-        + "?"
-        + urlencode(
-            {**filters.query(), "measure": measure, **{k: str(v) for k, v in extra.items()}}
-        )
-    )
+from fuwu.web.views.reports import _choices, _day, _link, drill_paged
 
 
 def _refused(
@@ -205,6 +197,9 @@ def workload_view(request: HttpRequest) -> HttpResponse:
                 "busy": p.busy_days,
             }
         )
+    # The scorecards (a line per person and week: 900 a quarter at a million cases) a page at
+    # a time, on their own `scores_page`; the export has them all.
+    scores_page = Paginator(r.scores, SCORES_PAGE).get_page(request.GET.get("scores_page"))
     scores = [
         {
             "name": person_name(people.get(s.person_id or 0)),
@@ -213,7 +208,7 @@ def workload_view(request: HttpRequest) -> HttpResponse:
             "cells": _score_cells(base, filters, s),
             "rating": s.rating,
         }
-        for s in r.scores
+        for s in scores_page
     ]
     names = dict(zip([c.channel for c in r.channels], [c.label for c in r.channels], strict=True))
     context.update(
@@ -227,6 +222,9 @@ def workload_view(request: HttpRequest) -> HttpResponse:
         backlog_total=(sum(b.count for b in r.backlog), _link(base, filters, wl.BACKLOG)),
         per_day=per_day,
         scores=scores,
+        scores_page=scores_page,
+        scores_prev=_page_url(request, "scores_page", scores_page, -1),
+        scores_next=_page_url(request, "scores_page", scores_page, 1),
         orders_a_day=wl.ORDERS_A_DAY,
         chart={
             "hours": [f"{h:02d}" for h in range(24)],
@@ -237,6 +235,19 @@ def workload_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return render(request, "web/reports_workload.html", context)
+
+
+SCORES_PAGE = 100
+
+
+def _page_url(request: HttpRequest, name: str, page: Page[Any], step: int) -> str:
+    """The link to the page before (-1) or after (1) on parameter `name`, every other
+    parameter kept; "" when there is none."""
+    if not (page.has_previous() if step < 0 else page.has_next()):
+        return ""
+    query = request.GET.copy()
+    query[name] = str(page.number + step)
+    return "?" + query.urlencode() + "#scores"
 
 
 def _score_cells(base: str, filters: Filters, s: wl.Score) -> list[tuple[int, str]]:
@@ -271,14 +282,16 @@ def _cases_page(
     request: HttpRequest,
     back_name: str,
     report_title: str,
-    find: Callable[[Filters], tuple[int, list[Occurrence]]],
+    find: Callable[[Filters, dr.Window], tuple[int, list[Occurrence]]],
     title: str,
 ) -> HttpResponse:
     actor = actor_of(request)
     language = get_language() or "zh-hans"
     try:
         filters = sl.from_params(actor, request.GET)
-        count, found = find(filters)
+        rows_page, found = drill_paged(
+            request, lambda offset, limit: find(filters, dr.Window(offset, limit))
+        )
     except EngineError as exc:
         context = {
             "report_title": report_title,
@@ -295,7 +308,8 @@ def _cases_page(
             "scope": "",
             "day": _day(request.GET.get("day")),
             "filters": filters,
-            "count": count,
+            "count": rows_page.paginator.count,
+            "rows_page": rows_page,
             "items": [
                 {
                     "case": n.occurrence.case,
@@ -331,12 +345,13 @@ def quality_cases_view(request: HttpRequest) -> HttpResponse:
         request,
         "web:report-quality",
         _("质量报表"),
-        lambda f: q.drill(
+        lambda f, window: q.drill(
             f,
             measure,
             procedure=request.GET.get("procedure") or None,
             detail=request.GET.get("detail"),
             day=_day(request.GET.get("day")),
+            window=window,
         ),
         _title(measure),
     )
@@ -357,7 +372,7 @@ def workload_cases_view(request: HttpRequest) -> HttpResponse:
         request,
         "web:report-workload",
         _("工作量报表"),
-        lambda f: wl.drill(
+        lambda f, window: wl.drill(
             f,
             measure,
             procedure=request.GET.get("procedure") or None,
@@ -366,6 +381,7 @@ def workload_cases_view(request: HttpRequest) -> HttpResponse:
             channel=request.GET.get("channel") or None,
             hour=_hour(request.GET.get("hour")),
             day=_day(request.GET.get("day")),
+            window=window,
         ),
         _title(measure),
     )

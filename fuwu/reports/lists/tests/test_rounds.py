@@ -86,3 +86,27 @@ def test_pages_and_api(world, round_data, api):  # type: ignore[no-untyped-def]
     assert [r["responsible_department"] for r in log] == ["", "engineering"]
     assert api("agent").get("/api/reports/lists/surveys").status_code == 403
     assert manager.get("/api/reports/lists/surveys/households", measure="x").status_code == 422
+
+
+def test_tally_counted_by_the_database_equals_the_python_one(world, round_data):
+    """`counted_tally` (SQL) against `survey_tally` over `surveyed` (Python), for every area
+    filter and a round, and with the answers changed one at a time."""
+    for params in ({}, {"building": "1"}, {"building": "2"}, {"building": "-"}, {"building": "7"}):
+        s = scope(world, **params)
+        assert rounds.counted_tally(s) == rounds.survey_tally(rounds.surveyed(s)), params
+    s = scope(world)
+    assert rounds.counted_tally(s, round="2026年上半年") == rounds.survey_tally(
+        rounds.surveyed(s, round="2026年上半年")
+    )
+    case = next(c for c in round_data.values() if c.procedure_key == rounds.SURVEY)
+    original = dict(case.data)
+    for change in (
+        {"form_returned": True},
+        {"form_returned": False},
+        {"form_no": ""},
+        {"problem_found": True, "responsible_department": "security"},
+        {"problem_found": False, "responsible_department": "security"},
+    ):
+        case.data = {**original, **change}
+        case.save(update_fields=["data"])
+        assert rounds.counted_tally(s) == rounds.survey_tally(rounds.surveyed(s)), change
