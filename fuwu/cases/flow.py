@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,16 +80,16 @@ def row_state(case: Case) -> dict[str, Any]:
     return out
 
 
-def versioned_state(case: Case) -> tuple[Any, ...]:
-    """The state an open form was read at: equal before and after means no conflict.
-
-    A copy, so a change made in place to `data` after the snapshot still counts."""
-    return copy.deepcopy(
-        (
-            *(getattr(case, name) for name in VERSIONED),
-            case.records.get(CHECKS_KEY) or {},
-            case.paused_at is not None,
-        )
+def versioned_state(case: Case | dict[str, Any]) -> tuple[Any, ...]:
+    """The state an open form was read at: equal before and after means no conflict. Of the
+    case as it stands, or of its `row_state` (whose JSON values are copies already, so a change
+    made in place to `data` after the snapshot still counts)."""
+    row = case if isinstance(case, dict) else None
+    value = row.__getitem__ if row is not None else partial(getattr, case)
+    return (
+        *(value(name) for name in VERSIONED),
+        value("records").get(CHECKS_KEY) or {},
+        value("paused_at") is not None,
     )
 
 
@@ -170,13 +171,18 @@ class Change:
     def __post_init__(self) -> None:
         self.procedure = definition_of(self.case.procedure)
         self.before = tracked_state(self.case) if self.case.pk else {}
-        self.versioned_before = versioned_state(self.case)
         self.next_before = self.case.next_escalation_at
         self._texts_before = self._texts() if self.case.pk else []
         if self.case.pk:
             c = self.case
             self._sla_before = (c.first_response_at, c.resolved_at, c.comeback_count)
+            # One copy of the row as read serves the changed columns and the version's check.
             self._row_before = row_state(c)
+            row = self._row_before
+            read = all(n in row for n in (*VERSIONED, "records", "paused_at"))  # none deferred
+            self.versioned_before = (
+                versioned_state(row) if read else copy.deepcopy(versioned_state(c))
+            )
 
     @property
     def step(self) -> Step:
