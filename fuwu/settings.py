@@ -114,13 +114,14 @@ def _database() -> dict[str, Any]:
     if url:
         db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
         if db["ENGINE"].endswith("sqlite3"):
+            db["ENGINE"] = SQLITE_ENGINE
             db["OPTIONS"] = _SQLITE_OPTIONS
         elif db["ENGINE"].endswith("postgresql"):
             _postgres_pool(db)
         return dict(db)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": SQLITE_ENGINE,
         "NAME": VAR_DIR / "fuwu.sqlite3",
         "OPTIONS": _SQLITE_OPTIONS,
         # Reusing connections saves the PRAGMAs of init_command on every request.
@@ -131,8 +132,10 @@ def _database() -> dict[str, Any]:
 
 
 # The web server and the worker write at once. WAL lets readers proceed during a write, and
-# IMMEDIATE transactions take the write lock at BEGIN, so two writers queue on the busy
-# timeout instead of failing halfway with "database is locked" when a read lock is upgraded.
+# IMMEDIATE transactions take the write lock at BEGIN, so two writers queue instead of failing
+# halfway with "database is locked" when a read lock is upgraded. They queue in the kernel
+# (fuwu.core.sqlite: a file lock handed over at commit), not on SQLite's sleeping busy handler.
+SQLITE_ENGINE = "fuwu.core.sqlite"
 _SQLITE_OPTIONS: dict[str, Any] = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 30,

@@ -1,0 +1,1 @@
+"""SQLite with writers queued by the operating system (`fuwu.core.sqlite.base`)."""
