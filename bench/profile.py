@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--sql", action="store_true", help="print every query of the walked case")
     p.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
+    p.add_argument("--dump", type=Path, help="also write each kind's cProfile stats to DIR/KIND.prof")
     p.add_argument(
         "--pyinstrument",
         action="store_true",
@@ -236,6 +237,9 @@ def _profile(args: argparse.Namespace) -> int:
             continue
         prof = cProfile.Profile()
         run_kind(index, cases, prof)
+        if args.dump:
+            args.dump.mkdir(parents=True, exist_ok=True)
+            prof.dump_stats(args.dump / f"{title}.prof")
         for heading, restrict, sort in (
             ("all functions", "", args.sort),
             ("fuwu code, cumulative", "/fuwu/", "cumulative"),

@@ -116,6 +116,7 @@ def _database() -> dict[str, Any]:
         if db["ENGINE"].endswith("sqlite3"):
             db["ENGINE"] = SQLITE_ENGINE
             db["OPTIONS"] = _SQLITE_OPTIONS
+            db["TEST"] = _SQLITE_TEST
         elif db["ENGINE"].endswith("postgresql"):
             _postgres_pool(db)
         return dict(db)
@@ -127,7 +128,7 @@ def _database() -> dict[str, Any]:
         # Reusing connections saves the PRAGMAs of init_command on every request.
         "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
-        "TEST": {"NAME": os.environ.get("FUWU_SQLITE_TEST_NAME") or None},
+        "TEST": _SQLITE_TEST,
     }
 
 
@@ -136,6 +137,10 @@ def _database() -> dict[str, Any]:
 # halfway with "database is locked" when a read lock is upgraded. They queue in the kernel
 # (fuwu.core.sqlite: a file lock handed over at commit), not on SQLite's sleeping busy handler.
 SQLITE_ENGINE = "fuwu.core.sqlite"
+# Tests run on an in-memory database unless told otherwise, named so outright: pytest-django
+# gives each xdist worker its own name only for Django's own engine name, and a name of its
+# making ("test_<path>_gw0") would be a file that cannot be opened.
+_SQLITE_TEST = {"NAME": os.environ.get("FUWU_SQLITE_TEST_NAME") or ":memory:"}
 _SQLITE_OPTIONS: dict[str, Any] = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 30,
@@ -180,7 +185,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "BACKEND": "fuwu.core.tasks_backend.DatabaseBackend",
         "QUEUES": ["default", "notifications", "clocks"],
     }
 }

@@ -9,7 +9,8 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict
 
 from fuwu.core.actors import Actor, actor_for
-from fuwu.core.models import Site, unique_or_none
+from fuwu.core.models import Site
+from fuwu.core.prepared import Prepared
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
 
 if TYPE_CHECKING:
@@ -55,9 +56,12 @@ def actor(request: HttpRequest) -> Actor:
     return actor_for(request.user)
 
 
+_SITE_BY_CODE = Prepared(lambda code: Site.objects.filter(code=code), text=True)
+
+
 def site_for(who: Actor, code: str) -> Site:
     """The site a request names by code; one the caller may not use is a field error, not a 404."""
-    site = unique_or_none(Site.objects.filter(code=code))
+    site = _SITE_BY_CODE.get(code)
     if site is None or not who.may_see_site(site.pk):
         raise EngineError("invalid_form", fields={"site": FieldError("bad_choice", options="")})
     return site

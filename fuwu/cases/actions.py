@@ -26,7 +26,8 @@ from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
 from fuwu.core import limits
 from fuwu.core.actors import Actor
-from fuwu.core.models import Department, Site, Staff, unique_or_none
+from fuwu.core.models import Department, Site, Staff
+from fuwu.core.prepared import Prepared
 from fuwu.customers.models import Asset, Customer
 from fuwu.procedures.engine.computed import defaults
 from fuwu.procedures.engine.definition import FieldDef
@@ -135,6 +136,9 @@ def check_limits(form: dict[str, Any], checklist: dict[str, Any] | None = None) 
         raise EngineError("invalid_form", fields=errors)
 
 
+_SITE = Prepared(lambda pk: Site.objects.filter(pk=pk))
+
+
 @transaction.atomic
 def open_case(
     actor: Actor,
@@ -173,7 +177,7 @@ def open_case(
         raise EngineError("channel_not_allowed", channel=channel)
     if not actor.may_see_site(site_id):
         raise NotFound("not_found", what="site")
-    site = unique_or_none(Site.objects.filter(pk=site_id))
+    site = _SITE.get(site_id)
     if site is None:
         raise NotFound("not_found", what="site")
     refusal = None if by_system else policy.open_refusal(actor, procedure, site_id, channel)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from fuwu.core.choices import RoleCode
+from fuwu.core.prepared import Prepared
 from fuwu.procedures.engine.definition import Procedure
 from fuwu.procedures.engine.validate import Loaded, load_directory
 from fuwu.procedures.models import ProcedureVersion
@@ -96,6 +97,13 @@ def definition_of(version: ProcedureVersion) -> Procedure:
     return parsed
 
 
+_CURRENT = Prepared(
+    lambda key: ProcedureVersion.objects.filter(key=key, is_current=True).defer("definition"),
+    text=True,
+)
+
+
 def current_version(key: str) -> ProcedureVersion | None:
-    """The version new cases of `key` start on; its definition is read (once) by `definition_of`."""
-    return ProcedureVersion.objects.filter(key=key, is_current=True).defer("definition").first()
+    """The version new cases of `key` start on; its definition is read (once) by `definition_of`.
+    One row at most (`procedure_one_current`), read by SQL compiled once per process."""
+    return _CURRENT.get(key)
