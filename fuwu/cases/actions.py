@@ -24,7 +24,7 @@ from fuwu.cases import policy
 from fuwu.cases.choices import EventKind, Priority, Status, TaskState, WorkKind
 from fuwu.cases.flow import Change, department_by_code, lock_case
 from fuwu.cases.models import Case, CaseTask, WorkLog
-from fuwu.core import limits
+from fuwu.core import clock, limits
 from fuwu.core.actors import Actor
 from fuwu.core.models import Department, Site, Staff
 from fuwu.core.prepared import Prepared
@@ -191,7 +191,7 @@ def open_case(
     if asset_id is not None and not Asset.objects.filter(pk=asset_id, site_id=site_id).exists():
         raise EngineError("invalid_form", fields={"asset": FieldError("required")})
     start = procedure.steps[procedure.start]
-    now = now or timezone.now()
+    now = now or clock.now()
     intake = [*procedure.fields, *start.form]
     # The intake fields (the procedure's own) must be complete; the start step's form may be
     # filled now or later, while the case stands on that step.

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from fuwu.cases.choices import EventKind, TaskState
 from fuwu.cases.models import UNPARSED, Case, CaseTask, Event
+from fuwu.core import clock
 from fuwu.core.actors import SYSTEM, Actor
 from fuwu.core.models import Department
 from fuwu.core.prepared import Prepared, insert_rows, update_row
@@ -154,7 +155,7 @@ def department_by_code(site_id: int, code: str, procedure: Procedure | None = No
 class Change:
     case: Case
     actor: Actor
-    now: datetime = field(default_factory=timezone.now)
+    now: datetime = field(default_factory=clock.now)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     before: dict[str, Any] = field(default_factory=dict)
     versioned_before: tuple[Any, ...] = ()

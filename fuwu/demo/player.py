@@ -11,6 +11,7 @@ from django.db import transaction
 
 from fuwu.cases import actions
 from fuwu.cases.models import Case
+from fuwu.core import clock
 from fuwu.core.actors import Actor
 from fuwu.customers.models import Asset, Customer
 from fuwu.demo.stories import OPTIONAL, STORIES, TEXTS, UNHAPPY, Story, guard_values
@@ -72,16 +73,21 @@ class StoryPlayer:
                 data=data,
                 now=self.world.opened_at(story.days),
             )
-            case = self.world.staff_step(case, prefer=opener.user_id)
-            actor = opener
-            if story.opening_note:
-                actions.comment(opener, case.pk, text=story.opening_note)
+            # Each action a while after the last, all in the past (fuwu.core.clock): the
+            # story's events fall on the days since it was opened, not on the day of loading.
+            with clock.at(case.created_at):
+                case = self.world.staff_step(case, prefer=opener.user_id)
+                actor = opener
+                if story.opening_note:
+                    actions.comment(opener, case.pk, text=story.opening_note)
             for key in story.moves:
                 step = case.step
-                case, actor = self.move(case, key)
-                case = self.world.staff_step(case)
+                with clock.at(self.world.later(case.updated_at)):
+                    case, actor = self.move(case, key)
+                    case = self.world.staff_step(case)
             step = case.step
-            self.finish(case, actor)
+            with clock.at(self.world.later(case.updated_at)):
+                self.finish(case, actor)
         except EngineError as error:
             fields_text = ", ".join(f"{k}: {e.code}" for k, e in error.fields.items())
             self.problems.append(

@@ -22,6 +22,7 @@ from django.db import transaction
 from fuwu.cases import actions
 from fuwu.cases.flow import open_tasks
 from fuwu.cases.models import Case
+from fuwu.core import clock
 from fuwu.core.actors import Actor
 from fuwu.customers.choices import AssetKind
 from fuwu.customers.models import Asset, Customer
@@ -326,7 +327,8 @@ class Walker:
             data=data,
             now=self.opened_at(procedure, priority),
         )
-        return world.staff_step(case, prefer=opener.user_id)
+        with clock.at(case.created_at):  # given out when it came in
+            return world.staff_step(case, prefer=opener.user_id)
 
     # -- moving ---------------------------------------------------------------------------------
 
@@ -340,14 +342,17 @@ class Walker:
                 break
             self.ctx = self.context(case)
             step = procedure.steps[case.step]
-            moved = (
-                self.branch(case, procedure, step)
-                if step.kind is StepKind.PARALLEL
-                else self.step(case, procedure, step, seen, full=limit >= FULL_WALK)
-            )
-            if moved is None:
-                break
-            case = self.world.staff_step(moved)
+            # Each move a while after the last, all in the past: the events, the service-level
+            # judgements and the reports fall on the days the work happened (fuwu.core.clock).
+            with clock.at(self.world.later(case.updated_at)):
+                moved = (
+                    self.branch(case, procedure, step)
+                    if step.kind is StepKind.PARALLEL
+                    else self.step(case, procedure, step, seen, full=limit >= FULL_WALK)
+                )
+                if moved is None:
+                    break
+                case = self.world.staff_step(moved)
             seen.add(case.step)
         return case
 

@@ -364,6 +364,12 @@ class World:
                 ),
             )
 
+    def later(self, after: datetime) -> datetime:
+        """A moment after `after` and before the demo's present, a share of the time left: the
+        moves of a case come in order, spread over the days since it was opened."""
+        left = max((self.now - after).total_seconds(), 0.0)
+        return after + timedelta(seconds=left * self.rng.uniform(0.05, 0.4))
+
     def opened_at(self, days: float) -> datetime:
         if days < 1:
             return self.now - timedelta(days=days)

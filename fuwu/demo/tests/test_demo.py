@@ -236,3 +236,22 @@ def test_the_finance_clerk_and_the_guard_have_their_lists_this_month(demo: Summa
     month = (scope.today + timedelta(days=2)).replace(day=1)
     leases = parking_expiring(scope, month)
     assert leases and all(lease.lease_end.month == month.month for lease in leases)
+
+
+def test_the_work_is_spread_over_the_days_since_each_case_was_opened(demo: Summary) -> None:
+    """The moves happened after the case was opened and before now, in order (fuwu.core.clock):
+    the reports' daily charts show weeks of work, not everything on the day of loading."""
+    now = timezone.now()
+    last: dict[int, Any] = {}
+    for case_id, at in Event.objects.order_by("case_id", "seq").values_list("case_id", "at"):
+        assert at <= now
+        assert at >= last.get(case_id, at), f"case {case_id}: an event before the one before it"
+        last[case_id] = at
+    moves = Event.objects.filter(kind="transitioned")
+    days = {timezone.localtime(at).date() for at in moves.values_list("at", flat=True)}
+    assert len(days) >= 10, sorted(days)
+    today = timezone.localtime(now).date()
+    done_today = sum(
+        timezone.localtime(at).date() == today for at in moves.values_list("at", flat=True)
+    )
+    assert done_today < moves.count() / 2
