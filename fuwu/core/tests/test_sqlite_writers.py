@@ -246,3 +246,29 @@ def test_an_in_memory_database_takes_no_file_lock(tmp_path, monkeypatch):
     finally:
         wrapper.close()
         del connections["writers_mem"]
+
+
+def test_the_log_is_checkpointed_after_leaving_the_queue_every_so_many_transactions(
+    db_file, monkeypatch
+):
+    """Not inside a COMMIT (SQLite's own auto-checkpoint, off on these connections), which
+    would hold the queue meanwhile: every CHECKPOINT_EVERY transactions of the process."""
+    from fuwu.core.sqlite import base as queued
+
+    monkeypatch.setattr(queued, "CHECKPOINT_EVERY", 3)
+    db = _Db(db_file)
+    try:
+        assert db.execute("PRAGMA wal_autocheckpoint") == [(0,)]
+        queue = db.wrapper._write_queue()
+        queue.commits = 0
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the fixture's rows, in the file
+        sizes = []
+        for i in range(3):
+            with transaction.atomic(using=db.alias):
+                # Enough pages that the database file grows when they are copied into it.
+                db.execute(f"CREATE TABLE filler_{i} (x blob)")
+                db.execute(f"INSERT INTO filler_{i} VALUES (zeroblob(200000))")
+            sizes.append(db_file.stat().st_size)
+        assert sizes[0] == sizes[1] < sizes[2], sizes  # only the third copied the log back
+    finally:
+        db.close()
