@@ -12,8 +12,9 @@ then live at most `ORG_SECONDS`, which bounds how long another process can lag.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import transaction
@@ -88,6 +89,17 @@ def forget_actors() -> None:
 
 def org_key(*parts: object) -> str:
     return ":".join(["fuwu:org", str(generation()), *(str(p) for p in parts)])
+
+
+def org_cached[T](build: Callable[[], T], *parts: object) -> T:
+    """What `build` makes of the organisation (people, departments, sites), kept in the cache
+    under this generation for ORG_SECONDS: a change to the organisation is seen at once."""
+    key = org_key(*parts)
+    hit = cache.get(key)
+    if hit is None:
+        hit = build()
+        cache.set(key, hit, ORG_SECONDS)
+    return cast("T", hit)
 
 
 def actor_for(user: Any) -> Actor:

@@ -15,9 +15,9 @@ class Config(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from fuwu.core.actors import _forget_on_change
-        from fuwu.core.models import Department, Staff
+        from fuwu.core.models import Department, Site, Staff
 
-        for model in (Staff, Department, get_user_model()):
+        for model in (Staff, Department, Site, get_user_model()):
             for signal in (post_save, post_delete):
                 signal.connect(
                     _forget_on_change, sender=model, dispatch_uid=f"fuwu-org-{model.__name__}"

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from fuwu.core.actors import Actor, actor_for
+from fuwu.core.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,13 @@ def is_manager(actor: Actor) -> bool:
     return actor.is_manager
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or request.path.startswith("/portal/"):
-        return {}
-    actor = actor_for(user)
-    if not is_staff_member(actor):
-        return {}
+def _nav_row(user_id: Any, *, superuser: bool) -> Any:
+    """The frame's one query: the person's display name, unread count, first workshop and
+    whether they are a technician."""
     from fuwu.core.models import Staff
     from fuwu.notifications.models import Notification
-    from fuwu.reports.lists import rights
-    from fuwu.scheduling.booking import BOOKING_ROLES, visible_workshops
     from fuwu.scheduling.models import Technician, Workshop
 
-    # One query for both: the unread count and the display name.
     unread_count = (
         Notification.objects.filter(recipient_id=OuterRef("user_id"), read_at__isnull=True)
         .values("recipient_id")
@@ -63,10 +57,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     )
     # ... and, in the same query, whether one of their sites has a workshop.
     workshops = Workshop.objects.all()
-    if not actor.superuser:
+    if not superuser:
         workshops = workshops.filter(department__site__staff=OuterRef("pk"))
-    row = (
-        Staff.objects.filter(user_id=user.pk)
+    return (
+        Staff.objects.filter(user_id=user_id)
         .annotate(
             unread=Coalesce(Subquery(unread_count), 0),
             # The first of their workshops (the menu's calendar and KPIs), as the pages order them.
@@ -78,8 +72,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             is_technician=Exists(Technician.objects.filter(staff_id=OuterRef("pk"), active=True)),
         )
         .values("display_name", "unread", "workshop_id", "is_technician")
-        .first()
     )
+
+
+# Compiled once per process (fuwu.core.prepared): it runs on every staff page, and building
+# its subqueries cost more than answering them. One person has one staff row.
+_NAV_ROW = {
+    False: Prepared(lambda user_id: _nav_row(user_id, superuser=False)),
+    True: Prepared(lambda user_id: _nav_row(user_id, superuser=True)),
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith("/portal/"):
+        return {}
+    actor = actor_for(user)
+    if not is_staff_member(actor):
+        return {}
+    from fuwu.notifications.models import Notification
+    from fuwu.reports.lists import rights
+    from fuwu.scheduling.booking import BOOKING_ROLES, visible_workshops
+
+    row = _NAV_ROW[actor.superuser].get(user.pk)
     if row is None:  # a superuser without a staff profile
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
         name = ""

@@ -357,3 +357,28 @@ def test_priority_sorts_by_urgency_not_alphabet(world):
     assert [c.priority for c in ranked] == ["urgent", "high", "normal", "low"]
     ranked = CaseFilter(ordering="priority").apply(cases_for(actor), actor)
     assert [c.priority for c in ranked] == ["low", "normal", "high", "urgent"]
+
+
+def test_the_filter_choices_follow_a_change_to_the_organisation_at_once(world):
+    """The people, department and site choices are kept in the organisation's cache
+    (`org_cached`): a new colleague, a renamed site or department shows on the next page."""
+    from fuwu.core.models import Staff
+
+    client = signed_in(world, "vp")  # of every site: the site filter is shown
+    before = client.get("/queue/").content.decode()
+    assert "新来的小王" not in before and "兰亭苑二期" not in before
+    user = get_user_model().objects.create_user("xiao.wang", password="x-Secret-9")
+    newcomer = Staff.objects.create(
+        user=user, display_name="新来的小王", department=world.dept("lanting", "engineering")
+    )
+    newcomer.sites.add(world.sites["lanting"])
+    site = world.sites["lanting"]
+    site.name = "兰亭苑二期"
+    site.save()
+    department = world.dept("lanting", "engineering")
+    department.name = "工程维修部"
+    department.save()
+    html = client.get("/queue/").content.decode()
+    assert "兰亭苑二期" in html, "site"
+    assert "工程维修部" in html, "department"
+    assert "新来的小王" in html, "person"

@@ -19,7 +19,7 @@ from django_htmx.http import push_url
 
 from fuwu.cases.choices import Channel, Priority, Status
 from fuwu.cases.queries import CaseFilter, cases_for
-from fuwu.core.actors import Actor
+from fuwu.core.actors import Actor, org_cached
 from fuwu.core.models import Department, Site, Staff
 from fuwu.customers import privacy
 from fuwu.procedures.models import ProcedureVersion
@@ -99,7 +99,16 @@ def _steps(procedure: str | None, language: str) -> list[Option]:
     return [Option(key, step.name.get(language)) for key, step in parsed.steps.items()]
 
 
+def _seen(actor: Actor) -> str:
+    """The sites an actor sees, as part of a cache key (the filter choices depend on them)."""
+    return "all" if actor.superuser else ",".join(map(str, sorted(actor.site_ids)))
+
+
 def _departments(actor: Actor, language: str) -> list[Option]:
+    return org_cached(lambda: _read_departments(actor, language), "q-depts", _seen(actor), language)
+
+
+def _read_departments(actor: Actor, language: str) -> list[Option]:
     # The same code on several sites (engineering) is one choice: the site filter tells them apart.
     labels: dict[str, list[str]] = {}
     for d in actor.scope(Department.objects.order_by("site_id", "name")).only(
@@ -115,6 +124,10 @@ def _departments(actor: Actor, language: str) -> list[Option]:
 
 
 def _sites(actor: Actor) -> list[Option]:
+    return org_cached(lambda: _read_sites(actor), "q-sites", _seen(actor))
+
+
+def _read_sites(actor: Actor) -> list[Option]:
     sites = Site.objects.order_by("name").only("code", "name")
     if not actor.superuser:
         sites = sites.filter(pk__in=actor.site_ids)
@@ -122,6 +135,10 @@ def _sites(actor: Actor) -> list[Option]:
 
 
 def _people(actor: Actor) -> list[Option]:
+    return org_cached(lambda: _read_people(actor), "q-people", _seen(actor))
+
+
+def _read_people(actor: Actor) -> list[Option]:
     staff = (
         Staff.objects.filter(user__is_active=True).select_related("user").order_by("display_name")
     )
