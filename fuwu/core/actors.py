@@ -102,6 +102,23 @@ def org_cached[T](build: Callable[[], T], *parts: object) -> T:
     return cast("T", hit)
 
 
+_LOCAL: dict[str, tuple[float, Any]] = {}
+
+
+def org_local[T](build: Callable[[], T], *parts: object) -> T:
+    """Like `org_cached`, kept in this process (for tables a page reads whole, such as every
+    department's name, that would cost more to unpickle from the cache than to look up): under
+    this generation, and at most ORG_SECONDS, as the cache would keep it."""
+    key = org_key(*parts)
+    hit = _LOCAL.get(key)
+    now = time.monotonic()
+    if hit is None or now - hit[0] > ORG_SECONDS:
+        if len(_LOCAL) > 64:  # old generations' entries
+            _LOCAL.clear()
+        hit = _LOCAL[key] = (now, build())
+    return cast("T", hit[1])
+
+
 def actor_for(user: Any) -> Actor:
     """The actor for a user: cached on the user object for the request, and in Django's cache."""
     cached = getattr(user, "_fuwu_actor", None)

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from fuwu.cases.choices import Channel, Priority, Status, TaskState
 from fuwu.cases.models import Case, CaseTask
 from fuwu.cases.queries import CaseFilter, page_ids
-from fuwu.core.models import Department
+from fuwu.core.actors import org_local
+from fuwu.core.models import Department, Staff
 from fuwu.procedures.engine.definition import Procedure, Step
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
@@ -213,20 +214,11 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
     number of rows (the page's procedure versions, departments and assignees)."""
     if not cases:
         return []
-    versions = list(
-        ProcedureVersion.objects.filter(pk__in={c.procedure_id for c in cases}).only(
-            "id", "checksum", "name_zh", "name_en"
-        )
-    )
-    by_version = {v.pk: v for v in versions}
-    parsed = definitions(versions)
+    by_version = _versions({c.procedure_id for c in cases})
+    parsed = definitions(list(by_version.values()))
     tasks = _open_tasks(cases, parsed)
-    departments = Department.objects.in_bulk(
-        {c.department_id for c in cases} | {t.department_id for t in tasks}
-    )
-    people = User.objects.select_related("staff").in_bulk(
-        {c.assignee_id for c in cases if c.assignee_id}
-    )
+    departments = _departments()
+    people = _people({c.assignee_id for c in cases if c.assignee_id})
     en = is_english(language)
     now = timezone.now()
     # Reversed once, not once a row: "/cases/0/" → "/cases/" + id + "/".
@@ -243,7 +235,7 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
                 procedure=version.name_en if en else version.name_zh,
                 step=step.name.get(language) if step else case.step,
                 department=department_name(departments[case.department_id], language),
-                assignee=person_name(people.get(case.assignee_id)),
+                assignee=people.get(case.assignee_id, "") if case.assignee_id else "",
                 due=due,
                 due_start=start,
                 state=lateness.state(case, now),  # the case's colour: any clock, one rule
@@ -256,6 +248,52 @@ def rows_of(cases: list[Case], language: str | None) -> list[Row]:
             )
         )
     return out
+
+
+# A procedure version never changes once written: its row, read once per process.
+_VERSIONS: dict[int, ProcedureVersion] = {}
+
+
+def _versions(ids: set[int]) -> dict[int, ProcedureVersion]:
+    missing = ids - _VERSIONS.keys()
+    if missing:
+        for v in ProcedureVersion.objects.filter(pk__in=missing).only(
+            "id", "checksum", "name_zh", "name_en"
+        ):
+            _VERSIONS[v.pk] = v
+    return {pk: _VERSIONS[pk] for pk in ids}
+
+
+@dataclass(frozen=True)
+class _Department:
+    name: str
+    name_en: str
+
+
+def _departments() -> dict[int, _Department]:
+    """Every department's names, kept per organisation generation (a rename is seen at once)."""
+    return org_local(
+        lambda: {
+            pk: _Department(name, name_en or "")
+            for pk, name, name_en in Department.objects.values_list("pk", "name", "name_en")
+        },
+        "department-names",
+    )
+
+
+def _people(ids: set[int]) -> dict[int, str]:
+    """The names lists show for these people (assignees), from every staff member's, kept per
+    organisation generation; someone without a staff record is read by id."""
+    names: dict[int, str] = org_local(
+        lambda: dict(Staff.objects.exclude(display_name="").values_list("user_id", "display_name")),
+        "staff-names",
+    )
+    missing = ids - names.keys()
+    found = {pk: names[pk] for pk in ids & names.keys()}
+    if missing:
+        for user in User.objects.select_related("staff").filter(pk__in=missing):
+            found[user.pk] = person_name(user)
+    return found
 
 
 def _open_tasks(cases: list[Case], parsed: dict[int, Procedure]) -> list[CaseTask]:
@@ -274,7 +312,7 @@ def _open_tasks(cases: list[Case], parsed: dict[int, Procedure]) -> list[CaseTas
     return [t for t in found if (t.case_id, t.step, t.cycle) in here]
 
 
-def _branch_text(step: Step, task: CaseTask, department: Department, language: str | None) -> str:
+def _branch_text(step: Step, task: CaseTask, department: Any, language: str | None) -> str:
     spec = next((b for b in step.branches if b.key == task.branch), None)
     name = spec.name.get(language) if spec else task.branch
     return _("%(branch)s（%(department)s）") % {

@@ -364,9 +364,14 @@ def test_the_filter_choices_follow_a_change_to_the_organisation_at_once(world):
     (`org_cached`): a new colleague, a renamed site or department shows on the next page."""
     from fuwu.core.models import Staff
 
+    case = repair(world)
     client = signed_in(world, "vp")  # of every site: the site filter is shown
     before = client.get("/queue/").content.decode()
     assert "新来的小王" not in before and "兰亭苑二期" not in before
+    desk = case.department
+    desk.name = "客户服务部"
+    desk.save()
+    assert "客户服务部" in client.get("/queue/").content.decode()  # the case row's department
     user = get_user_model().objects.create_user("xiao.wang", password="x-Secret-9")
     newcomer = Staff.objects.create(
         user=user, display_name="新来的小王", department=world.dept("lanting", "engineering")
