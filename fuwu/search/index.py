@@ -2,7 +2,9 @@
 
 SQLite: an FTS5 virtual table `search_case_fts` whose rowid is the case id. PostgreSQL: a table
 `search_case_text` with a `tsvector` built with the 'simple' configuration (no stemming, no
-stop words: the words are jieba's already) and a GIN index. Both are made by migration 0001.
+stop words: the words are jieba's already) and a GIN index (migration 0001), the case's site
+in that index (0002) and its creation time with a btree index (0004): a list newest first
+looks for a common word's matches among the newest cases only (`cases.queries.Match.within`).
 
 What is indexed: the case's title, description and the values of its fields, except the fields
 marked personal (phones, ID numbers, addresses …): a prefix search on those would tell a
@@ -16,6 +18,7 @@ must find what the case now says. `fuwu search reindex` rebuilds it from the cas
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -62,20 +65,25 @@ def case_texts(
     return [t for t in texts if t.strip()]
 
 
-def put(case_id: int, site_id: int, texts: Iterable[str]) -> None:
+def put(case_id: int, site_id: int, created_at: datetime, texts: Iterable[str]) -> None:
     """Write (or rewrite) a case's row."""
-    put_many([(case_id, site_id, texts)])
+    put_many([(case_id, site_id, created_at, texts)])
 
 
-def put_many(cases: Iterable[tuple[int, int, Iterable[str]]]) -> None:
-    """Write (or rewrite) the rows of several cases: (case id, its site's id, its texts)."""
-    rows = [(case_id, site_id, text.document(texts)) for case_id, site_id, texts in cases]
+def put_many(cases: Iterable[tuple[int, int, datetime, Iterable[str]]]) -> None:
+    """Write (or rewrite) the rows of several cases: (case id, its site's id, when it was
+    created, its texts). The site and the time are the case's: a rewrite copies them too."""
+    rows = [
+        (case_id, site_id, created_at, text.document(texts))
+        for case_id, site_id, created_at, texts in cases
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.executemany(
-                "INSERT INTO search_case_text (case_id, site_id, words)"
-                " VALUES (%s, %s, to_tsvector('simple', %s))"
-                " ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words",
+                "INSERT INTO search_case_text (case_id, site_id, created_at, words)"
+                " VALUES (%s, %s, %s, to_tsvector('simple', %s))"
+                " ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words,"
+                " site_id = EXCLUDED.site_id, created_at = EXCLUDED.created_at",
                 rows,
             )
         else:
@@ -85,7 +93,7 @@ def put_many(cases: Iterable[tuple[int, int, Iterable[str]]]) -> None:
             )
             cursor.executemany(
                 "INSERT INTO search_case_fts (rowid, words) VALUES (%s, %s)",
-                [(case_id, words) for case_id, _, words in rows],
+                [(case_id, words) for case_id, _, _, words in rows],
             )
 
 
@@ -104,9 +112,15 @@ def is_empty() -> bool:
         return cursor.fetchone() is None
 
 
-def matching(query: text.Query, site_ids: Collection[int] | None = None) -> RawSQL:
-    """The ids of the cases whose words match, of these sites if given: for `pk__in=` on a
-    case queryset (which then applies who may see what).
+def matching(
+    query: text.Query,
+    site_ids: Collection[int] | None = None,
+    *,
+    since: datetime | None = None,
+) -> RawSQL:
+    """The ids of the cases whose words match, of these sites if given, created at or after
+    `since` if given (PostgreSQL only): for `pk__in=` on a case queryset (which then applies
+    who may see what).
 
     On PostgreSQL the sites are matched in the index table itself (its `site_id`, migration
     0002): a word common on one site but absent from another is then resolved to the few ids
@@ -120,6 +134,10 @@ def matching(query: text.Query, site_ids: Collection[int] | None = None) -> RawS
         if site_ids is not None:
             sql += " AND site_id = ANY(%s::bigint[])"  # the index's type (not smallint[])
             params.append(sorted(site_ids))
+        if since is not None:
+            # With the words' GIN bitmap PostgreSQL ANDs the btree's on the time (0004).
+            sql += " AND created_at >= %s"
+            params.append(since)
         return RawSQL(sql, params)  # noqa: S611 (fixed text; the values are parameters)
     return RawSQL(
         "SELECT rowid FROM search_case_fts WHERE search_case_fts MATCH %s",
@@ -127,12 +145,27 @@ def matching(query: text.Query, site_ids: Collection[int] | None = None) -> RawS
     )
 
 
-def matching_ids(query: text.Query, site_ids: Collection[int] | None, limit: int) -> list[int]:
+def matching_ids(
+    query: text.Query,
+    site_ids: Collection[int] | None,
+    limit: int,
+    *,
+    since: datetime | None = None,
+) -> list[int]:
     """At most `limit` ids of `matching` cases, read from the index alone (in no set order)."""
-    raw = matching(query, site_ids)
+    raw = matching(query, site_ids, since=since)
     with connection.cursor() as cursor:
         cursor.execute(f"{raw.sql} LIMIT %s", [*raw.params, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def newest_at() -> datetime | None:
+    """When the newest indexed case was created (PostgreSQL; None when there is none): where
+    a list newest first starts looking (`cases.queries.Match.within`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(created_at) FROM search_case_text")
+        row = cursor.fetchone()
+        return row[0] if row else None
 
 
 def compact_label() -> Func:
