@@ -152,10 +152,21 @@ def matching_ids(
     *,
     since: datetime | None = None,
 ) -> list[int]:
-    """At most `limit` ids of `matching` cases, read from the index alone (in no set order)."""
-    raw = matching(query, site_ids, since=since)
+    """At most `limit` ids of `matching` cases, read from the index alone (in no set order).
+
+    On PostgreSQL through `search_case_ids` (migration 0004), which allows bitmap scans only:
+    with a LIMIT, the planner otherwise read the whole table or walked the btree hoping to meet
+    the first matches early, misled by a word common on one site but absent from another."""
     with connection.cursor() as cursor:
-        cursor.execute(f"{raw.sql} LIMIT %s", [*raw.params, limit])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT * FROM search_case_ids("
+                "to_tsquery('simple', %s), %s::bigint[], %s::timestamptz, %s)",
+                [query.tsquery(), None if site_ids is None else sorted(site_ids), since, limit],
+            )
+        else:
+            raw = matching(query, site_ids, since=since)
+            cursor.execute(f"{raw.sql} LIMIT %s", [*raw.params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
