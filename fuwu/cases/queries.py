@@ -124,7 +124,7 @@ class Match:
 
 
 # The windows of `by_windows`: the first spans this much time before the newest indexed case;
-# each next one is widened by what the last one lacked (2 to 32 times, and no more than keeps
+# each next one is widened by what the last one lacked (2 to 8 times, and no more than keeps
 # the words' matches under WINDOW_IDS); past the last, the list is read whole.
 FIRST_WINDOW = timedelta(hours=1)
 WINDOW_IDS = 3000
@@ -159,7 +159,7 @@ def by_windows(match: Match, step: Callable[[Match, datetime], tuple[int, int] |
         if answer is None:
             return True
         have, need = answer
-        grow = min(max(3 * need / max(have, 1), 2.0), 32.0)
+        grow = min(max(2 * need / max(have, 1), 2.0), 8.0)
         if matched:  # keep the next window's words under WINDOW_IDS (by this one's rate)
             grow = max(min(grow, 0.8 * WINDOW_IDS / matched), 2.0)
         span *= grow

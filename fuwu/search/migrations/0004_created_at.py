@@ -1,66 +1,56 @@
-"""The case's creation time beside its words on PostgreSQL, with a btree index on it
-(see fuwu.search.index.matching and fuwu.cases.queries.newest_first).
+"""On PostgreSQL: the case's creation time beside its words, with a btree index on it, and each
+word stored with the case's site (`3#漏水`), in a GIN index of the words alone (see
+fuwu.search.index and fuwu.cases.queries.by_windows).
 
-A common word matches 2-7 % of all cases (维修 74,000 of a million). A GIN index cannot order,
-so the newest matches were found by walking the cases newest first and probing each one's
-words: 16,859 probes for the newest 50 of 投诉 (290 ms, more when the rows were not cached).
-With the time in the index table, a list newest first asks for the matches of the last days
-only: PostgreSQL ANDs the GIN's bitmap with the btree's on `created_at` and reads just the
-rows of that window, widening it only while it holds too few (exact: every match inside a
-window is newer than every match outside it).
+The time. A common word matches 2-7 % of all cases (维修 74,000 of a million). A GIN index
+cannot order, so the newest matches were found by walking the cases newest first and probing
+each one's words: 16,859 probes for the newest 50 of 投诉 (290 ms, more when the rows were not
+cached). With the time in the index table, a list newest first asks for the matches of the
+last hours or days only, widening the window only while it holds too few (exact: every match
+inside a window is newer than every match outside it).
 
-`search_case_ids` reads the ids with bitmap scans only (its own settings, for its own queries):
-asked for the first 1,001 of a word on one site, PostgreSQL, which takes the site and the
-words to be independent, expected thousands of matches and read the whole table for the first
-ones (330 ms for a word that site never uses, 17-87 ms through the GIN index); asked for the
-matches of a window, it walked the window's rows on the btree (240-290 ms for 40 days, 13 ms
-with the bitmaps ANDed).
+The site in the word. With the site as a column of the GIN index (0002), a word was looked up
+as the intersection of its matches with all the site's cases (624,000 for the largest), and
+PostgreSQL, which takes the site and the word to be independent, expected thousands of
+matches of a word that a site never uses: asked for the first 1,001 it read the whole table
+(330 ms), asked for a window's it walked the window's rows (240-290 ms). A word of a site is
+now one GIN entry, with the planner's statistics of its own: a site's matches are read
+directly, and a word absent from a site is known to be rare there.
 
 The table is rebuilt rather than updated in place: an UPDATE of every row would insert every
 row again into the GIN index through its small pending list (migration 0003). The copy is
 written oldest first, so a window's rows share few pages; new cases are appended in that
-order anyway.
+order anyway. No phrase search is made, so the words' positions are not kept.
 """
 
 from django.db import migrations
 
-FUNCTION = """
-CREATE FUNCTION search_case_ids(q tsquery, sites bigint[], since timestamptz, lim integer)
-RETURNS SETOF bigint LANGUAGE plpgsql STABLE
-SET enable_seqscan = off SET enable_indexscan = off SET enable_indexonlyscan = off
-AS $$
-BEGIN
-    -- Planned on each call with its values (EXECUTE), each condition only when it is given.
-    RETURN QUERY EXECUTE
-        'SELECT case_id FROM search_case_text WHERE words @@ $1'
-        || CASE WHEN sites IS NULL THEN '' ELSE ' AND site_id = ANY($2)' END
-        || CASE WHEN since IS NULL THEN '' ELSE ' AND created_at >= $3' END
-        || ' LIMIT $4'
-        USING q, sites, since, lim;
-END
-$$
-"""
 POSTGRES = [
     "CREATE TABLE search_case_text_new ("
     " case_id bigint NOT NULL, site_id bigint NOT NULL, created_at timestamptz NOT NULL,"
     " words tsvector NOT NULL)",
     "INSERT INTO search_case_text_new (case_id, site_id, created_at, words)"
-    " SELECT t.case_id, t.site_id, c.created_at, t.words"
+    " SELECT t.case_id, t.site_id, c.created_at,"
+    " array_to_tsvector(ARRAY("
+    "   SELECT t.site_id::text || '#' || w FROM unnest(tsvector_to_array(t.words)) AS w))"
     " FROM search_case_text t JOIN cases_case c ON c.id = t.case_id"
     " ORDER BY c.created_at, t.case_id",
     "DROP TABLE search_case_text",
     "ALTER TABLE search_case_text_new RENAME TO search_case_text",
     "ALTER TABLE search_case_text ADD CONSTRAINT search_case_text_pkey PRIMARY KEY (case_id)",
-    "CREATE INDEX search_case_text_site_words ON search_case_text USING gin (site_id, words)"
+    "CREATE INDEX search_case_text_words ON search_case_text USING gin (words)"
     " WITH (gin_pending_list_limit = 128)",
     "CREATE INDEX search_case_text_created ON search_case_text (created_at)",
     "ANALYZE search_case_text",
-    FUNCTION,
 ]
 POSTGRES_UNDO = [
-    "DROP FUNCTION search_case_ids(tsquery, bigint[], timestamptz, integer)",
     "DROP INDEX search_case_text_created",
     "ALTER TABLE search_case_text DROP COLUMN created_at",
+    "UPDATE search_case_text SET words = array_to_tsvector(ARRAY("
+    " SELECT split_part(w, '#', 2) FROM unnest(tsvector_to_array(words)) AS w))",
+    "DROP INDEX search_case_text_words",
+    "CREATE INDEX search_case_text_site_words ON search_case_text USING gin (site_id, words)"
+    " WITH (gin_pending_list_limit = 128)",
 ]
 
 
