@@ -798,6 +798,7 @@ class Filler:
                 (
                     b.case.pk,
                     b.case.site_id,
+                    b.case.created_at,
                     index.case_texts(b.case.title, b.case.description, b.case.data, b.procedure),
                 )
                 for b in batch

@@ -17,7 +17,7 @@ from fuwu.cases import actions
 from fuwu.cases.choices import CLOSED_STATUSES, TaskState, WorkKind
 from fuwu.cases.models import Case, CaseTask, Event, WorkLog
 from fuwu.cases.policy import department_choices, may_read_note, step_roles
-from fuwu.cases.queries import CaseFilter, cases_for, get_case_for, page_ids
+from fuwu.cases.queries import CaseFilter, cases_for, get_case_for
 from fuwu.core.actors import Actor
 from fuwu.customers import privacy
 from fuwu.procedures.engine.computed import defaults
@@ -264,8 +264,7 @@ class CasePage(Out):
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     who = actor(request)
-    qs = filters.apply(cases_for(who), who)
-    found = page_ids(qs, filters.page, filters.page_size)
+    found = filters.read_page(cases_for(who), who)
     by_id = Case.objects.select_related(
         "site", "department", "assignee__staff", "customer", "asset"
     ).in_bulk(found.ids)

@@ -634,7 +634,7 @@ class Change:
         texts = self._texts()
         if created or texts != self._texts_before:
             # The search index follows the case in this transaction (fuwu.search.index).
-            search_index.put(case.pk, case.site_id, texts)
+            search_index.put(case.pk, case.site_id, case.created_at, texts)
         after = tracked_state(case)
         changed = {k: v for k, v in after.items() if self.before.get(k, object()) != v}
         outcome = self._sla_outcome()

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -79,13 +79,112 @@ TEXT_MATCH_IDS = 500
 class Match:
     """Which cases a search finds, and whether they are a few known ids (`bounded`): a few
     are then sorted as found (`unindexed`) rather than by walking an index in the list's
-    order, which on PostgreSQL meant walking thousands of new cases to find old matches."""
+    order, which on PostgreSQL meant walking thousands of new cases to find old matches.
+
+    `words`: words of the text index that match more than `INDEX_FEW` cases (PostgreSQL),
+    which `q` holds as a subquery and `rest` (`rest_bounded`) is `q` without. A list newest
+    first reads them window by window of the newest cases instead (`within`, `by_windows`)."""
 
     q: Q
     bounded: bool = True
+    words: search_text.Query | None = None
+    word_sites: tuple[int, ...] | None = None
+    sample: tuple[int, ...] = ()  # ids of the words' matches, the first the index gave
+    rest: Q = field(default_factory=Q)
+    rest_bounded: bool = True
+
+    def _rest(self) -> tuple[Q, bool]:
+        return (self.rest, self.rest_bounded) if self.words else (self.q, self.bounded)
 
     def __or__(self, other: Match) -> Match:
-        return Match(self.q | other.q, self.bounded and other.bounded)
+        if self.words and other.words:
+            raise ValueError("one search has one set of words")
+        many = self if self.words else other
+        (mine, mine_bounded), (theirs, theirs_bounded) = self._rest(), other._rest()
+        return Match(
+            self.q | other.q,
+            self.bounded and other.bounded,
+            words=many.words,
+            word_sites=many.word_sites,
+            sample=many.sample,
+            rest=mine | theirs,
+            rest_bounded=mine_bounded and theirs_bounded,
+        )
+
+    def within(self, since: datetime) -> tuple[Match, int] | None:
+        """This match among the cases created at or after `since` (the caller filters the
+        cases by that time too), the words read as ids; and how many the words matched there.
+        None when they are more than `WINDOW_IDS` there."""
+        assert self.words is not None
+        ids = search_index.matching_ids(self.words, self.word_sites, WINDOW_IDS + 1, since=since)
+        if len(ids) > WINDOW_IDS:
+            return None
+        q = self.rest | ids_in("pk", ids) if ids else self.rest
+        return Match(q if q else Q(pk__in=[]), self.rest_bounded), len(ids)
+
+
+# The windows of `by_windows`: the first spans this much time before the newest indexed case;
+# each next one is widened by what the last one lacked (2 to 8 times, and no more than keeps
+# the words' matches under WINDOW_IDS); past the last, the list is read whole.
+FIRST_WINDOW = timedelta(hours=1)
+WINDOW_IDS = 3000
+LAST_WINDOW = timedelta(days=800)
+
+
+def by_windows(match: Match, step: Callable[[Match, datetime], tuple[int, int] | None]) -> bool:
+    """Read a list newest first in windows of the newest cases while its words are many.
+
+    `step(match within the window, the window's start)` reads what it needs from the list
+    restricted to the cases created since that start and answers None once it has it all,
+    else (rows it found, rows it needs). That is exact: every case inside a window is newer
+    than every case outside it, so a window's first n rows are the whole list's first n.
+    A common word matches 2-7 % of a million cases; its newest 26 are among the last few
+    thousand, which PostgreSQL finds by ANDing the words' GIN bitmap with the btree on the
+    index's `created_at` (migration search.0004), where the whole list meant walking the
+    cases newest first probing each one's words (16,859 of them for the newest 50 of 投诉).
+
+    True when `step` had all it needs; False when the windows ran out (the words are more than
+    `WINDOW_IDS` in a window, or the list is short): the caller then reads the whole list."""
+    newest = search_index.newest_at()
+    if newest is None:
+        return False
+    span = FIRST_WINDOW
+    while span <= LAST_WINDOW:
+        since = newest - span
+        found = match.within(since)
+        if found is None:
+            return False
+        window, matched = found
+        answer = step(window, since)
+        if answer is None:
+            return True
+        have, need = answer
+        grow = min(max(2 * need / max(have, 1), 2.0), 8.0)
+        if matched:  # keep the next window's words under WINDOW_IDS (by this one's rate)
+            grow = max(min(grow, 0.8 * WINDOW_IDS / matched), 2.0)
+        span *= grow
+    return False
+
+
+def newest_ids(rows: Callable[[Match], QuerySet[Case]], match: Match, limit: int) -> list[int]:
+    """The ids of the newest `limit` cases of `rows(match)` (newest first, then by id), read
+    in windows while the match's words are many (`by_windows`)."""
+
+    def newest(match: Match, since: datetime | None = None) -> list[int]:
+        qs = rows(match) if since is None else rows(match).filter(created_at__gte=since)
+        created = unindexed("created_at") if match.bounded else F("created_at")
+        return list(qs.order_by(created.desc(), "-pk").values_list("pk", flat=True)[:limit])
+
+    if match.words is None:
+        return newest(match)
+    found: list[int] = []
+
+    def step(window: Match, since: datetime) -> tuple[int, int] | None:
+        nonlocal found
+        found = newest(window, since)
+        return None if len(found) >= limit else (len(found), limit)
+
+    return found if by_windows(match, step) else newest(match)
 
 
 class AnyOf(Lookup):  # type: ignore[type-arg]
@@ -159,20 +258,29 @@ def text_match(text: str, site_ids: Collection[int] | None = None) -> Match:
 
 
 # A search whose words match at most this many cases (of the person's sites) is matched by
-# their ids and sorted as found (`Match.bounded`); more, by subquery. With a subquery, even of
-# a few, PostgreSQL walked or sorted the site's cases looking for them (200 ms at 100,000).
-# Reading the ids costs about 6 µs each on PostgreSQL (the words are matched row by row): at
-# 5,000 the reading alone took 33 ms for a common word, whose many matches the subquery finds
-# among the newest cases at once.
-INDEX_FEW = 3000
+# their ids and sorted as found (`Match.bounded`); more, by subquery, read window by window
+# when the list is newest first (`by_windows`). With a subquery, even of a few, PostgreSQL
+# walked or sorted the site's cases looking for them (200 ms at 100,000). Reading the ids
+# costs about 6 µs each on PostgreSQL (the words are matched row by row) and is paid by every
+# search of a common word to learn that it is one: 3,001 of them took 12-33 ms at a million
+# cases, 1,001 a third of that; the windows find the newest of more at once.
+INDEX_FEW = 1000
 
 
 def index_match(words: search_text.Query, site_ids: Collection[int] | None) -> Match:
     """Cases whose words match (`fuwu.search.index`): the index's own ids, no join; as a list
-    when they are few (PostgreSQL then reads them by id), else as a subquery."""
+    when they are few (PostgreSQL then reads them by id), else as a subquery, which a list
+    newest first reads window by window (`Match.within`; PostgreSQL, where the index holds
+    the cases' time)."""
     ids = search_index.matching_ids(words, site_ids, INDEX_FEW + 1)
     if len(ids) > INDEX_FEW:
-        return Match(Q(pk__in=search_index.matching(words, site_ids)), bounded=False)
+        sites = None if site_ids is None else tuple(sorted(site_ids))
+        many = Q(pk__in=search_index.matching(words, site_ids))
+        if connection.vendor != "postgresql":
+            return Match(many, bounded=False)
+        return Match(
+            many, bounded=False, words=words, word_sites=sites, rest=Q(), sample=tuple(ids)
+        )
     return Match(ids_in("pk", ids) if ids else Q())
 
 
@@ -281,7 +389,17 @@ class CaseFilter(BaseModel):
             return "late"
         return self.ordering
 
-    def apply(self, qs: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
+    def match(self, actor: Actor) -> Match | None:
+        """What the free text `q` finds (None without one)."""
+        if not self.q:
+            return None
+        return text_match(self.q.strip(), None if actor.superuser else actor.site_ids)
+
+    def apply(
+        self, qs: QuerySet[Case], actor: Actor, *, match: Match | None = None
+    ) -> QuerySet[Case]:
+        """The list: these cases filtered and ordered; `match`: what `q` finds, if known (one
+        of its windows, `read_page`)."""
         if self.status:
             qs = qs.filter(status__in=self.status)
         if self.open is not None:
@@ -333,7 +451,8 @@ class CaseFilter(BaseModel):
             qs = qs.filter(resolved_at__lt=_day_start(self.resolved_to + timedelta(days=1)))
         few = False
         if self.q:
-            match = text_match(self.q.strip(), None if actor.superuser else actor.site_ids)
+            match = match or self.match(actor)
+            assert match is not None
             qs, few = qs.filter(match.q), match.bounded
         # The tie-break runs in the same direction as the ordering, so one index on
         # (column, id) serves both directions (see Case.Meta.indexes).
@@ -355,6 +474,39 @@ class CaseFilter(BaseModel):
             field = unindexed(column.lstrip("-"))
             return qs.order_by(field.desc() if descending else field.asc(), tie)
         return qs.order_by(column, tie)
+
+    def read_page(self, qs: QuerySet[Case], actor: Actor) -> PageIds:
+        """This filter's page of these cases (`page_ids`). Newest first, with words that match
+        many cases, the page is read in windows of the newest cases (`by_windows`), and the
+        count (up to COUNT_CAP + 1) first among the matches the index gave first
+        (`Match.sample`): when COUNT_CAP + 1 of them are in the list, it has more than
+        COUNT_CAP; only otherwise is the whole list counted."""
+        match = self.match(actor)
+        if match is None or match.words is None or self.order != "-created":
+            return page_ids(self.apply(qs, actor, match=match), self.page, self.page_size)
+        full = self.apply(qs, actor, match=match)
+        start, size = (self.page - 1) * self.page_size, self.page_size
+        ids: list[int] = []
+
+        def step(window: Match, since: datetime) -> tuple[int, int] | None:
+            nonlocal ids
+            rows = self.apply(qs, actor, match=window).filter(created_at__gte=since)
+            ids = list(rows.values_list("pk", flat=True)[: start + size + 1])
+            return None if len(ids) > start + size else (len(ids), start + size + 1)
+
+        if not by_windows(match, step):
+            return page_ids(full, self.page, self.page_size)
+        ids = ids[start:]
+        sample = self.apply(qs, actor, match=Match(ids_in("pk", list(match.sample))))
+        count = sample.order_by().values("pk")[: COUNT_CAP + 1].count()
+        if count <= COUNT_CAP:
+            count = full.order_by().values("pk")[: COUNT_CAP + 1].count()
+        return PageIds(
+            ids=ids[:size],
+            has_next=len(ids) > size,
+            count=min(count, COUNT_CAP),
+            capped=count > COUNT_CAP,
+        )
 
 
 def work_totals(rows: Iterable[WorkLog]) -> tuple[Decimal, Decimal, Decimal]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from fuwu.procedures.registry import definition_of
@@ -33,12 +35,14 @@ def reindex(*, chunk: int = 2000) -> int:
     n = 0
     with transaction.atomic():
         index.clear()
-        rows = Case.objects.only("pk", "site_id", "title", "description", "data", "procedure_id")
-        batch: list[tuple[int, int, list[str]]] = []
+        rows = Case.objects.only(
+            "pk", "site_id", "created_at", "title", "description", "data", "procedure_id"
+        )
+        batch: list[tuple[int, int, datetime, list[str]]] = []
         for case in rows.order_by("pk").iterator(chunk_size=chunk):
             procedure = procedures[case.procedure_id]
             texts = index.case_texts(case.title, case.description, case.data, procedure)
-            batch.append((case.pk, case.site_id, texts))
+            batch.append((case.pk, case.site_id, case.created_at, texts))
             if len(batch) >= chunk:
                 index.put_many(batch)
                 n, batch = n + len(batch), []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q, QuerySet
 
 from fuwu.cases.models import Case
-from fuwu.cases.queries import cases_for, index_match, unindexed
+from fuwu.cases.queries import cases_for, index_match, newest_ids, unindexed
 from fuwu.core.actors import Actor
 from fuwu.customers import privacy
 from fuwu.customers.models import Asset, Customer
@@ -88,8 +88,12 @@ def _first_ids(rows: QuerySet, order: tuple[str, ...]) -> list[int] | QuerySet: 
 def _newest(qs: QuerySet[Case], limit: int, *, few: bool = False) -> list[Case]:
     """The newest `limit` of these cases; `few`: they are a few known ids (`Match.bounded`)."""
     created = unindexed("created_at") if few else F("created_at")
-    # The ids first, then those rows with their customer and asset (as `web.lists.page_of`).
-    ids = list(qs.order_by(created.desc(), "-pk").values_list("pk", flat=True)[:limit])
+    return _rows(list(qs.order_by(created.desc(), "-pk").values_list("pk", flat=True)[:limit]))
+
+
+def _rows(ids: list[int]) -> list[Case]:
+    """These cases in this order, with their customer and asset: the ids first, then the rows
+    (as `web.lists.page_of`)."""
     rows = Case.objects.filter(pk__in=ids).select_related("customer", "asset")
     by_id = {c.pk: c for c in rows.defer("data", "records", "description", "fired_rungs")}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -112,10 +116,9 @@ def _cases(
     # Digits too few for a phone are no search of the texts either (fuwu.customers.privacy).
     if not privacy.phone_fragment(raw) and (words := text.query(raw)) is not None:
         match = index_match(words, None if actor.superuser else actor.site_ids)
-        if match.q:
-            found.update(
-                (c.pk, c) for c in _newest(visible.filter(match.q), limit, few=match.bounded)
-            )
+        if match.q:  # many matches are read window by window of the newest cases
+            ids = newest_ids(lambda m: visible.filter(m.q), match, limit)
+            found.update((c.pk, c) for c in _rows(ids))
     records = Q(pk__in=[])
     if customer_ids:
         records |= Q(customer_id__in=customer_ids)

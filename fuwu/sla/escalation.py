@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from fuwu.cases.choices import EventKind
 from fuwu.cases.flow import Change, lock_case
 from fuwu.cases.models import Case
 from fuwu.core.actors import SYSTEM
+from fuwu.procedures.engine.definition import NotifyTarget
 from fuwu.procedures.engine.errors import EngineError
 from fuwu.procedures.engine.machine import plan_transition
 from fuwu.sla import clocks
@@ -27,10 +29,48 @@ from fuwu.sla.models import Firing
 log = logging.getLogger(__name__)
 
 
-def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> list[str]:
-    """Fire whatever is due on one case. Returns the keys fired (empty if none or closed)."""
+# Who a notification reaches, by what decides it (`notifications.services.recipients`): the
+# rung's target and the case's site and department, its assignee for the targets that start
+# from them, its customer for the customer. One sweep's cases share a few of these.
+Reached = dict[tuple[object, ...], list[Any]]
+
+
+_BY_ASSIGNEE = {
+    t.value for t in (NotifyTarget.ASSIGNEE, NotifyTarget.REPORTING_LINE, NotifyTarget.TOP)
+}
+
+
+def _reached(known: Reached | None, case: Case, target: str, **rung: Any) -> list[Any]:
+    """`recipients`, read once per sweep for cases alike (`known`: the sweep's; None: read)."""
+    from fuwu.notifications.services import recipients
+
+    if known is None:
+        return recipients(case, target, **rung)
+    target = str(target)
+    key = (
+        target,
+        tuple(sorted(rung.items())),
+        case.site_id,
+        case.department_id,
+        case.assignee_id if target in _BY_ASSIGNEE else None,
+        case.customer_id if target == NotifyTarget.CUSTOMER.value else None,
+    )
+    if key not in known:
+        known[key] = recipients(case, target, **rung)
+    return known[key]
+
+
+def fire_due(
+    case_id: int,
+    *,
+    now: datetime | None = None,
+    worker: str = "",
+    known: Reached | None = None,
+) -> list[str]:
+    """Fire whatever is due on one case. Returns the keys fired (empty if none or closed).
+    `known`: who notifications reached, shared by the cases of one sweep (`sweep`)."""
     from fuwu.cases.actions import view_of
-    from fuwu.notifications.services import notify, recipients
+    from fuwu.notifications.services import notify
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -56,8 +96,13 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
             if item.kind == "rung":
                 rung = item.rung
                 assert rung is not None
-                users = recipients(
-                    case, rung.notify, level=rung.level, role=rung.role, department=rung.department
+                users = _reached(
+                    known,
+                    case,
+                    rung.notify,
+                    level=rung.level,
+                    role=rung.role,
+                    department=rung.department,
                 )
                 data = {
                     **change.note_data(),
@@ -80,8 +125,8 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
                     recipients=[u.pk for u in users],
                 )
             elif item.kind == "return_visit":
-                users = recipients(case, "department_manager") + recipients(
-                    case, "role", role="agent"
+                users = _reached(known, case, "department_manager") + _reached(
+                    known, case, "role", role="agent"
                 )
                 change.after_save.append(
                     lambda users=users: notify(
@@ -138,7 +183,9 @@ def fire_due(case_id: int, *, now: datetime | None = None, worker: str = "") -> 
 
 
 def sweep(*, now: datetime | None = None, limit: int = 500, worker: str = "") -> int:
-    """Fire everything overdue: the safety net under the deferred per-case tasks."""
+    """Fire everything overdue: the safety net under the deferred per-case tasks. Who each
+    notification reaches is read once for cases alike (a sweep is seconds long: a change of
+    staff in the middle of it reaches the rest of it as it would a sweep started earlier)."""
     now = now or timezone.now()
     ids = list(
         Case.objects.filter(next_escalation_at__lte=now)
@@ -146,9 +193,10 @@ def sweep(*, now: datetime | None = None, limit: int = 500, worker: str = "") ->
         .values_list("pk", flat=True)[:limit]
     )
     count = 0
+    known: Reached = {}
     for case_id in ids:
         try:
-            count += len(fire_due(case_id, now=now, worker=worker))
+            count += len(fire_due(case_id, now=now, worker=worker, known=known))
         except Exception:  # one bad case must not stop the sweep of the others
             log.exception("sweep: case %s failed", case_id)
     return count

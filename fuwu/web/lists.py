@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from fuwu.cases.choices import Channel, Priority, Status, TaskState
 from fuwu.cases.models import Case, CaseTask
-from fuwu.cases.queries import CaseFilter, page_ids
-from fuwu.core.actors import org_local
+from fuwu.cases.queries import CaseFilter
+from fuwu.core.actors import Actor, org_local
 from fuwu.core.models import Department, Staff
 from fuwu.procedures.engine.definition import Procedure, Step
 from fuwu.procedures.models import ProcedureVersion
@@ -352,13 +352,15 @@ class CasePage:
         return None if self.capped else max(1, -(-self.count // self.size))
 
 
-def page_of(qs: QuerySet[Case], filters: CaseFilter, language: str | None) -> CasePage:
+def page_of(
+    qs: QuerySet[Case], actor: Actor, filters: CaseFilter, language: str | None
+) -> CasePage:
     """One page of rows: read one row more than the page to know if there is a next page, and
     count only up to COUNT_CAP (a count of every match costs a scan of them all).
 
     The page's ids first, then those rows with what they show: joined before the limit, a
     search's few matches made PostgreSQL hash the whole customer and asset tables to sort them."""
-    found = page_ids(qs, filters.page, filters.page_size)
+    found = filters.read_page(qs, actor)
     by_id = {c.pk: c for c in for_rows(Case.objects.filter(pk__in=found.ids))}
     cases = [by_id[pk] for pk in found.ids if pk in by_id]
     return CasePage(

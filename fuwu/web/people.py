@@ -137,11 +137,14 @@ def describe(
     users = list(
         people.select_related("staff__department", "staff__shift").prefetch_related("staff__skills")
     )
+    # COUNT(*), not COUNT(id): the (assignee, status) index then answers alone. Counting the
+    # ids read every open case's row: 0.7-1.9 s on a case page at a million cases, whose
+    # three technicians held 100,000 of them (the fill's; a desk's people hold dozens).
     loads = dict(
         Case.objects.filter(assignee_id__in=[u.pk for u in users])
         .exclude(status__in=CLOSED_STATUSES)
         .values("assignee_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("assignee_id", "n")
     )
     moment = timezone.localtime(now or timezone.now())

@@ -131,7 +131,7 @@ def test_setup_indexes_existing_cases_once(world: World, api: Any) -> None:
     index.clear()  # as after the upgrade that brought search
     call_command("search", "reindex", "--if-empty")
     assert _case_ids(_found(api, "agent", "渗水")) == {case.pk}
-    index.put(case.pk, case.site_id, ["别的内容"])
+    index.put(case.pk, case.site_id, case.created_at, ["别的内容"])
     call_command("search", "reindex", "--if-empty")  # not empty: left alone
     assert _case_ids(_found(api, "agent", "渗水")) == set()
 
@@ -177,3 +177,66 @@ def test_chinese_is_matched_as_typed_and_latin_letters_in_any_case(world: World,
         assert [c["id"] for c in _found(api, "agent", typed)["customers"]] == [anna.pk], typed
     for typed in ("商铺a12", "商铺 A12", "铺-a1"):
         assert [a["id"] for a in _found(api, "agent", typed)["assets"]] == [shop.pk], typed
+
+
+def test_many_matches_are_read_window_by_window_as_the_whole_list(
+    world: World, api: Any, monkeypatch: Any
+) -> None:
+    """Words matching more than `INDEX_FEW` cases are read newest first in windows of the
+    newest cases on PostgreSQL (`cases.queries.by_windows`): every page, its next-page flag,
+    the count (capped or not) and the global search are those of the whole list, for each
+    person's sites, cases created at the same moment included."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fuwu.cases import queries
+
+    now = timezone.now()
+    ages = [0, 0.5, 2, 2, 7, 30, 31, 100, 400, 2000, 9000, 20000]  # hours before now
+    cases = [_repair(world, f"卫生间漏水 {i}") for i in range(len(ages))]
+    dealer = _dealer(world, "车顶漏水")
+    for case, hours in zip([*cases, dealer], [*ages, 3], strict=True):
+        Case.objects.filter(pk=case.pk).update(created_at=now - timedelta(hours=hours))
+    call_command("search", "reindex")  # the index takes the times from the cases
+    leak = Case.objects.filter(pk__in=[c.pk for c in cases])
+    newest_first = list(leak.order_by("-created_at", "-pk").values_list("pk", flat=True))
+    monkeypatch.setattr(queries, "INDEX_FEW", 4)
+    monkeypatch.setattr(queries, "FIRST_WINDOW", timedelta(minutes=10))
+    for cap in (3, 100):  # the count capped (told by the first matches) or exact
+        monkeypatch.setattr(queries, "COUNT_CAP", cap)
+        for size in (1, 2, 5):
+            for page in range(1, len(newest_first) // size + 2):
+                r = api("agent").get("/api/cases", q="漏水", page_size=size, page=page)
+                assert r.status_code == 200, r.content
+                body = r.json()
+                want = newest_first[(page - 1) * size : page * size]
+                assert [c["id"] for c in body["results"]] == want, (cap, size, page)
+                assert body["has_next"] == (page * size < len(newest_first))
+                assert body["count"] == min(len(newest_first), cap)
+                assert body["count_capped"] == (len(newest_first) > cap)
+    if connection.vendor == "postgresql":  # read in windows, not as the whole list
+        windows: list[object] = []
+        read = index.matching_ids
+
+        def spy(*args: Any, since: Any = None) -> list[int]:
+            windows.append(since)
+            return read(*args, since=since)
+
+        monkeypatch.setattr(index, "matching_ids", spy)
+        api("agent").get("/api/cases", q="漏水", page_size=2)
+        assert [w for w in windows if w is not None]
+        monkeypatch.setattr(index, "matching_ids", read)
+    # Another filter: the first matches no longer tell the count; the whole list does.
+    Case.objects.filter(pk__in=newest_first[::2]).update(priority="urgent")
+    urgent = newest_first[::2]
+    r = api("agent").get("/api/cases", q="漏水", priority="urgent", page_size=2, page=2)
+    body = r.json()
+    assert [c["id"] for c in body["results"]] == urgent[2:4]
+    assert (body["count"], body["count_capped"]) == (len(urgent), False)
+    # The global search and the sites: the dealer's case is the VP's, not the agent's.
+    assert [c["id"] for c in _found(api, "agent", "漏水")["cases"]] == newest_first[:8]
+    mine = Case.objects.filter(pk__in=[*newest_first, dealer.pk]).order_by("-created_at", "-pk")
+    vp = list(mine.values_list("pk", flat=True))
+    assert [c["id"] for c in _found(api, "vp", "漏水")["cases"]] == vp[:8]
+    assert [c["id"] for c in _found(api, "cc_agent", "漏水")["cases"]] == [dealer.pk]

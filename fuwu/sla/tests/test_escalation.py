@@ -125,3 +125,38 @@ def test_sweep_catches_everything_overdue(world):
     keys = sorted(Firing.objects.filter(case=cases[0]).values_list("key", flat=True))
     assert keys == ["resolution:1:0", "resolution:2:0", "response:0:0"]
     assert sweep(now=t0 + timedelta(hours=25)) == 0
+
+
+def test_a_sweep_reads_who_to_tell_once_for_cases_alike(world, monkeypatch):
+    """Cases of one department with nobody assigned reach the same people: the sweep asks
+    once per rung; an assigned case reaches its own assignee, as `fire_due` alone would."""
+    from fuwu.notifications import services
+
+    t0 = timezone.now() - timedelta(days=3)
+    alike = [_open(world, now=t0) for _ in range(3)]
+    assigned = _open(world, now=t0)
+    assigned = actions.take_transition(
+        world.actor("agent"),
+        assigned.pk,
+        "issue_work_order",
+        version=assigned.version,
+        form={"details_confirmed": True},
+    )
+    actions.assign(
+        world.actor("dispatcher"),
+        assigned.pk,
+        assignee_id=world.users["technician"].pk,
+        version=assigned.version,
+    )
+    asked = []
+    read = services.recipients
+    monkeypatch.setattr(services, "recipients", lambda *a, **k: asked.append(a) or read(*a, **k))
+    fired = sweep(now=t0 + timedelta(hours=25))
+    assert fired == 3 * 3 + Firing.objects.filter(case=assigned).count()
+    sc_mgr, technician = world.users["sc_manager"].pk, world.users["technician"].pk
+    for case in alike:
+        assert [d["recipients"] for d in _escalations(case)] == [[sc_mgr]] * 3
+    assert [(d["target"], d["recipients"]) for d in _escalations(assigned)][:1] == [
+        ("assignee", [technician])
+    ]
+    assert len(asked) < fired  # the three alike shared their answers

@@ -219,7 +219,7 @@ def _sorts(filters: CaseFilter) -> dict[str, Sort]:
 def _table_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
     filters, problems = parse_filter(_params(request))
     language = get_language() or "zh-hans"
-    page = page_of(filters.apply(cases_for(actor), actor), filters, language)
+    page = page_of(cases_for(actor), actor, filters, language)
     query = query_string(filters)
     return {
         "filters": filters,
