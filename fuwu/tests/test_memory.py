@@ -9,7 +9,10 @@ import json
 import os
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
+
+from django.urls import URLResolver, get_resolver
 
 # Each is imported where it is used; the figure is what importing it costs a process (RSS).
 LAZY = {
@@ -26,13 +29,30 @@ LAZY = {
 }
 
 
-def test_loading_the_app_imports_none_of_the_lazy_libraries(tmp_path: Path) -> None:
+# The URL confs `fuwu.urls.on_first_use` includes: a worker answering only the API never loads them.
+PAGES = ("fuwu.web.urls", "fuwu.portal.urls", "fuwu.channels.urls", "fuwu.web.views.case")
+# Domain modules the API's routers import where an endpoint needs them (fuwu/api/*.py): the
+# route planner (with PyVRP's wrapper), the workshop KPIs, WeChat binding with the channels'
+# intake, the surveys' actions and analysis. About 2 MB together.
+BY_ENDPOINT = (
+    "fuwu.scheduling.routes",
+    "fuwu.scheduling.vrptw",
+    "fuwu.scheduling.kpis",
+    "fuwu.channels.wechat.binding",
+    "fuwu.channels.inbound",
+    "fuwu.surveys.actions",
+    "fuwu.surveys.analysis",
+)
+
+
+def _loaded(tmp_path: Path, then: str, names: list[str]) -> list[str]:
+    """Which of `names` a fresh process has imported after setting up Django and doing `then`."""
     code = (
         "import json, sys, django\n"
         "django.setup()\n"
-        "from django.urls import get_resolver\n"
-        "get_resolver()._populate()\n"
-        f"print(json.dumps(sorted(m for m in {sorted(LAZY)!r} if m in sys.modules)))\n"
+        "from django.urls import get_resolver, resolve\n"
+        f"{then}\n"
+        f"print(json.dumps(sorted(m for m in {names!r} if m in sys.modules)))\n"
     )
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
@@ -42,4 +62,27 @@ def test_loading_the_app_imports_none_of_the_lazy_libraries(tmp_path: Path) -> N
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert json.loads(out.stdout.splitlines()[-1]) == []
+    loaded: list[str] = json.loads(out.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_loading_the_app_imports_none_of_the_lazy_libraries(tmp_path: Path) -> None:
+    # Every URL conf and view module loaded (the first reverse() does this).
+    assert _loaded(tmp_path, "get_resolver()._populate()", sorted(LAZY)) == []
+
+
+def test_an_api_request_loads_neither_the_pages_nor_the_portal(tmp_path: Path) -> None:
+    assert _loaded(tmp_path, "resolve('/api/cases/1')", [*PAGES, *BY_ENDPOINT]) == []
+    assert _loaded(tmp_path, "resolve('/portal/')", list(PAGES)) == ["fuwu.portal.urls"]
+
+
+def test_each_url_conf_included_on_first_use_has_its_own_namespace() -> None:
+    later = [
+        r
+        for r in get_resolver().url_patterns
+        if isinstance(r, URLResolver) and isinstance(r.urlconf_name, str)
+    ]
+    assert {r.urlconf_name for r in later} >= {"fuwu.web.urls", "fuwu.portal.urls"}
+    for resolver in later:
+        app_name = import_module(resolver.urlconf_name).app_name
+        assert resolver.app_name == resolver.namespace == app_name
