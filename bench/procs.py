@@ -21,6 +21,7 @@ __all__ = [
     "machine_busy_seconds",
     "postgres_pids",
     "rss_mb",
+    "smaps_mb",
     "start",
     "start_gunicorn",
     "stop",
@@ -115,6 +116,27 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def smaps_mb(pid: int) -> dict[str, float] | None:
+    """A process's memory beside its RSS (/proc/<pid>/smaps_rollup): `pss` counts each page
+    shared with other processes (the workers' common libraries) by its share, `anonymous` is
+    the process's own heap (what a fork with `gc.freeze` could share, what it cannot give
+    back), `file` the mapped files and libraries RSS also counts."""
+    fields = {"Rss": "rss", "Pss": "pss", "Anonymous": "anonymous"}
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return None
+    found = {
+        fields[name]: int(rest.split()[0]) / 1024
+        for name, _, rest in (line.partition(":") for line in lines)
+        if name in fields
+    }
+    if len(found) < len(fields):
+        return None
+    found["file"] = found["rss"] - found["anonymous"]
+    return found
 
 
 @dataclass

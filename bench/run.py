@@ -39,6 +39,7 @@ from bench.procs import (
     children,
     free_port,
     rss_mb,
+    smaps_mb,
     start,
     start_gunicorn,
     stop,
@@ -60,7 +61,7 @@ TARGETS = {
     "postgres": {"create": 450.0, "transition": 600.0},
 }
 P99_TARGET_MS = 100.0
-RSS_TARGET_MB = 150.0
+RSS_TARGET_MB = 100.0  # issue 14: each gunicorn worker under 100 MB resident after the run
 NOISE_SHARE = 0.10  # CPU used by foreign processes above this share of the machine = noisy run
 PHASES = ("create", "transition", "flow")
 
@@ -318,6 +319,7 @@ class Run:
     machine_busy_before: float = 0.0
     phases: dict[str, dict[str, Any]] = field(default_factory=dict)
     rss_mb: dict[str, float | None] = field(default_factory=dict)
+    memory_mb: dict[str, dict[str, float] | None] = field(default_factory=dict)  # smaps_rollup
     task_worker_rss_mb: float | None = None
     template_case: int | None = None
     server_log_tail: list[str] = field(default_factory=list)  # kept when requests failed
@@ -434,6 +436,7 @@ def serve_and_load(
         watch = CpuWatch(server=[server.pid, *server_pids], worker=worker_pids, database=db_name)
         asyncio.run(load_phases(url, tokens, args, watch, run))
         run.rss_mb = {str(pid): rss_mb(pid) for pid in children(server.pid)}
+        run.memory_mb = {str(pid): smaps_mb(pid) for pid in children(server.pid)}
         run.task_worker_rss_mb = rss_mb(worker.pid)
         if run.template_case is not None:
             db = rawdb.Db(*raw_target(env))
@@ -643,6 +646,7 @@ def summarise(kind: str, best: Run, raw: dict[str, Any] | None) -> dict[str, Any
         "flow_latency": {k: v for k, v in flow["latency"].items() if ":" not in k},
         "p99_ms": p99s,
         "worker_rss_mb": rss,
+        "worker_memory_mb": [m for m in best.memory_mb.values() if m is not None],
         "errors": best.errors(),
         "noisy": any(best.phases[k].get("noisy") for k in PHASES),
         "targets": {
@@ -747,6 +751,11 @@ def print_report(results: dict[str, Any]) -> None:
             f"  gunicorn worker RSS after the run (MB): "
             f"{', '.join(f'{v:.0f}' for v in s['worker_rss_mb'])}"
         )
+        if mem := s.get("worker_memory_mb"):
+            print(
+                "  the same, PSS / anonymous / files (MB): "
+                + ", ".join(f"{m['pss']:.0f} / {m['anonymous']:.0f} / {m['file']:.0f}" for m in mem)
+            )
         if "raw" in db:
             r, ratio = db["raw"], s["ratio_to_raw"]
             print(

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from fuwu.api.common import READ_ERRORS, actor, workshop_for
-from fuwu.scheduling import kpis
+
+if TYPE_CHECKING:
+    from fuwu.scheduling import kpis
 
 router = Router(tags=["workshop KPIs"])
 
@@ -134,6 +137,8 @@ def _day(d: kpis.Day) -> KpiDayOut:
     by_alias=True,
 )
 def workshop_kpis(request: HttpRequest, workshop_id: int, period: Query[KpiPeriodIn]) -> KpisOut:
+    from fuwu.scheduling import kpis  # on first use: see fuwu.api (what a worker loads)
+
     workshop = workshop_for(actor(request), workshop_id)
     data = kpis.report(workshop, period.first, period.last)
     low, high = kpis.ORDERS_PER_ADVISOR_GUIDE

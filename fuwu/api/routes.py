@@ -18,7 +18,6 @@ from fuwu.core.actors import Actor
 from fuwu.core.models import Skill
 from fuwu.customers.models import Customer
 from fuwu.procedures.engine.errors import EngineError, FieldError, NotFound
-from fuwu.scheduling import routes
 from fuwu.scheduling.models import Route, Visit
 
 router = Router(tags=["on-site visits and routes"])
@@ -117,6 +116,8 @@ class MoveIn(Schema):
 
 
 def visit_out(v: Visit) -> VisitOut:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     return VisitOut(
         id=v.pk,
         workshop=v.workshop_id,
@@ -165,6 +166,8 @@ def _route_out(r: Route) -> RouteOut:
 
 
 def _day_out(workshop_id: int, who: Actor, day: date) -> DayRoutesOut:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     workshop = _workshop(who, workshop_id)
     found = routes.day_routes(workshop, day)
     base = found.base
@@ -182,6 +185,8 @@ def _day_out(workshop_id: int, who: Actor, day: date) -> DayRoutesOut:
     "/visits", response={201: VisitOut, **WRITE_ERRORS}, summary="Add an on-site visit to plan"
 )
 def add_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     who = actor(request)
     workshop = _workshop(who, payload.workshop)
     skill = None
@@ -240,6 +245,8 @@ def day_routes(request: HttpRequest, workshop_id: int, day: date) -> DayRoutesOu
     summary="Plan the day's routes afresh (replaces a dispatcher's changes)",
 )
 def plan(request: HttpRequest, workshop_id: int, payload: PlanIn) -> PlanOut:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     who = actor(request)
     workshop = _workshop(who, workshop_id)
     outcome = routes.plan_routes(who, workshop, payload.day)
@@ -257,6 +264,8 @@ def plan(request: HttpRequest, workshop_id: int, payload: PlanIn) -> PlanOut:
     summary="Move a visit to a technician's route, at a position; refused if it would not hold",
 )
 def move(request: HttpRequest, visit_id: int, payload: MoveIn) -> DayRoutesOut:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     who = actor(request)
     found = Visit.objects.filter(pk=visit_id).first()
     if found is None:
@@ -272,6 +281,8 @@ def move(request: HttpRequest, visit_id: int, payload: MoveIn) -> DayRoutesOut:
     summary="Mark a visit done, or cancel it (it leaves its route, which is timed again)",
 )
 def visit_status(request: HttpRequest, visit_id: int, payload: VisitStatusIn) -> DayRoutesOut:
+    from fuwu.scheduling import routes  # PyVRP's planner, on first use (fuwu.tests.test_memory)
+
     who = actor(request)
     found = Visit.objects.filter(pk=visit_id).first()
     if found is None:

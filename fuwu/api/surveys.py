@@ -19,7 +19,6 @@ from ninja.responses import Status
 from fuwu.api.common import READ_ERRORS, WRITE_ERRORS, actor, site_for
 from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import NotFound
-from fuwu.surveys import actions, analysis
 from fuwu.surveys.choices import Channel, RoundKind
 from fuwu.surveys.models import Response, Round
 
@@ -75,6 +74,8 @@ class SurveyRoundIn(Schema):
     "/surveys/rounds", response={200: list[SurveyRoundOut], **READ_ERRORS}, summary="Survey rounds"
 )
 def rounds(request: HttpRequest) -> list[SurveyRoundOut]:
+    from fuwu.surveys import analysis  # on first use (fuwu.tests.test_memory)
+
     return [_round_out(r) for r in analysis.rounds_for(_staff(request))[:200]]
 
 
@@ -82,6 +83,8 @@ def rounds(request: HttpRequest) -> list[SurveyRoundOut]:
     "/surveys/rounds", response={201: SurveyRoundOut, **WRITE_ERRORS}, summary="Open a survey round"
 )
 def create_round(request: HttpRequest, payload: SurveyRoundIn) -> Status[SurveyRoundOut]:
+    from fuwu.surveys import actions, analysis  # on first use (fuwu.tests.test_memory)
+
     who = _staff(request)
     site = site_for(who, payload.site)
     made = actions.create_round(
@@ -156,6 +159,8 @@ def _name(item: dict[str, Any] | Any, en: bool) -> str:
     url_name="survey_analysis",
 )
 def round_analysis(request: HttpRequest, round_id: int) -> SurveyAnalysisOut:
+    from fuwu.surveys import analysis  # on first use (fuwu.tests.test_memory)
+
     who = _staff(request)
     en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
     f = analysis.figures(analysis.round_for(who, round_id))
@@ -215,6 +220,8 @@ class SurveyInvitationOut(Schema):
 def invite(
     request: HttpRequest, round_id: int, payload: SurveyInvitationIn
 ) -> Status[SurveyInvitationOut]:
+    from fuwu.surveys import actions  # on first use (fuwu.tests.test_memory)
+
     who = _staff(request)
     made = actions.invite(
         who, round_id, customer_id=payload.customer, case_id=payload.case, channel=payload.channel
@@ -223,6 +230,8 @@ def invite(
 
 
 def _invitation_out(request: HttpRequest, made: Response) -> SurveyInvitationOut:
+    from fuwu.surveys import actions  # on first use (fuwu.tests.test_memory)
+
     url = None
     if made.channel == Channel.LINK:
         url = request.build_absolute_uri(
@@ -245,6 +254,8 @@ class SurveyCampaignInvitationIn(Schema):
 def invite_campaign(
     request: HttpRequest, round_id: int, payload: SurveyCampaignInvitationIn
 ) -> Status[list[SurveyInvitationOut]]:
+    from fuwu.surveys import actions  # on first use (fuwu.tests.test_memory)
+
     who = _staff(request)
     made = actions.invite_campaign(who, round_id, channel=payload.channel)
     return Status(201, [_invitation_out(request, r) for r in made])
@@ -285,6 +296,8 @@ def _response_out(r: Response) -> SurveyResponseOut:
 def submit(
     request: HttpRequest, round_id: int, payload: SurveyResponseIn
 ) -> Status[SurveyResponseOut]:
+    from fuwu.surveys import actions  # on first use (fuwu.tests.test_memory)
+
     who = _staff(request)
     made = actions.answer_for_case(who, round_id, payload.case, payload.answers)
     return Status(201, _response_out(made))
@@ -299,6 +312,8 @@ def submit(
 def answer_link(
     request: HttpRequest, token: str, payload: SurveyLinkAnswerIn
 ) -> Status[SurveyResponseOut]:
+    from fuwu.surveys import actions  # on first use (fuwu.tests.test_memory)
+
     made = actions.answer_by_link(token, payload.answers)
     # The person with the link learns that it was received, not which cases staff opened.
     return Status(201, _response_out(made).model_copy(update={"follow_up": None}))

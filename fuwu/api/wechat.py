@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fuwu.api.common import WRITE_ERRORS, actor, found
-from fuwu.channels.wechat import binding
 from fuwu.customers import privacy
 from fuwu.customers.models import Customer
 from fuwu.procedures.engine.errors import EngineError, Forbidden
@@ -31,6 +30,9 @@ class BindingCodeOut(Schema):
     summary="Issue a one-time WeChat binding code for a customer (agents and managers)",
 )
 def issue_code(request: HttpRequest, customer_id: int) -> Status[BindingCodeOut]:
+    # On first use, with the channels' intake it needs (fuwu.tests.test_memory).
+    from fuwu.channels.wechat import binding
+
     who = actor(request)
     customer = found(who.scope(Customer.objects.live()).filter(pk=customer_id).first(), "customer")
     # Who may see the customer's contact details in full may bind their WeChat.

@@ -19,13 +19,15 @@ Every picture kept gets a small JPEG thumbnail (`THUMB_SIZE`) for the pages' fil
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import threading
 import uuid
 import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +36,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from fuwu.cases import policy
 from fuwu.cases.choices import EventKind
@@ -44,19 +45,38 @@ from fuwu.core.actors import Actor
 from fuwu.procedures.engine.errors import EngineError, FieldError
 from fuwu.procedures.registry import definition_of
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 MAX_PHOTOS = 5
 FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-try:  # HEIC/HEIF (iPhone photos) when the plugin is there; otherwise refused with a clear message.
-    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
-
-    register_heif_opener()
+# HEIC/HEIF (iPhone photos) when the plugin is there; otherwise refused with a clear message.
+_HEIF = importlib.util.find_spec("pillow_heif") is not None
+if _HEIF:  # pragma: no cover - depends on the installation
     FORMATS["HEIF"] = ("image/heic", "heic")
-except ImportError:  # pragma: no cover - depends on the installation
-    pass
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+def _pillow_ready() -> None:
+    """Called before a picture is opened. Pillow itself is imported by the functions that read
+    pictures, not when the app loads: 2.6 MB (its modules and image libraries) that a web
+    worker which never receives a photo does not hold. The HEIC opener, when its plugin is
+    installed, is registered here once for the same reason."""
+    global _heif_registered
+    if _heif_registered or not _HEIF:
+        return
+    with _heif_lock:  # pragma: no cover - depends on the installation
+        if not _heif_registered:
+            from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+
+            register_heif_opener()
+            _heif_registered = True
+
 
 # The accept attribute of the file input: a hint for the phone's picker, not a check.
 ACCEPT = ",".join(sorted({mime for mime, _ in FORMATS.values()}))
@@ -183,6 +203,9 @@ def _clean_picture(
         if documents
         else _("“%(name)s” 不是支持的图片（请上传 JPEG、PNG 或 WebP 照片）。") % {"name": name}
     )
+    from PIL import Image, UnidentifiedImageError
+
+    _pillow_ready()
     max_pixels = settings.FUWU_MAX_PHOTO_PIXELS
     megapixels = f"{max_pixels / 1_000_000:g}"
     too_many_pixels = _(
@@ -225,6 +248,8 @@ def _reencode(image: Image.Image, kind: str) -> bytes:
     transparency, JPEG's own quantisation tables): EXIF (GPS position, camera serial, owner),
     XMP, comments and PNG text chunks are dropped by not passing them on.
     """
+    from PIL import ImageOps, JpegImagePlugin
+
     options: dict[str, Any] = {}
     if icc := image.info.get("icc_profile"):
         options["icc_profile"] = icc
@@ -253,6 +278,9 @@ def thumbnail(content: bytes) -> bytes | None:
     """A small JPEG of a checked picture (None when Pillow cannot read it: no thumbnail then,
     the page shows the file's name). The picture was checked against the pixel limit, and
     JPEG's draft mode decodes it already scaled down."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    _pillow_ready()
     try:
         with Image.open(io.BytesIO(content)) as opened:
             opened.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))

@@ -13,7 +13,6 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from fuwu.cases.attachments import Photo, check_photos
 from fuwu.procedures.engine.errors import EngineError, FieldError
@@ -47,6 +46,8 @@ def check_signature(content: bytes) -> Photo:
 
 def _has_ink(content: bytes) -> bool:
     """Some pixel is drawn: not transparent and not white."""
+    from PIL import Image  # on first use, as in fuwu.cases.attachments
+
     with Image.open(io.BytesIO(content)) as image:
         rgba = image.convert("RGBA")
         alpha = rgba.getchannel("A")

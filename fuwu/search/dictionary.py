@@ -11,12 +11,22 @@ found are exactly jieba's (a test compares the two on a corpus).
 The files are built once per machine and jieba version, in a child process (building needs
 jieba's dict for a moment; the parent never holds it), into the temp directory where jieba keeps
 its own cache, under a name carrying jieba's version and the dictionary file's size and mtime.
+
+jieba's HMM (`jieba.finalseg`, which cuts the runs of characters the dictionary has no word for)
+reads the emission log-probabilities of its four states from `jieba.finalseg.prob_emit`: four
+dicts of 35,224 character → float entries, about 5 MB of every process. The same numbers live
+in a trie of the 14,632 characters and an array of four doubles per character (`Emissions`,
+0.5 MB), built with the rest; `fuwu.search.text` puts them in place of jieba's module before it
+imports jieba, which therefore never loads its own table.
 """
 
 from __future__ import annotations
 
 import array
+import importlib.metadata
+import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -42,18 +52,44 @@ class Frequencies(marisa_trie.Trie):  # type: ignore[misc]
         return default if key_id is None else self.freqs[key_id]
 
 
-def _stem() -> Path:
-    import jieba
+# The HMM's states in the order of their rows in the `.emit` file.
+STATES = ("B", "E", "M", "S")
 
-    source = Path(jieba.get_dict_file().name)
+
+class Emission:
+    """One HMM state's emission log-probabilities, answering the one question jieba's
+    `finalseg.viterbi` asks of its table (`.get(char, MIN_FLOAT)`); NaN marks a character
+    the state never emits (absent from jieba's dict for that state)."""
+
+    __slots__ = ("_chars", "_offset", "_probs")
+
+    def __init__(self, chars: marisa_trie.Trie, probs: array.array[float], row: int) -> None:
+        self._chars, self._probs, self._offset = chars, probs, row * len(chars)
+
+    def get(self, char: str, default: Any = None) -> Any:
+        key_id = self._chars.get(char)
+        if key_id is None:
+            return default
+        p = self._probs[self._offset + key_id]
+        return default if p != p else p  # NaN
+
+
+def _stem() -> Path:
+    # jieba itself is not imported here: importing it loads the HMM table this module replaces.
+    spec = importlib.util.find_spec("jieba")
+    assert spec is not None and spec.origin is not None
+    source = Path(spec.origin).parent / "dict.txt"
     stat = source.stat()
-    name = f"fuwu-jieba-{jieba.__version__}-{stat.st_size}-{int(stat.st_mtime)}"
+    version = importlib.metadata.version("jieba")
+    name = f"fuwu-jieba-{version}-{stat.st_size}-{int(stat.st_mtime)}"
     return Path(tempfile.gettempdir()) / name
 
 
 def build(stem: Path) -> None:
-    """Write `<stem>.marisa`, `<stem>.freq` and `<stem>.json` (the total), each atomically."""
+    """Write `<stem>.marisa`, `<stem>.freq`, the HMM's `<stem>.chars` and `<stem>.emit`, and
+    `<stem>.json` (the total and the counts), each atomically."""
     import jieba
+    from jieba.finalseg.prob_emit import P as emit
 
     tokenizer = jieba.Tokenizer()
     freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
@@ -61,26 +97,41 @@ def build(stem: Path) -> None:
     freqs = array.array("I", bytes(4 * len(trie)))
     for word, count in freq.items():
         freqs[trie[word]] = count
+    chars = marisa_trie.Trie({c for state in STATES for c in emit[state]})
+    probs = array.array("d", [math.nan]) * (len(STATES) * len(chars))
+    for row, state in enumerate(STATES):
+        for char, p in emit[state].items():
+            probs[row * len(chars) + chars[char]] = p
+    meta = {"total": total, "keys": len(trie), "chars": len(chars)}
     pid = os.getpid()
     parts = {
         ".marisa": lambda p: trie.save(str(p)),
         ".freq": lambda p: p.write_bytes(freqs.tobytes()),
-        ".json": lambda p: p.write_text(json.dumps({"total": total, "keys": len(trie)})),
+        ".chars": lambda p: chars.save(str(p)),
+        ".emit": lambda p: p.write_bytes(probs.tobytes()),
+        ".json": lambda p: p.write_text(json.dumps(meta)),
     }
-    # The description last: its presence says the other two are whole.
+    # The description last: its presence says the others are whole.
     for suffix, write in parts.items():
         partial = stem.with_name(f"{stem.name}{suffix}.{pid}")
         write(partial)
         os.replace(partial, stem.with_name(stem.name + suffix))
 
 
+def _meta(stem: Path) -> dict[str, Any] | None:
+    described = stem.with_name(stem.name + ".json")
+    meta: dict[str, Any] = json.loads(described.read_text()) if described.exists() else {}
+    return meta if "chars" in meta else None  # none, or built before the HMM's files were
+
+
 def load() -> tuple[Frequencies, int]:
     """The trie and jieba's total count, building the files first if this machine has none."""
     stem = _stem()
-    described = stem.with_name(stem.name + ".json")
-    if not described.exists():
+    meta = _meta(stem)
+    if meta is None:
         subprocess.run([sys.executable, "-m", "fuwu.search.dictionary", str(stem)], check=True)
-    meta = json.loads(described.read_text())
+        meta = _meta(stem)
+        assert meta is not None
     trie = Frequencies().mmap(str(stem.with_name(stem.name + ".marisa")))
     freqs = array.array("I")
     freqs.frombytes(stem.with_name(stem.name + ".freq").read_bytes())
@@ -88,6 +139,22 @@ def load() -> tuple[Frequencies, int]:
         raise RuntimeError(f"jieba dictionary files {stem}.* do not agree; delete them")
     trie.freqs = freqs
     return trie, int(meta["total"])
+
+
+def emissions() -> dict[str, Emission]:
+    """jieba's `finalseg.prob_emit.P` from this machine's files (`load` builds them)."""
+    stem = _stem()
+    meta = _meta(stem)
+    if meta is None:
+        load()
+        meta = _meta(stem)
+        assert meta is not None
+    chars = marisa_trie.Trie().mmap(str(stem.with_name(stem.name + ".chars")))
+    probs = array.array("d")
+    probs.frombytes(stem.with_name(stem.name + ".emit").read_bytes())
+    if len(chars) != meta["chars"] or len(probs) != len(STATES) * len(chars):
+        raise RuntimeError(f"jieba HMM files {stem}.* do not agree; delete them")
+    return {state: Emission(chars, probs, row) for row, state in enumerate(STATES)}
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sys
 import threading
+import types
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,15 +48,23 @@ def _jieba() -> Any:
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
+                from fuwu.search.dictionary import emissions, load
+
+                # The word frequencies from a shared, memory-mapped trie instead of jieba's own
+                # 50 MB dict per process (fuwu.search.dictionary); the words found are the same.
+                freq, total = load()
+                if "jieba" not in sys.modules:
+                    # The HMM's table from the same files, in place of jieba's 5 MB of dicts:
+                    # jieba's `finalseg` imports it from here and never loads its own.
+                    table = types.ModuleType("jieba.finalseg.prob_emit")
+                    table.P = emissions()  # type: ignore[attr-defined]
+                    sys.modules[table.__name__] = table
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                from fuwu.search.dictionary import load
 
                 tokenizer = jieba.Tokenizer()
-                # The word frequencies from a shared, memory-mapped trie instead of jieba's own
-                # 50 MB dict per process (fuwu.search.dictionary); the words found are the same.
-                tokenizer.FREQ, tokenizer.total = load()
+                tokenizer.FREQ, tokenizer.total = freq, total
                 tokenizer.initialized = True
                 _tokenizer = tokenizer
     return _tokenizer

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +122,65 @@ def test_a_machine_without_the_files_builds_them_once(
     monkeypatch.setattr(dictionary.tempfile, "gettempdir", lambda: str(tmp_path))
     trie, total = dictionary.load()
     built = sorted(p.suffix for p in tmp_path.iterdir())
-    assert built == [".freq", ".json", ".marisa"]
+    assert built == [".chars", ".emit", ".freq", ".json", ".marisa"]
     assert total == stock_jieba.total and trie["漏水"] == stock_jieba.FREQ["漏水"]
     stamp = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     dictionary.load()  # the second process maps what the first built
+    dictionary.emissions()
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
+
+
+def test_files_built_before_the_hmm_table_are_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fuwu.search import dictionary
+
+    monkeypatch.setattr(dictionary.tempfile, "gettempdir", lambda: str(tmp_path))
+    dictionary.load()
+    described = next(tmp_path.glob("*.json"))
+    meta = json.loads(described.read_text())
+    described.write_text(json.dumps({"total": meta["total"], "keys": meta["keys"]}))
+    (emit := next(tmp_path.glob("*.emit"))).unlink()
+    assert dictionary.emissions()["S"].get("蓝") is not None
+    assert emit.exists() and json.loads(described.read_text()) == meta
+
+
+def _jiebas_own_emissions() -> dict[str, dict[str, float]]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    assert spec is not None and spec.origin is not None
+    with (Path(spec.origin).parent / "finalseg" / "prob_emit.p").open("rb") as f:
+        table: dict[str, dict[str, float]] = pickle.load(f)  # jieba's own file
+    return table
+
+
+def test_the_hmm_table_holds_jiebas_emissions() -> None:
+    """Every state's every character has jieba's log-probability; what a state never emits
+    gets the caller's default, as from jieba's dicts."""
+    from fuwu.search.dictionary import STATES, emissions
+
+    own, ours = _jiebas_own_emissions(), emissions()
+    assert sorted(own) == sorted(STATES) == sorted(ours)
+    chars = {c for state in own.values() for c in state} | {"a", "😀", "漏水"}
+    for state in STATES:
+        for char in chars:
+            assert ours[state].get(char, -1e100) == own[state].get(char, -1e100), (state, char)
+
+
+def test_cutting_text_never_imports_jiebas_own_hmm_table() -> None:
+    """The point of the table: a process that indexes text holds 0.5 MB for the HMM, not the
+    5 MB of dicts of `jieba.finalseg.prob_emit`, and cuts the same words (蓝亭苑 is the HMM's:
+    the dictionary has no word for it, only its three characters)."""
+    code = (
+        "import sys; from fuwu.search import text\n"
+        "print(' '.join(text.words('张三丰李四光在蓝亭苑报修')))\n"
+        "print(getattr(sys.modules['jieba.finalseg.prob_emit'], '__file__', None))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    words, table_file = out.stdout.splitlines()
+    assert table_file == "None"
+    assert words == "三丰 张三丰 李四 李四光 在 蓝亭苑 报修"
 
 
 def test_the_words_of_a_short_text_are_remembered_and_the_same() -> None:
