@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--sql", action="store_true", help="print every query of the walked case")
     p.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
-    p.add_argument("--dump", type=Path, help="also write each kind's cProfile stats to DIR/KIND.prof")
+    p.add_argument(
+        "--dump", type=Path, help="also write each kind's cProfile stats to DIR/KIND.prof"
+    )
     p.add_argument(
         "--pyinstrument",
         action="store_true",
