@@ -372,17 +372,17 @@ def drill(
             window=window,
         )
     if what == COMPLAINTS:
-        qs = dr.items(filters, [Measure.INTAKE], procedures=COMPLAINT_PROCEDURES, day=day)
-        return dr.occurrences(qs, window=window)
+        chosen = dr.selection(filters, [Measure.INTAKE], procedures=COMPLAINT_PROCEDURES, day=day)
+        return dr.occurrences(chosen, window=window)
     measure, fixed = keyed.get(what, (what, None))
-    qs = dr.items(
+    chosen = dr.selection(
         filters,
         [str(measure)],
         detail=fixed if fixed is not None else detail,
         procedures=[procedure] if procedure else None,
         day=day,
     )
-    return dr.occurrences(qs, window=window)
+    return dr.occurrences(chosen, window=window)
 
 
 # -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------

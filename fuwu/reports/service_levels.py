@@ -29,7 +29,7 @@ from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, Un
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.reports.choices import Measure
-from fuwu.reports.models import Fact, FactItem
+from fuwu.reports.models import Fact
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 from fuwu.sla.lateness import late_q
 
@@ -351,19 +351,18 @@ def drill(
         return count, [
             Occurrence(c, None, "", c.step, c.department_id, c.assignee_id) for c in rows
         ]
-    items = filters.facts(FactItem.objects.filter(measure=measure).filter(where))
-    if detail is not None:
-        items = items.filter(detail=detail)
-    if day is not None:
-        items = items.filter(day=day)
-    count = items.count()
-    picked = list(
-        items.order_by("day", "event_id").values_list(
-            "case_id", "day", "detail", "step", "department_id", "person_id"
-        )[offset : offset + limit]
+    # The occurrences behind a figure: `drill`'s (which imports this module's `Filters`).
+    from fuwu.reports import drill as dr
+
+    chosen = dr.selection(
+        filters,
+        [measure],
+        procedures=[procedure] if procedure is not None else None,
+        step=step,
+        detail=detail,
+        day=day,
     )
-    by_id = Case.objects.select_related(*related).defer("data").in_bulk({p[0] for p in picked})
-    return count, [Occurrence(by_id[p[0]], *p[1:]) for p in picked if p[0] in by_id]
+    return dr.occurrences(chosen, window=dr.Window(offset, limit))
 
 
 def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None = None) -> Filters:

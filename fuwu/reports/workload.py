@@ -212,18 +212,17 @@ def drill(
     if what == BACKLOG:
         cases = filters.cases(Case.objects.exclude(status__in=CLOSED_STATUSES))
         return dr.now(cases.filter(dr.where(procedure, step)), window=window)
-    qs = dr.items(
+    chosen = dr.selection(
         filters,
         [what],
         detail=detail,
         detail_prefix=f"{channel}:" if channel else None,
+        detail_suffix=f":{hour:02d}" if hour is not None else None,
         procedures=[procedure] if procedure else None,
         step=step,
         day=day,
     )
-    if hour is not None:
-        qs = qs.filter(detail__endswith=f":{hour:02d}")
-    return dr.occurrences(qs, window=window)
+    return dr.occurrences(chosen, window=window)
 
 
 def person_name(user: Any) -> str:
