@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet, Sum
 
 from fuwu.cases.models import Case
-from fuwu.reports.models import Fact, FactItem
+from fuwu.reports.models import Fact, FactItem, FactTotal
 from fuwu.reports.service_levels import Filters, Occurrence
 
 LIMIT = 500
@@ -52,13 +52,14 @@ def _cases() -> QuerySet[Case]:
     return Case.objects.select_related(*RELATED).defer(*HEAVY)
 
 
-M = TypeVar("M", Fact, FactItem)
+M = TypeVar("M", Fact, FactTotal, FactItem)
 
 
 @dataclass(frozen=True)
 class Selection:
     """The conditions on the model's grain behind one number, applied alike to the counts
-    (`Fact`) and to the occurrences (`FactItem`): both carry the grain's columns."""
+    (`Fact`, or `FactTotal`) and to the occurrences (`FactItem`): all carry the grain's
+    columns."""
 
     filters: Filters
     measures: tuple[str, ...]
@@ -70,13 +71,14 @@ class Selection:
     day: date | None = None
 
     def of(self, qs: QuerySet[M]) -> QuerySet[M]:
+        """The conditions on `qs` (of `FactTotal` only with none on the detail)."""
         qs = self.filters.facts(qs.filter(measure__in=list(self.measures)))
-        if self.detail is not None:
-            qs = qs.filter(detail=self.detail)
-        if self.detail_prefix is not None:
-            qs = qs.filter(detail__startswith=self.detail_prefix)
-        if self.detail_suffix is not None:
-            qs = qs.filter(detail__endswith=self.detail_suffix)
+        on_detail = {
+            "detail": self.detail,
+            "detail__startswith": self.detail_prefix,
+            "detail__endswith": self.detail_suffix,
+        }
+        qs = qs.filter(**{k: v for k, v in on_detail.items() if v is not None})
         if self.procedures is not None:
             qs = qs.filter(procedure_key__in=list(self.procedures))
         if self.step is not None:
@@ -86,8 +88,11 @@ class Selection:
         return qs
 
     def count(self) -> int:
-        """How many occurrences: the sum of their counts (see the module's docstring)."""
-        return self.of(Fact.objects.all()).aggregate(n=Sum("count"))["n"] or 0
+        """How many occurrences: the sum of their counts (see the module's docstring), from
+        the totals over the detail when no condition is on the detail."""
+        on_detail = (self.detail, self.detail_prefix, self.detail_suffix) != (None, None, None)
+        counts = self.of(Fact.objects.all()) if on_detail else self.of(FactTotal.objects.all())
+        return counts.aggregate(n=Sum("count"))["n"] or 0
 
 
 def selection(

@@ -30,7 +30,7 @@ from fuwu.core.models import Department
 from fuwu.procedures.engine.errors import FieldError, Unprocessable
 from fuwu.reports import drill as dr
 from fuwu.reports.choices import Measure
-from fuwu.reports.models import Fact
+from fuwu.reports.models import Fact, FactTotal
 from fuwu.reports.service_levels import Filters, Occurrence, labels
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 
@@ -131,18 +131,23 @@ def report(filters: Filters, *, language: str) -> Report:
     hours = [sum(r.hours[h] for r in channels) for h in range(24)]
 
     open_cases = filters.cases(Case.objects.exclude(status__in=CLOSED_STATUSES))
-    rows = list(
-        open_cases.values_list("procedure_key", "step", "department_id").annotate(n=Count("id"))
-    )
-    steps = labels({(k, s) for k, s, _d, _n in rows}, language)
+    # Counted per site too: in the order of the open cases' index (site, procedure, step,
+    # department), so the database counts each group as it reads it instead of hashing a
+    # third of a million rows; the sites' counts are added here.
+    per_site = open_cases.values_list("site_id", "procedure_key", "step", "department_id")
+    counted: Counter[tuple[str, str, int | None]] = Counter()
+    for _site, k, s, d, n in per_site.annotate(n=Count("id")):
+        counted[(k, s, d)] += n
+    steps = labels({(k, s) for k, s, _d in counted}, language)
     backlog = sorted(
-        (Backlog(k, s, steps[(k, s)], d, n) for k, s, d, n in rows),
+        (Backlog(k, s, steps[(k, s)], d, n) for (k, s, d), n in counted.items()),
         key=lambda b: (-b.count, b.label),
     )
 
     daily: dict[tuple[int | None, date], Counter[str]] = defaultdict(Counter)
+    # Per person a day needs no detail: the totals (the intakes' channels and hours summed).
     for person, day, measure, n in (
-        facts.filter(measure__in=[str(m) for m in PER_DAY])
+        filters.facts(FactTotal.objects.filter(measure__in=[str(m) for m in PER_DAY]))
         .values_list("person_id", "day", "measure")
         .annotate(n=Sum("count"))
     ):
