@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Sum
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext, pgettext
 
 from fuwu.cases.choices import CLOSED_STATUSES, Channel
@@ -144,31 +145,33 @@ def report(filters: Filters, *, language: str) -> Report:
         key=lambda b: (-b.count, b.label),
     )
 
-    daily: dict[tuple[int | None, date], Counter[str]] = defaultdict(Counter)
-    # Per person a day needs no detail: the totals (the intakes' channels and hours summed).
-    for person, day, measure, n in (
-        filters.facts(FactTotal.objects.filter(measure__in=[str(m) for m in PER_DAY]))
-        .values_list("person_id", "day", "measure")
-        .annotate(n=Sum("count"))
-    ):
-        daily[(person, day)][measure] += n
+    # Per person a day needs no detail: the totals (the intakes' channels and hours summed),
+    # a row per person and day with the three measures side by side.
     people: dict[int | None, PersonDay] = {}
-    for (person, _day), counts in daily.items():
+    per_day = {str(m): Sum("count", filter=Q(measure=str(m))) for m in PER_DAY}
+    for person, _day, *sums in (
+        filters.facts(FactTotal.objects.filter(measure__in=[str(m) for m in PER_DAY]))
+        .values_list("person_id", "day")
+        .annotate(**per_day)
+        .values_list("person_id", "day", *per_day)
+    ):
         p = people.setdefault(person, PersonDay(person))
         p.days += 1
-        for m, n in counts.items():
-            p.totals[m] = p.totals.get(m, 0) + n
-            p.most[m] = max(p.most.get(m, 0), n)
-        if counts[Measure.REPAIR_ORDER] > ORDERS_A_DAY[1]:
+        for m, n in zip(per_day, sums, strict=True):
+            if n:
+                p.totals[m] = p.totals.get(m, 0) + n
+                p.most[m] = max(p.most.get(m, 0), n)
+        if (sums[PER_DAY.index(Measure.REPAIR_ORDER)] or 0) > ORDERS_A_DAY[1]:
             p.busy_days += 1
 
+    # The scorecards by ISO week (Monday first), summed by the database.
     scores: dict[tuple[int | None, date], Score] = {}
-    for person, day, measure, detail, n in (
+    for person, week, measure, detail, n in (
         facts.filter(measure__in=[str(m) for m in SCORED])
-        .values_list("person_id", "day", "measure", "detail")
+        .annotate(week=TruncWeek("day", output_field=DateField()))
+        .values_list("person_id", "week", "measure", "detail")
         .annotate(n=Sum("count"))
     ):
-        week = week_of(day)
         s = scores.setdefault((person, week), Score(person, week))
         key = f"{measure}:{detail}" if measure == Measure.RETURN_VISIT else measure
         s.counts[key] = s.counts.get(key, 0) + n

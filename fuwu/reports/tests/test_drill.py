@@ -38,12 +38,12 @@ def _open(world: World, site: str, at: datetime) -> Case:
         )
 
 
-def _step(case: Case, at: datetime, actor: Any) -> None:
-    """A transition as a procedure writes it (the fold reads events only)."""
+def _step(case: Case, at: datetime, actor: Any, kind: str = "transitioned", **data: Any) -> None:
+    """A transition (or another event) as a procedure writes it (the fold reads events only)."""
     case.last_seq += 1
     Case.objects.filter(pk=case.pk).update(last_seq=case.last_seq)
     Event.objects.create(
-        case=case, seq=case.last_seq, kind="transitioned", actor=actor, at=at, data={"values": {}}
+        case=case, seq=case.last_seq, kind=kind, actor=actor, at=at, data=data or {"values": {}}
     )
 
 
@@ -99,3 +99,57 @@ def test_the_count_of_a_selection_is_its_occurrences(world):
         assert chosen.count() == chosen.of(FactItem.objects.all()).count()
     chosen = dr.selection(filters, ["intake"], detail_prefix="phone:", detail_suffix=":09")
     assert chosen.count() == chosen.of(FactItem.objects.all()).count() == 2
+
+
+def _by_hand(filters: Filters) -> tuple[dict[Any, tuple[int, dict, dict, int]], dict[Any, dict]]:
+    """Each person's work a day and the weekly scorecards as the counts say, row by row."""
+    from collections import Counter, defaultdict
+
+    from fuwu.reports.models import Fact
+
+    facts = Fact.objects.filter(
+        site_id__in=filters.site_ids, day__range=(filters.start, filters.end)
+    )
+    daily: dict[Any, Counter[str]] = defaultdict(Counter)
+    for f in facts.filter(measure__in=[str(m) for m in workload.PER_DAY]):
+        daily[(f.person_id, f.day)][f.measure] += f.count
+    people: dict[Any, tuple[int, dict, dict, int]] = {}
+    for (person, _day), counts in daily.items():
+        days, totals, most, busy = people.get(person, (0, {}, {}, 0))
+        for m, n in counts.items():
+            totals[m] = totals.get(m, 0) + n
+            most[m] = max(most.get(m, 0), n)
+        people[person] = (days + 1, totals, most, busy + (counts["repair_order"] > 20))
+    scores: dict[Any, dict] = defaultdict(dict)
+    for f in facts.filter(measure__in=[str(m) for m in workload.SCORED]):
+        key = f"{f.measure}:{f.detail}" if f.measure == "return_visit" else f.measure
+        card = scores[(f.person_id, workload.week_of(f.day))]
+        card[key] = card.get(key, 0) + f.count
+        if f.measure == "rated":
+            card["rating_sum"] = card.get("rating_sum", 0) + int(f.detail) * f.count
+    return people, scores
+
+
+def test_each_persons_days_and_weeks_are_the_counts_summed(world):
+    from fuwu.reports.tests.dataset import build
+
+    cases = build(world)
+    filters = _world(world)
+    # A rating on the Tuesday: the technician's (who resolved A), in Monday's week.
+    a = Case.objects.get(pk=cases.a.pk)
+    _step(a, datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), world.users["agent"], "rated", score=4)
+    fold.catch_up(now=datetime(2026, 12, 1, 18, tzinfo=SHANGHAI))
+    r = workload.report(filters, language="zh-hans")
+    people, scores = _by_hand(filters)
+    assert {p.person_id: (p.days, p.totals, p.most, p.busy_days) for p in r.people} == {
+        k: v for k, v in people.items() if k is not None
+    }
+    assert any(days > 1 for days, *_ in people.values())
+    got = {}
+    for s in r.scores:
+        got[(s.person_id, s.week)] = {
+            **s.counts,
+            **({"rating_sum": s.rating_sum} if s.rating_sum else {}),
+        }
+    assert got == {k: v for k, v in scores.items() if k[0] is not None}
+    assert any(s.n("rated") for s in r.scores) and {s.week for s in r.scores} == {MONDAY}

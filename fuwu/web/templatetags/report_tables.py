@@ -59,3 +59,40 @@ def service_level_rows(rows: list[dict[str, Any]], is_total: bool = False) -> Sa
             f"  {_cell(overdue, overdue_url, 'overdue', True)}\n</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped
+
+
+def _linked(n: int, url: str) -> str:
+    if not n:
+        return ZERO
+    return f'<td class="text-end"><a href="{escape(url)}">{localize(n)}</a></td>'
+
+
+@register.simple_tag
+def backlog_rows(rows: list[dict[str, Any]]) -> SafeString:
+    """The workload's backlog lines: step, department, the open cases (a link)."""
+    return mark_safe(  # noqa: S308 — every value is escaped
+        "\n".join(
+            f'<tr data-testid="backlog-row"><td>{escape(b["label"])}</td>'
+            f'<td>{escape(b["department"])}</td><td class="text-end">'
+            f'<a href="{escape(b["url"])}">{localize(b["count"])}</a></td></tr>'
+            for b in rows
+        )
+    )
+
+
+@register.simple_tag
+def score_rows(rows: list[dict[str, Any]]) -> SafeString:
+    """The workload's scorecard lines: person, week, on-time rate, six linked figures, the
+    average rating."""
+    out = []
+    for s in rows:
+        rate = "—" if s["rate"] is None else f"{localize(s['rate'])}%"
+        rating = "—" if s["rating"] is None else localize(s["rating"])
+        cells = "".join(_linked(n, url) for n, url in s["cells"])
+        out.append(
+            f'<tr data-testid="score-row"><th scope="row" class="fw-normal">{escape(s["name"])}</th>'
+            f'<td class="text-nowrap">{s["week"]:%Y-%m-%d}</td>\n'
+            f'      <td class="text-end">{rate}</td>\n      {cells}\n'
+            f'      <td class="text-end">{rating}</td></tr>'
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 — every value is escaped
