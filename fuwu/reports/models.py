@@ -1,6 +1,7 @@
 """The reporting model: what the events say, counted per day × site × department × procedure ×
-step × person (`Fact`), with one row per counted occurrence (`FactItem`) so every number
-drills down to exactly the cases behind it. Written only by `fuwu.reports.fold`.
+step × person (`Fact`; the same summed over the detail: `FactTotal`), with one row per counted
+occurrence (`FactItem`) so every number drills down to exactly the cases behind it. Written only
+by `fuwu.reports.fold`.
 
 The grain's `day` is the local date in the site's time zone; `department` and `step` are where
 the case stood when the event happened (for `intake`, where it arrived); `person` is who did it
