@@ -50,7 +50,7 @@ from django.utils import timezone
 from fuwu.cases.choices import EventKind, Status
 from fuwu.cases.models import Case, Event
 from fuwu.reports.choices import Measure
-from fuwu.reports.models import Cursor, Fact, FactItem, FoldState
+from fuwu.reports.models import Cursor, Fact, FactItem, FactTotal, FoldState
 
 GAP_WAIT = timedelta(minutes=5)
 # Only the ids this close below the newest are waited for: a transaction still open while a
@@ -154,6 +154,15 @@ GRAIN = (
     "measure",
     "detail",
 )
+
+
+# `FactTotal`'s grain: `Fact`'s without the detail.
+TOTAL_GRAIN = tuple(g for g in GRAIN if g != "detail")
+
+
+def _total(grain: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A `Fact` grain's `FactTotal` grain (the detail, last, dropped)."""
+    return grain[:-1]
 
 
 # Measures counted against the person whose work they judge (`Position.judged`).
@@ -362,12 +371,22 @@ def _store(items: list[Item], positions: dict[int, Position], known: set[int]) -
         [FactItem(**{f: getattr(i, f) for f in ("event_id", "case_id", *GRAIN)}) for i in items],
         batch_size=1000,
     )
+    counted = totals(items)
     new: list[Fact] = []
-    for grain, n in totals(items).items():
+    for grain, n in counted.items():
         key = dict(zip(GRAIN, grain, strict=True))
         if not Fact.objects.filter(**key).update(count=F("count") + n):
             new.append(Fact(**key, count=n))
     Fact.objects.bulk_create(new, batch_size=1000)
+    summed: Counter[tuple[Any, ...]] = Counter()
+    for grain, n in counted.items():
+        summed[_total(grain)] += n
+    new_totals: list[FactTotal] = []
+    for grain, n in summed.items():
+        key = dict(zip(TOTAL_GRAIN, grain, strict=True))
+        if not FactTotal.objects.filter(**key).update(count=F("count") + n):
+            new_totals.append(FactTotal(**key, count=n))
+    FactTotal.objects.bulk_create(new_totals, batch_size=1000)
     states = [
         FoldState(case_id=c, **dict(zip(STATE_FIELDS, _state(p), strict=True)))
         for c, p in positions.items()
@@ -410,6 +429,7 @@ def rebuild(*, batch: int = 20000, now: datetime | None = None) -> int:
         cursor, _ = Cursor.objects.select_for_update().get_or_create(pk=1)
         FactItem.objects.all().delete()
         Fact.objects.all().delete()
+        FactTotal.objects.all().delete()
         FoldState.objects.all().delete()
         positions: dict[int, Position] = {}
         last = first = 0
@@ -426,6 +446,7 @@ def rebuild(*, batch: int = 20000, now: datetime | None = None) -> int:
             ((c, *_state(p)) for c, p in positions.items()),
         )
         _sum_items()
+        _sum_totals()
         # As `_catch_up` leaves them: the ids missing just below the newest are waited for.
         stamp = now.isoformat()
         gaps = [
@@ -444,7 +465,7 @@ def _analyse() -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        for model in (Fact, FactItem, FoldState):
+        for model in (Fact, FactTotal, FactItem, FoldState):
             cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
@@ -486,6 +507,19 @@ def _sum_items() -> None:
         cur.execute(sql)
 
 
+def _sum_totals() -> None:
+    """Every `FactTotal` from the counts: `Fact` summed over its detail (the migration
+    that brought the table in, for a model folded before, writes the same)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    grain = ", ".join(q(f) for f in TOTAL_GRAIN)
+    fact, total = q(Fact._meta.db_table), q(FactTotal._meta.db_table)
+    select = f"SELECT {grain}, SUM({q('count')}) FROM {fact} GROUP BY {grain}"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {total} ({grain}, {q('count')}) {select}")
+
+
 def check(*, batch: int = 20000) -> list[str]:
     """The differences between the stored model and a fold from scratch of the same events
     (every id up to the mark, less the gaps); empty when they agree. Reads, writes nothing."""
@@ -514,6 +548,18 @@ def check(*, batch: int = 20000) -> list[str]:
         if expected[grain] != stored[grain]:
             label = " ".join(f"{k}={v}" for k, v in zip(GRAIN, grain, strict=True))
             out.append(f"fact {label}: stored {stored[grain]}, rebuilt {expected[grain]}")
+    expected_totals: Counter[tuple[Any, ...]] = Counter()
+    for grain, n in expected.items():
+        expected_totals[_total(grain)] += n
+    stored_totals: Counter[tuple[Any, ...]] = Counter()
+    for values in FactTotal.objects.filter(count__gt=0).values_list(*TOTAL_GRAIN, "count"):
+        stored_totals[tuple(values[:-1])] += values[-1]
+    for grain in sorted(set(expected_totals) | set(stored_totals), key=repr):
+        if expected_totals[grain] != stored_totals[grain]:
+            label = " ".join(f"{k}={v}" for k, v in zip(TOTAL_GRAIN, grain, strict=True))
+            out.append(
+                f"total {label}: stored {stored_totals[grain]}, rebuilt {expected_totals[grain]}"
+            )
     want = {(i.event_id, i.measure): i for i in items}
     have = {
         (e, m): (c, d)

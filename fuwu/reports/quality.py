@@ -25,6 +25,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.db.models import Sum
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from fuwu.cases.models import Case, Event
@@ -242,14 +243,19 @@ def survey_answers(filters: Filters) -> list[tuple[Any, list[str], str]]:
         .order_by("day", "event_id")
         .values_list("case_id", "day", "detail", "step", "department_id", "person_id")
     )
-    data = dict(Case.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "data"))
+    # Of each case's data only the two keys read here (a survey's data holds every answer).
+    said = {
+        pk: (level, topics)
+        for pk, level, topics in Case.objects.filter(pk__in={r[0] for r in rows})
+        .annotate(level=KeyTransform("satisfaction", "data"), topics=KeyTransform("topics", "data"))
+        .values_list("pk", "level", "topics")
+    }
     out = []
     for row in rows:
-        case = data.get(row[0]) or {}
-        level = case.get("satisfaction")
+        level, topics = said.get(row[0], (None, None))
         if not level:
             continue
-        topics = case.get("topics") or []
+        topics = topics or []
         out.append((row, [str(t) for t in topics] or ["other"], str(level)))
     return out
 
@@ -372,17 +378,17 @@ def drill(
             window=window,
         )
     if what == COMPLAINTS:
-        qs = dr.items(filters, [Measure.INTAKE], procedures=COMPLAINT_PROCEDURES, day=day)
-        return dr.occurrences(qs, window=window)
+        chosen = dr.selection(filters, [Measure.INTAKE], procedures=COMPLAINT_PROCEDURES, day=day)
+        return dr.occurrences(chosen, window=window)
     measure, fixed = keyed.get(what, (what, None))
-    qs = dr.items(
+    chosen = dr.selection(
         filters,
         [str(measure)],
         detail=fixed if fixed is not None else detail,
         procedures=[procedure] if procedure else None,
         day=day,
     )
-    return dr.occurrences(qs, window=window)
+    return dr.occurrences(chosen, window=window)
 
 
 # -- as a spreadsheet (fuwu.sheets' rows + columns protocol) -------------------------------------

@@ -29,7 +29,7 @@ from fuwu.procedures.engine.errors import EngineError, FieldError, Forbidden, Un
 from fuwu.procedures.models import ProcedureVersion
 from fuwu.procedures.registry import definition_of
 from fuwu.reports.choices import Measure
-from fuwu.reports.models import Fact, FactItem
+from fuwu.reports.models import Fact, FactTotal
 from fuwu.sheets.tables import Column, Kind, SimpleTable
 from fuwu.sla.lateness import late_q
 
@@ -62,7 +62,8 @@ class Filters:
     site_code: str | None = None
 
     def facts(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        """The same conditions on `Fact` and `FactItem` (both carry the grain's columns)."""
+        """The same conditions on `Fact`, `FactTotal` and `FactItem` (all carry the grain's
+        columns, but for the totals' detail)."""
         qs = qs.filter(site_id__in=self.site_ids, day__gte=self.start, day__lte=self.end)
         if self.department_id is not None:
             qs = qs.filter(department_id=self.department_id)
@@ -238,9 +239,12 @@ def labels(keys: set[tuple[str, str]], language: str) -> dict[tuple[str, str], s
 def report(filters: Filters, *, language: str, now: datetime | None = None) -> Report:
     """The figures: three grouped reads of the model and one of the open cases."""
     now = now or timezone.now()
+    # The figures need no detail: the totals (`FactTotal`, a row per channel and hour of the
+    # intakes fewer); the rungs need it (`Fact`).
     facts = filters.facts(Fact.objects.filter(measure__in=[str(m) for m in COLUMNS]))
+    summed = filters.facts(FactTotal.objects.filter(measure__in=[str(m) for m in COLUMNS]))
     cells: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for key, step, measure, n in facts.values_list("procedure_key", "step", "measure").annotate(
+    for key, step, measure, n in summed.values_list("procedure_key", "step", "measure").annotate(
         n=Sum("count")
     ):
         cells[(key, step)][measure] = cells[(key, step)].get(measure, 0) + n
@@ -283,7 +287,7 @@ def report(filters: Filters, *, language: str, now: datetime | None = None) -> R
     )
     by_day: dict[tuple[date, str], int] = {
         (d, m): n
-        for d, m, n in facts.filter(measure__in=[str(m) for m in plotted])
+        for d, m, n in summed.filter(measure__in=[str(m) for m in plotted])
         .values_list("day", "measure")
         .annotate(n=Sum("count"))
     }
@@ -351,19 +355,18 @@ def drill(
         return count, [
             Occurrence(c, None, "", c.step, c.department_id, c.assignee_id) for c in rows
         ]
-    items = filters.facts(FactItem.objects.filter(measure=measure).filter(where))
-    if detail is not None:
-        items = items.filter(detail=detail)
-    if day is not None:
-        items = items.filter(day=day)
-    count = items.count()
-    picked = list(
-        items.order_by("day", "event_id").values_list(
-            "case_id", "day", "detail", "step", "department_id", "person_id"
-        )[offset : offset + limit]
+    # The occurrences behind a figure: `drill`'s (which imports this module's `Filters`).
+    from fuwu.reports import drill as dr
+
+    chosen = dr.selection(
+        filters,
+        [measure],
+        procedures=[procedure] if procedure is not None else None,
+        step=step,
+        detail=detail,
+        day=day,
     )
-    by_id = Case.objects.select_related(*related).defer("data").in_bulk({p[0] for p in picked})
-    return count, [Occurrence(by_id[p[0]], *p[1:]) for p in picked if p[0] in by_id]
+    return dr.occurrences(chosen, window=dr.Window(offset, limit))
 
 
 def from_params(actor: Actor, params: Mapping[str, str], *, now: datetime | None = None) -> Filters:

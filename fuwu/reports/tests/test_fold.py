@@ -7,10 +7,11 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from fuwu.cases.models import Event
 from fuwu.reports import fold
-from fuwu.reports.models import Cursor, Fact, FactItem
+from fuwu.reports.models import Cursor, Fact, FactItem, FactTotal
 from fuwu.reports.tests.dataset import (
     CHECKED,
     NOW,
@@ -30,6 +31,21 @@ def facts() -> dict[tuple, int]:
         (f.day, f.department_id, f.step, f.person_id, f.measure, f.detail): f.count
         for f in Fact.objects.filter(count__gt=0)
     }
+
+
+def summed() -> dict[tuple, int]:
+    """The totals over the detail, which must be the counts' sums."""
+    return {
+        (f.day, f.department_id, f.step, f.person_id, f.measure): f.count
+        for f in FactTotal.objects.filter(count__gt=0)
+    }
+
+
+def sums_of(counts: dict[tuple, int]) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    for key, n in counts.items():
+        out[key[:-1]] = out.get(key[:-1], 0) + n
+    return out
 
 
 def test_the_figures_of_the_fixed_day(world):
@@ -114,9 +130,10 @@ def test_rebuild_equals_incremental_also_after_more_events(world):
     fold.catch_up(now=local(15, 31))
     assert facts()[(MONDAY, sc, "return_visit", tech, "return_visit", "satisfied")] == 1
     assert a.status == "closed" and fold.check() == []
-    incremental = facts()
+    incremental, totals = facts(), summed()
+    assert totals == sums_of(incremental) and len(totals) < len(incremental)
     fold.rebuild()
-    assert facts() == incremental
+    assert facts() == incremental and summed() == totals
     assert fold.check() == []
 
 
@@ -195,6 +212,11 @@ def test_the_commands(world, capsys):
     with pytest.raises(CommandError, match="1 difference"):
         call_command("reports", "check")
     assert "stored 5, rebuilt 2" in capsys.readouterr().out
+    call_command("reports", "rebuild")
+    FactTotal.objects.filter(measure="intake").update(count=F("count") + 1)
+    with pytest.raises(CommandError, match="difference"):
+        call_command("reports", "check")
+    assert "total day=" in capsys.readouterr().out
     call_command("reports", "rebuild")
     call_command("reports", "check")
 

@@ -382,10 +382,15 @@ def survey_households_view(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure") or round_lists.ALL
 
     def build(scope: Scope, context: dict[str, Any]) -> None:
-        rows = round_lists.pick_survey(round_lists.surveyed(scope, round=survey_round), measure)
+        # Every household's place in the list, but only the page's read whole.
+        ids = round_lists.surveyed_order(scope, measure, round=survey_round)
+        rows_page = _paged(request, ids)
+        rows_page.object_list = round_lists.in_order(
+            scope, list(rows_page.object_list), round=survey_round
+        )
         language = _language()
         context.update(
-            rows_page=_paged(request, rows),
+            rows_page=rows_page,
             methods=option_labels(round_lists.SURVEY, "survey_method", language),
             departments=option_labels(round_lists.SURVEY, "responsible_department", language),
             back=_link(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -89,8 +89,17 @@ def _link(base: str, filters: sl.Filters, measure: str, **extra: Any) -> str:
                 {**filters.query(), "measure": measure, **{k: str(v) for k, v in extra.items()}}
             )
         )
-    own = urlencode({"measure": measure, **{k: str(v) for k, v in extra.items()}})
+    own = "&".join(
+        f"{_quoted(k)}={_quoted(str(v))}" for k, v in {"measure": measure, **extra}.items()
+    )
     return f"{base}?{_encoded(filters)}&{own}"
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """`urlencode`'s quoting of one key or value, remembered: a page's links repeat a few
+    dozen measures, steps and procedures thousands of times."""
+    return quote_plus(text)
 
 
 @lru_cache(maxsize=64)
@@ -118,12 +127,21 @@ def service_levels_view(request: HttpRequest) -> HttpResponse:
     drill = reverse("web:report-service-levels-cases")
     rows = []
     for line in [*report.lines, report.total]:
+        is_total = line is report.total
         where = {"procedure": line.procedure, "step": line.step} if line.procedure else {}
         rows.append(
             {
                 "line": line,
-                "cells": [(line.n(m), _link(drill, filters, m, **where), m) for m, _h in HEADINGS],
-                "overdue": (line.overdue, _link(drill, filters, sl.OVERDUE, **where)),
+                # A zero in the table is shown without a link: none is made for it (the total
+                # line's are the tiles' links too).
+                "cells": [
+                    (n, _link(drill, filters, m, **where) if n or is_total else "", m)
+                    for n, m in ((line.n(m), m) for m, _h in HEADINGS)
+                ],
+                "overdue": (
+                    line.overdue,
+                    _link(drill, filters, sl.OVERDUE, **where) if line.overdue or is_total else "",
+                ),
             }
         )
     rungs = [
@@ -153,6 +171,7 @@ def service_levels_view(request: HttpRequest) -> HttpResponse:
         headings=[h for _m, h in HEADINGS],
         rows=rows[:-1],
         total=rows[-1],
+        totals=rows[-1:],
         rungs=rungs,
         chart=chart,
     )

@@ -184,7 +184,9 @@ def workload_view(request: HttpRequest) -> HttpResponse:
             cells.append(
                 {
                     "total": p.totals.get(m, 0),
-                    "url": _link(base, filters, str(m), person=p.person_id),
+                    "url": _link(base, filters, str(m), person=p.person_id)
+                    if p.totals.get(m, 0)
+                    else "",
                     "average": p.average(m),
                     "most": p.most.get(m, 0),
                 }
@@ -266,10 +268,13 @@ def _score_cells(base: str, filters: Filters, s: wl.Score) -> list[tuple[int, st
         (visit, "dissatisfied", f"{visit}:dissatisfied"),
         (str(Measure.RATED), None, None),
     ]
+    # A zero is shown without a link: none is made for it.
     return [
         (
             s.n(key or measure),
-            _link(base, filters, measure, **week, **({"detail": detail} if detail else {})),
+            _link(base, filters, measure, **week, **({"detail": detail} if detail else {}))
+            if s.n(key or measure)
+            else "",
         )
         for measure, detail, key in cells
     ]

@@ -4,7 +4,8 @@ figures of `dataset.rounds`, in one query each; the pages and the API with their
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -110,3 +111,32 @@ def test_tally_counted_by_the_database_equals_the_python_one(world, round_data):
         case.data = {**original, **change}
         case.save(update_fields=["data"])
         assert rounds.counted_tally(s) == rounds.survey_tally(rounds.surveyed(s)), change
+
+
+def test_the_households_page_lists_what_pick_survey_picks(world, round_data):
+    """`surveyed_order` (chosen and ordered from light columns) and `in_order` give the rows of
+    `pick_survey(surveyed(...))`, in its order, for every figure, area and round."""
+    from fuwu.cases.models import Case
+    from fuwu.reports.lists.tests.dataset import _survey
+
+    # Unit 101 surveyed twice more: its three in case-number order, the first one's number on a
+    # later day than the newer cases'.
+    unit = round_data["s101"].asset
+    for _ in range(2):
+        _survey(world, unit, "area_walk", [("visited", {})])
+    Case.objects.filter(pk=round_data["s101"].pk).update(
+        created_at=datetime(2026, 12, 3, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+    measures = [*rounds.MEASURES, "department:security", "department:engineering", "department:"]
+    for params in ({}, {"building": "1"}, {"building": "2"}, {"building": "-"}):
+        s = scope(world, **params)
+        for round in (None, "2026年下半年", "2026年上半年"):
+            for measure in measures:
+                expected = rounds.pick_survey(rounds.surveyed(s, round=round), measure)
+                ids = rounds.surveyed_order(s, measure, round=round)
+                assert rounds.in_order(s, ids, round=round) == expected, (params, round, measure)
+                assert rounds.in_order(s, ids[1:3], round=round) == expected[1:3]
+    everyone = rounds.surveyed_order(scope(world), rounds.ALL)
+    assert everyone[:3] != sorted(everyone[:3]) and round_data["s101"].pk == everyone[2]
+    with pytest.raises(EngineError):
+        rounds.surveyed_order(scope(world), "happy")
