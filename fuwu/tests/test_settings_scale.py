@@ -22,6 +22,7 @@ VARIABLES = (
     "FUWU_DB_POOL_TIMEOUT",
     "FUWU_CACHE_URL",
     "FUWU_CACHE_DIR",
+    "FUWU_PG_OPTIONS",
 )
 
 
@@ -98,3 +99,10 @@ def test_the_redis_cache_builds_its_client_and_another_url_is_refused(environ):
     environ(FUWU_CACHE_URL="memcached://127.0.0.1:11211")
     with pytest.raises(ImproperlyConfigured, match="FUWU_CACHE_URL must be a redis://"):
         fuwu_settings._cache()
+
+
+def test_postgresql_connections_run_without_jit_unless_told_otherwise(environ):
+    environ(DATABASE_URL=PG)
+    assert fuwu_settings._database()["OPTIONS"]["options"] == "-c jit=off"
+    environ(DATABASE_URL=PG, FUWU_PG_OPTIONS="-c jit=on -c work_mem=64MB")
+    assert fuwu_settings._database()["OPTIONS"]["options"] == "-c jit=on -c work_mem=64MB"
