@@ -307,10 +307,12 @@ class Event(models.Model):
             # The fee reports read a period's payments (a notice's `paid`/`part_paid`, a parking
             # lease's `paid`/`paid_renewal`: `fuwu.reports.lists.fees.PAYING`), a few thousand
             # among hundreds of thousands of transitions a quarter at a million cases: their
-            # own small partial index, by time, with the case.
+            # own small partial index, by time, with everything a report reads of them (the
+            # case, the amount in `data`), so a quarter's 38,000 are read from the index alone
+            # instead of 12,000 pages of the event table (PostgreSQL; at 1 M: 505 -> 23 ms).
             models.Index(
                 fields=["at"],
-                include=["case_id"],
+                include=["case_id", "id", "data"],
                 condition=models.Q(
                     kind="transitioned", data__transition__in=["paid", "paid_renewal", "part_paid"]
                 ),
