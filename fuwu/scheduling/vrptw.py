@@ -526,40 +526,40 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
 # know that it has reached the smallest fleet (the packing bound is below R1's and RC1's best
 # known fleets), so it takes its whole share unless a step is hopeless (HOPELESS below); 0.8,
 # not 0.6: a step that succeeds may take 4 to 6 s of CPU (R104's ninth route, R109's eleventh,
-# R110's tenth, December 2026). The first plan needs little: the required-clients try of the
-# first steps takes out in a moment what a longer first search would (0.03, not 0.1, gives the
-# elimination 0.7 s more).
-START_SHARE = 0.03
+# R110's tenth, R112's ninth, RC101's fourteenth).
+START_SHARE = 0.1
 FLEET_SHARE = 0.8
 
 
 # Route elimination by prizes (`_fewer_routes`): the length of a round in PyVRP's iterations
-# (about 0.08 s of CPU here; 200, not 100 or 50: RC106's eleventh route went out with seeds 2 and
-# 4 at 2.4 to 2.7 s into the step, against 6 to 7.4 s with rounds of 100), and what a client
-# left out in a round adds to its prize (PyVRP units: 1,000 of Solomon's distance, more than
-# serving any one client can cost, so serving more clients always pays).
-ROUND_ITERATIONS = 200
+# (about 0.05 s of CPU here), and what a client left out in a round adds to its prize (PyVRP
+# units: 1,000 of Solomon's distance, more than serving any one client can cost, so serving more
+# clients always pays).
+ROUND_ITERATIONS = 100
 ROUND_PRIZE = 10**6
 # PyVRP's penalties per unit of time warp and excess load in a round: a round (fewer than the
 # 500 iterations between PyVRP's penalty updates) keeps half this top throughout. Its default
 # (100,000) keeps the search in feasible plans; lower, it may pass through late ones. Measured
 # (CPU clock): 1,000 took R112 and RC101 to their best known fleets 6 times of 6 (seeds 1-3),
-# against 3 of 6 with the default and 2 of 6 with 100, but RC106 to 11 routes 0 times of 3;
-# 10,000 took RC106 there 4 times of 10 and kept every other R1 and RC1 best known fleet with
-# seeds 1 and 2 (100: 0 of 4 on RC106).
-ROUND_MAX_PENALTY = 10000.0
+# against 3 of 6 with the default and 2 of 6 with 100, but RC106 to 11 routes 0 times of 3.
+# 10,000 took RC106 there 4 times of 10, but with rounds of 200 iterations and the first plan in
+# 3 % of the time it lost a route on R110 and R112 with 2 seeds of 3, on R103, RC101 and RC102
+# with 1 (the whole set, seeds 1-3, December 2026), so 1,000 stays.
+ROUND_MAX_PENALTY = 1000.0
 # Before the prize rounds, PyVRP's own penalty search with every client required, for this many
 # iterations (about 0.15 s of CPU): it takes out at once a route that is easy to take out, where
 # the first prize rounds took 1 to 2 s (RC102's 14 routes to 13).
 REQUIRED_FIRST = 300
 # Giving up a step, so that the distance phase gets the time: after PATIENCE_SHARE of the
 # solve's seconds, a step whose best round so far still leaves out HOPELESS of a route's worth
-# of clients or more (clients / routes) is given up. Measured with seeds 1 and 2 (the fewest
-# clients left out in a step's first 2 s of CPU, in a route's worth): the steps that succeeded
-# 0.1 to 0.42 (RC106's eleventh route, which rarely goes, 0.55); the steps below the best known
-# fleets that are hopeless 0.64 to 0.8 (R104 to 8 routes, R108 to 8, R110 to 9, R111 to 9, R112
-# to 8, RC108 to 9), others 0.1 to 0.55 (RC103 to 10, RC104 to 9, R107 to 9, R101 to 18),
-# which keep their whole share: the signal only tells the plainly hopeless.
+# of clients or more (clients / routes) is given up. Measured (the fewest clients left out in a
+# step's first 2 s of CPU, in a route's worth; seeds 1 and 2, rounds of 200 iterations at a
+# penalty top of 10,000, and seed 1 with these rounds): the steps that succeeded 0.1 to 0.42
+# (RC106's eleventh route, which rarely goes, 0.33 to 0.55); the steps below the best known
+# fleets that are plainly hopeless 0.56 to 0.8 (R104 to 8 routes, R108 to 8 (0.56: it keeps
+# its share), R110 to 9, R111 to 9, R112 to 8, RC108 to 9), others 0.1 to 0.55 (RC103 to 10,
+# RC104 to 9, R107 to 9, R101 to 18), which keep their whole share: the signal only tells the
+# plainly hopeless.
 PATIENCE_SHARE = 0.2
 HOPELESS = 0.6
 
