@@ -16,7 +16,7 @@ truncated one where C101 is 827.3); PyVRP works on them × 1000 (distance rounde
 rounded up, so its feasible plans are feasible in real numbers, which `check_solomon` confirms
 independently).
 
-    python -m bench.run --only routes [--instances C101,R101] [--route-seconds 10]
+    python -m bench.run --only routes [--instances C101,R101] [--route-seconds 10] [--route-seed 1]
                                       [--route-objective fleet|distance]
 """
 

@@ -149,6 +149,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "shared machine, what the wall time would be on an idle one)",
     )
     p.add_argument(
+        "--route-seed",
+        type=int,
+        default=1,
+        help="routes: the solver's seed (default 1)",
+    )
+    p.add_argument(
         "--page-cases",
         type=int,
         default=100_000,
@@ -817,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
                     log=log,
                     objective=args.route_objective,
                     clock=args.route_clock,
+                    seed=args.route_seed,
                 )
             except Exception as exc:
                 failed = True

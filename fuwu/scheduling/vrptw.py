@@ -524,27 +524,44 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
 # Shares of `solve_solomon`'s time with `fleet_first`: a first plan, then taking routes out
 # (`_fewer_routes`) until this share, then distance with the fleet found. The elimination cannot
 # know that it has reached the smallest fleet (the packing bound is below R1's and RC1's best
-# known fleets), so it takes its whole share; 0.8, not 0.6: R112's tenth route went out at 4 to
-# 6 s of CPU, RC101's fifteenth at 3 to 5 s.
+# known fleets), so it takes its whole share unless a step is hopeless (HOPELESS below); 0.8,
+# not 0.6: a step that succeeds may take 4 to 6 s of CPU (R104's ninth route, R109's eleventh,
+# R110's tenth, R112's ninth, RC101's fourteenth).
 START_SHARE = 0.1
 FLEET_SHARE = 0.8
 
 
 # Route elimination by prizes (`_fewer_routes`): the length of a round in PyVRP's iterations
 # (about 0.05 s of CPU here), and what a client left out in a round adds to its prize (PyVRP
-# units: 1,000 of Solomon's distance, more than serving any one client can cost, so serving
-# more clients always pays).
+# units: 1,000 of Solomon's distance, more than serving any one client can cost, so serving more
+# clients always pays).
 ROUND_ITERATIONS = 100
 ROUND_PRIZE = 10**6
-# PyVRP's penalties per unit of time warp and excess load in a round: its default top (100,000,
-# starting at half that) keeps the search in feasible plans; at 1,000 it may pass through late
-# ones. Measured on R112 and RC101 with seeds 1-3 (CPU clock): 6 of 6 at the best known fleet,
-# against 3 of 6 with the default and 2 of 6 with 100.
+# PyVRP's penalties per unit of time warp and excess load in a round: a round (fewer than the
+# 500 iterations between PyVRP's penalty updates) keeps half this top throughout. Its default
+# (100,000) keeps the search in feasible plans; lower, it may pass through late ones. Measured
+# (CPU clock): 1,000 took R112 and RC101 to their best known fleets 6 times of 6 (seeds 1-3),
+# against 3 of 6 with the default and 2 of 6 with 100, but RC106 to 11 routes 0 times of 3.
+# 10,000 took RC106 there 4 times of 10, but with rounds of 200 iterations and the first plan in
+# 3 % of the time it lost a route on R110 and R112 with 2 seeds of 3, on R103, RC101 and RC102
+# with 1 (the whole set, seeds 1-3, December 2026), so 1,000 stays.
 ROUND_MAX_PENALTY = 1000.0
 # Before the prize rounds, PyVRP's own penalty search with every client required, for this many
 # iterations (about 0.15 s of CPU): it takes out at once a route that is easy to take out, where
 # the first prize rounds took 1 to 2 s (RC102's 14 routes to 13).
 REQUIRED_FIRST = 300
+# Giving up a step, so that the distance phase gets the time: after PATIENCE_SHARE of the
+# solve's seconds, a step whose best round so far still leaves out HOPELESS of a route's worth
+# of clients or more (clients / routes) is given up. Measured (the fewest clients left out in a
+# step's first 2 s of CPU, in a route's worth; seeds 1 and 2, rounds of 200 iterations at a
+# penalty top of 10,000, and seed 1 with these rounds): the steps that succeeded 0.1 to 0.42
+# (RC106's eleventh route, which rarely goes, 0.33 to 0.55); the steps below the best known
+# fleets that are plainly hopeless 0.56 to 0.8 (R104 to 8 routes, R108 to 8 (0.56: it keeps
+# its share), R110 to 9, R111 to 9, R112 to 8, RC108 to 9), others 0.1 to 0.55 (RC103 to 10,
+# RC104 to 9, R107 to 9, R101 to 18), which keep their whole share: the signal only tells the
+# plainly hopeless.
+PATIENCE_SHARE = 0.2
+HOPELESS = 0.6
 
 
 class _Round:
@@ -587,9 +604,11 @@ def _fewer_routes(
     *,
     rounds: Iterator[int],
     clock: Callable[[], float],
+    patience: float = math.inf,
 ) -> tuple[list[list[int]], int] | None:
     """A feasible plan with one route fewer than `plan` (customer numbers, 1-based) and PyVRP's
-    iterations spent, or None if none was found by `deadline`.
+    iterations spent, or None if none was found by `deadline`, or if after `patience` seconds
+    its rounds have left out at best HOPELESS of a route's worth of clients or more (given up).
 
     First PyVRP with a vehicle fewer and every client required, briefly (REQUIRED_FIRST
     iterations, from `plan` without its shortest route): enough where a route is easy to take
@@ -618,6 +637,8 @@ def _fewer_routes(
     prizes = [ROUND_PRIZE] * len(base)
     current = sorted(plan, key=len)[1:]
     iterations = 0
+    started = clock()
+    fewest_left_out = len(base)
     if REQUIRED_FIRST > 0:
         required = data.replace(vehicle_types=vehicles)
         stop = _Round(clock, deadline, REQUIRED_FIRST, len(base))
@@ -656,6 +677,9 @@ def _fewer_routes(
         served = {c for r in current for c in r}
         if len(served) == len(base):
             return current, iterations
+        fewest_left_out = min(fewest_left_out, len(base) - len(served))
+        if clock() - started >= patience and fewest_left_out * size >= HOPELESS * len(base):
+            return None
         for c in range(1, len(base) + 1):
             if c not in served:
                 prizes[c - 1] += ROUND_PRIZE
@@ -727,7 +751,14 @@ def solve_solomon(
     lower_bound = math.ceil(sum(inst.demand) / inst.capacity)
     rounds = itertools.count(seed * 100_000)
     while len(routes) > lower_bound and clock() < t0 + seconds * FLEET_SHARE:
-        fewer = _fewer_routes(data, routes, t0 + seconds * FLEET_SHARE, rounds=rounds, clock=clock)
+        fewer = _fewer_routes(
+            data,
+            routes,
+            t0 + seconds * FLEET_SHARE,
+            rounds=rounds,
+            clock=clock,
+            patience=seconds * PATIENCE_SHARE,
+        )
         if fewer is None:
             break
         routes, done = fewer

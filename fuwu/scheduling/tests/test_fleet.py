@@ -5,6 +5,7 @@ none can be; and the vehicles-first solve on C101."""
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from pathlib import Path
 
@@ -80,6 +81,37 @@ def test_no_route_is_taken_out_when_none_can_be():
     result = solve_solomon(inst, 1.0, fleet_first=True)
     assert result.problems == ()
     assert sorted(result.routes) == [(1,), (2,)]
+
+
+def test_a_hopeless_step_is_given_up_after_its_patience():
+    # Six customers in six directions, each due right after the depot opens: each needs its own
+    # vehicle, so five routes leave at least one out, 0.83 of a route's worth (6 / 5 per route),
+    # above HOPELESS: the step gives up once its patience is spent, long before its deadline.
+    angles = [k * math.pi / 3 for k in range(6)]
+    inst = Solomon(
+        name="six",
+        vehicles=6,
+        capacity=10,
+        x=(0.0, *(round(10 * math.cos(a), 3) for a in angles)),
+        y=(0.0, *(round(10 * math.sin(a), 3) for a in angles)),
+        demand=(0, *[1] * 6),
+        ready=(0, *[0] * 6),
+        due=(100, *[11] * 6),
+        service=(0, *[1] * 6),
+    )
+    assert vrptw.HOPELESS * 6 / 5 <= 1
+    data = solomon_data(inst, fleet_first=True)
+    t0 = time.process_time()
+    got = _fewer_routes(
+        data,
+        [[c] for c in range(1, 7)],
+        t0 + 30,
+        rounds=itertools.count(1),
+        clock=time.process_time,
+        patience=0.2,
+    )
+    assert got is None
+    assert time.process_time() - t0 < 5
 
 
 @needs_instances
