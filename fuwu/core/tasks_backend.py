@@ -10,6 +10,7 @@ row — the same values, `DBTaskResult`'s own defaults, `enqueued_at`, and the f
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django_tasks_db.backend import DatabaseBackend as _Backend
@@ -36,5 +37,6 @@ class DatabaseBackend(_Backend):
         return row
 
 
-def _columns(model: Any) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+@cache
+def _columns(model: Any) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)

@@ -88,14 +88,17 @@ def _queue_for(name: str) -> _Queue:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer: _Queue | None = None
+    _queue_name: Any = None  # the NAME `_writer` was worked out for
     _holds_writer = False
 
     def _write_queue(self) -> _Queue | None:
-        name = str(self.settings_dict["NAME"])
-        if self.is_in_memory_db() or not name:
-            return None
-        if self._writer is None or self._writer.path.name != Path(name).name + "-writer.lock":
-            self._writer = _queue_for(name)
+        """This database file's queue (none for an in-memory database), worked out again only
+        when the name changes (Django's test set-up renames a connection's database)."""
+        name = self.settings_dict["NAME"]
+        if name != self._queue_name:
+            memory = self.is_in_memory_db() or not name
+            self._writer = None if memory else _queue_for(str(name))
+            self._queue_name = name
         return self._writer
 
     def _start_transaction_under_autocommit(self) -> None:
