@@ -32,7 +32,7 @@ $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py constraints.txt fuwu/scheduling/_ejection.c
 	$(BIN)/pip install -q -c constraints.txt -e .
 	touch $@
 

@@ -3,9 +3,10 @@ best known solutions in shared/data/solomon/bks.csv at a fixed time limit (10 s 
 instance, all phases included), and the verdict per family against the target (mean gap ≤ 1 %).
 
 Objective (default `--route-objective fleet`): as bks.csv, fewest vehicles first, then total
-distance: a first PyVRP plan, route elimination (PyVRP with a vehicle fewer and prizes that grow
-for the clients it leaves out: `fuwu.scheduling.vrptw._fewer_routes`), then PyVRP on distance
-with the fleet found. `--route-objective distance` minimises distance alone (the day planner's
+distance: a first PyVRP plan; route elimination by two searches side by side, the guided
+ejection search in C on a second thread (`fuwu.scheduling.vrptw.eject_routes`) and PyVRP with a
+vehicle fewer and prizes that grow for the clients it leaves out (`vrptw._fewer_routes`); then
+PyVRP on distance with the fewer routes found. `--route-objective distance` minimises distance alone (the day planner's
 objective), for comparison.
 
 How a family is judged, whatever the objective: the target is met only when every instance
@@ -136,8 +137,9 @@ def run(
         }
     return {
         "solver": (
-            "PyVRP first plan, route elimination (PyVRP with a vehicle fewer and growing prizes), "
-            "PyVRP on distance with the fleet fixed; objective: fewest vehicles, then total distance (as bks.csv)"
+            "PyVRP first plan, route elimination (guided ejection search in C on a second thread, "
+            "beside PyVRP with a vehicle fewer and growing prizes), PyVRP on distance with the "
+            "fleet fixed; objective: fewest vehicles, then total distance (as bks.csv)"
             if objective == "fleet"
             else "PyVRP (iterated local search), objective: total distance"
         ),

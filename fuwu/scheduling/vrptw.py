@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -521,14 +522,87 @@ def route_distance(inst: Solomon, routes: Sequence[Sequence[int]]) -> float:
     return total
 
 
-# Shares of `solve_solomon`'s time with `fleet_first`: a first plan, then taking routes out
-# (`_fewer_routes`) until this share, then distance with the fleet found. The elimination cannot
-# know that it has reached the smallest fleet (the packing bound is below R1's and RC1's best
-# known fleets), so it takes its whole share unless a step is hopeless (HOPELESS below); 0.8,
-# not 0.6: a step that succeeds may take 4 to 6 s of CPU (R104's ninth route, R109's eleventh,
-# R110's tenth, R112's ninth, RC101's fourteenth).
+# Shares of `solve_solomon`'s time with `fleet_first`: a first plan; then, until FLEET_SHARE,
+# two route eliminations side by side, the guided ejection search in C (`eject_routes`) on a
+# thread of its own (it runs without the GIL) and the prize rounds (`_fewer_routes`, PyVRP) on
+# the caller's; then distance with the fewer of their fleets. Neither can know that it has
+# reached the smallest fleet (the packing bound is below R1's and RC1's best known fleets), so
+# each takes its whole share unless the prize rounds find a step hopeless (HOPELESS below).
+# The two succeed on different instances. Measured (CPU, 6 s each, seeds 1-8): the ejection
+# search took RC106 to its 11 routes 8 times of 8 (0.05 to 1.4 s; 4.6 s at worst with seeds
+# 1-14), which the prize rounds rarely do in 10 s, and R112 to 9 routes 7 of 8; R104 to 9 only 2
+# of 8, which the prize rounds do in 3.6 to 6.3 s (seeds 1-4). Side by side, on 2 cores, each
+# gets its whole share of the wall time; on one core, or with the CPU clock (which counts both
+# threads), about half. The prize rounds' share ends at 0.8, not 0.6: a step that succeeds
+# there may take 4 to 6 s of CPU.
 START_SHARE = 0.1
 FLEET_SHARE = 0.8
+# When the prize rounds give up a hopeless step early, the ejection search goes on until this
+# share (at least 4 s of its own: RC106's 11 routes took at most 4.2 s of CPU above), not to
+# FLEET_SHARE, and the distance phase starts then.
+EJECT_PATIENCE_SHARE = 0.5
+# The ejection search's parameters: at most EJECT_MAX customers ejected to insert one
+# (Nagata and Bräysy's k_max), EJECT_MOVES random moves after each ejection (their I_rand), and
+# a step that has not succeeded after EJECT_RESTART ejections starts over with another route
+# taken out (theirs does not). Measured (CPU, from PyVRP's first plan, 6 s, seeds 1-8, with
+# restarts): k_max 3 took RC106 to 11 routes 8 times of 8 within 1.4 s, R112 to 9 7 of 8, R104
+# to 9 2 of 8; k_max 2 RC106 8 of 8 within 1.9 s but R112 5 of 8 and R104 0; k_max 4 RC106 7 of
+# 8, R112 4 of 8, R104 1 of 8; k_max 5 (theirs) RC106 14 of 14 within 4.2 s (seeds 1-14).
+# On RC106 with k_max 5, without restarts: 100 moves 6 of 6 within 3.1 s, 1,000 (theirs) 5 s or
+# more, 30 4 of 6; 10 of 14 within 5 s (the others at 12 after 5 s: a heavy tail), and with
+# restarts after 10,000 ejections 14 of 14 within 4.2 s, after 5,000 13 of 14. Their squeeze
+# step (penalised insertion, then local search on the penalty) was tried in C and made no
+# difference, so it is not here.
+EJECT_MAX = 3
+EJECT_MOVES = 100
+EJECT_RESTART = 10_000
+
+
+def eject_routes(
+    data: ProblemData,
+    routes: list[list[int]],
+    seconds: float,
+    *,
+    seed: int,
+    lower_bound: int,
+    cpu: bool = False,
+    stop: bytearray | None = None,
+) -> tuple[list[list[int]], int]:
+    """Fewer routes for a feasible plan (`routes`: 1-based clients, one vehicle type, one load
+    dimension) by the guided ejection search (`_ejection.c`, which says how), within `seconds`
+    (of this process's CPU if `cpu`, else of wall time), until `lower_bound` routes, or until
+    another thread sets `stop[0]`: the plan with the fewest routes it found, and how many
+    ejections it took."""
+    import numpy as np
+
+    from fuwu.scheduling import _ejection
+
+    depot, vehicle, clients = data.depots()[0], data.vehicle_type(0), data.clients()
+    # Node 0 the depot, node k the k-th client, whatever their locations' order.
+    nodes = [depot.location, *(c.location for c in clients)]
+    duration = np.asarray(data.duration_matrix(0), dtype=np.int64)[np.ix_(nodes, nodes)]
+
+    def column(values: list[int]) -> bytes:
+        return np.asarray(values, dtype=np.int64).tobytes()
+
+    return _ejection.eliminate(
+        len(nodes),
+        np.ascontiguousarray(duration).tobytes(),
+        column([max(depot.tw_early, vehicle.tw_early), *(c.tw_early for c in clients)]),
+        column([min(depot.tw_late, vehicle.tw_late), *(c.tw_late for c in clients)]),
+        column([0, *(c.service_duration for c in clients)]),
+        column([0, *(c.delivery[0] for c in clients)]),
+        vehicle.capacity[0],
+        routes,
+        lower_bound,
+        seconds,
+        cpu,
+        seed,
+        EJECT_MAX,
+        EJECT_MOVES,
+        EJECT_RESTART,
+        bytearray(1) if stop is None else stop,
+    )
 
 
 # Route elimination by prizes (`_fewer_routes`): the length of a round in PyVRP's iterations
@@ -726,11 +800,12 @@ def solve_solomon(
 ) -> SolomonResult:
     """Minimise total distance within `seconds` (the fleet only bounded by the instance's
     vehicles), or with `fleet_first` the vehicles first, then distance, in three phases within
-    the same `seconds`: PyVRP's first plan with a cost per vehicle, route elimination one route
-    at a time (`_fewer_routes`) until no route more goes or the share is spent, then PyVRP on
-    distance with the fleet fixed to the routes found, starting from that plan. `clock`: wall
-    time by default; `time.process_time` counts the CPU this process gets (on a shared
-    machine, what `seconds` would be on an idle one)."""
+    the same `seconds`: PyVRP's first plan with a cost per vehicle; route elimination, the
+    ejection search (`eject_routes`, on a second thread) beside the prize rounds
+    (`_fewer_routes`, one route at a time until no route more goes), until FLEET_SHARE; then
+    PyVRP on distance with the fleet fixed to the fewer routes found, starting from that plan.
+    `clock`: wall time by default; `time.process_time` counts the CPU this process gets, both
+    threads together."""
     from pyvrp import Solution, solve
 
     t0 = clock()
@@ -749,12 +824,35 @@ def solve_solomon(
     routes = [[c + 1 for c in _clients(r)] for r in first.best.routes()]
     # The packing bound: no plan has fewer routes, so the elimination stops there.
     lower_bound = math.ceil(sum(inst.demand) / inst.capacity)
+    fleet_deadline = t0 + seconds * FLEET_SHARE
+    # The ejection search (C, without the GIL) on a thread of its own, beside the prize rounds.
+    ejected: list[Any] = []
+    stop = bytearray(1)
+
+    def eject(start: list[list[int]]) -> None:
+        try:
+            ejected.append(
+                eject_routes(
+                    data,
+                    start,
+                    fleet_deadline - clock(),
+                    seed=seed,
+                    lower_bound=lower_bound,
+                    cpu=clock is time.process_time,
+                    stop=stop,
+                )[0]
+            )
+        except BaseException as exc:  # re-raised on the caller's thread below
+            ejected.append(exc)
+
+    helper = threading.Thread(target=eject, args=(routes,), name="route-ejection", daemon=True)
+    helper.start()
     rounds = itertools.count(seed * 100_000)
-    while len(routes) > lower_bound and clock() < t0 + seconds * FLEET_SHARE:
+    while len(routes) > lower_bound and clock() < fleet_deadline:
         fewer = _fewer_routes(
             data,
             routes,
-            t0 + seconds * FLEET_SHARE,
+            fleet_deadline,
             rounds=rounds,
             clock=clock,
             patience=seconds * PATIENCE_SHARE,
@@ -763,6 +861,15 @@ def solve_solomon(
             break
         routes, done = fewer
         iterations += done
+    # The prize rounds gave up early: the ejection search has until EJECT_PATIENCE_SHARE, so
+    # that the distance phase gets the rest.
+    helper.join(timeout=max(0.0, t0 + seconds * EJECT_PATIENCE_SHARE - clock()))
+    stop[0] = 1
+    helper.join()
+    if isinstance(ejected[0], BaseException):
+        raise ejected[0]
+    if len(ejected[0]) < len(routes):
+        routes = ejected[0]
     fixed = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=len(routes))])
     with warnings.catch_warnings():
         # With the fleet at its minimum most moves are late, and PyVRP warns that its penalty

@@ -56,10 +56,10 @@ def test_r110_loses_a_route_and_stays_feasible(monkeypatch):
     assert check_solomon(inst, fewer) == []
 
 
-def test_no_route_is_taken_out_when_none_can_be():
-    # Two customers on opposite sides of the depot, both due right after the depot opens:
-    # no vehicle serves both, so the attempt gives up at its deadline and says so.
-    inst = Solomon(
+def two_apart() -> Solomon:
+    """Two customers on opposite sides of the depot, both due right after the depot opens: no
+    vehicle serves both."""
+    return Solomon(
         name="two",
         vehicles=2,
         capacity=10,
@@ -70,6 +70,11 @@ def test_no_route_is_taken_out_when_none_can_be():
         due=(100, 10, 10),
         service=(0, 1, 1),
     )
+
+
+def test_no_route_is_taken_out_when_none_can_be():
+    # The attempt gives up at its deadline and says so.
+    inst = two_apart()
     data = solomon_data(inst, fleet_first=True)
     t0 = time.perf_counter()
     assert (
