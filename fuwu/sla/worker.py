@@ -138,6 +138,21 @@ class ResilientWorker(Worker):
 
         keep_going(loop, self.outage, running=lambda: self.running, on_recovery=self._requeue)
 
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        # django_tasks_db exits at once (sys.exit in the signal handler) when no task runs, which
+        # is right in its sleep but not in the middle of claiming a task: the exit lands inside
+        # the transaction's COMMIT and Django's clean-up then fails on the busy connection (a
+        # traceback at every such stop). In a transaction, stop at the loop's next check instead.
+        if self.running and not self.running_task and not connections["default"].autocommit:
+            log.warning(
+                "%s: %s, stopping after this transaction",
+                self.outage.name,
+                signal.strsignal(signum),
+            )
+            self.running = False
+            return
+        super().shutdown(signum, frame)
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self._in_flight = str(db_task_result.pk)
         record_failure = db_task_result.set_failed

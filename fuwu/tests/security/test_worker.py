@@ -346,3 +346,32 @@ def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(mon
     row = DBTaskResult.objects.get(pk=queued.id)
     assert calls == [42, 42]  # cut off once, run again after the outage
     assert row.status == TaskResultStatus.SUCCESSFUL
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the block, as in the worker
+def test_a_stop_signal_while_claiming_a_task_stops_after_the_transaction():
+    from django.db import transaction
+
+    from fuwu.sla.worker import ResilientWorker
+
+    def worker() -> ResilientWorker:
+        return ResilientWorker(
+            queue_names=["*"],
+            interval=0,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="w",
+            excluded_queue_names=[],
+        )
+
+    claiming = worker()
+    with transaction.atomic():  # where django_tasks_db claims a task
+        claiming.shutdown(signal.SIGTERM, None)  # no exit inside the transaction
+        assert connection.in_atomic_block
+    assert claiming.running is False  # the loop stops at its next check
+    idle = worker()
+    with pytest.raises(SystemExit) as stopped:  # between transactions: at once, as before
+        idle.shutdown(signal.SIGTERM, None)
+    assert stopped.value.code == 0
