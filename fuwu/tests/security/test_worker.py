@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from fuwu.sla.heartbeat import beat
 from fuwu.sla.models import Heartbeat
-from fuwu.sla.worker import Outage, keep_going
+from fuwu.sla.worker import Outage, ResilientWorker, keep_going
 
 NOW = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
@@ -320,7 +320,6 @@ def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(mon
     from django_tasks_db.models import DBTaskResult
 
     from fuwu.sla import tasks
-    from fuwu.sla.worker import ResilientWorker
 
     calls: list[int] = []
 
@@ -332,16 +331,7 @@ def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(mon
 
     monkeypatch.setattr(tasks, "fire_due", cut_off)
     queued = tasks.check_clocks.enqueue(42)
-    worker = ResilientWorker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="w",
-        excluded_queue_names=[],
-    )
+    worker = _resilient_worker(batch=True)
     worker.run()  # batch: runs what is queued, riding out the outage, then returns
     row = DBTaskResult.objects.get(pk=queued.id)
     assert calls == [42, 42]  # cut off once, run again after the outage
@@ -352,26 +342,26 @@ def test_a_task_cut_off_by_the_outage_is_queued_again_not_recorded_as_failed(mon
 def test_a_stop_signal_while_claiming_a_task_stops_after_the_transaction():
     from django.db import transaction
 
-    from fuwu.sla.worker import ResilientWorker
-
-    def worker() -> ResilientWorker:
-        return ResilientWorker(
-            queue_names=["*"],
-            interval=0,
-            batch=False,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="w",
-            excluded_queue_names=[],
-        )
-
-    claiming = worker()
+    claiming = _resilient_worker(batch=False)
     with transaction.atomic():  # where django_tasks_db claims a task
         claiming.shutdown(signal.SIGTERM, None)  # no exit inside the transaction
         assert connection.in_atomic_block
     assert claiming.running is False  # the loop stops at its next check
-    idle = worker()
+    idle = _resilient_worker(batch=False)
     with pytest.raises(SystemExit) as stopped:  # between transactions: at once, as before
         idle.shutdown(signal.SIGTERM, None)
     assert stopped.value.code == 0
+
+
+def _resilient_worker(*, batch: bool) -> ResilientWorker:
+    """The worker `fuwu worker` runs, on every queue, started at once."""
+    return ResilientWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w",
+        excluded_queue_names=[],
+    )
